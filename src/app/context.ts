@@ -1,0 +1,93 @@
+/**
+ * The composition root: opens the database, runs migrations, seeds instruments, and wires the services to the
+ * market data feed. Used by `testudo serve`, the tests and the benchmarks alike.
+ */
+import { openDatabase, type Sql } from '../db/sql.ts';
+import { migrate } from '../db/migrate.ts';
+import { DEFAULT_INSTRUMENTS, type Instrument } from '../core/instruments/instrument.ts';
+import { CircuitBreaker } from '../core/risk/breaker.ts';
+import type { MarketFeed } from '../feed/feed.ts';
+import { AuthService } from './auth.ts';
+import { EventBus } from './events.ts';
+import { JournalService } from './journal.ts';
+import { TradingService } from './trading.ts';
+
+/** Everything the interfaces need. */
+export interface AppContext {
+  sql: Sql;
+  auth: AuthService;
+  trading: TradingService;
+  journal: JournalService;
+  events: EventBus;
+  breaker: CircuitBreaker;
+  feed: MarketFeed | null;
+  /** Market clock (the feed's time), ms UTC. */
+  now: () => number;
+  close(): Promise<void>;
+}
+
+/** Options of {@link createContext}. */
+export interface ContextOptions {
+  /** PostgreSQL URL; PGlite when absent. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory; in memory when absent. */
+  dataDir?: string | undefined;
+  /** An already open database (tests); takes precedence over the two above. */
+  sql?: Sql;
+  feed?: MarketFeed | null;
+  /** Extra instruments to seed (upserted) besides the defaults. */
+  instruments?: Instrument[];
+  /** Clock override; default: the feed's clock, or the wall clock without a feed. */
+  now?: () => number;
+  poolSize?: number;
+}
+
+/** Upserts instruments by symbol. */
+export async function seedInstruments(sql: Sql, list: readonly Instrument[]): Promise<void> {
+  for (const i of list) {
+    await sql.query(
+      `INSERT INTO instruments (symbol, base, quote, tick_size, lot_size, min_qty, min_notional, maker_fee, taker_fee)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (symbol) DO UPDATE SET base = $2, quote = $3, tick_size = $4, lot_size = $5, min_qty = $6,
+         min_notional = $7, maker_fee = $8, taker_fee = $9`,
+      [i.symbol, i.base, i.quote, i.tickSize, i.lotSize, i.minQty, i.minNotional, i.makerFee, i.takerFee],
+    );
+  }
+}
+
+/** Opens and wires everything. The feed is attached but not started. */
+export async function createContext(o: ContextOptions = {}): Promise<AppContext> {
+  const sql = o.sql ?? (await openDatabase({ url: o.databaseUrl, dataDir: o.dataDir, poolSize: o.poolSize }));
+  await migrate(sql);
+  const [{ n } = { n: 0 }] = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM instruments');
+  if (Number(n) === 0) await seedInstruments(sql, DEFAULT_INSTRUMENTS);
+  if (o.instruments?.length) await seedInstruments(sql, o.instruments);
+  const feed = o.feed ?? null;
+  const now = o.now ?? (feed ? () => feed.now() : () => Date.now());
+  const events = new EventBus();
+  const breaker = new CircuitBreaker(() => Date.now());
+  breaker.onTransition((t) =>
+    events.publish({
+      type: 'breaker',
+      userId: null,
+      data: { from: t.from, to: t.to, at: new Date(t.at).toISOString(), failures: t.failures },
+    }),
+  );
+  const trading = new TradingService({ sql, feed, breaker, events, now });
+  await trading.init();
+  return {
+    sql,
+    auth: new AuthService(sql),
+    trading,
+    journal: new JournalService(sql),
+    events,
+    breaker,
+    feed,
+    now,
+    close: async () => {
+      await feed?.stop();
+      await trading.drain();
+      if (!o.sql) await sql.close();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * The in-process event bus: trading events per user, streamed to that user's WebSocket connections.
+ */
+
+/** Event types streamed on `/ws`. */
+export type TradingEventType = 'decision' | 'order' | 'fill' | 'position' | 'trade-closed' | 'breaker' | 'candle';
+
+/** One event: its type, the user it belongs to (null: every user), and a JSON-safe payload. */
+export interface TradingEvent {
+  type: TradingEventType;
+  userId: number | null;
+  data: Record<string, unknown>;
+}
+
+/** Publish/subscribe by user. */
+export class EventBus {
+  private readonly subs = new Set<(e: TradingEvent) => void>();
+
+  /** Delivers `e` to every subscriber; a throwing subscriber does not stop the others. */
+  publish(e: TradingEvent): void {
+    for (const s of this.subs) {
+      try {
+        s(e);
+      } catch {
+        // a broken socket must not break trading
+      }
+    }
+  }
+
+  /** Subscribes to the events of `userId` (and to broadcast events); returns an unsubscribe function. */
+  subscribe(userId: number, fn: (e: TradingEvent) => void): () => void {
+    const f = (e: TradingEvent): void => {
+      if (e.userId === null || e.userId === userId) fn(e);
+    };
+    this.subs.add(f);
+    return () => this.subs.delete(f);
+  }
+}

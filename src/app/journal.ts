@@ -1,0 +1,137 @@
+/**
+ * Journal queries: closed trades filtered by date range, symbol, setup and tag, turned into statistics in R
+ * (see `src/core/journal/stats.ts` for the definitions), the equity curve and daily results.
+ */
+import type { Sql } from '../db/sql.ts';
+import { toMs } from '../db/sql.ts';
+import { formatAtoms, toAtoms } from '../core/money/decimal.ts';
+import { dailyStats, equityCurve, journalStats, type ClosedTradeForStats } from '../core/journal/stats.ts';
+import { NotFoundError } from './errors.ts';
+import { tradeView } from './views.ts';
+
+/** Filters of the journal. Times are ISO 8601; `to` is exclusive; a bare date means 00:00 UTC. */
+export interface JournalFilter {
+  from?: string | undefined;
+  to?: string | undefined;
+  symbol?: string | undefined;
+  setup?: string | undefined;
+  tag?: string | undefined;
+  status?: string | undefined;
+  limit?: number | undefined;
+}
+
+function where(userId: number, f: JournalFilter, closedOnly: boolean): { sql: string; params: unknown[] } {
+  const params: unknown[] = [userId];
+  const parts = ['a.user_id = $1'];
+  const add = (cond: string, v: unknown): void => {
+    params.push(v);
+    parts.push(cond.replace('?', `$${params.length}`));
+  };
+  if (closedOnly) parts.push(`t.status = 'closed'`);
+  else if (f.status) add('t.status = ?', f.status);
+  const timeCol = closedOnly ? 't.closed_at' : 't.created_at';
+  if (f.from) add(`${timeCol} >= ?`, new Date(f.from));
+  if (f.to) add(`${timeCol} < ?`, new Date(f.to));
+  if (f.symbol) add('t.symbol = ?', f.symbol);
+  if (f.setup) add('t.setup = ?', f.setup);
+  if (f.tag) add('? = ANY(t.tags)', f.tag);
+  return { sql: parts.join(' AND '), params };
+}
+
+/** Journal reads for one user's account. */
+export class JournalService {
+  constructor(private readonly sql: Sql) {}
+
+  private async startEquity(userId: number): Promise<{ start: bigint; balance: bigint; createdAt: number }> {
+    const [a] = await this.sql.query(
+      'SELECT initial_balance, balance, created_at FROM accounts WHERE user_id = $1 ORDER BY id LIMIT 1',
+      [userId],
+    );
+    if (!a) throw new NotFoundError('account-not-found', 'this user has no trading account');
+    return {
+      start: toAtoms(String(a.initial_balance)),
+      balance: toAtoms(String(a.balance)),
+      createdAt: toMs(a.created_at),
+    };
+  }
+
+  private async closed(userId: number, f: JournalFilter): Promise<ClosedTradeForStats[]> {
+    const w = where(userId, f, true);
+    const rows = await this.sql.query(
+      `SELECT t.net_pnl, t.r_multiple, t.closed_at FROM trades t JOIN accounts a ON a.id = t.account_id
+        WHERE ${w.sql} ORDER BY t.closed_at, t.id`,
+      w.params,
+    );
+    return rows.map((r) => ({
+      netPnl: toAtoms(String(r.net_pnl)),
+      r: Number(r.r_multiple),
+      closedAt: toMs(r.closed_at),
+    }));
+  }
+
+  /** Statistics over the filtered closed trades; money as decimal text. */
+  async stats(userId: number, f: JournalFilter): Promise<Record<string, unknown>> {
+    const { start } = await this.startEquity(userId);
+    const s = journalStats(await this.closed(userId, f), { startEquity: start });
+    return {
+      filter: f,
+      trades: s.trades,
+      wins: s.wins,
+      losses: s.losses,
+      breakeven: s.breakeven,
+      winRate: s.winRate,
+      avgWinR: s.avgWinR,
+      avgLossR: s.avgLossR,
+      expectancyR: s.expectancyR,
+      sqn: s.sqn,
+      profitFactor: s.profitFactor,
+      totalR: s.totalR,
+      grossProfit: formatAtoms(s.grossProfit),
+      grossLoss: formatAtoms(s.grossLoss),
+      netPnl: formatAtoms(s.netPnl),
+      maxDrawdown: formatAtoms(s.maxDrawdown),
+      maxDrawdownPct: s.maxDrawdownPct === null ? null : s.maxDrawdownPct * 100,
+      maxDrawdownR: s.maxDrawdownR,
+      longestLosingStreak: s.longestLosingStreak,
+      longestWinningStreak: s.longestWinningStreak,
+    };
+  }
+
+  /** The equity curve (one point per closed trade, after the account's start) and daily results. */
+  async equity(userId: number): Promise<Record<string, unknown>> {
+    const { start, balance, createdAt } = await this.startEquity(userId);
+    const trades = await this.closed(userId, {});
+    const first = trades[0]?.closedAt;
+    const curve = equityCurve(start, trades, first === undefined ? createdAt : Math.min(createdAt, first));
+    return {
+      startEquity: formatAtoms(start),
+      balance: formatAtoms(balance),
+      curve: curve.map((p) => ({
+        time: new Date(p.time).toISOString(),
+        equity: formatAtoms(p.equity),
+        drawdown: formatAtoms(p.drawdown),
+      })),
+      daily: dailyStats(trades, start).map((d) => ({
+        day: d.day,
+        trades: d.trades,
+        wins: d.wins,
+        losses: d.losses,
+        netPnl: formatAtoms(d.netPnl),
+        r: d.r,
+        endEquity: formatAtoms(d.endEquity),
+        returnPct: d.returnPct === null ? null : d.returnPct * 100,
+      })),
+    };
+  }
+
+  /** Trades (any status) matching the filter, newest first. */
+  async list(userId: number, f: JournalFilter): Promise<Record<string, unknown>[]> {
+    const w = where(userId, f, false);
+    w.params.push(f.limit ?? 100);
+    const rows = await this.sql.query(
+      `SELECT t.* FROM trades t JOIN accounts a ON a.id = t.account_id WHERE ${w.sql} ORDER BY t.id DESC LIMIT $${w.params.length}`,
+      w.params,
+    );
+    return rows.map(tradeView);
+  }
+}

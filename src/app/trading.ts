@@ -1,0 +1,872 @@
+/**
+ * The trading service: observe (instrument + price) → orient (size) → decide (rules) → act (bracket on the paper
+ * exchange) → fill (market data bars) → journal (P&L and R on close).
+ *
+ * Invariants:
+ * - Every decision is persisted, approved or not, in the same transaction as the trade it creates.
+ * - The account row is locked (`FOR UPDATE`) by every transaction that changes it, so concurrent submissions and
+ *   fills see each other's open risk, positions and balance.
+ * - In-memory bracket state changes only after its transaction commits; on restart it is rebuilt from the trades
+ *   table.
+ * - Bars are processed one at a time per service (a queue), in feed order.
+ */
+import { createHash } from 'node:crypto';
+import type { Sql, Row } from '../db/sql.ts';
+import { toInt, toMs, toMsOrNull } from '../db/sql.ts';
+import type { MarketFeed } from '../feed/feed.ts';
+import type { Candle } from '../core/marketdata/candle.ts';
+import {
+  type Instrument,
+  type InstrumentSpec,
+  lotsToQty,
+  priceToNearestTicks,
+  priceToTicks,
+  ticksToPrice,
+  toSpec,
+} from '../core/instruments/instrument.ts';
+import { FRACTION_SCALE, formatAtoms, fractionToPercent, percentToFraction, toAtoms } from '../core/money/decimal.ts';
+import { decide, type AccountRiskState, type Decision, type Setup } from '../core/risk/decide.ts';
+import { compileProfile, type CompiledProfile, type RiskProfile } from '../core/risk/profile.ts';
+import type { CircuitBreaker } from '../core/risk/breaker.ts';
+import { rewardRiskRatio, type Side } from '../core/sizing/size.ts';
+import {
+  type Bracket,
+  type Fill,
+  type TickBar,
+  bracketResult,
+  cancelBracket,
+  closeManually,
+  fillMarketEntry,
+  newBracket,
+  stepBracket,
+} from '../core/execution/bracket.ts';
+import { utcDay } from '../core/journal/stats.ts';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from './errors.ts';
+import type { EventBus } from './events.ts';
+import { decisionView, fillView, orderView, tradeView } from './views.ts';
+
+/** A setup as validated at the boundary: prices and percents are decimal text. */
+export interface SetupInput {
+  symbol: string;
+  side: Side;
+  entryType: 'market' | 'limit';
+  /** Limit price; required for a limit entry, ignored for a market entry. */
+  entryPrice?: string | undefined;
+  stopLoss: string;
+  takeProfit?: string | undefined;
+  /** Risk per trade override, percent of equity. */
+  riskPct?: string | undefined;
+  setup?: string | undefined;
+  tags?: string[] | undefined;
+  notes?: string | undefined;
+}
+
+/** Result of a submission: the HTTP status it maps to and the JSON body (also what an Idempotency-Key replays). */
+export interface SubmitResult {
+  status: 201 | 422;
+  body: Record<string, unknown>;
+}
+
+interface ActiveTrade {
+  id: number;
+  accountId: number;
+  userId: number;
+  symbol: string;
+  spec: InstrumentSpec;
+  bracket: Bracket;
+  plannedRisk: bigint;
+  margin: bigint;
+}
+
+interface AccountRow extends Row {
+  id: unknown;
+  user_id: unknown;
+  balance: string;
+  initial_balance: string;
+  peak_equity: string;
+  halted_at: unknown;
+  consecutive_losses: number;
+  last_loss_at: unknown;
+  pnl_day: string | null;
+  pnl_day_realized: string;
+  open_risk: string;
+  open_positions: number;
+  reserved: string;
+  risk_profile: RiskProfile;
+}
+
+/** Options of the {@link TradingService}. */
+export interface TradingOptions {
+  sql: Sql;
+  feed: MarketFeed | null;
+  breaker: CircuitBreaker;
+  events: EventBus;
+  /** The market clock, ms UTC (the replay's time during a replay). */
+  now: () => number;
+}
+
+/** Orchestrates sizing, rules, brackets, fills and the journal for paper accounts. */
+export class TradingService {
+  private readonly sql: Sql;
+  private readonly events: EventBus;
+  readonly breaker: CircuitBreaker;
+  private feed: MarketFeed | null;
+  private readonly now: () => number;
+  private readonly instruments = new Map<string, { instrument: Instrument; spec: InstrumentSpec }>();
+  private readonly active = new Map<number, ActiveTrade>();
+  private readonly profiles = new Map<string, CompiledProfile>();
+  private barQueue: Promise<void> = Promise.resolve();
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(o: TradingOptions) {
+    this.sql = o.sql;
+    this.feed = o.feed;
+    this.breaker = o.breaker;
+    this.events = o.events;
+    this.now = o.now;
+  }
+
+  /** Loads instruments and the active (pending and open) trades, and subscribes to the feed's bars. */
+  async init(): Promise<void> {
+    await this.loadInstruments();
+    const rows = await this.sql.query(
+      `SELECT t.*, a.user_id FROM trades t JOIN accounts a ON a.id = t.account_id
+        WHERE t.status IN ('pending', 'open') ORDER BY t.id`,
+    );
+    for (const r of rows) this.active.set(toInt(r.id), this.activeFromRow(r));
+    if (this.feed) this.attachFeed(this.feed);
+  }
+
+  /** Switches to another feed (the replay controls use this). */
+  attachFeed(feed: MarketFeed): void {
+    this.unsubscribe?.();
+    this.feed = feed;
+    this.unsubscribe = feed.onCandle((symbol, candle) => {
+      this.barQueue = this.barQueue.then(() => this.onBar(symbol, candle)).catch((e) => this.onBarError(e));
+    });
+  }
+
+  /** Resolves once every bar received so far has been processed. */
+  async drain(): Promise<void> {
+    await this.barQueue;
+  }
+
+  /** The last error met while processing a bar, if any (logged by the server). */
+  lastBarError: unknown = null;
+  private onBarError(e: unknown): void {
+    this.lastBarError = e;
+  }
+
+  /** Reloads instruments from the database. */
+  async loadInstruments(): Promise<void> {
+    const rows = await this.sql.query('SELECT * FROM instruments');
+    this.instruments.clear();
+    for (const r of rows) {
+      const instrument: Instrument = {
+        symbol: String(r.symbol),
+        base: String(r.base),
+        quote: String(r.quote),
+        tickSize: String(r.tick_size),
+        lotSize: String(r.lot_size),
+        minQty: String(r.min_qty),
+        minNotional: String(r.min_notional),
+        makerFee: String(r.maker_fee),
+        takerFee: String(r.taker_fee),
+      };
+      this.instruments.set(instrument.symbol, { instrument, spec: toSpec(instrument) });
+    }
+  }
+
+  /** Every known instrument. */
+  listInstruments(): Instrument[] {
+    return [...this.instruments.values()].map((i) => i.instrument);
+  }
+
+  /** The current price of `symbol` from the feed, or undefined. */
+  lastPrice(symbol: string): string | undefined {
+    return this.feed?.lastPrice(symbol);
+  }
+
+  private instrument(symbol: string): { instrument: Instrument; spec: InstrumentSpec } {
+    const i = this.instruments.get(symbol);
+    if (!i)
+      throw new ValidationError([
+        {
+          field: 'symbol',
+          code: 'unknown-symbol',
+          message: `unknown symbol ${symbol}; known: ${[...this.instruments.keys()].join(', ')}`,
+        },
+      ]);
+    return i;
+  }
+
+  private compiled(p: RiskProfile): CompiledProfile {
+    const key = JSON.stringify(p);
+    let c = this.profiles.get(key);
+    if (!c) {
+      c = compileProfile(p);
+      this.profiles.set(key, c);
+    }
+    return c;
+  }
+
+  /** Converts a validated setup to integer form, checking prices against the instrument's tick grid. */
+  private toSetup(input: SetupInput, spec: InstrumentSpec): { setup: Setup; marketTicks: bigint | null } {
+    const issues: { field: string; code: string; message: string }[] = [];
+    const grid = (field: string, v: string): bigint => {
+      const g = priceToTicks(spec, v);
+      if (g.ok) return g.value;
+      const msg = {
+        'not-a-number': 'must be a decimal number',
+        'off-grid': `must be a multiple of the tick size ${ticksToPrice(spec, 1n)}`,
+        'not-positive': 'must be greater than zero',
+      }[g.reason];
+      issues.push({ field, code: g.reason === 'off-grid' ? 'price-off-tick' : 'invalid-price', message: msg });
+      return 0n;
+    };
+    let entryTicks = 0n;
+    let marketTicks: bigint | null = null;
+    const last = this.feed?.lastPrice(input.symbol);
+    if (last !== undefined) marketTicks = priceToNearestTicks(spec, last);
+    if (input.entryType === 'limit') {
+      if (input.entryPrice === undefined)
+        issues.push({ field: 'entryPrice', code: 'required', message: 'a limit entry needs an entryPrice' });
+      else entryTicks = grid('entryPrice', input.entryPrice);
+    } else {
+      if (marketTicks === null)
+        throw new UnprocessableError(
+          'no-market-price',
+          `no market price for ${input.symbol} yet: the feed has not delivered a bar (use a limit entry or wait)`,
+        );
+      entryTicks = marketTicks;
+    }
+    const stopTicks = grid('stopLoss', input.stopLoss);
+    const targetTicks = input.takeProfit === undefined ? null : grid('takeProfit', input.takeProfit);
+    let riskFraction: bigint | null = null;
+    if (input.riskPct !== undefined) {
+      try {
+        riskFraction = percentToFraction(input.riskPct);
+        if (riskFraction <= 0n)
+          issues.push({ field: 'riskPct', code: 'invalid-percent', message: 'must be greater than zero' });
+      } catch {
+        issues.push({
+          field: 'riskPct',
+          code: 'invalid-percent',
+          message: 'must be a percent with at most 6 decimals',
+        });
+      }
+    }
+    if (issues.length) throw new ValidationError(issues);
+    return {
+      setup: {
+        side: input.side,
+        entryTicks,
+        entryIsMarket: input.entryType === 'market',
+        stopTicks,
+        targetTicks,
+        riskFraction,
+      },
+      marketTicks,
+    };
+  }
+
+  private riskState(acc: AccountRow, now: number): AccountRiskState {
+    const today = utcDay(now);
+    return {
+      equity: toAtoms(acc.balance),
+      available: toAtoms(acc.balance) - toAtoms(acc.reserved),
+      realizedPnlToday: acc.pnl_day === today ? toAtoms(acc.pnl_day_realized) : 0n,
+      peakEquity: toAtoms(acc.peak_equity),
+      haltedAt: toMsOrNull(acc.halted_at),
+      openRisk: toAtoms(acc.open_risk),
+      openPositions: acc.open_positions,
+      consecutiveLosses: acc.consecutive_losses,
+      lastLossAt: toMsOrNull(acc.last_loss_at),
+      breaker: this.breaker.state(),
+      now,
+    };
+  }
+
+  private sizingView(spec: InstrumentSpec, d: Decision, setup: Setup, equity: bigint): Record<string, unknown> {
+    const s = d.sizing;
+    const base = {
+      entryPrice: ticksToPrice(spec, setup.entryTicks),
+      requestedRiskPct: fractionToPercent(d.riskFraction),
+      rewardRisk:
+        setup.targetTicks === null ? null : rewardRiskRatio(setup.entryTicks, setup.stopTicks, setup.targetTicks),
+      budget: formatAtoms(s.budget),
+      lossPerUnit: s.lossPerLot === 0n ? null : formatAtoms((s.lossPerLot * 10n ** BigInt(spec.lotDp)) / spec.lotUnits),
+      equity: formatAtoms(equity),
+    };
+    if (!s.ok) return { ...base, ok: false, code: s.code, qty: lotsToQty(spec, s.lots), cappedBy: s.cappedBy };
+    return {
+      ...base,
+      ok: true,
+      qty: lotsToQty(spec, s.lots),
+      notional: formatAtoms(s.notional),
+      entryFee: formatAtoms(s.entryFee),
+      stopFee: formatAtoms(s.stopFee),
+      risk: formatAtoms(s.risk),
+      riskPct: fractionToPercent(s.riskFraction),
+      margin: formatAtoms(s.margin),
+      cappedBy: s.cappedBy,
+      rewardAtTarget:
+        setup.targetTicks === null
+          ? null
+          : formatAtoms(
+              (setup.side === 'buy' ? setup.targetTicks - setup.entryTicks : setup.entryTicks - setup.targetTicks) *
+                s.lots *
+                spec.atomsPerTickLot,
+            ),
+    };
+  }
+
+  private async account(q: Sql, userId: number, lock: boolean): Promise<AccountRow> {
+    const rows = await q.query<AccountRow>(
+      `SELECT * FROM accounts WHERE user_id = $1 ORDER BY id LIMIT 1${lock ? ' FOR UPDATE' : ''}`,
+      [userId],
+    );
+    const acc = rows[0];
+    if (!acc) throw new NotFoundError('account-not-found', 'this user has no trading account');
+    return acc;
+  }
+
+  /** Sizes a setup and evaluates the rules without sending anything (the decision is not persisted). */
+  async preview(userId: number, input: SetupInput): Promise<Record<string, unknown>> {
+    const { spec } = this.instrument(input.symbol);
+    const { setup } = this.toSetup(input, spec);
+    const acc = await this.account(this.sql, userId, false);
+    const state = this.riskState(acc, this.now());
+    const d = decide(spec, setup, this.compiled(acc.risk_profile), state);
+    return {
+      approved: d.approved,
+      verdicts: d.verdicts,
+      failed: d.verdicts.filter((v) => !v.passed),
+      sizing: this.sizingView(spec, d, setup, state.equity),
+    };
+  }
+
+  /**
+   * Submits a setup: decides, persists the decision, and when approved sends the bracket to the paper exchange.
+   * With an Idempotency-Key, a repeat with the same body replays the stored result.
+   * @throws ValidationError on unknown symbol or off-grid prices; ConflictError when the key was used with another
+   *   body; UnprocessableError when a market entry has no price yet.
+   */
+  async submit(userId: number, input: SetupInput, idempotencyKey?: string): Promise<SubmitResult> {
+    const hash = idempotencyKey ? createHash('sha256').update(JSON.stringify(input)).digest('hex') : '';
+    if (idempotencyKey) {
+      const prior = await this.sql.query(
+        'SELECT request_hash, status_code, response FROM idempotency_keys WHERE user_id = $1 AND key = $2',
+        [userId, idempotencyKey],
+      );
+      if (prior[0]) return this.replay(prior[0], hash);
+    }
+    const { spec } = this.instrument(input.symbol);
+    const { setup } = this.toSetup(input, spec);
+    let activated: ActiveTrade | null = null;
+    const result = await this.sql.tx(async (q) => {
+      const acc = await this.account(q, userId, true);
+      if (idempotencyKey) {
+        // Re-check under the account lock: a concurrent request with the same key may have committed meanwhile.
+        const prior = await q.query(
+          'SELECT request_hash, status_code, response FROM idempotency_keys WHERE user_id = $1 AND key = $2',
+          [userId, idempotencyKey],
+        );
+        if (prior[0]) return this.replay(prior[0], hash);
+      }
+      const now = this.now();
+      const state = this.riskState(acc, now);
+      const d = decide(spec, setup, this.compiled(acc.risk_profile), state);
+      const sizing = this.sizingView(spec, d, setup, state.equity);
+      const accountId = toInt(acc.id);
+      const [dec] = await q.query(
+        `INSERT INTO decisions (account_id, market_time, symbol, side, approved, input, verdicts, sizing)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, created_at`,
+        [
+          accountId,
+          new Date(now),
+          input.symbol,
+          input.side,
+          d.approved,
+          JSON.stringify(input),
+          JSON.stringify(d.verdicts),
+          JSON.stringify(sizing),
+        ],
+      );
+      const decisionId = toInt(dec!.id);
+      const decision = {
+        id: decisionId,
+        approved: d.approved,
+        symbol: input.symbol,
+        side: input.side,
+        createdAt: new Date(toMs(dec!.created_at)).toISOString(),
+        verdicts: d.verdicts,
+        sizing,
+      };
+      let out: SubmitResult;
+      if (!d.approved || !d.sizing.ok) {
+        const failed = d.verdicts.filter((v) => !v.passed);
+        out = {
+          status: 422,
+          body: {
+            error: {
+              code: 'rule-rejected',
+              message: `rejected by ${failed.length} rule${failed.length === 1 ? '' : 's'}: ${failed.map((f) => f.message).join('; ')}`,
+              rules: failed,
+            },
+            decision,
+          },
+        };
+      } else {
+        const s = d.sizing;
+        const bracket = newBracket({
+          side: setup.side,
+          lots: s.lots,
+          entryIsMarket: setup.entryIsMarket,
+          entryTicks: setup.entryTicks,
+          stopTicks: setup.stopTicks,
+          targetTicks: setup.targetTicks,
+        });
+        const entryFill = setup.entryIsMarket ? fillMarketEntry(bracket, spec, setup.entryTicks, now) : null;
+        const qty = lotsToQty(spec, s.lots);
+        const [trade] = await q.query(
+          `INSERT INTO trades (account_id, decision_id, symbol, side, entry_type, entry_price, stop_price, target_price, qty,
+             risk_pct, planned_risk, margin, setup, tags, notes, status, opened_at, entry_fill_price, entry_fee)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING *`,
+          [
+            accountId,
+            decisionId,
+            input.symbol,
+            input.side,
+            input.entryType,
+            ticksToPrice(spec, setup.entryTicks),
+            ticksToPrice(spec, setup.stopTicks),
+            setup.targetTicks === null ? null : ticksToPrice(spec, setup.targetTicks),
+            qty,
+            fractionToPercent(d.riskFraction),
+            formatAtoms(s.risk),
+            formatAtoms(s.margin),
+            input.setup ?? null,
+            input.tags ?? [],
+            input.notes ?? null,
+            entryFill ? 'open' : 'pending',
+            entryFill ? new Date(now) : null,
+            entryFill ? ticksToPrice(spec, entryFill.price) : null,
+            entryFill ? formatAtoms(entryFill.fee) : null,
+          ],
+        );
+        const tradeId = toInt(trade!.id);
+        const exitSide = setup.side === 'buy' ? 'sell' : 'buy';
+        const legState = entryFill ? 'open' : 'held';
+        const targetRow =
+          setup.targetTicks === null ? '' : `, ($1, $2, 'target', 'limit', $8, $11, $6, true, true, $10)`;
+        const orders = await q.query(
+          `INSERT INTO orders (trade_id, account_id, leg, type, side, price, qty, reduce_only, oco, status) VALUES
+             ($1, $2, 'entry', $3, $4, $5, $6, false, false, $7),
+             ($1, $2, 'stop', 'stop-market', $8, $9, $6, true, true, $10)${targetRow}
+           RETURNING *`,
+          [
+            tradeId,
+            accountId,
+            input.entryType,
+            input.side,
+            setup.entryIsMarket ? null : ticksToPrice(spec, setup.entryTicks),
+            qty,
+            entryFill ? 'filled' : 'open',
+            exitSide,
+            ticksToPrice(spec, setup.stopTicks),
+            legState,
+            ...(setup.targetTicks === null ? [] : [ticksToPrice(spec, setup.targetTicks)]),
+          ],
+        );
+        if (entryFill) {
+          await q.query(
+            `INSERT INTO fills (order_id, trade_id, account_id, price, qty, fee, liquidity, filled_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            [
+              toInt(orders[0]!.id),
+              tradeId,
+              accountId,
+              ticksToPrice(spec, entryFill.price),
+              qty,
+              formatAtoms(entryFill.fee),
+              entryFill.liquidity,
+              new Date(entryFill.time),
+            ],
+          );
+        }
+        await q.query(
+          `UPDATE accounts SET open_risk = open_risk + $2, reserved = reserved + $3, open_positions = open_positions + 1,
+             balance = balance - $4 WHERE id = $1`,
+          [accountId, formatAtoms(s.risk), formatAtoms(s.margin), formatAtoms(entryFill ? entryFill.fee : 0n)],
+        );
+        await q.query('UPDATE decisions SET trade_id = $2 WHERE id = $1', [decisionId, tradeId]);
+        activated = {
+          id: tradeId,
+          accountId,
+          userId,
+          symbol: input.symbol,
+          spec,
+          bracket,
+          plannedRisk: s.risk,
+          margin: s.margin,
+        };
+        out = {
+          status: 201,
+          body: { decision: { ...decision, tradeId }, trade: { ...tradeView(trade!), orders: orders.map(orderView) } },
+        };
+      }
+      if (idempotencyKey) {
+        await q.query(
+          'INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response) VALUES ($1, $2, $3, $4, $5)',
+          [userId, idempotencyKey, hash, out.status, JSON.stringify(out.body)],
+        );
+      }
+      return out;
+    });
+    if (activated) this.active.set((activated as ActiveTrade).id, activated);
+    if (!('replayed' in result)) {
+      const body = result.body;
+      this.events.publish({ type: 'decision', userId, data: (body.decision as Record<string, unknown>) ?? {} });
+      const trade = body.trade as Record<string, unknown> | undefined;
+      if (trade) {
+        for (const o of trade.orders as Record<string, unknown>[])
+          this.events.publish({ type: 'order', userId, data: o });
+        if (trade.status === 'open') this.events.publish({ type: 'position', userId, data: trade });
+      }
+    }
+    return result;
+  }
+
+  private replay(prior: Row, hash: string): SubmitResult & { replayed: true } {
+    if (prior.request_hash !== hash)
+      throw new ConflictError(
+        'idempotency-key-reused',
+        'this Idempotency-Key was already used with a different request body; use a new key for a new request',
+      );
+    return {
+      status: Number(prior.status_code) as 201 | 422,
+      body: prior.response as Record<string, unknown>,
+      replayed: true,
+    };
+  }
+
+  /** Processes one closed bar: advances every active bracket on `symbol` and persists what filled. */
+  async onBar(symbol: string, candle: Candle, sub?: TickBar[]): Promise<void> {
+    const trades = [...this.active.values()].filter((t) => t.symbol === symbol);
+    if (trades.length === 0) return;
+    for (const t of trades) {
+      const bar: TickBar = {
+        time: candle.time,
+        open: priceToNearestTicks(t.spec, candle.open),
+        high: priceToNearestTicks(t.spec, candle.high),
+        low: priceToNearestTicks(t.spec, candle.low),
+        close: priceToNearestTicks(t.spec, candle.close),
+      };
+      const next = structuredClone(t.bracket);
+      const fills = stepBracket(next, t.spec, bar, sub);
+      if (fills.length === 0) {
+        // Excursions still move while a position is open.
+        if (next.maeTicks !== t.bracket.maeTicks || next.mfeTicks !== t.bracket.mfeTicks) {
+          await this.sql.query('UPDATE trades SET mae_ticks = $2, mfe_ticks = $3 WHERE id = $1', [
+            t.id,
+            next.maeTicks.toString(),
+            next.mfeTicks.toString(),
+          ]);
+          t.bracket = next;
+        }
+        continue;
+      }
+      await this.persistFills(t, next, fills);
+    }
+  }
+
+  /**
+   * Closes a trade by hand: an open position at the current price (market, taker), a pending entry by cancelling it.
+   * @throws NotFoundError for an unknown or foreign trade; ConflictError when it is already closed.
+   */
+  async close(userId: number, tradeId: number): Promise<Record<string, unknown>> {
+    const t = this.active.get(tradeId);
+    if (!t || t.userId !== userId) {
+      const rows = await this.sql.query(
+        'SELECT t.status FROM trades t JOIN accounts a ON a.id = t.account_id WHERE t.id = $1 AND a.user_id = $2',
+        [tradeId, userId],
+      );
+      if (!rows[0]) throw new NotFoundError('trade-not-found', `no trade ${tradeId}`);
+      throw new ConflictError('trade-not-active', `trade ${tradeId} is already ${String(rows[0].status)}`);
+    }
+    await this.barQueue; // let bars already received settle first
+    const next = structuredClone(t.bracket);
+    const now = this.now();
+    if (next.status === 'pending') {
+      cancelBracket(next);
+      await this.persistFills(t, next, []);
+    } else {
+      const last = this.feed?.lastPrice(t.symbol);
+      if (last === undefined)
+        throw new UnprocessableError('no-market-price', `no market price for ${t.symbol} to close at`);
+      const f = closeManually(next, t.spec, priceToNearestTicks(t.spec, last), now);
+      await this.persistFills(t, next, f ? [f] : []);
+    }
+    return this.getTrade(userId, tradeId);
+  }
+
+  private async persistFills(t: ActiveTrade, next: Bracket, fills: Fill[]): Promise<void> {
+    const spec = t.spec;
+    const events: { type: 'order' | 'fill' | 'position' | 'trade-closed'; data: Record<string, unknown> }[] = [];
+    await this.sql.tx(async (q) => {
+      const [acc] = await q.query<AccountRow>('SELECT * FROM accounts WHERE id = $1 FOR UPDATE', [t.accountId]);
+      if (!acc) throw new NotFoundError('account-not-found', 'account vanished');
+      let balanceDelta = 0n;
+      const orders = await q.query('SELECT * FROM orders WHERE trade_id = $1 ORDER BY id', [t.id]);
+      const byLeg = (leg: string): Row | undefined => orders.find((o) => o.leg === leg && o.status !== 'cancelled');
+      for (const f of fills) {
+        let order = byLeg(f.leg);
+        if (f.leg === 'manual') {
+          const exitSide = t.bracket.side === 'buy' ? 'sell' : 'buy';
+          [order] = await q.query(
+            `INSERT INTO orders (trade_id, account_id, leg, type, side, price, qty, reduce_only, oco, status)
+             VALUES ($1, $2, 'manual', 'market', $3, NULL, $4, true, false, 'filled') RETURNING *`,
+            [t.id, t.accountId, exitSide, lotsToQty(spec, f.lots)],
+          );
+        } else {
+          [order] = await q.query(`UPDATE orders SET status = 'filled', updated_at = now() WHERE id = $1 RETURNING *`, [
+            toInt(order!.id),
+          ]);
+        }
+        events.push({ type: 'order', data: orderView(order!) });
+        const [fr] = await q.query(
+          `INSERT INTO fills (order_id, trade_id, account_id, price, qty, fee, liquidity, filled_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+          [
+            toInt(order!.id),
+            t.id,
+            t.accountId,
+            ticksToPrice(spec, f.price),
+            lotsToQty(spec, f.lots),
+            formatAtoms(f.fee),
+            f.liquidity,
+            new Date(f.time),
+          ],
+        );
+        events.push({ type: 'fill', data: fillView(fr!) });
+        if (f.leg === 'entry') {
+          balanceDelta -= f.fee;
+          const legs = await q.query(
+            `UPDATE orders SET status = 'open', updated_at = now() WHERE trade_id = $1 AND status = 'held' RETURNING *`,
+            [t.id],
+          );
+          for (const o of legs) events.push({ type: 'order', data: orderView(o) });
+          await q.query(
+            `UPDATE trades SET status = 'open', opened_at = $2, entry_fill_price = $3, entry_fee = $4 WHERE id = $1`,
+            [t.id, new Date(f.time), ticksToPrice(spec, f.price), formatAtoms(f.fee)],
+          );
+        }
+      }
+      // OCO: whatever closed the position cancels the remaining legs.
+      if (next.status === 'closed' || next.status === 'cancelled') {
+        const cancelled = await q.query(
+          `UPDATE orders SET status = 'cancelled', updated_at = now() WHERE trade_id = $1 AND status IN ('open', 'held') RETURNING *`,
+          [t.id],
+        );
+        for (const o of cancelled) events.push({ type: 'order', data: orderView(o) });
+      }
+      let accountSql = 'UPDATE accounts SET balance = balance + $2';
+      const params: unknown[] = [t.accountId, formatAtoms(balanceDelta)];
+      if (next.status === 'cancelled') {
+        await q.query(`UPDATE trades SET status = 'cancelled', closed_at = $2 WHERE id = $1`, [
+          t.id,
+          new Date(this.now()),
+        ]);
+        accountSql += ', open_risk = open_risk - $3, reserved = reserved - $4, open_positions = open_positions - 1';
+        params.push(formatAtoms(t.plannedRisk), formatAtoms(t.margin));
+      } else if (next.status === 'closed') {
+        const res = bracketResult(next, spec);
+        const exit = next.exit!;
+        const closedAt = exit.time;
+        await q.query(
+          `UPDATE trades SET status = 'closed', closed_at = $2, exit_fill_price = $3, exit_fee = $4, exit_reason = $5,
+             gross_pnl = $6, fees = $7, net_pnl = $8, initial_risk = $9, r_multiple = $10, mae_r = $11, mfe_r = $12,
+             mae_ticks = $13, mfe_ticks = $14 WHERE id = $1`,
+          [
+            t.id,
+            new Date(closedAt),
+            ticksToPrice(spec, exit.price),
+            formatAtoms(exit.fee),
+            next.exitReason,
+            formatAtoms(res.grossPnl),
+            formatAtoms(res.fees),
+            formatAtoms(res.netPnl),
+            formatAtoms(res.initialRisk),
+            res.r,
+            res.maeR,
+            res.mfeR,
+            next.maeTicks.toString(),
+            next.mfeTicks.toString(),
+          ],
+        );
+        // Balance: the entry fee was charged at entry; now the gross P&L less the exit fee.
+        const balance = toAtoms(acc.balance) + balanceDelta + res.grossPnl - exit.fee;
+        const peak = toAtoms(acc.peak_equity) > balance ? toAtoms(acc.peak_equity) : balance;
+        const profile = this.compiled(acc.risk_profile);
+        const haltNow =
+          acc.halted_at === null && (peak - balance) * FRACTION_SCALE >= profile.maxDrawdown * peak && peak > 0n;
+        const day = utcDay(closedAt);
+        const loss = res.netPnl < 0n;
+        params[1] = formatAtoms(balanceDelta + res.grossPnl - exit.fee);
+        params.push(
+          formatAtoms(t.plannedRisk),
+          formatAtoms(t.margin),
+          formatAtoms(peak),
+          haltNow ? new Date(closedAt) : null,
+          day,
+          formatAtoms(res.netPnl),
+          loss,
+          new Date(closedAt),
+          res.netPnl > 0n,
+        );
+        accountSql += `, open_risk = open_risk - $3, reserved = reserved - $4, open_positions = open_positions - 1,
+          peak_equity = $5, halted_at = COALESCE(halted_at, $6),
+          pnl_day_realized = CASE WHEN pnl_day = $7 THEN pnl_day_realized + $8 ELSE $8 END, pnl_day = $7,
+          consecutive_losses = CASE WHEN $9::boolean THEN consecutive_losses + 1 WHEN $11::boolean THEN 0 ELSE consecutive_losses END,
+          last_loss_at = CASE WHEN $9::boolean THEN $10 ELSE last_loss_at END`;
+        await q.query(
+          `INSERT INTO daily_stats (account_id, day, trades, wins, losses, net_pnl, total_r, end_equity)
+           VALUES ($1, $2, 1, $3, $4, $5, $6, $7)
+           ON CONFLICT (account_id, day) DO UPDATE SET trades = daily_stats.trades + 1, wins = daily_stats.wins + $3,
+             losses = daily_stats.losses + $4, net_pnl = daily_stats.net_pnl + $5, total_r = daily_stats.total_r + $6,
+             end_equity = $7`,
+          [
+            t.accountId,
+            day,
+            res.netPnl > 0n ? 1 : 0,
+            loss ? 1 : 0,
+            formatAtoms(res.netPnl),
+            res.r,
+            formatAtoms(balance),
+          ],
+        );
+      }
+      await q.query(accountSql + ' WHERE id = $1', params);
+    });
+    // Committed: now the in-memory state may move.
+    if (next.status === 'closed' || next.status === 'cancelled') this.active.delete(t.id);
+    else t.bracket = next;
+    for (const e of events) this.events.publish({ type: e.type, userId: t.userId, data: e.data });
+    if (next.status !== 'pending') {
+      const [row] = await this.sql.query('SELECT * FROM trades WHERE id = $1', [t.id]);
+      if (row) {
+        const view = tradeView(row);
+        this.events.publish({
+          type: next.status === 'closed' ? 'trade-closed' : 'position',
+          userId: t.userId,
+          data: view,
+        });
+      }
+    }
+  }
+
+  private activeFromRow(r: Row): ActiveTrade {
+    const { spec } = this.instrument(String(r.symbol));
+    const tick = (v: unknown): bigint => {
+      const g = priceToTicks(spec, String(v));
+      if (!g.ok) throw new Error(`trade ${String(r.id)}: price ${String(v)} is off the ${spec.symbol} grid`);
+      return g.value;
+    };
+    const lots = (toAtoms(String(r.qty)) * 10n ** BigInt(spec.lotDp)) / (spec.lotUnits * 10n ** 12n);
+    const b = newBracket({
+      side: r.side as Side,
+      lots,
+      entryIsMarket: r.entry_type === 'market',
+      entryTicks: tick(r.entry_price),
+      stopTicks: tick(r.stop_price),
+      targetTicks: r.target_price === null ? null : tick(r.target_price),
+    });
+    if (r.status === 'open') {
+      const price = tick(r.entry_fill_price);
+      b.status = 'open';
+      b.entry = {
+        leg: 'entry',
+        price,
+        lots,
+        fee: toAtoms(String(r.entry_fee)),
+        liquidity: r.entry_type === 'market' ? 'taker' : 'maker',
+        time: toMs(r.opened_at),
+      };
+      b.maeTicks = BigInt(String(r.mae_ticks).split('.')[0]!);
+      b.mfeTicks = BigInt(String(r.mfe_ticks).split('.')[0]!);
+    }
+    return {
+      id: toInt(r.id),
+      accountId: toInt(r.account_id),
+      userId: toInt(r.user_id),
+      symbol: String(r.symbol),
+      spec,
+      bracket: b,
+      plannedRisk: toAtoms(String(r.planned_risk)),
+      margin: toAtoms(String(r.margin)),
+    };
+  }
+
+  /** One trade with its orders and fills. @throws NotFoundError when unknown or not the user's. */
+  async getTrade(userId: number, tradeId: number): Promise<Record<string, unknown>> {
+    const [row] = await this.sql.query(
+      'SELECT t.* FROM trades t JOIN accounts a ON a.id = t.account_id WHERE t.id = $1 AND a.user_id = $2',
+      [tradeId, userId],
+    );
+    if (!row) throw new NotFoundError('trade-not-found', `no trade ${tradeId}`);
+    const orders = await this.sql.query('SELECT * FROM orders WHERE trade_id = $1 ORDER BY id', [tradeId]);
+    const fills = await this.sql.query('SELECT * FROM fills WHERE trade_id = $1 ORDER BY id', [tradeId]);
+    return { ...tradeView(row), orders: orders.map(orderView), fills: fills.map(fillView) };
+  }
+
+  /** Open positions with their mark price and unrealized P&L (quote currency, before the exit fee). */
+  async positions(userId: number): Promise<Record<string, unknown>[]> {
+    const rows = await this.sql.query(
+      `SELECT t.* FROM trades t JOIN accounts a ON a.id = t.account_id
+        WHERE a.user_id = $1 AND t.status = 'open' ORDER BY t.id`,
+      [userId],
+    );
+    return rows.map((r) => {
+      const v = tradeView(r);
+      const active = this.active.get(toInt(r.id));
+      const last = this.feed?.lastPrice(String(r.symbol));
+      let unrealized: string | null = null;
+      if (active && active.bracket.entry && last !== undefined) {
+        const mark = priceToNearestTicks(active.spec, last);
+        const dir = active.bracket.side === 'buy' ? 1n : -1n;
+        unrealized = formatAtoms(
+          dir * (mark - active.bracket.entry.price) * active.bracket.lots * active.spec.atomsPerTickLot,
+        );
+      }
+      return { ...v, markPrice: last ?? null, unrealizedPnl: unrealized };
+    });
+  }
+
+  /** The user's decisions, newest first. */
+  async decisions(
+    userId: number,
+    opts: { approved?: boolean; limit: number; before?: number },
+  ): Promise<Record<string, unknown>[]> {
+    const params: unknown[] = [userId, opts.limit];
+    let where = 'a.user_id = $1';
+    if (opts.approved !== undefined) {
+      params.push(opts.approved);
+      where += ` AND d.approved = $${params.length}`;
+    }
+    if (opts.before !== undefined) {
+      params.push(opts.before);
+      where += ` AND d.id < $${params.length}`;
+    }
+    const rows = await this.sql.query(
+      `SELECT d.* FROM decisions d JOIN accounts a ON a.id = d.account_id WHERE ${where} ORDER BY d.id DESC LIMIT $2`,
+      params,
+    );
+    return rows.map(decisionView);
+  }
+
+  /** Number of active brackets held in memory (for tests and health). */
+  activeCount(): number {
+    return this.active.size;
+  }
+}

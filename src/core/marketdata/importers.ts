@@ -1,0 +1,663 @@
+/**
+ * Candle file importers: the text of an OHLCV file in, validated {@link Candle}s out.
+ *
+ * Pure: no I/O, no clock, no floating point on prices or volumes. Numbers are carried as the exact decimal text of
+ * the file (an exponent such as `1e-07` is expanded to `0.0000001` by string arithmetic, never through a float).
+ * Times are parsed by hand as UTC (days-from-civil arithmetic), so no `Date` is involved.
+ *
+ * Supported formats ({@link CandleFormat}):
+ * - `csv`: generic OHLCV CSV with a header row. The time column is named `time`, `timestamp`, `date`, `datetime`,
+ *   `open_time` (any case) or has an empty header (`,Open,High,Low,Close,Volume`, the pandas index). Columns
+ *   `open`/`high`/`low`/`close` are required, `volume` is optional ("0" when absent), other columns are ignored.
+ * - `yahoo`: `Date,Open,High,Low,Close,Adj Close,Volume`; the raw OHLC are used, `Adj Close` is ignored.
+ * - `cryptodatadownload`: an optional banner line (`...CryptoDataDownload.com`), then
+ *   `date,symbol,open,high,low,close,volume_btc,volume`, rows usually newest first, dates like `2019-10-17 09-AM`
+ *   or `2019-10-17` (UTC). A `unix` column, when present, is preferred for the time. Volume is the first
+ *   `volume_*` / `Volume XXX` column (base units).
+ * - `json`: a JSON array of `[open_time_ms, open, high, low, close, volume?, ...]` rows; the values may be JSON
+ *   numbers or strings; elements beyond the sixth are ignored (Binance kline shape).
+ */
+import type { Candle } from './candle.ts';
+
+/** The candle file formats {@link parseCandles} understands. */
+export type CandleFormat = 'csv' | 'yahoo' | 'cryptodatadownload' | 'json';
+
+/** Every {@link CandleFormat}, in detection order of preference. */
+export const CANDLE_FORMATS: readonly CandleFormat[] = ['cryptodatadownload', 'yahoo', 'csv', 'json'];
+
+/**
+ * Stable machine-readable reasons a candle file is rejected:
+ * - `empty-file`: no text, or a header but no data rows;
+ * - `unknown-format`: the format could not be detected;
+ * - `bad-json`: the JSON is malformed or an element is not an array;
+ * - `missing-column`: the header lacks the time column or one of open/high/low/close;
+ * - `wrong-column-count`: a CSV row's field count differs from the header's, or a JSON row has fewer than 5 values;
+ * - `bad-number`: a price or volume is not a decimal number;
+ * - `bad-time`: a time is not a recognised date/time/epoch or not a valid calendar date;
+ * - `non-positive-price`: a price is zero or negative;
+ * - `negative-volume`: the volume is negative;
+ * - `high-below-low`: high < low;
+ * - `high-below-open-close`: high < max(open, close);
+ * - `low-above-open-close`: low > min(open, close);
+ * - `duplicate-time`: two rows share the same time.
+ */
+export type CandleFormatErrorCode =
+  | 'empty-file'
+  | 'unknown-format'
+  | 'bad-json'
+  | 'missing-column'
+  | 'wrong-column-count'
+  | 'bad-number'
+  | 'bad-time'
+  | 'non-positive-price'
+  | 'negative-volume'
+  | 'high-below-low'
+  | 'high-below-open-close'
+  | 'low-above-open-close'
+  | 'duplicate-time';
+
+/**
+ * A candle file was rejected. `line` is the 1-based physical line of the offending row for CSV formats; for JSON it
+ * is the 1-based index of the offending element of the top-level array (`unit === 'element'`), or 1 for errors
+ * about the file as a whole. `detail` is the description without the location; `message` is
+ * `"[file: ]line 17: high 99 is below low 100"` (`"element 17: ..."` for JSON).
+ */
+export class CandleFormatError extends Error {
+  override readonly name = 'CandleFormatError';
+  /** Stable kebab-case reason, see {@link CandleFormatErrorCode}. */
+  readonly code: CandleFormatErrorCode;
+  /** 1-based line (CSV) or element index (JSON) of the problem. */
+  readonly line: number;
+  /** What `line` counts: physical lines of the file, or elements of a JSON array. */
+  readonly unit: 'line' | 'element';
+  /** What is wrong, without the location prefix. */
+  readonly detail: string;
+  /** File name or path the text came from, when the caller knows it. */
+  readonly file: string | undefined;
+
+  /**
+   * @param code stable reason code.
+   * @param line 1-based line (or JSON element index).
+   * @param detail description without location, e.g. `high 99 is below low 100`.
+   * @param opts `unit` (default `'line'`) and an optional `file` name for the message prefix.
+   */
+  constructor(
+    code: CandleFormatErrorCode,
+    line: number,
+    detail: string,
+    opts: { unit?: 'line' | 'element'; file?: string } = {},
+  ) {
+    const unit = opts.unit ?? 'line';
+    super(`${opts.file !== undefined ? `${opts.file}: ` : ''}${unit} ${line}: ${detail}`);
+    this.code = code;
+    this.line = line;
+    this.unit = unit;
+    this.detail = detail;
+    this.file = opts.file;
+  }
+}
+
+/** Result of {@link parseCandles}: the format used and the candles sorted ascending by time. */
+export interface ParsedCandles {
+  format: CandleFormat;
+  candles: Candle[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Time
+
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * Days since 1970-01-01 of the proleptic Gregorian date y-m-d (Howard Hinnant's days_from_civil). Exact for any
+ * year; `m` is 1..12, `d` 1..31 (not range-checked here).
+ */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const mp = (m + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+/** Inverse of {@link daysFromCivil}: the civil date of a day number (Hinnant's civil_from_days). */
+function civilFromDays(days: number): [number, number, number] {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+function civilToMs(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number | undefined {
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return undefined;
+  if (h > 23 || mi > 59 || s > 59) return undefined;
+  return daysFromCivil(y, mo, d) * MS_PER_DAY + ((h * 60 + mi) * 60 + s) * 1000 + ms;
+}
+
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const CDD_HOUR_RE = /^(\d{4})-(\d{2})-(\d{2}) (\d{2})-(AM|PM)$/i;
+const YYYYMMDD_RE = /^(\d{4})(\d{2})(\d{2})$/;
+
+/**
+ * Parses a time as UTC milliseconds since the epoch. Accepts:
+ * - epoch integers: up to 10 digits are seconds, 11 or more digits are milliseconds (an exponent form such as
+ *   `1.5098e12` or a `.0` fraction is accepted when the value is whole);
+ * - `YYYYMMDD` (8 digits, years 1900–2099 with a valid month/day; otherwise read as epoch seconds);
+ * - `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS[.fff]]`, the same with `T`, and an optional `Z` or `±HH[:MM]` offset
+ *   (no offset = UTC);
+ * - CryptoDataDownload hours `YYYY-MM-DD HH-AM|PM` (12-AM = 00:00, 12-PM = 12:00).
+ * @returns ms since epoch (UTC), or `undefined` when the text is not a valid time (bad calendar date included).
+ */
+export function parseTimeText(text: string): number | undefined {
+  let t = text.trim();
+  if (/^\d+(?:\.\d+)?[eE][+-]?\d+$/.test(t) || /^\d+\.0+$/.test(t)) {
+    // e.g. a JSON number 1.5098e12: expand exactly; only whole numbers are accepted as epochs
+    const plain = toPlainDecimal(t);
+    if (plain === undefined || !/^\d+$/.test(plain.replace(/\.0+$/, ''))) return undefined;
+    t = plain.replace(/\.0+$/, '');
+  }
+  if (/^\d+$/.test(t)) {
+    const ymd = YYYYMMDD_RE.exec(t);
+    if (ymd) {
+      const y = Number(ymd[1]);
+      const v = y >= 1900 && y <= 2099 ? civilToMs(y, Number(ymd[2]), Number(ymd[3]), 0, 0, 0, 0) : undefined;
+      if (v !== undefined) return v;
+    }
+    const n = t.length <= 10 ? Number(t) * 1000 : Number(t);
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
+  const iso = ISO_RE.exec(t);
+  if (iso) {
+    const frac = iso[7] ?? '';
+    if (/[1-9]/.test(frac.slice(3))) return undefined; // finer than a millisecond
+    const ms = Number(frac.slice(0, 3).padEnd(3, '0'));
+    const base = civilToMs(
+      Number(iso[1]),
+      Number(iso[2]),
+      Number(iso[3]),
+      Number(iso[4] ?? 0),
+      Number(iso[5] ?? 0),
+      Number(iso[6] ?? 0),
+      ms,
+    );
+    if (base === undefined) return undefined;
+    const off = iso[8];
+    if (off === undefined || off.toUpperCase() === 'Z') return base;
+    const m = /^([+-])(\d{2}):?(\d{2})?$/.exec(off);
+    if (!m) return undefined;
+    const oh = Number(m[2]);
+    const om = Number(m[3] ?? 0);
+    if (oh > 23 || om > 59) return undefined;
+    const offMs = (oh * 60 + om) * 60_000;
+    return m[1] === '+' ? base - offMs : base + offMs;
+  }
+  const cdd = CDD_HOUR_RE.exec(t);
+  if (cdd) {
+    const h12 = Number(cdd[4]);
+    if (h12 < 1 || h12 > 12) return undefined;
+    const pm = cdd[5]?.toUpperCase() === 'PM';
+    const h = (h12 % 12) + (pm ? 12 : 0);
+    return civilToMs(Number(cdd[1]), Number(cdd[2]), Number(cdd[3]), h, 0, 0, 0);
+  }
+  return undefined;
+}
+
+/**
+ * Formats UTC milliseconds since the epoch as ISO-8601 text, `YYYY-MM-DDTHH:MM:SS.sssZ` (like
+ * `Date.prototype.toISOString` for years 0000–9999), without using `Date`.
+ * @throws RangeError when `ms` is not a safe integer.
+ */
+export function formatTimeUtc(ms: number): string {
+  if (!Number.isSafeInteger(ms)) throw new RangeError(`not an integer time: ${ms}`);
+  const days = Math.floor(ms / MS_PER_DAY);
+  let rest = ms - days * MS_PER_DAY;
+  const [y, m, d] = civilFromDays(days);
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const s = Math.floor(rest / 1000);
+  const milli = rest - s * 1000;
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(y, 4)}-${p(m)}-${p(d)}T${p(h)}:${p(mi)}:${p(s)}.${p(milli, 3)}Z`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Numbers
+
+const PLAIN_RE = /^-?\d+(?:\.\d+)?$/;
+const NUMBER_RE = /^([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * Normalises number text to plain decimal text without exponent. Plain decimal text (`-?\d+(\.\d+)?`) is returned
+ * unchanged; `+5`, `.5`, `5.` and exponent forms are rewritten exactly by string arithmetic. Undefined when not a
+ * number.
+ */
+function toPlainDecimal(raw: string): string | undefined {
+  const s = raw.trim();
+  if (PLAIN_RE.test(s)) return s;
+  const m = NUMBER_RE.exec(s);
+  if (!m) return undefined;
+  const int = m[2] ?? '';
+  const frac = m[3] ?? '';
+  if (int === '' && frac === '') return undefined;
+  const exp = m[4] === undefined ? 0 : Number(m[4]);
+  if (!Number.isSafeInteger(exp) || Math.abs(exp) > 400) return undefined;
+  const digits = int + frac;
+  const point = int.length + exp;
+  let intPart: string;
+  let fracPart: string;
+  if (point <= 0) {
+    intPart = '0';
+    fracPart = '0'.repeat(-point) + digits;
+  } else if (point >= digits.length) {
+    intPart = digits + '0'.repeat(point - digits.length);
+    fracPart = '';
+  } else {
+    intPart = digits.slice(0, point);
+    fracPart = digits.slice(point);
+  }
+  intPart = intPart.replace(/^0+(?=\d)/, '');
+  if (m[4] !== undefined) fracPart = fracPart.replace(/0+$/, '');
+  return (m[1] === '-' ? '-' : '') + intPart + (fracPart ? '.' + fracPart : '');
+}
+
+/** Compares two non-negative plain decimal texts exactly: negative, zero or positive like `a - b`. */
+function compareDecimal(a: string, b: string): number {
+  const [ai = '', af = ''] = a.split('.');
+  const [bi = '', bf = ''] = b.split('.');
+  const ain = ai.replace(/^0+/, '');
+  const bin = bi.replace(/^0+/, '');
+  if (ain.length !== bin.length) return ain.length - bin.length;
+  if (ain !== bin) return ain < bin ? -1 : 1;
+  const w = Math.max(af.length, bf.length);
+  const ap = af.padEnd(w, '0');
+  const bp = bf.padEnd(w, '0');
+  return ap === bp ? 0 : ap < bp ? -1 : 1;
+}
+
+function isZeroDecimal(s: string): boolean {
+  return !/[1-9]/.test(s);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Row validation shared by all formats
+
+interface RawRow {
+  /** 1-based line or element index. */
+  line: number;
+  time: string;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  /** Undefined when the file has no volume. */
+  volume: string | undefined;
+}
+
+class RowBuilder {
+  readonly candles: Candle[] = [];
+  private readonly seen = new Map<number, number>();
+
+  constructor(private readonly unit: 'line' | 'element') {}
+
+  fail(code: CandleFormatErrorCode, line: number, detail: string): never {
+    throw new CandleFormatError(code, line, detail, { unit: this.unit });
+  }
+
+  add(row: RawRow): void {
+    const { line } = row;
+    const time = parseTimeText(row.time);
+    if (time === undefined) this.fail('bad-time', line, `time ${JSON.stringify(row.time.trim())} is not a valid time`);
+    const prices = { open: '', high: '', low: '', close: '' };
+    for (const key of ['open', 'high', 'low', 'close'] as const) {
+      const v = toPlainDecimal(row[key]);
+      if (v === undefined) this.fail('bad-number', line, `${key} ${JSON.stringify(row[key])} is not a number`);
+      if (v.startsWith('-') || isZeroDecimal(v)) this.fail('non-positive-price', line, `${key} ${v} is not positive`);
+      prices[key] = v;
+    }
+    let volume = '0';
+    if (row.volume !== undefined) {
+      const v = toPlainDecimal(row.volume);
+      if (v === undefined) this.fail('bad-number', line, `volume ${JSON.stringify(row.volume)} is not a number`);
+      if (v.startsWith('-') && !isZeroDecimal(v)) this.fail('negative-volume', line, `volume ${v} is negative`);
+      volume = v.startsWith('-') ? v.slice(1) : v;
+    }
+    const { open, high, low, close } = prices;
+    if (compareDecimal(high, low) < 0) this.fail('high-below-low', line, `high ${high} is below low ${low}`);
+    for (const [name, v] of [
+      ['open', open],
+      ['close', close],
+    ] as const) {
+      if (compareDecimal(high, v) < 0) this.fail('high-below-open-close', line, `high ${high} is below ${name} ${v}`);
+      if (compareDecimal(low, v) > 0) this.fail('low-above-open-close', line, `low ${low} is above ${name} ${v}`);
+    }
+    const prev = this.seen.get(time);
+    if (prev !== undefined) {
+      this.fail('duplicate-time', line, `duplicate time ${formatTimeUtc(time)} (also on ${this.unit} ${prev})`);
+    }
+    this.seen.set(time, line);
+    this.candles.push({ time, open, high, low, close, volume });
+  }
+
+  /** Candles sorted ascending (reversing a newest-first file cheaply). */
+  sorted(): Candle[] {
+    const c = this.candles;
+    let asc = true;
+    let desc = true;
+    for (let i = 1; i < c.length && (asc || desc); i++) {
+      const d = (c[i] as Candle).time - (c[i - 1] as Candle).time;
+      if (d < 0) asc = false;
+      else desc = false;
+    }
+    if (asc) return c;
+    if (desc) return c.reverse();
+    return c.sort((a, b) => a.time - b.time);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CSV
+
+interface Line {
+  /** 1-based physical line number. */
+  no: number;
+  text: string;
+}
+
+function splitLines(text: string): Line[] {
+  const out: Line[] = [];
+  const raw = text.replace(/^\uFEFF/, '').split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    const t = (raw[i] as string).replace(/\r$/, '');
+    if (t.trim() !== '') out.push({ no: i + 1, text: t });
+  }
+  return out;
+}
+
+/** Splits one CSV line; supports double-quoted fields (with `""` escapes) on a single line. */
+function splitCsv(line: string): string[] {
+  if (!line.includes('"')) return line.split(',');
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else quoted = false;
+      } else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+function headerNames(line: string): string[] {
+  return splitCsv(line).map((h) => h.trim().toLowerCase());
+}
+
+function hasOhlc(names: string[]): boolean {
+  return ['open', 'high', 'low', 'close'].every((n) => names.includes(n));
+}
+
+const TIME_COLUMNS = ['time', 'timestamp', 'date', 'datetime', 'open_time'];
+const ADJ_CLOSE = ['adj close', 'adj_close', 'adjclose'];
+const CDD_BANNER_RE = /cryptodatadownload/i;
+
+function isBaseVolumeName(n: string): boolean {
+  return /^volume[ _]./.test(n);
+}
+
+function looksLikeCddHeader(names: string[]): boolean {
+  return hasOhlc(names) && names.includes('symbol') && names.some(isBaseVolumeName);
+}
+
+function parseCsvLike(text: string, format: Exclude<CandleFormat, 'json'>): Candle[] {
+  const lines = splitLines(text);
+  const b: RowBuilder = new RowBuilder('line');
+  const first = lines[0];
+  if (first === undefined) b.fail('empty-file', 1, 'the file is empty');
+  let headerAt = 0;
+  if (format === 'cryptodatadownload' && !hasOhlc(headerNames(first.text)) && lines.length > 1) headerAt = 1;
+  const header = lines[headerAt] as Line;
+  const names = headerNames(header.text);
+
+  const find = (...candidates: string[]): number => names.findIndex((n) => candidates.includes(n));
+  const need = (label: string, idx: number): number => {
+    if (idx < 0) b.fail('missing-column', header.no, `the header has no ${label} column`);
+    return idx;
+  };
+  let timeIdx: number;
+  let volIdx: number;
+  if (format === 'cryptodatadownload') {
+    timeIdx = need('unix or date', names.includes('unix') ? find('unix') : find('date'));
+    volIdx = names.findIndex(isBaseVolumeName);
+    if (volIdx < 0) volIdx = find('volume');
+  } else if (format === 'yahoo') {
+    timeIdx = need('date', find('date'));
+    volIdx = find('volume');
+  } else {
+    timeIdx = find(...TIME_COLUMNS);
+    if (timeIdx < 0 && names[0] === '') timeIdx = 0;
+    need(`time (${TIME_COLUMNS.join('/')} or an empty first header)`, timeIdx);
+    volIdx = find('volume');
+  }
+  const openIdx = need('open', find('open'));
+  const highIdx = need('high', find('high'));
+  const lowIdx = need('low', find('low'));
+  const closeIdx = need('close', find('close'));
+
+  if (lines.length <= headerAt + 1) b.fail('empty-file', header.no, 'the file has a header but no data rows');
+  for (let i = headerAt + 1; i < lines.length; i++) {
+    const { no, text: lineText } = lines[i] as Line;
+    const f = splitCsv(lineText);
+    if (f.length !== names.length) {
+      b.fail('wrong-column-count', no, `${f.length} fields, expected ${names.length} as in the header`);
+    }
+    b.add({
+      line: no,
+      time: f[timeIdx] as string,
+      open: f[openIdx] as string,
+      high: f[highIdx] as string,
+      low: f[lowIdx] as string,
+      close: f[closeIdx] as string,
+      volume: volIdx < 0 ? undefined : (f[volIdx] as string),
+    });
+  }
+  return b.sorted();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// JSON (scanned by hand so numbers keep their exact text)
+
+type JsonScalar = { kind: 'number' | 'string' | 'literal'; text: string };
+
+class JsonRows {
+  private i = 0;
+  private element = 0;
+
+  constructor(private readonly s: string) {}
+
+  private fail(code: CandleFormatErrorCode, detail: string, element = this.element || 1): never {
+    throw new CandleFormatError(code, element, detail, { unit: 'element' });
+  }
+
+  private ws(): void {
+    const s = this.s;
+    while (this.i < s.length) {
+      const c = s.charCodeAt(this.i);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff) this.i++;
+      else break;
+    }
+  }
+
+  private where(): string {
+    const ch = this.s[this.i];
+    return ch === undefined ? 'at the end of the text' : `at ${JSON.stringify(ch)} (offset ${this.i})`;
+  }
+
+  private scalar(): JsonScalar {
+    const s = this.s;
+    const ch = s[this.i];
+    if (ch === '"') {
+      let j = this.i + 1;
+      while (j < s.length && s[j] !== '"') j += s[j] === '\\' ? 2 : 1;
+      if (j >= s.length) this.fail('bad-json', 'unterminated string');
+      const raw = s.slice(this.i, j + 1);
+      this.i = j + 1;
+      try {
+        return { kind: 'string', text: JSON.parse(raw) as string };
+      } catch {
+        return this.fail('bad-json', `bad string ${raw}`);
+      }
+    }
+    const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(s.slice(this.i, this.i + 64));
+    if (!m) this.fail('bad-json', `unexpected ${this.where()}`);
+    this.i += m[0].length;
+    return { kind: /^[tfn]/.test(m[0]) ? 'literal' : 'number', text: m[0] };
+  }
+
+  private expect(ch: string): void {
+    this.ws();
+    if (this.s[this.i] !== ch) this.fail('bad-json', `expected ${JSON.stringify(ch)} ${this.where()}`);
+    this.i++;
+  }
+
+  /** Calls `onRow(values, elementIndex1Based)` for each element of the top-level array. */
+  parse(onRow: (values: JsonScalar[], element: number) => void): void {
+    this.expect('[');
+    this.ws();
+    if (this.s[this.i] === ']') {
+      this.i++;
+    } else {
+      for (;;) {
+        this.element++;
+        this.ws();
+        if (this.s[this.i] !== '[') this.fail('bad-json', `element ${this.element} is not an array`);
+        this.i++;
+        const values: JsonScalar[] = [];
+        this.ws();
+        if (this.s[this.i] === ']') this.i++;
+        else {
+          for (;;) {
+            this.ws();
+            if (this.s[this.i] === '[' || this.s[this.i] === '{') {
+              this.fail('bad-json', `nested ${this.s[this.i] === '[' ? 'array' : 'object'} in a row`);
+            }
+            values.push(this.scalar());
+            this.ws();
+            const c = this.s[this.i];
+            this.i++;
+            if (c === ']') break;
+            if (c !== ',') {
+              this.i--;
+              this.fail('bad-json', `expected "," or "]" ${this.where()}`);
+            }
+          }
+        }
+        onRow(values, this.element);
+        this.ws();
+        const c = this.s[this.i];
+        this.i++;
+        if (c === ']') break;
+        if (c !== ',') {
+          this.i--;
+          this.fail('bad-json', `expected "," or "]" ${this.where()}`);
+        }
+      }
+    }
+    this.ws();
+    if (this.i < this.s.length) this.fail('bad-json', `unexpected text after the array ${this.where()}`);
+  }
+}
+
+function parseJson(text: string): Candle[] {
+  const b: RowBuilder = new RowBuilder('element');
+  let rows = 0;
+  new JsonRows(text).parse((values, element) => {
+    rows++;
+    if (values.length < 5) {
+      b.fail('wrong-column-count', element, `${values.length} values, expected [time, open, high, low, close, volume]`);
+    }
+    const get = (k: number, name: string): string => {
+      const v = values[k] as JsonScalar;
+      if (v.kind === 'literal') b.fail(name === 'time' ? 'bad-time' : 'bad-number', element, `${name} is ${v.text}`);
+      return v.text;
+    };
+    b.add({
+      line: element,
+      time: get(0, 'time'),
+      open: get(1, 'open'),
+      high: get(2, 'high'),
+      low: get(3, 'low'),
+      close: get(4, 'close'),
+      volume: values.length > 5 ? get(5, 'volume') : undefined,
+    });
+  });
+  if (rows === 0) b.fail('empty-file', 1, 'the JSON array is empty');
+  return b.sorted();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Detection and entry point
+
+/**
+ * Detects the format of a candle file from its first lines: `json` when the first non-blank character is `[`;
+ * `cryptodatadownload` when the first line mentions CryptoDataDownload, or the header has `symbol` and a
+ * `volume_xxx` column; `yahoo` when the header has `Adj Close`; `csv` when it has open/high/low/close.
+ * @throws CandleFormatError `empty-file` for blank text, `unknown-format` (line 1 or 2) otherwise.
+ */
+export function detectFormat(text: string): CandleFormat {
+  const lines = splitLines(text);
+  const first = lines[0];
+  if (first === undefined) throw new CandleFormatError('empty-file', 1, 'the file is empty');
+  if (first.text.trimStart().startsWith('[')) return 'json';
+  const names = headerNames(first.text);
+  if (CDD_BANNER_RE.test(first.text)) return 'cryptodatadownload';
+  if (looksLikeCddHeader(names)) return 'cryptodatadownload';
+  if (hasOhlc(names)) return names.some((n) => ADJ_CLOSE.includes(n)) ? 'yahoo' : 'csv';
+  const second = lines[1];
+  if (second !== undefined && looksLikeCddHeader(headerNames(second.text))) return 'cryptodatadownload';
+  throw new CandleFormatError(
+    'unknown-format',
+    first.no,
+    'unknown candle format: expected a CSV header with open/high/low/close, a CryptoDataDownload banner or a JSON array',
+  );
+}
+
+/**
+ * Parses the text of a candle file into validated candles sorted ascending by time.
+ *
+ * @param text the whole file as text (UTF-8 decoded; a BOM, CRLF line ends and blank lines are accepted).
+ * @param opts.format the format to use; detected with {@link detectFormat} when omitted.
+ * @returns `{ format, candles }`; candle times are open times in ms UTC, prices/volume exact decimal text
+ *   (volume "0" when the file has none).
+ * @throws CandleFormatError for the first problem found, in file order (see {@link CandleFormatErrorCode}); its
+ *   `line` is the 1-based file line, or the 1-based element index for JSON.
+ */
+export function parseCandles(text: string, opts: { format?: CandleFormat } = {}): ParsedCandles {
+  const format = opts.format ?? detectFormat(text);
+  const candles = format === 'json' ? parseJson(text) : parseCsvLike(text, format);
+  return { format, candles };
+}

@@ -1,0 +1,592 @@
+/**
+ * The live market feed: an exchange's public REST API polled through CCXT (default `binance`, no API keys).
+ *
+ * Invariants:
+ * - Only CLOSED bars are emitted: a bar with open time `t` is emitted once `t + timeframe ≤ exchange now`, where
+ *   "exchange now" is read from the exchange (`fetchTime`, GET /api/v3/time on Binance) BEFORE the klines are
+ *   fetched, so a bar counted as closed was already final when its values were read. The still-forming bar is never
+ *   emitted; it only moves `lastPrice`.
+ * - Each bar is emitted at most once per symbol, in open-time order (a per-symbol watermark only moves forward).
+ * - History is not replayed: bars that had closed by the exchange time read in `start()` are never emitted (they are
+ *   available through `history()`); only bars closing after it are.
+ * - Prices stay decimal text: on Binance the raw kline strings are used (ccxt's implicit `publicGetKlines`, the same
+ *   GET /api/v3/klines that `fetchOHLCV` calls, through the same rate limiter and error mapping); on other exchanges
+ *   `fetchOHLCV` numbers are turned into their shortest round-trip decimal text. Text is normalised (no exponent,
+ *   trailing fractional zeros dropped: `"67000.01000000"` → `"67000.01"`).
+ * - Exchange errors never escape the poll loop: they are counted (`errorCount`), kept (`lastError`) and passed to
+ *   `onError`; polling carries on at the next tick.
+ */
+import ccxt, { functions, type Exchange, type MarketInterface } from 'ccxt';
+import { TIMEFRAMES, type Candle, type Timeframe } from '../core/marketdata/candle.ts';
+import type { Instrument } from '../core/instruments/instrument.ts';
+import type { CandleListener, MarketFeed } from './feed.ts';
+
+/** How to build a CCXT exchange for public market data. */
+export interface ExchangeConfig {
+  /** CCXT exchange id; default `"binance"`. */
+  exchangeId?: string;
+  /**
+   * Replaces the scheme and host of every URL in the exchange's `urls.api` (paths kept), e.g. `http://127.0.0.1:5000`
+   * turns `https://api.binance.com/api/v3` into `http://127.0.0.1:5000/api/v3`. For tests and proxies.
+   */
+  apiBaseUrl?: string;
+  /** Extra CCXT constructor settings merged over the defaults (e.g. `{ timeout: 5000 }`). */
+  ccxtConfig?: Record<string, unknown>;
+}
+
+/** Timer and clock functions, injectable for tests. Defaults: the global `setTimeout`/`clearTimeout` and `Date.now`. */
+export interface FeedTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** Local wall clock, ms UTC. */
+  now(): number;
+}
+
+/** What was being done when an error happened. `listener` errors come from `onCandle` callbacks, not the exchange. */
+export interface LiveFeedErrorContext {
+  op: 'loadMarkets' | 'fetchTime' | 'fetchOHLCV' | 'listener';
+  /** Platform symbol, when the call concerned one. */
+  symbol?: string;
+}
+
+/** Options of {@link LiveFeed}. */
+export interface LiveFeedOptions extends ExchangeConfig {
+  /** Platform symbols, e.g. `["BTC-USDT", "ETH-USDT"]` (CCXT `BTC/USDT`). */
+  symbols: string[];
+  /** Bar length to poll and emit. */
+  timeframe: Timeframe;
+  /** Delay between the end of one poll and the start of the next, ms; default 5000. */
+  pollMs?: number;
+  /** Closed bars loaded by `start()` for `history()` (not emitted); default 100, at most 999. */
+  historyBars?: number;
+  /** Use this exchange instead of building one (then `exchangeId`, `apiBaseUrl` and `ccxtConfig` are ignored). */
+  exchange?: Exchange;
+  /** Timers and clock; see {@link FeedTimers}. */
+  timers?: FeedTimers;
+  /** Called after every failed exchange call (and every throwing listener); its own exceptions are swallowed. */
+  onError?: (error: Error, context: LiveFeedErrorContext) => void;
+  /**
+   * Wraps every exchange call, e.g. in a circuit breaker: `(op, call) => breaker.run(call)`. A rejection (including
+   * "breaker open") is handled like any exchange error.
+   */
+  wrapCall?: <T>(op: LiveFeedErrorContext['op'], call: () => Promise<T>) => Promise<T>;
+}
+
+const DEFAULT_TIMERS: FeedTimers = {
+  setTimeout: (cb, ms) => setTimeout(cb, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  now: () => Date.now(),
+};
+
+const DECIMAL_RE = /^([+-])?(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Canonical decimal text: no sign for zero or positives, no leading integer zeros, no trailing fractional zeros
+ * (`"0.01000000"` → `"0.01"`, `"5.00000000"` → `"5"`).
+ * @throws RangeError when `s` is not plain decimal text (exponents are rejected).
+ */
+export function normalizeDecimal(s: string): string {
+  const m = DECIMAL_RE.exec(s.trim());
+  if (!m) throw new RangeError(`not decimal text: ${JSON.stringify(s)}`);
+  const int = (m[2] ?? '0').replace(/^0+(?=\d)/, '');
+  const frac = (m[3] ?? '').replace(/0+$/, '');
+  const body = frac ? `${int}.${frac}` : int;
+  return m[1] === '-' && /[1-9]/.test(body) ? `-${body}` : body;
+}
+
+/**
+ * A CCXT number or exchange string as canonical decimal text. Numbers use their shortest round-trip form with any
+ * exponent expanded (`1e-7` → `"0.0000001"`), which equals the exchange's decimal exactly when that had at most 15
+ * significant digits.
+ * @throws RangeError on `NaN`, infinities, `undefined` or malformed text.
+ */
+export function toDecimalText(v: number | string | undefined | null): string {
+  if (typeof v === 'string') return normalizeDecimal(v);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`not a finite number: ${String(v)}`);
+  return normalizeDecimal(functions.numberToString(v) as string);
+}
+
+/**
+ * Platform symbol → CCXT unified symbol: `"BTC-USDT"` → `"BTC/USDT"`.
+ * @throws Error when the symbol is not `BASE-QUOTE`.
+ */
+export function toCcxtSymbol(symbol: string): string {
+  const parts = symbol.split('-');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new Error(`not a platform symbol (BASE-QUOTE): ${symbol}`);
+  return `${parts[0]}/${parts[1]}`;
+}
+
+/**
+ * CCXT spot symbol → platform symbol: `"BTC/USDT"` → `"BTC-USDT"`.
+ * @throws Error for anything but `BASE/QUOTE` (derivatives such as `BTC/USDT:USDT` are not supported).
+ */
+export function fromCcxtSymbol(symbol: string): string {
+  const parts = symbol.split('/');
+  if (parts.length !== 2 || !parts[0] || !parts[1] || symbol.includes(':'))
+    throw new Error(`not a CCXT spot symbol (BASE/QUOTE): ${symbol}`);
+  return `${parts[0]}-${parts[1]}`;
+}
+
+function replaceApiHosts(node: unknown, base: string): unknown {
+  if (typeof node === 'string') return node.replace(/^https?:\/\/[^/]+/, base);
+  if (node && typeof node === 'object') {
+    const obj = node as Record<string, unknown>;
+    for (const k of Object.keys(obj)) obj[k] = replaceApiHosts(obj[k], base);
+  }
+  return node;
+}
+
+/**
+ * Builds a CCXT exchange for public spot market data: rate limiting on, no API keys, market loading restricted to spot
+ * where the exchange supports `options.fetchMarkets` (Binance: only GET /api/v3/exchangeInfo, no futures or sapi
+ * calls), currencies not fetched (a private call on Binance).
+ * @throws Error when `exchangeId` is not a CCXT exchange.
+ */
+export function createExchange(config: ExchangeConfig = {}): Exchange {
+  const id = config.exchangeId ?? 'binance';
+  const Ctor = (ccxt as unknown as Record<string, unknown>)[id];
+  if (!ccxt.exchanges.includes(id) || typeof Ctor !== 'function') throw new Error(`unknown CCXT exchange: ${id}`);
+  const ex = new (Ctor as new (cfg: Record<string, unknown>) => Exchange)({
+    enableRateLimit: true,
+    ...config.ccxtConfig,
+  });
+  const opts = ex.options as Record<string, unknown>;
+  opts['defaultType'] = 'spot';
+  opts['fetchCurrencies'] = false;
+  opts['fetchMargins'] = false;
+  const fm = opts['fetchMarkets'];
+  if (Array.isArray(fm)) opts['fetchMarkets'] = ['spot'];
+  else if (fm && typeof fm === 'object' && Array.isArray((fm as Record<string, unknown>)['types']))
+    opts['fetchMarkets'] = { ...(fm as Record<string, unknown>), types: ['spot'] };
+  if (config.apiBaseUrl !== undefined) replaceApiHosts(ex.urls.api, config.apiBaseUrl.replace(/\/+$/, ''));
+  return ex;
+}
+
+interface BinanceFilter {
+  filterType?: string;
+  [k: string]: unknown;
+}
+
+function filterValue(filters: BinanceFilter[], types: string[], keys: string[]): string | undefined {
+  for (const t of types) {
+    const f = filters.find((x) => x.filterType === t);
+    for (const k of keys) {
+      const v = f?.[k];
+      if (typeof v === 'string') return v;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Maps one CCXT spot market to an {@link Instrument}. Tick size, lot size, minimum quantity and minimum notional come
+ * from the raw exchange filters when the market carries Binance-style `info.filters` (PRICE_FILTER.tickSize,
+ * LOT_SIZE.stepSize / minQty, NOTIONAL or MIN_NOTIONAL .minNotional), otherwise from CCXT's `precision` / `limits`;
+ * fees from `market.maker` / `market.taker`. Missing minimums become `"0"` (minQty falls back to the lot size).
+ * @throws Error when the market is not spot, its precision is in significant digits, or tick, lot or fees are missing.
+ */
+export function marketToInstrument(market: MarketInterface, precisionMode: number): Instrument {
+  if (!market.spot) throw new Error(`${market.symbol}: not a spot market`);
+  const filters = Array.isArray(market.info?.filters) ? (market.info.filters as BinanceFilter[]) : [];
+  const precision = (p: number | undefined, what: string): string => {
+    if (p === undefined || p === null) throw new Error(`${market.symbol}: no ${what} precision`);
+    if (precisionMode === functions.TICK_SIZE) return toDecimalText(p);
+    if (precisionMode === functions.DECIMAL_PLACES) return p > 0 ? `0.${'0'.repeat(p - 1)}1` : '1';
+    throw new Error(`${market.symbol}: ${what} precision in significant digits cannot be mapped to a grid`);
+  };
+  const tickRaw = filterValue(filters, ['PRICE_FILTER'], ['tickSize']);
+  const stepRaw = filterValue(filters, ['LOT_SIZE'], ['stepSize']);
+  const minQtyRaw = filterValue(filters, ['LOT_SIZE'], ['minQty']);
+  const minNotionalRaw = filterValue(filters, ['NOTIONAL', 'MIN_NOTIONAL'], ['minNotional', 'notional']);
+  const tickSize = tickRaw !== undefined ? normalizeDecimal(tickRaw) : precision(market.precision.price, 'price');
+  const lotSize = stepRaw !== undefined ? normalizeDecimal(stepRaw) : precision(market.precision.amount, 'amount');
+  const minQtyNum = market.limits.amount?.min;
+  const minNotionalNum = market.limits.cost?.min;
+  const fee = (v: number | undefined, what: string): string => {
+    if (v === undefined || v === null) throw new Error(`${market.symbol}: no ${what} fee`);
+    return toDecimalText(v);
+  };
+  return {
+    symbol: fromCcxtSymbol(market.symbol),
+    base: market.base,
+    quote: market.quote,
+    tickSize,
+    lotSize,
+    minQty:
+      minQtyRaw !== undefined
+        ? normalizeDecimal(minQtyRaw)
+        : minQtyNum !== undefined && minQtyNum !== null
+          ? toDecimalText(minQtyNum)
+          : lotSize,
+    minNotional:
+      minNotionalRaw !== undefined
+        ? normalizeDecimal(minNotionalRaw)
+        : minNotionalNum !== undefined && minNotionalNum !== null
+          ? toDecimalText(minNotionalNum)
+          : '0',
+    makerFee: fee(market.maker, 'maker'),
+    takerFee: fee(market.taker, 'taker'),
+  };
+}
+
+/**
+ * Loads the exchange's markets and maps them to instruments (see {@link marketToInstrument}), sorted by symbol.
+ * `source` is an exchange (markets loaded if needed, left open) or a config (an exchange is built, used and closed).
+ * Without `symbols`, every active spot market is returned.
+ * @throws Error when a requested symbol is not a spot market of the exchange, or a market cannot be mapped;
+ *   CCXT errors (network, exchange) propagate.
+ */
+export async function fetchInstruments(
+  source: Exchange | ExchangeConfig,
+  opts: { symbols?: string[] } = {},
+): Promise<Instrument[]> {
+  const own = !(source instanceof ccxt.Exchange);
+  const ex = source instanceof ccxt.Exchange ? source : createExchange(source);
+  try {
+    const markets = (await ex.loadMarkets()) as Record<string, MarketInterface>;
+    let chosen: MarketInterface[];
+    if (opts.symbols) {
+      chosen = opts.symbols.map((s) => {
+        const m = markets[toCcxtSymbol(s)];
+        if (!m || !m.spot) throw new Error(`${ex.id} has no spot market ${s}`);
+        return m;
+      });
+    } else {
+      chosen = Object.values(markets).filter((m) => m.spot && m.active !== false && !m.symbol.includes(':'));
+    }
+    return chosen
+      .map((m) => marketToInstrument(m, ex.precisionMode ?? functions.TICK_SIZE))
+      .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  } finally {
+    if (own) await ex.close();
+  }
+}
+
+interface SymbolState {
+  symbol: string;
+  ccxtSymbol: string;
+  marketId: string;
+  /** Open time of the last emitted bar. */
+  lastEmitted: number | undefined;
+  lastPrice: string | undefined;
+  /** Open time of the bar `lastPrice` came from. */
+  lastPriceTime: number;
+  history: Candle[];
+}
+
+type RawKlines = (params: Record<string, unknown>) => Promise<unknown>;
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/**
+ * A {@link MarketFeed} over an exchange's REST API through CCXT. See the module comment for the emission rules.
+ *
+ * Per poll: one `fetchTime` (GET /api/v3/time), then per symbol one klines request from just after the last emitted
+ * bar (GET /api/v3/klines?symbol=…&interval=…&startTime=…&limit=1000). `start()` additionally loads the markets
+ * (GET /api/v3/exchangeInfo) and the recent bars (GET /api/v3/klines?…&limit=historyBars+1).
+ */
+export class LiveFeed implements MarketFeed {
+  /** The CCXT exchange id, e.g. `binance`. */
+  readonly name: string;
+  /** Bar length of the emitted candles. */
+  readonly timeframe: Timeframe;
+  private readonly tfMs: number;
+  private readonly pollMs: number;
+  private readonly historyBars: number;
+  private readonly timers: FeedTimers;
+  private readonly opts: LiveFeedOptions;
+  private readonly states: SymbolState[];
+  private readonly listeners = new Set<CandleListener>();
+  private ex: Exchange | undefined;
+  private ownsExchange = false;
+  private running = false;
+  private started = false;
+  private startNow = 0;
+  private exchangeNow: number | undefined;
+  private localAtExchangeNow = 0;
+  private timer: unknown;
+  private inflight: Promise<void> | undefined;
+  private errors = 0;
+  private lastErr: Error | undefined;
+
+  /**
+   * @throws Error when a symbol is not `BASE-QUOTE`, `symbols` is empty or `pollMs`/`historyBars` are out of range.
+   */
+  constructor(opts: LiveFeedOptions) {
+    if (opts.symbols.length === 0) throw new Error('LiveFeed needs at least one symbol');
+    this.opts = opts;
+    this.name = opts.exchange?.id ?? opts.exchangeId ?? 'binance';
+    this.timeframe = opts.timeframe;
+    this.tfMs = TIMEFRAMES[opts.timeframe];
+    this.pollMs = opts.pollMs ?? 5000;
+    this.historyBars = opts.historyBars ?? 100;
+    if (!(this.pollMs > 0)) throw new Error('pollMs must be positive');
+    if (!Number.isInteger(this.historyBars) || this.historyBars < 0 || this.historyBars > 999)
+      throw new Error('historyBars must be an integer in 0..999');
+    this.timers = opts.timers ?? DEFAULT_TIMERS;
+    this.states = [...new Set(opts.symbols)].map((symbol) => ({
+      symbol,
+      ccxtSymbol: toCcxtSymbol(symbol),
+      marketId: '',
+      lastEmitted: undefined,
+      lastPrice: undefined,
+      lastPriceTime: -Infinity,
+      history: [],
+    }));
+  }
+
+  /** Platform symbols served, in the order given (duplicates removed). */
+  symbols(): string[] {
+    return this.states.map((s) => s.symbol);
+  }
+
+  /** Close of the newest bar seen (usually the forming one), decimal text; undefined before `start()` loaded any. */
+  lastPrice(symbol: string): string | undefined {
+    return this.states.find((s) => s.symbol === symbol)?.lastPrice;
+  }
+
+  /** Exchange time (ms UTC): the last exchange clock reading plus local time elapsed since; the local clock before. */
+  now(): number {
+    const local = this.timers.now();
+    return this.exchangeNow === undefined ? local : this.exchangeNow + (local - this.localAtExchangeNow);
+  }
+
+  /** Closed bars loaded by `start()` (never emitted), oldest first; empty for unknown symbols or before start. */
+  history(symbol: string): Candle[] {
+    return [...(this.states.find((s) => s.symbol === symbol)?.history ?? [])];
+  }
+
+  /** Failed exchange calls (and throwing listeners) since construction. */
+  get errorCount(): number {
+    return this.errors;
+  }
+
+  /** The most recent error counted in `errorCount`. */
+  get lastError(): Error | undefined {
+    return this.lastErr;
+  }
+
+  /** The CCXT exchange in use (after `start()` or when one was passed in). */
+  get exchange(): Exchange | undefined {
+    return this.ex ?? this.opts.exchange;
+  }
+
+  /** Registers a closed-bar listener; returns its remover. A throwing listener is reported to `onError`. */
+  onCandle(listener: CandleListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Loads the markets, reads the exchange time, loads recent bars (for `history()` and `lastPrice`) and starts polling.
+   * Failed history loads are counted and reported but do not fail the start.
+   * @throws Error when called twice, a symbol is not a spot market of the exchange, the timeframe is not offered, or
+   *   loading the markets / reading the exchange time fails (after counting and reporting it).
+   */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('LiveFeed already started');
+    this.started = true;
+    try {
+      if (this.opts.exchange) this.ex = this.opts.exchange;
+      else {
+        this.ex = createExchange(this.opts);
+        this.ownsExchange = true;
+      }
+      const ex = this.ex;
+      if (!Object.hasOwn(ex.timeframes ?? {}, this.timeframe))
+        throw new Error(`${ex.id} does not offer timeframe ${this.timeframe}`);
+      let markets: Record<string, MarketInterface>;
+      try {
+        markets = (await this.call('loadMarkets', () => ex.loadMarkets())) as Record<string, MarketInterface>;
+      } catch (e) {
+        this.report(e, { op: 'loadMarkets' });
+        throw e;
+      }
+      for (const s of this.states) {
+        const m = markets[s.ccxtSymbol];
+        if (!m || !m.spot || !m.id) throw new Error(`${ex.id} has no spot market ${s.symbol}`);
+        s.marketId = m.id;
+      }
+      this.startNow = await this.readExchangeTime();
+    } catch (e) {
+      // Leave the feed startable again (e.g. once the exchange is reachable).
+      this.started = false;
+      if (this.ownsExchange && this.ex) await this.ex.close().catch(() => undefined);
+      this.ownsExchange = false;
+      this.ex = undefined;
+      throw e;
+    }
+    for (const s of this.states) {
+      try {
+        const bars = await this.fetchBars(s, undefined, this.historyBars + 1);
+        const closed = bars.filter((b) => b.time + this.tfMs <= this.startNow);
+        s.history = this.historyBars === 0 ? [] : closed.slice(-this.historyBars);
+        this.notePrice(s, bars);
+      } catch (e) {
+        this.report(e, { op: 'fetchOHLCV', symbol: s.symbol });
+      }
+    }
+    this.running = true;
+    this.schedule();
+  }
+
+  /**
+   * Stops polling, waits for a poll in flight (no bar is emitted after this resolves) and closes an owned exchange.
+   * Idempotent; a stopped feed cannot be started again (build a new one).
+   */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inflight;
+    if (this.ownsExchange && this.ex) {
+      this.ownsExchange = false;
+      await this.ex.close();
+    }
+  }
+
+  /**
+   * Runs one poll now (or joins the one in flight): reads the exchange time, fetches each symbol's new bars, emits
+   * the closed ones and updates `lastPrice`. Never rejects; failures are counted and reported. No-op unless running.
+   */
+  pollNow(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    this.inflight ??= this.pollOnce().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = undefined;
+      void this.pollNow().then(() => this.schedule());
+    }, this.pollMs);
+  }
+
+  private async pollOnce(): Promise<void> {
+    let now: number;
+    try {
+      now = await this.readExchangeTime();
+    } catch {
+      return; // counted and reported by readExchangeTime
+    }
+    for (const s of this.states) {
+      if (!this.running) return;
+      let bars: Candle[];
+      try {
+        // Bars opening after the last emitted one; before the first emission, those closing after start.
+        const since = s.lastEmitted !== undefined ? s.lastEmitted + 1 : this.startNow - this.tfMs + 1;
+        bars = await this.fetchBars(s, since, 1000);
+      } catch (e) {
+        this.report(e, { op: 'fetchOHLCV', symbol: s.symbol });
+        continue;
+      }
+      for (const bar of bars) {
+        const closeAt = bar.time + this.tfMs;
+        if (closeAt > now || closeAt <= this.startNow) continue;
+        if (s.lastEmitted !== undefined && bar.time <= s.lastEmitted) continue;
+        if (!this.running) return;
+        s.lastEmitted = bar.time;
+        this.emit(s.symbol, bar);
+      }
+      this.notePrice(s, bars);
+    }
+  }
+
+  private emit(symbol: string, candle: Candle): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(symbol, { ...candle });
+      } catch (e) {
+        this.report(e, { op: 'listener', symbol });
+      }
+    }
+  }
+
+  private notePrice(s: SymbolState, bars: Candle[]): void {
+    const last = bars.at(-1);
+    if (last && last.time >= s.lastPriceTime) {
+      s.lastPrice = last.close;
+      s.lastPriceTime = last.time;
+    }
+  }
+
+  private async readExchangeTime(): Promise<number> {
+    const ex = this.ex as Exchange;
+    const local = this.timers.now();
+    let t: number | undefined;
+    if (ex.has['fetchTime']) {
+      try {
+        t = await this.call('fetchTime', () => ex.fetchTime());
+      } catch (e) {
+        this.report(e, { op: 'fetchTime' });
+        throw e;
+      }
+    }
+    if (typeof t !== 'number' || !Number.isFinite(t)) t = local;
+    this.exchangeNow = t;
+    this.localAtExchangeNow = local;
+    return t;
+  }
+
+  /** Bars sorted by open time with decimal text prices; `since` = smallest open time wanted. */
+  private async fetchBars(s: SymbolState, since: number | undefined, limit: number): Promise<Candle[]> {
+    const ex = this.ex as Exchange;
+    const raw = (ex as unknown as { publicGetKlines?: RawKlines }).publicGetKlines;
+    let bars: Candle[];
+    if ((ex.id === 'binance' || ex.id === 'binanceus') && typeof raw === 'function') {
+      const params: Record<string, unknown> = {
+        symbol: s.marketId,
+        interval: ex.timeframes[this.timeframe] ?? this.timeframe,
+        limit,
+      };
+      if (since !== undefined) params['startTime'] = since;
+      const rows = await this.call('fetchOHLCV', () => raw.call(ex, params));
+      if (!Array.isArray(rows)) throw new Error(`${ex.id} klines: expected an array`);
+      bars = rows.map((r: unknown) => {
+        if (!Array.isArray(r) || typeof r[0] !== 'number') throw new Error(`${ex.id} klines: malformed row`);
+        const text = (i: number): string => {
+          const v: unknown = r[i];
+          if (typeof v !== 'string') throw new Error(`${ex.id} klines: field ${i} is not text`);
+          return normalizeDecimal(v);
+        };
+        return { time: r[0], open: text(1), high: text(2), low: text(3), close: text(4), volume: text(5) };
+      });
+    } else {
+      const rows = await this.call('fetchOHLCV', () => ex.fetchOHLCV(s.ccxtSymbol, this.timeframe, since, limit));
+      bars = rows.map((r) => {
+        if (typeof r[0] !== 'number') throw new Error(`${ex.id} fetchOHLCV: malformed row`);
+        return {
+          time: r[0],
+          open: toDecimalText(r[1]),
+          high: toDecimalText(r[2]),
+          low: toDecimalText(r[3]),
+          close: toDecimalText(r[4]),
+          volume: r[5] === undefined || r[5] === null ? '0' : toDecimalText(r[5]),
+        };
+      });
+    }
+    return bars.sort((a, b) => a.time - b.time);
+  }
+
+  private call<T>(op: LiveFeedErrorContext['op'], fn: () => Promise<T>): Promise<T> {
+    return this.opts.wrapCall ? this.opts.wrapCall(op, fn) : fn();
+  }
+
+  private report(e: unknown, context: LiveFeedErrorContext): void {
+    const err = asError(e);
+    this.errors += 1;
+    this.lastErr = err;
+    try {
+      this.opts.onError?.(err, context);
+    } catch {
+      // the hook must not break the poll loop
+    }
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The HTTP server: REST under `/api/v1`, the OpenAPI document at `/api/v1/openapi.json`, and the WebSocket `/ws`
+ * that streams the authenticated user's trading events. Authentication: an HttpOnly session cookie (browser) or a
+ * bearer token (scripts). Errors become responses in exactly one place: `./errors.ts`.
+ */
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from '../app/context.ts';
+import { AuthError } from '../app/errors.ts';
+import type { User } from '../app/auth.ts';
+import { getRiskProfile, resetHalt, updateRiskProfile } from '../app/profile.ts';
+import { errorHandler } from './errors.ts';
+import {
+  CredentialsBody,
+  DecisionsQuery,
+  IdParams,
+  JournalQuery,
+  RiskProfileBody,
+  SetupBody,
+  TokenBody,
+} from './schemas.ts';
+
+/** Name of the session cookie. */
+export const SESSION_COOKIE = 'testudo_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: User | null;
+    authToken: string | null;
+  }
+}
+
+/** Options of {@link buildServer}. */
+export interface ServerOptions {
+  /** Pino logger options, or false for none. */
+  logger?: boolean | Record<string, unknown>;
+  /** Mark cookies Secure (behind HTTPS). */
+  secureCookies?: boolean;
+}
+
+function tokenOf(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (h?.startsWith('Bearer ')) return h.slice(7).trim();
+  const c = req.cookies?.[SESSION_COOKIE];
+  if (c) return c;
+  return null;
+}
+
+function requireUser(req: FastifyRequest): User {
+  if (!req.user) throw new AuthError('unauthenticated', 'log in first, or send Authorization: Bearer <API token>');
+  return req.user;
+}
+
+/** Builds the fastify app over a context. Call `listen` on the result, or `inject` in tests. */
+export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1_000_000 }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Testudo API',
+        description: 'Risk-first trading: sizing, rules, brackets, journal in R',
+        version: '1',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(websocket);
+
+  app.decorateRequest('user', null);
+  app.decorateRequest('authToken', null);
+  app.addHook('onRequest', async (req) => {
+    const token =
+      tokenOf(req) ?? (req.url.startsWith('/ws') ? new URL(req.url, 'http://x').searchParams.get('token') : null);
+    if (!token) return;
+    const user = await ctx.auth.authenticate(token, Date.now());
+    if (user) {
+      req.user = user;
+      req.authToken = token;
+    }
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply
+      .code(404)
+      .send({ error: { code: 'route-not-found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/v1/health', { schema: { hide: true } }, async () => ({
+    ok: true,
+    database: ctx.sql.kind,
+    feed: ctx.feed?.name ?? null,
+    breaker: ctx.breaker.state(),
+  }));
+
+  // --- auth ---
+  app.post('/api/v1/auth/register', { schema: { body: CredentialsBody, tags: ['auth'] } }, async (req, reply) => {
+    const user = await ctx.auth.register(req.body.email, req.body.password);
+    reply.code(201);
+    return { user };
+  });
+  app.post('/api/v1/auth/login', { schema: { body: CredentialsBody, tags: ['auth'] } }, async (req, reply) => {
+    const { user, token, expiresAt } = await ctx.auth.login(req.body.email, req.body.password, Date.now());
+    reply.setCookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
+      secure: opts.secureCookies ?? false,
+      expires: new Date(expiresAt),
+    });
+    return { user };
+  });
+  app.post('/api/v1/auth/logout', { schema: { tags: ['auth'] } }, async (req, reply) => {
+    if (req.authToken) await ctx.auth.logout(req.authToken);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { ok: true };
+  });
+  app.get('/api/v1/auth/me', { schema: { tags: ['auth'] } }, async (req) => {
+    const user = requireUser(req);
+    const risk = await getRiskProfile(ctx.sql, user.id);
+    return { user, account: risk.state };
+  });
+  app.post('/api/v1/auth/tokens', { schema: { body: TokenBody, tags: ['auth'] } }, async (req, reply) => {
+    const user = requireUser(req);
+    const token = await ctx.auth.createApiToken(user.id, req.body.name);
+    reply.code(201);
+    return { token, name: req.body.name, note: 'shown once: store it; send it as Authorization: Bearer <token>' };
+  });
+
+  // --- market ---
+  app.get('/api/v1/instruments', { schema: { tags: ['market'] } }, async () =>
+    ctx.trading.listInstruments().map((i) => ({ ...i, lastPrice: ctx.trading.lastPrice(i.symbol) ?? null })),
+  );
+
+  // --- sizing and trades ---
+  app.post('/api/v1/sizing', { schema: { body: SetupBody, tags: ['trading'] } }, async (req) => {
+    const user = requireUser(req);
+    return ctx.trading.preview(user.id, req.body);
+  });
+  app.post('/api/v1/trades', { schema: { body: SetupBody, tags: ['trading'] } }, async (req, reply) => {
+    const user = requireUser(req);
+    const key = req.headers['idempotency-key'];
+    const k = typeof key === 'string' && key.length > 0 ? key.slice(0, 200) : undefined;
+    const r = await ctx.trading.submit(user.id, req.body, k);
+    reply.code(r.status);
+    if ('replayed' in r) reply.header('idempotent-replayed', 'true');
+    return r.body;
+  });
+  app.get('/api/v1/trades', { schema: { querystring: JournalQuery, tags: ['trading'] } }, async (req) => {
+    const user = requireUser(req);
+    return { trades: await ctx.journal.list(user.id, req.query) };
+  });
+  app.get('/api/v1/trades/:id', { schema: { params: IdParams, tags: ['trading'] } }, async (req) => {
+    const user = requireUser(req);
+    return ctx.trading.getTrade(user.id, req.params.id);
+  });
+  app.post('/api/v1/trades/:id/close', { schema: { params: IdParams, tags: ['trading'] } }, async (req) => {
+    const user = requireUser(req);
+    return ctx.trading.close(user.id, req.params.id);
+  });
+  app.get('/api/v1/positions', { schema: { tags: ['trading'] } }, async (req) => {
+    const user = requireUser(req);
+    return { positions: await ctx.trading.positions(user.id) };
+  });
+  app.get('/api/v1/decisions', { schema: { querystring: DecisionsQuery, tags: ['trading'] } }, async (req) => {
+    const user = requireUser(req);
+    return { decisions: await ctx.trading.decisions(user.id, req.query) };
+  });
+
+  // --- risk profile ---
+  app.get('/api/v1/risk-profile', { schema: { tags: ['risk'] } }, async (req) =>
+    getRiskProfile(ctx.sql, requireUser(req).id),
+  );
+  app.put('/api/v1/risk-profile', { schema: { body: RiskProfileBody, tags: ['risk'] } }, async (req) =>
+    updateRiskProfile(ctx.sql, requireUser(req).id, req.body),
+  );
+  app.post('/api/v1/risk-profile/reset-halt', { schema: { tags: ['risk'] } }, async (req) =>
+    resetHalt(ctx.sql, requireUser(req).id),
+  );
+
+  // --- journal ---
+  app.get('/api/v1/journal/stats', { schema: { querystring: JournalQuery, tags: ['journal'] } }, async (req) =>
+    ctx.journal.stats(requireUser(req).id, req.query),
+  );
+  app.get('/api/v1/equity', { schema: { tags: ['journal'] } }, async (req) => ctx.journal.equity(requireUser(req).id));
+
+  // --- events ---
+  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, req) => {
+    if (!req.user) {
+      socket.send(
+        JSON.stringify({ type: 'error', data: { code: 'unauthenticated', message: 'log in or pass ?token=' } }),
+      );
+      socket.close(4401, 'unauthenticated');
+      return;
+    }
+    const off = ctx.events.subscribe(req.user.id, (e) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: e.type, data: e.data }));
+    });
+    socket.send(JSON.stringify({ type: 'hello', data: { user: req.user, breaker: ctx.breaker.state() } }));
+    socket.on('close', off);
+  });
+
+  return app;
+}
