@@ -116,6 +116,13 @@ function exit(b: Bracket, spec: InstrumentSpec, reason: ExitReason, price: bigin
   return b.exit;
 }
 
+/** A stopped-out position never reached its take-profit: its favourable excursion is capped there. */
+function capAtTarget(b: Bracket): void {
+  if (b.targetTicks === null) return;
+  const cap = absBig(b.targetTicks - b.entry!.price);
+  if (b.mfeTicks > cap) b.mfeTicks = cap;
+}
+
 /** Updates MAE/MFE with the lowest and highest prices seen while open. */
 function excursion(b: Bracket, low: bigint, high: bigint): void {
   const e = b.entry!.price;
@@ -146,6 +153,7 @@ export function stepBracket(b: Bracket, spec: InstrumentSpec, bar: TickBar, sub?
       const stopHit = long ? bar.low <= b.stopTicks : bar.high >= b.stopTicks;
       if (stopHit) {
         excursion(b, long ? b.stopTicks : bar.low, long ? bar.high : b.stopTicks);
+        capAtTarget(b);
         fills.push(exit(b, spec, 'stop', b.stopTicks, 'taker', bar.time));
       } else {
         excursion(b, long ? bar.low : bar.close, long ? bar.close : bar.high);
@@ -183,11 +191,7 @@ function stepOpen(b: Bracket, spec: InstrumentSpec, bar: TickBar, sub?: readonly
   }
   if (stopHit) {
     excursion(b, long ? stop : bar.low, long ? bar.high : stop);
-    if (targetHit) {
-      // Clamp the favourable excursion below the untaken target.
-      const cap = absBig(target! - b.entry!.price);
-      if (b.mfeTicks > cap) b.mfeTicks = cap;
-    }
+    capAtTarget(b);
     return exit(b, spec, 'stop', stop, 'taker', bar.time);
   }
   if (targetHit) {

@@ -61,6 +61,15 @@ function dpOf(s: string): number {
  * @throws InstrumentError when a field is not positive decimal text, or tick × lot is finer than one money atom.
  */
 export function toSpec(i: Instrument): InstrumentSpec {
+  try {
+    return buildSpec(i);
+  } catch (e) {
+    if (e instanceof RangeError) throw new InstrumentError(`${i.symbol}: ${e.message}`);
+    throw e;
+  }
+}
+
+function buildSpec(i: Instrument): InstrumentSpec {
   for (const k of ['tickSize', 'lotSize', 'minQty', 'minNotional', 'makerFee', 'takerFee'] as const) {
     if (!isDecimalText(i[k]) || i[k].startsWith('-'))
       throw new InstrumentError(`${i.symbol}: ${k} must be non-negative decimal text`);

@@ -1,0 +1,80 @@
+/**
+ * `testudo candles import`: loads an OHLCV file (format detected) into the `candles` table; importing the same
+ * file twice leaves one copy (rows are keyed by symbol, timeframe and open time).
+ */
+import { mkdir } from 'node:fs/promises';
+import { openDatabase } from '../db/sql.ts';
+import { migrate } from '../db/migrate.ts';
+import { loadCandleFile } from '../feed/load.ts';
+import { isTimeframe, type Candle } from '../core/marketdata/candle.ts';
+import type { CandleFormat } from '../core/marketdata/importers.ts';
+import type { Sql } from '../db/sql.ts';
+
+/** Flags of `testudo candles import`. */
+export interface ImportFlags {
+  symbol: string;
+  timeframe: string;
+  format?: CandleFormat;
+  dataDir: string;
+  databaseUrl?: string;
+  json?: boolean;
+}
+
+/** Inserts candles in batches inside one transaction; returns how many rows were new. */
+export async function importCandles(
+  sql: Sql,
+  symbol: string,
+  timeframe: string,
+  candles: readonly Candle[],
+): Promise<number> {
+  const BATCH = 1000;
+  let inserted = 0;
+  await sql.tx(async (q) => {
+    for (let i = 0; i < candles.length; i += BATCH) {
+      const chunk = candles.slice(i, i + BATCH);
+      const params: unknown[] = [symbol, timeframe];
+      const values = chunk.map((c) => {
+        params.push(new Date(c.time), c.open, c.high, c.low, c.close, c.volume);
+        const n = params.length;
+        return `($1, $2, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+      });
+      const rows = await q.query(
+        `INSERT INTO candles (symbol, timeframe, open_time, open, high, low, close, volume) VALUES ${values.join(',')}
+         ON CONFLICT (symbol, timeframe, open_time) DO NOTHING RETURNING 1`,
+        params,
+      );
+      inserted += rows.length;
+    }
+  });
+  return inserted;
+}
+
+/** Action of `testudo candles import`. */
+export async function runCandlesImport(file: string, f: ImportFlags): Promise<void> {
+  if (!isTimeframe(f.timeframe)) throw new Error(`--timeframe ${f.timeframe}: use 1m 5m 15m 1h 4h 1d 1w`);
+  const { format, candles } = await loadCandleFile(file, f.format);
+  if (!f.databaseUrl) await mkdir(f.dataDir, { recursive: true });
+  const sql = await openDatabase({ url: f.databaseUrl, dataDir: f.databaseUrl ? undefined : f.dataDir });
+  try {
+    await migrate(sql);
+    const inserted = await importCandles(sql, f.symbol, f.timeframe, candles);
+    const out = {
+      file,
+      format,
+      symbol: f.symbol,
+      timeframe: f.timeframe,
+      candles: candles.length,
+      inserted,
+      skipped: candles.length - inserted,
+      first: new Date(candles[0]!.time).toISOString(),
+      last: new Date(candles[candles.length - 1]!.time).toISOString(),
+    };
+    if (f.json) process.stdout.write(JSON.stringify(out) + '\n');
+    else
+      process.stdout.write(
+        `imported ${inserted} new ${f.timeframe} candles of ${f.symbol} (${out.skipped} already stored) from ${file} [${format}], ${out.first} → ${out.last}\n`,
+      );
+  } finally {
+    await sql.close();
+  }
+}
