@@ -3,10 +3,18 @@
  * Output for people on stdout; `--json` prints one JSON document and nothing else.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { runServe } from './serve.ts';
-import { runSize } from './size.ts';
-import { runCandlesImport } from './candles.ts';
-import { runJournalStats, runTrade } from './client.ts';
+import type { ServeFlags } from './serve.ts';
+import type { SizeFlags } from './size.ts';
+import type { ImportFlags } from './candles.ts';
+import type { StatsFlags, TradeFlags } from './client.ts';
+
+// Subcommands load lazily: `testudo size` need not import the server, the database or CCXT.
+const runServe = async (f: ServeFlags): Promise<void> => (await import('./serve.ts')).runServe(f);
+const runSize = async (f: SizeFlags): Promise<void> => (await import('./size.ts')).runSize(f);
+const runCandlesImport = async (file: string, f: ImportFlags): Promise<void> =>
+  (await import('./candles.ts')).runCandlesImport(file, f);
+const runTrade = async (f: TradeFlags): Promise<void> => (await import('./client.ts')).runTrade(f);
+const runJournalStats = async (f: StatsFlags): Promise<void> => (await import('./client.ts')).runJournalStats(f);
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 const int = (v: string): number => {

@@ -13,6 +13,7 @@ import { AuthError } from '../app/errors.ts';
 import type { User } from '../app/auth.ts';
 import { getRiskProfile, resetHalt, updateRiskProfile } from '../app/profile.ts';
 import { errorHandler } from './errors.ts';
+import { replayRoutes } from './replay-routes.ts';
 import {
   CredentialsBody,
   DecisionsQuery,
@@ -195,6 +196,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     ctx.journal.stats(requireUser(req).id, req.query),
   );
   app.get('/api/v1/equity', { schema: { tags: ['journal'] } }, async (req) => ctx.journal.equity(requireUser(req).id));
+
+  replayRoutes(app, ctx);
 
   // --- events ---
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, req) => {

@@ -1,0 +1,81 @@
+/**
+ * Replay controls, when the server's feed is a replayed file: state, pause, resume, step, seek and speed.
+ * This is how a trader practises on history: pause before a setup, submit it, step bar by bar.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../app/context.ts';
+import { AuthError, NotFoundError } from '../app/errors.ts';
+import { ReplayFeed } from '../feed/replay.ts';
+
+/** Registers `/api/v1/replay*`. Every route answers 404 `no-replay` when the feed is not a replay. */
+export function replayRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const replay = (user: unknown): ReplayFeed => {
+    if (!user) throw new AuthError('unauthenticated', 'log in first, or send Authorization: Bearer <API token>');
+    if (!(ctx.feed instanceof ReplayFeed))
+      throw new NotFoundError('no-replay', 'the server is not replaying a file (start it with --replay FILE)');
+    return ctx.feed;
+  };
+  const view = (f: ReplayFeed): Record<string, unknown> => {
+    const s = f.state();
+    return {
+      ...s,
+      time: Number.isFinite(s.time) ? new Date(s.time).toISOString() : null,
+      lastPrice: f.lastPrice(s.symbol) ?? null,
+    };
+  };
+  r.get('/api/v1/replay', { schema: { tags: ['market'] } }, async (req) => view(replay(req.user)));
+  r.post('/api/v1/replay/pause', { schema: { tags: ['market'] } }, async (req) => {
+    const f = replay(req.user);
+    f.pause();
+    return view(f);
+  });
+  r.post('/api/v1/replay/resume', { schema: { tags: ['market'] } }, async (req) => {
+    const f = replay(req.user);
+    f.resume();
+    return view(f);
+  });
+  r.post(
+    '/api/v1/replay/step',
+    {
+      schema: {
+        tags: ['market'],
+        body: z
+          .object({ bars: z.number().int().min(1).max(100_000).default(1) })
+          .strict()
+          .default({ bars: 1 }),
+      },
+    },
+    async (req) => {
+      const f = replay(req.user);
+      f.step(req.body.bars);
+      await ctx.trading.drain();
+      return view(f);
+    },
+  );
+  r.post(
+    '/api/v1/replay/seek',
+    {
+      schema: {
+        tags: ['market'],
+        body: z.object({ time: z.iso.datetime({ offset: true }).or(z.iso.date()) }).strict(),
+      },
+    },
+    async (req) => {
+      const f = replay(req.user);
+      f.seek(Date.parse(req.body.time));
+      return view(f);
+    },
+  );
+  r.put(
+    '/api/v1/replay/speed',
+    { schema: { tags: ['market'], body: z.object({ barsPerSecond: z.number().positive().max(100_000) }).strict() } },
+    async (req) => {
+      const f = replay(req.user);
+      f.setSpeed(req.body.barsPerSecond);
+      return view(f);
+    },
+  );
+}
