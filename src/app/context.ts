@@ -40,6 +40,8 @@ export interface ContextOptions {
   /** Clock override; default: the feed's clock, or the wall clock without a feed. */
   now?: () => number;
   poolSize?: number;
+  /** The exchange circuit breaker, when the caller wires it to the feed first; a new one otherwise. */
+  breaker?: CircuitBreaker;
 }
 
 /** Upserts instruments by symbol. */
@@ -65,7 +67,7 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
   const feed = o.feed ?? null;
   const now = o.now ?? (feed ? () => feed.now() : () => Date.now());
   const events = new EventBus();
-  const breaker = new CircuitBreaker(() => Date.now());
+  const breaker = o.breaker ?? new CircuitBreaker(() => Date.now());
   breaker.onTransition((t) =>
     events.publish({
       type: 'breaker',

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Sql, Row } from '../db/sql.ts';
 import { toInt, toMs, toMsOrNull } from '../db/sql.ts';
 import type { MarketFeed } from '../feed/feed.ts';
-import type { Candle } from '../core/marketdata/candle.ts';
+import { TIMEFRAMES, type Candle, type Timeframe } from '../core/marketdata/candle.ts';
 import {
   type Instrument,
   type InstrumentSpec,
@@ -44,6 +44,16 @@ import { utcDay } from '../core/journal/stats.ts';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from './errors.ts';
 import type { EventBus } from './events.ts';
 import { decisionView, fillView, orderView, tradeView } from './views.ts';
+
+function toTickBar(spec: InstrumentSpec, c: Candle): TickBar {
+  return {
+    time: c.time,
+    open: priceToNearestTicks(spec, c.open),
+    high: priceToNearestTicks(spec, c.high),
+    low: priceToNearestTicks(spec, c.low),
+    close: priceToNearestTicks(spec, c.close),
+  };
+}
 
 /** A setup as validated at the boundary: prices and percents are decimal text. */
 export interface SetupInput {
@@ -552,19 +562,25 @@ export class TradingService {
   }
 
   /** Processes one closed bar: advances every active bracket on `symbol` and persists what filled. */
-  async onBar(symbol: string, candle: Candle, sub?: TickBar[]): Promise<void> {
+  async onBar(symbol: string, candle: Candle): Promise<void> {
     const trades = [...this.active.values()].filter((t) => t.symbol === symbol);
     if (trades.length === 0) return;
+    let sub: Candle[] | null = null;
     for (const t of trades) {
-      const bar: TickBar = {
-        time: candle.time,
-        open: priceToNearestTicks(t.spec, candle.open),
-        high: priceToNearestTicks(t.spec, candle.high),
-        low: priceToNearestTicks(t.spec, candle.low),
-        close: priceToNearestTicks(t.spec, candle.close),
-      };
+      const bar = toTickBar(t.spec, candle);
+      const b = t.bracket;
+      // A bar that touches both the stop and the take-profit: lower-timeframe bars, when stored, decide the order.
+      if (b.status === 'open' && b.targetTicks !== null) {
+        const [lo, hi] = b.stopTicks < b.targetTicks ? [b.stopTicks, b.targetTicks] : [b.targetTicks, b.stopTicks];
+        if (bar.low <= lo && bar.high >= hi) sub ??= await this.lowerTimeframeBars(symbol, candle.time);
+      }
       const next = structuredClone(t.bracket);
-      const fills = stepBracket(next, t.spec, bar, sub);
+      const fills = stepBracket(
+        next,
+        t.spec,
+        bar,
+        sub?.map((c) => toTickBar(t.spec, c)),
+      );
       if (fills.length === 0) {
         // Excursions still move while a position is open.
         if (next.maeTicks !== t.bracket.maeTicks || next.mfeTicks !== t.bracket.mfeTicks) {
@@ -579,6 +595,37 @@ export class TradingService {
       }
       await this.persistFills(t, next, fills);
     }
+  }
+
+  /**
+   * Stored candles of `symbol` finer than the feed's timeframe inside the bar opening at `time`, from the finest
+   * timeframe that has any; empty when none are stored.
+   */
+  async lowerTimeframeBars(symbol: string, time: number): Promise<Candle[]> {
+    const tf = this.feed?.timeframe;
+    if (!tf) return [];
+    const len = TIMEFRAMES[tf];
+    const finer = (Object.keys(TIMEFRAMES) as Timeframe[]).filter((k) => TIMEFRAMES[k] < len);
+    if (finer.length === 0) return [];
+    const rows = await this.sql.query(
+      `SELECT timeframe, open_time, open::text AS open, high::text AS high, low::text AS low, close::text AS close
+         FROM candles WHERE symbol = $1 AND timeframe = ANY($2) AND open_time >= $3 AND open_time < $4
+        ORDER BY open_time`,
+      [symbol, finer, new Date(time), new Date(time + len)],
+    );
+    for (const k of finer) {
+      const bars = rows.filter((r) => r.timeframe === k);
+      if (bars.length > 0)
+        return bars.map((r) => ({
+          time: toMs(r.open_time),
+          open: String(r.open),
+          high: String(r.high),
+          low: String(r.low),
+          close: String(r.close),
+          volume: '0',
+        }));
+    }
+    return [];
   }
 
   /**

@@ -6,9 +6,9 @@ import { mkdir } from 'node:fs/promises';
 import { openDatabase } from '../db/sql.ts';
 import { migrate } from '../db/migrate.ts';
 import { loadCandleFile } from '../feed/load.ts';
-import { isTimeframe, type Candle } from '../core/marketdata/candle.ts';
+import { isTimeframe } from '../core/marketdata/candle.ts';
 import type { CandleFormat } from '../core/marketdata/importers.ts';
-import type { Sql } from '../db/sql.ts';
+import { importCandles } from '../db/candles.ts';
 
 /** Flags of `testudo candles import`. */
 export interface ImportFlags {
@@ -18,35 +18,6 @@ export interface ImportFlags {
   dataDir: string;
   databaseUrl?: string;
   json?: boolean;
-}
-
-/** Inserts candles in batches inside one transaction; returns how many rows were new. */
-export async function importCandles(
-  sql: Sql,
-  symbol: string,
-  timeframe: string,
-  candles: readonly Candle[],
-): Promise<number> {
-  const BATCH = 1000;
-  let inserted = 0;
-  await sql.tx(async (q) => {
-    for (let i = 0; i < candles.length; i += BATCH) {
-      const chunk = candles.slice(i, i + BATCH);
-      const params: unknown[] = [symbol, timeframe];
-      const values = chunk.map((c) => {
-        params.push(new Date(c.time), c.open, c.high, c.low, c.close, c.volume);
-        const n = params.length;
-        return `($1, $2, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
-      });
-      const rows = await q.query(
-        `INSERT INTO candles (symbol, timeframe, open_time, open, high, low, close, volume) VALUES ${values.join(',')}
-         ON CONFLICT (symbol, timeframe, open_time) DO NOTHING RETURNING 1`,
-        params,
-      );
-      inserted += rows.length;
-    }
-  });
-  return inserted;
 }
 
 /** Action of `testudo candles import`. */

@@ -14,6 +14,7 @@ import { LiveFeed, fetchInstruments } from '../feed/live.ts';
 import type { MarketFeed } from '../feed/feed.ts';
 import { isTimeframe, type Candle } from '../core/marketdata/candle.ts';
 import { DEFAULT_INSTRUMENTS, type Instrument } from '../core/instruments/instrument.ts';
+import { CircuitBreaker } from '../core/risk/breaker.ts';
 
 /** Flags of `testudo serve`. */
 export interface ServeFlags {
@@ -59,6 +60,8 @@ export function instrumentForReplay(symbol: string, candles: readonly Candle[]):
 /** Action of `testudo serve`. */
 export async function runServe(f: ServeFlags): Promise<void> {
   let feed: MarketFeed | null = null;
+  // The breaker wraps every call to the exchange: repeated errors open it, and trading pauses until a probe succeeds.
+  const breaker = new CircuitBreaker(() => Date.now());
   const instruments: Instrument[] = [];
   if (f.replay) {
     if (!isTimeframe(f.timeframe)) throw new Error(`--timeframe ${f.timeframe}: use 1m 5m 15m 1h 4h 1d 1w`);
@@ -83,7 +86,13 @@ export async function runServe(f: ServeFlags): Promise<void> {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    const live = new LiveFeed({ exchangeId: f.exchange, symbols, timeframe: '1m', pollMs: 5000 });
+    const live = new LiveFeed({
+      exchangeId: f.exchange,
+      symbols,
+      timeframe: '1m',
+      pollMs: 5000,
+      wrapCall: (_op, call) => breaker.run(call),
+    });
     try {
       await live.start();
       instruments.push(...(await fetchInstruments(live.exchange ?? { exchangeId: f.exchange }, { symbols })));

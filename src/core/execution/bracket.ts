@@ -71,14 +71,9 @@ export interface Bracket {
 }
 
 /** Creates a pending bracket. */
-export function newBracket(b: {
-  side: Side;
-  lots: bigint;
-  entryIsMarket: boolean;
-  entryTicks: bigint;
-  stopTicks: bigint;
-  targetTicks: bigint | null;
-}): Bracket {
+export function newBracket(
+  b: Pick<Bracket, 'side' | 'lots' | 'entryIsMarket' | 'entryTicks' | 'stopTicks' | 'targetTicks'>,
+): Bracket {
   return { ...b, status: 'pending', entry: null, exit: null, exitReason: null, maeTicks: 0n, mfeTicks: 0n };
 }
 
