@@ -60,6 +60,10 @@ describe('the circuit breaker around the live exchange', () => {
     clock += 1_000;
     await feed.pollNow();
     await vi.waitFor(() => expect(breaker.state()).toBe('closed'));
-    expect(transitions.map((t) => `${t.from}->${t.to}`)).toEqual(['closed->open', 'open->half-open', 'half-open->closed']);
+    expect(transitions.map((t) => `${t.from}->${t.to}`)).toEqual([
+      'closed->open',
+      'open->half-open',
+      'half-open->closed',
+    ]);
   });
 });
