@@ -633,6 +633,18 @@ export class TradingService {
    * @throws NotFoundError for an unknown or foreign trade; ConflictError when it is already closed.
    */
   async close(userId: number, tradeId: number): Promise<Record<string, unknown>> {
+    // Queued behind the bars already received and any earlier close, so the bracket read below is current: when a
+    // bar (or another close) ended the trade first, this close is a 409, never a second exit.
+    const run = this.barQueue.then(() => this.closeNow(userId, tradeId));
+    this.barQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    await run;
+    return this.getTrade(userId, tradeId);
+  }
+
+  private async closeNow(userId: number, tradeId: number): Promise<void> {
     const t = this.active.get(tradeId);
     if (!t || t.userId !== userId) {
       const rows = await this.sql.query(
@@ -642,7 +654,6 @@ export class TradingService {
       if (!rows[0]) throw new NotFoundError('trade-not-found', `no trade ${tradeId}`);
       throw new ConflictError('trade-not-active', `trade ${tradeId} is already ${String(rows[0].status)}`);
     }
-    await this.barQueue; // let bars already received settle first
     const next = structuredClone(t.bracket);
     const now = this.now();
     if (next.status === 'pending') {
@@ -655,7 +666,6 @@ export class TradingService {
       const f = closeManually(next, t.spec, priceToNearestTicks(t.spec, last), now);
       await this.persistFills(t, next, f ? [f] : []);
     }
-    return this.getTrade(userId, tradeId);
   }
 
   private async persistFills(t: ActiveTrade, next: Bracket, fills: Fill[]): Promise<void> {

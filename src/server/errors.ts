@@ -45,11 +45,26 @@ const CODES: Record<string, string> = {
   custom: 'invalid-value',
 };
 
+/**
+ * True when the request part `source` lacks the property at `segments` (its parent is an object without it). zod
+ * does not report the input of an issue, so a missing field is recognised from the request itself.
+ */
+function isAbsent(source: unknown, segments: string[]): boolean {
+  if (segments.length === 0) return false;
+  let cur = source;
+  for (const key of segments) {
+    if (typeof cur !== 'object' || cur === null) return false;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur === undefined;
+}
+
 /** Turns the zod issues of a failed request validation into field-level issues with stable codes. */
-function zodIssues(validation: ZodIssueLike[], context: string | undefined): FieldIssue[] {
+function zodIssues(validation: ZodIssueLike[], context: string | undefined, source: unknown): FieldIssue[] {
   const out: FieldIssue[] = [];
   for (const v of validation) {
-    const path = (v.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+    const segments = (v.instancePath ?? '').split('/').filter((s) => s !== '');
+    const path = segments.join('.');
     const prefix = path ? `${path}.` : '';
     if (v.keyword === 'unrecognized_keys') {
       for (const k of v.params?.keys ?? [])
@@ -57,7 +72,8 @@ function zodIssues(validation: ZodIssueLike[], context: string | undefined): Fie
       continue;
     }
     const missing =
-      v.keyword === 'invalid_type' && v.params !== undefined && 'input' in v.params && v.params.input === undefined;
+      (v.keyword === 'invalid_type' && v.params !== undefined && 'input' in v.params && v.params.input === undefined) ||
+      isAbsent(source, segments);
     out.push({
       field: path || context || 'body',
       code: missing ? 'required' : (CODES[v.keyword ?? ''] ?? 'invalid-value'),
@@ -70,7 +86,11 @@ function zodIssues(validation: ZodIssueLike[], context: string | undefined): Fie
 /** Fastify error handler: typed errors → their status; validation → 400 with fields; anything else → 500. */
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
   if (hasZodFastifySchemaValidationErrors(err)) {
-    const fields = zodIssues(err.validation as unknown as ZodIssueLike[], (err as FastifyError).validationContext);
+    const context = (err as FastifyError).validationContext;
+    const source = { body: req.body, querystring: req.query, params: req.params, headers: req.headers }[
+      context ?? 'body'
+    ];
+    const fields = zodIssues(err.validation as unknown as ZodIssueLike[], context, source);
     reply.code(400).send({
       error: { code: 'validation-failed', message: fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields },
     });

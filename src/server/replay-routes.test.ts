@@ -41,7 +41,12 @@ describe('replay controls', () => {
     const r = await app.inject({ method: 'POST', url: '/api/v1/replay/step', headers: auth, payload: { bars: 3 } });
     expect(r.statusCode).toBe(200);
     // three bars emitted: the last is bar 2 (close 102.5), and "now" is its close time
-    expect(r.json()).toMatchObject({ index: 3, paused: true, lastPrice: '102.5', time: new Date(T0 + 3 * HOUR).toISOString() });
+    expect(r.json()).toMatchObject({
+      index: 3,
+      paused: true,
+      lastPrice: '102.5',
+      time: new Date(T0 + 3 * HOUR).toISOString(),
+    });
   });
 
   it('seeks without emitting the skipped bars', async () => {
@@ -56,9 +61,19 @@ describe('replay controls', () => {
   });
 
   it('changes the speed and validates it', async () => {
-    const ok = await app.inject({ method: 'PUT', url: '/api/v1/replay/speed', headers: auth, payload: { barsPerSecond: 20 } });
+    const ok = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/replay/speed',
+      headers: auth,
+      payload: { barsPerSecond: 20 },
+    });
     expect(ok.json()).toMatchObject({ speed: 20 });
-    const bad = await app.inject({ method: 'PUT', url: '/api/v1/replay/speed', headers: auth, payload: { barsPerSecond: -1 } });
+    const bad = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/replay/speed',
+      headers: auth,
+      payload: { barsPerSecond: -1 },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.fields[0]).toMatchObject({ field: 'barsPerSecond', code: 'too-small' });
   });
