@@ -28,7 +28,7 @@ import { FRACTION_SCALE, formatAtoms, fractionToPercent, percentToFraction, toAt
 import { decide, type AccountRiskState, type Decision, type Setup } from '../core/risk/decide.ts';
 import { compileProfile, type CompiledProfile, type RiskProfile } from '../core/risk/profile.ts';
 import type { CircuitBreaker } from '../core/risk/breaker.ts';
-import { rewardRiskRatio, type Side } from '../core/sizing/size.ts';
+import { rewardRiskRatio, sizingCosts, type Side } from '../core/sizing/size.ts';
 import {
   type Bracket,
   type Fill,
@@ -309,16 +309,17 @@ export class TradingService {
       equity: formatAtoms(equity),
     };
     if (!s.ok) return { ...base, ok: false, code: s.code, qty: lotsToQty(spec, s.lots), cappedBy: s.cappedBy };
+    const c = sizingCosts(d.sizingInput, s);
     return {
       ...base,
       ok: true,
       qty: lotsToQty(spec, s.lots),
       notional: formatAtoms(s.notional),
-      entryFee: formatAtoms(s.entryFee),
-      stopFee: formatAtoms(s.stopFee),
+      entryFee: formatAtoms(c.entryFee),
+      stopFee: formatAtoms(c.stopFee),
       risk: formatAtoms(s.risk),
-      riskPct: fractionToPercent(s.riskFraction),
-      margin: formatAtoms(s.margin),
+      riskPct: fractionToPercent(c.riskFraction),
+      margin: formatAtoms(c.margin),
       cappedBy: s.cappedBy,
       rewardAtTarget:
         setup.targetTicks === null
@@ -429,6 +430,7 @@ export class TradingService {
         };
       } else {
         const s = d.sizing;
+        const { margin } = sizingCosts(d.sizingInput, s);
         const bracket = newBracket({
           side: setup.side,
           lots: s.lots,
@@ -455,7 +457,7 @@ export class TradingService {
             qty,
             fractionToPercent(d.riskFraction),
             formatAtoms(s.risk),
-            formatAtoms(s.margin),
+            formatAtoms(margin),
             input.setup ?? null,
             input.tags ?? [],
             input.notes ?? null,
@@ -508,7 +510,7 @@ export class TradingService {
         await q.query(
           `UPDATE accounts SET open_risk = open_risk + $2, reserved = reserved + $3, open_positions = open_positions + 1,
              balance = balance - $4 WHERE id = $1`,
-          [accountId, formatAtoms(s.risk), formatAtoms(s.margin), formatAtoms(entryFill ? entryFill.fee : 0n)],
+          [accountId, formatAtoms(s.risk), formatAtoms(margin), formatAtoms(entryFill ? entryFill.fee : 0n)],
         );
         await q.query('UPDATE decisions SET trade_id = $2 WHERE id = $1', [decisionId, tradeId]);
         activated = {
@@ -519,7 +521,7 @@ export class TradingService {
           spec,
           bracket,
           plannedRisk: s.risk,
-          margin: s.margin,
+          margin,
         };
         out = {
           status: 201,

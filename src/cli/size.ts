@@ -10,7 +10,7 @@ import {
   toScaled,
   FRACTION_DP,
 } from '../core/money/decimal.ts';
-import { rewardRiskRatio, sizePosition } from '../core/sizing/size.ts';
+import { rewardRiskRatio, sizePosition, sizingCosts, type Sized, type SizingInput } from '../core/sizing/size.ts';
 
 /** Flags of `testudo size` (decimal text as typed). */
 export interface SizeFlags {
@@ -73,7 +73,7 @@ export function sizeFromFlags(f: SizeFlags): Record<string, unknown> {
   const stop = price('stop', f.stop);
   if (entry === stop) throw new UsageError('--stop must differ from --entry');
   const equity = num('equity', f.equity, toAtoms);
-  const s = sizePosition({
+  const sizingInput = {
     spec,
     side: stop < entry ? 'buy' : 'sell',
     entryTicks: entry,
@@ -83,7 +83,8 @@ export function sizeFromFlags(f: SizeFlags): Record<string, unknown> {
     available: f.available ? num('available', f.available, toAtoms) : equity,
     riskFraction: num('risk', f.risk, percentToFraction),
     maxLeverage: num('leverage', f.leverage, (v) => toScaled(v, FRACTION_DP)),
-  });
+  } as const;
+  const s = sizePosition(sizingInput);
   const side = stop < entry ? 'buy' : 'sell';
   const rr = f.target ? rewardRiskRatio(entry, stop, price('target', f.target)) : null;
   if (!s.ok)
@@ -96,18 +97,25 @@ export function sizeFromFlags(f: SizeFlags): Record<string, unknown> {
       cappedBy: s.cappedBy,
     };
   return {
+    ...costs(sizingInput, s),
     ok: true,
     side,
     qty: lotsToQty(spec, s.lots),
     notional: formatAtoms(s.notional),
     risk: formatAtoms(s.risk),
-    riskPct: fractionToPercent(s.riskFraction),
     budget: formatAtoms(s.budget),
-    entryFee: formatAtoms(s.entryFee),
-    stopFee: formatAtoms(s.stopFee),
-    margin: formatAtoms(s.margin),
     cappedBy: s.cappedBy,
     rewardRisk: rr,
+  };
+}
+
+function costs(input: SizingInput, s: Sized): Record<string, string> {
+  const c = sizingCosts(input, s);
+  return {
+    riskPct: fractionToPercent(c.riskFraction),
+    entryFee: formatAtoms(c.entryFee),
+    stopFee: formatAtoms(c.stopFee),
+    margin: formatAtoms(c.margin),
   };
 }
 

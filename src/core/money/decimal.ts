@@ -75,12 +75,19 @@ export function formatAtoms(a: bigint): string {
 
 /** Atoms rounded to `dp` decimals (half away from zero) and formatted with exactly `dp` decimals, for display. */
 export function formatAtomsFixed(a: bigint, dp: number): string {
-  const unit = 10n ** BigInt(MONEY_DP - dp);
-  const q = divRound(a, unit);
-  const s = fromScaled(q, dp);
-  if (dp === 0) return s;
-  const [i, f = ''] = s.split('.');
-  return `${i}.${f.padEnd(dp, '0')}`;
+  const q = divRound(a, pow10(MONEY_DP - dp));
+  if (dp === 0) return q.toString();
+  const neg = q < 0n;
+  const digits = (neg ? -q : q).toString().padStart(dp + 1, '0');
+  const cut = digits.length - dp;
+  return (neg ? '-' : '') + digits.slice(0, cut) + '.' + digits.slice(cut);
+}
+
+const POW10: bigint[] = Array.from({ length: 40 }, (_, i) => 10n ** BigInt(i));
+
+/** 10^n as a bigint, from a table for n < 40. */
+export function pow10(n: number): bigint {
+  return POW10[n] ?? 10n ** BigInt(n);
 }
 
 /** Percent text ("1", "0.5") → fraction units (10^-8 of 1.0): `percentToFraction("1") === 1_000_000n`. */

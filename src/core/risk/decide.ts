@@ -9,7 +9,7 @@
  */
 import { FRACTION_SCALE, absBig, formatAtomsFixed, fractionToPercent } from '../money/decimal.ts';
 import type { InstrumentSpec } from '../instruments/instrument.ts';
-import { sizePosition, type Side, type SizingResult } from '../sizing/size.ts';
+import { sizePosition, type Side, type SizingInput, type SizingRejected, type SizingResult } from '../sizing/size.ts';
 import type { CompiledProfile } from './profile.ts';
 import type { BreakerState } from './breaker.ts';
 
@@ -80,6 +80,8 @@ export interface Decision {
   approved: boolean;
   verdicts: Verdict[];
   sizing: SizingResult;
+  /** What the sizing was computed from (pass it to `sizingCosts` for fees and margin). */
+  sizingInput: SizingInput;
   /** Risk fraction applied (override or default), fraction units. */
   riskFraction: bigint;
 }
@@ -90,9 +92,26 @@ const pct = (f: bigint): string => `${fractionToPercent(f)}%`;
 const money = (a: bigint): string => formatAtomsFixed(a, 2);
 // Pass messages are constants: the hot path formats numbers only for failures.
 const SIZE_PASS = {
-  risk: 'size set by the risk budget',
-  leverage: 'size capped by the maximum leverage',
-  balance: 'size capped by the available balance',
+  risk: Object.freeze(pass('position-size', 'size set by the risk budget')),
+  leverage: Object.freeze(pass('position-size', 'size capped by the maximum leverage')),
+  balance: Object.freeze(pass('position-size', 'size capped by the available balance')),
+} as const;
+
+/** Pass verdicts are shared frozen constants: the approved path allocates no verdict objects. */
+const PASS = {
+  stopSide: Object.freeze(pass('stop-side', 'stop is on the protective side of entry')),
+  riskPerTrade: Object.freeze(pass('risk-per-trade', 'risk per trade within the maximum')),
+  noTakeProfitRequired: Object.freeze(pass('reward-risk', 'no take-profit required')),
+  rewardRisk: Object.freeze(pass('reward-risk', 'reward:risk meets the minimum')),
+  dailyLoss: Object.freeze(pass('daily-loss-limit', 'daily loss limit not reached')),
+  drawdown: Object.freeze(pass('max-drawdown', 'drawdown below the limit')),
+  openRisk: Object.freeze(pass('open-risk', 'open risk within the limit')),
+  openPositions: Object.freeze(pass('open-positions', 'below the maximum of open positions')),
+  cooldown: Object.freeze(pass('loss-streak-cooldown', 'no loss-streak cooldown in force')),
+  targetSide: Object.freeze(pass('target-side', 'take-profit is on the profitable side of entry')),
+  noTarget: Object.freeze(pass('target-side', 'no take-profit given')),
+  breakerClosed: Object.freeze(pass('circuit-breaker', 'exchange circuit breaker closed')),
+  breakerHalfOpen: Object.freeze(pass('circuit-breaker', 'exchange circuit breaker half-open: probing')),
 } as const;
 
 /**
@@ -115,7 +134,7 @@ export function decide(
   const stopOk = long ? setup.stopTicks < setup.entryTicks : setup.stopTicks > setup.entryTicks;
   verdicts.push(
     stopOk
-      ? pass('stop-side', 'stop is on the protective side of entry')
+      ? PASS.stopSide
       : fail(
           'stop-side',
           'stop-wrong-side',
@@ -128,7 +147,9 @@ export function decide(
   const targetOk = t === null || (long ? t > setup.entryTicks : t < setup.entryTicks);
   verdicts.push(
     targetOk
-      ? pass('target-side', t === null ? 'no take-profit given' : 'take-profit is on the profitable side of entry')
+      ? t === null
+        ? PASS.noTarget
+        : PASS.targetSide
       : fail(
           'target-side',
           'target-wrong-side',
@@ -139,7 +160,7 @@ export function decide(
   // 3. risk per trade within the hard maximum
   verdicts.push(
     riskFraction > 0n && riskFraction <= profile.maxRiskPerTrade
-      ? pass('risk-per-trade', 'risk per trade within the maximum')
+      ? PASS.riskPerTrade
       : fail(
           'risk-per-trade',
           'risk-per-trade-exceeded',
@@ -155,13 +176,13 @@ export function decide(
     verdicts.push(
       profile.requireTakeProfit
         ? fail('reward-risk', 'take-profit-required', 'a take-profit is required by the risk profile')
-        : pass('reward-risk', 'no take-profit required'),
+        : PASS.noTakeProfitRequired,
     );
   } else {
     const reward = absBig(t - setup.entryTicks);
     // reward / risk >= minRR  ⇔  reward × 10^8 >= minRR(10^8) × risk
     const ok = riskDist > 0n && reward * FRACTION_SCALE >= profile.minRewardRisk * riskDist;
-    if (ok) verdicts.push(pass('reward-risk', 'reward:risk meets the minimum'));
+    if (ok) verdicts.push(PASS.rewardRisk);
     else {
       const rr = riskDist > 0n ? Number((reward * 100n) / riskDist) / 100 : 0;
       const min = Number(profile.minRewardRisk) / 1e8;
@@ -172,7 +193,7 @@ export function decide(
   }
 
   // 5. position size
-  const sizing = sizePosition({
+  const sizingInput: SizingInput = {
     spec,
     side: setup.side,
     entryTicks: setup.entryTicks,
@@ -182,31 +203,30 @@ export function decide(
     available: state.available,
     riskFraction,
     maxLeverage: profile.maxLeverage,
-  });
+  };
+  const sizing = sizePosition(sizingInput);
   if (sizing.ok) {
-    verdicts.push(pass('position-size', SIZE_PASS[sizing.cappedBy]));
+    verdicts.push(SIZE_PASS[sizing.cappedBy]);
   } else {
-    const why: Record<typeof sizing.code, string> = {
-      'stop-equals-entry': 'the stop equals the entry, so risk per unit is zero',
-      'quantity-zero': `the size rounds to zero lots (risk budget ${money(sizing.budget)}, loss per lot ${money(sizing.lossPerLot)}, capped by ${sizing.cappedBy})`,
-      'quantity-below-minimum': `the size of ${sizing.lots} lots is below the instrument's minimum of ${spec.minQtyLots} lots`,
-      'notional-below-minimum': `the notional is below the instrument's minimum of ${money(spec.minNotionalAtoms)}`,
-    };
-    verdicts.push(fail('position-size', sizing.code, why[sizing.code]));
+    verdicts.push(fail('position-size', sizing.code, sizingMessage(spec, sizing)));
   }
 
   // 6. daily loss limit (realized, since 00:00 UTC, of start-of-day equity)
   const dayStart = state.equity - state.realizedPnlToday;
-  const dailyLimit = (dayStart * profile.dailyLossLimit) / FRACTION_SCALE;
-  verdicts.push(
-    -state.realizedPnlToday >= dailyLimit && dailyLimit > 0n
-      ? fail(
-          'daily-loss-limit',
-          'daily-loss-limit-hit',
-          `today's realized loss ${money(-state.realizedPnlToday)} reached the daily limit of ${money(dailyLimit)} (${pct(profile.dailyLossLimit)}); trading resumes at 00:00 UTC`,
-        )
-      : pass('daily-loss-limit', 'daily loss limit not reached'),
-  );
+  // -realized ≥ dayStart × limit  ⇔  -realized × 10^8 ≥ dayStart × limit(10^8): no division on the hot path.
+  const dailyHit =
+    state.realizedPnlToday < 0n && -state.realizedPnlToday * FRACTION_SCALE >= dayStart * profile.dailyLossLimit;
+  if (!dailyHit) verdicts.push(PASS.dailyLoss);
+  else {
+    const dailyLimit = (dayStart * profile.dailyLossLimit) / FRACTION_SCALE;
+    verdicts.push(
+      fail(
+        'daily-loss-limit',
+        'daily-loss-limit-hit',
+        `today's realized loss ${money(-state.realizedPnlToday)} reached the daily limit of ${money(dailyLimit)} (${pct(profile.dailyLossLimit)}); trading resumes at 00:00 UTC`,
+      ),
+    );
+  }
 
   // 7. max drawdown from the peak (sticky halt until the owner resets it)
   const dd = state.peakEquity - state.equity;
@@ -218,26 +238,28 @@ export function decide(
           'max-drawdown-halt',
           `drawdown of ${money(dd)} from the peak of ${money(state.peakEquity)} reached the ${pct(profile.maxDrawdown)} limit; trading is halted until the owner resets it`,
         )
-      : pass('max-drawdown', 'drawdown below the limit'),
+      : PASS.drawdown,
   );
 
   // 8. open risk ("portfolio heat")
   const tradeRisk = sizing.ok ? sizing.risk : 0n;
-  const heatLimit = (state.equity * profile.maxOpenRisk) / FRACTION_SCALE;
-  verdicts.push(
-    state.openRisk + tradeRisk <= heatLimit
-      ? pass('open-risk', 'open risk within the limit')
-      : fail(
-          'open-risk',
-          'open-risk-exceeded',
-          `open risk would be ${money(state.openRisk + tradeRisk)}, above the ${pct(profile.maxOpenRisk)} limit of ${money(heatLimit)}`,
-        ),
-  );
+  const heat = state.openRisk + tradeRisk;
+  if (heat * FRACTION_SCALE <= state.equity * profile.maxOpenRisk) verdicts.push(PASS.openRisk);
+  else {
+    const heatLimit = (state.equity * profile.maxOpenRisk) / FRACTION_SCALE;
+    verdicts.push(
+      fail(
+        'open-risk',
+        'open-risk-exceeded',
+        `open risk would be ${money(heat)}, above the ${pct(profile.maxOpenRisk)} limit of ${money(heatLimit)}`,
+      ),
+    );
+  }
 
   // 9. open positions
   verdicts.push(
     state.openPositions < profile.maxOpenPositions
-      ? pass('open-positions', 'below the maximum of open positions')
+      ? PASS.openPositions
       : fail(
           'open-positions',
           'max-open-positions',
@@ -254,7 +276,7 @@ export function decide(
           'loss-streak-cooldown',
           `${state.consecutiveLosses} losses in a row: cooling down for ${formatDuration(coolUntil - state.now)} more`,
         )
-      : pass('loss-streak-cooldown', 'no loss-streak cooldown in force'),
+      : PASS.cooldown,
   );
 
   // 11. circuit breaker
@@ -265,17 +287,27 @@ export function decide(
           'circuit-breaker-open',
           'the exchange circuit breaker is open; trading pauses until a probe succeeds',
         )
-      : pass(
-          'circuit-breaker',
-          state.breaker === 'closed'
-            ? 'exchange circuit breaker closed'
-            : 'exchange circuit breaker half-open: probing',
-        ),
+      : state.breaker === 'closed'
+        ? PASS.breakerClosed
+        : PASS.breakerHalfOpen,
   );
 
   let approved = true;
   for (const v of verdicts) if (!v.passed) approved = false;
-  return { approved, verdicts, sizing, riskFraction };
+  return { approved, verdicts, sizing, sizingInput, riskFraction };
+}
+
+function sizingMessage(spec: InstrumentSpec, s: SizingRejected): string {
+  switch (s.code) {
+    case 'stop-equals-entry':
+      return 'the stop equals the entry, so risk per unit is zero';
+    case 'quantity-zero':
+      return `the size rounds to zero lots (risk budget ${money(s.budget)}, loss per lot ${money(s.lossPerLot)}, capped by ${s.cappedBy})`;
+    case 'quantity-below-minimum':
+      return `the size of ${s.lots} lots is below the instrument's minimum of ${spec.minQtyLots} lots`;
+    case 'notional-below-minimum':
+      return `the notional is below the instrument's minimum of ${money(spec.minNotionalAtoms)}`;
+  }
 }
 
 /** Formats a duration in ms as `"3h 12m"`, `"45m"` or `"30s"`. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FRACTION_SCALE, percentToFraction, toAtoms, toScaled, FRACTION_DP } from '../money/decimal.ts';
 import { priceToTicks, toSpec, type Instrument, type InstrumentSpec } from '../instruments/instrument.ts';
-import { rewardRiskRatio, sizePosition, type Side, type SizingCap, type SizingInput } from './size.ts';
+import { rewardRiskRatio, sizePosition, sizingCosts, type Side, type SizingCap, type SizingInput } from './size.ts';
 
 /** A test instrument: tick 0.01, lot 1 unit, no minimums, no fees unless overridden. */
 function spec(over: Partial<Instrument> = {}): InstrumentSpec {
@@ -227,10 +227,11 @@ describe('sizePosition: sizing table', () => {
     expect(r.budget).toBe(toAtoms('100'));
     expect(r.lossPerLot).toBe(toAtoms('5'));
     expect(r.notional).toBe(toAtoms('2000')); // 20 × 100
-    expect(r.entryFee).toBe(0n);
-    expect(r.stopFee).toBe(0n);
-    expect(r.riskFraction).toBe(1_000_000n); // exactly 1%
-    expect(r.margin).toBe(toAtoms('2000')); // notional ÷ 1× + no fee
+    const c = sizingCosts(input(TABLE[0]!), r);
+    expect(c.entryFee).toBe(0n);
+    expect(c.stopFee).toBe(0n);
+    expect(c.riskFraction).toBe(1_000_000n); // exactly 1%
+    expect(c.margin).toBe(toAtoms('2000')); // notional ÷ 1× + no fee
   });
 
   it('reports fees and margin of a sized trade with fees', () => {
@@ -238,12 +239,13 @@ describe('sizePosition: sizing table', () => {
     const r = sizePosition(input(TABLE[3]!));
     if (!r.ok) throw new Error(`expected a size, got ${r.code}`);
     expect(r.notional).toBe(toAtoms('1900'));
-    expect(r.entryFee).toBe(toAtoms('1.9'));
-    expect(r.stopFee).toBe(toAtoms('1.805'));
+    const c = sizingCosts(input(TABLE[3]!), r);
+    expect(c.entryFee).toBe(toAtoms('1.9'));
+    expect(c.stopFee).toBe(toAtoms('1.805'));
     expect(r.lossPerLot).toBe(toAtoms('5.195'));
     // risk 98.705 / 10000 = 0.0098705 = 987,050 fraction units
-    expect(r.riskFraction).toBe(987_050n);
-    expect(r.margin).toBe(toAtoms('1901.9')); // 1900 + 1.9
+    expect(c.riskFraction).toBe(987_050n);
+    expect(c.margin).toBe(toAtoms('1901.9')); // 1900 + 1.9
   });
 
   it('reports the budget and loss per lot on a rejection', () => {

@@ -44,26 +44,30 @@ export interface SizingInput {
 /** Which constraint set the final quantity. */
 export type SizingCap = 'risk' | 'leverage' | 'balance';
 
-/** A successful sizing. Money in atoms, quantity in lots. */
+/** A successful sizing. Money in atoms, quantity in lots. Fees and margin: see {@link sizingCosts}. */
 export interface Sized {
   ok: true;
   lots: bigint;
   /** Notional at the entry price, atoms. */
   notional: bigint;
-  /** Estimated entry fee and stop-out exit fee, atoms. */
-  entryFee: bigint;
-  stopFee: bigint;
   /** Loss per lot if stopped out, including both fees, atoms. */
   lossPerLot: bigint;
   /** Risk actually taken after rounding: lots × lossPerLot, atoms. */
   risk: bigint;
-  /** Risk actually taken as a fraction of equity, fraction units (rounded down). */
-  riskFraction: bigint;
   /** Risk budget before rounding: equity × requested risk, atoms. */
   budget: bigint;
-  /** Margin reserved while the position is open: notional ÷ leverage + entry fee, atoms. */
-  margin: bigint;
   cappedBy: SizingCap;
+}
+
+/** Costs of a sized position, computed off the hot path by {@link sizingCosts}. */
+export interface SizingCosts {
+  /** Estimated entry fee and stop-out exit fee, atoms (rounded up). */
+  entryFee: bigint;
+  stopFee: bigint;
+  /** Risk actually taken as a fraction of equity, fraction units (rounded down). */
+  riskFraction: bigint;
+  /** Margin reserved while the position is open: notional ÷ leverage + entry fee, atoms (rounded up). */
+  margin: bigint;
 }
 
 /** Stable codes of a sizing rejection. */
@@ -89,67 +93,61 @@ export type SizingResult = Sized | SizingRejected;
  * Never throws for valid integers; `equity`, `riskFraction` and `maxLeverage` must be ≥ 0 and prices > 0.
  */
 export function sizePosition(input: SizingInput): SizingResult {
-  const { spec, entryTicks, stopTicks, equity, riskFraction } = input;
+  const { spec, entryTicks, stopTicks, equity } = input;
   const apt = spec.atomsPerTickLot;
-  const dist = absBig(entryTicks - stopTicks);
-  const budget = (equity * riskFraction) / FRACTION_SCALE;
+  const dist = entryTicks > stopTicks ? entryTicks - stopTicks : stopTicks - entryTicks;
+  const budget = (equity * input.riskFraction) / FS;
   if (dist === 0n) return { ok: false, code: 'stop-equals-entry', lots: 0n, budget, lossPerLot: 0n, cappedBy: null };
   const entryRate = input.entryIsMarket ? spec.takerFee : spec.makerFee;
   const entryNotionalPerLot = entryTicks * apt;
-  const stopNotionalPerLot = stopTicks * apt;
   // Fees per lot, rounded up so the budgeted loss is never understated.
-  const feePerLot = ceilDiv(entryNotionalPerLot * entryRate + stopNotionalPerLot * spec.takerFee, FRACTION_SCALE);
+  const feePerLot = (entryNotionalPerLot * entryRate + stopTicks * apt * spec.takerFee + FS_MINUS_1) / FS;
   const lossPerLot = dist * apt + feePerLot;
 
   let lots = budget / lossPerLot;
   let cappedBy: SizingCap = 'risk';
   const lev = input.maxLeverage;
-  // Leverage cap: lots × entryNotionalPerLot ≤ equity × lev.
-  const levLots = (equity * lev) / (FRACTION_SCALE * entryNotionalPerLot);
-  if (levLots < lots) {
-    lots = levLots;
+  if (lev <= 0n) return { ok: false, code: 'quantity-zero', lots: 0n, budget, lossPerLot, cappedBy: 'leverage' };
+  // Leverage cap: lots × entryNotionalPerLot × 10^8 ≤ equity × lev. Divide only when it binds.
+  const levRhs = equity * lev;
+  if (lots * entryNotionalPerLot * FS > levRhs) {
+    lots = levRhs / (FS * entryNotionalPerLot);
     cappedBy = 'leverage';
   }
-  // Balance cap: lots × entryNotionalPerLot × (1/lev + entryRate) ≤ available.
-  if (lev > 0n) {
-    const balLots =
-      (input.available * lev * FRACTION_SCALE) /
-      (entryNotionalPerLot * (FRACTION_SCALE * FRACTION_SCALE + entryRate * lev));
-    if (balLots < lots) {
-      lots = balLots;
-      cappedBy = 'balance';
-    }
-  } else {
-    lots = 0n;
-    cappedBy = 'leverage';
+  // Balance cap: lots × entryNotionalPerLot × (10^16 + entryRate × lev) ≤ available × lev × 10^8.
+  const available = input.available > 0n ? input.available : 0n;
+  const balPerLot = entryNotionalPerLot * (FS2 + entryRate * lev);
+  const balRhs = available * lev * FS;
+  if (lots * balPerLot > balRhs) {
+    lots = balRhs / balPerLot;
+    cappedBy = 'balance';
   }
   if (lots <= 0n) return { ok: false, code: 'quantity-zero', lots: 0n, budget, lossPerLot, cappedBy };
   if (lots < spec.minQtyLots) return { ok: false, code: 'quantity-below-minimum', lots, budget, lossPerLot, cappedBy };
   const notional = lots * entryNotionalPerLot;
   if (notional < spec.minNotionalAtoms)
     return { ok: false, code: 'notional-below-minimum', lots, budget, lossPerLot, cappedBy };
+  return { ok: true, lots, notional, lossPerLot, risk: lots * lossPerLot, budget, cappedBy };
+}
 
-  const entryFee = ceilDiv(notional * entryRate, FRACTION_SCALE);
-  const stopFee = ceilDiv(lots * stopNotionalPerLot * spec.takerFee, FRACTION_SCALE);
-  const risk = lots * lossPerLot;
+/** Fees, margin and the risk fraction of a sized position (for display and reservation; not needed to decide). */
+export function sizingCosts(input: SizingInput, sized: Sized): SizingCosts {
+  const { spec } = input;
+  const entryRate = input.entryIsMarket ? spec.takerFee : spec.makerFee;
+  const entryFee = (sized.notional * entryRate + FS_MINUS_1) / FS;
+  const stopFee = (sized.lots * input.stopTicks * spec.atomsPerTickLot * spec.takerFee + FS_MINUS_1) / FS;
+  const lev = input.maxLeverage;
   return {
-    ok: true,
-    lots,
-    notional,
     entryFee,
     stopFee,
-    lossPerLot,
-    risk,
-    riskFraction: equity > 0n ? (risk * FRACTION_SCALE) / equity : 0n,
-    budget,
-    margin: (lev > 0n ? ceilDiv(notional * FRACTION_SCALE, lev) : notional) + entryFee,
-    cappedBy,
+    riskFraction: input.equity > 0n ? (sized.risk * FS) / input.equity : 0n,
+    margin: (lev > 0n ? (sized.notional * FS + lev - 1n) / lev : sized.notional) + entryFee,
   };
 }
 
-function ceilDiv(a: bigint, b: bigint): bigint {
-  return (a + b - 1n) / b;
-}
+const FS = FRACTION_SCALE;
+const FS_MINUS_1 = FRACTION_SCALE - 1n;
+const FS2 = FRACTION_SCALE * FRACTION_SCALE;
 
 /**
  * Reward:risk of a setup as a float for display: |target − entry| ÷ |entry − stop| (prices in ticks).
