@@ -55,6 +55,48 @@ function toTickBar(spec: InstrumentSpec, c: Candle): TickBar {
   };
 }
 
+/**
+ * Writes an approved submission in one statement: the decision, the trade, its legs (entry, reduce-only
+ * stop-market stop-loss, limit take-profit when given), the entry fill of a market entry, and the account's totals.
+ * Parameters: see `TradingService.submit`.
+ */
+const SUBMIT_SQL = `
+WITH d AS (
+  INSERT INTO decisions (account_id, market_time, symbol, side, approved, input, verdicts, sizing)
+  VALUES ($1::bigint, $2::timestamptz, $3::text, $4::text, true, $5::jsonb, $6::jsonb, $7::jsonb)
+  RETURNING id, created_at
+), t AS (
+  INSERT INTO trades (account_id, decision_id, symbol, side, entry_type, entry_price, stop_price, target_price, qty,
+    risk_pct, planned_risk, margin, setup, tags, notes, status, opened_at, entry_fill_price, entry_fee)
+  SELECT $1::bigint, d.id, $3::text, $4::text, $8::text, $9::numeric, $10::numeric, $11::numeric, $12::numeric,
+    $13::numeric, $14::numeric, $15::numeric, $16::text, $17::text[], $18::text, $19::text, $20::timestamptz,
+    $21::numeric, $22::numeric
+  FROM d
+  RETURNING id
+), o AS (
+  INSERT INTO orders (trade_id, account_id, leg, type, side, price, qty, reduce_only, oco, status, created_at, updated_at)
+  SELECT t.id, $1::bigint, v.leg, v.type, v.side, v.price, $12::numeric, v.reduce_only, v.oco, v.status, now(), now()
+  FROM t CROSS JOIN (VALUES
+    (1, 'entry', $8::text, $4::text, $23::numeric, false, false, $24::text),
+    (2, 'stop', 'stop-market', $25::text, $10::numeric, true, true, $26::text),
+    (3, 'target', 'limit', $25::text, $11::numeric, true, true, $26::text)
+  ) AS v(n, leg, type, side, price, reduce_only, oco, status)
+  WHERE v.n < 3 OR $11::numeric IS NOT NULL
+  ORDER BY v.n
+  RETURNING id, leg, trade_id
+), f AS (
+  INSERT INTO fills (order_id, trade_id, account_id, price, qty, fee, liquidity, filled_at)
+  SELECT o.id, o.trade_id, $1::bigint, $21::numeric, $12::numeric, $22::numeric, 'taker', $20::timestamptz
+  FROM o WHERE o.leg = 'entry' AND $20::timestamptz IS NOT NULL
+), a AS (
+  UPDATE accounts SET open_risk = open_risk + $14::numeric, reserved = reserved + $15::numeric,
+    open_positions = open_positions + 1, balance = balance - $27::numeric
+  WHERE id = $1::bigint
+)
+SELECT d.id AS decision_id, d.created_at, t.id AS trade_id,
+  (SELECT array_agg(o.id ORDER BY o.id) FROM o) AS order_ids
+FROM d, t`;
+
 /** A setup as validated at the boundary: prices and percents are decimal text. */
 export interface SetupInput {
   symbol: string;
@@ -390,32 +432,26 @@ export class TradingService {
       const d = decide(spec, setup, this.compiled(acc.risk_profile), state);
       const sizing = this.sizingView(spec, d, setup, state.equity);
       const accountId = toInt(acc.id);
-      const [dec] = await q.query(
-        `INSERT INTO decisions (account_id, market_time, symbol, side, approved, input, verdicts, sizing)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, created_at`,
-        [
-          accountId,
-          new Date(now),
-          input.symbol,
-          input.side,
-          d.approved,
-          JSON.stringify(input),
-          JSON.stringify(d.verdicts),
-          JSON.stringify(sizing),
-        ],
-      );
-      const decisionId = toInt(dec!.id);
-      const decision = {
-        id: decisionId,
-        approved: d.approved,
-        symbol: input.symbol,
-        side: input.side,
-        createdAt: new Date(toMs(dec!.created_at)).toISOString(),
-        verdicts: d.verdicts,
-        sizing,
+      const decisionJson = {
+        input: JSON.stringify(input),
+        verdicts: JSON.stringify(d.verdicts),
+        sizing: JSON.stringify(sizing),
       };
       let out: SubmitResult;
       if (!d.approved || !d.sizing.ok) {
+        const [dec] = await q.query(
+          `INSERT INTO decisions (account_id, market_time, symbol, side, approved, input, verdicts, sizing)
+           VALUES ($1, $2, $3, $4, false, $5, $6, $7) RETURNING id, created_at`,
+          [
+            accountId,
+            new Date(now),
+            input.symbol,
+            input.side,
+            decisionJson.input,
+            decisionJson.verdicts,
+            decisionJson.sizing,
+          ],
+        );
         const failed = d.verdicts.filter((v) => !v.passed);
         out = {
           status: 422,
@@ -425,7 +461,16 @@ export class TradingService {
               message: `rejected by ${failed.length} rule${failed.length === 1 ? '' : 's'}: ${failed.map((f) => f.message).join('; ')}`,
               rules: failed,
             },
-            decision,
+            decision: {
+              id: toInt(dec!.id),
+              approved: false,
+              symbol: input.symbol,
+              side: input.side,
+              createdAt: new Date(toMs(dec!.created_at)).toISOString(),
+              verdicts: d.verdicts,
+              sizing,
+              tradeId: null,
+            },
           },
         };
       } else {
@@ -440,79 +485,98 @@ export class TradingService {
           targetTicks: setup.targetTicks,
         });
         const entryFill = setup.entryIsMarket ? fillMarketEntry(bracket, spec, setup.entryTicks, now) : null;
-        const qty = lotsToQty(spec, s.lots);
-        const [trade] = await q.query(
-          `INSERT INTO trades (account_id, decision_id, symbol, side, entry_type, entry_price, stop_price, target_price, qty,
-             risk_pct, planned_risk, margin, setup, tags, notes, status, opened_at, entry_fill_price, entry_fee)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) RETURNING *`,
-          [
-            accountId,
-            decisionId,
-            input.symbol,
-            input.side,
-            input.entryType,
-            ticksToPrice(spec, setup.entryTicks),
-            ticksToPrice(spec, setup.stopTicks),
-            setup.targetTicks === null ? null : ticksToPrice(spec, setup.targetTicks),
-            qty,
-            fractionToPercent(d.riskFraction),
-            formatAtoms(s.risk),
-            formatAtoms(margin),
-            input.setup ?? null,
-            input.tags ?? [],
-            input.notes ?? null,
-            entryFill ? 'open' : 'pending',
-            entryFill ? new Date(now) : null,
-            entryFill ? ticksToPrice(spec, entryFill.price) : null,
-            entryFill ? formatAtoms(entryFill.fee) : null,
-          ],
-        );
-        const tradeId = toInt(trade!.id);
+        const row = {
+          account_id: accountId,
+          symbol: input.symbol,
+          side: input.side,
+          entry_type: input.entryType,
+          entry_price: ticksToPrice(spec, setup.entryTicks),
+          stop_price: ticksToPrice(spec, setup.stopTicks),
+          target_price: setup.targetTicks === null ? null : ticksToPrice(spec, setup.targetTicks),
+          qty: lotsToQty(spec, s.lots),
+          risk_pct: fractionToPercent(d.riskFraction),
+          planned_risk: formatAtoms(s.risk),
+          margin: formatAtoms(margin),
+          setup: input.setup ?? null,
+          tags: input.tags ?? [],
+          notes: input.notes ?? null,
+          status: entryFill ? 'open' : 'pending',
+          opened_at: entryFill ? new Date(now) : null,
+          entry_fill_price: entryFill ? ticksToPrice(spec, entryFill.price) : null,
+          entry_fee: entryFill ? formatAtoms(entryFill.fee) : null,
+        };
         const exitSide = setup.side === 'buy' ? 'sell' : 'buy';
         const legState = entryFill ? 'open' : 'held';
-        const targetRow =
-          setup.targetTicks === null ? '' : `, ($1, $2, 'target', 'limit', $8, $11, $6, true, true, $10)`;
-        const orders = await q.query(
-          `INSERT INTO orders (trade_id, account_id, leg, type, side, price, qty, reduce_only, oco, status) VALUES
-             ($1, $2, 'entry', $3, $4, $5, $6, false, false, $7),
-             ($1, $2, 'stop', 'stop-market', $8, $9, $6, true, true, $10)${targetRow}
-           RETURNING *`,
-          [
-            tradeId,
-            accountId,
-            input.entryType,
-            input.side,
-            setup.entryIsMarket ? null : ticksToPrice(spec, setup.entryTicks),
-            qty,
-            entryFill ? 'filled' : 'open',
-            exitSide,
-            ticksToPrice(spec, setup.stopTicks),
-            legState,
-            ...(setup.targetTicks === null ? [] : [ticksToPrice(spec, setup.targetTicks)]),
-          ],
+        // One statement writes the decision, the trade, its legs, the entry fill and the account totals.
+        const [ins] = await q.query(SUBMIT_SQL, [
+          accountId,
+          new Date(now),
+          row.symbol,
+          row.side,
+          decisionJson.input,
+          decisionJson.verdicts,
+          decisionJson.sizing,
+          row.entry_type,
+          row.entry_price,
+          row.stop_price,
+          row.target_price,
+          row.qty,
+          row.risk_pct,
+          row.planned_risk,
+          row.margin,
+          row.setup,
+          row.tags,
+          row.notes,
+          row.status,
+          row.opened_at,
+          row.entry_fill_price,
+          row.entry_fee,
+          setup.entryIsMarket ? null : row.entry_price,
+          entryFill ? 'filled' : 'open',
+          exitSide,
+          legState,
+          formatAtoms(entryFill ? entryFill.fee : 0n),
+        ]);
+        const tradeId = toInt(ins!.trade_id);
+        const decisionId = toInt(ins!.decision_id);
+        const createdAt = ins!.created_at;
+        const orderIds = (ins!.order_ids as unknown[]).map(toInt);
+        const legs: Row[] = [
+          {
+            leg: 'entry',
+            type: row.entry_type,
+            side: row.side,
+            price: setup.entryIsMarket ? null : row.entry_price,
+            reduce_only: false,
+            oco: false,
+            status: entryFill ? 'filled' : 'open',
+          },
+          {
+            leg: 'stop',
+            type: 'stop-market',
+            side: exitSide,
+            price: row.stop_price,
+            reduce_only: true,
+            oco: true,
+            status: legState,
+          },
+          ...(row.target_price === null
+            ? []
+            : [
+                {
+                  leg: 'target',
+                  type: 'limit',
+                  side: exitSide,
+                  price: row.target_price,
+                  reduce_only: true,
+                  oco: true,
+                  status: legState,
+                },
+              ]),
+        ];
+        const orders = legs.map((l, i) =>
+          orderView({ ...l, id: orderIds[i], trade_id: tradeId, qty: row.qty, updated_at: createdAt }),
         );
-        if (entryFill) {
-          await q.query(
-            `INSERT INTO fills (order_id, trade_id, account_id, price, qty, fee, liquidity, filled_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-            [
-              toInt(orders[0]!.id),
-              tradeId,
-              accountId,
-              ticksToPrice(spec, entryFill.price),
-              qty,
-              formatAtoms(entryFill.fee),
-              entryFill.liquidity,
-              new Date(entryFill.time),
-            ],
-          );
-        }
-        await q.query(
-          `UPDATE accounts SET open_risk = open_risk + $2, reserved = reserved + $3, open_positions = open_positions + 1,
-             balance = balance - $4 WHERE id = $1`,
-          [accountId, formatAtoms(s.risk), formatAtoms(margin), formatAtoms(entryFill ? entryFill.fee : 0n)],
-        );
-        await q.query('UPDATE decisions SET trade_id = $2 WHERE id = $1', [decisionId, tradeId]);
         activated = {
           id: tradeId,
           accountId,
@@ -525,7 +589,19 @@ export class TradingService {
         };
         out = {
           status: 201,
-          body: { decision: { ...decision, tradeId }, trade: { ...tradeView(trade!), orders: orders.map(orderView) } },
+          body: {
+            decision: {
+              id: decisionId,
+              approved: true,
+              symbol: input.symbol,
+              side: input.side,
+              createdAt: new Date(toMs(createdAt)).toISOString(),
+              verdicts: d.verdicts,
+              sizing,
+              tradeId,
+            },
+            trade: { ...tradeView({ ...row, id: tradeId, decision_id: decisionId, created_at: createdAt }), orders },
+          },
         };
       }
       if (idempotencyKey) {
@@ -918,7 +994,8 @@ export class TradingService {
       where += ` AND d.id < $${params.length}`;
     }
     const rows = await this.sql.query(
-      `SELECT d.* FROM decisions d JOIN accounts a ON a.id = d.account_id WHERE ${where} ORDER BY d.id DESC LIMIT $2`,
+      `SELECT d.*, t.id AS trade_id FROM decisions d JOIN accounts a ON a.id = d.account_id
+        LEFT JOIN trades t ON t.decision_id = d.id WHERE ${where} ORDER BY d.id DESC LIMIT $2`,
       params,
     );
     return rows.map(decisionView);

@@ -68,6 +68,22 @@ export async function openPglite(dataDir?: string): Promise<Sql> {
   };
 }
 
+/**
+ * Named prepared statements for parameterised SQL: PostgreSQL parses and plans each statement once per connection
+ * instead of on every call. Texts are named by first use; very long or too many distinct texts stay unnamed.
+ */
+const statementNames = new Map<string, string>();
+function prepared(text: string, params: readonly unknown[] | undefined): pg.QueryConfig {
+  if (!params || params.length === 0 || text.length > 8192) return { text, values: params as unknown[] };
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    if (statementNames.size >= 1000) return { text, values: params as unknown[] };
+    name = `testudo_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: params as unknown[] };
+}
+
 /** Opens a pool on a PostgreSQL server. */
 export async function openPostgres(url: string, poolSize = 10): Promise<Sql> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
@@ -77,7 +93,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Sql> {
   const wrapClient = (client: pg.PoolClient): Sql => ({
     kind: 'postgres',
     query: async <T extends Row>(text: string, params?: readonly unknown[]) =>
-      (await client.query<T>(text, params as unknown[])).rows,
+      (await client.query<T>(prepared(text, params))).rows,
     exec: async (text: string) => {
       await client.query(text);
     },
@@ -87,7 +103,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Sql> {
   return {
     kind: 'postgres',
     query: async <T extends Row>(text: string, params?: readonly unknown[]) =>
-      (await pool.query<T>(text, params as unknown[])).rows,
+      (await pool.query<T>(prepared(text, params))).rows,
     exec: async (text: string) => {
       await pool.query(text);
     },

@@ -67,8 +67,7 @@ CREATE TABLE decisions (
   preview boolean NOT NULL DEFAULT false,
   input jsonb NOT NULL,
   verdicts jsonb NOT NULL,
-  sizing jsonb NOT NULL,
-  trade_id bigint
+  sizing jsonb NOT NULL
 );
 CREATE INDEX decisions_account ON decisions(account_id, id DESC);
 
@@ -109,6 +108,7 @@ CREATE TABLE trades (
   mfe_ticks numeric NOT NULL DEFAULT 0
 );
 CREATE INDEX trades_account_status ON trades(account_id, status);
+CREATE INDEX trades_decision ON trades(decision_id);
 CREATE INDEX trades_account_closed ON trades(account_id, closed_at) WHERE status = 'closed';
 CREATE INDEX trades_active ON trades(status) WHERE status IN ('pending', 'open');
 
