@@ -64,7 +64,6 @@ CREATE TABLE decisions (
   symbol text NOT NULL,
   side text NOT NULL,
   approved boolean NOT NULL,
-  preview boolean NOT NULL DEFAULT false,
   input jsonb NOT NULL,
   verdicts jsonb NOT NULL,
   sizing jsonb NOT NULL
