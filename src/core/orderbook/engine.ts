@@ -1,0 +1,555 @@
+/**
+ * The matching engine: one instrument's order book with price-time priority.
+ *
+ * Invariants:
+ * - Prices are integer ticks and sizes integer lots; a trade is always at the resting (maker) order's price.
+ * - The resting book is never crossed: after every command, best bid < best ask.
+ * - Within a price level orders fill in arrival order (an intrusive doubly linked list); an amend that only
+ *   reduces size keeps the order's place, any other amend sends it to the back.
+ * - Quantity is conserved per order: size = filled + resting + cancelled.
+ * - Deterministic: no clock, no randomness; the same command stream gives the same events.
+ * - Cancel and amend are O(1) (id index + list unlink); the best price is O(1) (each side keeps its active prices
+ *   sorted with the best at the end of an array, where new levels near the top are cheap to insert).
+ * - Stop orders wait outside the book and trigger on the last trade price (buy: last ≥ stop; sell: last ≤ stop),
+ *   in order of trigger price then arrival; triggered orders are processed after the command that triggered them.
+ */
+import type {
+  CancelReason,
+  DepthLevel,
+  MatchEvent,
+  NewOrder,
+  OrderType,
+  OrderView,
+  RejectReason,
+  Side,
+  StpMode,
+  TimeInForce,
+} from './types.ts';
+
+const BUY = 0;
+const SELL = 1;
+
+/** A live order (resting in a level, or a pending stop). */
+class Node {
+  prev: Node | null = null;
+  next: Node | null = null;
+  level: Level | null = null;
+  remaining: number;
+  filled = 0;
+  cancelled = false;
+  constructor(
+    readonly id: number,
+    readonly account: number,
+    readonly side: number,
+    public type: OrderType,
+    public price: number,
+    readonly stopPrice: number,
+    public size: number,
+    readonly tif: TimeInForce,
+    readonly postOnly: boolean,
+    readonly stp: StpMode,
+    readonly band: number,
+    public seq: number,
+  ) {
+    this.remaining = size;
+  }
+}
+
+/** All resting orders at one price. */
+class Level {
+  head: Node | null = null;
+  tail: Node | null = null;
+  volume = 0;
+  count = 0;
+  constructor(readonly price: number) {}
+
+  push(n: Node): void {
+    n.level = this;
+    n.prev = this.tail;
+    n.next = null;
+    if (this.tail) this.tail.next = n;
+    else this.head = n;
+    this.tail = n;
+    this.volume += n.remaining;
+    this.count++;
+  }
+
+  unlink(n: Node): void {
+    if (n.prev) n.prev.next = n.next;
+    else this.head = n.next;
+    if (n.next) n.next.prev = n.prev;
+    else this.tail = n.prev;
+    n.prev = n.next = null;
+    n.level = null;
+    this.volume -= n.remaining;
+    this.count--;
+  }
+}
+
+/** One side of the book: levels by price, and the active prices sorted so that the best is last. */
+class BookSide {
+  readonly levels = new Map<number, Level>();
+  /** Bids ascending, asks descending: the best price is always at the end. */
+  readonly prices: number[] = [];
+  constructor(readonly isBid: boolean) {}
+
+  best(): Level | undefined {
+    const p = this.prices;
+    return p.length === 0 ? undefined : this.levels.get(p[p.length - 1]!);
+  }
+
+  /** True when `a` is a better price than `b` on this side. */
+  better(a: number, b: number): boolean {
+    return this.isBid ? a > b : a < b;
+  }
+
+  levelFor(price: number): Level {
+    let l = this.levels.get(price);
+    if (l) return l;
+    l = new Level(price);
+    this.levels.set(price, l);
+    const p = this.prices;
+    // Binary search for the insertion point (best at the end); new levels usually land near the end.
+    let lo = 0;
+    let hi = p.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.better(p[mid]!, price)) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo === p.length) p.push(price);
+    else p.splice(lo, 0, price);
+    return l;
+  }
+
+  removeLevel(l: Level): void {
+    this.levels.delete(l.price);
+    const p = this.prices;
+    if (p[p.length - 1] === l.price) {
+      p.pop();
+      return;
+    }
+    let lo = 0;
+    let hi = p.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = p[mid]!;
+      if (v === l.price) {
+        p.splice(mid, 1);
+        return;
+      }
+      if (this.better(v, l.price)) hi = mid;
+      else lo = mid + 1;
+    }
+  }
+}
+
+/** Options of an {@link OrderBook}. */
+export interface OrderBookOptions {
+  /** Default price band of market orders, ticks from the best opposite price at arrival. Default 1,000. */
+  marketBandTicks?: number;
+}
+
+/** Amendment of a resting order: the new remaining size (lots) and/or the new limit price (ticks). */
+export interface Amendment {
+  size?: number;
+  price?: number;
+}
+
+const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+
+/** A price-time priority order book for one instrument. */
+export class OrderBook {
+  private readonly bids = new BookSide(true);
+  private readonly asks = new BookSide(false);
+  private readonly orders = new Map<number, Node>();
+  /** Pending stops, sorted so that the next to trigger is last: buy stops by stop price descending, sell ascending. */
+  private readonly buyStops: Node[] = [];
+  private readonly sellStops: Node[] = [];
+  private readonly triggered: Node[] = [];
+  private seq = 0;
+  private last: number | null = null;
+  private readonly band: number;
+
+  constructor(opts: OrderBookOptions = {}) {
+    this.band = opts.marketBandTicks ?? 1000;
+  }
+
+  /** Best bid price in ticks, or null. O(1). */
+  bestBid(): number | null {
+    const p = this.bids.prices;
+    return p.length ? p[p.length - 1]! : null;
+  }
+
+  /** Best ask price in ticks, or null. O(1). */
+  bestAsk(): number | null {
+    const p = this.asks.prices;
+    return p.length ? p[p.length - 1]! : null;
+  }
+
+  /** Price of the last trade in ticks, or null before any. */
+  lastPrice(): number | null {
+    return this.last;
+  }
+
+  /** Number of live orders (resting and pending stops). */
+  size(): number {
+    return this.orders.size;
+  }
+
+  /**
+   * Submits an order and returns its events in order (`accepted` or `rejected`, then trades, cancellations,
+   * `done`, and the events of any stop orders it triggered). Pass `out` to collect into an existing array.
+   */
+  submit(o: NewOrder, out: MatchEvent[] = []): MatchEvent[] {
+    const reason = this.validate(o);
+    if (reason) {
+      out.push({ type: 'rejected', orderId: o.id, reason });
+      return out;
+    }
+    const side = o.side === 'buy' ? BUY : SELL;
+    const isStop = o.type === 'stop-market' || o.type === 'stop-limit';
+    const price = o.type === 'limit' || o.type === 'stop-limit' ? o.price! : 0;
+    const n = new Node(
+      o.id,
+      o.account,
+      side,
+      o.type,
+      price,
+      isStop ? o.stopPrice! : 0,
+      o.size,
+      o.type === 'market' || o.type === 'stop-market' ? 'IOC' : (o.tif ?? 'GTC'),
+      o.postOnly === true,
+      o.stp ?? 'cancel-resting',
+      o.bandTicks ?? this.band,
+      ++this.seq,
+    );
+    if (n.postOnly && this.wouldTake(n)) {
+      out.push({ type: 'rejected', orderId: o.id, reason: 'post-only-would-take' });
+      return out;
+    }
+    out.push({
+      type: 'accepted',
+      orderId: n.id,
+      account: n.account,
+      side: o.side,
+      orderType: o.type,
+      price: o.type === 'market' || o.type === 'stop-market' ? null : price,
+      size: n.size,
+      pending: isStop,
+    });
+    this.orders.set(n.id, n);
+    if (isStop) {
+      const l = this.last;
+      if (l !== null && (side === BUY ? l >= n.stopPrice : l <= n.stopPrice)) this.triggered.push(n);
+      else this.addStop(n);
+    } else {
+      this.execute(n, out);
+    }
+    this.runTriggered(out);
+    return out;
+  }
+
+  /** Cancels a live order (resting or pending stop). */
+  cancel(id: number, out: MatchEvent[] = []): MatchEvent[] {
+    const n = this.orders.get(id);
+    if (!n) {
+      out.push({ type: 'rejected', orderId: id, reason: 'unknown-order' });
+      return out;
+    }
+    if (n.level) this.removeResting(n);
+    else n.cancelled = true; // a pending stop: skipped when its turn comes
+    this.finishCancelled(n, 'user', out);
+    return out;
+  }
+
+  /**
+   * Amends a resting order. Reducing the size at the same price keeps time priority; changing the price or
+   * increasing the size sends it to the back of the level (and a new price may trade at once, as a taker).
+   * `size` is the new remaining size in lots.
+   */
+  amend(id: number, a: Amendment, out: MatchEvent[] = []): MatchEvent[] {
+    const n = this.orders.get(id);
+    if (!n || !n.level) {
+      out.push({ type: 'rejected', orderId: id, reason: 'unknown-order' });
+      return out;
+    }
+    const size = a.size ?? n.remaining;
+    const price = a.price ?? n.price;
+    if (!isPosInt(size)) {
+      out.push({ type: 'rejected', orderId: id, reason: 'invalid-size' });
+      return out;
+    }
+    if (!isPosInt(price)) {
+      out.push({ type: 'rejected', orderId: id, reason: 'invalid-price' });
+      return out;
+    }
+    if (price === n.price && size <= n.remaining) {
+      const level = n.level;
+      const cut = n.remaining - size;
+      n.remaining = size;
+      n.size -= cut;
+      level.volume -= cut;
+      out.push({ type: 'amended', orderId: id, price, remaining: size, priorityKept: true });
+      return out;
+    }
+    if (n.postOnly && price !== n.price) {
+      const opp = n.side === BUY ? this.bestAsk() : this.bestBid();
+      if (opp !== null && (n.side === BUY ? price >= opp : price <= opp)) {
+        out.push({ type: 'rejected', orderId: id, reason: 'post-only-would-take' });
+        return out;
+      }
+    }
+    this.removeResting(n);
+    n.size += size - n.remaining;
+    n.remaining = size;
+    n.price = price;
+    n.seq = ++this.seq;
+    out.push({ type: 'amended', orderId: id, price, remaining: size, priorityKept: false });
+    this.execute(n, out);
+    this.runTriggered(out);
+    return out;
+  }
+
+  /** Aggregated depth: up to `levels` price levels per side, best first. */
+  depth(levels = 10): { bids: DepthLevel[]; asks: DepthLevel[] } {
+    const side = (s: BookSide): DepthLevel[] => {
+      const res: DepthLevel[] = [];
+      for (let i = s.prices.length - 1; i >= 0 && res.length < levels; i--) {
+        const l = s.levels.get(s.prices[i]!)!;
+        res.push({ price: l.price, size: l.volume, orders: l.count });
+      }
+      return res;
+    };
+    return { bids: side(this.bids), asks: side(this.asks) };
+  }
+
+  /** A live order, or undefined. */
+  getOrder(id: number): OrderView | undefined {
+    const n = this.orders.get(id);
+    return n && !n.cancelled ? view(n) : undefined;
+  }
+
+  /** Every live order: resting orders by side and priority (best first), then pending stops by id. */
+  allOrders(): OrderView[] {
+    const res: OrderView[] = [];
+    for (const s of [this.bids, this.asks])
+      for (let i = s.prices.length - 1; i >= 0; i--)
+        for (let n = s.levels.get(s.prices[i]!)!.head; n; n = n.next) res.push(view(n));
+    const stops = [...this.buyStops, ...this.sellStops].filter((n) => !n.cancelled).sort((a, b) => a.id - b.id);
+    for (const n of stops) res.push(view(n));
+    return res;
+  }
+
+  private validate(o: NewOrder): RejectReason | null {
+    if (!isPosInt(o.id)) return 'invalid-id';
+    if (this.orders.has(o.id)) return 'duplicate-id';
+    if (o.side !== 'buy' && o.side !== 'sell') return 'invalid-type';
+    if (!isPosInt(o.size)) return 'invalid-size';
+    switch (o.type) {
+      case 'limit':
+        if (!isPosInt(o.price)) return 'invalid-price';
+        break;
+      case 'market':
+        break;
+      case 'stop-limit':
+        if (!isPosInt(o.price)) return 'invalid-price';
+        if (!isPosInt(o.stopPrice)) return 'invalid-stop-price';
+        break;
+      case 'stop-market':
+        if (!isPosInt(o.stopPrice)) return 'invalid-stop-price';
+        break;
+      default:
+        return 'invalid-type';
+    }
+    if (o.tif !== undefined && o.tif !== 'GTC' && o.tif !== 'IOC' && o.tif !== 'FOK') return 'invalid-time-in-force';
+    if (o.postOnly && (o.type !== 'limit' || (o.tif !== undefined && o.tif !== 'GTC'))) return 'invalid-time-in-force';
+    if (o.bandTicks !== undefined && !(Number.isSafeInteger(o.bandTicks) && o.bandTicks >= 0)) return 'invalid-price';
+    return null;
+  }
+
+  private wouldTake(n: Node): boolean {
+    const opp = n.side === BUY ? this.bestAsk() : this.bestBid();
+    return opp !== null && (n.side === BUY ? n.price >= opp : n.price <= opp);
+  }
+
+  /** Matches an incoming order, then rests, or cancels, what is left. */
+  private execute(n: Node, out: MatchEvent[]): void {
+    const buy = n.side === BUY;
+    const opp = buy ? this.asks : this.bids;
+    let limit: number;
+    if (n.type === 'market' || n.type === 'stop-market') {
+      const best = opp.best();
+      if (!best) {
+        this.finishCancelled(n, 'no-liquidity', out);
+        return;
+      }
+      limit = buy ? best.price + n.band : best.price - n.band;
+    } else limit = n.price;
+
+    if (n.tif === 'FOK' && !this.fillable(n, limit)) {
+      this.finishCancelled(n, 'fok-not-fillable', out);
+      return;
+    }
+    const takerSide: Side = buy ? 'buy' : 'sell';
+    while (n.remaining > 0) {
+      const level = opp.best();
+      if (!level || (buy ? level.price > limit : level.price < limit)) break;
+      let m = level.head;
+      while (m && n.remaining > 0) {
+        const next = m.next;
+        if (m.account === n.account) {
+          // Self-trade prevention.
+          if (n.stp === 'cancel-resting' || n.stp === 'cancel-both') {
+            level.unlink(m);
+            this.finishCancelled(m, 'self-trade-prevention', out);
+          }
+          if (n.stp === 'cancel-incoming' || n.stp === 'cancel-both') {
+            if (level.count === 0) opp.removeLevel(level);
+            this.finishCancelled(n, 'self-trade-prevention', out);
+            return;
+          }
+          m = next;
+          continue;
+        }
+        const q = m.remaining < n.remaining ? m.remaining : n.remaining;
+        m.remaining -= q;
+        m.filled += q;
+        n.remaining -= q;
+        n.filled += q;
+        level.volume -= q;
+        this.last = level.price;
+        out.push({
+          type: 'trade',
+          makerOrderId: m.id,
+          takerOrderId: n.id,
+          makerAccount: m.account,
+          takerAccount: n.account,
+          price: level.price,
+          size: q,
+          takerSide,
+        });
+        if (m.remaining === 0) {
+          level.unlink(m);
+          this.orders.delete(m.id);
+          out.push({ type: 'done', orderId: m.id, account: m.account, filled: m.filled, reason: 'filled' });
+        }
+        m = next;
+      }
+      if (level.count === 0) opp.removeLevel(level);
+    }
+    if (this.last !== null) this.collectTriggers();
+    if (n.remaining === 0) {
+      this.orders.delete(n.id);
+      out.push({ type: 'done', orderId: n.id, account: n.account, filled: n.filled, reason: 'filled' });
+      return;
+    }
+    if (n.type === 'market' || n.type === 'stop-market') {
+      this.finishCancelled(n, opp.best() ? 'market-band' : 'no-liquidity', out);
+      return;
+    }
+    if (n.tif !== 'GTC') {
+      this.finishCancelled(n, 'ioc', out);
+      return;
+    }
+    (buy ? this.bids : this.asks).levelFor(n.price).push(n);
+  }
+
+  /** Whether a FOK order can fill completely up to `limit`, honouring self-trade prevention. */
+  private fillable(n: Node, limit: number): boolean {
+    const opp = n.side === BUY ? this.asks : this.bids;
+    let need = n.remaining;
+    for (let i = opp.prices.length - 1; i >= 0; i--) {
+      const level = opp.levels.get(opp.prices[i]!)!;
+      if (n.side === BUY ? level.price > limit : level.price < limit) return false;
+      for (let m = level.head; m; m = m.next) {
+        if (m.account === n.account) {
+          if (n.stp !== 'cancel-resting') return false;
+          continue;
+        }
+        need -= m.remaining;
+        if (need <= 0) return true;
+      }
+    }
+    return false;
+  }
+
+  private removeResting(n: Node): void {
+    const level = n.level!;
+    level.unlink(n);
+    if (level.count === 0) (n.side === BUY ? this.bids : this.asks).removeLevel(level);
+  }
+
+  private finishCancelled(n: Node, reason: CancelReason, out: MatchEvent[]): void {
+    this.orders.delete(n.id);
+    out.push({ type: 'cancelled', orderId: n.id, account: n.account, remaining: n.remaining, reason });
+    out.push({ type: 'done', orderId: n.id, account: n.account, filled: n.filled, reason: 'cancelled' });
+    n.remaining = 0;
+  }
+
+  private addStop(n: Node): void {
+    // Buy stops: descending by stop price (lowest, triggered first, at the end); ties: earlier at the end.
+    // Sell stops: ascending by stop price (highest at the end); ties: earlier at the end.
+    const arr = n.side === BUY ? this.buyStops : this.sellStops;
+    const before = (a: Node, b: Node): boolean =>
+      // true when a must trigger before b (so a goes nearer the end)
+      a.stopPrice === b.stopPrice
+        ? a.seq < b.seq
+        : n.side === BUY
+          ? a.stopPrice < b.stopPrice
+          : a.stopPrice > b.stopPrice;
+    let lo = 0;
+    let hi = arr.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (before(n, arr[mid]!)) lo = mid + 1;
+      else hi = mid;
+    }
+    arr.splice(lo, 0, n);
+  }
+
+  private collectTriggers(): void {
+    const last = this.last!;
+    const b = this.buyStops;
+    while (b.length && (b[b.length - 1]!.cancelled || b[b.length - 1]!.stopPrice <= last)) {
+      const n = b.pop()!;
+      if (!n.cancelled) this.triggered.push(n);
+    }
+    const s = this.sellStops;
+    while (s.length && (s[s.length - 1]!.cancelled || s[s.length - 1]!.stopPrice >= last)) {
+      const n = s.pop()!;
+      if (!n.cancelled) this.triggered.push(n);
+    }
+  }
+
+  private runTriggered(out: MatchEvent[]): void {
+    const q = this.triggered;
+    while (q.length) {
+      const n = q.shift()!;
+      if (n.cancelled || !this.orders.has(n.id)) continue;
+      out.push({ type: 'triggered', orderId: n.id, lastPrice: this.last! });
+      n.type = n.type === 'stop-market' ? 'market' : 'limit';
+      n.seq = ++this.seq;
+      if (n.postOnly && this.wouldTake(n)) {
+        this.finishCancelled(n, 'ioc', out);
+        continue;
+      }
+      this.execute(n, out);
+    }
+  }
+}
+
+function view(n: Node): OrderView {
+  return {
+    id: n.id,
+    account: n.account,
+    side: n.side === BUY ? 'buy' : 'sell',
+    type: n.type,
+    price: n.type === 'market' || n.type === 'stop-market' ? null : n.price,
+    stopPrice: n.type === 'stop-market' || n.type === 'stop-limit' ? n.stopPrice : null,
+    size: n.size,
+    remaining: n.remaining,
+    filled: n.filled,
+    state: n.level ? 'resting' : 'pending',
+  };
+}
