@@ -7,12 +7,14 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Sql } from '../db/sql.ts';
 import { toInt, toMs } from '../db/sql.ts';
 import { DEFAULT_RISK_PROFILE } from '../core/risk/profile.ts';
-import { AuthError, ConflictError } from './errors.ts';
+import { AuthError, ConflictError, NotFoundError } from './errors.ts';
 
 /** A signed-in user. */
 export interface User {
   id: number;
   email: string;
+  /** Admins run the exchange: pause, close and settle markets, mint cash, higher rate limits. */
+  isAdmin?: boolean;
 }
 
 /** Session lifetime: 30 days. */
@@ -97,13 +99,13 @@ export class AuthService {
     const hit = this.cache.get(h);
     if (hit && hit.expires > now) return hit.user;
     const [r] = await this.sql.query(
-      `SELECT u.id, u.email, t.expires_at FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`,
+      `SELECT u.id, u.email, u.is_admin, t.expires_at FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`,
       [h],
     );
     if (!r) return null;
     const expires = r.expires_at === null ? Infinity : toMs(r.expires_at);
     if (expires <= now) return null;
-    const user = { id: toInt(r.id), email: String(r.email) };
+    const user = { id: toInt(r.id), email: String(r.email), isAdmin: r.is_admin === true };
     // Cache for at most a minute so a deleted token stops working quickly even across processes.
     this.cache.set(h, { user, expires: Math.min(expires, now + 60_000) });
     if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
@@ -115,6 +117,16 @@ export class AuthService {
     const h = sha256(token);
     this.cache.delete(h);
     await this.sql.query('DELETE FROM auth_tokens WHERE token_hash = $1', [h]);
+  }
+
+  /** Grants or revokes admin rights. @throws NotFoundError for an unknown email. */
+  async setAdmin(email: string, admin: boolean): Promise<void> {
+    const rows = await this.sql.query('UPDATE users SET is_admin = $2 WHERE email = $1 RETURNING id', [
+      email.trim().toLowerCase(),
+      admin,
+    ]);
+    if (!rows[0]) throw new NotFoundError('user-not-found', `no user ${email}`);
+    this.cache.clear();
   }
 
   /** Number of users (the server creates a demo user on an empty database). */

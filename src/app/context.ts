@@ -11,6 +11,7 @@ import { AuthService } from './auth.ts';
 import { EventBus } from './events.ts';
 import { JournalService } from './journal.ts';
 import { TradingService } from './trading.ts';
+import { ExchangeService } from './exchange/service.ts';
 
 /** Everything the interfaces need. */
 export interface AppContext {
@@ -18,6 +19,7 @@ export interface AppContext {
   auth: AuthService;
   trading: TradingService;
   journal: JournalService;
+  exchange: ExchangeService;
   events: EventBus;
   breaker: CircuitBreaker;
   feed: MarketFeed | null;
@@ -77,11 +79,13 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
   );
   const trading = new TradingService({ sql, feed, breaker, events, now });
   await trading.init();
+  const exchange = await ExchangeService.open(sql, events);
   return {
     sql,
     auth: new AuthService(sql),
     trading,
     journal: new JournalService(sql),
+    exchange,
     events,
     breaker,
     feed,
@@ -89,6 +93,7 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
     close: async () => {
       await feed?.stop();
       await trading.drain();
+      await exchange.drain();
       if (!o.sql) await sql.close();
     },
   };

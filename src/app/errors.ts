@@ -45,3 +45,9 @@ export class UnprocessableError extends TestudoError {}
 
 /** A dependency (the exchange, the market data feed) is unavailable. */
 export class UnavailableError extends TestudoError {}
+
+/** The caller is authenticated but may not do this (e.g. an admin-only action). */
+export class ForbiddenError extends TestudoError {}
+
+/** Too many requests in a rate-limit class; the response carries `Retry-After`. */
+export class RateLimitedError extends TestudoError {}

@@ -3,7 +3,18 @@
  */
 
 /** Event types streamed on `/ws`. */
-export type TradingEventType = 'decision' | 'order' | 'fill' | 'position' | 'trade-closed' | 'breaker' | 'candle';
+export type TradingEventType =
+  | 'decision'
+  | 'order'
+  | 'fill'
+  | 'position'
+  | 'trade-closed'
+  | 'breaker'
+  | 'candle'
+  | 'market'
+  | 'book'
+  | 'trade'
+  | 'transfer';
 
 /** One event: its type, the user it belongs to (null: every user), and a JSON-safe payload. */
 export interface TradingEvent {

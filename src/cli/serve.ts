@@ -118,6 +118,7 @@ export async function runServe(f: ServeFlags): Promise<void> {
     const email = 'demo@testudo.local';
     const password = randomBytes(9).toString('base64url');
     const user = await ctx.auth.register(email, password);
+    await ctx.auth.setAdmin(email, true); // the first user runs the exchange (a teacher, say)
     firstRun = { email, password, token: await ctx.auth.createApiToken(user.id, 'first-run') };
   }
   const app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });

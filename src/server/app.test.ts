@@ -462,7 +462,7 @@ describe('authentication', () => {
       headers: { authorization: `Bearer ${t.body.token}` },
     });
     expect(me.status).toBe(200);
-    expect(me.body.user).toEqual({ id: u.id, email: u.email });
+    expect(me.body.user).toEqual({ id: u.id, email: u.email, isAdmin: false });
 
     const forged = await call<ErrorJson>(w, 'GET', '/auth/me', { headers: { authorization: 'Bearer tdo_forged' } });
     expect(forged.status).toBe(401);

@@ -14,6 +14,8 @@ import type { User } from '../app/auth.ts';
 import { getRiskProfile, resetHalt, updateRiskProfile } from '../app/profile.ts';
 import { errorHandler } from './errors.ts';
 import { replayRoutes } from './replay-routes.ts';
+import { exchangeRoutes } from './exchange-routes.ts';
+import { RateLimiter } from './ratelimit.ts';
 import {
   CredentialsBody,
   DecisionsQuery,
@@ -40,6 +42,8 @@ export interface ServerOptions {
   logger?: boolean | Record<string, unknown>;
   /** Mark cookies Secure (behind HTTPS). */
   secureCookies?: boolean;
+  /** Rate limiter of the exchange routes (tests inject one with a fake clock). */
+  rateLimiter?: RateLimiter;
 }
 
 function tokenOf(req: FastifyRequest): string | null {
@@ -198,6 +202,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   app.get('/api/v1/equity', { schema: { tags: ['journal'] } }, async (req) => ctx.journal.equity(requireUser(req).id));
 
   replayRoutes(app, ctx);
+  exchangeRoutes(app, ctx, opts.rateLimiter ?? new RateLimiter());
 
   // --- events ---
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, req) => {

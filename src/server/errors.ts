@@ -7,7 +7,9 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import {
   AuthError,
   ConflictError,
+  ForbiddenError,
   NotFoundError,
+  RateLimitedError,
   TestudoError,
   UnavailableError,
   UnprocessableError,
@@ -20,6 +22,8 @@ import { BreakerOpenError } from '../core/risk/breaker.ts';
 export function statusOf(e: unknown): number {
   if (e instanceof ValidationError) return 400;
   if (e instanceof AuthError) return 401;
+  if (e instanceof ForbiddenError) return 403;
+  if (e instanceof RateLimitedError) return 429;
   if (e instanceof NotFoundError) return 404;
   if (e instanceof ConflictError) return 409;
   if (e instanceof UnprocessableError) return 422;

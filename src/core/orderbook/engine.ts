@@ -148,6 +148,8 @@ class BookSide {
 export interface OrderBookOptions {
   /** Default price band of market orders, ticks from the best opposite price at arrival. Default 1,000. */
   marketBandTicks?: number;
+  /** Last trade price in ticks when a book is rebuilt (stop orders trigger against it). */
+  lastPrice?: number | null;
 }
 
 /** Amendment of a resting order: the new remaining size (lots) and/or the new limit price (ticks). */
@@ -173,6 +175,7 @@ export class OrderBook {
 
   constructor(opts: OrderBookOptions = {}) {
     this.band = opts.marketBandTicks ?? 1000;
+    this.last = opts.lastPrice ?? null;
   }
 
   /** Best bid price in ticks, or null. O(1). */
@@ -406,6 +409,7 @@ export class OrderBook {
           }
           if (n.stp === 'cancel-incoming' || n.stp === 'cancel-both') {
             if (level.count === 0) opp.removeLevel(level);
+            if (this.last !== null) this.collectTriggers(); // trades before the self-match still move the last price
             this.finishCancelled(n, 'self-trade-prevention', out);
             return;
           }
@@ -436,9 +440,10 @@ export class OrderBook {
         }
         m = next;
       }
+      // Per level (all its trades share one price), so a sweep's intermediate prices trigger stops too.
+      if (this.last !== null) this.collectTriggers();
       if (level.count === 0) opp.removeLevel(level);
     }
-    if (this.last !== null) this.collectTriggers();
     if (n.remaining === 0) {
       this.orders.delete(n.id);
       out.push({ type: 'done', orderId: n.id, account: n.account, filled: n.filled, reason: 'filled' });

@@ -1,0 +1,215 @@
+/**
+ * REST routes of the simulated exchange under `/api/v1/exchange`. Mutating routes (orders, transfers) are in the
+ * `mutate` rate-limit class, costly ones (full trade history, creating markets) in `expensive`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../app/context.ts';
+import type { User } from '../app/auth.ts';
+import { AuthError, ForbiddenError, RateLimitedError } from '../app/errors.ts';
+import type { LimitClass, RateLimiter } from './ratelimit.ts';
+
+const decimalText = z
+  .union([z.string(), z.number()])
+  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
+  .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a positive decimal such as "0.5"'));
+
+const Id = z.object({ id: z.coerce.number().int().positive() });
+
+const OrderBody = z
+  .object({
+    accountId: z.number().int().positive().optional().describe('default: your personal account'),
+    marketId: z.number().int().positive(),
+    side: z.enum(['buy', 'sell']),
+    type: z.enum(['limit', 'market', 'stop-market', 'stop-limit']).default('limit'),
+    size: decimalText,
+    price: decimalText.optional(),
+    stopPrice: decimalText.optional(),
+    tif: z.enum(['GTC', 'IOC', 'FOK']).optional(),
+    postOnly: z.boolean().optional(),
+    stp: z.enum(['cancel-resting', 'cancel-incoming', 'cancel-both']).optional(),
+  })
+  .strict();
+
+const MarketBody = z
+  .object({
+    name: z.string().min(1).max(80),
+    description: z.string().max(2000).optional(),
+    kind: z.enum(['spot', 'bounded']),
+    tickSize: decimalText,
+    lotSize: decimalText,
+    minPrice: decimalText.optional(),
+    maxPrice: decimalText.optional(),
+    hideAccounts: z.boolean().optional(),
+    visibleTo: z.array(z.number().int().positive()).max(1000).optional(),
+  })
+  .strict();
+
+const TransferBody = z
+  .object({
+    fromAccountId: z.number().int().positive().nullable().optional().describe('null (admins): mint'),
+    toAccountId: z.number().int().positive(),
+    amount: decimalText,
+    note: z.string().max(500).optional(),
+  })
+  .strict();
+
+/** Registers the exchange routes. */
+export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: RateLimiter): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const ex = ctx.exchange;
+  const user = (req: FastifyRequest): User => {
+    if (!req.user) throw new AuthError('unauthenticated', 'log in first, or send Authorization: Bearer <API token>');
+    return req.user;
+  };
+  const admin = (req: FastifyRequest): User => {
+    const u = user(req);
+    if (!u.isAdmin) throw new ForbiddenError('forbidden', 'only an admin may do this');
+    return u;
+  };
+  const limit =
+    (cls: LimitClass) =>
+    async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      const u = user(req);
+      const wait = limiter.take(cls, u.id, u.isAdmin === true);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        throw new RateLimitedError('rate-limited', `too many ${cls} requests: retry in ${wait} s`);
+      }
+    };
+
+  r.get('/api/v1/exchange/markets', { schema: { tags: ['exchange'] } }, async (req) => ({
+    markets: await ex.listMarkets(req.user?.id ?? null),
+  }));
+  r.post(
+    '/api/v1/exchange/markets',
+    { schema: { tags: ['exchange'], body: MarketBody }, preHandler: limit('expensive') },
+    async (req, reply) => {
+      reply.code(201);
+      return ex.createMarket(user(req).id, req.body);
+    },
+  );
+  r.get(
+    '/api/v1/exchange/markets/:id',
+    {
+      schema: {
+        tags: ['exchange'],
+        params: Id,
+        querystring: z.object({ levels: z.coerce.number().int().min(1).max(500).default(20) }),
+      },
+    },
+    async (req) => ex.market(req.user?.id ?? null, req.params.id, req.query.levels),
+  );
+  r.get(
+    '/api/v1/exchange/markets/:id/trades',
+    {
+      schema: {
+        tags: ['exchange'],
+        params: Id,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(100) }),
+      },
+      preHandler: limit('expensive'),
+    },
+    async (req) => ({ trades: await ex.trades(req.user?.id ?? null, req.params.id, req.query.limit) }),
+  );
+  r.post(
+    '/api/v1/exchange/markets/:id/status',
+    {
+      schema: {
+        tags: ['exchange'],
+        params: Id,
+        body: z.object({ status: z.enum(['open', 'paused', 'closed']) }).strict(),
+      },
+    },
+    async (req) => ex.setStatus(req.params.id, req.body.status, admin(req).id),
+  );
+  r.post(
+    '/api/v1/exchange/markets/:id/settle',
+    { schema: { tags: ['exchange'], params: Id, body: z.object({ price: decimalText }).strict() } },
+    async (req) => ex.settle(req.params.id, req.body.price, admin(req).id),
+  );
+
+  r.get('/api/v1/exchange/accounts', { schema: { tags: ['exchange'] } }, async (req) => ({
+    accounts: await ex.accounts(user(req).id),
+  }));
+  r.post(
+    '/api/v1/exchange/accounts',
+    { schema: { tags: ['exchange'], body: z.object({ name: z.string().min(1).max(80) }).strict() } },
+    async (req, reply) => {
+      reply.code(201);
+      return ex.createAltAccount(user(req).id, req.body.name);
+    },
+  );
+  r.post(
+    '/api/v1/exchange/accounts/:id/owners',
+    { schema: { tags: ['exchange'], params: Id, body: z.object({ email: z.string().min(3).max(200) }).strict() } },
+    async (req) => ex.shareAccount(user(req).id, req.params.id, req.body.email),
+  );
+  r.get('/api/v1/exchange/accounts/:id/portfolio', { schema: { tags: ['exchange'], params: Id } }, async (req) =>
+    ex.portfolio(user(req).id, req.params.id),
+  );
+
+  r.post(
+    '/api/v1/exchange/orders',
+    { schema: { tags: ['exchange'], body: OrderBody }, preHandler: limit('mutate') },
+    async (req, reply) => {
+      const u = user(req);
+      const accountId = req.body.accountId ?? (await ex.personalAccount(u.id));
+      reply.code(201);
+      return ex.placeOrder(u.id, { ...req.body, accountId });
+    },
+  );
+  r.get(
+    '/api/v1/exchange/orders',
+    {
+      schema: {
+        tags: ['exchange'],
+        querystring: z.object({
+          live: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+      },
+    },
+    async (req) => ({ orders: await ex.orders(user(req).id, req.query) }),
+  );
+  r.delete(
+    '/api/v1/exchange/orders/:id',
+    { schema: { tags: ['exchange'], params: Id }, preHandler: limit('mutate') },
+    async (req) => ex.cancelOrder(user(req).id, req.params.id),
+  );
+  r.patch(
+    '/api/v1/exchange/orders/:id',
+    {
+      schema: {
+        tags: ['exchange'],
+        params: Id,
+        body: z.object({ size: decimalText.optional(), price: decimalText.optional() }).strict(),
+      },
+      preHandler: limit('mutate'),
+    },
+    async (req) => ex.amendOrder(user(req).id, req.params.id, req.body),
+  );
+
+  r.post(
+    '/api/v1/exchange/transfers',
+    { schema: { tags: ['exchange'], body: TransferBody }, preHandler: limit('mutate') },
+    async (req, reply) => {
+      const u = user(req);
+      reply.code(201);
+      return ex.transfer(
+        { id: u.id, isAdmin: u.isAdmin === true },
+        req.body.fromAccountId === undefined ? await ex.personalAccount(u.id) : req.body.fromAccountId,
+        req.body.toAccountId,
+        req.body.amount,
+        req.body.note,
+      );
+    },
+  );
+  r.get('/api/v1/exchange/transfers', { schema: { tags: ['exchange'] } }, async (req) => ({
+    transfers: await ex.transfers(user(req).id),
+  }));
+}
