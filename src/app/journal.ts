@@ -29,7 +29,7 @@ function where(userId: number, f: JournalFilter, closedOnly: boolean): { sql: st
   };
   if (closedOnly) parts.push(`t.status = 'closed'`);
   else if (f.status) add('t.status = ?', f.status);
-  const timeCol = closedOnly ? 't.closed_at' : 't.created_at';
+  const timeCol = closedOnly ? 't.closed_at' : 't.submitted_at';
   if (f.from) add(`${timeCol} >= ?`, new Date(f.from));
   if (f.to) add(`${timeCol} < ?`, new Date(f.to));
   if (f.symbol) add('t.symbol = ?', f.symbol);

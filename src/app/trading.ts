@@ -67,10 +67,10 @@ WITH d AS (
   RETURNING id, created_at
 ), t AS (
   INSERT INTO trades (account_id, decision_id, symbol, side, entry_type, entry_price, stop_price, target_price, qty,
-    risk_pct, planned_risk, margin, setup, tags, notes, status, opened_at, entry_fill_price, entry_fee)
+    risk_pct, planned_risk, margin, setup, tags, notes, status, opened_at, entry_fill_price, entry_fee, submitted_at)
   SELECT $1::bigint, d.id, $3::text, $4::text, $8::text, $9::numeric, $10::numeric, $11::numeric, $12::numeric,
     $13::numeric, $14::numeric, $15::numeric, $16::text, $17::text[], $18::text, $19::text, $20::timestamptz,
-    $21::numeric, $22::numeric
+    $21::numeric, $22::numeric, $2::timestamptz
   FROM d
   RETURNING id
 ), o AS (
@@ -128,6 +128,8 @@ interface ActiveTrade {
   bracket: Bracket;
   plannedRisk: bigint;
   margin: bigint;
+  /** Market time (ms) the trade was submitted: bars that opened before it never fill it. */
+  since: number;
 }
 
 interface AccountRow extends Row {
@@ -155,6 +157,8 @@ export interface TradingOptions {
   events: EventBus;
   /** The market clock, ms UTC (the replay's time during a replay). */
   now: () => number;
+  /** Where unexpected errors met while processing bars are reported (the server's logger). */
+  onError?: (err: unknown, context: Record<string, unknown>) => void;
 }
 
 /** Orchestrates sizing, rules, brackets, fills and the journal for paper accounts. */
@@ -176,7 +180,10 @@ export class TradingService {
     this.breaker = o.breaker;
     this.events = o.events;
     this.now = o.now;
+    this.reportError = o.onError ?? (() => {});
   }
+
+  private readonly reportError: (err: unknown, context: Record<string, unknown>) => void;
 
   /** Loads instruments and the active (pending and open) trades, and subscribes to the feed's bars. */
   async init(): Promise<void> {
@@ -207,6 +214,7 @@ export class TradingService {
   lastBarError: unknown = null;
   private onBarError(e: unknown): void {
     this.lastBarError = e;
+    this.reportError(e, { where: 'bar processing' });
   }
 
   /** Reloads instruments from the database. */
@@ -415,6 +423,13 @@ export class TradingService {
       if (prior[0]) return this.replay(prior[0], hash);
     }
     const { spec } = this.instrument(input.symbol);
+    if (!this.feed || !this.feed.symbols().includes(input.symbol))
+      throw new UnprocessableError(
+        'no-market-data',
+        this.feed
+          ? `the market data feed (${this.feed.name}) does not serve ${input.symbol}, so the bracket could never fill; it serves ${this.feed.symbols().join(', ')}`
+          : 'the server has no market data feed, so a bracket could never fill (start it with --replay FILE or online)',
+      );
     const { setup } = this.toSetup(input, spec);
     let activated: ActiveTrade | null = null;
     const result = await this.sql.tx(async (q) => {
@@ -586,6 +601,7 @@ export class TradingService {
           bracket,
           plannedRisk: s.risk,
           margin,
+          since: now,
         };
         out = {
           status: 201,
@@ -600,7 +616,16 @@ export class TradingService {
               sizing,
               tradeId,
             },
-            trade: { ...tradeView({ ...row, id: tradeId, decision_id: decisionId, created_at: createdAt }), orders },
+            trade: {
+              ...tradeView({
+                ...row,
+                id: tradeId,
+                decision_id: decisionId,
+                created_at: createdAt,
+                submitted_at: new Date(now),
+              }),
+              orders,
+            },
           },
         };
       }
@@ -620,7 +645,13 @@ export class TradingService {
       if (trade) {
         for (const o of trade.orders as Record<string, unknown>[])
           this.events.publish({ type: 'order', userId, data: o });
-        if (trade.status === 'open') this.events.publish({ type: 'position', userId, data: trade });
+        if (trade.status === 'open') {
+          const [fill] = await this.sql.query('SELECT * FROM fills WHERE trade_id = $1 ORDER BY id LIMIT 1', [
+            trade.id,
+          ]);
+          if (fill) this.events.publish({ type: 'fill', userId, data: fillView(fill) });
+          this.events.publish({ type: 'position', userId, data: trade });
+        }
       }
     }
     return result;
@@ -645,6 +676,31 @@ export class TradingService {
     if (trades.length === 0) return;
     let sub: Candle[] | null = null;
     for (const t of trades) {
+      // A bar from before the trade (a replay sought backwards, or restarted) must not fill it.
+      if (candle.time < t.since) continue;
+      try {
+        sub = await this.stepTrade(t, symbol, candle, sub);
+      } catch (e) {
+        // One trade's failure must not stop the others on this bar; its state stays as committed.
+        this.lastBarError = e;
+        this.reportError(e, {
+          where: 'bar processing',
+          tradeId: t.id,
+          symbol,
+          barTime: new Date(candle.time).toISOString(),
+        });
+      }
+    }
+  }
+
+  private async stepTrade(
+    t: ActiveTrade,
+    symbol: string,
+    candle: Candle,
+    lower: Candle[] | null,
+  ): Promise<Candle[] | null> {
+    let sub = lower;
+    {
       const bar = toTickBar(t.spec, candle);
       const b = t.bracket;
       // A bar that touches both the stop and the take-profit: lower-timeframe bars, when stored, decide the order.
@@ -669,10 +725,11 @@ export class TradingService {
           ]);
           t.bracket = next;
         }
-        continue;
+        return sub;
       }
       await this.persistFills(t, next, fills);
     }
+    return sub;
   }
 
   /**
@@ -848,6 +905,13 @@ export class TradingService {
           acc.halted_at === null && (peak - balance) * FRACTION_SCALE >= profile.maxDrawdown * peak && peak > 0n;
         const day = utcDay(closedAt);
         const loss = res.netPnl < 0n;
+        // Losses in a row; a streak that already served its cooldown starts again from this loss.
+        const lastLoss = toMsOrNull(acc.last_loss_at);
+        const served =
+          acc.consecutive_losses >= profile.lossStreakLimit &&
+          lastLoss !== null &&
+          lastLoss + profile.cooldownMs <= closedAt;
+        const streak = loss ? (served ? 1 : acc.consecutive_losses + 1) : res.netPnl > 0n ? 0 : acc.consecutive_losses;
         params[1] = formatAtoms(balanceDelta + res.grossPnl - exit.fee);
         params.push(
           formatAtoms(t.plannedRisk),
@@ -858,29 +922,13 @@ export class TradingService {
           formatAtoms(res.netPnl),
           loss,
           new Date(closedAt),
-          res.netPnl > 0n,
+          streak,
         );
         accountSql += `, open_risk = open_risk - $3, reserved = reserved - $4, open_positions = open_positions - 1,
           peak_equity = $5, halted_at = COALESCE(halted_at, $6),
           pnl_day_realized = CASE WHEN pnl_day = $7 THEN pnl_day_realized + $8 ELSE $8 END, pnl_day = $7,
-          consecutive_losses = CASE WHEN $9::boolean THEN consecutive_losses + 1 WHEN $11::boolean THEN 0 ELSE consecutive_losses END,
+          consecutive_losses = $11::int,
           last_loss_at = CASE WHEN $9::boolean THEN $10 ELSE last_loss_at END`;
-        await q.query(
-          `INSERT INTO daily_stats (account_id, day, trades, wins, losses, net_pnl, total_r, end_equity)
-           VALUES ($1, $2, 1, $3, $4, $5, $6, $7)
-           ON CONFLICT (account_id, day) DO UPDATE SET trades = daily_stats.trades + 1, wins = daily_stats.wins + $3,
-             losses = daily_stats.losses + $4, net_pnl = daily_stats.net_pnl + $5, total_r = daily_stats.total_r + $6,
-             end_equity = $7`,
-          [
-            t.accountId,
-            day,
-            res.netPnl > 0n ? 1 : 0,
-            loss ? 1 : 0,
-            formatAtoms(res.netPnl),
-            res.r,
-            formatAtoms(balance),
-          ],
-        );
       }
       await q.query(accountSql + ' WHERE id = $1', params);
     });
@@ -940,6 +988,7 @@ export class TradingService {
       bracket: b,
       plannedRisk: toAtoms(String(r.planned_risk)),
       margin: toAtoms(String(r.margin)),
+      since: toMs(r.submitted_at),
     };
   }
 
@@ -1001,8 +1050,17 @@ export class TradingService {
     return rows.map(decisionView);
   }
 
-  /** Number of active brackets held in memory (for tests and health). */
-  activeCount(): number {
-    return this.active.size;
+  /** Number of active (pending or open) brackets, on one symbol or all. */
+  activeCount(symbol?: string): number {
+    if (symbol === undefined) return this.active.size;
+    let n = 0;
+    for (const t of this.active.values()) if (t.symbol === symbol) n++;
+    return n;
+  }
+
+  /** Market time (ms) of the latest submission on `symbol`, or null: where a restarted replay resumes. */
+  async lastSubmission(symbol: string): Promise<number | null> {
+    const [r] = await this.sql.query('SELECT max(submitted_at) AS t FROM trades WHERE symbol = $1', [symbol]);
+    return r && r.t !== null ? toMs(r.t) : null;
   }
 }

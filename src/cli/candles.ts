@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { openDatabase } from '../db/sql.ts';
 import { migrate } from '../db/migrate.ts';
 import { loadCandleFile } from '../feed/load.ts';
-import { isTimeframe } from '../core/marketdata/candle.ts';
+import { TIMEFRAMES, isTimeframe } from '../core/marketdata/candle.ts';
 import type { CandleFormat } from '../core/marketdata/importers.ts';
 import { importCandles } from '../db/candles.ts';
 
@@ -20,10 +20,24 @@ export interface ImportFlags {
   json?: boolean;
 }
 
+/** Median spacing of sorted open times, ms; null with fewer than two. */
+export function medianSpacing(times: readonly number[]): number | null {
+  if (times.length < 2) return null;
+  const d: number[] = [];
+  for (let i = 1; i < times.length; i++) d.push(times[i]! - times[i - 1]!);
+  d.sort((a, b) => a - b);
+  return d[Math.floor(d.length / 2)]!;
+}
+
 /** Action of `testudo candles import`. */
 export async function runCandlesImport(file: string, f: ImportFlags): Promise<void> {
   if (!isTimeframe(f.timeframe)) throw new Error(`--timeframe ${f.timeframe}: use 1m 5m 15m 1h 4h 1d 1w`);
   const { format, candles } = await loadCandleFile(file, f.format);
+  const spacing = medianSpacing(candles.map((c) => c.time));
+  if (spacing !== null && spacing !== TIMEFRAMES[f.timeframe])
+    throw new Error(
+      `--timeframe ${f.timeframe} does not match the file: its bars are ${spacing / 60_000} minutes apart (median)`,
+    );
   if (!f.databaseUrl) await mkdir(f.dataDir, { recursive: true });
   const sql = await openDatabase({ url: f.databaseUrl, dataDir: f.databaseUrl ? undefined : f.dataDir });
   try {

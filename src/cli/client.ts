@@ -99,7 +99,7 @@ export async function runTrade(f: TradeFlags): Promise<void> {
   }
   const t = r.json.trade as Record<string, unknown>;
   process.stdout.write(
-    `trade ${String(t.id)} ${String(t.status)}: ${String(t.side)} ${String(t.qty)} ${String(t.symbol)} @ ${String(t.entryFillPrice ?? t.entryPrice)}, stop ${String(t.stopLoss)}, target ${String(t.takeProfit)}, risk ${String(t.plannedRisk)} (${String(t.riskPct)}%)\n`,
+    `trade ${String(t.id)} ${String(t.status)}: ${String(t.side)} ${String(t.qty)} ${String(t.symbol)} @ ${String(t.entryFillPrice ?? t.entryPrice)}, stop ${String(t.stopLoss)}, target ${String(t.takeProfit)}, risk ${String(t.plannedRisk)} (${String(t.requestedRiskPct)}%)\n`,
   );
 }
 

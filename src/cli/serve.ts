@@ -73,8 +73,11 @@ export async function runServe(f: ServeFlags): Promise<void> {
       speed: f.speed,
       name: `replay:${basename(f.replay)}`,
     });
-    if (f.start) replay.seek(Date.parse(f.start));
-    else replay.step(1); // one bar so there is a price at once
+    if (f.start) {
+      const t = Date.parse(f.start);
+      if (Number.isNaN(t)) throw new Error(`--start ${f.start}: not an ISO 8601 date or time`);
+      replay.seek(t);
+    } else replay.step(1); // one bar so there is a price at once
     feed = replay;
     if (!DEFAULT_INSTRUMENTS.some((i) => i.symbol === f.symbol))
       instruments.push(instrumentForReplay(f.symbol, candles));
@@ -113,6 +116,14 @@ export async function runServe(f: ServeFlags): Promise<void> {
     instruments,
   });
   say(`database: ${f.databaseUrl ? 'PostgreSQL' : `PGlite in ${f.dataDir}`}`);
+  if (feed instanceof ReplayFeed && !f.start) {
+    // A restarted replay resumes after the latest trade submitted on it, never before an open trade.
+    const resume = await ctx.trading.lastSubmission(f.symbol);
+    if (resume !== null && resume > feed.now()) {
+      feed.seek(resume);
+      say(`market data: resuming the replay at ${new Date(resume).toISOString()}, after the latest trade`);
+    }
+  }
   let firstRun: { email: string; password: string; token: string } | null = null;
   if ((await ctx.auth.userCount()) === 0) {
     const email = 'demo@testudo.local';

@@ -72,6 +72,21 @@ export function sizeFromFlags(f: SizeFlags): Record<string, unknown> {
   const entry = price('entry', f.entry);
   const stop = price('stop', f.stop);
   if (entry === stop) throw new UsageError('--stop must differ from --entry');
+  if (f.target !== undefined) {
+    const t = price('target', f.target);
+    if (stop < entry ? t <= entry : t >= entry)
+      throw new UsageError(
+        `--target must be on the profitable side of --entry (${stop < entry ? 'above' : 'below'} it)`,
+      );
+  }
+  const pct = Number(f.risk);
+  if (!(pct > 0 && pct <= 100)) throw new UsageError('--risk is a percent of equity: greater than 0, at most 100');
+  for (const [name, v] of [
+    ['maker-fee', f.makerFee],
+    ['taker-fee', f.takerFee],
+  ] as const)
+    if (!(Number(v) >= 0 && Number(v) < 1))
+      throw new UsageError(`--${name} is a fraction of notional: at least 0, below 1`);
   const equity = num('equity', f.equity, toAtoms);
   const sizingInput = {
     spec,

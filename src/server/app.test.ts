@@ -1634,10 +1634,14 @@ describe('WebSocket /ws', () => {
         ['target', 'open'],
       ]);
       expect(s.messages.find((m) => m.type === 'position')!.data).toMatchObject({ id: trade.id, status: 'open' });
+      // the market entry's own fill is streamed on submission
+      expect(s.messages.filter((m) => m.type === 'fill').map((m) => m.data)).toEqual([
+        expect.objectContaining({ tradeId: trade.id, price: '100', liquidity: 'taker' }),
+      ]);
 
       await advance(w); // high 111 reaches the take-profit at 110
       await s.waitFor('trade-closed', (ms) => has(ms, 'trade-closed'));
-      expect(s.messages.find((m) => m.type === 'fill')!.data).toMatchObject({
+      expect(s.messages.filter((m) => m.type === 'fill').map((m) => m.data)[1]).toMatchObject({
         tradeId: trade.id,
         price: '110',
         liquidity: 'maker',

@@ -9,10 +9,10 @@ import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
-import { AuthError } from '../app/errors.ts';
+import { AuthError, ValidationError } from '../app/errors.ts';
 import type { User } from '../app/auth.ts';
 import { getRiskProfile, resetHalt, updateRiskProfile } from '../app/profile.ts';
-import { errorHandler } from './errors.ts';
+import { errorHandler, notFoundHandler } from './errors.ts';
 import { replayRoutes } from './replay-routes.ts';
 import { exchangeRoutes } from './exchange-routes.ts';
 import { RateLimiter } from './ratelimit.ts';
@@ -21,6 +21,7 @@ import {
   DecisionsQuery,
   IdParams,
   JournalQuery,
+  StatsQuery,
   RiskProfileBody,
   SetupBody,
   TokenBody,
@@ -96,10 +97,14 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       req.authToken = token;
     }
   });
-  app.setNotFoundHandler((req, reply) => {
-    reply
-      .code(404)
-      .send({ error: { code: 'route-not-found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  app.setNotFoundHandler(notFoundHandler);
+  // Text PostgreSQL cannot store (NUL characters, lone UTF-16 surrogates) is refused before validation.
+  app.addHook('preValidation', async (req) => {
+    const bad = findBadText(req.body, 'body') ?? findBadText(req.query, 'query');
+    if (bad)
+      throw new ValidationError([
+        { field: bad, code: 'invalid-text', message: 'contains a NUL character or malformed Unicode' },
+      ]);
   });
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -157,7 +162,11 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   app.post('/api/v1/trades', { schema: { body: SetupBody, tags: ['trading'] } }, async (req, reply) => {
     const user = requireUser(req);
     const key = req.headers['idempotency-key'];
-    const k = typeof key === 'string' && key.length > 0 ? key.slice(0, 200) : undefined;
+    if (typeof key === 'string' && key.length > 200)
+      throw new ValidationError([
+        { field: 'Idempotency-Key', code: 'invalid-idempotency-key', message: 'must be at most 200 characters' },
+      ]);
+    const k = typeof key === 'string' && key.length > 0 ? key : undefined;
     const r = await ctx.trading.submit(user.id, req.body, k);
     reply.code(r.status);
     if ('replayed' in r) reply.header('idempotent-replayed', 'true');
@@ -196,7 +205,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   );
 
   // --- journal ---
-  app.get('/api/v1/journal/stats', { schema: { querystring: JournalQuery, tags: ['journal'] } }, async (req) =>
+  app.get('/api/v1/journal/stats', { schema: { querystring: StatsQuery, tags: ['journal'] } }, async (req) =>
     ctx.journal.stats(requireUser(req).id, req.query),
   );
   app.get('/api/v1/equity', { schema: { tags: ['journal'] } }, async (req) => ctx.journal.equity(requireUser(req).id));
@@ -221,4 +230,24 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   });
 
   return app;
+}
+
+/** The path of the first string under `v` that contains a NUL or a lone surrogate, or null. */
+function findBadText(v: unknown, path: string): string | null {
+  if (typeof v === 'string') return v.includes('\u0000') || !v.isWellFormed() ? path : null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = findBadText(v[i], `${path}.${i}`);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\u0000') || !k.isWellFormed()) return path;
+      const p = findBadText(x, path === 'body' || path === 'query' ? k : `${path}.${k}`);
+      if (p) return p;
+    }
+  }
+  return null;
 }

@@ -87,6 +87,13 @@ function zodIssues(validation: ZodIssueLike[], context: string | undefined, sour
   return out;
 }
 
+/** The 404 for an unknown route, in the same error shape. */
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
+  reply
+    .code(404)
+    .send({ error: { code: 'route-not-found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+}
+
 /** Fastify error handler: typed errors → their status; validation → 400 with fields; anything else → 500. */
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
   if (hasZodFastifySchemaValidationErrors(err)) {

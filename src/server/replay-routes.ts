@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
-import { AuthError, NotFoundError } from '../app/errors.ts';
+import { AuthError, ConflictError, NotFoundError } from '../app/errors.ts';
 import { ReplayFeed } from '../feed/replay.ts';
 
 /** Registers `/api/v1/replay*`. Every route answers 404 `no-replay` when the feed is not a replay. */
@@ -42,10 +42,10 @@ export function replayRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       schema: {
         tags: ['market'],
-        body: z
-          .object({ bars: z.number().int().min(1).max(100_000).default(1) })
-          .strict()
-          .default({ bars: 1 }),
+        body: z.preprocess(
+          (v) => v ?? {},
+          z.object({ bars: z.number().int().min(1).max(100_000).default(1) }).strict(),
+        ),
       },
     },
     async (req) => {
@@ -65,13 +65,20 @@ export function replayRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (req) => {
       const f = replay(req.user);
-      f.seek(Date.parse(req.body.time));
+      const t = Date.parse(req.body.time);
+      const open = ctx.trading.activeCount(f.state().symbol);
+      if (t < f.now() && open > 0)
+        throw new ConflictError(
+          'replay-seek-backwards',
+          `${open} trade(s) are open on ${f.state().symbol}: the replay cannot go back in time while trades are open`,
+        );
+      f.seek(t);
       return view(f);
     },
   );
   r.put(
     '/api/v1/replay/speed',
-    { schema: { tags: ['market'], body: z.object({ barsPerSecond: z.number().positive().max(100_000) }).strict() } },
+    { schema: { tags: ['market'], body: z.object({ barsPerSecond: z.number().min(0.01).max(100_000) }).strict() } },
     async (req) => {
       const f = replay(req.user);
       f.setSpeed(req.body.barsPerSecond);

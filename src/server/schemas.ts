@@ -39,6 +39,10 @@ export const positiveDecimal = z
       });
       return z.NEVER;
     }
+    if (s.split('.')[0]!.replace(/^0+/, '').length > 15) {
+      ctx.addIssue({ code: 'custom', message: 'is too large (at most 15 digits before the decimal point)' });
+      return z.NEVER;
+    }
     if (/^0+(\.0+)?$/.test(s)) {
       ctx.addIssue({ code: 'custom', message: 'must be greater than zero' });
       return z.NEVER;
@@ -75,7 +79,10 @@ export const CredentialsBody = z
   .strict();
 
 /** Body of `POST /api/v1/auth/tokens`. */
-export const TokenBody = z.object({ name: z.string().min(1).max(80).default('api') }).strict();
+export const TokenBody = z.preprocess(
+  (v) => v ?? {},
+  z.object({ name: z.string().min(1).max(80).default('api') }).strict(),
+);
 
 const pct = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const s = typeof v === 'number' ? numberToDecimalText(v) : v.trim();
@@ -138,6 +145,9 @@ export const JournalQuery = z
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict();
+
+/** Query of `GET /api/v1/journal/stats`: the journal filters without paging. */
+export const StatsQuery = JournalQuery.omit({ status: true, limit: true });
 
 /** Query of `GET /api/v1/decisions`. */
 export const DecisionsQuery = z

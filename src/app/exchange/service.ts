@@ -22,7 +22,15 @@ import {
   type MarginMarket,
   type MarketExposure,
 } from '../../core/exchange/portfolio.ts';
-import { MONEY_DP, formatAtoms, fromScaled, isDecimalText, toAtoms, toScaled } from '../../core/money/decimal.ts';
+import {
+  MONEY_DP,
+  formatAtoms,
+  fromScaled,
+  isDecimalText,
+  toAtoms,
+  toScaled,
+  tryScaled,
+} from '../../core/money/decimal.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 
@@ -150,7 +158,8 @@ export class ExchangeService {
         price: r.price === null ? undefined : toInt(r.price),
         stopPrice: r.stop_price === null ? undefined : toInt(r.stop_price),
         tif: r.tif as TimeInForce,
-        postOnly: false,
+        // A resting order never crosses, so post-only is accepted again; it still matters for later amends.
+        postOnly: r.post_only === true,
         stp: r.stp as StpMode,
       });
       if (ev.some((e) => e.type === 'trade' || e.type === 'rejected'))
@@ -390,7 +399,7 @@ export class ExchangeService {
     return m;
   }
 
-  private toTicks(m: MarketRuntime, field: string, v: string): number {
+  private toTicks(m: MarketRuntime, field: string, v: string, allowZero = false): number {
     if (!isDecimalText(v) || v.startsWith('-'))
       throw new ValidationError([{ field, code: 'invalid-price', message: 'must be a positive decimal' }]);
     if (dpOf(v) > m.tickDp)
@@ -398,7 +407,7 @@ export class ExchangeService {
         { field, code: 'price-off-tick', message: `must be a multiple of the tick size ${m.tickSize}` },
       ]);
     const units = toScaled(v, m.tickDp);
-    if (units <= 0n)
+    if (units < 0n || (units === 0n && !allowZero))
       throw new ValidationError([{ field, code: 'invalid-price', message: 'must be greater than zero' }]);
     if (units % m.tickUnits !== 0n)
       throw new ValidationError([
@@ -444,11 +453,16 @@ export class ExchangeService {
     const issues: { field: string; code: string; message: string }[] = [];
     const dec = (field: string, v: string | undefined): bigint | null => {
       if (v === undefined) return null;
-      if (!isDecimalText(v) || v.startsWith('-')) {
-        issues.push({ field, code: 'invalid-decimal', message: 'must be a non-negative decimal' });
+      const scaled = isDecimalText(v) && !v.startsWith('-') ? tryScaled(v, MONEY_DP) : undefined;
+      if (scaled === undefined) {
+        issues.push({
+          field,
+          code: 'invalid-decimal',
+          message: `must be a non-negative decimal with at most ${MONEY_DP} decimals`,
+        });
         return null;
       }
-      return toScaled(v, 12);
+      return scaled;
     };
     const tick = dec('tickSize', input.tickSize);
     const lot = dec('lotSize', input.lotSize);
@@ -629,7 +643,7 @@ export class ExchangeService {
   async settle(marketId: number, priceText: string, byUserId: number): Promise<Record<string, unknown>> {
     const m = this.marketOf(marketId);
     if (m.kind !== 'bounded') throw new UnprocessableError('not-bounded', 'only a bounded market settles at a price');
-    const price = BigInt(this.toTicks(m, 'price', priceText));
+    const price = BigInt(this.toTicks(m, 'price', priceText, true)); // a bounded market may settle at 0
     if (price < m.margin.minPrice || price > m.margin.maxPrice!)
       throw new ValidationError([
         {
@@ -966,8 +980,13 @@ export class ExchangeService {
             price: this.price(m, e.price),
             size: this.size(m, e.size),
             takerSide: e.takerSide,
-            ...(m.hideAccounts ? {} : { makerAccountId: e.makerAccount, takerAccountId: e.takerAccount }),
-            accounts: [e.makerAccount, e.takerAccount],
+            ...(m.hideAccounts
+              ? {}
+              : {
+                  makerAccountId: e.makerAccount,
+                  takerAccountId: e.takerAccount,
+                  accounts: [e.makerAccount, e.takerAccount],
+                }),
           },
         });
       }

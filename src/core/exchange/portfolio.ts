@@ -66,11 +66,15 @@ export function worstCase(m: MarginMarket, e: MarketExposure): bigint | null {
 /**
  * Available balance: cash plus the worst case of every market, atoms; null when some market's loss is unbounded.
  * An order may be accepted only if the available balance with it included is ≥ 0.
+ *
+ * A long position's settlement floor (`minPrice > 0`) is not counted: it is paid only at settlement, while buys are
+ * paid in cash at once, and cash never goes negative. Each market is therefore valued with a floor of 0 here, which
+ * makes every market's worst case ≤ its worst cash outflow (so no combination of fills can overdraw the cash).
  */
 export function availableBalance(cash: bigint, markets: Iterable<[MarginMarket, MarketExposure]>): bigint | null {
   let total = cash;
   for (const [m, e] of markets) {
-    const w = worstCase(m, e);
+    const w = worstCase(m.minPrice > 0n ? { ...m, minPrice: 0n } : m, e);
     if (w === null) return null;
     total += w;
   }

@@ -69,7 +69,7 @@ const cmdArb = fc.oneof(
 );
 type RawCmd = typeof cmdArb extends fc.Arbitrary<infer T> ? T : never;
 
-const STREAMS = 300;
+const STREAMS = 500;
 const COMMANDS = 200;
 const streamArb = fc.array(cmdArb, { minLength: 1, maxLength: COMMANDS, size: 'max' });
 
@@ -100,6 +100,9 @@ interface ModelOrder {
   remaining: number;
   pending: boolean;
   postOnly: boolean;
+  tif: TimeInForce;
+  /** Arrival order of accepted orders (stops with one trigger price trigger in this order). */
+  arrival: number;
   /** Queue position: assigned when the order enters (or re-enters) matching; lower = earlier in its level. */
   key: number;
 }
@@ -109,6 +112,9 @@ class Model {
   /** Every id ever used, to cancel and amend live and dead ids alike. */
   readonly seen: number[] = [];
   private keys = 0;
+  private arrivals = 0;
+  /** The last trade price, from the events. */
+  private last: number | null = null;
   /** How many times a trade was checked against another order resting at the maker's price. */
   queueChecks = 0;
   nextId = 1;
@@ -158,7 +164,7 @@ class Model {
     check(evs.length > 0, () => 'a command without events');
     this.checkOutcome(op, evs[0]!, before);
     const target = op.kind === 'cancel' ? this.live.get(op.id) : undefined;
-    if (target) {
+    if (op.kind === 'cancel' && target) {
       same(
         evs,
         [
@@ -168,8 +174,14 @@ class Model {
         'cancel of a live order',
       );
     }
-    /** Pending stops a trade of this command has reached: each must trigger within the command. */
-    const due = new Set<number>();
+    /**
+     * Pending stops the last price has reached in this command, per side, in the order they must trigger: as they
+     * become due, and among those due at once by trigger price (nearest first) then arrival. Each must trigger
+     * within the command.
+     */
+    const due: Record<Side, number[]> = { buy: [], sell: [] };
+    /** FOK orders cancelled as not fillable: this must be all that happens in the command. */
+    const fokKilled = new Set<number>();
     for (const e of evs) {
       switch (e.type) {
         case 'accepted': {
@@ -192,8 +204,12 @@ class Model {
             remaining: e.size,
             pending: e.pending,
             postOnly: o.postOnly === true,
+            tif: o.type === 'market' || o.type === 'stop-market' ? 'IOC' : (o.tif ?? 'GTC'),
+            arrival: ++this.arrivals,
             key: e.pending ? -1 : ++this.keys,
           });
+          // a stop whose trigger the last price has already reached is due at once
+          if (e.pending && this.reached(this.live.get(e.orderId)!, this.last)) due[e.side].push(e.orderId);
           if (!this.seen.includes(e.orderId)) this.seen.push(e.orderId);
           break;
         }
@@ -203,7 +219,9 @@ class Model {
           m.pending = false;
           m.type = m.type === 'stop-market' ? 'market' : 'limit';
           m.key = ++this.keys;
-          due.delete(m.id);
+          check(due[m.side][0] === m.id, () => `triggered ${m.id}, but due first: ${due[m.side].join(', ')}`);
+          due[m.side].shift();
+          check(e.lastPrice === this.last, () => `triggered ${m.id} at ${e.lastPrice}, last ${this.last}`);
           break;
         }
         case 'trade': {
@@ -242,14 +260,29 @@ class Model {
           maker.remaining -= e.size;
           taker.filled += e.size;
           taker.remaining -= e.size;
-          // stops reached by this trade's price
-          for (const o of this.live.values()) {
-            if (o.pending && (o.side === 'buy' ? e.price >= o.stopPrice! : e.price <= o.stopPrice!)) due.add(o.id);
-          }
+          // stops this trade's price reaches become due
+          this.last = e.price;
+          const fresh = [...this.live.values()].filter((o) => this.reached(o, e.price) && !due[o.side].includes(o.id));
+          fresh.sort((a, b) =>
+            a.side !== b.side
+              ? a.side === 'buy'
+                ? -1
+                : 1
+              : a.stopPrice === b.stopPrice
+                ? a.arrival - b.arrival
+                : a.side === 'buy'
+                  ? a.stopPrice! - b.stopPrice!
+                  : b.stopPrice! - a.stopPrice!,
+          );
+          for (const o of fresh) due[o.side].push(o.id);
           break;
         }
         case 'cancelled': {
           const m = this.get(e.orderId);
+          if (e.reason === 'fok-not-fillable') {
+            check(m.tif === 'FOK' && m.filled === 0, () => `fok-not-fillable for ${m.id}`);
+            fokKilled.add(m.id);
+          }
           check(e.account === m.account && e.remaining === m.remaining && e.remaining > 0, () => `cancelled ${m.id}`);
           m.cancelled += e.remaining;
           m.remaining = 0;
@@ -277,6 +310,13 @@ class Model {
           check(e.reason === (m.cancelled > 0 ? 'cancelled' : 'filled'), () => `done reason of ${m.id}`);
           // (b) a finished order: submitted (with amend deltas) = filled + cancelled
           check(m.filled + m.cancelled === m.submitted, () => `quantity of ${m.id}: ${JSON.stringify(m)}`);
+          // FOK is all or nothing (and a FOK order never rests, so it is done within its command)
+          if (m.tif === 'FOK' && m.type === 'limit') {
+            check(
+              m.filled === m.submitted || (m.filled === 0 && fokKilled.has(m.id)),
+              () => `FOK ${m.id} partly filled`,
+            );
+          }
           this.live.delete(m.id);
           break;
         }
@@ -287,7 +327,17 @@ class Model {
       }
     }
     // every stop a trade reached has triggered within the command
-    check(due.size === 0, () => `stops reached by a trade but still pending: ${[...due].join(', ')}`);
+    const stillDue = [...due.buy, ...due.sell];
+    check(stillDue.length === 0, () => `stops reached by a trade but still pending: ${stillDue.join(', ')}`);
+    // a FOK limit order that cannot fill has no side effects: its own three events are all the command emits
+    if (fokKilled.size > 0 && op.kind === 'submit' && op.order.type === 'limit' && fokKilled.has(op.order.id)) {
+      check(evs.length === 3, () => `side effects of an unfillable FOK: ${JSON.stringify(evs)}`);
+    }
+  }
+
+  /** Whether the last price `p` reaches a pending stop's trigger (buy: p ≥ stop; sell: p ≤ stop). */
+  private reached(o: ModelOrder, p: number | null): boolean {
+    return o.pending && p !== null && (o.side === 'buy' ? p >= o.stopPrice! : p <= o.stopPrice!);
   }
 
   /** The first event of a command: accepted, amended, cancelled, or rejected with exactly the expected code. */
@@ -365,6 +415,8 @@ class Model {
     const live = [...this.live.values()];
     for (const m of live) {
       check(m.cancelled === 0 && m.remaining > 0, () => `live order ${m.id} with nothing left`);
+      // market, IOC and FOK orders never rest: only GTC limit orders (and pending stops) outlive their command
+      check(m.pending || (m.type === 'limit' && m.tif === 'GTC'), () => `${m.tif} ${m.type} ${m.id} rests`);
       check(m.filled + m.remaining === m.submitted, () => `quantity of ${m.id}: ${JSON.stringify(m)}`);
     }
     same(
@@ -383,8 +435,9 @@ class Model {
     same(book.allOrders(), all.map(expected), 'allOrders');
     check(book.size() === this.live.size, () => 'size()');
 
-    // no pending stop has its trigger reached by the last price
+    // no pending stop has its trigger reached by the last price (the last trade's, as the events tell)
     const last = book.lastPrice();
+    check(last === this.last, () => `lastPrice() ${last}, last trade ${this.last}`);
     if (last !== null) {
       for (const m of live) {
         if (m.pending) check(m.side === 'buy' ? last < m.stopPrice! : last > m.stopPrice!, () => `stop ${m.id} due`);
@@ -393,9 +446,18 @@ class Model {
   }
 }
 
+/** A tally key per event: its type, with the reason or priority where it has one. */
+const tallyKey = (e: MatchEvent): string =>
+  e.type === 'rejected' || e.type === 'cancelled'
+    ? `${e.type}:${e.reason}`
+    : e.type === 'amended'
+      ? `amended:${e.priorityKept ? 'kept' : 'lost'}`
+      : e.type;
+
 describe('OrderBook: properties over random command streams', () => {
   it('keeps the book uncrossed, conserves quantity, trades at maker prices in FIFO order, never self-trades, and replays deterministically', () => {
-    const stats = { trades: 0, stp: 0, triggered: 0, amendsLost: 0, rejected: 0, fok: 0, band: 0 };
+    const tally = new Map<string, number>();
+    let queueChecks = 0;
     fc.assert(
       fc.property(streamArb, (cmds) => {
         const book = new OrderBook({ marketBandTicks: 4 });
@@ -410,27 +472,39 @@ describe('OrderBook: properties over random command streams', () => {
           log.push(evs);
           model.applyEvents(op, evs, before);
           model.checkBook(book);
-          for (const e of evs) {
-            (stats as any)['ev:' + e.type] = ((stats as any)['ev:' + e.type] ?? 0) + 1;
-            if (e.type === 'trade') stats.trades++;
-            else if (e.type === 'triggered') stats.triggered++;
-            else if (e.type === 'rejected') {
-              stats.rejected++;
-              (stats as any)[e.reason] = ((stats as any)[e.reason] ?? 0) + 1;
-            } else if (e.type === 'amended' && !e.priorityKept) stats.amendsLost++;
-            else if (e.type === 'cancelled' && e.reason === 'self-trade-prevention') stats.stp++;
-            else if (e.type === 'cancelled' && e.reason === 'fok-not-fillable') stats.fok++;
-            else if (e.type === 'cancelled' && e.reason === 'market-band') stats.band++;
-          }
+          for (const e of evs) tally.set(tallyKey(e), (tally.get(tallyKey(e)) ?? 0) + 1);
         }
-        // (e) determinism: the same stream on a fresh book gives deep-equal events
+        queueChecks += model.queueChecks;
+        // (e) determinism: the same stream on a fresh book gives deep-equal events and the same book
         const replay = new OrderBook({ marketBandTicks: 4 });
-        expect(ops.map((op) => apply(replay, op))).toEqual(log);
-        expect(replay.allOrders()).toEqual(book.allOrders());
+        same(
+          ops.map((op) => apply(replay, op)),
+          log,
+          'replayed events',
+        );
+        same(replay.allOrders(), book.allOrders(), 'replayed book');
       }),
       { numRuns: STREAMS },
     );
     // the streams really exercise the interesting paths
-    for (const [k, v] of Object.entries(stats)) expect(v, k).toBeGreaterThan(0);
+    expect(queueChecks).toBeGreaterThan(100);
+    const exercised = [
+      'trade',
+      'triggered',
+      'amended:kept',
+      'amended:lost',
+      'cancelled:user',
+      'cancelled:ioc',
+      'cancelled:fok-not-fillable',
+      'cancelled:self-trade-prevention',
+      'cancelled:market-band',
+      'cancelled:no-liquidity',
+      'rejected:duplicate-id',
+      'rejected:invalid-size',
+      'rejected:invalid-time-in-force',
+      'rejected:post-only-would-take',
+      'rejected:unknown-order',
+    ];
+    for (const k of exercised) expect(tally.get(k) ?? 0, k).toBeGreaterThan(10);
   });
 });

@@ -280,9 +280,9 @@ const CASES: RuleCase[] = [
   // 11. circuit-breaker
   { name: 'passes while the breaker is closed', rule: 'circuit-breaker', code: 'pass' },
   {
-    name: 'passes while the breaker is half-open (probing)',
+    name: 'rejects while the breaker is half-open, until its probe succeeds',
     rule: 'circuit-breaker',
-    code: 'pass',
+    code: 'circuit-breaker-open',
     state: { breaker: 'half-open' },
   },
   {

@@ -111,7 +111,6 @@ const PASS = {
   targetSide: Object.freeze(pass('target-side', 'take-profit is on the profitable side of entry')),
   noTarget: Object.freeze(pass('target-side', 'no take-profit given')),
   breakerClosed: Object.freeze(pass('circuit-breaker', 'exchange circuit breaker closed')),
-  breakerHalfOpen: Object.freeze(pass('circuit-breaker', 'exchange circuit breaker half-open: probing')),
 } as const;
 
 /**
@@ -287,9 +286,13 @@ export function decide(
           'circuit-breaker-open',
           'the exchange circuit breaker is open; trading pauses until a probe succeeds',
         )
-      : state.breaker === 'closed'
-        ? PASS.breakerClosed
-        : PASS.breakerHalfOpen,
+      : state.breaker === 'half-open'
+        ? fail(
+            'circuit-breaker',
+            'circuit-breaker-open',
+            'the exchange circuit breaker is half-open: trading stays paused until its probe succeeds',
+          )
+        : PASS.breakerClosed,
   );
 
   let approved = true;

@@ -88,6 +88,8 @@ CREATE TABLE trades (
   tags text[] NOT NULL DEFAULT '{}',
   notes text,
   status text NOT NULL CHECK (status IN ('pending', 'open', 'closed', 'cancelled')),
+  -- market time of the submission (the replay's clock during a replay); created_at is the wall clock
+  submitted_at timestamptz NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   opened_at timestamptz,
   entry_fill_price numeric,
@@ -141,19 +143,6 @@ CREATE TABLE fills (
   filled_at timestamptz NOT NULL
 );
 CREATE INDEX fills_trade ON fills(trade_id);
-
--- Realized results per UTC day, updated when a trade closes.
-CREATE TABLE daily_stats (
-  account_id bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-  day date NOT NULL,
-  trades integer NOT NULL,
-  wins integer NOT NULL,
-  losses integer NOT NULL,
-  net_pnl numeric NOT NULL,
-  total_r double precision NOT NULL,
-  end_equity numeric NOT NULL,
-  PRIMARY KEY (account_id, day)
-);
 
 -- Idempotency-Key records: the same key with the same body replays the stored response.
 CREATE TABLE idempotency_keys (
