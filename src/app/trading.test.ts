@@ -104,4 +104,33 @@ describe('trading service', () => {
       await ctx2.close();
     }
   });
+
+  it('starts a new loss streak with a loss that comes after a served cooldown', async () => {
+    sql = await openTestDatabase();
+    // Each bar trades through a stop at 95 placed at 100.
+    const bars = Array.from({ length: 8 }, (_, i) => bar(T0 + i * HOUR, '100', '100', '94', '100'));
+    const feed = new ReplayFeed({ symbol: 'BTC-USD', timeframe: '1h', candles: bars });
+    ctx = await createContext({ sql, feed });
+    const user = await ctx.auth.register('streak@example.com', 'password1');
+    await sql.query(
+      `UPDATE accounts SET risk_profile = risk_profile || '{"lossStreakLimit": 1, "cooldownMinutes": 90, "requireTakeProfit": false}'::jsonb`,
+    );
+    const streak = async (): Promise<number> =>
+      Number((await sql!.query('SELECT consecutive_losses FROM accounts'))[0]!.consecutive_losses);
+    feed.step(1);
+    await ctx.trading.drain();
+    expect((await ctx.trading.submit(user.id, { ...long, takeProfit: undefined })).status).toBe(201);
+    feed.step(1); // stopped out: one loss, cooldown of 90 minutes from this bar
+    await ctx.trading.drain();
+    expect(await streak()).toBe(1);
+    const refused = await ctx.trading.submit(user.id, { ...long, takeProfit: undefined });
+    expect(refused.status).toBe(422);
+    feed.step(1); // an hour later the cooldown has been served
+    await ctx.trading.drain();
+    expect((await ctx.trading.submit(user.id, { ...long, takeProfit: undefined })).status).toBe(201);
+    feed.step(1);
+    await ctx.trading.drain();
+    // the second loss starts a new streak rather than extending the served one
+    expect(await streak()).toBe(1);
+  });
 });
