@@ -268,6 +268,11 @@ describe('markets', () => {
     );
     const dup = await call(admin, 'POST', '/markets', { name, kind: 'spot', tickSize: '1', lotSize: '1' });
     expect([dup.status, codeOf(dup)]).toEqual([409, 'market-name-taken']);
+    // visible to an account that does not exist: 404, and no half-created market is left behind
+    const ghost = { name: `ghost ${++seq}`, kind: 'spot', tickSize: '1', lotSize: '1' };
+    const noAccount = await call(admin, 'POST', '/markets', { ...ghost, visibleTo: [987_654] });
+    expect([noAccount.status, codeOf(noAccount)]).toEqual([404, 'account-not-found']);
+    expect((await call(admin, 'POST', '/markets', ghost)).status).toBe(201);
   });
 
   it('lets only an admin pause, close or settle', async () => {
@@ -424,6 +429,25 @@ describe('orders', () => {
       const offTick = await place(alice, { accountId: A, marketId: m, side: 'buy', size: '1', price });
       expect([offTick.status, fieldCodes(offTick)]).toEqual([400, ['price:price-off-tick']]);
     }
+  });
+
+  it('trades for the personal account when no accountId is given', async () => {
+    const fay = await client('fay@routes.test');
+    const m = await market();
+    const spot = await market({ kind: 'spot', maxPrice: undefined });
+    const r = await place(fay, { marketId: m, side: 'buy', size: '1', price: '0.5' });
+    // first use creates the (empty) personal account: nothing to pay with
+    expect([r.status, codeOf(r)]).toEqual([422, 'insufficient-balance']);
+    const mine = (await ok(fay, 'GET', '/accounts')).accounts[0] as { id: number; kind: string };
+    expect(mine.kind).toBe('user');
+    await ok(admin, 'POST', '/transfers', { fromAccountId: null, toAccountId: mine.id, amount: '2000' });
+    const ok1 = await place(fay, { marketId: m, side: 'buy', size: '1', price: '0.5' });
+    expect([ok1.status, ok1.body.order.accountId]).toEqual([201, mine.id]);
+    // a spot market buy is reserved at the best ask + the band (1,000 ticks) and, with no ask, finds nothing
+    const mkt = await place(fay, { marketId: spot, side: 'buy', type: 'market', size: '1' });
+    expect(mkt.status).toBe(201);
+    expect(mkt.body.events).toContainEqual(expect.objectContaining({ type: 'cancelled', reason: 'no-liquidity' }));
+    expect(await pf(fay, mine.id)).toMatchObject({ cash: '2000', available: '1999.5' });
   });
 
   it('rejects bad orders with a stable code and changes nothing', async () => {

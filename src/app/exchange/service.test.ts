@@ -515,6 +515,19 @@ describe('orders, history and rebuilding', () => {
       ['cancel', 0, 'user'],
     ]);
     await expect(ex.cancelOrder(alice.id, id)).rejects.toMatchObject({ code: 'order-not-live' });
+    // a pending stop cannot be amended (it is not in the book), only cancelled
+    const stop = await order(alice, {
+      accountId: a,
+      marketId: m,
+      side: 'buy',
+      type: 'stop-market',
+      size: '1',
+      stopPrice: '0.9',
+    });
+    await expect(ex.amendOrder(alice.id, stop.order.id as number, { size: '2' })).rejects.toMatchObject({
+      code: 'order-not-live',
+    });
+    await ex.cancelOrder(alice.id, stop.order.id as number);
     await expect(ex.cancelOrder(bob.id, id)).rejects.toMatchObject({ code: 'order-not-found' });
   });
 
@@ -578,5 +591,50 @@ describe('orders, history and rebuilding', () => {
       await expect(svc.amendOrder(alice.id, po.order.id as number, { price: '0.61' })).rejects.toMatchObject({
         code: 'post-only-would-take',
       });
+  });
+  it('rebuilds the book from the database when persisting a command fails, so memory never runs ahead', async () => {
+    const a = await account(alice, '100');
+    const b = await account(bob, '100');
+    const m = await market();
+    // A second service on the same database whose writes fail on demand. (It assigns order ids from its own
+    // counter, so it runs last: one exchange process per database.)
+    let failOn: string | null = null;
+    const faulty = (q: Sql): Sql => ({
+      kind: q.kind,
+      query: ((text: string, params?: readonly unknown[]) => {
+        if (failOn !== null && text.includes(failOn)) {
+          failOn = null;
+          return Promise.reject(new Error('disk on fire'));
+        }
+        return q.query(text, params);
+      }) as Sql['query'],
+      exec: (text) => q.exec(text),
+      tx: (fn) => q.tx((t) => fn(faulty(t))),
+      close: () => q.close(),
+    });
+    const svc = await ExchangeService.open(faulty(sql), ctx.events);
+    await svc.placeOrder(bob.id, { accountId: b, marketId: m, side: 'sell', type: 'limit', size: '5', price: '0.6' });
+    const before = JSON.stringify(svc.snapshot()[m]);
+    const orders = await count('ex_orders');
+    failOn = 'INSERT INTO ex_trades';
+    await expect(
+      svc.placeOrder(alice.id, { accountId: a, marketId: m, side: 'buy', type: 'limit', size: '5', price: '0.6' }),
+    ).rejects.toThrow('disk on fire');
+    expect(JSON.stringify(svc.snapshot()[m])).toBe(before);
+    expect(await count('ex_orders')).toBe(orders);
+    expect(await count('ex_trades', 'market_id = $1', [m])).toBe(0);
+    expect((await portfolio(alice, a)).cash).toBe('100');
+    // the same order goes through once the database works again
+    const r = (await svc.placeOrder(alice.id, {
+      accountId: a,
+      marketId: m,
+      side: 'buy',
+      type: 'limit',
+      size: '5',
+      price: '0.6',
+    })) as OrderResult;
+    expect(r.order).toMatchObject({ status: 'filled', filled: '5' });
+    expect((await portfolio(alice, a)).cash).toBe('97');
+    expect((await portfolio(bob, b)).cash).toBe('103');
   });
 });

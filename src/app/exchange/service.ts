@@ -526,11 +526,19 @@ export class ExchangeService {
             throw new ConflictError('market-name-taken', `a market named ${input.name} exists`);
           throw e;
         }
-        for (const a of input.visibleTo ?? [])
-          await q.query('INSERT INTO ex_market_access (market_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
-            r!.id,
-            a,
-          ]);
+        for (const a of input.visibleTo ?? []) {
+          try {
+            await q.query(
+              'INSERT INTO ex_market_access (market_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+              [r!.id, a],
+            );
+          } catch (e) {
+            // an unknown account (foreign key): a clear 404 instead of an internal error; the market is rolled back
+            if (String((e as { code?: string }).code) === '23503')
+              throw new NotFoundError('account-not-found', `no account ${a} (visibleTo)`);
+            throw e;
+          }
+        }
         return r!;
       });
       const m = await this.loadMarket(row);

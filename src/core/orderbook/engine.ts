@@ -8,8 +8,8 @@
  *   reduces size keeps the order's place, any other amend sends it to the back.
  * - Quantity is conserved per order: size = filled + resting + cancelled.
  * - Deterministic: no clock, no randomness; the same command stream gives the same events.
- * - Cancel and amend are O(1) (id index + list unlink); the best price is O(1) (each side keeps its active prices
- *   sorted with the best at the end of an array, where new levels near the top are cheap to insert).
+ * - Cancel and amend are O(1) (id index + list unlink); the best price is O(1) (each side keeps its levels sorted
+ *   with the best at the end of an array, where new levels near the top are cheap to insert).
  * - Stop orders wait outside the book and trigger on the last trade price (buy: last ≥ stop; sell: last ≤ stop),
  *   in order of trigger price then arrival; triggered orders are processed after the command that triggered them.
  */
@@ -25,6 +25,7 @@ import type {
   StpMode,
   TimeInForce,
 } from './types.ts';
+import { IdIndex } from './id-index.ts';
 
 const BUY = 0;
 const SELL = 1;
@@ -86,16 +87,16 @@ class Level {
   }
 }
 
-/** One side of the book: levels by price, and the active prices sorted so that the best is last. */
+/** One side of the book: levels by price, and the levels sorted so that the best is last. */
 class BookSide {
   readonly levels = new Map<number, Level>();
-  /** Bids ascending, asks descending: the best price is always at the end. */
-  readonly prices: number[] = [];
+  /** Bids by ascending price, asks by descending price: the best level is always at the end. */
+  readonly sorted: Level[] = [];
   constructor(readonly isBid: boolean) {}
 
   best(): Level | undefined {
-    const p = this.prices;
-    return p.length === 0 ? undefined : this.levels.get(p[p.length - 1]!);
+    const s = this.sorted;
+    return s.length === 0 ? undefined : s[s.length - 1];
   }
 
   /** True when `a` is a better price than `b` on this side. */
@@ -104,41 +105,49 @@ class BookSide {
   }
 
   levelFor(price: number): Level {
+    const s = this.sorted;
+    const top = s.length === 0 ? undefined : s[s.length - 1]!;
+    if (top !== undefined && top.price === price) return top;
+    if (top === undefined || this.better(price, top.price)) {
+      // A new best level: the common case for resting orders near the touch.
+      const l = new Level(price);
+      this.levels.set(price, l);
+      s.push(l);
+      return l;
+    }
     let l = this.levels.get(price);
     if (l) return l;
     l = new Level(price);
     this.levels.set(price, l);
-    const p = this.prices;
-    // Binary search for the insertion point (best at the end); new levels usually land near the end.
+    // Binary search for the insertion point (best at the end).
     let lo = 0;
-    let hi = p.length;
+    let hi = s.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.better(p[mid]!, price)) hi = mid;
+      if (this.better(s[mid]!.price, price)) hi = mid;
       else lo = mid + 1;
     }
-    if (lo === p.length) p.push(price);
-    else p.splice(lo, 0, price);
+    s.splice(lo, 0, l);
     return l;
   }
 
   removeLevel(l: Level): void {
     this.levels.delete(l.price);
-    const p = this.prices;
-    if (p[p.length - 1] === l.price) {
-      p.pop();
+    const s = this.sorted;
+    if (s[s.length - 1] === l) {
+      s.pop();
       return;
     }
     let lo = 0;
-    let hi = p.length;
+    let hi = s.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const v = p[mid]!;
-      if (v === l.price) {
-        p.splice(mid, 1);
+      const v = s[mid]!;
+      if (v === l) {
+        s.splice(mid, 1);
         return;
       }
-      if (this.better(v, l.price)) hi = mid;
+      if (this.better(v.price, l.price)) hi = mid;
       else lo = mid + 1;
     }
   }
@@ -164,7 +173,7 @@ const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.is
 export class OrderBook {
   private readonly bids = new BookSide(true);
   private readonly asks = new BookSide(false);
-  private readonly orders = new Map<number, Node>();
+  private readonly orders = new IdIndex<Node>(4096);
   /** Pending stops, sorted so that the next to trigger is last: buy stops by stop price descending, sell ascending. */
   private readonly buyStops: Node[] = [];
   private readonly sellStops: Node[] = [];
@@ -180,14 +189,14 @@ export class OrderBook {
 
   /** Best bid price in ticks, or null. O(1). */
   bestBid(): number | null {
-    const p = this.bids.prices;
-    return p.length ? p[p.length - 1]! : null;
+    const s = this.bids.sorted;
+    return s.length ? s[s.length - 1]!.price : null;
   }
 
   /** Best ask price in ticks, or null. O(1). */
   bestAsk(): number | null {
-    const p = this.asks.prices;
-    return p.length ? p[p.length - 1]! : null;
+    const s = this.asks.sorted;
+    return s.length ? s[s.length - 1]!.price : null;
   }
 
   /** Price of the last trade in ticks, or null before any. */
@@ -241,8 +250,8 @@ export class OrderBook {
       size: n.size,
       pending: isStop,
     });
-    this.orders.set(n.id, n);
     if (isStop) {
+      this.orders.set(n.id, n);
       const l = this.last;
       if (l !== null && (side === BUY ? l >= n.stopPrice : l <= n.stopPrice)) this.triggered.push(n);
       else this.addStop(n);
@@ -318,8 +327,8 @@ export class OrderBook {
   depth(levels = 10): { bids: DepthLevel[]; asks: DepthLevel[] } {
     const side = (s: BookSide): DepthLevel[] => {
       const res: DepthLevel[] = [];
-      for (let i = s.prices.length - 1; i >= 0 && res.length < levels; i--) {
-        const l = s.levels.get(s.prices[i]!)!;
+      for (let i = s.sorted.length - 1; i >= 0 && res.length < levels; i--) {
+        const l = s.sorted[i]!;
         res.push({ price: l.price, size: l.volume, orders: l.count });
       }
       return res;
@@ -337,8 +346,7 @@ export class OrderBook {
   allOrders(): OrderView[] {
     const res: OrderView[] = [];
     for (const s of [this.bids, this.asks])
-      for (let i = s.prices.length - 1; i >= 0; i--)
-        for (let n = s.levels.get(s.prices[i]!)!.head; n; n = n.next) res.push(view(n));
+      for (let i = s.sorted.length - 1; i >= 0; i--) for (let n = s.sorted[i]!.head; n; n = n.next) res.push(view(n));
     const stops = [...this.buyStops, ...this.sellStops].filter((n) => !n.cancelled).sort((a, b) => a.id - b.id);
     for (const n of stops) res.push(view(n));
     return res;
@@ -458,14 +466,16 @@ export class OrderBook {
       return;
     }
     (buy ? this.bids : this.asks).levelFor(n.price).push(n);
+    // Only live orders are indexed: a taker that fills on arrival never touches the index.
+    this.orders.set(n.id, n);
   }
 
   /** Whether a FOK order can fill completely up to `limit`, honouring self-trade prevention. */
   private fillable(n: Node, limit: number): boolean {
     const opp = n.side === BUY ? this.asks : this.bids;
     let need = n.remaining;
-    for (let i = opp.prices.length - 1; i >= 0; i--) {
-      const level = opp.levels.get(opp.prices[i]!)!;
+    for (let i = opp.sorted.length - 1; i >= 0; i--) {
+      const level = opp.sorted[i]!;
       if (n.side === BUY ? level.price > limit : level.price < limit) return false;
       for (let m = level.head; m; m = m.next) {
         if (m.account === n.account) {
