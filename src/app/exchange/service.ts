@@ -305,11 +305,8 @@ export class ExchangeService {
           [fromAccountId, toAccountId, formatAtoms(atoms), note, user.id],
         );
         const out = { id: toInt(t!.id), fromAccountId, toAccountId, amount: formatAtoms(atoms), note };
-        this.events.publish({
-          type: 'transfer',
-          userId: null,
-          data: { ...out, accounts: [fromAccountId, toAccountId] },
-        });
+        // Private: only the user who made it hears of it (per-account private streams come with the WebSocket API).
+        this.events.publish({ type: 'transfer', userId: user.id, data: out });
         return out;
       }),
     );
@@ -632,10 +629,15 @@ export class ExchangeService {
     return this.serial(async () => {
       const m = this.marketOf(marketId);
       if (m.status === 'closed') throw new ConflictError('market-closed', `market ${marketId} is closed`);
-      await this.sql.tx(async (q) => {
-        if (status === 'closed') await this.cancelAll(q, m, 'market-closed');
-        await q.query('UPDATE ex_markets SET status = $2 WHERE id = $1', [marketId, status]);
-      });
+      try {
+        await this.sql.tx(async (q) => {
+          if (status === 'closed') await this.cancelAll(q, m, 'market-closed');
+          await q.query('UPDATE ex_markets SET status = $2 WHERE id = $1', [marketId, status]);
+        });
+      } catch (err) {
+        await this.rebuild(m); // the engine cancelled before the transaction failed: reload what the database holds
+        throw err;
+      }
       m.status = status;
       void byUserId;
       const view = this.marketView(m);
@@ -663,7 +665,7 @@ export class ExchangeService {
     return this.serial(async () => {
       if (m.status === 'closed') throw new ConflictError('market-closed', `market ${marketId} is closed`);
       let paid = 0;
-      await this.sql.tx(async (q) => {
+      await this.sqlOrRebuild(m, async (q) => {
         await this.cancelAll(q, m, 'market-settled');
         const positions = await q.query(
           'SELECT account_id, position FROM ex_positions WHERE market_id = $1 AND position <> 0 ORDER BY account_id FOR UPDATE',
@@ -690,6 +692,16 @@ export class ExchangeService {
       this.events.publish({ type: 'market', userId: null, data: view });
       return view;
     });
+  }
+
+  /** Runs a transaction that follows engine changes; if it fails, the book is rebuilt from the database. */
+  private async sqlOrRebuild(m: MarketRuntime, fn: (q: Sql) => Promise<void>): Promise<void> {
+    try {
+      await this.sql.tx(fn);
+    } catch (err) {
+      await this.rebuild(m);
+      throw err;
+    }
   }
 
   private async cancelAll(q: Sql, m: MarketRuntime, reason: string): Promise<void> {
@@ -1005,16 +1017,24 @@ export class ExchangeService {
   private eventsView(m: MarketRuntime, events: MatchEvent[]): Record<string, unknown>[] {
     return events.map((e) => {
       switch (e.type) {
-        case 'trade':
-          return { ...e, price: this.price(m, e.price), size: this.size(m, e.size) };
+        case 'trade': {
+          const t = { ...e, price: this.price(m, e.price), size: this.size(m, e.size) };
+          if (!m.hideAccounts) return t;
+          const { makerAccount: _m, takerAccount: _t, ...anonymous } = t;
+          return anonymous;
+        }
         case 'accepted':
           return { ...e, price: this.price(m, e.price), size: this.size(m, e.size) };
         case 'cancelled':
           return { ...e, remaining: this.size(m, e.remaining) };
         case 'amended':
           return { ...e, price: this.price(m, e.price), remaining: this.size(m, e.remaining) };
-        case 'done':
-          return { ...e, filled: this.size(m, e.filled) };
+        case 'done': {
+          const d = { ...e, filled: this.size(m, e.filled) };
+          if (!m.hideAccounts) return d;
+          const { account: _a, ...anonymous } = d;
+          return anonymous;
+        }
         case 'triggered':
           return { ...e, lastPrice: this.price(m, e.lastPrice) };
         default:
