@@ -15,6 +15,7 @@ import { getRiskProfile, resetHalt, updateRiskProfile } from '../app/profile.ts'
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { replayRoutes } from './replay-routes.ts';
 import { exchangeRoutes } from './exchange-routes.ts';
+import { exchangeWebSocket } from './exchange-ws.ts';
 import { RateLimiter } from './ratelimit.ts';
 import {
   CredentialsBody,
@@ -211,7 +212,10 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   app.get('/api/v1/equity', { schema: { tags: ['journal'] } }, async (req) => ctx.journal.equity(requireUser(req).id));
 
   replayRoutes(app, ctx);
-  exchangeRoutes(app, ctx, opts.rateLimiter ?? new RateLimiter());
+  const exchangeLimiter = opts.rateLimiter ?? new RateLimiter(); // shared by the REST routes and the WebSocket
+  exchangeRoutes(app, ctx, exchangeLimiter);
+  (await import('./auction-routes.ts')).auctionRoutes(app, ctx, exchangeLimiter);
+  exchangeWebSocket(app, ctx, exchangeLimiter);
 
   // --- events ---
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, req) => {

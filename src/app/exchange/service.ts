@@ -33,6 +33,7 @@ import {
 } from '../../core/money/decimal.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
+import { auctionReservedCash } from './auctions.ts';
 
 /** A market's definition in integer form. */
 interface MarketRuntime {
@@ -373,7 +374,8 @@ export class ExchangeService {
       const m = this.markets.get(id);
       if (m && m.status !== 'closed') pairs.push([m.margin, e]);
     }
-    return availableBalance(cash, pairs);
+    // Cash reserved by the account's leading auction bids is not available either.
+    return availableBalance(cash - (await auctionReservedCash(q, accountId)), pairs);
   }
 
   /** The price at which an order's worst case is reserved, ticks: its limit, or the market's bound for a market order. */
@@ -1110,5 +1112,115 @@ export class ExchangeService {
   /** Resolves once every queued command has finished. */
   async drain(): Promise<void> {
     await this.queue;
+  }
+
+  // ---------------------------------------------------------------- change feeds (WebSocket API)
+
+  /** True when `userId` owns (alone or shared) the account `accountId`. */
+  async ownsAccount(userId: number, accountId: number): Promise<boolean> {
+    return this.isOwner(userId, accountId);
+  }
+
+  /**
+   * The current ends of the change feeds: the last order-history row, trade and transfer ids (0 when none). Every
+   * write runs through the command queue and events are published after commit, so ids at or below these are final.
+   */
+  async feedCursors(): Promise<{ orders: number; trades: number; transfers: number }> {
+    const [r] = await this.sql.query(
+      `SELECT (SELECT coalesce(max(id), 0) FROM ex_order_history)::bigint AS o,
+              (SELECT coalesce(max(id), 0) FROM ex_trades)::bigint AS t,
+              (SELECT coalesce(max(id), 0) FROM ex_transfers)::bigint AS x`,
+    );
+    return { orders: toInt(r!.o), trades: toInt(r!.t), transfers: toInt(r!.x) };
+  }
+
+  /**
+   * The user's orders with an order-history row in (`after`, `upTo`], each in its current view, in the order of
+   * their last change.
+   */
+  async orderChanges(userId: number, after: number, upTo: number): Promise<Record<string, unknown>[]> {
+    const rows = await this.sql.query(
+      `SELECT h.order_id, o.market_id, max(h.id)::bigint AS last
+         FROM ex_order_history h JOIN ex_orders o ON o.id = h.order_id
+         JOIN ex_account_owners w ON w.account_id = o.account_id
+        WHERE h.id > $2 AND h.id <= $3 AND w.user_id = $1
+        GROUP BY h.order_id, o.market_id ORDER BY last`,
+      [userId, after, upTo],
+    );
+    const out: Record<string, unknown>[] = [];
+    for (const r of rows) out.push(await this.orderView(this.marketOf(toInt(r.market_id)), toInt(r.order_id)));
+    return out;
+  }
+
+  /**
+   * Fills of the user's accounts: one per trade side the user owns (both when the user traded with themself).
+   * With `after`/`upTo`: trades in (`after`, `upTo`], oldest first; without: the latest `limit`, newest first.
+   */
+  async fills(
+    userId: number,
+    range: { after: number; upTo: number } | null,
+    limit = 100,
+  ): Promise<Record<string, unknown>[]> {
+    const owned = `SELECT account_id FROM ex_account_owners WHERE user_id = $1`;
+    const rows = range
+      ? await this.sql.query(
+          `SELECT * FROM ex_trades WHERE id > $2 AND id <= $3
+              AND (maker_account_id IN (${owned}) OR taker_account_id IN (${owned})) ORDER BY id`,
+          [userId, range.after, range.upTo],
+        )
+      : await this.sql.query(
+          `SELECT * FROM ex_trades WHERE maker_account_id IN (${owned}) OR taker_account_id IN (${owned})
+            ORDER BY id DESC LIMIT $2`,
+          [userId, limit],
+        );
+    const mine = new Set((await this.sql.query(owned, [userId])).map((r) => toInt(r.account_id)));
+    const out: Record<string, unknown>[] = [];
+    for (const t of rows) {
+      const m = this.marketOf(toInt(t.market_id));
+      const takerSide = String(t.taker_side);
+      const base = {
+        tradeId: toInt(t.id),
+        marketId: m.id,
+        price: this.price(m, toInt(t.price)),
+        size: this.size(m, toInt(t.size)),
+        at: new Date(t.at as string | Date).toISOString(),
+      };
+      if (mine.has(toInt(t.maker_account_id)))
+        out.push({
+          ...base,
+          orderId: toInt(t.maker_order_id),
+          accountId: toInt(t.maker_account_id),
+          side: takerSide === 'buy' ? 'sell' : 'buy',
+          liquidity: 'maker',
+        });
+      if (mine.has(toInt(t.taker_account_id)))
+        out.push({
+          ...base,
+          orderId: toInt(t.taker_order_id),
+          accountId: toInt(t.taker_account_id),
+          side: takerSide,
+          liquidity: 'taker',
+        });
+    }
+    return out;
+  }
+
+  /** Transfers into or out of the user's accounts with ids in (`after`, `upTo`], oldest first. */
+  async transferChanges(userId: number, after: number, upTo: number): Promise<Record<string, unknown>[]> {
+    const rows = await this.sql.query(
+      `SELECT t.* FROM ex_transfers t WHERE t.id > $2 AND t.id <= $3
+          AND (t.from_account_id IN (SELECT account_id FROM ex_account_owners WHERE user_id = $1)
+            OR t.to_account_id IN (SELECT account_id FROM ex_account_owners WHERE user_id = $1))
+        ORDER BY t.id`,
+      [userId, after, upTo],
+    );
+    return rows.map((t) => ({
+      id: toInt(t.id),
+      fromAccountId: t.from_account_id === null ? null : toInt(t.from_account_id),
+      toAccountId: toInt(t.to_account_id),
+      amount: formatAtoms(toAtoms(String(t.amount))),
+      note: t.note,
+      at: new Date(t.at as string | Date).toISOString(),
+    }));
   }
 }

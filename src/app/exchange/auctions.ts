@@ -1,0 +1,376 @@
+/**
+ * Auctions of items outside the markets: a seller account lists an item, accounts bid, anyone may buy at the
+ * buy-it-now price, an admin may settle to any buyer at any price, and the seller (or an admin) may cancel.
+ *
+ * Invariants:
+ * - Money is exact: decimal text at the boundary, bigint atoms (10^-12) inside, NUMERIC in the database.
+ * - The current best bid of an open auction is cash reserved from the bidder's available balance (see
+ *   {@link auctionReservedCash}). A bid is accepted only if the bidder's available balance, after every live top
+ *   bid it holds (the new one included), stays ≥ 0, and its cash covers those bids too.
+ * - A sale moves cash buyer → seller atomically with closing the auction (one transaction, rows locked: auction
+ *   first, then the accounts in id order) and records it in `ex_transfers`; cash never goes negative.
+ * - Every write runs in the exchange's command queue, so balance checks never race orders or transfers.
+ */
+import type { Sql, Row } from '../../db/sql.ts';
+import { toInt } from '../../db/sql.ts';
+import { formatAtoms, toAtoms } from '../../core/money/decimal.ts';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
+import type { ExchangeService } from './service.ts';
+
+/** The acting user. */
+export interface AuctionUser {
+  id: number;
+  isAdmin: boolean;
+}
+
+/** What the auctions need from the exchange. */
+export interface ExchangeHooks {
+  /** Runs `fn` in the exchange's one command queue (after every command before it). */
+  serial<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * The account's available balance in atoms given its `cash` (atoms), read with `q`: cash plus the worst case of
+   * every market, minus the cash reserved by its live top bids ({@link auctionReservedCash}); null when unbounded.
+   */
+  available(q: Sql, accountId: number, cash: bigint): Promise<bigint | null>;
+}
+
+/** Definition of a new auction (amounts as decimal text in the exchange's currency). */
+export interface CreateAuctionInput {
+  /** The selling account; must be one of the user's. */
+  accountId: number;
+  title: string;
+  description?: string | undefined;
+  /** Lowest acceptable bid; absent: any amount above zero. */
+  minBid?: string | undefined;
+  /** Price at which anyone may buy at once; absent: no buy-it-now. Must be ≥ `minBid`. */
+  buyNowPrice?: string | undefined;
+}
+
+/**
+ * Cash reserved (atoms) by the account's live top bids: the sum of the best bids of the open auctions it leads.
+ * The exchange's available balance should subtract it from cash.
+ */
+export async function auctionReservedCash(q: Sql, accountId: number): Promise<bigint> {
+  const [r] = await q.query(
+    `SELECT coalesce(sum(best_bid), 0)::text AS s FROM ex_auctions WHERE status = 'open' AND best_bidder_account_id = $1`,
+    [accountId],
+  );
+  return toAtoms(String(r!.s));
+}
+
+/**
+ * Hooks into an {@link ExchangeService}: its command queue and its available balance, less auction reservations.
+ *
+ * Until `ExchangeService.available()` subtracts {@link auctionReservedCash} itself, this subtracts it here (from
+ * cash, which enters the balance linearly). Once it does, `available` below must pass `cash` unchanged.
+ */
+export function exchangeHooks(ex: ExchangeService): ExchangeHooks {
+  // The exchange keeps both private; element access is TypeScript's sanctioned escape hatch until they are public.
+  const serial = ex['serial'].bind(ex);
+  const available = ex['available'].bind(ex);
+  return {
+    serial: (fn) => serial(fn),
+    available: async (q, accountId, cash) => available(q, accountId, cash),
+  };
+}
+
+const amountOf = (field: string, v: string): bigint => {
+  let atoms: bigint;
+  try {
+    atoms = toAtoms(v);
+  } catch {
+    throw new ValidationError([
+      { field, code: 'invalid-amount', message: 'must be a decimal amount with at most 12 decimals' },
+    ]);
+  }
+  if (atoms <= 0n) throw new ValidationError([{ field, code: 'invalid-amount', message: 'must be greater than zero' }]);
+  return atoms;
+};
+const money = (v: unknown): string | null => (v === null || v === undefined ? null : formatAtoms(toAtoms(String(v))));
+const atomsOf = (v: unknown): bigint => toAtoms(String(v));
+const idOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : toInt(v));
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+
+/** Auctions over the exchange's accounts. */
+export class AuctionService {
+  /**
+   * @param sql the database (the exchange's)
+   * @param hooks the exchange's queue and balance, normally `exchangeHooks(exchange)`
+   */
+  constructor(
+    private readonly sql: Sql,
+    private readonly hooks: ExchangeHooks,
+  ) {}
+
+  /** Opens a service wired to `ex` (see {@link exchangeHooks}). */
+  static over(sql: Sql, ex: ExchangeService): AuctionService {
+    return new AuctionService(sql, exchangeHooks(ex));
+  }
+
+  private async requireOwner(q: Sql, userId: number, accountId: number): Promise<void> {
+    const [r] = await q.query('SELECT 1 FROM ex_account_owners WHERE account_id = $1 AND user_id = $2', [
+      accountId,
+      userId,
+    ]);
+    if (!r) throw new NotFoundError('account-not-found', `no account ${accountId} of yours`);
+  }
+
+  /** Locks the auction row, or throws auction-not-found. */
+  private async lockAuction(q: Sql, id: number): Promise<Row> {
+    const [a] = await q.query('SELECT * FROM ex_auctions WHERE id = $1 FOR UPDATE', [id]);
+    if (!a) throw new NotFoundError('auction-not-found', `no auction ${id}`);
+    return a;
+  }
+
+  private static requireOpen(a: Row): void {
+    if (a.status !== 'open')
+      throw new ConflictError('auction-closed', `auction ${String(a.id)} is ${String(a.status)}`);
+  }
+
+  /** An auction as served by the API: amounts as decimal text, times as ISO 8601 (null when absent). */
+  private static view(a: Row): Record<string, unknown> {
+    return {
+      id: toInt(a.id),
+      sellerAccountId: toInt(a.seller_account_id),
+      title: a.title,
+      description: a.description,
+      minBid: money(a.min_bid),
+      buyNowPrice: money(a.buy_now_price),
+      status: a.status,
+      bestBid: money(a.best_bid),
+      bestBidderAccountId: idOrNull(a.best_bidder_account_id),
+      winnerAccountId: idOrNull(a.winner_account_id),
+      price: money(a.price),
+      closedHow: a.closed_how ?? null,
+      createdAt: iso(a.created_at),
+      closedAt: iso(a.closed_at),
+    };
+  }
+
+  /**
+   * Lists an item for auction from one of the user's accounts. Returns the auction (see `view`).
+   * @throws NotFoundError account-not-found; ValidationError (title, invalid-amount, buy-now-below-min-bid).
+   */
+  async create(user: AuctionUser, input: CreateAuctionInput): Promise<Record<string, unknown>> {
+    const title = input.title.trim();
+    if (title.length === 0 || title.length > 200)
+      throw new ValidationError([{ field: 'title', code: 'invalid-title', message: 'must be 1 to 200 characters' }]);
+    const minBid = input.minBid === undefined ? null : amountOf('minBid', input.minBid);
+    const buyNow = input.buyNowPrice === undefined ? null : amountOf('buyNowPrice', input.buyNowPrice);
+    if (minBid !== null && buyNow !== null && buyNow < minBid)
+      throw new ValidationError([
+        { field: 'buyNowPrice', code: 'buy-now-below-min-bid', message: 'must be at least the minimum bid' },
+      ]);
+    await this.requireOwner(this.sql, user.id, input.accountId);
+    const [a] = await this.sql.query(
+      `INSERT INTO ex_auctions (seller_account_id, title, description, min_bid, buy_now_price, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [
+        input.accountId,
+        title,
+        input.description ?? '',
+        minBid === null ? null : formatAtoms(minBid),
+        buyNow === null ? null : formatAtoms(buyNow),
+        user.id,
+      ],
+    );
+    return AuctionService.view(a!);
+  }
+
+  /** Auctions, newest first, optionally only those with `status`. */
+  async list(
+    opts: { status?: 'open' | 'sold' | 'cancelled'; limit?: number } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const rows = await this.sql.query(
+      `SELECT * FROM ex_auctions WHERE ($1::text IS NULL OR status = $1) ORDER BY id DESC LIMIT $2`,
+      [opts.status ?? null, opts.limit ?? 100],
+    );
+    return rows.map((a) => AuctionService.view(a));
+  }
+
+  /**
+   * One auction with its bids, newest first (`{ ...auction, bids: [{ id, accountId, amount, at }] }`).
+   * @throws NotFoundError auction-not-found.
+   */
+  async get(id: number): Promise<Record<string, unknown>> {
+    const [a] = await this.sql.query('SELECT * FROM ex_auctions WHERE id = $1', [id]);
+    if (!a) throw new NotFoundError('auction-not-found', `no auction ${id}`);
+    const bids = await this.sql.query('SELECT * FROM ex_auction_bids WHERE auction_id = $1 ORDER BY id DESC', [id]);
+    return {
+      ...AuctionService.view(a),
+      bids: bids.map((b) => ({
+        id: toInt(b.id),
+        accountId: toInt(b.bidder_account_id),
+        amount: money(b.amount),
+        at: iso(b.at),
+      })),
+    };
+  }
+
+  /**
+   * Bids `amount` from one of the user's accounts. The amount must be ≥ the minimum bid, above the current best bid
+   * and below the buy-it-now price; the account's available balance must cover it together with every other live
+   * top bid it holds (a raise of its own top bid needs only the difference).
+   * Returns `{ auction, bid: { id, accountId, amount } }`.
+   * @throws ValidationError invalid-amount; NotFoundError account-not-found, auction-not-found; ConflictError
+   *   auction-closed; UnprocessableError own-auction, bid-too-low, bid-at-buy-now, insufficient-balance.
+   */
+  async bid(user: AuctionUser, auctionId: number, accountId: number, amount: string): Promise<Record<string, unknown>> {
+    const atoms = amountOf('amount', amount);
+    await this.requireOwner(this.sql, user.id, accountId);
+    return this.hooks.serial(() =>
+      this.sql.tx(async (q) => {
+        const a = await this.lockAuction(q, auctionId);
+        AuctionService.requireOpen(a);
+        if (toInt(a.seller_account_id) === accountId)
+          throw new UnprocessableError('own-auction', 'an account cannot bid on its own auction');
+        const best = a.best_bid === null ? null : atomsOf(a.best_bid);
+        if (a.min_bid !== null && atoms < atomsOf(a.min_bid))
+          throw new UnprocessableError('bid-too-low', `the minimum bid is ${money(a.min_bid)}`);
+        if (best !== null && atoms <= best)
+          throw new UnprocessableError('bid-too-low', `a bid must be above the best bid ${formatAtoms(best)}`);
+        if (a.buy_now_price !== null && atoms >= atomsOf(a.buy_now_price))
+          throw new UnprocessableError(
+            'bid-at-buy-now',
+            `a bid must be below the buy-it-now price ${money(a.buy_now_price)}: buy it instead`,
+          );
+        const mine = best !== null && idOrNull(a.best_bidder_account_id) === accountId ? best : 0n;
+        await this.requireCover(q, accountId, atoms - mine);
+        await q.query('UPDATE ex_auctions SET best_bid = $2, best_bidder_account_id = $3 WHERE id = $1', [
+          auctionId,
+          formatAtoms(atoms),
+          accountId,
+        ]);
+        const [b] = await q.query(
+          `INSERT INTO ex_auction_bids (auction_id, bidder_account_id, amount, by_user_id) VALUES ($1, $2, $3, $4)
+           RETURNING id`,
+          [auctionId, accountId, formatAtoms(atoms), user.id],
+        );
+        const [after] = await q.query('SELECT * FROM ex_auctions WHERE id = $1', [auctionId]);
+        return {
+          auction: AuctionService.view(after!),
+          bid: { id: toInt(b!.id), accountId, amount: formatAtoms(atoms) },
+        };
+      }),
+    );
+  }
+
+  /**
+   * Buys at the buy-it-now price from one of the user's accounts: cash moves buyer → seller and the auction is sold,
+   * atomically. Returns the auction.
+   * @throws NotFoundError account-not-found, auction-not-found; ConflictError auction-closed; UnprocessableError
+   *   no-buy-now, own-auction, insufficient-balance.
+   */
+  async buyNow(user: AuctionUser, auctionId: number, accountId: number): Promise<Record<string, unknown>> {
+    await this.requireOwner(this.sql, user.id, accountId);
+    return this.hooks.serial(() =>
+      this.sql.tx(async (q) => {
+        const a = await this.lockAuction(q, auctionId);
+        AuctionService.requireOpen(a);
+        if (a.buy_now_price === null)
+          throw new UnprocessableError('no-buy-now', `auction ${auctionId} has no buy-it-now price`);
+        return this.sell(q, user, a, accountId, atomsOf(a.buy_now_price), 'buy-now');
+      }),
+    );
+  }
+
+  /**
+   * Settles an open auction (admins only) to any buyer account at `price`: cash moves buyer → seller and the auction
+   * is sold, atomically. Returns the auction.
+   * @throws ForbiddenError forbidden; ValidationError invalid-amount; NotFoundError account-not-found,
+   *   auction-not-found; ConflictError auction-closed; UnprocessableError own-auction, insufficient-balance.
+   */
+  async settle(
+    user: AuctionUser,
+    auctionId: number,
+    buyerAccountId: number,
+    price: string,
+  ): Promise<Record<string, unknown>> {
+    if (!user.isAdmin) throw new ForbiddenError('forbidden', 'only an admin may settle an auction');
+    const atoms = amountOf('price', price);
+    return this.hooks.serial(() =>
+      this.sql.tx(async (q) => {
+        const a = await this.lockAuction(q, auctionId);
+        AuctionService.requireOpen(a);
+        const [buyer] = await q.query('SELECT id FROM ex_accounts WHERE id = $1', [buyerAccountId]);
+        if (!buyer) throw new NotFoundError('account-not-found', `no account ${buyerAccountId}`);
+        return this.sell(q, user, a, buyerAccountId, atoms, 'settle');
+      }),
+    );
+  }
+
+  /**
+   * Cancels an open auction: by an owner of the selling account or an admin. Reserved bids are released.
+   * Returns the auction.
+   * @throws NotFoundError auction-not-found; ForbiddenError forbidden; ConflictError auction-closed.
+   */
+  async cancel(user: AuctionUser, auctionId: number): Promise<Record<string, unknown>> {
+    return this.hooks.serial(() =>
+      this.sql.tx(async (q) => {
+        const a = await this.lockAuction(q, auctionId);
+        if (!user.isAdmin) {
+          const [owner] = await q.query('SELECT 1 FROM ex_account_owners WHERE account_id = $1 AND user_id = $2', [
+            a.seller_account_id,
+            user.id,
+          ]);
+          if (!owner) throw new ForbiddenError('forbidden', 'only the seller or an admin may cancel an auction');
+        }
+        AuctionService.requireOpen(a);
+        const [after] = await q.query(
+          `UPDATE ex_auctions SET status = 'cancelled', closed_how = 'cancel', closed_by = $2, closed_at = now()
+            WHERE id = $1 RETURNING *`,
+          [auctionId, user.id],
+        );
+        return AuctionService.view(after!);
+      }),
+    );
+  }
+
+  /**
+   * Throws insufficient-balance unless the account can set aside `extra` atoms more: its available balance (with
+   * its current reservations) and its cash less those reservations must both stay ≥ `extra`.
+   */
+  private async requireCover(q: Sql, accountId: number, extra: bigint): Promise<void> {
+    const [acc] = await q.query('SELECT cash FROM ex_accounts WHERE id = $1 FOR UPDATE', [accountId]);
+    const cash = atomsOf(acc!.cash);
+    const avail = await this.hooks.available(q, accountId, cash);
+    const free = cash - (await auctionReservedCash(q, accountId));
+    const room = avail === null ? null : avail < free ? avail : free;
+    if (room === null || room < extra)
+      throw new UnprocessableError(
+        'insufficient-balance',
+        `available balance ${room === null || room < 0n ? '0' : formatAtoms(room)} is less than ${formatAtoms(extra)}`,
+      );
+  }
+
+  /** Sells the locked, open auction `a` to `buyer` at `price` atoms: checks, moves cash, records, closes. */
+  private async sell(
+    q: Sql,
+    user: AuctionUser,
+    a: Row,
+    buyer: number,
+    price: bigint,
+    how: 'buy-now' | 'settle',
+  ): Promise<Record<string, unknown>> {
+    const seller = toInt(a.seller_account_id);
+    if (seller === buyer) throw new UnprocessableError('own-auction', 'an account cannot buy its own auction');
+    // Accounts are locked in id order, so concurrent sales between the same two accounts cannot deadlock.
+    await q.query('SELECT id FROM ex_accounts WHERE id = $1 OR id = $2 ORDER BY id FOR UPDATE', [buyer, seller]);
+    // The buyer's own top bid on this auction is released by the sale, so it counts towards the price.
+    const mine = a.best_bid !== null && idOrNull(a.best_bidder_account_id) === buyer ? atomsOf(a.best_bid) : 0n;
+    await this.requireCover(q, buyer, price - mine);
+    const amount = formatAtoms(price);
+    await q.query('UPDATE ex_accounts SET cash = cash - $2 WHERE id = $1', [buyer, amount]);
+    await q.query('UPDATE ex_accounts SET cash = cash + $2 WHERE id = $1', [seller, amount]);
+    await q.query(
+      `INSERT INTO ex_transfers (from_account_id, to_account_id, amount, note, by_user_id) VALUES ($1, $2, $3, $4, $5)`,
+      [buyer, seller, amount, `auction ${String(a.id)} (${how}): ${String(a.title)}`.slice(0, 500), user.id],
+    );
+    const [after] = await q.query(
+      `UPDATE ex_auctions SET status = 'sold', winner_account_id = $2, price = $3, closed_how = $4, closed_by = $5,
+         closed_at = now() WHERE id = $1 RETURNING *`,
+      [a.id, buyer, amount, how, user.id],
+    );
+    return AuctionService.view(after!);
+  }
+}

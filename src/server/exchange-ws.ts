@@ -1,0 +1,463 @@
+/**
+ * The exchange WebSocket API at `/ws/exchange`: JSON requests `{ request_id, op, ... }`, each answered by exactly one
+ * response echoing `request_id` — `{ request_id, ok: true, ... }` or `{ request_id, ok: false, error }` where `error`
+ * is `{ code, message, status, fields?, retryAfter? }` (`status` and `code` as the REST API would answer).
+ *
+ * Ops:
+ * - `ping` → `{ pong: <server time ms> }`;
+ * - `subscribe` / `unsubscribe` with `channel`: a subscribe answers `{ channel, snapshot }`, then pushes
+ *   `{ channel, update }` as things change. Public channels (anyone, unrestricted markets only when not logged in):
+ *   `book:<marketId>` (snapshot and each update: the market with its depth, `levels` 1..500, default 20),
+ *   `trades:<marketId>` (snapshot: the latest 100 trades, newest first; update: one trade), `markets` (snapshot: the
+ *   visible markets; update: one changed market). Private channels (logged in; only the user's own data):
+ *   `orders` (snapshot: live orders; update: an order in its current state whenever it changes), `fills` (snapshot:
+ *   latest 100 fills; update: one fill), `portfolio:<accountId>` (an owned account; update: the whole portfolio when
+ *   it changed), `transfers` (snapshot: latest 100; update: one transfer into or out of the user's accounts);
+ * - `place_order`, `cancel_order` (`orderId`), `amend_order` (`orderId`, `size?`, `price?`), `transfer`: the fields and
+ *   semantics of the REST routes, in the same `mutate` rate-limit class (shared limiter); a limited request fails with
+ *   code `rate-limited` and `retryAfter` (seconds).
+ *
+ * A bad message never closes the socket: it fails with `malformed-message`, `unknown-op`, `unknown-channel` or
+ * `validation-failed`. Work on one socket runs in order, so a response precedes the updates its command caused, and a
+ * subscribe's snapshot precedes that channel's updates. Private feeds follow cursors over the order history, trades
+ * and transfers, checked when the exchange publishes an event and every `pollMs` (to catch transfers made by other
+ * users, which the event bus delivers only to their sender).
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../app/context.ts';
+import type { User } from '../app/auth.ts';
+import type { TradingEvent } from '../app/events.ts';
+import { AuthError, RateLimitedError, TestudoError, ValidationError, type FieldIssue } from '../app/errors.ts';
+import { BreakerOpenError } from '../core/risk/breaker.ts';
+import { statusOf } from './errors.ts';
+import type { RateLimiter } from './ratelimit.ts';
+
+/** Options of {@link exchangeWebSocket}. */
+export interface ExchangeWsOptions {
+  /** How often (ms) a socket with private subscriptions re-checks its feeds without an event; default 1000. */
+  pollMs?: number;
+  /** Most subscriptions per socket; default 200. */
+  maxSubscriptions?: number;
+}
+
+/** Largest accepted message, in characters. */
+export const MAX_MESSAGE_CHARS = 64 * 1024;
+
+const decimalText = z
+  .union([z.string(), z.number()])
+  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
+  .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a positive decimal such as "0.5"'));
+const posInt = z.number().int().positive();
+const requestId = z.union([z.string().max(200), z.number()]).optional();
+
+// The same fields as the REST bodies in `./exchange-routes.ts`, plus `request_id` and `op`.
+const base = { request_id: requestId, op: z.string() };
+const Ops = {
+  ping: z.object(base).strict(),
+  subscribe: z
+    .object({ ...base, channel: z.string().max(100), levels: z.number().int().min(1).max(500).optional() })
+    .strict(),
+  unsubscribe: z.object({ ...base, channel: z.string().max(100) }).strict(),
+  place_order: z
+    .object({
+      ...base,
+      accountId: posInt.optional(),
+      marketId: posInt,
+      side: z.enum(['buy', 'sell']),
+      type: z.enum(['limit', 'market', 'stop-market', 'stop-limit']).default('limit'),
+      size: decimalText,
+      price: decimalText.optional(),
+      stopPrice: decimalText.optional(),
+      tif: z.enum(['GTC', 'IOC', 'FOK']).optional(),
+      postOnly: z.boolean().optional(),
+      stp: z.enum(['cancel-resting', 'cancel-incoming', 'cancel-both']).optional(),
+    })
+    .strict(),
+  cancel_order: z.object({ ...base, orderId: posInt }).strict(),
+  amend_order: z
+    .object({ ...base, orderId: posInt, size: decimalText.optional(), price: decimalText.optional() })
+    .strict(),
+  transfer: z
+    .object({
+      ...base,
+      fromAccountId: posInt.nullable().optional(),
+      toAccountId: posInt,
+      amount: decimalText,
+      note: z.string().max(500).optional(),
+    })
+    .strict(),
+} as const;
+type Op = keyof typeof Ops;
+
+const ISSUE_CODES: Record<string, string> = {
+  invalid_type: 'invalid-type',
+  invalid_value: 'invalid-value',
+  invalid_format: 'invalid-format',
+  invalid_union: 'invalid-type',
+  too_small: 'too-small',
+  too_big: 'too-big',
+};
+
+/** Field issues of a failed zod parse, with the codes the REST API uses. */
+function fieldIssues(err: z.ZodError, input: Record<string, unknown>): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  for (const i of err.issues) {
+    const field = i.path.map(String).join('.');
+    if (i.code === 'unrecognized_keys') {
+      for (const k of i.keys) out.push({ field: k, code: 'unknown-field', message: `unknown field "${k}"` });
+      continue;
+    }
+    const missing = i.path.length === 1 && input[String(i.path[0])] === undefined;
+    out.push({
+      field: field || 'message',
+      code: missing ? 'required' : (ISSUE_CODES[i.code] ?? 'invalid-value'),
+      message: missing ? 'is required' : i.message,
+    });
+  }
+  return out;
+}
+
+/** A WebSocket-level failure with a stable code (not a domain error). */
+class WsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** A `rate-limited` failure that says when to retry. */
+class RetryLaterError extends RateLimitedError {
+  constructor(
+    readonly retryAfter: number,
+    message: string,
+  ) {
+    super('rate-limited', message);
+  }
+}
+
+/** The error object of a failed request: code, message, HTTP-equivalent status, and fields or retryAfter. */
+export function errorBody(err: unknown): Record<string, unknown> {
+  if (err instanceof WsError) return { code: err.code, message: err.message, status: err.status };
+  if (err instanceof TestudoError || err instanceof BreakerOpenError) {
+    const body: Record<string, unknown> = {
+      code: err instanceof TestudoError ? err.code : 'circuit-breaker-open',
+      message: err.message,
+      status: statusOf(err),
+    };
+    if (err instanceof ValidationError) body.fields = err.issues;
+    if (err instanceof RetryLaterError) body.retryAfter = err.retryAfter;
+    if (err instanceof BreakerOpenError) body.retryAfter = Math.max(1, Math.ceil((err.retryAt - Date.now()) / 1000));
+    return body;
+  }
+  return { code: 'internal-error', message: 'an unexpected error occurred; it has been logged', status: 500 };
+}
+
+/** A parsed channel name. */
+type Channel =
+  | { kind: 'book' | 'trades'; marketId: number }
+  | { kind: 'markets' | 'orders' | 'fills' | 'transfers' }
+  | { kind: 'portfolio'; accountId: number };
+
+/** Parses a channel name, or null when unknown. */
+export function parseChannel(name: string): Channel | null {
+  if (name === 'markets' || name === 'orders' || name === 'fills' || name === 'transfers') return { kind: name };
+  const m = /^(book|trades|portfolio):([1-9]\d{0,14})$/.exec(name);
+  if (!m) return null;
+  const id = Number(m[2]);
+  return m[1] === 'portfolio'
+    ? { kind: 'portfolio', accountId: id }
+    : { kind: m[1] as 'book' | 'trades', marketId: id };
+}
+
+interface Sub {
+  channel: Channel;
+  levels: number;
+  /** Portfolio: the last pushed state, as JSON. */
+  last?: string;
+}
+
+/** Registers `GET /ws/exchange` on `app`. Mutating ops take tokens from `limiter` (the REST routes' limiter). */
+export function exchangeWebSocket(
+  app: FastifyInstance,
+  ctx: AppContext,
+  limiter: RateLimiter,
+  opts: ExchangeWsOptions = {},
+): void {
+  const ex = ctx.exchange;
+  const pollMs = opts.pollMs ?? 1000;
+  const maxSubs = opts.maxSubscriptions ?? 200;
+
+  app.get('/ws/exchange', { websocket: true, schema: { hide: true } }, (socket, req) => {
+    const user: User | null = req.user;
+    const uid = user?.id ?? null;
+    const subs = new Map<string, Sub>();
+    const cursors = { orders: 0, trades: 0, transfers: 0 };
+    let chain: Promise<unknown> = Promise.resolve();
+    let closed = false;
+    let privateScheduled = false;
+    const bookScheduled = new Set<number>();
+
+    const send = (msg: Record<string, unknown>): void => {
+      if (closed || socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount > 16 * 1024 * 1024) {
+        socket.close(1013, 'slow consumer');
+        return;
+      }
+      socket.send(JSON.stringify(msg));
+    };
+    /** Runs `fn` after everything queued on this socket; errors are logged, never thrown. */
+    const enqueue = (fn: () => Promise<void>): void => {
+      chain = chain
+        .then(() => (closed ? undefined : fn()))
+        .catch((err: unknown) => {
+          req.log.error({ err }, 'exchange websocket');
+        });
+    };
+    const needUser = (): User => {
+      if (!user) throw new AuthError('unauthenticated', 'log in, or connect with ?token=<API token>');
+      return user;
+    };
+    const hasPrivate = (): boolean =>
+      [...subs.values()].some((s) => ['orders', 'fills', 'portfolio', 'transfers'].includes(s.channel.kind));
+
+    // --- pushing updates
+
+    const refreshPrivate = async (): Promise<void> => {
+      privateScheduled = false;
+      if (!user || !hasPrivate()) return;
+      const upTo = await ex.feedCursors();
+      const kinds = new Set([...subs.values()].map((s) => s.channel.kind));
+      if (kinds.has('orders') && upTo.orders > cursors.orders)
+        for (const o of await ex.orderChanges(user.id, cursors.orders, upTo.orders))
+          send({ channel: 'orders', update: o });
+      if (kinds.has('fills') && upTo.trades > cursors.trades)
+        for (const f of await ex.fills(user.id, { after: cursors.trades, upTo: upTo.trades }))
+          send({ channel: 'fills', update: f });
+      if (kinds.has('transfers') && upTo.transfers > cursors.transfers)
+        for (const t of await ex.transferChanges(user.id, cursors.transfers, upTo.transfers))
+          send({ channel: 'transfers', update: t });
+      const moved = upTo.orders > cursors.orders || upTo.trades > cursors.trades || upTo.transfers > cursors.transfers;
+      Object.assign(cursors, upTo);
+      if (!moved) return;
+      for (const [name, s] of subs) {
+        if (s.channel.kind !== 'portfolio') continue;
+        let p: Record<string, unknown>;
+        try {
+          p = await ex.portfolio(user.id, s.channel.accountId);
+        } catch (err) {
+          // no longer an owner: end the subscription
+          subs.delete(name);
+          send({ channel: name, error: errorBody(err), unsubscribed: true });
+          continue;
+        }
+        const json = JSON.stringify(p);
+        if (json !== s.last) {
+          s.last = json;
+          send({ channel: name, update: p });
+        }
+      }
+    };
+    const schedulePrivate = (): void => {
+      if (privateScheduled || !user || !hasPrivate()) return;
+      privateScheduled = true;
+      enqueue(refreshPrivate);
+    };
+    const scheduleBook = (marketId: number): void => {
+      const name = `book:${marketId}`;
+      if (bookScheduled.has(marketId) || !subs.has(name)) return;
+      bookScheduled.add(marketId);
+      enqueue(async () => {
+        bookScheduled.delete(marketId);
+        const s = subs.get(name);
+        if (!s) return;
+        send({ channel: name, update: await ex.market(uid, marketId, s.levels) });
+      });
+    };
+
+    const onEvent = (e: TradingEvent): void => {
+      const marketId = typeof e.data.marketId === 'number' ? e.data.marketId : null;
+      if (e.type === 'book' && marketId !== null) scheduleBook(marketId);
+      if (e.type === 'trade' && marketId !== null && subs.has(`trades:${marketId}`)) {
+        const { accounts: _internal, ...trade } = e.data;
+        enqueue(async () => {
+          if (subs.has(`trades:${marketId}`)) send({ channel: `trades:${marketId}`, update: trade });
+        });
+      }
+      if (e.type === 'market' && subs.has('markets')) {
+        const view = e.data;
+        enqueue(async () => {
+          if (!subs.has('markets')) return;
+          if (view.restricted === true) {
+            try {
+              await ex.market(uid, Number(view.id), 1);
+            } catch {
+              return; // not visible to this socket
+            }
+          }
+          send({ channel: 'markets', update: view });
+        });
+      }
+      if (e.type === 'book' || e.type === 'market' || e.type === 'transfer') schedulePrivate();
+    };
+    // A negative id receives only the broadcast (userId null) events.
+    const off = ctx.events.subscribe(uid ?? -1, onEvent);
+    const timer = setInterval(schedulePrivate, pollMs);
+    timer.unref();
+    socket.on('close', () => {
+      closed = true;
+      off();
+      clearInterval(timer);
+    });
+
+    // --- requests
+
+    const snapshot = async (name: string, c: Channel, levels: number): Promise<unknown> => {
+      switch (c.kind) {
+        case 'book':
+          return ex.market(uid, c.marketId, levels);
+        case 'trades':
+          return ex.trades(uid, c.marketId, 100);
+        case 'markets':
+          return ex.listMarkets(uid);
+        case 'orders':
+          return ex.orders(needUser().id, { live: true, limit: 1000 });
+        case 'fills':
+          return ex.fills(needUser().id, null, 100);
+        case 'transfers':
+          return ex.transfers(needUser().id, 100);
+        case 'portfolio': {
+          const p = await ex.portfolio(needUser().id, c.accountId);
+          const s = subs.get(name);
+          if (s) s.last = JSON.stringify(p);
+          return p;
+        }
+      }
+    };
+
+    const mutate = (u: User): void => {
+      const wait = limiter.take('mutate', u.id, u.isAdmin === true);
+      if (wait > 0) throw new RetryLaterError(wait, `too many mutate requests: retry in ${wait} s`);
+    };
+
+    const handle = async (op: Op, m: Record<string, unknown>): Promise<Record<string, unknown>> => {
+      switch (op) {
+        case 'ping':
+          return { pong: Date.now() };
+        case 'subscribe': {
+          const name = m.channel as string;
+          const c = parseChannel(name);
+          if (!c) throw new WsError('unknown-channel', `no channel "${name}"`);
+          const isPrivate = ['orders', 'fills', 'portfolio', 'transfers'].includes(c.kind);
+          if (isPrivate) needUser();
+          if (!subs.has(name) && subs.size >= maxSubs)
+            throw new WsError('too-many-subscriptions', `at most ${maxSubs} subscriptions per socket`, 429);
+          if (isPrivate && !hasPrivate()) Object.assign(cursors, await ex.feedCursors());
+          const levels = typeof m.levels === 'number' ? m.levels : 20;
+          const existed = subs.get(name);
+          subs.set(name, { channel: c, levels });
+          try {
+            return { channel: name, snapshot: await snapshot(name, c, levels) };
+          } catch (err) {
+            if (existed) subs.set(name, existed);
+            else subs.delete(name);
+            throw err;
+          }
+        }
+        case 'unsubscribe': {
+          const name = m.channel as string;
+          if (!parseChannel(name)) throw new WsError('unknown-channel', `no channel "${name}"`);
+          if (!subs.delete(name)) throw new WsError('not-subscribed', `not subscribed to "${name}"`, 409);
+          return { channel: name };
+        }
+        case 'place_order': {
+          const u = needUser();
+          mutate(u);
+          const { request_id: _r, op: _o, accountId, ...body } = m as z.infer<(typeof Ops)['place_order']>;
+          return ex.placeOrder(u.id, { ...body, accountId: accountId ?? (await ex.personalAccount(u.id)) });
+        }
+        case 'cancel_order': {
+          const u = needUser();
+          mutate(u);
+          return ex.cancelOrder(u.id, m.orderId as number);
+        }
+        case 'amend_order': {
+          const u = needUser();
+          mutate(u);
+          const b = m as z.infer<(typeof Ops)['amend_order']>;
+          return ex.amendOrder(u.id, b.orderId, {
+            ...(b.size === undefined ? {} : { size: b.size }),
+            ...(b.price === undefined ? {} : { price: b.price }),
+          });
+        }
+        case 'transfer': {
+          const u = needUser();
+          mutate(u);
+          const b = m as z.infer<(typeof Ops)['transfer']>;
+          return ex.transfer(
+            { id: u.id, isAdmin: u.isAdmin === true },
+            b.fromAccountId === undefined ? await ex.personalAccount(u.id) : b.fromAccountId,
+            b.toAccountId,
+            b.amount,
+            b.note,
+          );
+        }
+      }
+    };
+
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      let requestIdOut: string | number | null = null;
+      const fail = (err: unknown): void => {
+        if (!(err instanceof WsError || err instanceof TestudoError || err instanceof BreakerOpenError))
+          req.log.error({ err }, 'exchange websocket request');
+        send({ request_id: requestIdOut, ok: false, error: errorBody(err) });
+      };
+      const text = isBinary ? null : data.toString('utf8');
+      if (text === null || text.length > MAX_MESSAGE_CHARS) {
+        fail(new WsError('malformed-message', `send one JSON object per text message of at most ${MAX_MESSAGE_CHARS}`));
+        return;
+      }
+      let msg: unknown;
+      try {
+        msg = JSON.parse(text);
+      } catch (err) {
+        fail(new WsError('malformed-message', `not valid JSON: ${(err as Error).message}`));
+        return;
+      }
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+        fail(new WsError('malformed-message', 'a message is a JSON object { request_id, op, ... }'));
+        return;
+      }
+      const m = msg as Record<string, unknown>;
+      const rid = m.request_id;
+      if ((typeof rid === 'string' && rid.length <= 200) || (typeof rid === 'number' && Number.isFinite(rid)))
+        requestIdOut = rid;
+      else if (rid !== undefined && rid !== null) {
+        fail(new WsError('malformed-message', 'request_id must be a string (at most 200 characters) or a number'));
+        return;
+      }
+      const op = m.op;
+      if (typeof op !== 'string' || !Object.hasOwn(Ops, op)) {
+        fail(new WsError('unknown-op', `unknown op ${JSON.stringify(op)}; one of ${Object.keys(Ops).join(', ')}`));
+        return;
+      }
+      const parsed = Ops[op as Op].safeParse(m);
+      if (!parsed.success) {
+        const fields = fieldIssues(parsed.error, m);
+        fail(new ValidationError(fields));
+        return;
+      }
+      enqueue(async () => {
+        try {
+          const result = await handle(op as Op, parsed.data as Record<string, unknown>);
+          send({ request_id: requestIdOut, ok: true, ...result });
+        } catch (err) {
+          fail(err);
+        }
+      });
+    });
+  });
+}
