@@ -129,6 +129,21 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
     { schema: { tags: ['exchange'], params: Id, body: z.object({ price: decimalText }).strict() } },
     async (req) => ex.settle(req.params.id, req.body.price, admin(req).id),
   );
+  r.post(
+    '/api/v1/exchange/markets/:id/deposits',
+    {
+      schema: {
+        tags: ['exchange'],
+        params: Id,
+        body: z.object({ accountId: z.number().int().positive(), size: decimalText }).strict(),
+      },
+    },
+    async (req, reply) => {
+      admin(req);
+      reply.code(201);
+      return ex.depositAsset(req.params.id, req.body.accountId, req.body.size);
+    },
+  );
 
   r.get('/api/v1/exchange/accounts', { schema: { tags: ['exchange'] } }, async (req) => ({
     accounts: await ex.accounts(user(req).id),

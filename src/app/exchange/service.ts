@@ -622,6 +622,32 @@ export class ExchangeService {
     };
   }
 
+  /**
+   * Deposits `size` of a spot market's base asset into an account (admin): how holdings enter the simulation, since a
+   * spot market cannot be sold short. It is not an order and moves no cash; returns the new position.
+   * @throws UnprocessableError `not-spot` for a bounded market; NotFoundError for an unknown account.
+   */
+  async depositAsset(marketId: number, accountId: number, sizeText: string): Promise<Record<string, unknown>> {
+    const m = this.marketOf(marketId);
+    if (m.kind !== 'spot') throw new UnprocessableError('not-spot', 'assets are deposited into spot markets only');
+    const lots = this.toLots(m, 'size', sizeText);
+    return this.serial(async () => {
+      const [acc] = await this.sql.query('SELECT id FROM ex_accounts WHERE id = $1', [accountId]);
+      if (!acc) throw new NotFoundError('account-not-found', `no account ${accountId}`);
+      const [p] = await this.sql.query(
+        `INSERT INTO ex_positions (account_id, market_id, position) VALUES ($1, $2, $3)
+         ON CONFLICT (account_id, market_id) DO UPDATE SET position = ex_positions.position + $3 RETURNING position`,
+        [accountId, marketId, lots],
+      );
+      return {
+        marketId,
+        accountId,
+        deposited: this.size(m, lots),
+        position: this.size(m, BigInt(String(p!.position))),
+      };
+    });
+  }
+
   /** Pauses, reopens or closes a market (admin). Closing cancels every live order. */
   async setStatus(
     marketId: number,
