@@ -10,14 +10,16 @@ import type { User } from '../app/auth.ts';
 import { AuthError, ForbiddenError, RateLimitedError } from '../app/errors.ts';
 import type { LimitClass, RateLimiter } from './ratelimit.ts';
 
-const decimalText = z
+/** A positive decimal amount: string or JSON number in, trimmed decimal text out. */
+export const decimalText = z
   .union([z.string(), z.number()])
   .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
   .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a positive decimal such as "0.5"'));
 
 const Id = z.object({ id: z.coerce.number().int().positive() });
 
-const OrderBody = z
+/** Body of `POST /api/v1/exchange/orders` (and the WebSocket `place_order`). */
+export const OrderBody = z
   .object({
     accountId: z.number().int().positive().optional().describe('default: your personal account'),
     marketId: z.number().int().positive(),
@@ -46,7 +48,8 @@ const MarketBody = z
   })
   .strict();
 
-const TransferBody = z
+/** Body of `POST /api/v1/exchange/transfers` (and the WebSocket `transfer`). */
+export const TransferBody = z
   .object({
     fromAccountId: z.number().int().positive().nullable().optional().describe('null (admins): mint'),
     toAccountId: z.number().int().positive(),

@@ -32,6 +32,7 @@ import { AuthError, RateLimitedError, TestudoError, ValidationError, type FieldI
 import { BreakerOpenError } from '../core/risk/breaker.ts';
 import { statusOf } from './errors.ts';
 import type { RateLimiter } from './ratelimit.ts';
+import { OrderBody, TransferBody, decimalText } from './exchange-routes.ts';
 
 /** Options of {@link exchangeWebSocket}. */
 export interface ExchangeWsOptions {
@@ -44,10 +45,6 @@ export interface ExchangeWsOptions {
 /** Largest accepted message, in characters. */
 export const MAX_MESSAGE_CHARS = 64 * 1024;
 
-const decimalText = z
-  .union([z.string(), z.number()])
-  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
-  .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a positive decimal such as "0.5"'));
 const posInt = z.number().int().positive();
 const requestId = z.union([z.string().max(200), z.number()]).optional();
 
@@ -59,34 +56,12 @@ const Ops = {
     .object({ ...base, channel: z.string().max(100), levels: z.number().int().min(1).max(500).optional() })
     .strict(),
   unsubscribe: z.object({ ...base, channel: z.string().max(100) }).strict(),
-  place_order: z
-    .object({
-      ...base,
-      accountId: posInt.optional(),
-      marketId: posInt,
-      side: z.enum(['buy', 'sell']),
-      type: z.enum(['limit', 'market', 'stop-market', 'stop-limit']).default('limit'),
-      size: decimalText,
-      price: decimalText.optional(),
-      stopPrice: decimalText.optional(),
-      tif: z.enum(['GTC', 'IOC', 'FOK']).optional(),
-      postOnly: z.boolean().optional(),
-      stp: z.enum(['cancel-resting', 'cancel-incoming', 'cancel-both']).optional(),
-    })
-    .strict(),
+  place_order: OrderBody.extend(base).strict(),
   cancel_order: z.object({ ...base, orderId: posInt }).strict(),
   amend_order: z
     .object({ ...base, orderId: posInt, size: decimalText.optional(), price: decimalText.optional() })
     .strict(),
-  transfer: z
-    .object({
-      ...base,
-      fromAccountId: posInt.nullable().optional(),
-      toAccountId: posInt,
-      amount: decimalText,
-      note: z.string().max(500).optional(),
-    })
-    .strict(),
+  transfer: TransferBody.extend(base).strict(),
 } as const;
 type Op = keyof typeof Ops;
 

@@ -398,43 +398,40 @@ export class ExchangeService {
     return m;
   }
 
-  private toTicks(m: MarketRuntime, field: string, v: string, allowZero = false): number {
+  /**
+   * Decimal text → a whole number of grid units (ticks or lots) as a safe integer.
+   * @throws ValidationError `invalid-price`/`invalid-size` (not a positive decimal, too large) or
+   *   `price-off-tick`/`size-off-lot` (not a multiple of the grid).
+   */
+  private onGrid(
+    grid: { dp: number; units: bigint; text: string },
+    kind: 'price' | 'size',
+    field: string,
+    v: string,
+    allowZero = false,
+  ): number {
+    const invalid = kind === 'price' ? 'invalid-price' : 'invalid-size';
+    const off = kind === 'price' ? 'price-off-tick' : 'size-off-lot';
+    const offMessage = `must be a multiple of the ${kind === 'price' ? 'tick' : 'lot'} size ${grid.text}`;
     if (!isDecimalText(v) || v.startsWith('-'))
-      throw new ValidationError([{ field, code: 'invalid-price', message: 'must be a positive decimal' }]);
-    if (dpOf(v) > m.tickDp)
-      throw new ValidationError([
-        { field, code: 'price-off-tick', message: `must be a multiple of the tick size ${m.tickSize}` },
-      ]);
-    const units = toScaled(v, m.tickDp);
+      throw new ValidationError([{ field, code: invalid, message: 'must be a positive decimal' }]);
+    if (dpOf(v) > grid.dp) throw new ValidationError([{ field, code: off, message: offMessage }]);
+    const units = toScaled(v, grid.dp);
     if (units < 0n || (units === 0n && !allowZero))
-      throw new ValidationError([{ field, code: 'invalid-price', message: 'must be greater than zero' }]);
-    if (units % m.tickUnits !== 0n)
-      throw new ValidationError([
-        { field, code: 'price-off-tick', message: `must be a multiple of the tick size ${m.tickSize}` },
-      ]);
-    const ticks = units / m.tickUnits;
-    if (ticks > BigInt(Number.MAX_SAFE_INTEGER))
-      throw new ValidationError([{ field, code: 'invalid-price', message: 'is too large' }]);
-    return Number(ticks);
+      throw new ValidationError([{ field, code: invalid, message: 'must be greater than zero' }]);
+    if (units % grid.units !== 0n) throw new ValidationError([{ field, code: off, message: offMessage }]);
+    const n = units / grid.units;
+    if (n > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new ValidationError([{ field, code: invalid, message: 'is too large' }]);
+    return Number(n);
+  }
+
+  private toTicks(m: MarketRuntime, field: string, v: string, allowZero = false): number {
+    return this.onGrid({ dp: m.tickDp, units: m.tickUnits, text: m.tickSize }, 'price', field, v, allowZero);
   }
 
   private toLots(m: MarketRuntime, field: string, v: string): number {
-    if (!isDecimalText(v) || v.startsWith('-'))
-      throw new ValidationError([{ field, code: 'invalid-size', message: 'must be a positive decimal' }]);
-    if (dpOf(v) > m.lotDp)
-      throw new ValidationError([
-        { field, code: 'size-off-lot', message: `must be a multiple of the lot size ${m.lotSize}` },
-      ]);
-    const units = toScaled(v, m.lotDp);
-    if (units <= 0n) throw new ValidationError([{ field, code: 'invalid-size', message: 'must be greater than zero' }]);
-    if (units % m.lotUnits !== 0n)
-      throw new ValidationError([
-        { field, code: 'size-off-lot', message: `must be a multiple of the lot size ${m.lotSize}` },
-      ]);
-    const lots = units / m.lotUnits;
-    if (lots > BigInt(Number.MAX_SAFE_INTEGER))
-      throw new ValidationError([{ field, code: 'invalid-size', message: 'is too large' }]);
-    return Number(lots);
+    return this.onGrid({ dp: m.lotDp, units: m.lotUnits, text: m.lotSize }, 'size', field, v);
   }
 
   /** Ticks → decimal price text of a market. */
