@@ -216,6 +216,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   exchangeRoutes(app, ctx, exchangeLimiter);
   (await import('./auction-routes.ts')).auctionRoutes(app, ctx, exchangeLimiter);
   exchangeWebSocket(app, ctx, exchangeLimiter);
+  await app.register((await import('./desk.ts')).deskPlugin);
 
   // --- events ---
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, req) => {
