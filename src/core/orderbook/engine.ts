@@ -89,7 +89,7 @@ class Level {
 
 /** One side of the book: levels by price, and the levels sorted so that the best is last. */
 class BookSide {
-  readonly levels = new Map<number, Level>();
+  readonly levels = new IdIndex<Level>(256);
   /** Bids by ascending price, asks by descending price: the best level is always at the end. */
   readonly sorted: Level[] = [];
   constructor(readonly isBid: boolean) {}
