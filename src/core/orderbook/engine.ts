@@ -39,20 +39,41 @@ class Node {
   filled = 0;
   cancelled = false;
   constructor(
-    readonly id: number,
-    readonly account: number,
-    readonly side: number,
+    public id: number,
+    public account: number,
+    public side: number,
     public type: OrderType,
     public price: number,
-    readonly stopPrice: number,
+    public stopPrice: number,
     public size: number,
-    readonly tif: TimeInForce,
-    readonly postOnly: boolean,
-    readonly stp: StpMode,
-    readonly band: number,
+    public tif: TimeInForce,
+    public postOnly: boolean,
+    public stp: StpMode,
+    public band: number,
     public seq: number,
   ) {
     this.remaining = size;
+  }
+
+  /** A fresh node with this one's order and fill state (used when the incoming scratch node comes to rest). */
+  copy(): Node {
+    const c = new Node(
+      this.id,
+      this.account,
+      this.side,
+      this.type,
+      this.price,
+      this.stopPrice,
+      this.size,
+      this.tif,
+      this.postOnly,
+      this.stp,
+      this.band,
+      this.seq,
+    );
+    c.remaining = this.remaining;
+    c.filled = this.filled;
+    return c;
   }
 }
 
@@ -179,6 +200,8 @@ export class OrderBook {
   private readonly sellStops: Node[] = [];
   private readonly triggered: Node[] = [];
   private seq = 0;
+  /** The node an incoming (non-stop) order matches in; see `submit`. */
+  private readonly scratch = new Node(0, 0, BUY, 'limit', 0, 0, 0, 'GTC', false, 'cancel-resting', 0, 0);
   private last: number | null = null;
   private readonly band: number;
 
@@ -222,20 +245,45 @@ export class OrderBook {
     const side = o.side === 'buy' ? BUY : SELL;
     const isStop = o.type === 'stop-market' || o.type === 'stop-limit';
     const price = o.type === 'limit' || o.type === 'stop-limit' ? o.price! : 0;
-    const n = new Node(
-      o.id,
-      o.account,
-      side,
-      o.type,
-      price,
-      isStop ? o.stopPrice! : 0,
-      o.size,
-      o.type === 'market' || o.type === 'stop-market' ? 'IOC' : (o.tif ?? 'GTC'),
-      o.postOnly === true,
-      o.stp ?? 'cancel-resting',
-      o.bandTicks ?? this.band,
-      ++this.seq,
-    );
+    const tif = o.type === 'market' || o.type === 'stop-market' ? 'IOC' : (o.tif ?? 'GTC');
+    const stp = o.stp ?? 'cancel-resting';
+    const band = o.bandTicks ?? this.band;
+    let n: Node;
+    if (isStop) {
+      n = new Node(
+        o.id,
+        o.account,
+        side,
+        o.type,
+        price,
+        o.stopPrice!,
+        o.size,
+        tif,
+        o.postOnly === true,
+        stp,
+        band,
+        ++this.seq,
+      );
+    } else {
+      // An incoming order matches in a reused scratch node; it gets a node of its own only if it comes to rest
+      // (a third of orders fill or cancel at once and never need one).
+      n = this.scratch;
+      n.id = o.id;
+      n.account = o.account;
+      n.side = side;
+      n.type = o.type;
+      n.price = price;
+      n.stopPrice = 0;
+      n.size = o.size;
+      n.remaining = o.size;
+      n.filled = 0;
+      n.cancelled = false;
+      n.tif = tif;
+      n.postOnly = o.postOnly === true;
+      n.stp = stp;
+      n.band = band;
+      n.seq = ++this.seq;
+    }
     if (n.postOnly && this.wouldTake(n)) {
       out.push({ type: 'rejected', orderId: o.id, reason: 'post-only-would-take' });
       return out;
@@ -465,9 +513,10 @@ export class OrderBook {
       this.finishCancelled(n, 'ioc', out);
       return;
     }
-    (buy ? this.bids : this.asks).levelFor(n.price).push(n);
+    const resting = n === this.scratch ? n.copy() : n;
+    (buy ? this.bids : this.asks).levelFor(resting.price).push(resting);
     // Only live orders are indexed: a taker that fills on arrival never touches the index.
-    this.orders.set(n.id, n);
+    this.orders.set(resting.id, resting);
   }
 
   /** Whether a FOK order can fill completely up to `limit`, honouring self-trade prevention. */
