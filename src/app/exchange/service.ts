@@ -285,31 +285,40 @@ export class ExchangeService {
         ]);
     }
     return this.serial(() =>
-      this.sql.tx(async (q) => {
-        const [to] = await q.query('SELECT id FROM ex_accounts WHERE id = $1 FOR UPDATE', [toAccountId]);
-        if (!to) throw new NotFoundError('account-not-found', `no account ${toAccountId}`);
-        if (fromAccountId !== null) {
-          const [from] = await q.query('SELECT cash FROM ex_accounts WHERE id = $1 FOR UPDATE', [fromAccountId]);
-          const cash = toAtoms(String(from!.cash));
-          const avail = await this.available(q, fromAccountId, cash);
-          if (avail === null || avail < atoms)
-            throw new UnprocessableError(
-              'insufficient-balance',
-              `available balance ${avail === null ? '0' : formatAtoms(avail)} is less than ${formatAtoms(atoms)}`,
-            );
-          await q.query('UPDATE ex_accounts SET cash = cash - $2 WHERE id = $1', [fromAccountId, formatAtoms(atoms)]);
-        }
-        await q.query('UPDATE ex_accounts SET cash = cash + $2 WHERE id = $1', [toAccountId, formatAtoms(atoms)]);
-        const [t] = await q.query(
-          `INSERT INTO ex_transfers (from_account_id, to_account_id, amount, note, by_user_id) VALUES ($1, $2, $3, $4, $5)
+      this.sql
+        .tx(async (q) => {
+          const [to] = await q.query('SELECT id FROM ex_accounts WHERE id = $1 FOR UPDATE', [toAccountId]);
+          if (!to) throw new NotFoundError('account-not-found', `no account ${toAccountId}`);
+          if (fromAccountId !== null) {
+            const [from] = await q.query('SELECT cash FROM ex_accounts WHERE id = $1 FOR UPDATE', [fromAccountId]);
+            const cash = toAtoms(String(from!.cash));
+            const avail = await this.available(q, fromAccountId, cash);
+            if (avail === null || avail < atoms)
+              throw new UnprocessableError(
+                'insufficient-balance',
+                `available balance ${avail === null ? '0' : formatAtoms(avail)} is less than ${formatAtoms(atoms)}`,
+              );
+            await q.query('UPDATE ex_accounts SET cash = cash - $2 WHERE id = $1', [fromAccountId, formatAtoms(atoms)]);
+          }
+          await q.query('UPDATE ex_accounts SET cash = cash + $2 WHERE id = $1', [toAccountId, formatAtoms(atoms)]);
+          const [t] = await q.query(
+            `INSERT INTO ex_transfers (from_account_id, to_account_id, amount, note, by_user_id) VALUES ($1, $2, $3, $4, $5)
            RETURNING id, at`,
-          [fromAccountId, toAccountId, formatAtoms(atoms), note, user.id],
-        );
-        const out = { id: toInt(t!.id), fromAccountId, toAccountId, amount: formatAtoms(atoms), note };
-        // Private: only the user who made it hears of it (per-account private streams come with the WebSocket API).
-        this.events.publish({ type: 'transfer', userId: user.id, data: out });
-        return out;
-      }),
+            [fromAccountId, toAccountId, formatAtoms(atoms), note, user.id],
+          );
+          const out = { id: toInt(t!.id), fromAccountId, toAccountId, amount: formatAtoms(atoms), note };
+          // Private: every owner of either account hears of it, and nobody else.
+          const owners = await q.query(
+            'SELECT DISTINCT user_id FROM ex_account_owners WHERE account_id = $1 OR account_id = $2',
+            [toAccountId, fromAccountId ?? toAccountId],
+          );
+          return { out, notify: new Set([user.id, ...owners.map((o) => toInt(o.user_id))]) };
+        })
+        .then(({ out, notify }) => {
+          // Published after the commit, so a listener that reads the database sees the transfer.
+          for (const uid of notify) this.events.publish({ type: 'transfer', userId: uid, data: out });
+          return out;
+        }),
     );
   }
 
