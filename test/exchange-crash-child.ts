@@ -15,24 +15,11 @@ import { createHash } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { createContext } from '../src/app/context.ts';
 import { openDatabase } from '../src/db/sql.ts';
-import type { OrderType, Side, StpMode, TimeInForce } from '../src/core/orderbook/types.ts';
+import type { NewOrder, Side } from '../src/core/orderbook/types.ts';
 
 /** A command in engine units, as the parent replays it. */
 export type CrashCommand =
-  | {
-      op: 'place';
-      user: number;
-      account: number;
-      market: number;
-      side: Side;
-      type: OrderType;
-      size: number;
-      price?: number;
-      stopPrice?: number;
-      tif?: TimeInForce;
-      postOnly?: boolean;
-      stp?: StpMode;
-    }
+  | ({ op: 'place'; user: number; market: number } & Omit<NewOrder, 'id' | 'bandTicks'>)
   | { op: 'cancel'; user: number; market: number; id: number }
   | { op: 'amend'; user: number; market: number; id: number; size?: number; price?: number };
 

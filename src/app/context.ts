@@ -42,6 +42,8 @@ export interface ContextOptions {
   /** Clock override; default: the feed's clock, or the wall clock without a feed. */
   now?: () => number;
   poolSize?: number;
+  /** Where unexpected errors met while processing bars go (the server's log); default: nowhere. */
+  onError?: (err: unknown, context: Record<string, unknown>) => void;
   /** The exchange circuit breaker, when the caller wires it to the feed first; a new one otherwise. */
   breaker?: CircuitBreaker;
 }
@@ -77,7 +79,7 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
       data: { from: t.from, to: t.to, at: new Date(t.at).toISOString(), failures: t.failures },
     }),
   );
-  const trading = new TradingService({ sql, feed, breaker, events, now });
+  const trading = new TradingService({ sql, feed, breaker, events, now, onError: o.onError });
   await trading.init();
   const exchange = await ExchangeService.open(sql, events);
   return {

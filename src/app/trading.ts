@@ -21,6 +21,7 @@ import {
   lotsToQty,
   priceToNearestTicks,
   priceToTicks,
+  qtyToLots,
   ticksToPrice,
   toSpec,
 } from '../core/instruments/instrument.ts';
@@ -88,13 +89,14 @@ WITH d AS (
   INSERT INTO fills (order_id, trade_id, account_id, price, qty, fee, liquidity, filled_at)
   SELECT o.id, o.trade_id, $1::bigint, $21::numeric, $12::numeric, $22::numeric, 'taker', $20::timestamptz
   FROM o WHERE o.leg = 'entry' AND $20::timestamptz IS NOT NULL
+  RETURNING id
 ), a AS (
   UPDATE accounts SET open_risk = open_risk + $14::numeric, reserved = reserved + $15::numeric,
     open_positions = open_positions + 1, balance = balance - $27::numeric
   WHERE id = $1::bigint
 )
 SELECT d.id AS decision_id, d.created_at, t.id AS trade_id,
-  (SELECT array_agg(o.id ORDER BY o.id) FROM o) AS order_ids
+  (SELECT array_agg(o.id ORDER BY o.id) FROM o) AS order_ids, (SELECT id FROM f) AS fill_id
 FROM d, t`;
 
 /** A setup as validated at the boundary: prices and percents are decimal text. */
@@ -147,6 +149,8 @@ interface AccountRow extends Row {
   open_positions: number;
   reserved: string;
   risk_profile: RiskProfile;
+  /** The profile as stored (jsonb text): the cache key of its compiled form. */
+  risk_profile_text: string;
 }
 
 /** Options of the {@link TradingService}. */
@@ -210,7 +214,7 @@ export class TradingService {
     await this.barQueue;
   }
 
-  /** The last error met while processing a bar, if any (logged by the server). */
+  /** The last error met while processing a bar, if any (also reported to `onError`). */
   lastBarError: unknown = null;
   private onBarError(e: unknown): void {
     this.lastBarError = e;
@@ -260,11 +264,13 @@ export class TradingService {
     return i;
   }
 
-  private compiled(p: RiskProfile): CompiledProfile {
-    const key = JSON.stringify(p);
+  /** The account's compiled profile, cached by the profile's stored text (no serialising on the hot path). */
+  private compiled(acc: AccountRow): CompiledProfile {
+    const key = acc.risk_profile_text;
     let c = this.profiles.get(key);
     if (!c) {
-      c = compileProfile(p);
+      c = compileProfile(acc.risk_profile);
+      if (this.profiles.size >= 10_000) this.profiles.clear();
       this.profiles.set(key, c);
     }
     return c;
@@ -384,7 +390,7 @@ export class TradingService {
 
   private async account(q: Sql, userId: number, lock: boolean): Promise<AccountRow> {
     const rows = await q.query<AccountRow>(
-      `SELECT * FROM accounts WHERE user_id = $1 ORDER BY id LIMIT 1${lock ? ' FOR UPDATE' : ''}`,
+      `SELECT *, risk_profile::text AS risk_profile_text FROM accounts WHERE user_id = $1 ORDER BY id LIMIT 1${lock ? ' FOR UPDATE' : ''}`,
       [userId],
     );
     const acc = rows[0];
@@ -398,7 +404,7 @@ export class TradingService {
     const { setup } = this.toSetup(input, spec);
     const acc = await this.account(this.sql, userId, false);
     const state = this.riskState(acc, this.now());
-    const d = decide(spec, setup, this.compiled(acc.risk_profile), state);
+    const d = decide(spec, setup, this.compiled(acc), state);
     return {
       approved: d.approved,
       verdicts: d.verdicts,
@@ -432,6 +438,7 @@ export class TradingService {
       );
     const { setup } = this.toSetup(input, spec);
     let activated: ActiveTrade | null = null;
+    let marketFill: Record<string, unknown> | null = null;
     const result = await this.sql.tx(async (q) => {
       const acc = await this.account(q, userId, true);
       if (idempotencyKey) {
@@ -444,7 +451,7 @@ export class TradingService {
       }
       const now = this.now();
       const state = this.riskState(acc, now);
-      const d = decide(spec, setup, this.compiled(acc.risk_profile), state);
+      const d = decide(spec, setup, this.compiled(acc), state);
       const sizing = this.sizingView(spec, d, setup, state.equity);
       const accountId = toInt(acc.id);
       const decisionJson = {
@@ -556,6 +563,17 @@ export class TradingService {
         const decisionId = toInt(ins!.decision_id);
         const createdAt = ins!.created_at;
         const orderIds = (ins!.order_ids as unknown[]).map(toInt);
+        if (entryFill)
+          marketFill = fillView({
+            id: ins!.fill_id,
+            order_id: orderIds[0],
+            trade_id: tradeId,
+            price: row.entry_fill_price,
+            qty: row.qty,
+            fee: row.entry_fee,
+            liquidity: entryFill.liquidity,
+            filled_at: new Date(entryFill.time),
+          });
         const legs: Row[] = [
           {
             leg: 'entry',
@@ -646,10 +664,7 @@ export class TradingService {
         for (const o of trade.orders as Record<string, unknown>[])
           this.events.publish({ type: 'order', userId, data: o });
         if (trade.status === 'open') {
-          const [fill] = await this.sql.query('SELECT * FROM fills WHERE trade_id = $1 ORDER BY id LIMIT 1', [
-            trade.id,
-          ]);
-          if (fill) this.events.publish({ type: 'fill', userId, data: fillView(fill) });
+          if (marketFill) this.events.publish({ type: 'fill', userId, data: marketFill });
           this.events.publish({ type: 'position', userId, data: trade });
         }
       }
@@ -807,7 +822,10 @@ export class TradingService {
     const spec = t.spec;
     const events: { type: 'order' | 'fill' | 'position' | 'trade-closed'; data: Record<string, unknown> }[] = [];
     await this.sql.tx(async (q) => {
-      const [acc] = await q.query<AccountRow>('SELECT * FROM accounts WHERE id = $1 FOR UPDATE', [t.accountId]);
+      const [acc] = await q.query<AccountRow>(
+        'SELECT *, risk_profile::text AS risk_profile_text FROM accounts WHERE id = $1 FOR UPDATE',
+        [t.accountId],
+      );
       if (!acc) throw new NotFoundError('account-not-found', 'account vanished');
       let balanceDelta = 0n;
       const orders = await q.query('SELECT * FROM orders WHERE trade_id = $1 ORDER BY id', [t.id]);
@@ -900,7 +918,7 @@ export class TradingService {
         // Balance: the entry fee was charged at entry; now the gross P&L less the exit fee.
         const balance = toAtoms(acc.balance) + balanceDelta + res.grossPnl - exit.fee;
         const peak = toAtoms(acc.peak_equity) > balance ? toAtoms(acc.peak_equity) : balance;
-        const profile = this.compiled(acc.risk_profile);
+        const profile = this.compiled(acc);
         const haltNow =
           acc.halted_at === null && (peak - balance) * FRACTION_SCALE >= profile.maxDrawdown * peak && peak > 0n;
         const day = utcDay(closedAt);
@@ -956,7 +974,9 @@ export class TradingService {
       if (!g.ok) throw new Error(`trade ${String(r.id)}: price ${String(v)} is off the ${spec.symbol} grid`);
       return g.value;
     };
-    const lots = (toAtoms(String(r.qty)) * 10n ** BigInt(spec.lotDp)) / (spec.lotUnits * 10n ** 12n);
+    const q = qtyToLots(spec, String(r.qty));
+    if (!q.ok) throw new Error(`trade ${String(r.id)}: quantity ${String(r.qty)} is off the ${spec.symbol} lot grid`);
+    const lots = q.value;
     const b = newBracket({
       side: r.side as Side,
       lots,

@@ -15,6 +15,7 @@ import type { MarketFeed } from '../feed/feed.ts';
 import { isTimeframe, type Candle } from '../core/marketdata/candle.ts';
 import { DEFAULT_INSTRUMENTS, type Instrument } from '../core/instruments/instrument.ts';
 import { CircuitBreaker } from '../core/risk/breaker.ts';
+import { decimalPlaces } from '../core/money/decimal.ts';
 
 /** Flags of `testudo serve`. */
 export interface ServeFlags {
@@ -40,8 +41,7 @@ const say = (s: string): void => {
 export function instrumentForReplay(symbol: string, candles: readonly Candle[]): Instrument {
   let dp = 0;
   for (const c of candles.slice(0, 5000))
-    for (const p of [c.open, c.high, c.low, c.close])
-      dp = Math.max(dp, (p.split('.')[1] ?? '').replace(/0+$/, '').length);
+    for (const p of [c.open, c.high, c.low, c.close]) dp = Math.max(dp, decimalPlaces(p));
   dp = Math.min(dp, 8);
   const [base = symbol, quote = 'USD'] = symbol.split('-');
   return {
@@ -109,7 +109,12 @@ export async function runServe(f: ServeFlags): Promise<void> {
     }
   }
   if (!f.databaseUrl) await mkdir(f.dataDir, { recursive: true });
+  // Errors met while processing bars (a failed fill write, say) go to stderr as JSON lines.
+  const onError = (err: unknown, context: Record<string, unknown>): void => {
+    process.stderr.write(`${JSON.stringify({ level: 'error', ...context, error: String(err) })}\n`);
+  };
   const ctx = await createContext({
+    onError,
     databaseUrl: f.databaseUrl,
     dataDir: f.databaseUrl ? undefined : f.dataDir,
     feed,

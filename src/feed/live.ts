@@ -20,6 +20,7 @@ import ccxt, { functions, type Exchange, type MarketInterface } from 'ccxt';
 import { TIMEFRAMES, type Candle, type Timeframe } from '../core/marketdata/candle.ts';
 import type { Instrument } from '../core/instruments/instrument.ts';
 import type { CandleListener, MarketFeed } from './feed.ts';
+import { numberToDecimalText } from '../core/money/decimal.ts';
 
 /** How to build a CCXT exchange for public market data. */
 export interface ExchangeConfig {
@@ -103,7 +104,7 @@ export function normalizeDecimal(s: string): string {
 export function toDecimalText(v: number | string | undefined | null): string {
   if (typeof v === 'string') return normalizeDecimal(v);
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`not a finite number: ${String(v)}`);
-  return normalizeDecimal(functions.numberToString(v) as string);
+  return normalizeDecimal(numberToDecimalText(v));
 }
 
 /**

@@ -38,7 +38,8 @@ interface ZodIssueLike {
   params?: { keys?: string[]; input?: unknown };
 }
 
-const CODES: Record<string, string> = {
+/** zod issue codes → the stable field codes of the API (REST and WebSocket alike). */
+export const ZOD_ISSUE_CODES: Record<string, string> = {
   invalid_type: 'invalid-type',
   invalid_value: 'invalid-value',
   invalid_format: 'invalid-format',
@@ -80,7 +81,7 @@ function zodIssues(validation: ZodIssueLike[], context: string | undefined, sour
       isAbsent(source, segments);
     out.push({
       field: path || context || 'body',
-      code: missing ? 'required' : (CODES[v.keyword ?? ''] ?? 'invalid-value'),
+      code: missing ? 'required' : (ZOD_ISSUE_CODES[v.keyword ?? ''] ?? 'invalid-value'),
       message: missing ? 'is required' : (v.message ?? 'is invalid'),
     });
   }

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { numberToDecimalText } from '../core/money/decimal.ts';
 import type { AppContext } from '../app/context.ts';
 import type { User } from '../app/auth.ts';
 import { AuthError, ForbiddenError, RateLimitedError } from '../app/errors.ts';
@@ -13,7 +14,7 @@ import type { LimitClass, RateLimiter } from './ratelimit.ts';
 /** A positive decimal amount: string or JSON number in, trimmed decimal text out. */
 export const decimalText = z
   .union([z.string(), z.number()])
-  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
+  .transform((v) => (typeof v === 'number' ? numberToDecimalText(v) : v.trim()))
   .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a positive decimal such as "0.5"'));
 
 const Id = z.object({ id: z.coerce.number().int().positive() });

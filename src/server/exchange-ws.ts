@@ -30,7 +30,7 @@ import type { User } from '../app/auth.ts';
 import type { TradingEvent } from '../app/events.ts';
 import { AuthError, RateLimitedError, TestudoError, ValidationError, type FieldIssue } from '../app/errors.ts';
 import { BreakerOpenError } from '../core/risk/breaker.ts';
-import { statusOf } from './errors.ts';
+import { ZOD_ISSUE_CODES, statusOf } from './errors.ts';
 import type { RateLimiter } from './ratelimit.ts';
 import { OrderBody, TransferBody, decimalText } from './exchange-routes.ts';
 
@@ -65,15 +65,6 @@ const Ops = {
 } as const;
 type Op = keyof typeof Ops;
 
-const ISSUE_CODES: Record<string, string> = {
-  invalid_type: 'invalid-type',
-  invalid_value: 'invalid-value',
-  invalid_format: 'invalid-format',
-  invalid_union: 'invalid-type',
-  too_small: 'too-small',
-  too_big: 'too-big',
-};
-
 /** Field issues of a failed zod parse, with the codes the REST API uses. */
 function fieldIssues(err: z.ZodError, input: Record<string, unknown>): FieldIssue[] {
   const out: FieldIssue[] = [];
@@ -86,7 +77,7 @@ function fieldIssues(err: z.ZodError, input: Record<string, unknown>): FieldIssu
     const missing = i.path.length === 1 && input[String(i.path[0])] === undefined;
     out.push({
       field: field || 'message',
-      code: missing ? 'required' : (ISSUE_CODES[i.code] ?? 'invalid-value'),
+      code: missing ? 'required' : (ZOD_ISSUE_CODES[i.code] ?? 'invalid-value'),
       message: missing ? 'is required' : i.message,
     });
   }

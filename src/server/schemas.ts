@@ -6,22 +6,9 @@
  * taken at its shortest round-trip representation, so 0.1 is "0.1", never 0.1000000000000000055….
  */
 import { z } from 'zod';
+import { numberToDecimalText } from '../core/money/decimal.ts';
 
 const DECIMAL_RE = /^\d+(\.\d+)?$/;
-
-/** Converts a finite JSON number to plain decimal text without exponent. */
-export function numberToDecimalText(n: number): string {
-  const s = String(n);
-  const m = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
-  if (!m) return s;
-  const [, sign, int, frac = '', expText] = m;
-  const exp = Number(expText);
-  const digits = int! + frac;
-  const point = int!.length + exp;
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`.replace(/\.?0+$/, '');
-  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
-}
 
 /** A positive decimal amount: string or number in, decimal text out. */
 export const positiveDecimal = z

@@ -14,6 +14,14 @@
 import type { Sql, Row } from '../../db/sql.ts';
 import { toInt } from '../../db/sql.ts';
 import { OrderBook } from '../../core/orderbook/engine.ts';
+import {
+  lotsToQty,
+  priceToTicks,
+  qtyToLots,
+  ticksToPrice,
+  toSpec,
+  type InstrumentSpec,
+} from '../../core/instruments/instrument.ts';
 import type { MatchEvent, NewOrder, OrderType, Side, StpMode, TimeInForce } from '../../core/orderbook/types.ts';
 import {
   availableBalance,
@@ -22,15 +30,7 @@ import {
   type MarginMarket,
   type MarketExposure,
 } from '../../core/exchange/portfolio.ts';
-import {
-  MONEY_DP,
-  formatAtoms,
-  fromScaled,
-  isDecimalText,
-  toAtoms,
-  toScaled,
-  tryScaled,
-} from '../../core/money/decimal.ts';
+import { MONEY_DP, decimalPlaces, formatAtoms, isDecimalText, toAtoms, tryScaled } from '../../core/money/decimal.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { auctionReservedCash } from './auctions.ts';
@@ -43,10 +43,8 @@ interface MarketRuntime {
   status: 'open' | 'paused' | 'closed';
   tickSize: string;
   lotSize: string;
-  tickDp: number;
-  lotDp: number;
-  tickUnits: bigint;
-  lotUnits: bigint;
+  /** The market's tick and lot grid (fees unused). */
+  spec: InstrumentSpec;
   margin: MarginMarket;
   restricted: boolean;
   hideAccounts: boolean;
@@ -81,8 +79,6 @@ export interface CreateMarketInput {
   visibleTo?: number[] | undefined;
 }
 
-const dpOf = (s: string): number => (s.split('.')[1] ?? '').replace(/0+$/, '').length;
-
 /** The exchange. Create with {@link ExchangeService.open}. */
 export class ExchangeService {
   private readonly markets = new Map<number, MarketRuntime>();
@@ -110,10 +106,17 @@ export class ExchangeService {
   private async loadMarket(r: Row): Promise<MarketRuntime> {
     const tickSize = String(r.tick_size);
     const lotSize = String(r.lot_size);
-    const tickDp = dpOf(tickSize);
-    const lotDp = dpOf(lotSize);
-    const tickUnits = toScaled(tickSize, tickDp);
-    const lotUnits = toScaled(lotSize, lotDp);
+    const spec = toSpec({
+      symbol: String(r.name),
+      base: '',
+      quote: '',
+      tickSize,
+      lotSize,
+      minQty: lotSize,
+      minNotional: '0',
+      makerFee: '0',
+      takerFee: '0',
+    });
     const m: MarketRuntime = {
       id: toInt(r.id),
       name: String(r.name),
@@ -121,12 +124,9 @@ export class ExchangeService {
       status: r.status as MarketRuntime['status'],
       tickSize,
       lotSize,
-      tickDp,
-      lotDp,
-      tickUnits,
-      lotUnits,
+      spec,
       margin: {
-        atomsPerTickLot: tickUnits * lotUnits * 10n ** BigInt(MONEY_DP - tickDp - lotDp),
+        atomsPerTickLot: spec.atomsPerTickLot,
         minPrice: BigInt(String(r.min_price)),
         maxPrice: r.max_price === null ? null : BigInt(String(r.max_price)),
       },
@@ -324,20 +324,8 @@ export class ExchangeService {
 
   /** Transfers into or out of the user's accounts, newest first. */
   async transfers(userId: number, limit = 100): Promise<Record<string, unknown>[]> {
-    const rows = await this.sql.query(
-      `SELECT t.* FROM ex_transfers t WHERE t.from_account_id IN (SELECT account_id FROM ex_account_owners WHERE user_id = $1)
-          OR t.to_account_id IN (SELECT account_id FROM ex_account_owners WHERE user_id = $1)
-        ORDER BY t.id DESC LIMIT $2`,
-      [userId, limit],
-    );
-    return rows.map((t) => ({
-      id: toInt(t.id),
-      fromAccountId: t.from_account_id === null ? null : toInt(t.from_account_id),
-      toAccountId: toInt(t.to_account_id),
-      amount: formatAtoms(toAtoms(String(t.amount))),
-      note: t.note,
-      at: new Date(t.at as string | Date).toISOString(),
-    }));
+    const rows = await this.sql.query(`${TRANSFERS_OF_USER} ORDER BY t.id DESC LIMIT $2`, [userId, limit]);
+    return rows.map(transferView);
   }
 
   /** Available balance of an account: cash plus the worst case of every market it is exposed to; null if unbounded. */
@@ -408,49 +396,50 @@ export class ExchangeService {
   }
 
   /**
-   * Decimal text → a whole number of grid units (ticks or lots) as a safe integer.
+   * Decimal text → a whole number of grid units (ticks or lots) as a safe integer, through the instrument grid
+   * helpers. `allowZero` admits exactly zero (a bounded market settling at 0).
    * @throws ValidationError `invalid-price`/`invalid-size` (not a positive decimal, too large) or
    *   `price-off-tick`/`size-off-lot` (not a multiple of the grid).
    */
-  private onGrid(
-    grid: { dp: number; units: bigint; text: string },
-    kind: 'price' | 'size',
-    field: string,
-    v: string,
-    allowZero = false,
-  ): number {
+  private onGrid(m: MarketRuntime, kind: 'price' | 'size', field: string, v: string, allowZero = false): number {
     const invalid = kind === 'price' ? 'invalid-price' : 'invalid-size';
-    const off = kind === 'price' ? 'price-off-tick' : 'size-off-lot';
-    const offMessage = `must be a multiple of the ${kind === 'price' ? 'tick' : 'lot'} size ${grid.text}`;
-    if (!isDecimalText(v) || v.startsWith('-'))
-      throw new ValidationError([{ field, code: invalid, message: 'must be a positive decimal' }]);
-    if (dpOf(v) > grid.dp) throw new ValidationError([{ field, code: off, message: offMessage }]);
-    const units = toScaled(v, grid.dp);
-    if (units < 0n || (units === 0n && !allowZero))
-      throw new ValidationError([{ field, code: invalid, message: 'must be greater than zero' }]);
-    if (units % grid.units !== 0n) throw new ValidationError([{ field, code: off, message: offMessage }]);
-    const n = units / grid.units;
-    if (n > BigInt(Number.MAX_SAFE_INTEGER))
+    if (allowZero && /^0+(\.0+)?$/.test(v.trim())) return 0;
+    const g = kind === 'price' ? priceToTicks(m.spec, v.trim()) : qtyToLots(m.spec, v.trim());
+    if (!g.ok) {
+      if (g.reason === 'off-grid')
+        throw new ValidationError([
+          {
+            field,
+            code: kind === 'price' ? 'price-off-tick' : 'size-off-lot',
+            message: `must be a multiple of the ${kind === 'price' ? 'tick' : 'lot'} size ${kind === 'price' ? m.tickSize : m.lotSize}`,
+          },
+        ]);
+      const positive = g.reason === 'not-positive' && !v.trim().startsWith('-');
+      throw new ValidationError([
+        { field, code: invalid, message: positive ? 'must be greater than zero' : 'must be a positive decimal' },
+      ]);
+    }
+    if (g.value > BigInt(Number.MAX_SAFE_INTEGER))
       throw new ValidationError([{ field, code: invalid, message: 'is too large' }]);
-    return Number(n);
+    return Number(g.value);
   }
 
   private toTicks(m: MarketRuntime, field: string, v: string, allowZero = false): number {
-    return this.onGrid({ dp: m.tickDp, units: m.tickUnits, text: m.tickSize }, 'price', field, v, allowZero);
+    return this.onGrid(m, 'price', field, v, allowZero);
   }
 
   private toLots(m: MarketRuntime, field: string, v: string): number {
-    return this.onGrid({ dp: m.lotDp, units: m.lotUnits, text: m.lotSize }, 'size', field, v);
+    return this.onGrid(m, 'size', field, v);
   }
 
   /** Ticks → decimal price text of a market. */
-  price(m: { tickDp: number; tickUnits: bigint }, ticks: number | bigint | null): string | null {
-    return ticks === null ? null : fromScaled(BigInt(ticks) * m.tickUnits, m.tickDp);
+  price(m: { spec: InstrumentSpec }, ticks: number | bigint | null): string | null {
+    return ticks === null ? null : ticksToPrice(m.spec, BigInt(ticks));
   }
 
   /** Lots → decimal size text of a market. */
-  size(m: { lotDp: number; lotUnits: bigint }, lots: number | bigint): string {
-    return fromScaled(BigInt(lots) * m.lotUnits, m.lotDp);
+  size(m: { spec: InstrumentSpec }, lots: number | bigint): string {
+    return lotsToQty(m.spec, BigInt(lots));
   }
 
   /** Creates a market (open at once). @throws ValidationError on a bad grid or bounds; ConflictError on a taken name. */
@@ -475,7 +464,7 @@ export class ExchangeService {
       issues.push({ field: 'tickSize', code: 'invalid-decimal', message: 'must be greater than zero' });
     if (lot !== null && lot <= 0n)
       issues.push({ field: 'lotSize', code: 'invalid-decimal', message: 'must be greater than zero' });
-    if (dpOf(input.tickSize) + dpOf(input.lotSize) > MONEY_DP)
+    if (decimalPlaces(input.tickSize) + decimalPlaces(input.lotSize) > MONEY_DP)
       issues.push({
         field: 'tickSize',
         code: 'grid-too-fine',
@@ -1081,6 +1070,11 @@ export class ExchangeService {
   async orderView(m: MarketRuntime, id: number): Promise<Record<string, unknown>> {
     const [o] = await this.sql.query('SELECT * FROM ex_orders WHERE id = $1', [id]);
     if (!o) throw new NotFoundError('order-not-found', `no order ${id}`);
+    return this.orderRowView(m, o);
+  }
+
+  /** An `ex_orders` row as served by the API. */
+  private orderRowView(m: MarketRuntime, o: Row): Record<string, unknown> {
     return {
       id: toInt(o.id),
       marketId: m.id,
@@ -1102,13 +1096,11 @@ export class ExchangeService {
   /** The user's orders (live ones first), newest first. */
   async orders(userId: number, opts: { live?: boolean; limit?: number } = {}): Promise<Record<string, unknown>[]> {
     const rows = await this.sql.query(
-      `SELECT o.id, o.market_id FROM ex_orders o JOIN ex_account_owners w ON w.account_id = o.account_id
+      `SELECT o.* FROM ex_orders o JOIN ex_account_owners w ON w.account_id = o.account_id
         WHERE w.user_id = $1 ${opts.live ? `AND o.status IN ('open', 'pending')` : ''} ORDER BY o.id DESC LIMIT $2`,
       [userId, opts.limit ?? 100],
     );
-    const out: Record<string, unknown>[] = [];
-    for (const r of rows) out.push(await this.orderView(this.marketOf(toInt(r.market_id)), toInt(r.id)));
-    return out;
+    return rows.map((o) => this.orderRowView(this.marketOf(toInt(o.market_id)), o));
   }
 
   /** An account's portfolio: cash, available balance and positions. */
@@ -1148,11 +1140,6 @@ export class ExchangeService {
 
   // ---------------------------------------------------------------- change feeds (WebSocket API)
 
-  /** True when `userId` owns (alone or shared) the account `accountId`. */
-  async ownsAccount(userId: number, accountId: number): Promise<boolean> {
-    return this.isOwner(userId, accountId);
-  }
-
   /**
    * The current ends of the change feeds: the last order-history row, trade and transfer ids (0 when none). Every
    * write runs through the command queue and events are published after commit, so ids at or below these are final.
@@ -1172,16 +1159,14 @@ export class ExchangeService {
    */
   async orderChanges(userId: number, after: number, upTo: number): Promise<Record<string, unknown>[]> {
     const rows = await this.sql.query(
-      `SELECT h.order_id, o.market_id, max(h.id)::bigint AS last
-         FROM ex_order_history h JOIN ex_orders o ON o.id = h.order_id
-         JOIN ex_account_owners w ON w.account_id = o.account_id
-        WHERE h.id > $2 AND h.id <= $3 AND w.user_id = $1
-        GROUP BY h.order_id, o.market_id ORDER BY last`,
+      `SELECT o.* FROM ex_orders o JOIN (
+          SELECT h.order_id, max(h.id) AS last FROM ex_order_history h
+            JOIN ex_orders x ON x.id = h.order_id JOIN ex_account_owners w ON w.account_id = x.account_id
+           WHERE h.id > $2 AND h.id <= $3 AND w.user_id = $1 GROUP BY h.order_id
+        ) c ON c.order_id = o.id ORDER BY c.last`,
       [userId, after, upTo],
     );
-    const out: Record<string, unknown>[] = [];
-    for (const r of rows) out.push(await this.orderView(this.marketOf(toInt(r.market_id)), toInt(r.order_id)));
-    return out;
+    return rows.map((o) => this.orderRowView(this.marketOf(toInt(o.market_id)), o));
   }
 
   /**
@@ -1239,20 +1224,28 @@ export class ExchangeService {
 
   /** Transfers into or out of the user's accounts with ids in (`after`, `upTo`], oldest first. */
   async transferChanges(userId: number, after: number, upTo: number): Promise<Record<string, unknown>[]> {
-    const rows = await this.sql.query(
-      `SELECT t.* FROM ex_transfers t WHERE t.id > $2 AND t.id <= $3
-          AND (t.from_account_id IN (SELECT account_id FROM ex_account_owners WHERE user_id = $1)
-            OR t.to_account_id IN (SELECT account_id FROM ex_account_owners WHERE user_id = $1))
-        ORDER BY t.id`,
-      [userId, after, upTo],
-    );
-    return rows.map((t) => ({
-      id: toInt(t.id),
-      fromAccountId: t.from_account_id === null ? null : toInt(t.from_account_id),
-      toAccountId: toInt(t.to_account_id),
-      amount: formatAtoms(toAtoms(String(t.amount))),
-      note: t.note,
-      at: new Date(t.at as string | Date).toISOString(),
-    }));
+    const rows = await this.sql.query(`${TRANSFERS_OF_USER} AND t.id > $2 AND t.id <= $3 ORDER BY t.id`, [
+      userId,
+      after,
+      upTo,
+    ]);
+    return rows.map(transferView);
   }
+}
+
+/** Transfers touching any account the user ($1) owns. */
+const TRANSFERS_OF_USER = `SELECT t.* FROM ex_transfers t
+  WHERE (t.from_account_id IN (SELECT account_id FROM ex_account_owners WHERE user_id = $1)
+     OR t.to_account_id IN (SELECT account_id FROM ex_account_owners WHERE user_id = $1))`;
+
+/** A transfer as served (amount as decimal text). */
+function transferView(t: Row): Record<string, unknown> {
+  return {
+    id: toInt(t.id),
+    fromAccountId: t.from_account_id === null ? null : toInt(t.from_account_id),
+    toAccountId: toInt(t.to_account_id),
+    amount: formatAtoms(toAtoms(String(t.amount))),
+    note: t.note,
+    at: new Date(t.at as string | Date).toISOString(),
+  };
 }

@@ -7,7 +7,17 @@
  * - `tickSize × lotSize` is a whole number of money atoms (`atomsPerTickLot ≥ 1`), so
  *   `notional(atoms) = ticks × lots × atomsPerTickLot` is exact.
  */
-import { FRACTION_DP, MONEY_DP, divRound, fromScaled, isDecimalText, toScaled } from '../money/decimal.ts';
+import {
+  FRACTION_DP,
+  FRACTION_SCALE,
+  MONEY_DP,
+  decimalPlaces,
+  divCeil,
+  divRound,
+  fromScaled,
+  isDecimalText,
+  toScaled,
+} from '../money/decimal.ts';
 
 /** An instrument as stored and served: every number is decimal text. Fees are fractions ("0.001" = 0.1%). */
 export interface Instrument {
@@ -51,11 +61,6 @@ export class InstrumentError extends Error {
   override name = 'InstrumentError';
 }
 
-function dpOf(s: string): number {
-  const f = s.split('.')[1] ?? '';
-  return f.replace(/0+$/, '').length;
-}
-
 /**
  * Builds the integer spec of an instrument.
  * @throws InstrumentError when a field is not positive decimal text, or tick × lot is finer than one money atom.
@@ -74,8 +79,8 @@ function buildSpec(i: Instrument): InstrumentSpec {
     if (!isDecimalText(i[k]) || i[k].startsWith('-'))
       throw new InstrumentError(`${i.symbol}: ${k} must be non-negative decimal text`);
   }
-  const tickDp = dpOf(i.tickSize);
-  const lotDp = dpOf(i.lotSize);
+  const tickDp = decimalPlaces(i.tickSize);
+  const lotDp = decimalPlaces(i.lotSize);
   if (tickDp + lotDp > MONEY_DP)
     throw new InstrumentError(`${i.symbol}: tick size × lot size is finer than 10^-${MONEY_DP}`);
   const tickUnits = toScaled(i.tickSize, tickDp);
@@ -83,8 +88,8 @@ function buildSpec(i: Instrument): InstrumentSpec {
   if (tickUnits <= 0n || lotUnits <= 0n)
     throw new InstrumentError(`${i.symbol}: tick size and lot size must be positive`);
   const atomsPerTickLot = tickUnits * lotUnits * 10n ** BigInt(MONEY_DP - tickDp - lotDp);
-  const minQtyScaled = toScaled(i.minQty, Math.max(lotDp, dpOf(i.minQty)));
-  const minQtyDp = Math.max(lotDp, dpOf(i.minQty));
+  const minQtyScaled = toScaled(i.minQty, Math.max(lotDp, decimalPlaces(i.minQty)));
+  const minQtyDp = Math.max(lotDp, decimalPlaces(i.minQty));
   // Smallest whole number of lots whose quantity is >= minQty.
   const lotAtMinDp = lotUnits * 10n ** BigInt(minQtyDp - lotDp);
   const minQtyLots = (minQtyScaled + lotAtMinDp - 1n) / lotAtMinDp;
@@ -108,7 +113,7 @@ export type GridResult =
 
 function onGrid(s: string, dp: number, unit: bigint): GridResult {
   if (!isDecimalText(s)) return { ok: false, reason: 'not-a-number' };
-  if (dpOf(s) > dp) return { ok: false, reason: 'off-grid' };
+  if (decimalPlaces(s) > dp) return { ok: false, reason: 'off-grid' };
   const v = toScaled(s, dp);
   if (v <= 0n) return { ok: false, reason: 'not-positive' };
   if (v % unit !== 0n) return { ok: false, reason: 'off-grid' };
@@ -130,7 +135,7 @@ export function qtyToLots(spec: InstrumentSpec, qty: string): GridResult {
  * @throws RangeError when `price` is not decimal text.
  */
 export function priceToNearestTicks(spec: InstrumentSpec, price: string): bigint {
-  const dp = Math.max(spec.tickDp, dpOf(price));
+  const dp = Math.max(spec.tickDp, decimalPlaces(price));
   const v = toScaled(price, dp);
   const unit = spec.tickUnits * 10n ** BigInt(dp - spec.tickDp);
   return divRound(v, unit);
@@ -153,9 +158,7 @@ export function notionalAtoms(spec: InstrumentSpec, ticks: bigint, lots: bigint)
 
 /** Fee in atoms on a notional at a fee rate (fraction units), rounded up to the atom. */
 export function feeAtoms(notional: bigint, rate: bigint): bigint {
-  const n = notional * rate;
-  const FS = 100_000_000n;
-  return (n + FS - 1n) / FS;
+  return divCeil(notional * rate, FRACTION_SCALE);
 }
 
 /** Default instruments seeded on a fresh database (Coinbase-like BTC and ETH against USD(T)). */

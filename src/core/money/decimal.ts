@@ -41,6 +41,29 @@ export function toScaled(s: string, dp: number): bigint {
   return sign * BigInt(int + frac);
 }
 
+/**
+ * A finite number as plain decimal text: its shortest round-trip form with any exponent expanded by string
+ * arithmetic (`1e-7` → `"0.0000001"`, `0.1` → `"0.1"`). For numbers parsed from JSON or returned by a library; exact
+ * when the source had at most 15 significant digits.
+ */
+export function numberToDecimalText(n: number): string {
+  const s = String(n);
+  const m = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!m) return s;
+  const [, sign, int, frac = '', expText] = m;
+  const exp = Number(expText);
+  const digits = int! + frac;
+  const point = int!.length + exp;
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`.replace(/\.?0+$/, '');
+  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/** Significant decimal places of decimal text, ignoring trailing zeros: `decimalPlaces("0.0100") === 2`. */
+export function decimalPlaces(s: string): number {
+  return (s.split('.')[1] ?? '').replace(/0+$/, '').length;
+}
+
 /** Like {@link toScaled} but returns `undefined` instead of throwing. */
 export function tryScaled(s: string, dp: number): bigint | undefined {
   try {

@@ -9,7 +9,8 @@
  * - Quantity is conserved per order: size = filled + resting + cancelled.
  * - Deterministic: no clock, no randomness; the same command stream gives the same events.
  * - Cancel and amend are O(1) (id index + list unlink); the best price is O(1) (each side keeps its levels sorted
- *   with the best at the end of an array, where new levels near the top are cheap to insert).
+ *   with the best at the end of an array). Creating or emptying a price level away from the top costs a binary
+ *   search and an array splice, O(levels on that side); at the top it is a push or pop.
  * - Stop orders wait outside the book and trigger on the last trade price (buy: last ≥ stop; sell: last ≤ stop),
  *   in order of trigger price then arrival; triggered orders are processed after the command that triggered them.
  */

@@ -15,8 +15,8 @@
  * risk actually taken never exceeds the budget; a size that rounds to zero or below the instrument's minimums is a
  * rejection value, never a zero-sized order.
  */
-import { FRACTION_SCALE, absBig } from '../money/decimal.ts';
-import type { InstrumentSpec } from '../instruments/instrument.ts';
+import { FRACTION_SCALE, absBig, divCeil } from '../money/decimal.ts';
+import { feeAtoms, type InstrumentSpec } from '../instruments/instrument.ts';
 
 /** Order side: `buy` opens a long, `sell` opens a short. */
 export type Side = 'buy' | 'sell';
@@ -134,14 +134,14 @@ export function sizePosition(input: SizingInput): SizingResult {
 export function sizingCosts(input: SizingInput, sized: Sized): SizingCosts {
   const { spec } = input;
   const entryRate = input.entryIsMarket ? spec.takerFee : spec.makerFee;
-  const entryFee = (sized.notional * entryRate + FS_MINUS_1) / FS;
-  const stopFee = (sized.lots * input.stopTicks * spec.atomsPerTickLot * spec.takerFee + FS_MINUS_1) / FS;
+  const entryFee = feeAtoms(sized.notional, entryRate);
+  const stopFee = feeAtoms(sized.lots * input.stopTicks * spec.atomsPerTickLot, spec.takerFee);
   const lev = input.maxLeverage;
   return {
     entryFee,
     stopFee,
     riskFraction: input.equity > 0n ? (sized.risk * FS) / input.equity : 0n,
-    margin: (lev > 0n ? (sized.notional * FS + lev - 1n) / lev : sized.notional) + entryFee,
+    margin: (lev > 0n ? divCeil(sized.notional * FS, lev) : sized.notional) + entryFee,
   };
 }
 
