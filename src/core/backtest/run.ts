@@ -1,0 +1,751 @@
+/**
+ * The backtest engine: an event-driven, deterministic bar loop with a broker whose order semantics are those of
+ * backtesting.py (kernc/backtesting.py `_Broker`), on exact integers.
+ *
+ * Per bar i from the first trading bar (the first bar where every declared indicator has a value):
+ *   1. pending orders are processed against bar i (stop-loss orders first, then orders in placement order);
+ *   2. equity[i] = cash + open P&L at close[i] is recorded (equity ≤ 0 closes everything and ends the run);
+ *   3. the strategy's `next` runs and may place or cancel orders.
+ * Fills: a market order placed on bar i fills at bar i+1's open (`tradeOnClose`: at bar i's close, booked on bar i);
+ * a stop order triggers when the bar trades at or through it and fills at the stop or the gapped open, whichever is
+ * worse; a limit fills at the limit or the gapped open, whichever is better; when a bar touches both the stop-loss
+ * and the take-profit of a trade, the stop-loss wins (stop-first, as in the main job's bracket model).
+ * Entries pay the spread (price × (1 ± spread)); commission is charged on entry (on the spread-adjusted price) and on
+ * exit. Without `exclusiveOrders`, an order against open trades closes them first in FIFO order.
+ *
+ * Invariants: prices are integer ticks, sizes integer lots, cash and P&L bigint money atoms (10^-12; products are
+ * exact, the spread and commission fractions are rounded half-up to the atom); floats appear only in what
+ * strategies read and in the equity curve used for statistics. Deterministic: the same bars, strategy, params and
+ * options give the same result.
+ */
+import { FRACTION_DP, FRACTION_SCALE, MONEY_DP, divRound, fromScaled, toScaled } from '../money/decimal.ts';
+import { toSpec, type InstrumentSpec } from '../instruments/instrument.ts';
+import { decide, type AccountRiskState } from '../risk/decide.ts';
+import { DEFAULT_RISK_PROFILE, compileProfile, type CompiledProfile } from '../risk/profile.ts';
+import { resolveParams } from './params.ts';
+import { isoTime } from './series.ts';
+import { computeRStats, computeStats, drawdownSeries, type TradeForStats } from './stats.ts';
+import {
+  BacktestError,
+  type BacktestOptions,
+  type BacktestResult,
+  type BacktestTrade,
+  type BarContext,
+  type BarSeries,
+  type ExitReason,
+  type OpenTradeView,
+  type OrderOptions,
+  type StrategyDefinition,
+} from './types.ts';
+
+/** Progress callback: bars processed so far and the total. */
+export type ProgressFn = (done: number, total: number) => void;
+
+const DAY = 86_400_000;
+/** backtesting.py's default order size, 1 − ε (all available equity, whole lots). */
+const FULL_NUM = 2n ** 52n - 1n;
+const FULL_DEN = 2n ** 52n;
+
+type OrderKind = 'entry' | 'sl' | 'tp' | 'close';
+
+interface Trade {
+  /** Signed lots. */
+  lots: number;
+  /** Entry price per lot (spread included), atoms. */
+  entryPerLot: bigint;
+  entryBar: number;
+  sl: Order | null;
+  tp: Order | null;
+  tag: string | null;
+  /** Stop-loss at entry, ticks (for R), or null. */
+  initialSl: number | null;
+  /** Risk at entry in Testudo mode (sizing's risk incl. fees), atoms. */
+  plannedRisk: bigint;
+  view: { size: number; entryPrice: number; entryBar: number; sl: number | null; tp: number | null };
+}
+
+interface Order {
+  kind: OrderKind;
+  long: boolean;
+  /** Requested size: a fraction of available equity (`fraction`), or signed lots. */
+  fraction: { num: bigint; den: bigint; asUnits: number } | null;
+  lots: number;
+  limit: number | null;
+  stop: number | null;
+  sl: number | null;
+  tp: number | null;
+  parent: Trade | null;
+  tag: string | null;
+  plannedRisk: bigint;
+}
+
+/** A closed trade as the loop records it; formatted after the loop. */
+interface ClosedRaw {
+  lots: number;
+  entryPerLot: bigint;
+  exitPerLot: bigint;
+  entryBar: number;
+  exitBar: number;
+  /** Both commissions, atoms. */
+  fees: bigint;
+  /** Net P&L, atoms. */
+  pnl: bigint;
+  initialSl: number | null;
+  tp: number | null;
+  reason: ExitReason;
+  tag: string | null;
+}
+
+interface Money {
+  fixed: bigint;
+  rate: bigint;
+}
+
+function parseFraction(text: string, option: string, allowNegative = false): bigint {
+  let v: bigint;
+  try {
+    v = toScaled(text, FRACTION_DP);
+  } catch {
+    throw new BacktestError('bad-option', `${option} ${JSON.stringify(text)} is not a decimal fraction`, { option });
+  }
+  if (!allowNegative && v < 0n) throw new BacktestError('bad-option', `${option} must not be negative`, { option });
+  if (v >= FRACTION_SCALE / 10n || v <= -FRACTION_SCALE / 10n)
+    throw new BacktestError('bad-option', `${option} ${text} must be between -0.1 and 0.1 (a fraction, not percent)`, {
+      option,
+    });
+  return v;
+}
+
+function parseMoney(text: string, option: string): bigint {
+  try {
+    return toScaled(text, MONEY_DP);
+  } catch {
+    throw new BacktestError('bad-option', `${option} ${JSON.stringify(text)} is not a decimal amount`, { option });
+  }
+}
+
+/**
+ * Runs `strategy` with `params` over `bars`.
+ *
+ * @param bars validated bars (see `barsFromCandles`).
+ * @param strategy the strategy definition.
+ * @param params raw parameter values by name; text (from a command line) is converted per the strategy's specs.
+ * @param options broker options (see {@link BacktestOptions}; defaults follow backtesting.py).
+ * @param onProgress called every 65,536 bars and at the end with (bars done, total bars).
+ * @param now a clock in ms (e.g. `performance.now`); when given, the result carries `timings` of init, the bar
+ *   loop and the statistics (the core reads no clock of its own).
+ * @returns statistics, trades, the equity and drawdown curves.
+ * @throws BacktestError `unknown-param`/`bad-param` (names the parameter), `bad-option`, `bad-order` (an order the
+ *   broker cannot accept, naming the bar), `strategy-error` (the strategy threw; names the bar and time).
+ */
+export function runBacktest(
+  bars: BarSeries,
+  strategy: StrategyDefinition<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  params: Record<string, unknown>,
+  options: BacktestOptions = {},
+  onProgress?: ProgressFn,
+  now?: () => number,
+): BacktestResult {
+  const t0 = now?.() ?? 0;
+  const n = bars.length;
+  const resolved = resolveParams(strategy, params);
+  const cash0 = parseMoney(options.cash ?? '10000', 'cash');
+  if (cash0 <= 0n) throw new BacktestError('bad-option', 'cash must be positive', { option: 'cash' });
+  const commission: Money =
+    typeof options.commission === 'object'
+      ? {
+          fixed: parseMoney(options.commission.fixed, 'commission'),
+          rate: parseFraction(options.commission.rate, 'commission', true),
+        }
+      : { fixed: 0n, rate: parseFraction(options.commission ?? '0', 'commission', true) };
+  if (commission.fixed < 0n)
+    throw new BacktestError('bad-option', 'fixed commission must not be negative', { option: 'commission' });
+  const spread = parseFraction(options.spread ?? '0', 'spread');
+  const lotSize = options.lotSize ?? '1';
+  let spec: InstrumentSpec;
+  try {
+    const rate = fromScaled(commission.rate < 0n ? 0n : commission.rate, FRACTION_DP);
+    spec = toSpec({
+      symbol: 'BACKTEST',
+      base: 'BASE',
+      quote: 'QUOTE',
+      tickSize: bars.tickSize,
+      lotSize,
+      minQty: lotSize,
+      minNotional: '0',
+      makerFee: rate,
+      takerFee: rate,
+    });
+  } catch (e) {
+    throw new BacktestError('bad-option', `lot size ${lotSize}: ${(e as Error).message}`, { option: 'lotSize' });
+  }
+  const aptl = spec.atomsPerTickLot;
+  const aptlF = Number(aptl) / 1e12;
+  const lotF = Number(lotSize);
+  const lotsPerUnit = 1 / lotF;
+  const exclusive = options.exclusiveOrders === true;
+  const tradeOnClose = options.tradeOnClose === true;
+  const testudo = options.testudo !== undefined;
+  const profile: CompiledProfile | null = testudo
+    ? compileProfile(options.testudo?.profile ?? DEFAULT_RISK_PROFILE)
+    : null;
+
+  const T = bars.ticks;
+  const equity = new Float64Array(n);
+  let cash = cash0;
+  let cashF = Number(cash) / 1e12;
+  let orders: Order[] = [];
+  const trades: Trade[] = [];
+  const closedRaw: ClosedRaw[] = [];
+  const rejections: Record<string, number> = {};
+  let posLots = 0;
+  let entryCostF = 0;
+  let views: OpenTradeView[] = [];
+  let i = 0;
+  // Testudo-mode account state.
+  let peakCash = cash0;
+  let haltedAt: number | null = null;
+  let streak = 0;
+  let lastLossAt: number | null = null;
+  let dayKey = -1;
+  let realizedToday = 0n;
+
+  const perLot = (ticks: number): bigint => BigInt(ticks) * aptl;
+  const noCommission = commission.fixed === 0n && commission.rate === 0n;
+  const fee = (lots: number, pricePerLot: bigint): bigint =>
+    noCommission
+      ? 0n
+      : commission.fixed + divRound(BigInt(Math.abs(lots)) * pricePerLot * commission.rate, FRACTION_SCALE);
+  const toTicks = (price: number, what: string): number => {
+    const t = Math.round(price / Number(bars.tickSize));
+    if (!Number.isFinite(price) || !(t > 0))
+      throw new BacktestError(
+        'bad-order',
+        `bar ${i} (${isoTime(bars.time[i]!)}): ${what} ${price} is not a positive price`,
+        {
+          bar: i,
+          time: bars.time[i],
+        },
+      );
+    return t;
+  };
+  const priceOf = (perLotAtoms: bigint): string =>
+    fromScaled(divRound(perLotAtoms * 10n ** BigInt(spec.lotDp), spec.lotUnits), MONEY_DP);
+
+  const refreshPosition = (): void => {
+    posLots = 0;
+    entryCostF = 0;
+    views = [];
+    for (const t of trades) {
+      posLots += t.lots;
+      entryCostF += (t.lots * Number(t.entryPerLot)) / 1e12;
+      t.view.size = t.lots * lotF;
+      t.view.sl = t.sl ? t.sl.stop! * Number(bars.tickSize) : null;
+      t.view.tp = t.tp ? t.tp.limit! * Number(bars.tickSize) : null;
+      views.push(t.view);
+    }
+    ctx.positionSize = posLots * lotF;
+    ctx.trades = views;
+  };
+  const setCash = (v: bigint): void => {
+    cash = v;
+    cashF = Number(cash) / 1e12;
+  };
+  const equityAtoms = (closeTicks: number): bigint => {
+    let e = cash;
+    const c = perLot(closeTicks);
+    for (const t of trades) e += BigInt(t.lots) * (c - t.entryPerLot);
+    return e;
+  };
+  const marginAvailable = (closeTicks: number): bigint => {
+    if (trades.length === 0) return cash > 0n ? cash : 0n;
+    let used = 0n;
+    const c = perLot(closeTicks);
+    for (const t of trades) used += BigInt(Math.abs(t.lots)) * c;
+    const m = equityAtoms(closeTicks) - used;
+    return m > 0n ? m : 0n;
+  };
+  const removeOrder = (o: Order | null): void => {
+    if (!o) return;
+    const k = orders.indexOf(o);
+    if (k >= 0) orders.splice(k, 1);
+  };
+
+  const closeTrade = (t: Trade, exitPerLot: bigint, bar: number, reason: ExitReason): void => {
+    const k = trades.indexOf(t);
+    if (k >= 0) trades.splice(k, 1);
+    removeOrder(t.sl);
+    removeOrder(t.tp);
+    const gross = BigInt(t.lots) * (exitPerLot - t.entryPerLot);
+    const exitFee = fee(t.lots, exitPerLot);
+    setCash(cash + gross - exitFee);
+    const fees = exitFee + fee(t.lots, t.entryPerLot);
+    const pnl = gross - fees;
+    closedRaw.push({
+      lots: t.lots,
+      entryPerLot: t.entryPerLot,
+      exitPerLot,
+      entryBar: t.entryBar,
+      exitBar: bar,
+      fees,
+      pnl,
+      initialSl: t.initialSl,
+      tp: t.tp ? t.tp.limit : null,
+      reason,
+      tag: t.tag,
+    });
+    if (testudo) {
+      const exitTime = bars.time[bar]!;
+      const dk = Math.floor(exitTime / DAY);
+      if (dk !== dayKey) {
+        dayKey = dk;
+        realizedToday = 0n;
+      }
+      realizedToday += pnl;
+      if (pnl < 0n) {
+        streak++;
+        lastLossAt = exitTime;
+      } else if (pnl > 0n) streak = 0;
+      if (cash > peakCash) peakCash = cash;
+    }
+  };
+
+  /** Closes `-lots` (signed against the trade) of a trade: all of it, or a reduced copy. */
+  const reduceTrade = (t: Trade, exitPerLot: bigint, lots: number, bar: number, reason: ExitReason): void => {
+    const left = t.lots + lots;
+    if (left === 0) {
+      closeTrade(t, exitPerLot, bar, reason);
+      return;
+    }
+    t.lots = left;
+    if (t.sl) t.sl.lots = -left;
+    if (t.tp) t.tp.lots = -left;
+    const piece: Trade = { ...t, lots: -lots, sl: null, tp: null, view: { ...t.view } };
+    trades.push(piece);
+    closeTrade(piece, exitPerLot, bar, reason);
+  };
+
+  const openTrade = (o: Order, entryPerLot: bigint, lots: number, bar: number): void => {
+    const t: Trade = {
+      lots,
+      entryPerLot,
+      entryBar: bar,
+      sl: null,
+      tp: null,
+      tag: o.tag,
+      initialSl: o.sl,
+      plannedRisk: o.plannedRisk,
+      view: { size: 0, entryPrice: (Number(entryPerLot) / 1e12) * lotsPerUnit, entryBar: bar, sl: null, tp: null },
+    };
+    trades.push(t);
+    setCash(cash - fee(lots, entryPerLot));
+    if (o.tp !== null) {
+      t.tp = {
+        kind: 'tp',
+        long: lots < 0,
+        fraction: null,
+        lots: -lots,
+        limit: o.tp,
+        stop: null,
+        sl: null,
+        tp: null,
+        parent: t,
+        tag: t.tag,
+        plannedRisk: 0n,
+      };
+      orders.push(t.tp);
+    }
+    if (o.sl !== null) {
+      t.sl = {
+        kind: 'sl',
+        long: lots < 0,
+        fraction: null,
+        lots: -lots,
+        limit: null,
+        stop: o.sl,
+        sl: null,
+        tp: null,
+        parent: t,
+        tag: t.tag,
+        plannedRisk: 0n,
+      };
+      orders.unshift(t.sl);
+    }
+  };
+
+  const processOrders = (): void => {
+    const open = T.open[i]!;
+    const high = T.high[i]!;
+    const low = T.low[i]!;
+    let reprocess = false;
+    for (const o of [...orders]) {
+      if (!orders.includes(o)) continue;
+      const stop = o.stop;
+      if (stop !== null) {
+        const hit = o.long ? high >= stop : low <= stop;
+        if (!hit) continue;
+        o.stop = null;
+      }
+      const contingent = o.kind === 'sl' || o.kind === 'tp';
+      let price: number;
+      if (o.limit !== null) {
+        const limitHit = o.long ? low <= o.limit : high >= o.limit;
+        const beforeStop = limitHit && (o.long ? o.limit <= (stop ?? -Infinity) : o.limit >= (stop ?? Infinity));
+        if (!limitHit || beforeStop) continue;
+        price = o.long ? Math.min(stop ?? open, o.limit) : Math.max(stop ?? open, o.limit);
+      } else {
+        price = tradeOnClose && !contingent ? T.close[i - 1]! : open;
+        if (stop !== null) price = o.long ? Math.max(price, stop) : Math.min(price, stop);
+      }
+      const isMarket = o.limit === null && stop === null;
+      const bar = isMarket && tradeOnClose && !contingent ? i - 1 : i;
+
+      if (o.parent) {
+        const t = o.parent;
+        if (trades.includes(t)) {
+          const lots = Math.sign(o.lots) * Math.min(Math.abs(t.lots), Math.abs(o.lots));
+          reduceTrade(t, perLot(price), lots, bar, o.kind === 'sl' ? 'stop' : o.kind === 'tp' ? 'target' : 'signal');
+        }
+        removeOrder(o);
+        continue;
+      }
+
+      const sign = o.long ? 1n : -1n;
+      const raw = perLot(price);
+      const adjusted = spread === 0n ? raw : divRound(raw * (FRACTION_SCALE + sign * spread), FRACTION_SCALE);
+      let need: number;
+      // Commission per lot as backtesting.py sizes it: commission(order size, price) ÷ |order size|.
+      const sizeUnitsAbs = o.fraction ? o.fraction.asUnits : Math.abs(o.lots) * lotF;
+      const commPerLot = noCommission
+        ? 0n
+        : (commission.fixed === 0n
+            ? 0n
+            : divRound(
+                commission.fixed * spec.lotUnits * 10n ** 8n,
+                BigInt(Math.round(sizeUnitsAbs * 1e8)) * 10n ** BigInt(spec.lotDp),
+              )) + divRound(raw * commission.rate, FRACTION_SCALE);
+      const perLotAll = adjusted + commPerLot;
+      if (o.fraction) {
+        const avail = marginAvailable(T.close[i]!);
+        const lots = perLotAll > 0n ? (avail * o.fraction.num) / (o.fraction.den * perLotAll) : 0n;
+        if (lots === 0n) {
+          removeOrder(o);
+          continue;
+        }
+        need = (o.long ? 1 : -1) * Number(lots);
+      } else {
+        need = o.lots;
+      }
+      // FIFO: an order against open trades closes them first.
+      for (const t of [...trades]) {
+        if (t.lots > 0 === o.long) continue;
+        if (Math.abs(need) >= Math.abs(t.lots)) {
+          closeTrade(t, raw, bar, 'signal');
+          need += t.lots;
+        } else {
+          reduceTrade(t, raw, need, bar, 'signal');
+          need = 0;
+        }
+        if (need === 0) break;
+      }
+      if (BigInt(Math.abs(need)) * perLotAll > marginAvailable(T.close[i]!)) {
+        removeOrder(o);
+        continue;
+      }
+      if (need !== 0) {
+        openTrade(o, adjusted, need, bar);
+        if (o.sl !== null || o.tp !== null) {
+          if (isMarket) reprocess = true;
+          else if (
+            stop !== null &&
+            o.limit === null &&
+            o.tp !== null &&
+            ((o.long && o.tp <= high && (o.sl ?? -Infinity) < low) ||
+              (!o.long && o.tp >= low && (o.sl ?? Infinity) > high))
+          )
+            reprocess = true;
+        }
+      }
+      removeOrder(o);
+    }
+    refreshPosition();
+    if (reprocess) processOrders();
+  };
+
+  const closeAll = (): void => {
+    for (const t of trades) {
+      const o: Order = {
+        kind: 'close',
+        long: t.lots < 0,
+        fraction: null,
+        lots: -t.lots,
+        limit: null,
+        stop: null,
+        sl: null,
+        tp: null,
+        parent: t,
+        tag: t.tag,
+        plannedRisk: 0n,
+      };
+      orders.unshift(o);
+    }
+  };
+
+  const place = (long: boolean, opts: OrderOptions = {}): void => {
+    const tick = (x: number | undefined, what: string): number | null =>
+      x === undefined || x === null ? null : toTicks(x, what);
+    const o: Order = {
+      kind: 'entry',
+      long,
+      fraction: null,
+      lots: 0,
+      limit: tick(opts.limit, 'limit'),
+      stop: tick(opts.stop, 'stop'),
+      sl: tick(opts.sl, 'sl'),
+      tp: tick(opts.tp, 'tp'),
+      parent: null,
+      tag: opts.tag ?? null,
+      plannedRisk: 0n,
+    };
+    // backtesting.py's check: SL < LIMIT < TP for longs (reversed for shorts), against the spread-adjusted close.
+    const ref = o.limit ?? o.stop ?? T.close[i]! * (1 + (long ? 1 : -1) * (Number(spread) / 1e8));
+    const okSides = long
+      ? (o.sl ?? -Infinity) < ref && ref < (o.tp ?? Infinity)
+      : (o.tp ?? -Infinity) < ref && ref < (o.sl ?? Infinity);
+    if (!okSides) {
+      throw new BacktestError(
+        'bad-order',
+        `bar ${i} (${isoTime(bars.time[i]!)}): ${long ? 'long orders require SL < price < TP' : 'short orders require TP < price < SL'} (sl ${opts.sl ?? '-'}, price ${ref * Number(bars.tickSize)}, tp ${opts.tp ?? '-'})`,
+        { bar: i, time: bars.time[i] },
+      );
+    }
+    if (profile) {
+      if (o.sl === null) {
+        rejections['stop-required'] = (rejections['stop-required'] ?? 0) + 1;
+        return;
+      }
+      const now = bars.time[i]!;
+      const dk = Math.floor(now / DAY);
+      if (dk !== dayKey) {
+        dayKey = dk;
+        realizedToday = 0n;
+      }
+      let openRisk = 0n;
+      for (const t of trades) openRisk += t.plannedRisk;
+      let pending = 0;
+      for (const p of orders)
+        if (p.kind === 'entry') {
+          pending++;
+          openRisk += p.plannedRisk;
+        }
+      const state: AccountRiskState = {
+        equity: cash,
+        available: marginAvailable(T.close[i]!),
+        realizedPnlToday: realizedToday,
+        peakEquity: peakCash,
+        haltedAt,
+        openRisk,
+        openPositions: trades.length + pending,
+        consecutiveLosses: streak,
+        lastLossAt,
+        breaker: 'closed',
+        now,
+      };
+      const d = decide(
+        spec,
+        {
+          side: long ? 'buy' : 'sell',
+          entryTicks: BigInt(o.limit ?? o.stop ?? T.close[i]!),
+          entryIsMarket: o.limit === null,
+          stopTicks: BigInt(o.sl),
+          targetTicks: o.tp === null ? null : BigInt(o.tp),
+          riskFraction: null,
+        },
+        profile,
+        state,
+      );
+      if (!d.approved || !d.sizing.ok) {
+        for (const v of d.verdicts) {
+          if (v.passed) continue;
+          rejections[v.code] = (rejections[v.code] ?? 0) + 1;
+          if (v.code === 'max-drawdown-halt' && haltedAt === null) haltedAt = now;
+        }
+        return;
+      }
+      o.lots = (long ? 1 : -1) * Number(d.sizing.lots);
+      o.plannedRisk = d.sizing.risk;
+    } else if (opts.size === undefined) {
+      o.fraction = { num: FULL_NUM, den: FULL_DEN, asUnits: 1 - Number.EPSILON };
+    } else {
+      const s = opts.size;
+      if (!(s > 0) || !Number.isFinite(s)) {
+        throw new BacktestError(
+          'bad-order',
+          `bar ${i} (${isoTime(bars.time[i]!)}): size ${s} must be a positive fraction of equity or a positive number of units`,
+          { bar: i, time: bars.time[i] },
+        );
+      }
+      if (s < 1) {
+        o.fraction = { num: BigInt(Math.round(s * 1e8)), den: 10n ** 8n, asUnits: s };
+      } else {
+        const lots = Math.round(s * lotsPerUnit);
+        if (Math.abs(lots - s * lotsPerUnit) > 1e-9) {
+          throw new BacktestError(
+            'bad-order',
+            `bar ${i} (${isoTime(bars.time[i]!)}): size ${s} is not a whole number of lots of ${lotSize}`,
+            { bar: i, time: bars.time[i] },
+          );
+        }
+        o.lots = (long ? 1 : -1) * lots;
+      }
+    }
+    if (exclusive) {
+      orders = orders.filter((p) => p.kind === 'sl' || p.kind === 'tp');
+      closeAll();
+    }
+    orders.push(o);
+  };
+
+  const ctx: BarContext & { i: number; positionSize: number; trades: readonly OpenTradeView[] } = {
+    i: 0,
+    data: bars,
+    positionSize: 0,
+    trades: views,
+    equity: () => cashF + (posLots !== 0 ? T.close[i]! * aptlF * posLots - entryCostF : 0),
+    buy: (opts?: OrderOptions) => place(true, opts),
+    sell: (opts?: OrderOptions) => place(false, opts),
+    closePosition: () => closeAll(),
+    cancelOrders: () => {
+      orders = orders.filter((p) => p.kind !== 'entry');
+    },
+  };
+
+  // init: indicators computed once, vectorised.
+  const indicators: BacktestResult['indicators'] = [];
+  let next: (c: BarContext) => void;
+  try {
+    next = strategy.init({
+      data: bars,
+      params: resolved,
+      indicator: (name, values, opts) => {
+        if (values.length !== n)
+          throw new BacktestError('strategy-error', `indicator ${name} has ${values.length} values for ${n} bars`);
+        const v = Float64Array.from(values);
+        indicators.push({ name, values: v, overlay: opts?.overlay ?? true });
+        return v;
+      },
+    });
+  } catch (e) {
+    if (e instanceof BacktestError) throw e;
+    throw new BacktestError(
+      'strategy-error',
+      `strategy ${strategy.name} failed in init: ${(e as Error).message ?? String(e)}`,
+    );
+  }
+  const t1 = now?.() ?? 0;
+  let start = 0;
+  for (const ind of indicators) {
+    let k = 0;
+    while (k < n && Number.isNaN(ind.values[k]!)) k++;
+    if (k > start) start = k;
+  }
+  equity.fill(cashF, 0, Math.min(start, n));
+
+  const every = 65_536;
+  let outOfMoney = false;
+  try {
+    for (i = start; i < n; i++) {
+      ctx.i = i;
+      if (orders.length !== 0) processOrders();
+      const e = posLots !== 0 ? cashF + (T.close[i]! * aptlF * posLots - entryCostF) : cashF;
+      equity[i] = e;
+      if (e <= 0) {
+        for (const t of [...trades]) closeTrade(t, perLot(T.close[i]!), i, 'out-of-money');
+        setCash(0n);
+        equity.fill(0, i);
+        refreshPosition();
+        outOfMoney = true;
+        break;
+      }
+      next(ctx);
+      if (onProgress !== undefined && (i & (every - 1)) === 0) onProgress(i + 1, n);
+    }
+  } catch (e) {
+    if (e instanceof BacktestError) throw e;
+    throw new BacktestError(
+      'strategy-error',
+      `strategy ${strategy.name} failed at bar ${i} (${isoTime(bars.time[i]!)}): ${(e as Error).message ?? String(e)}`,
+      { bar: i, time: bars.time[i] },
+    );
+  }
+  if (!outOfMoney && options.finalizeTrades === true && start < n && trades.length > 0) {
+    const last = options.finalizeAt === 'open' ? T.open[n - 1]! : T.close[n - 1]!;
+    for (const t of [...trades].reverse()) closeTrade(t, perLot(last), n - 1, 'end');
+    refreshPosition();
+    equity[n - 1] = cashF;
+  }
+  onProgress?.(n, n);
+  const t2 = now?.() ?? 0;
+
+  const closed: BacktestTrade[] = [];
+  const closedStats: TradeForStats[] = [];
+  for (const c of closedRaw) {
+    const absLots = Math.abs(c.lots);
+    const entryF = Number(c.entryPerLot);
+    const returnPct = Math.sign(c.lots) * (Number(c.exitPerLot) / entryF - 1) - Number(c.fees) / (absLots * entryF);
+    let r: number | null = null;
+    if (c.initialSl !== null) {
+      const slPerLot = perLot(c.initialSl);
+      const dist = c.entryPerLot > slPerLot ? c.entryPerLot - slPerLot : slPerLot - c.entryPerLot;
+      if (dist > 0n) r = Number(c.pnl) / Number(BigInt(absLots) * dist);
+    }
+    const entryTime = bars.time[c.entryBar]!;
+    const exitTime = bars.time[c.exitBar]!;
+    closed.push({
+      size: fromScaled(BigInt(c.lots) * spec.lotUnits, spec.lotDp),
+      entryBar: c.entryBar,
+      exitBar: c.exitBar,
+      entryTime,
+      exitTime,
+      entryPrice: priceOf(c.entryPerLot),
+      exitPrice: priceOf(c.exitPerLot),
+      sl: c.initialSl !== null ? fromScaled(BigInt(c.initialSl) * spec.tickUnits, spec.tickDp) : null,
+      tp: c.tp !== null ? fromScaled(BigInt(c.tp) * spec.tickUnits, spec.tickDp) : null,
+      pnl: fromScaled(c.pnl, MONEY_DP),
+      commission: fromScaled(c.fees, MONEY_DP),
+      returnPct,
+      rMultiple: r,
+      exitReason: c.reason,
+      tag: c.tag,
+    });
+    closedStats.push({
+      entryBar: c.entryBar,
+      exitBar: c.exitBar,
+      entryTime,
+      exitTime,
+      pnl: Number(c.pnl) / 1e12,
+      returnPct,
+      commission: Number(c.fees) / 1e12,
+    });
+  }
+  const drawdown = drawdownSeries(equity);
+  const stats = computeStats({
+    time: bars.time,
+    close: bars.close,
+    equity,
+    trades: closedStats,
+    firstTradingBar: start,
+    drawdown,
+  });
+  return {
+    stats,
+    rStats: computeRStats(closed.map((t) => t.rMultiple)),
+    trades: closed,
+    equity,
+    drawdown,
+    firstTradingBar: start,
+    indicators,
+    rejections,
+    ...(now ? { timings: { initMs: t1 - t0, loopMs: t2 - t1, statsMs: now() - t2 } } : {}),
+  };
+}
