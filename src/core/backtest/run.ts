@@ -140,7 +140,7 @@ function parseMoney(text: string, option: string): bigint {
  */
 export function runBacktest(
   bars: BarSeries,
-  strategy: StrategyDefinition<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  strategy: StrategyDefinition<any, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
   params: Record<string, unknown>,
   options: BacktestOptions = {},
   onProgress?: ProgressFn,
@@ -624,7 +624,7 @@ export function runBacktest(
   const indicators: BacktestResult['indicators'] = [];
   let next: (c: BarContext) => void;
   try {
-    next = strategy.init({
+    const made = strategy.init({
       data: bars,
       params: resolved,
       indicator: (name, values, opts) => {
@@ -635,6 +635,15 @@ export function runBacktest(
         return v;
       },
     });
+    if (typeof made === 'function') next = made as (c: BarContext) => void;
+    else if (typeof strategy.next === 'function') {
+      const perBar = strategy.next.bind(strategy);
+      next = (c) => perBar(c, made);
+    } else
+      throw new BacktestError(
+        'strategy-error',
+        `strategy ${strategy.name}: init must return the next function, or the strategy must define next`,
+      );
   } catch (e) {
     if (e instanceof BacktestError) throw e;
     throw new BacktestError(

@@ -110,13 +110,19 @@ export interface InitContext<P extends Params = Params> {
   indicator(name: string, values: ArrayLike<number>, opts?: { overlay?: boolean }): Float64Array;
 }
 
-/** A strategy: declared parameters, and `init` that computes indicators once and returns the per-bar `next`. */
-export interface StrategyDefinition<P extends Params = Params> {
+/**
+ * A strategy: declared parameters, `init` that computes indicators once (vectorised), and the per-bar `next`.
+ * Two equivalent shapes: `init` returns the `next` function (closures keep the indicators), or `init` returns any
+ * state and the definition has a `next(ctx, state)` method.
+ */
+export interface StrategyDefinition<P extends Params = Params, S = never> {
   /** Kebab-case name, e.g. `sma-cross`. */
   name: string;
   description: string;
   params: { [K in keyof P]: ParamSpec };
-  init(ctx: InitContext<P>): (ctx: BarContext) => void;
+  init(ctx: InitContext<P>): ((ctx: BarContext) => void) | S;
+  /** Per-bar logic when `init` returns state instead of a function. */
+  next?(ctx: BarContext, state: S): void;
 }
 
 /** Commission: a fraction of traded value, or a fixed amount (quote currency) plus a fraction, per fill. */
