@@ -229,8 +229,11 @@ export function runBacktest(
       );
     return t;
   };
+  const unitLot = spec.lotUnits === 1n && spec.lotDp === 0;
   const priceOf = (perLotAtoms: bigint): string =>
-    fromScaled(divRound(perLotAtoms * 10n ** BigInt(spec.lotDp), spec.lotUnits), MONEY_DP);
+    unitLot
+      ? fromScaled(perLotAtoms, MONEY_DP)
+      : fromScaled(divRound(perLotAtoms * 10n ** BigInt(spec.lotDp), spec.lotUnits), MONEY_DP);
 
   const refreshPosition = (): void => {
     posLots = 0;
@@ -696,8 +699,9 @@ export function runBacktest(
   onProgress?.(n, n);
   const t2 = now?.() ?? 0;
 
-  const closed: BacktestTrade[] = [];
+  // Statistics need numbers only; the decimal-text trade list is built on first access (an optimiser never reads it).
   const closedStats: TradeForStats[] = [];
+  const rMultiples: (number | null)[] = [];
   for (const c of closedRaw) {
     const absLots = Math.abs(c.lots);
     const entryF = Number(c.entryPerLot);
@@ -708,35 +712,36 @@ export function runBacktest(
       const dist = c.entryPerLot > slPerLot ? c.entryPerLot - slPerLot : slPerLot - c.entryPerLot;
       if (dist > 0n) r = Number(c.pnl) / Number(BigInt(absLots) * dist);
     }
-    const entryTime = bars.time[c.entryBar]!;
-    const exitTime = bars.time[c.exitBar]!;
-    closed.push({
+    rMultiples.push(r);
+    closedStats.push({
+      entryBar: c.entryBar,
+      exitBar: c.exitBar,
+      entryTime: bars.time[c.entryBar]!,
+      exitTime: bars.time[c.exitBar]!,
+      pnl: Number(c.pnl) / 1e12,
+      returnPct,
+      commission: Number(c.fees) / 1e12,
+    });
+  }
+  let formatted: BacktestTrade[] | null = null;
+  const formatTrades = (): BacktestTrade[] =>
+    (formatted ??= closedRaw.map((c, k) => ({
       size: fromScaled(BigInt(c.lots) * spec.lotUnits, spec.lotDp),
       entryBar: c.entryBar,
       exitBar: c.exitBar,
-      entryTime,
-      exitTime,
+      entryTime: closedStats[k]!.entryTime,
+      exitTime: closedStats[k]!.exitTime,
       entryPrice: priceOf(c.entryPerLot),
       exitPrice: priceOf(c.exitPerLot),
       sl: c.initialSl !== null ? fromScaled(BigInt(c.initialSl) * spec.tickUnits, spec.tickDp) : null,
       tp: c.tp !== null ? fromScaled(BigInt(c.tp) * spec.tickUnits, spec.tickDp) : null,
       pnl: fromScaled(c.pnl, MONEY_DP),
       commission: fromScaled(c.fees, MONEY_DP),
-      returnPct,
-      rMultiple: r,
+      returnPct: closedStats[k]!.returnPct,
+      rMultiple: rMultiples[k]!,
       exitReason: c.reason,
       tag: c.tag,
-    });
-    closedStats.push({
-      entryBar: c.entryBar,
-      exitBar: c.exitBar,
-      entryTime,
-      exitTime,
-      pnl: Number(c.pnl) / 1e12,
-      returnPct,
-      commission: Number(c.fees) / 1e12,
-    });
-  }
+    })));
   const drawdown = drawdownSeries(equity);
   const stats = computeStats({
     time: bars.time,
@@ -746,10 +751,10 @@ export function runBacktest(
     firstTradingBar: start,
     drawdown,
   });
-  return {
+  const result = {
     stats,
-    rStats: computeRStats(closed.map((t) => t.rMultiple)),
-    trades: closed,
+    rStats: computeRStats(rMultiples),
+    trades: [] as BacktestTrade[],
     equity,
     drawdown,
     firstTradingBar: start,
@@ -757,4 +762,6 @@ export function runBacktest(
     rejections,
     ...(now ? { timings: { initMs: t1 - t0, loopMs: t2 - t1, statsMs: now() - t2 } } : {}),
   };
+  Object.defineProperty(result, 'trades', { get: formatTrades, enumerable: true, configurable: true });
+  return result;
 }
