@@ -12,6 +12,7 @@ import { EventBus } from './events.ts';
 import { JournalService } from './journal.ts';
 import { TradingService } from './trading.ts';
 import { ExchangeService } from './exchange/service.ts';
+import { BacktestService, type BacktestServiceOptions } from './backtests.ts';
 
 /** Everything the interfaces need. */
 export interface AppContext {
@@ -20,6 +21,8 @@ export interface AppContext {
   trading: TradingService;
   journal: JournalService;
   exchange: ExchangeService;
+  /** Saved strategies and backtest/optimisation jobs. */
+  backtests: BacktestService;
   events: EventBus;
   breaker: CircuitBreaker;
   feed: MarketFeed | null;
@@ -46,6 +49,8 @@ export interface ContextOptions {
   onError?: (err: unknown, context: Record<string, unknown>) => void;
   /** The exchange circuit breaker, when the caller wires it to the feed first; a new one otherwise. */
   breaker?: CircuitBreaker;
+  /** How backtest jobs run (pg-boss on PostgreSQL, in-process on PGlite by default; see `./backtests.ts`). */
+  backtests?: Omit<BacktestServiceOptions, 'sql' | 'events'>;
 }
 
 /** Upserts instruments by symbol. */
@@ -82,12 +87,14 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
   const trading = new TradingService({ sql, feed, breaker, events, now, onError: o.onError });
   await trading.init();
   const exchange = await ExchangeService.open(sql, events);
+  const backtests = await BacktestService.open({ onError: o.onError, ...o.backtests, sql, events });
   return {
     sql,
     auth: new AuthService(sql),
     trading,
     journal: new JournalService(sql),
     exchange,
+    backtests,
     events,
     breaker,
     feed,
@@ -96,6 +103,7 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
       await feed?.stop();
       await trading.drain();
       await exchange.drain();
+      await backtests.close();
       if (!o.sql) await sql.close();
     },
   };

@@ -14,7 +14,10 @@ export type TradingEventType =
   | 'market'
   | 'book'
   | 'trade'
-  | 'transfer';
+  | 'transfer'
+  | 'backtest-progress'
+  | 'backtest-done'
+  | 'backtest-failed';
 
 /** One event: its type, the user it belongs to (null: every user), and a JSON-safe payload. */
 export interface TradingEvent {

@@ -1,20 +1,26 @@
 /**
- * The `testudo` command: `serve`, `size`, `candles import`, `trade`, `journal stats`.
+ * The `testudo` command: `serve`, `size`, `candles import`, `trade`, `journal stats`, `backtest`.
  * Output for people on stdout; `--json` prints one JSON document and nothing else.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { ServeFlags } from './serve.ts';
 import type { SizeFlags } from './size.ts';
-import type { ImportFlags } from './candles.ts';
+import type { ExportFlags, GapsFlags, ImportFlags, ResampleFlags } from './candles.ts';
 import type { StatsFlags, TradeFlags } from './client.ts';
+import type { BacktestFlags } from './backtest.ts';
 
 // Subcommands load lazily: `testudo size` need not import the server, the database or CCXT.
 const runServe = async (f: ServeFlags): Promise<void> => (await import('./serve.ts')).runServe(f);
 const runSize = async (f: SizeFlags): Promise<void> => (await import('./size.ts')).runSize(f);
-const runCandlesImport = async (file: string, f: ImportFlags): Promise<void> =>
+const runCandlesImport = async (file: string | undefined, f: ImportFlags): Promise<void> =>
   (await import('./candles.ts')).runCandlesImport(file, f);
+const runCandlesResample = async (f: ResampleFlags): Promise<void> =>
+  (await import('./candles.ts')).runCandlesResample(f);
+const runCandlesGaps = async (f: GapsFlags): Promise<void> => (await import('./candles.ts')).runCandlesGaps(f);
+const runCandlesExport = async (f: ExportFlags): Promise<void> => (await import('./candles.ts')).runCandlesExport(f);
 const runTrade = async (f: TradeFlags): Promise<void> => (await import('./client.ts')).runTrade(f);
 const runJournalStats = async (f: StatsFlags): Promise<void> => (await import('./client.ts')).runJournalStats(f);
+const runBacktestCmd = async (f: BacktestFlags): Promise<void> => (await import('./backtest.ts')).runBacktestCommand(f);
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 const int = (v: string): number => {
@@ -71,16 +77,48 @@ export function program(): Command {
     .action(runSize);
 
   const candles = p.command('candles').description('market data');
-  candles
-    .command('import <file>')
-    .description('import an OHLCV file into the candle store')
-    .requiredOption('--symbol <symbol>', 'symbol, e.g. BTC-USD')
-    .requiredOption('--timeframe <tf>', 'bar length: 1m 5m 15m 1h 4h 1d 1w')
-    .option('--format <format>', 'csv | yahoo | cryptodatadownload | json (default: detected)')
-    .option('--data-dir <dir>', 'PGlite data directory', process.env.TESTUDO_DATA_DIR ?? '.testudo/data')
-    .option('--database-url <url>', 'PostgreSQL URL', process.env.DATABASE_URL)
-    .option('--json', 'print JSON')
-    .action(runCandlesImport);
+  const candleDb = (c: Command): Command =>
+    c
+      .option('--data-dir <dir>', 'PGlite data directory', process.env.TESTUDO_DATA_DIR ?? '.testudo/data')
+      .option('--database-url <url>', 'PostgreSQL URL', process.env.DATABASE_URL)
+      .option('--json', 'print JSON');
+  candleDb(
+    candles
+      .command('import [file]')
+      .description('import an OHLCV file (or public trades as 1m candles) and roll up the higher timeframes')
+      .requiredOption('--symbol <symbol>', 'symbol, e.g. BTC-USD')
+      .option('--timeframe <tf>', 'bar length: 1m 5m 15m 1h 4h 1d 1w (default: from the file)')
+      .option('--format <format>', 'csv | yahoo | cryptodatadownload | json | trades (default: detected)')
+      .option('--from-trades <file>', 'build 1m candles from a freqtrade trades file (.json or .json.gz)')
+      .option('--no-rollup', 'do not update the higher timeframes'),
+  ).action(runCandlesImport);
+  candleDb(
+    candles
+      .command('resample')
+      .description('(re)build every timeframe above --from-timeframe from the stored candles')
+      .requiredOption('--symbol <symbol>', 'symbol')
+      .requiredOption('--from-timeframe <tf>', 'source timeframe, e.g. 1m'),
+  ).action(runCandlesResample);
+  candleDb(
+    candles
+      .command('gaps')
+      .description('list the missing bars of a stored series (reported, never filled)')
+      .requiredOption('--symbol <symbol>', 'symbol')
+      .requiredOption('--timeframe <tf>', 'timeframe')
+      .option('--from <time>', 'from (ISO date or time, UTC)')
+      .option('--to <time>', 'to, exclusive'),
+  ).action(runCandlesGaps);
+  candleDb(
+    candles
+      .command('export')
+      .description('write stored candles as CSV or JSON to stdout or --out')
+      .requiredOption('--symbol <symbol>', 'symbol')
+      .requiredOption('--timeframe <tf>', 'timeframe')
+      .option('--from <time>', 'from (ISO date or time, UTC)')
+      .option('--to <time>', 'to, exclusive')
+      .option('--format <format>', 'csv | json', 'csv')
+      .option('--out <file>', 'write to this file instead of stdout'),
+  ).action(runCandlesExport);
 
   p.command('trade')
     .description('submit a setup to a running server')
@@ -113,6 +151,64 @@ export function program(): Command {
     .option('--token <token>', 'API token (or TESTUDO_TOKEN)', process.env.TESTUDO_TOKEN)
     .option('--json', 'print JSON')
     .action(runJournalStats);
+
+  p.command('backtest')
+    .description('backtest a strategy over candles; prints backtesting.py statistics (and R statistics)')
+    .option('--data <file>', 'candle file (CSV, Yahoo, CryptoDataDownload, JSON; .gz ok)')
+    .option('--symbol <symbol>', 'read candles of this symbol from the candle store instead')
+    .option('--timeframe <tf>', 'bar length with --symbol: 1m 5m 15m 1h 4h 1d 1w')
+    .option('--from <date>', 'first bar time, inclusive (ISO 8601)')
+    .option('--to <date>', 'last bar time, exclusive (ISO 8601)')
+    .option('--data-dir <dir>', 'PGlite data directory', process.env.TESTUDO_DATA_DIR ?? '.testudo/data')
+    .option('--database-url <url>', 'PostgreSQL URL', process.env.DATABASE_URL)
+    .option('--tick-size <size>', 'price tick (default: inferred from the data)')
+    .requiredOption('--strategy <name|path>', 'built-in strategy (sma-cross, breakout) or a module path')
+    .option('--param <name=value>', 'strategy parameter (repeatable)', collect, [])
+    .option('--cash <amount>', 'starting cash, quote currency (default 10000)')
+    .option('--commission <rate>', 'per fill: a fraction (0.002) or fixed+fraction (1+0.001)')
+    .option('--spread <fraction>', 'spread as a fraction of price, against the trader')
+    .option('--exclusive-orders', 'each new order closes the open position first')
+    .option('--trade-on-close', "market orders fill at the signal bar's close")
+    .option('--finalize-trades', 'close trades still open at the end, so they count')
+    .option('--lot-size <units>', 'quantity step in units (default 1)')
+    .option('--risk <percent>', 'Testudo mode: size from the stop at this % of equity, apply the default rules')
+    .option('--json', 'print the statistics as one JSON object')
+    .option('--trades-csv <file>', 'write the closed trades as CSV')
+    .option('--equity-csv <file>', 'write the equity curve as CSV')
+    .option('--report <file.html>', 'write a self-contained HTML report')
+    .action(runBacktestCmd);
+
+  // --- optimize and worker (src/cli/optimize.ts, src/cli/worker.ts) ---
+  p.command('optimize')
+    .description('run a parameter grid in parallel (worker threads) and rank it by a statistic')
+    .option('--data <file>', 'candle file (CSV, Yahoo, CryptoDataDownload, JSON; .gz ok)')
+    .option('--symbol <symbol>', 'read candles of this symbol from the candle store instead')
+    .option('--timeframe <tf>', 'bar length with --symbol: 1m 5m 15m 1h 4h 1d 1w')
+    .option('--from <date>', 'first bar time, inclusive (ISO 8601)')
+    .option('--to <date>', 'last bar time, exclusive (ISO 8601)')
+    .option('--data-dir <dir>', 'PGlite data directory', process.env.TESTUDO_DATA_DIR ?? '.testudo/data')
+    .option('--database-url <url>', 'PostgreSQL URL', process.env.DATABASE_URL)
+    .requiredOption('--strategy <name>', 'built-in strategy (sma-cross, breakout)')
+    .option('--param <name=start:stop:step|a,b,c|v>', 'a grid axis or a fixed value (repeatable)', collect, [])
+    .option('--maximize <stat>', 'statistic to maximise (any numeric statistic name)', 'SQN')
+    .option('--constraint <expr>', 'keep only grid points satisfying it, e.g. "fast<slow"')
+    .option('--workers <n>', 'worker threads (default: cores)', int)
+    .option('--top <k>', 'rows to print', int, 20)
+    .option('--cash <amount>', 'starting cash, quote currency (default 10000)')
+    .option('--commission <rate>', 'per fill: a fraction (0.002) or fixed+fraction (1+0.001)')
+    .option('--spread <fraction>', 'spread as a fraction of price, against the trader')
+    .option('--exclusive-orders', 'each new order closes the open position first')
+    .option('--trade-on-close', "market orders fill at the signal bar's close")
+    .option('--finalize-trades', 'close trades still open at the end, so they count')
+    .option('--json', 'print one JSON document')
+    .action(async (f) => (await import('./optimize.ts')).runOptimize(f));
+
+  p.command('worker')
+    .description('take backtest and optimisation jobs from the PostgreSQL queue (pg-boss) and run them')
+    .option('--database-url <url>', 'PostgreSQL URL', process.env.DATABASE_URL)
+    .option('--concurrency <n>', 'jobs at a time', int, 1)
+    .option('--threads <n>', 'worker threads per optimisation (default: cores)', int)
+    .action(async (f) => (await import('./worker.ts')).runWorker(f));
   return p;
 }
 

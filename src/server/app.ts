@@ -215,6 +215,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   const exchangeLimiter = opts.rateLimiter ?? new RateLimiter(); // shared by the REST routes and the WebSocket
   exchangeRoutes(app, ctx, exchangeLimiter);
   (await import('./auction-routes.ts')).auctionRoutes(app, ctx, exchangeLimiter);
+  (await import('./backtest-routes.ts')).backtestRoutes(app, ctx, exchangeLimiter);
   exchangeWebSocket(app, ctx, exchangeLimiter);
   await app.register((await import('./desk.ts')).deskPlugin);
 

@@ -17,6 +17,8 @@ import {
   type FieldIssue,
 } from '../app/errors.ts';
 import { BreakerOpenError } from '../core/risk/breaker.ts';
+import { BacktestError } from '../core/backtest/types.ts';
+import { OptimizeError } from '../optimize/grid.ts';
 
 /** HTTP status of each typed error class. */
 export function statusOf(e: unknown): number {
@@ -28,6 +30,8 @@ export function statusOf(e: unknown): number {
   if (e instanceof ConflictError) return 409;
   if (e instanceof UnprocessableError) return 422;
   if (e instanceof UnavailableError || e instanceof BreakerOpenError) return 503;
+  if (e instanceof OptimizeError) return 400;
+  if (e instanceof BacktestError) return 422;
   return 500;
 }
 
@@ -137,6 +141,16 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
     if (err instanceof BreakerOpenError)
       reply.header('retry-after', Math.max(1, Math.ceil((err.retryAt - Date.now()) / 1000)));
     reply.code(status).send({ error: body });
+    return;
+  }
+  if (err instanceof OptimizeError) {
+    // a grid, constraint or statistic refused: a validation failure of one field
+    const fields = [{ field: err.field, code: err.code, message: err.message }];
+    reply.code(400).send({ error: { code: 'validation-failed', message: `${err.field}: ${err.message}`, fields } });
+    return;
+  }
+  if (err instanceof BacktestError) {
+    reply.code(statusOf(err)).send({ error: { code: err.code, message: err.message } });
     return;
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
