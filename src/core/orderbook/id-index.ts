@@ -25,6 +25,8 @@ export class IdIndex<V> {
   }
 
   private home(key: number): number {
+    // Keys below 2^31 (the common case) skip the high word, which is then 0: the same hash, fewer conversions.
+    if (key <= 0x7fffffff) return Math.imul(key, 0x9e3779b1) >>> this.shift;
     const lo = key >>> 0;
     const hi = (key / 4294967296) >>> 0;
     return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
