@@ -17,8 +17,16 @@ import { barsFromCandles } from '../core/backtest/series.ts';
 import { runBacktest } from '../core/backtest/run.ts';
 import { BUILTIN_STRATEGIES } from '../core/backtest/strategies/index.ts';
 import type { Candle } from '../core/marketdata/candle.ts';
-import { rankResults, runGridSerial, expandGrid } from '../optimize/index.ts';
-import type { BacktestService, JobDetail } from './backtests.ts';
+import { rankResults, runGridSerial, expandGrid, optimize, prepareGrid } from '../optimize/index.ts';
+import {
+  executeChunk,
+  planChunks,
+  startJobWorker,
+  type BacktestService,
+  type JobDetail,
+  type JobWorker,
+  type OptimizationInput,
+} from './backtests.ts';
 
 const GOOG = fileURLToPath(new URL('../../../shared/data/GOOG.csv', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/testudo.mjs', import.meta.url));
@@ -64,7 +72,8 @@ afterAll(async () => {
   if (!have) return;
   await ctx?.close();
   if (TEST_DB === 'postgres')
-    for (const s of [`${schema}_boss_a`, `${schema}_pgboss`]) await sql.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    for (const s of [`${schema}_boss_a`, `${schema}_boss_c`, `${schema}_pgboss`])
+      await sql.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
   await sql?.close();
 });
 
@@ -180,6 +189,128 @@ describe.skipIf(!have || TEST_DB !== 'postgres')('testudo worker on PostgreSQL (
       expect(job.status).toBe('done');
       const direct = runBacktest(barsFromCandles(candles), BUILTIN_STRATEGIES['sma-cross']!, {}, {});
       expect(job.result!.stats).toEqual(direct.stats);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('planChunks', () => {
+  it('cuts a grid into consecutive chunks of 1 to 100 points, about 16 of them', () => {
+    expect(planChunks(3)).toEqual([
+      { first: 0, points: 1 },
+      { first: 1, points: 1 },
+      { first: 2, points: 1 },
+    ]);
+    const big = planChunks(1000);
+    expect(big.length).toBe(16);
+    expect(big.reduce((n, c) => n + c.points, 0)).toBe(1000);
+    expect(big.every((c, k) => k === 0 || c.first === big[k - 1]!.first + big[k - 1]!.points)).toBe(true);
+    expect(Math.max(...planChunks(10_000).map((c) => c.points))).toBe(100);
+  });
+});
+
+describe.skipIf(!have || TEST_DB !== 'postgres')('optimisations split into chunks (PostgreSQL, pg-boss)', () => {
+  const spec: OptimizationInput = {
+    strategy: 'sma-cross',
+    grid: { fast: { start: 5, stop: 20, step: 5 }, slow: [20, 30, 40] },
+    maximize: 'Return [%]',
+    constraint: 'fast<slow',
+    options: { commission: '0.001' },
+    data: { symbol: 'GOOG', timeframe: '1d' },
+  };
+  const bossSchema = (): string => `${schema}_boss_c`;
+
+  async function localRanking(): Promise<{ params: unknown; stats: unknown }[]> {
+    const g = prepareGrid({
+      strategy: 'sma-cross',
+      axes: [
+        { name: 'fast', values: [5, 10, 15, 20] },
+        { name: 'slow', values: [20, 30, 40] },
+      ],
+      constraint: 'fast<slow',
+      maximize: 'Return [%]',
+      options: { commission: '0.001' },
+    });
+    const out = await optimize(barsFromCandles(candles), g, { commission: '0.001' }, { workers: 2 });
+    return out.ranked.map((r) => ({ params: r.params, stats: JSON.parse(JSON.stringify(r.stats)) }));
+  }
+
+  it('is shared by two concurrent workers and ranks like the local pool', async () => {
+    const server = await createContext({ sql, backtests: { localJobs: 0, bossSchema: bossSchema() } });
+    const workers: JobWorker[] = [];
+    const seen: TradingEvent[] = [];
+    server.events.subscribe(userId, (e) => seen.push(e));
+    try {
+      const { id } = await server.backtests.submitOptimization(userId, spec);
+      const chunks = await sql.query('SELECT chunk FROM optimization_chunks WHERE backtest_id = $1', [id]);
+      expect(chunks.length).toBe(11); // 11 grid points after fast<slow, one per chunk
+      for (const name of ['worker-a', 'worker-b'])
+        workers.push(
+          await startJobWorker(sql, { bossSchema: bossSchema(), threads: 1, name, pollingIntervalSeconds: 0.5 }),
+        );
+      const job = await waitFor(server.backtests, userId, id);
+      expect(job.error).toBeNull();
+      expect(job.status).toBe('done');
+      expect(job.ranking!.total).toBe(11);
+      expect(job.ranking!.bars).toBe(candles.length);
+      expect(job.ranking!.results.map((r) => ({ params: r.params, stats: r.stats }))).toEqual(await localRanking());
+      expect(job.ranking!.results.map((r) => r.rank)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+      const by = await sql.query<{ worker: string; n: number }>(
+        `SELECT worker, count(*)::int AS n FROM optimization_chunks WHERE backtest_id = $1 AND status = 'done'
+          GROUP BY worker ORDER BY worker`,
+        [id],
+      );
+      expect(by.map((r) => r.worker)).toEqual(['worker-a', 'worker-b']);
+      expect(by.reduce((n, r) => n + Number(r.n), 0)).toBe(11);
+      expect(await count('optimization_points', id)).toBe(0);
+      // the server republishes progress in grid points, then done
+      await expect.poll(() => seen.some((e) => e.type === 'backtest-done' && e.data.id === id)).toBe(true);
+      const progress = seen.filter((e) => e.type === 'backtest-progress' && e.data.id === id);
+      expect(progress.at(-1)!.data).toMatchObject({ kind: 'optimization', done: 11, total: 11 });
+    } finally {
+      for (const w of workers) await w.stop();
+      await server.close();
+    }
+  });
+
+  it('is ranked exactly once when every chunk finishes at the same time', async () => {
+    const server = await createContext({ sql, backtests: { localJobs: 0, bossSchema: bossSchema() } });
+    try {
+      const { id } = await server.backtests.submitOptimization(userId, spec);
+      const outcomes = await Promise.all(
+        Array.from({ length: 11 }, (_, k) => executeChunk(sql, id, k, { threads: 1 })),
+      );
+      expect(outcomes.filter((s) => s === 'done')).toHaveLength(1);
+      expect(outcomes.filter((s) => s === 'running')).toHaveLength(10);
+      const job = await server.backtests.get(userId, id);
+      expect(job.status).toBe('done');
+      expect(job.ranking!.results.map((r) => ({ params: r.params, stats: r.stats }))).toEqual(await localRanking());
+      expect(await count('optimization_results', id)).toBe(11);
+      // a chunk delivered again (a pg-boss retry) changes nothing
+      expect(await executeChunk(sql, id, 3, { threads: 1 })).toBeNull();
+      expect(await count('optimization_results', id)).toBe(11);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('fails with the failing chunk’s code and presents no partial ranking', async () => {
+    const server = await createContext({ sql, backtests: { localJobs: 0, bossSchema: bossSchema() } });
+    try {
+      const { id } = await server.backtests.submitOptimization(userId, {
+        ...spec,
+        data: { symbol: 'NOPE', timeframe: '1d' },
+      });
+      const outcomes = await Promise.all(
+        Array.from({ length: 11 }, (_, k) => executeChunk(sql, id, k, { threads: 1 })),
+      );
+      expect(outcomes.filter((s) => s === 'failed')).toHaveLength(1);
+      const job = await server.backtests.get(userId, id);
+      expect(job.status).toBe('failed');
+      expect(job.error?.code).toBe('no-data');
+      expect(job.ranking).toBeUndefined();
+      expect([await count('optimization_results', id), await count('optimization_points', id)]).toEqual([0, 0]);
     } finally {
       await server.close();
     }

@@ -5,10 +5,13 @@
  * The job table is `backtests` (status `queued` → `running` → `done` | `failed`), on both engines:
  * - **PostgreSQL**: each job is also sent to pg-boss (queue {@link JOB_QUEUE}, pg-boss tables in their own schema) in
  *   the same transaction as its row, so any process running {@link startJobWorker} (`testudo worker`, or the server
- *   itself) may take it. Progress reaches the server through the row (`progress_done/total`), which the server polls
- *   for the jobs it enqueued and republishes as events.
+ *   itself) may take it. An optimisation is cut into chunks of a few grid points ({@link planChunks}), each its own
+ *   pg-boss job, so several machines share one grid; the chunk that finishes last ranks them ({@link executeChunk}).
+ *   Progress reaches the server through the row (`progress_done/total`: bars of a backtest, grid points of an
+ *   optimisation), which the server polls for the jobs it enqueued and republishes as events.
  * - **PGlite** (one embedded process): pg-boss cannot share work across machines, so the server runs jobs itself, in
- *   worker threads, from the same table; queued and interrupted jobs are picked up again when it starts.
+ *   worker threads, from the same table; an optimisation runs whole (unchunked) over its worker threads; queued and
+ *   interrupted jobs are picked up again when it starts.
  *
  * Invariants: a job's results are written in one transaction together with its change to `done`; a job that fails
  * (no data, bad bars, a parameter the strategy refuses, a strategy that throws) is `failed` with a stable
@@ -29,6 +32,8 @@ import {
   type BacktestOptions,
   type BacktestStats,
   type Params,
+  type RStats,
+  type StatKey,
 } from '../core/backtest/types.ts';
 import type { Candle } from '../core/marketdata/candle.ts';
 import type { Row, Sql } from '../db/sql.ts';
@@ -42,9 +47,12 @@ import {
   optimize,
   prepareGrid,
   rangeValues,
+  rankResults,
   runBacktestInWorker,
+  runGridParallel,
   statValue,
   type GridAxis,
+  type GridResult,
   type ParamValue,
 } from '../optimize/index.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from './errors.ts';
@@ -52,6 +60,15 @@ import type { EventBus, TradingEvent, TradingEventType } from './events.ts';
 
 /** Name of the pg-boss queue carrying backtest and optimisation jobs. */
 export const JOB_QUEUE = 'testudo-backtest';
+
+/**
+ * The data of a pg-boss job: a whole job by id (a backtest, or an optimisation enqueued before chunking), or one
+ * chunk of a chunked optimisation (`chunk`, 0-based, a row of `optimization_chunks`).
+ */
+export interface JobData {
+  id: number;
+  chunk?: number;
+}
 
 /** A strategy saved by a user: a built-in strategy with default parameters and backtest options. */
 export interface SavedStrategy {
@@ -153,7 +170,10 @@ export interface JobDetail extends JobSummary {
   };
   ranking?: {
     maximize: string;
+    /** Grid points run (after the constraint). */
     total: number;
+    /** Bars the grid ran over (null for jobs finished before this was recorded). */
+    bars: number | null;
     results: {
       rank: number;
       params: Params;
@@ -285,12 +305,14 @@ export async function executeJob(
     threads?: number | undefined;
     signal?: AbortSignal | undefined;
     publish?: ((e: TradingEvent) => void) | undefined;
+    /** Recorded as the job's `worker` (default host:pid). */
+    worker?: string | undefined;
   } = {},
 ): Promise<JobStatus | null> {
   const [row] = await sql.query(
     `UPDATE backtests SET status = 'running', started_at = now(), attempts = attempts + 1, worker = $2
       WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
-    [id, `${hostname()}:${process.pid}`],
+    [id, o.worker ?? `${hostname()}:${process.pid}`],
   );
   if (!row) return null;
   const userId = toInt(row.user_id);
@@ -387,7 +409,7 @@ export async function executeJob(
           );
         }
         await q.query(
-          `UPDATE backtests SET status = 'done', finished_at = now(), progress_done = $2, progress_total = $2
+          `UPDATE backtests SET status = 'done', finished_at = now(), progress_done = $2, progress_total = $2, bars = $2
             WHERE id = $1`,
           [id, bars.length],
         );
@@ -416,34 +438,7 @@ export async function executeJob(
       const stored = await sql.tx(async (q) => {
         const [live] = await q.query(`SELECT 1 FROM backtests WHERE id = $1 AND status = 'running' FOR UPDATE`, [id]);
         if (!live) return false;
-        const BATCH = 500;
-        for (let i = 0; i < out.ranked.length; i += BATCH) {
-          const params: unknown[] = [id];
-          const values = out.ranked.slice(i, i + BATCH).map((r, k) => {
-            params.push(
-              i + k + 1,
-              r.index,
-              json(r.params),
-              statValue(r, out.maximize),
-              r.stats === null ? null : json(r.stats),
-              r.rStats === null ? null : json(r.rStats),
-              r.error?.code ?? null,
-              r.error?.message ?? null,
-            );
-            const b = params.length - 8;
-            return `($1, $${b + 1}, $${b + 2}, $${b + 3}::jsonb, $${b + 4}, $${b + 5}::jsonb, $${b + 6}::jsonb, $${b + 7}, $${b + 8})`;
-          });
-          await q.query(
-            `INSERT INTO optimization_results (backtest_id, rank, grid_index, params, value, stats, r_stats,
-               error_code, error_message) VALUES ${values.join(', ')}`,
-            params,
-          );
-        }
-        await q.query(
-          `UPDATE backtests SET status = 'done', finished_at = now(), progress_done = $2, progress_total = $2,
-              maximize = $3 WHERE id = $1`,
-          [id, out.total, out.maximize],
-        );
+        await storeRanking(q, id, out.ranked, out.maximize, bars.length);
         return true;
       });
       if (!stored) return null;
@@ -465,10 +460,233 @@ export async function executeJob(
   }
 }
 
+/**
+ * Writes a ranking (best first) into `optimization_results` and marks the job `done` with its bar count; `q` is the
+ * transaction holding the job row's lock (so this happens once, together with the status change).
+ */
+async function storeRanking(
+  q: Sql,
+  id: number,
+  ranked: readonly GridResult[],
+  maximize: StatKey,
+  bars: number,
+): Promise<void> {
+  const BATCH = 500;
+  for (let i = 0; i < ranked.length; i += BATCH) {
+    const params: unknown[] = [id];
+    const values = ranked.slice(i, i + BATCH).map((r, k) => {
+      params.push(
+        i + k + 1,
+        r.index,
+        json(r.params),
+        statValue(r, maximize),
+        r.stats === null ? null : json(r.stats),
+        r.rStats === null ? null : json(r.rStats),
+        r.error?.code ?? null,
+        r.error?.message ?? null,
+      );
+      const b = params.length - 8;
+      return `($1, $${b + 1}, $${b + 2}, $${b + 3}::jsonb, $${b + 4}, $${b + 5}::jsonb, $${b + 6}::jsonb, $${b + 7}, $${b + 8})`;
+    });
+    await q.query(
+      `INSERT INTO optimization_results (backtest_id, rank, grid_index, params, value, stats, r_stats,
+         error_code, error_message) VALUES ${values.join(', ')}`,
+      params,
+    );
+  }
+  await q.query(
+    `UPDATE backtests SET status = 'done', finished_at = now(), progress_done = $2, progress_total = $2,
+        maximize = $3, bars = $4 WHERE id = $1`,
+    [id, ranked.length, maximize, bars],
+  );
+}
+
+/** Grid points per chunk of a chunked optimisation: about {@link CHUNK_TARGET} chunks, 1 to 100 points each. */
+export const CHUNK_TARGET = 16;
+
+/**
+ * How a grid of `points` points (after the constraint) is cut into chunks: consecutive ranges in grid order, about
+ * {@link CHUNK_TARGET} of them (so several workers get a share), each of 1 to 100 points.
+ */
+export function planChunks(points: number): { first: number; points: number }[] {
+  const size = Math.max(1, Math.min(100, Math.ceil(points / CHUNK_TARGET)));
+  const out: { first: number; points: number }[] = [];
+  for (let first = 0; first < points; first += size) out.push({ first, points: Math.min(size, points - first) });
+  return out;
+}
+
+/** Marks a chunked optimisation failed (if still live): its stored points are deleted, its chunks left undone. */
+async function failOptimization(sql: Sql, id: number, f: JobFailure): Promise<boolean> {
+  return sql.tx(async (q) => {
+    const [row] = await q.query(
+      `UPDATE backtests SET status = 'failed', finished_at = now(), error_code = $2, error_message = $3
+        WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+      [id, f.code, f.message.slice(0, 2000)],
+    );
+    if (!row) return false;
+    await q.query('DELETE FROM optimization_points WHERE backtest_id = $1', [id]);
+    await q.query(
+      `UPDATE optimization_chunks SET status = 'failed', finished_at = now()
+        WHERE backtest_id = $1 AND status IN ('queued', 'running')`,
+      [id],
+    );
+    return true;
+  });
+}
+
+/**
+ * Runs one chunk of a chunked optimisation (PostgreSQL): claims the chunk, reads the candles, evaluates its grid
+ * points in worker threads and stores them; the chunk that completes the grid ranks every stored point, writes
+ * `optimization_results` and marks the job `done` — in one transaction under the job row's lock, so exactly once
+ * even when chunks finish together on different machines. Progress (`progress_done`, points stored) advances per
+ * chunk. A chunk that fails (no data, bad bars, a dead worker thread) fails the job with that code: its points are
+ * deleted and no ranking is written; single grid points that the strategy refuses are results with an `error`, as
+ * in the local optimiser.
+ * @returns the job's status after this chunk (`running` while chunks remain), or null when there was nothing to do
+ *   (job deleted, already done or failed, chunk already done).
+ * @throws AbortedError when `signal` aborted (the chunk stays `running`, to be retried by pg-boss).
+ */
+export async function executeChunk(
+  sql: Sql,
+  id: number,
+  chunk: number,
+  o: {
+    threads?: number | undefined;
+    signal?: AbortSignal | undefined;
+    publish?: ((e: TradingEvent) => void) | undefined;
+    /** Recorded as the chunk's `worker` (default host:pid). */
+    worker?: string | undefined;
+  } = {},
+): Promise<JobStatus | null> {
+  const claimed = await sql.tx(async (q) => {
+    const [row] = await q.query(
+      `UPDATE backtests SET status = 'running', started_at = coalesce(started_at, now()), attempts = attempts + 1,
+          worker = $2
+        WHERE id = $1 AND kind = 'optimization' AND status IN ('queued', 'running') RETURNING *`,
+      [id, o.worker ?? `${hostname()}:${process.pid}`],
+    );
+    if (!row) return null;
+    const [c] = await q.query(
+      `UPDATE optimization_chunks SET status = 'running', attempts = attempts + 1, worker = $3
+        WHERE backtest_id = $1 AND chunk = $2 AND status IN ('queued', 'running') RETURNING first_index, points`,
+      [id, chunk, o.worker ?? `${hostname()}:${process.pid}`],
+    );
+    if (!c) return null;
+    return { row, first: toInt(c.first_index), points: toInt(c.points) };
+  });
+  if (!claimed) return null;
+  const { row, first, points } = claimed;
+  const userId = toInt(row.user_id);
+  const publish = (type: TradingEventType, data: Record<string, unknown>): void =>
+    o.publish?.({ type, userId, data: { id, kind: 'optimization', ...data } });
+  try {
+    const candles = await readStoredCandles(sql, {
+      symbol: String(row.symbol),
+      timeframe: String(row.timeframe),
+      from: toMsOrNull(row.from_time),
+      to: toMsOrNull(row.to_time),
+    });
+    if (candles.length === 0)
+      throw new JobFailure(
+        'no-data',
+        `no stored ${String(row.timeframe)} candles of ${String(row.symbol)} in the range: import some first (testudo candles import)`,
+      );
+    const bars = barsFromCandles(candles);
+    const strategy = String(row.strategy);
+    const options = obj<BacktestOptions>(row.options);
+    const g = prepareGrid(
+      {
+        strategy,
+        axes: obj<GridAxis[]>(row.grid),
+        fixed: obj<Params>(row.params),
+        constraint: row.constraint_text === null ? undefined : String(row.constraint_text),
+        maximize: String(row.maximize),
+        options,
+      },
+      MAX_JOB_GRID,
+    );
+    const slice = g.grid.slice(first, first + points);
+    if (slice.length !== points)
+      throw new JobFailure('bad-chunk', `chunk ${chunk} (points ${first}..${first + points - 1}) is off the grid`);
+    const results = (
+      await runGridParallel(bars, strategy, slice, options, { workers: o.threads, signal: o.signal })
+    ).map((r) => ({ ...r, index: r.index + first }));
+    const outcome = await sql.tx(async (q): Promise<{ status: JobStatus; done: number } | null> => {
+      const [live] = await q.query(`SELECT 1 FROM backtests WHERE id = $1 AND status = 'running' FOR UPDATE`, [id]);
+      if (!live) return null;
+      const [c] = await q.query(
+        `UPDATE optimization_chunks SET status = 'done', finished_at = now()
+          WHERE backtest_id = $1 AND chunk = $2 AND status = 'running' RETURNING chunk`,
+        [id, chunk],
+      );
+      if (!c) return null;
+      const params: unknown[] = [id];
+      const values = results.map((r) => {
+        params.push(
+          r.index,
+          json(r.params),
+          r.stats === null ? null : json(r.stats),
+          r.rStats === null ? null : json(r.rStats),
+          r.error?.code ?? null,
+          r.error?.message ?? null,
+        );
+        const b = params.length - 6;
+        return `($1, $${b + 1}, $${b + 2}::jsonb, $${b + 3}::jsonb, $${b + 4}::jsonb, $${b + 5}, $${b + 6})`;
+      });
+      await q.query(
+        `INSERT INTO optimization_points (backtest_id, grid_index, params, stats, r_stats, error_code, error_message)
+         VALUES ${values.join(', ')} ON CONFLICT (backtest_id, grid_index) DO NOTHING`,
+        params,
+      );
+      const [left] = await q.query(
+        `SELECT count(*) FILTER (WHERE status <> 'done')::int AS open,
+                (SELECT count(*)::int FROM optimization_points WHERE backtest_id = $1) AS done
+           FROM optimization_chunks WHERE backtest_id = $1`,
+        [id],
+      );
+      const done = toInt(left!.done);
+      if (toInt(left!.open) > 0) {
+        await q.query('UPDATE backtests SET progress_done = $2 WHERE id = $1', [id, done]);
+        return { status: 'running', done };
+      }
+      const rows = await q.query(
+        `SELECT grid_index, params, stats, r_stats, error_code, error_message FROM optimization_points
+          WHERE backtest_id = $1 ORDER BY grid_index`,
+        [id],
+      );
+      const all: GridResult[] = rows.map((x) => ({
+        index: toInt(x.grid_index),
+        params: obj<Params>(x.params),
+        stats: x.stats === null ? null : orderStats(x.stats),
+        rStats: x.r_stats === null ? null : obj<RStats>(x.r_stats),
+        error: x.error_code === null ? null : { code: String(x.error_code), message: String(x.error_message ?? '') },
+      }));
+      if (all.length !== g.grid.length)
+        throw new JobFailure('bad-chunk', `${all.length} of ${g.grid.length} grid points were stored`);
+      await storeRanking(q, id, rankResults(all, g.maximize), g.maximize, bars.length);
+      await q.query('DELETE FROM optimization_points WHERE backtest_id = $1', [id]);
+      return { status: 'done', done };
+    });
+    if (!outcome) return null;
+    publish('backtest-progress', { done: outcome.done, total: g.grid.length });
+    if (outcome.status === 'done') publish('backtest-done', {});
+    return outcome.status;
+  } catch (e) {
+    if (e instanceof AbortedError) throw e;
+    const f = failureOf(e);
+    if (!(await failOptimization(sql, id, f))) return null;
+    publish('backtest-failed', { code: f.code, message: f.message });
+    return 'failed';
+  }
+}
+
 /** Something that runs jobs by id. */
 interface JobRunner {
-  /** Queues a job; `q` is the transaction that inserted its row (committed by the caller). */
-  enqueue(id: number, q: Sql): Promise<void>;
+  /**
+   * Queues a job; `q` is the transaction that inserted its row (committed by the caller). `points`: an
+   * optimisation's grid size, so a runner that shares work across machines can cut it into chunks.
+   */
+  enqueue(id: number, q: Sql, points?: number): Promise<void>;
   /** Resumes jobs left queued or running by an earlier process, when this runner owns them. */
   recover(): Promise<void>;
   close(): Promise<void>;
@@ -583,6 +801,8 @@ export async function startJobWorker(
     publish?: (e: TradingEvent) => void;
     /** A started pg-boss to work through (the server's own); it is left running on stop. */
     boss?: PgBoss;
+    /** Recorded as the `worker` of the jobs and chunks it runs (default host:pid). */
+    name?: string;
   } = {},
 ): Promise<JobWorker> {
   if (sql.kind !== 'postgres')
@@ -592,7 +812,7 @@ export async function startJobWorker(
     o.boss ?? (await startBoss(sql, o.bossSchema ?? (await defaultBossSchema(sql)), (e) => onError(e, { boss: true })));
   const running = new Set<AbortController>();
   for (let i = 0; i < Math.max(1, o.concurrency ?? 1); i++) {
-    await boss.work<{ id: number }>(
+    await boss.work<JobData>(
       JOB_QUEUE,
       { batchSize: 1, pollingIntervalSeconds: o.pollingIntervalSeconds ?? 1 },
       async (jobs) => {
@@ -600,7 +820,9 @@ export async function startJobWorker(
           const ac = new AbortController();
           running.add(ac);
           try {
-            await executeJob(sql, job.data.id, { threads: o.threads, signal: ac.signal, publish: o.publish });
+            const run = { threads: o.threads, signal: ac.signal, publish: o.publish, worker: o.name };
+            if (job.data.chunk === undefined) await executeJob(sql, job.data.id, run);
+            else await executeChunk(sql, job.data.id, job.data.chunk, run);
           } finally {
             running.delete(ac);
           }
@@ -655,9 +877,20 @@ class PgBossRunner implements JobRunner {
     return this.boss;
   }
 
-  async enqueue(id: number, q: Sql): Promise<void> {
+  async enqueue(id: number, q: Sql, points?: number): Promise<void> {
     const boss = await this.started();
-    await boss.send(JOB_QUEUE, { id }, { db: bossDb(q), retryLimit: 2, retryDelay: 5, expireInSeconds: 4 * 3600 });
+    const send = { db: bossDb(q), retryLimit: 2, retryDelay: 5, expireInSeconds: 4 * 3600 };
+    if (points === undefined) await boss.send(JOB_QUEUE, { id } satisfies JobData, send);
+    else {
+      // An optimisation: one pg-boss job per chunk of the grid, so workers on several machines share it.
+      const chunks = planChunks(points);
+      const values = chunks.map((_, k) => `($1, $${3 * k + 2}, $${3 * k + 3}, $${3 * k + 4})`);
+      await q.query(
+        `INSERT INTO optimization_chunks (backtest_id, chunk, first_index, points) VALUES ${values.join(', ')}`,
+        [id, ...chunks.flatMap((c, k) => [k, c.first, c.points])],
+      );
+      for (let k = 0; k < chunks.length; k++) await boss.send(JOB_QUEUE, { id, chunk: k } satisfies JobData, send);
+    }
     const [r] = await q.query('SELECT user_id FROM backtests WHERE id = $1', [id]);
     this.watched.set(id, { userId: toInt(r!.user_id), done: -1, total: -1 });
     this.timer ??= setInterval(() => void this.poll(), 250);
@@ -695,6 +928,9 @@ class PgBossRunner implements JobRunner {
             data: { ...base, done, total },
           });
         }
+        if (row.status === 'done' && total > 0 && (w.done !== total || w.total !== total))
+          // the job ran between two polls: its last progress is still news
+          this.o.publish({ type: 'backtest-progress', userId: w.userId, data: { ...base, done: total, total } });
         if (row.status === 'done' || row.status === 'failed') {
           this.watched.delete(id);
           this.o.publish(
@@ -724,7 +960,7 @@ class PgBossRunner implements JobRunner {
 
 const JOB_COLUMNS = `id, kind, status, strategy_id, strategy, params, options, grid, maximize, constraint_text, symbol,
   timeframe, from_time, to_time, progress_done, progress_total, error_code, error_message, created_at, started_at,
-  finished_at`;
+  finished_at, bars`;
 
 function jobSummary(r: Row): JobSummary {
   return {
@@ -972,9 +1208,9 @@ export class BacktestService {
     if (issues.length === 0)
       issues.push(...this.check(r.strategy, Object.fromEntries(axes.map((a) => [a.name, a.values])), 'grid'));
     if (issues.length > 0) throw new ValidationError(issues);
-    let maximize: string;
+    let prepared: { maximize: string; grid: Params[] };
     try {
-      maximize = prepareGrid(
+      prepared = prepareGrid(
         {
           strategy: r.strategy,
           axes,
@@ -984,7 +1220,7 @@ export class BacktestService {
           options: r.options,
         },
         MAX_JOB_GRID,
-      ).maximize;
+      );
     } catch (e) {
       if (e instanceof OptimizeError) {
         const field = e.field.startsWith('params') ? e.field.replace(/^params/, 'grid') : e.field;
@@ -1005,7 +1241,7 @@ export class BacktestService {
           json(fixed),
           json(r.options),
           json(axes),
-          maximize,
+          prepared.maximize,
           input.constraint ?? null,
           input.data.symbol,
           input.data.timeframe,
@@ -1014,7 +1250,8 @@ export class BacktestService {
         ],
       );
       const id = toInt(row!.id);
-      await this.runner.enqueue(id, q);
+      await q.query('UPDATE backtests SET progress_total = $2 WHERE id = $1', [id, prepared.grid.length]);
+      await this.runner.enqueue(id, q, prepared.grid.length);
       return id;
     });
     return { id, status: 'queued' };
@@ -1097,6 +1334,7 @@ export class BacktestService {
       job.ranking = {
         maximize: job.maximize ?? '',
         total: job.progress.total,
+        bars: r.bars === null || r.bars === undefined ? null : toInt(r.bars),
         results: rows.map((x) => ({
           rank: toInt(x.rank),
           params: obj<Params>(x.params),

@@ -58,6 +58,8 @@ export interface BacktestFlags {
   tradesCsv?: string;
   equityCsv?: string;
   report?: string;
+  /** Refuse data with gaps or rows out of order instead of warning. */
+  strict?: boolean;
 }
 
 /** A bad flag, with a message meant for the terminal. */
@@ -184,7 +186,9 @@ export function optionsFromFlags(f: BacktestFlags): BacktestOptions {
  * `--timeframe` (a `PgDataSource` on PostgreSQL with `--database-url`, else PGlite in `--data-dir`).
  * `label` names the series for titles (`GOOG.csv`, `BTC-USD 1h`).
  */
-async function loadCandles(f: BacktestFlags): Promise<{ candles: Candle[]; source: string; label: string }> {
+async function loadCandles(
+  f: BacktestFlags,
+): Promise<{ candles: Candle[]; source: string; label: string; notices: string[] }> {
   const from = timeFlag('from', f.from);
   const to = timeFlag('to', f.to);
   if (from !== undefined && to !== undefined && from >= to) throw new BacktestUsageError('--from must be before --to');
@@ -206,7 +210,13 @@ async function loadCandles(f: BacktestFlags): Promise<{ candles: Candle[]; sourc
         throw new BacktestUsageError(`--data ${f.data}: cannot read the file (${code})`);
       throw e;
     }
-    return { candles, source: f.data, label: basename(f.data) };
+    const disorder = await src.outOfOrder();
+    const notices = disorder
+      ? [
+          `${f.data}: ${disorder.rows} row(s) out of time order were sorted into place (the first at line ${disorder.firstLine})`,
+        ]
+      : [];
+    return { candles, source: f.data, label: basename(f.data), notices };
   }
   if (f.symbol === undefined) throw new BacktestUsageError('give --data FILE, or --symbol with --timeframe');
   if (timeframe === undefined) throw new BacktestUsageError('--symbol needs --timeframe');
@@ -229,7 +239,12 @@ async function loadCandles(f: BacktestFlags): Promise<{ candles: Candle[]; sourc
       to,
     });
     const where = f.databaseUrl ? 'PostgreSQL' : `PGlite ${f.dataDir}`;
-    return { candles, source: `${f.symbol} ${timeframe} (candle store, ${where})`, label: `${f.symbol} ${timeframe}` };
+    return {
+      candles,
+      source: `${f.symbol} ${timeframe} (candle store, ${where})`,
+      label: `${f.symbol} ${timeframe}`,
+      notices: [],
+    };
   } finally {
     await sql.close();
   }
@@ -281,7 +296,7 @@ async function backtestCommand(f: BacktestFlags): Promise<void> {
   const params = resolveParams(strategy, rawParams);
   const options = optionsFromFlags(f);
   const bundle = f.report !== undefined ? await readChartsBundle() : '';
-  const { candles, source, label } = await loadCandles(f);
+  const { candles, source, label, notices } = await loadCandles(f);
   if (candles.length === 0) throw new BacktestUsageError(`no candles in ${source} for the requested range`);
   const bars = barsFromCandles(candles, f.tickSize !== undefined ? { tickSize: f.tickSize } : {});
 
@@ -292,6 +307,12 @@ async function backtestCommand(f: BacktestFlags): Promise<void> {
   } finally {
     progress.stop();
   }
+
+  // Data problems are reported, never fixed silently: warnings on stderr, or a refusal with --strict.
+  const warnings = [...notices, ...result.warnings];
+  if (f.strict && warnings.length > 0)
+    throw new BacktestError('bad-bars', `refused by --strict: ${warnings.join('; ')}`);
+  for (const w of warnings) process.stderr.write(`testudo backtest: warning: ${w}\n`);
 
   // Outputs are built in full before anything is written.
   const files: [string, string][] = [];

@@ -70,6 +70,8 @@ export interface ExportFlags extends DbFlags {
   to?: string;
   format?: string;
   out?: string;
+  /** Also write an unfinished last bucket (left out by default). */
+  includeIncomplete?: boolean;
 }
 
 /** Median spacing of sorted open times, ms; null with fewer than two. */
@@ -163,6 +165,10 @@ export async function runCandlesImport(file: string | undefined, f: ImportFlags)
     const parsed = await loadCandleFile(source, f.format as CandleFormat | undefined);
     candles = parsed.candles;
     format = parsed.format;
+    if (parsed.outOfOrder)
+      process.stderr.write(
+        `testudo candles: warning: ${source}: ${parsed.outOfOrder.rows} row(s) out of time order were sorted into place (the first at line ${parsed.outOfOrder.firstLine})\n`,
+      );
     const spacing = medianSpacing(candles.map((c) => c.time));
     if (f.timeframe === undefined) {
       const guess = (Object.keys(TIMEFRAMES) as Timeframe[]).find((k) => TIMEFRAMES[k] === spacing);
@@ -312,6 +318,8 @@ export async function runCandlesExport(f: ExportFlags): Promise<void> {
       for await (const page of streamStoredCandles(sql, { symbol: f.symbol, timeframe, from, to })) {
         let s = '';
         for (const c of page) {
+          // An unfinished bucket is not a bar: left out unless asked for (re-imported, it would pass for a finished one).
+          if (!c.complete && !f.includeIncomplete) continue;
           if (format === 'csv') s += `${iso(c.time)},${c.open},${c.high},${c.low},${c.close},${c.volume}\n`;
           else s += `${n === 0 ? '' : ','}\n[${c.time},"${c.open}","${c.high}","${c.low}","${c.close}","${c.volume}"]`;
           n++;

@@ -2,13 +2,18 @@
  * CLI commands that talk to a running server over HTTP: `testudo trade` and `testudo journal stats`.
  */
 
-interface ClientFlags {
+/** Flags shared by the commands that talk to a server: its URL, an API token, JSON output. */
+export interface ClientFlags {
   url: string;
   token?: string;
   json?: boolean;
 }
 
-async function call(
+/**
+ * One request to the server at `f.url` with the bearer token `f.token`: JSON body in, status and JSON body out.
+ * @throws Error when no token is given or the server cannot be reached (the message says what to do).
+ */
+export async function call(
   f: ClientFlags,
   method: string,
   path: string,

@@ -117,7 +117,8 @@ export function program(): Command {
       .option('--from <time>', 'from (ISO date or time, UTC)')
       .option('--to <time>', 'to, exclusive')
       .option('--format <format>', 'csv | json', 'csv')
-      .option('--out <file>', 'write to this file instead of stdout'),
+      .option('--out <file>', 'write to this file instead of stdout')
+      .option('--include-incomplete', 'also write an unfinished last bucket of a rolled-up timeframe'),
   ).action(runCandlesExport);
 
   p.command('trade')
@@ -176,6 +177,7 @@ export function program(): Command {
     .option('--trades-csv <file>', 'write the closed trades as CSV')
     .option('--equity-csv <file>', 'write the equity curve as CSV')
     .option('--report <file.html>', 'write a self-contained HTML report')
+    .option('--strict', 'refuse data with gaps or rows out of time order (default: warn on stderr)')
     .action(runBacktestCmd);
 
   // --- optimize and worker (src/cli/optimize.ts, src/cli/worker.ts) ---
@@ -200,6 +202,11 @@ export function program(): Command {
     .option('--exclusive-orders', 'each new order closes the open position first')
     .option('--trade-on-close', "market orders fill at the signal bar's close")
     .option('--finalize-trades', 'close trades still open at the end, so they count')
+    .option('--lot-size <units>', 'quantity step in units (default 1)')
+    .option('--tick-size <size>', 'price tick (default: inferred from the data; local runs only)')
+    .option('--risk <percent>', 'Testudo mode: size from the stop at this % of equity, apply the default rules')
+    .option('--url <url>', 'run on this server as an optimisation job (or TESTUDO_URL)', process.env.TESTUDO_URL)
+    .option('--token <token>', 'API token for --url (or TESTUDO_TOKEN)', process.env.TESTUDO_TOKEN)
     .option('--json', 'print one JSON document')
     .action(async (f) => (await import('./optimize.ts')).runOptimize(f));
 

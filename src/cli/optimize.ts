@@ -2,25 +2,39 @@
  * `testudo optimize`: runs a parameter grid of a built-in strategy over a candle file or stored candles, in
  * parallel over worker threads, ranks the results by one statistic and prints a table (or JSON with `--json`).
  * A progress bar goes to stderr when it is a terminal.
+ *
+ * With `--url` (or `TESTUDO_URL`) and `--token` (or `TESTUDO_TOKEN`) the grid runs on the server instead, as an
+ * optimisation job (`POST /api/v1/optimizations`) over the server's stored candles (`--symbol --timeframe`), so
+ * every `testudo worker` of its PostgreSQL database takes a share; the command follows the job's progress and
+ * prints the same table or JSON as the local mode.
+ *
+ * Errors print one line on stderr and exit 1; a refused parameter names it: `--param fast: "abc" is not a whole
+ * number`.
  */
 import { mkdir } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { barsFromCandles } from '../core/backtest/series.ts';
-import type { BacktestOptions, BarSeries, Commission, StatKey } from '../core/backtest/types.ts';
+import { BacktestError, type BacktestOptions, type BarSeries, type StatKey } from '../core/backtest/types.ts';
 import { isTimeframe, type Candle } from '../core/marketdata/candle.ts';
 import { loadCandleFile } from '../feed/load.ts';
 import { openDatabase } from '../db/sql.ts';
 import { migrate } from '../db/migrate.ts';
-import { readStoredCandles } from '../app/backtests.ts';
+import { readStoredCandles, type JobDetail } from '../app/backtests.ts';
 import {
+  OptimizeError,
   defaultWorkers,
   optimize,
+  paramOfField,
   parseAxis,
   prepareGrid,
   statValue,
   type GridAxis,
+  type GridResult,
   type OptimizeOutcome,
+  type PreparedGrid,
 } from '../optimize/index.ts';
+import { BacktestUsageError, optionsFromFlags as backtestOptionsFromFlags } from './backtest.ts';
+import { call } from './client.ts';
 
 /** Flags of `testudo optimize`. */
 export interface OptimizeFlags {
@@ -42,29 +56,27 @@ export interface OptimizeFlags {
   exclusiveOrders?: boolean;
   tradeOnClose?: boolean;
   finalizeTrades?: boolean;
+  /** Quantity step in units (decimal text). */
+  lotSize?: string;
+  /** Price tick (decimal text); default inferred from the data. Local mode only. */
+  tickSize?: string;
+  /** Testudo mode: risk per trade, percent of equity (decimal text). */
+  risk?: string;
   dataDir: string;
   databaseUrl?: string;
+  /** Run on this server (`TESTUDO_URL`) instead of locally. */
+  url?: string;
+  /** API token for `url` (`TESTUDO_TOKEN`). */
+  token?: string;
 }
 
-/** `--commission 0.001` (a fraction) or `--commission 1+0.001` (fixed amount + fraction). */
-export function parseCommission(text: string): Commission {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*\+\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
-  if (m) return { fixed: m[1]!, rate: m[2]! };
-  if (!/^\d+(\.\d+)?$/.test(text.trim()))
-    throw new Error(`--commission ${text}: use a fraction (0.001) or fixed+rate (1+0.001)`);
-  return text.trim();
-}
-
-/** The backtest options given on the command line. */
+/**
+ * The backtest options given on the command line: the same mapping as `testudo backtest` (`--risk PCT` is Testudo
+ * mode with the default Testudo Protocol and `riskPerTradePct = PCT`).
+ * @throws BacktestUsageError for malformed numbers, or a `--risk` above the protocol's hard maximum per trade.
+ */
 export function optionsFromFlags(f: OptimizeFlags): BacktestOptions {
-  const o: BacktestOptions = {};
-  if (f.cash !== undefined) o.cash = f.cash;
-  if (f.commission !== undefined) o.commission = parseCommission(f.commission);
-  if (f.spread !== undefined) o.spread = f.spread;
-  if (f.exclusiveOrders) o.exclusiveOrders = true;
-  if (f.tradeOnClose) o.tradeOnClose = true;
-  if (f.finalizeTrades) o.finalizeTrades = true;
-  return o;
+  return backtestOptionsFromFlags(f);
 }
 
 function parseTime(flag: string, v: string | undefined): number | undefined {
@@ -100,7 +112,7 @@ export async function loadBars(f: OptimizeFlags): Promise<BarSeries> {
       );
   }
   if (candles.length === 0) throw new Error('no candles in the range');
-  return barsFromCandles(candles);
+  return barsFromCandles(candles, f.tickSize !== undefined ? { tickSize: f.tickSize } : {});
 }
 
 const fmt = (v: unknown): string =>
@@ -130,14 +142,39 @@ export function formatTable(out: OptimizeOutcome, axes: readonly GridAxis[], top
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** Action of `testudo optimize`. */
+/**
+ * A refusal as one line: a refused parameter is named as typed (`--param fast: "abc" is not a whole number`).
+ * Other errors are returned unchanged.
+ */
+export function describeOptimizeError(e: unknown): unknown {
+  if (e instanceof OptimizeError) {
+    const name = paramOfField(e.field);
+    return new Error(name !== null && !e.message.startsWith('--param') ? `--param ${name}: ${e.message}` : e.message);
+  }
+  if (e instanceof BacktestUsageError) return new Error(e.message);
+  if (e instanceof BacktestError) return new Error(`${e.code}: ${e.message}`);
+  return e;
+}
+
+/** Action of `testudo optimize`: locally, or on the server with `--url`. @throws Error with a one-line message. */
 export async function runOptimize(f: OptimizeFlags): Promise<void> {
+  try {
+    await (f.url ? runRemote(f) : runLocal(f));
+  } catch (e) {
+    throw describeOptimizeError(e);
+  }
+}
+
+/** Checks the grid and options before anything is read or sent. */
+function prepare(f: OptimizeFlags): { axes: GridAxis[]; options: BacktestOptions; g: PreparedGrid } {
   if (f.param.length === 0) throw new Error('give at least one --param name=start:stop:step (or a,b,c, or a value)');
   const axes = f.param.map(parseAxis);
   const options = optionsFromFlags(f);
   const g = prepareGrid({ strategy: f.strategy, axes, constraint: f.constraint, maximize: f.maximize, options });
-  const bars = await loadBars(f);
-  const workers = f.workers ?? defaultWorkers();
+  return { axes, options, g };
+}
+
+function progressBar(f: OptimizeFlags, total: number): cliProgress.SingleBar | null {
   const bar =
     process.stderr.isTTY && !f.json
       ? new cliProgress.SingleBar(
@@ -145,25 +182,28 @@ export async function runOptimize(f: OptimizeFlags): Promise<void> {
           cliProgress.Presets.shades_classic,
         )
       : null;
-  bar?.start(g.grid.length, 0);
-  const started = performance.now();
-  let out: OptimizeOutcome;
-  try {
-    out = await optimize(bars, g, options, { workers, onProgress: (d) => bar?.update(d) });
-  } finally {
-    bar?.stop();
-  }
-  const seconds = (performance.now() - started) / 1000;
+  bar?.start(total, 0);
+  return bar;
+}
+
+/** Prints a ranking as JSON (`--json`) or as the header line and table. */
+function print(
+  f: OptimizeFlags,
+  axes: readonly GridAxis[],
+  out: OptimizeOutcome,
+  run: { bars: number | null; workers: number | null; seconds: number; where: string; extra?: Record<string, unknown> },
+): void {
   if (f.json) {
     process.stdout.write(
       JSON.stringify({
         strategy: out.strategy,
         maximize: out.maximize,
-        bars: bars.length,
+        bars: run.bars,
         total: out.total,
         skipped: out.skipped,
-        workers,
-        seconds,
+        workers: run.workers,
+        seconds: run.seconds,
+        ...run.extra,
         results: out.ranked.slice(0, f.top).map((r, i) => ({
           rank: i + 1,
           params: r.params,
@@ -177,9 +217,117 @@ export async function runOptimize(f: OptimizeFlags): Promise<void> {
     return;
   }
   process.stdout.write(
-    `${out.strategy}: ${out.total} parameter sets over ${bars.length} bars` +
-      `${out.skipped ? ` (${out.skipped} skipped by the constraint)` : ''}, ${workers} worker(s), ${seconds.toFixed(1)} s; ` +
+    `${out.strategy}: ${out.total} parameter sets over ${run.bars ?? '?'} bars` +
+      `${out.skipped ? ` (${out.skipped} skipped by the constraint)` : ''}, ${run.where}, ${run.seconds.toFixed(1)} s; ` +
       `ranked by ${out.maximize}\n\n`,
   );
   process.stdout.write(formatTable(out, axes, f.top));
+}
+
+async function runLocal(f: OptimizeFlags): Promise<void> {
+  const { axes, options, g } = prepare(f);
+  const bars = await loadBars(f);
+  const workers = f.workers ?? defaultWorkers();
+  const bar = progressBar(f, g.grid.length);
+  const started = performance.now();
+  let out: OptimizeOutcome;
+  try {
+    out = await optimize(bars, g, options, { workers, onProgress: (d) => bar?.update(d) });
+  } finally {
+    bar?.stop();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  print(f, axes, out, { bars: bars.length, workers, seconds, where: `${workers} worker(s)` });
+}
+
+/** Options as the API takes them: Testudo mode as `{ riskPerTradePct }` over the default protocol. */
+function apiOptions(o: BacktestOptions): Record<string, unknown> {
+  const { testudo, ...rest } = o;
+  return testudo
+    ? {
+        ...rest,
+        testudo: testudo.profile ? { riskPerTradePct: testudo.profile.riskPerTradePct } : {},
+      }
+    : rest;
+}
+
+/** Poll interval while following a job on the server, ms. */
+const POLL_MS = 250;
+
+async function runRemote(f: OptimizeFlags): Promise<void> {
+  if (f.data !== undefined)
+    throw new Error(
+      '--data with --url: the server runs on its own candle store; give --symbol and --timeframe (import the file there with testudo candles import)',
+    );
+  if (f.tickSize !== undefined)
+    throw new Error('--tick-size with --url: the server infers the tick from the data; run locally to override it');
+  if (!f.symbol || !f.timeframe) throw new Error('--url needs --symbol and --timeframe (the server’s stored candles)');
+  if (!isTimeframe(f.timeframe)) throw new Error(`--timeframe ${f.timeframe}: use 1m 5m 15m 1h 4h 1d 1w`);
+  const { axes, options, g } = prepare(f);
+  const client = { url: f.url!, token: f.token };
+  const body = {
+    strategy: f.strategy,
+    grid: Object.fromEntries(axes.map((a) => [a.name, a.values])),
+    maximize: g.maximize,
+    ...(f.constraint !== undefined ? { constraint: f.constraint } : {}),
+    options: apiOptions(options),
+    data: {
+      symbol: f.symbol,
+      timeframe: f.timeframe,
+      ...(f.from !== undefined ? { from: f.from } : {}),
+      ...(f.to !== undefined ? { to: f.to } : {}),
+    },
+  };
+  const started = performance.now();
+  const sent = await call(client, 'POST', '/api/v1/optimizations', body);
+  if (sent.status !== 202) throw new Error(apiError(sent.json));
+  const id = Number(sent.json.id);
+  const bar = progressBar(f, g.grid.length);
+  let job: JobDetail;
+  try {
+    for (;;) {
+      const r = await call(client, 'GET', `/api/v1/optimizations/${id}?top=${Math.max(1, Math.min(f.top, 10_000))}`);
+      if (r.status !== 200) throw new Error(apiError(r.json));
+      job = r.json as unknown as JobDetail;
+      bar?.update(job.progress.done);
+      if (job.status === 'done' || job.status === 'failed') break;
+      await new Promise((res) => setTimeout(res, POLL_MS));
+    }
+  } finally {
+    bar?.stop();
+  }
+  if (job.status === 'failed')
+    throw new Error(`optimisation ${id} failed: ${job.error?.code ?? 'internal-error'}: ${job.error?.message ?? ''}`);
+  const ranking = job.ranking!;
+  const ranked: GridResult[] = ranking.results.map((r) => ({
+    index: r.rank - 1,
+    params: r.params,
+    stats: r.stats,
+    rStats: r.rStats as GridResult['rStats'],
+    error: r.error,
+  }));
+  const out: OptimizeOutcome = {
+    strategy: job.strategy,
+    maximize: ranking.maximize as StatKey,
+    total: ranking.total,
+    skipped: g.skipped,
+    ranked,
+  };
+  const seconds = (performance.now() - started) / 1000;
+  print(f, axes, out, {
+    bars: ranking.bars,
+    workers: null,
+    seconds,
+    where: `on ${f.url} (optimisation ${id})`,
+    extra: { id, server: f.url },
+  });
+}
+
+/** One line for an API error body: `code: message`, then `field: message` of each field issue. */
+function apiError(json: Record<string, unknown>): string {
+  const err = json.error as
+    { code?: string; message?: string; fields?: { field: string; message: string }[] } | undefined;
+  if (!err) return `unexpected answer from the server: ${JSON.stringify(json).slice(0, 200)}`;
+  const fields = (err.fields ?? []).map((x) => `${x.field}: ${x.message}`).join('; ');
+  return `${err.code ?? 'error'}: ${err.message ?? ''}${fields ? ` (${fields})` : ''}`;
 }

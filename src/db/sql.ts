@@ -5,6 +5,8 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { from as copyFromStream } from 'pg-copy-streams';
@@ -83,9 +85,65 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Sql> {
   return openPglite(opts.dataDir);
 }
 
-/** Opens an embedded PGlite database in `dataDir` (created when missing) or in memory. */
+/** The PGlite data directory is open in another live process (PGlite serves one process only). */
+export class DatabaseInUseError extends Error {
+  override readonly name = 'DatabaseInUseError';
+  readonly code = 'database-in-use';
+}
+
+/**
+ * Takes the lock file `<dataDir>.lock` (holding this process id) so a second process cannot open the same PGlite
+ * directory — two would each keep their own copy and lose the other's writes. A lock left by a dead process is taken
+ * over. Returns the release function.
+ * @throws DatabaseInUseError when a live process holds the lock.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const path = `${resolvePath(dataDir)}.lock`;
+  mkdirSync(dirname(path), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      let alive = false;
+      try {
+        if (Number.isInteger(pid) && pid > 0) alive = process.kill(pid, 0);
+      } catch (k) {
+        alive = (k as NodeJS.ErrnoException).code === 'EPERM';
+      }
+      if (alive)
+        throw new DatabaseInUseError(
+          `the database in ${dataDir} is in use by process ${pid} (a running testudo serve?): stop it first, or ` +
+            'work through its API, or use PostgreSQL (--database-url) to share one database between processes',
+        );
+      unlinkSync(path); // left by a process that died
+    }
+  }
+  return () => {
+    try {
+      if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+/**
+ * Opens an embedded PGlite database in `dataDir` (created when missing) or in memory.
+ * @throws DatabaseInUseError when another live process has `dataDir` open.
+ */
 export async function openPglite(dataDir?: string): Promise<Sql> {
-  const db = await PGlite.create(dataDir && dataDir !== 'memory://' ? dataDir : undefined);
+  const onDisk = dataDir !== undefined && dataDir !== '' && dataDir !== 'memory://';
+  const unlock = onDisk ? lockDataDir(dataDir) : () => {};
+  let db: PGlite;
+  try {
+    db = await PGlite.create(onDisk ? dataDir : undefined);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   type Tx = Parameters<Parameters<PGlite['transaction']>[0]>[0];
   const copy = async (on: Tx | PGlite, statement: string, data: CopyData): Promise<number> => {
     if (!STDIN_RE.test(statement)) throw new Error(`copyFrom needs a COPY ... FROM STDIN statement: ${statement}`);
@@ -113,7 +171,13 @@ export async function openPglite(dataDir?: string): Promise<Sql> {
     },
     tx: (fn) => db.transaction((t) => fn(wrapTx(t))),
     copyFrom: (statement, data) => copy(db, statement, data),
-    close: () => db.close(),
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }
 

@@ -51,6 +51,15 @@ export class FileDataSource implements DataSource {
   }
 
   /**
+   * What the file's parse reported besides its candles: rows out of the file's time order that were sorted into
+   * place (count and first line), or null. @throws like {@link FileDataSource.candles}.
+   */
+  async outOfOrder(): Promise<ParsedCandles['outOfOrder']> {
+    await this.candles();
+    return (await this.parsed!).outOfOrder;
+  }
+
+  /**
    * Yields the file's candles within `[range.from, range.to)` in batches; nothing when the range names a symbol or
    * timeframe other than the ones given to the constructor.
    * @throws like {@link FileDataSource.candles}.

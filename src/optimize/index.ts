@@ -17,7 +17,7 @@ import { checkParams } from './params.ts';
 import { runGridParallel, type PoolProgress } from './pool.ts';
 
 export * from './grid.ts';
-export { checkParams, type ParamIssue } from './params.ts';
+export { checkParams, checkValue, paramOfField, type ParamIssue } from './params.ts';
 export { runGridParallel, runBacktestInWorker, defaultWorkers, WorkerTaskError, AbortedError } from './pool.ts';
 export { builtinStrategy } from './evaluate.ts';
 

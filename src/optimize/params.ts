@@ -12,18 +12,40 @@ export interface ParamIssue {
   message: string;
 }
 
-/** The issue with one value against its spec, or null when it fits. */
+/** A value as it appears in messages: text quoted (`"abc"`), numbers and booleans as is. */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+/**
+ * The issue with one value against its spec, or null when it fits. Messages name the value, not the parameter
+ * (the field does): `"abc" is not a whole number`, `"maybe" is not a boolean`, `0 is below the minimum 1`.
+ */
 export function checkValue(spec: ParamSpec, v: unknown, field: string): ParamIssue | null {
   const want = spec.type === 'int' || spec.type === 'number' ? 'number' : spec.type;
   if (typeof v !== want || (typeof v === 'number' && !Number.isFinite(v)))
-    return { field, code: 'invalid-type', message: `must be ${spec.type === 'int' ? 'a whole number' : `a ${want}`}` };
+    return {
+      field,
+      code: 'invalid-type',
+      message: `${shown(v)} is not ${spec.type === 'int' ? 'a whole number' : `a ${want}`}`,
+    };
   if (typeof v !== 'number') return null;
   if (spec.type === 'int' && !Number.isInteger(v))
-    return { field, code: 'not-an-integer', message: 'must be a whole number' };
+    return { field, code: 'not-an-integer', message: `${v} is not a whole number` };
   if (spec.min !== undefined && v < spec.min)
-    return { field, code: 'too-small', message: `must be at least ${spec.min}` };
-  if (spec.max !== undefined && v > spec.max) return { field, code: 'too-big', message: `must be at most ${spec.max}` };
+    return { field, code: 'too-small', message: `${v} is below the minimum ${spec.min}` };
+  if (spec.max !== undefined && v > spec.max)
+    return { field, code: 'too-big', message: `${v} is above the maximum ${spec.max}` };
   return null;
+}
+
+/**
+ * The name of the parameter a field path names: `params.fast` and `params.fast.2` (an axis value) → `fast`; null
+ * for another field.
+ */
+export function paramOfField(field: string): string | null {
+  const m = /^(?:params|grid)\.([^.]+)/.exec(field);
+  return m ? m[1]! : null;
 }
 
 /**

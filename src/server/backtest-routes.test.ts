@@ -4,6 +4,8 @@
  * GOOG candles imported from ../shared/data (skipped with a message when missing), and the `expensive` class.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -192,6 +194,83 @@ describe.skipIf(!have)('backtest and optimisation jobs', () => {
     const values = job.body.ranking.results.map((x: { value: number }) => x.value);
     expect([...values].sort((a, b) => b - a)).toEqual(values);
     expect((await call(alice, 'GET', `/backtests/${r.body.id}`)).status).toBe(404);
+  });
+});
+
+// `ws` has no type declarations installed here: describe the little this test uses.
+interface WsSocket {
+  on(event: 'message', listener: (data: Buffer) => void): void;
+  on(event: 'error', listener: (err: Error) => void): void;
+  close(): void;
+}
+const WebSocket = createRequire(import.meta.url)('ws') as new (url: string) => WsSocket;
+
+describe.skipIf(!have)('job events on the WebSocket /ws (a real listening server)', () => {
+  it("stream a backtest's progress and completion to its user only", async () => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const token = (h: Record<string, string>): string => h.authorization!.slice('Bearer '.length);
+    const open = (
+      h: Record<string, string>,
+    ): { messages: { type: string; data: Record<string, unknown> }[]; ws: WsSocket } => {
+      const ws = new WebSocket(`ws://${base}/ws?token=${token(h)}`);
+      const messages: { type: string; data: Record<string, unknown> }[] = [];
+      ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as (typeof messages)[number]));
+      ws.on('error', () => {});
+      return { messages, ws };
+    };
+    const mine = open(alice);
+    const theirs = open(bob);
+    try {
+      await expect.poll(() => mine.messages.some((m) => m.type === 'hello')).toBe(true);
+      await expect.poll(() => theirs.messages.some((m) => m.type === 'hello')).toBe(true);
+      const res = await fetch(`http://${base}/api/v1/backtests`, {
+        method: 'POST',
+        headers: { ...alice, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          strategy: 'sma-cross',
+          params: { fast: 10, slow: 30 },
+          data: { symbol: 'GOOG', timeframe: '1d' },
+        }),
+      });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: number };
+      await expect
+        .poll(() => mine.messages.some((m) => m.type === 'backtest-done' && m.data.id === id), { timeout: 60_000 })
+        .toBe(true);
+      const progress = mine.messages.filter((m) => m.type === 'backtest-progress' && m.data.id === id);
+      expect(progress.length).toBeGreaterThan(0);
+      expect(progress.at(-1)!.data).toEqual({ id, kind: 'backtest', done: 2148, total: 2148 });
+      const done = mine.messages.findIndex((m) => m.type === 'backtest-done' && m.data.id === id);
+      expect(mine.messages[done]!.data).toEqual({ id, kind: 'backtest' });
+      expect(mine.messages.findIndex((m) => m === progress.at(-1))).toBeLessThan(done);
+      const job = await call(alice, 'GET', `/backtests/${id}`);
+      expect([job.body.status, job.body.progress]).toEqual(['done', { done: 2148, total: 2148 }]);
+      // events are per user
+      expect(theirs.messages.filter((m) => m.type.startsWith('backtest-'))).toEqual([]);
+    } finally {
+      mine.ws.close();
+      theirs.ws.close();
+    }
+  });
+});
+
+describe('Testudo mode options', () => {
+  it('take a risk per trade over the default protocol, refusing one above its hard maximum', async () => {
+    const ok = await call(alice, 'POST', '/strategies', {
+      name: 'risk one',
+      strategy: 'breakout',
+      options: { testudo: { riskPerTradePct: '1' }, lotSize: '1' },
+    });
+    expect(ok.status).toBe(201);
+    expect(ok.body.options.testudo.profile).toMatchObject({ riskPerTradePct: '1', maxRiskPerTradePct: '2' });
+    const high = await call(alice, 'POST', '/backtests', {
+      strategy: 'breakout',
+      options: { testudo: { riskPerTradePct: '5' } },
+      data: { symbol: 'GOOG', timeframe: '1d' },
+    });
+    expect([high.status, high.body.error.fields[0].field]).toEqual([400, 'options.testudo.riskPerTradePct']);
+    await call(alice, 'DELETE', `/strategies/${ok.body.id}`);
   });
 });
 

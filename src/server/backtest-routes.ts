@@ -9,6 +9,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { numberToDecimalText } from '../core/money/decimal.ts';
 import { TIMEFRAMES } from '../core/marketdata/candle.ts';
+import { DEFAULT_RISK_PROFILE } from '../core/risk/profile.ts';
+import type { BacktestOptions } from '../core/backtest/types.ts';
 import type { AppContext } from '../app/context.ts';
 import type { User } from '../app/auth.ts';
 import { AuthError, RateLimitedError } from '../app/errors.ts';
@@ -36,9 +38,38 @@ export const BacktestOptionsBody = z
     tradeOnClose: z.boolean().optional(),
     finalizeTrades: z.boolean().optional(),
     lotSize: positiveDecimal.optional().describe('size of one lot in units (default "1")'),
-    testudo: z.object({}).strict().optional().describe('Testudo mode with the default risk profile'),
+    testudo: z
+      .object({
+        riskPerTradePct: positiveDecimal
+          .refine(
+            (s) => Number(s) <= Number(DEFAULT_RISK_PROFILE.maxRiskPerTradePct),
+            `must be at most the Testudo Protocol's hard maximum of ${DEFAULT_RISK_PROFILE.maxRiskPerTradePct}% per trade`,
+          )
+          .optional()
+          .describe('risk per trade, percent of equity (default: the protocol default)'),
+      })
+      .strict()
+      .optional()
+      .describe('Testudo mode with the default risk profile (`testudo backtest --risk PCT`)'),
   })
   .strict();
+
+/**
+ * Backtest options as the core takes them: Testudo mode `{ riskPerTradePct }` becomes the default Testudo Protocol
+ * with that risk per trade (what `--risk PCT` does on the command line); everything else is passed as is.
+ */
+export function toBacktestOptions(o: z.infer<typeof BacktestOptionsBody> | undefined): BacktestOptions | undefined {
+  if (o === undefined) return undefined;
+  const { testudo, ...rest } = o;
+  if (testudo === undefined) return rest;
+  return {
+    ...rest,
+    testudo:
+      testudo.riskPerTradePct === undefined
+        ? {}
+        : { profile: { ...DEFAULT_RISK_PROFILE, riskPerTradePct: testudo.riskPerTradePct } },
+  };
+}
 
 const ParamValue = z.union([z.number(), z.boolean(), z.string().max(200)]);
 const ParamsBody = z.record(z.string().min(1).max(80), ParamValue).describe('parameter values by name');
@@ -115,7 +146,7 @@ export function backtestRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
     strategies: await bt.listStrategies(user(req).id),
   }));
   r.post('/api/v1/strategies', { schema: { tags, body: StrategyBody } }, async (req, reply) => {
-    const s = await bt.createStrategy(user(req).id, req.body);
+    const s = await bt.createStrategy(user(req).id, { ...req.body, options: toBacktestOptions(req.body.options) });
     reply.code(201);
     return s;
   });
@@ -123,7 +154,7 @@ export function backtestRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
     bt.getStrategy(user(req).id, req.params.id),
   );
   r.put('/api/v1/strategies/:id', { schema: { tags, params: Id, body: StrategyBody } }, async (req) =>
-    bt.replaceStrategy(user(req).id, req.params.id, req.body),
+    bt.replaceStrategy(user(req).id, req.params.id, { ...req.body, options: toBacktestOptions(req.body.options) }),
   );
   r.delete('/api/v1/strategies/:id', { schema: { tags, params: Id } }, async (req, reply) => {
     await bt.deleteStrategy(user(req).id, req.params.id);
@@ -136,7 +167,7 @@ export function backtestRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
     { schema: { tags, body: BacktestBody }, preHandler: limit('expensive') },
     async (req, reply) => {
       reply.code(202);
-      return bt.submitBacktest(user(req).id, req.body);
+      return bt.submitBacktest(user(req).id, { ...req.body, options: toBacktestOptions(req.body.options) });
     },
   );
   r.get('/api/v1/backtests', { schema: { tags, querystring: ListQuery } }, async (req) => ({
@@ -156,7 +187,7 @@ export function backtestRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
     { schema: { tags, body: OptimizationBody }, preHandler: limit('expensive') },
     async (req, reply) => {
       reply.code(202);
-      return bt.submitOptimization(user(req).id, req.body);
+      return bt.submitOptimization(user(req).id, { ...req.body, options: toBacktestOptions(req.body.options) });
     },
   );
   r.get('/api/v1/optimizations', { schema: { tags, querystring: ListQuery } }, async (req) => ({

@@ -4,6 +4,9 @@
  */
 import { BacktestError, type ParamSpec, type Params, type StrategyDefinition } from './types.ts';
 
+/** Decimal number text (no hex, binary or `Infinity`). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function bad(name: string, message: string): BacktestError {
   return new BacktestError('bad-param', `parameter ${name}: ${message}`, { param: name });
 }
@@ -14,7 +17,7 @@ export function coerceParam(name: string, spec: ParamSpec, raw: unknown): number
   switch (spec.type) {
     case 'int':
     case 'number': {
-      const x = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      const x = typeof raw === 'number' ? raw : typeof raw === 'string' && DECIMAL.test(raw.trim()) ? Number(raw) : NaN;
       if (!Number.isFinite(x)) throw bad(name, `${JSON.stringify(raw)} is not a number`);
       if (spec.type === 'int' && !Number.isInteger(x)) throw bad(name, `${JSON.stringify(raw)} is not a whole number`);
       v = x;

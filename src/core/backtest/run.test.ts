@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DEFAULT_RISK_PROFILE } from '../risk/profile.ts';
 import { runBacktest } from './run.ts';
+import { barsFromCandles } from './series.ts';
 import { bars, scripted } from './testing.ts';
 import { BacktestError, STAT_KEYS, type BarContext } from './types.ts';
 
@@ -110,6 +111,18 @@ describe('runBacktest stop-loss and take-profit', () => {
     expect([t.exitBar, t.exitPrice, t.exitReason, t.sl, t.tp]).toEqual([2, '95', 'stop', '95', '120']);
     expect(t.rMultiple).toBe(-1);
     expect(r.rStats).toEqual({ trades: 1, expectancyR: -1, sqnR: null });
+  });
+
+  it('counts fees in the initial risk, so a stop-out at the stop is exactly -1R with commission', () => {
+    const r = runBacktest(
+      bars([entry, entry, [98, 99, 94, 96], entry]),
+      scripted({ 0: sltp }),
+      {},
+      { commission: '0.001' },
+    );
+    const t = r.trades[0]!;
+    expect(t.exitPrice).toBe('95');
+    expect(t.rMultiple).toBeCloseTo(-1, 12);
   });
 
   it('exits at the gapped open when the bar opens beyond the stop', () => {
@@ -235,6 +248,37 @@ describe('runBacktest order handling', () => {
     expect(e.message).toContain('bar 2 (2024-01-03T00:00:00.000Z): boom');
   });
 
+  it('reports a strategy that throws something other than an Error', () => {
+    const e = errorOf(() =>
+      runBacktest(
+        bars(FLAT),
+        scripted({
+          1: () => {
+            throw null;
+          },
+        }),
+        {},
+      ),
+    );
+    expect([e.code, e.details.bar]).toEqual(['strategy-error', 1]);
+    expect(e.message).toContain('threw null');
+  });
+
+  it('warns when an indicator never has a value, and when bars are missing', () => {
+    const s = scripted({}, 10);
+    const r = runBacktest(bars(FLAT), s, {});
+    expect(r.warnings).toEqual([
+      'the strategy never ran: indicator(s) warmup have no value in 4 bars (too few bars for the periods?)',
+    ]);
+    const h = 3_600_000;
+    const gappy = barsFromCandles(
+      [0, 1, 2, 5, 6].map((k) => ({ time: k * h, open: '1', high: '2', low: '1', close: '2', volume: '0' })),
+    );
+    expect(runBacktest(gappy, scripted({}), {}).warnings).toEqual([
+      '1 gap(s) in the bars, 2 bar(s) missing (not filled): 2 after bar 2 (1970-01-01T02:00:00.000Z, next bar 1970-01-01T05:00:00.000Z)',
+    ]);
+  });
+
   it('rejects bad options with a stable code', () => {
     expect(errorOf(() => runBacktest(bars(FLAT), scripted({}), {}, { commission: 'abc' })).code).toBe('bad-option');
     expect(errorOf(() => runBacktest(bars(FLAT), scripted({}), {}, { commission: '1' })).code).toBe('bad-option');
@@ -308,6 +352,18 @@ describe('runBacktest in Testudo mode', () => {
     expect(r.trades).toHaveLength(1);
     expect(r.trades[0]!.exitReason).toBe('stop');
     expect(r.rejections['max-drawdown-halt']).toBe(2);
+  });
+
+  it('stops new trades for the day once the daily loss limit is reached', () => {
+    // Hourly bars on one day: two stop-outs of ~2% each breach the 3% daily limit; the third setup is refused.
+    const rows: number[][] = [];
+    for (let k = 0; k < 4; k++) rows.push([100, 101, 99, 100], [100, 101, 90, 92]);
+    const script: Record<number, (c: BarContext) => void> = {};
+    for (let k = 0; k < 4; k++) script[2 * k] = (c) => c.buy({ sl: 95, tp: 120 });
+    const profile = { ...DEFAULT_RISK_PROFILE, riskPerTradePct: '2', lossStreakLimit: 10 };
+    const r = runBacktest(bars(rows, 3_600_000), scripted(script), {}, { testudo: { profile } });
+    expect(r.trades).toHaveLength(2);
+    expect(r.rejections['daily-loss-limit-hit']).toBe(2);
   });
 
   it('applies the loss-streak cooldown', () => {

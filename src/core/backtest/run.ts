@@ -23,7 +23,7 @@ import { toSpec, type InstrumentSpec } from '../instruments/instrument.ts';
 import { decide, type AccountRiskState } from '../risk/decide.ts';
 import { DEFAULT_RISK_PROFILE, compileProfile, type CompiledProfile } from '../risk/profile.ts';
 import { resolveParams } from './params.ts';
-import { isoTime } from './series.ts';
+import { describeGaps, findBarGaps, isoTime } from './series.ts';
 import { computeRStats, computeStats, drawdownSeries, type TradeForStats } from './stats.ts';
 import {
   BacktestError,
@@ -109,10 +109,10 @@ function parseFraction(text: string, option: string, allowNegative = false): big
     throw new BacktestError('bad-option', `${option} ${JSON.stringify(text)} is not a decimal fraction`, { option });
   }
   if (!allowNegative && v < 0n) throw new BacktestError('bad-option', `${option} must not be negative`, { option });
-  if (v >= FRACTION_SCALE / 10n || v <= -FRACTION_SCALE / 10n)
-    throw new BacktestError('bad-option', `${option} ${text} must be between -0.1 and 0.1 (a fraction, not percent)`, {
-      option,
-    });
+  if (v >= FRACTION_SCALE / 10n || v < -FRACTION_SCALE / 10n) {
+    const range = allowNegative ? 'from -0.1 up to (not including) 0.1' : 'below 0.1';
+    throw new BacktestError('bad-option', `${option} ${text} must be ${range} (a fraction: 0.001 = 0.1%)`, { option });
+  }
   return v;
 }
 
@@ -122,6 +122,11 @@ function parseMoney(text: string, option: string): bigint {
   } catch {
     throw new BacktestError('bad-option', `${option} ${JSON.stringify(text)} is not a decimal amount`, { option });
   }
+}
+
+/** The message of anything a strategy throws (an Error, a string, null…). */
+function describeThrown(e: unknown): string {
+  return e instanceof Error ? e.message : typeof e === 'string' ? e : `threw ${String(e)}`;
 }
 
 /**
@@ -649,10 +654,7 @@ export function runBacktest(
       );
   } catch (e) {
     if (e instanceof BacktestError) throw e;
-    throw new BacktestError(
-      'strategy-error',
-      `strategy ${strategy.name} failed in init: ${(e as Error).message ?? String(e)}`,
-    );
+    throw new BacktestError('strategy-error', `strategy ${strategy.name} failed in init: ${describeThrown(e)}`);
   }
   const t1 = now?.() ?? 0;
   let start = 0;
@@ -686,7 +688,7 @@ export function runBacktest(
     if (e instanceof BacktestError) throw e;
     throw new BacktestError(
       'strategy-error',
-      `strategy ${strategy.name} failed at bar ${i} (${isoTime(bars.time[i]!)}): ${(e as Error).message ?? String(e)}`,
+      `strategy ${strategy.name} failed at bar ${i} (${isoTime(bars.time[i]!)}): ${describeThrown(e)}`,
       { bar: i, time: bars.time[i] },
     );
   }
@@ -710,7 +712,9 @@ export function runBacktest(
     if (c.initialSl !== null) {
       const slPerLot = perLot(c.initialSl);
       const dist = c.entryPerLot > slPerLot ? c.entryPerLot - slPerLot : slPerLot - c.entryPerLot;
-      if (dist > 0n) r = Number(c.pnl) / Number(BigInt(absLots) * dist);
+      // Initial risk as the journal defines it: the loss at the stop including both fees, so a fill at the stop is −1R.
+      const risk = BigInt(absLots) * dist + fee(c.lots, c.entryPerLot) + fee(c.lots, slPerLot);
+      if (dist > 0n) r = Number(c.pnl) / Number(risk);
     }
     rMultiples.push(r);
     closedStats.push({
@@ -751,8 +755,18 @@ export function runBacktest(
     firstTradingBar: start,
     drawdown,
   });
+  const warnings: string[] = [];
+  const gaps = describeGaps(findBarGaps(bars));
+  if (gaps) warnings.push(gaps);
+  if (start >= n && indicators.length > 0) {
+    const late = indicators.filter((ind) => ind.values.every(Number.isNaN)).map((ind) => ind.name);
+    warnings.push(
+      `the strategy never ran: ${late.length ? `indicator(s) ${late.join(', ')} have no value in ${n} bars` : 'no bar has a value of every indicator'} (too few bars for the periods?)`,
+    );
+  }
   const result = {
     stats,
+    warnings,
     rStats: computeRStats(rMultiples),
     trades: [] as BacktestTrade[],
     equity,

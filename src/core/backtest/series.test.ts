@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Candle } from '../marketdata/candle.ts';
 import { resolveParams } from './params.ts';
-import { barsFromCandles, repeatSeries } from './series.ts';
+import { barsFromCandles, describeGaps, findBarGaps, repeatSeries } from './series.ts';
 import { smaCross } from './strategies/sma-cross.ts';
 import { BacktestError } from './types.ts';
 
@@ -57,16 +57,39 @@ describe('barsFromCandles', () => {
   });
 });
 
+describe('findBarGaps', () => {
+  const day = 86_400_000;
+  const mon = 1_704_067_200_000; // 2024-01-01, a Monday
+  const series = (times: number[]) => barsFromCandles(times.map((t) => c(t, '1', '2', '1', '2')));
+
+  it('reports missing bars relative to the usual spacing, never weekends of a weekday-only series', () => {
+    // Mon..Fri, Mon, Tue, (Wed missing), Thu, Fri
+    const days = [0, 1, 2, 3, 4, 7, 8, 10, 11].map((d) => mon + d * day);
+    const gaps = findBarGaps(series(days));
+    expect(gaps).toEqual([{ afterBar: 6, from: mon + 8 * day, to: mon + 10 * day, missingBars: 1 }]);
+    expect(describeGaps(gaps)).toBe(
+      '1 gap(s) in the bars, 1 bar(s) missing (not filled): 1 after bar 6 (2024-01-09T00:00:00.000Z, next bar 2024-01-11T00:00:00.000Z)',
+    );
+  });
+
+  it('counts every missing hour of a 24/7 series', () => {
+    const h = 3_600_000;
+    const gaps = findBarGaps(series([0, 1, 2, 5, 6].map((k) => mon + k * h)));
+    expect(gaps.map((g) => [g.afterBar, g.missingBars])).toEqual([[2, 2]]);
+    expect(findBarGaps(series([0, 1, 2, 3].map((k) => mon + k * h)))).toEqual([]);
+  });
+});
+
 describe('resolveParams', () => {
   it('fills defaults and converts text values', () => {
-    expect(resolveParams(smaCross, {})).toEqual({ fast: 10, slow: 20 });
-    expect(resolveParams(smaCross, { fast: '5', slow: 50 })).toEqual({ fast: 5, slow: 50 });
+    expect(resolveParams(smaCross, {})).toEqual({ fast: 10, slow: 20, stopAtr: 0, rr: 0 });
+    expect(resolveParams(smaCross, { fast: '5', slow: 50 })).toEqual({ fast: 5, slow: 50, stopAtr: 0, rr: 0 });
   });
 
   it('names the parameter that is unknown, of the wrong type or out of range', () => {
     expect(codeOf(() => resolveParams(smaCross, { fats: 3 }))).toEqual([
       'unknown-param',
-      'parameter fats: strategy sma-cross has no such parameter (it has: fast, slow)',
+      'parameter fats: strategy sma-cross has no such parameter (it has: fast, slow, stopAtr, rr)',
     ]);
     expect(codeOf(() => resolveParams(smaCross, { fast: 'abc' }))).toEqual([
       'bad-param',
@@ -74,5 +97,6 @@ describe('resolveParams', () => {
     ]);
     expect(codeOf(() => resolveParams(smaCross, { fast: 2.5 }))[1]).toBe('parameter fast: 2.5 is not a whole number');
     expect(codeOf(() => resolveParams(smaCross, { slow: 0 }))[1]).toBe('parameter slow: 0 is below the minimum 1');
+    expect(codeOf(() => resolveParams(smaCross, { fast: '0x10' }))[1]).toBe('parameter fast: "0x10" is not a number');
   });
 });

@@ -136,3 +136,59 @@ export function repeatSeries(bars: BarSeries, times: number): BarSeries {
     tickSize: bars.tickSize,
   };
 }
+
+/** A hole in a bar series: `missingBars` bars of the usual spacing are missing after bar `afterBar`. */
+export interface BarGap {
+  afterBar: number;
+  /** Open time of the bar before the gap and of the bar after it, ms UTC. */
+  from: number;
+  to: number;
+  missingBars: number;
+}
+
+const DAY_MS = 86_400_000;
+const isWeekend = (ms: number): boolean => (Math.floor(ms / DAY_MS) + 3) % 7 >= 5; // 1970-01-01 was a Thursday
+
+/**
+ * Finds the gaps of a bar series relative to its own usual spacing (the median step): a step that leaves room for
+ * one or more whole bars is a gap. A series with no bar on any Saturday or Sunday (a stock or futures market) is
+ * measured in weekdays, so weekends are not gaps but a weekday holiday is. Monthly-style series (steps of 28–31
+ * days) have no gaps unless a month is missing. Gaps are reported, never filled.
+ */
+export function findBarGaps(bars: BarSeries): BarGap[] {
+  const n = bars.length;
+  if (n < 3) return [];
+  const steps: number[] = [];
+  for (let i = 1; i < n; i++) steps.push(bars.time[i]! - bars.time[i - 1]!);
+  steps.sort((a, b) => a - b);
+  const spacing = steps[steps.length >> 1]!;
+  let weekendBars = 0;
+  for (let i = 0; i < n; i++) if (isWeekend(bars.time[i]!)) weekendBars++;
+  const skipWeekends = weekendBars === 0 && spacing <= DAY_MS;
+  const out: BarGap[] = [];
+  for (let i = 1; i < n; i++) {
+    const from = bars.time[i - 1]!;
+    const to = bars.time[i]!;
+    if (to - from < 1.5 * spacing) continue;
+    let missing: number;
+    if (skipWeekends) {
+      missing = 0;
+      for (let t = from + spacing; t < to; t += spacing) if (!isWeekend(t)) missing++;
+    } else {
+      missing = Math.round((to - from) / spacing) - 1;
+    }
+    if (missing >= 1) out.push({ afterBar: i - 1, from, to, missingBars: missing });
+  }
+  return out;
+}
+
+/** One line describing the gaps for a warning, naming the first few bars; null when there are none. */
+export function describeGaps(gaps: readonly BarGap[], shown = 3): string | null {
+  if (gaps.length === 0) return null;
+  const total = gaps.reduce((s, g) => s + g.missingBars, 0);
+  const first = gaps
+    .slice(0, shown)
+    .map((g) => `${g.missingBars} after bar ${g.afterBar} (${isoTime(g.from)}, next bar ${isoTime(g.to)})`)
+    .join('; ');
+  return `${gaps.length} gap(s) in the bars, ${total} bar(s) missing (not filled): ${first}${gaps.length > shown ? '; …' : ''}`;
+}

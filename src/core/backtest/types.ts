@@ -179,7 +179,10 @@ export interface BacktestTrade {
   commission: string;
   /** side × (exit ÷ entry − 1) − commissions ÷ (|size| × entry), a fraction. */
   returnPct: number;
-  /** Net P&L ÷ initial risk (|entry − sl| × |size|) when the trade had a stop-loss at entry, else null. */
+  /**
+   * Net P&L ÷ initial risk when the trade had a stop-loss at entry (else null); initial risk = |entry − sl| × |size|
+   * plus the entry and stop-exit commissions, as the journal defines it (a stop-out at the stop is exactly −1R).
+   */
   rMultiple: number | null;
   exitReason: ExitReason;
   tag: string | null;
@@ -254,6 +257,11 @@ export interface BacktestResult {
   indicators: { name: string; values: Float64Array; overlay: boolean }[];
   /** Orders refused in Testudo mode, counted by rule code (e.g. `daily-loss-limit-hit`). */
   rejections: Record<string, number>;
+  /**
+   * What the caller should tell the user: gaps in the bars (reported, never filled), an indicator that never had a
+   * value (so `next` never ran). The run itself is complete.
+   */
+  warnings: string[];
   /** Wall time of each phase, ms, when the caller passed a clock. */
   timings?: { initMs: number; loopMs: number; statsMs: number };
 }

@@ -40,6 +40,9 @@ export const CANDLE_FORMATS: readonly CandleFormat[] = ['cryptodatadownload', 'y
  * - `high-below-open-close`: high < max(open, close);
  * - `low-above-open-close`: low > min(open, close);
  * - `duplicate-time`: two rows share the same time.
+ *
+ * Rows out of the file's time order (files run oldest first, or newest first as CryptoDataDownload's do) are not an
+ * error — real files have them — but they are never sorted silently: {@link ParsedCandles.outOfOrder} reports them.
  */
 export type CandleFormatErrorCode =
   | 'empty-file'
@@ -101,6 +104,11 @@ export class CandleFormatError extends Error {
 export interface ParsedCandles {
   format: CandleFormat;
   candles: Candle[];
+  /**
+   * Rows that broke the file's time order (oldest first, or newest first), which were sorted into place: their
+   * count and the line (JSON: element) of the first; null when the file was in order.
+   */
+  outOfOrder: { rows: number; firstLine: number } | null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -311,6 +319,10 @@ interface RawRow {
 class RowBuilder {
   readonly candles: Candle[] = [];
   private readonly seen = new Map<number, number>();
+  /** Time order of the rows so far: 1 oldest first, -1 newest first, 0 not known yet. */
+  private direction = 0;
+  /** Rows that broke that order, and the first one's line. */
+  outOfOrder: { rows: number; firstLine: number } | null = null;
 
   constructor(private readonly unit: 'line' | 'element') {}
 
@@ -350,22 +362,22 @@ class RowBuilder {
       this.fail('duplicate-time', line, `duplicate time ${formatTimeUtc(time)} (also on ${this.unit} ${prev})`);
     }
     this.seen.set(time, line);
+    const last = this.candles[this.candles.length - 1];
+    if (last !== undefined) {
+      const dir = time > last.time ? 1 : -1;
+      if (this.direction === 0) this.direction = dir;
+      else if (dir !== this.direction) {
+        this.outOfOrder ??= { rows: 0, firstLine: line };
+        this.outOfOrder.rows++;
+      }
+    }
     this.candles.push({ time, open, high, low, close, volume });
   }
 
-  /** Candles sorted ascending (reversing a newest-first file cheaply). */
+  /** Candles ascending: a newest-first file is reversed; rows out of order are sorted (and reported). */
   sorted(): Candle[] {
-    const c = this.candles;
-    let asc = true;
-    let desc = true;
-    for (let i = 1; i < c.length && (asc || desc); i++) {
-      const d = (c[i] as Candle).time - (c[i - 1] as Candle).time;
-      if (d < 0) asc = false;
-      else desc = false;
-    }
-    if (asc) return c;
-    if (desc) return c.reverse();
-    return c.sort((a, b) => a.time - b.time);
+    if (this.outOfOrder) return this.candles.sort((a, b) => a.time - b.time);
+    return this.direction < 0 ? this.candles.reverse() : this.candles;
   }
 }
 
@@ -433,7 +445,7 @@ function looksLikeCddHeader(names: string[]): boolean {
   return hasOhlc(names) && names.includes('symbol') && names.some(isBaseVolumeName);
 }
 
-function parseCsvLike(text: string, format: Exclude<CandleFormat, 'json'>): Candle[] {
+function parseCsvLike(text: string, format: Exclude<CandleFormat, 'json'>): Omit<ParsedCandles, 'format'> {
   const lines = splitLines(text);
   const b: RowBuilder = new RowBuilder('line');
   const first = lines[0];
@@ -485,7 +497,7 @@ function parseCsvLike(text: string, format: Exclude<CandleFormat, 'json'>): Cand
       volume: volIdx < 0 ? undefined : (f[volIdx] as string),
     });
   }
-  return b.sorted();
+  return { candles: b.sorted(), outOfOrder: b.outOfOrder };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -592,7 +604,7 @@ class JsonRows {
   }
 }
 
-function parseJson(text: string): Candle[] {
+function parseJson(text: string): Omit<ParsedCandles, 'format'> {
   const b: RowBuilder = new RowBuilder('element');
   let rows = 0;
   new JsonRows(text).parse((values, element) => {
@@ -616,7 +628,7 @@ function parseJson(text: string): Candle[] {
     });
   });
   if (rows === 0) b.fail('empty-file', 1, 'the JSON array is empty');
-  return b.sorted();
+  return { candles: b.sorted(), outOfOrder: b.outOfOrder };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -658,6 +670,5 @@ export function detectFormat(text: string): CandleFormat {
  */
 export function parseCandles(text: string, opts: { format?: CandleFormat } = {}): ParsedCandles {
   const format = opts.format ?? detectFormat(text);
-  const candles = format === 'json' ? parseJson(text) : parseCsvLike(text, format);
-  return { format, candles };
+  return { format, ...(format === 'json' ? parseJson(text) : parseCsvLike(text, format)) };
 }

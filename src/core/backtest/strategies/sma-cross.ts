@@ -2,12 +2,16 @@
  * `sma-cross`: the classic moving-average crossover (backtesting.py's `SmaCross` example). When the fast SMA of
  * closes crosses above the slow one (previous bar fast < slow, this bar fast > slow) close any position and buy;
  * when it crosses below, close and sell. Orders use the default size (all available equity).
+ *
+ * Optional, for risk sizing (Testudo mode): `stopAtr > 0` attaches a stop-loss `stopAtr` ATR(14)s from the close,
+ * and `rr > 0` a take-profit `rr` times that distance on the other side. Both default to 0 (off), which is the
+ * plain backtesting.py strategy.
  */
-import { sma } from '../indicators.ts';
+import { atr, sma } from '../indicators.ts';
 import type { StrategyDefinition } from '../types.ts';
 
-/** Parameters of `sma-cross`: SMA periods in bars. */
-export type SmaCrossParams = { fast: number; slow: number };
+/** Parameters of `sma-cross`: SMA periods in bars; stop distance in ATRs and reward:risk (0 = none). */
+export type SmaCrossParams = { fast: number; slow: number; stopAtr: number; rr: number };
 
 /** The `sma-cross` strategy. */
 export const smaCross: StrategyDefinition<SmaCrossParams> = {
@@ -16,10 +20,22 @@ export const smaCross: StrategyDefinition<SmaCrossParams> = {
   params: {
     fast: { type: 'int', default: 10, min: 1, description: 'fast SMA period, bars' },
     slow: { type: 'int', default: 20, min: 1, description: 'slow SMA period, bars' },
+    stopAtr: { type: 'number', default: 0, min: 0, description: 'stop-loss distance in ATR(14)s (0: no stop)' },
+    rr: { type: 'number', default: 0, min: 0, description: 'take-profit distance ÷ stop distance (0: no target)' },
   },
   init({ data, params, indicator }) {
     const fast = indicator(`SMA(${params.fast})`, sma(data.close, params.fast));
     const slow = indicator(`SMA(${params.slow})`, sma(data.close, params.slow));
+    const range =
+      params.stopAtr > 0 ? indicator('ATR(14)', atr(data.high, data.low, data.close, 14), { overlay: false }) : null;
+    const bracket = (long: boolean, i: number): { sl?: number; tp?: number } => {
+      if (range === null) return {};
+      const c = data.close[i]!;
+      const dist = params.stopAtr * range[i]!;
+      const side = long ? 1 : -1;
+      const tp = params.rr > 0 ? c + side * params.rr * dist : undefined;
+      return { sl: c - side * dist, ...(tp !== undefined && tp > 0 ? { tp } : {}) };
+    };
     return (ctx) => {
       const i = ctx.i;
       if (i === 0) return;
@@ -29,10 +45,10 @@ export const smaCross: StrategyDefinition<SmaCrossParams> = {
       const s1 = slow[i]!;
       if (f0 < s0 && f1 > s1) {
         ctx.closePosition();
-        ctx.buy();
+        ctx.buy(bracket(true, i));
       } else if (s0 < f0 && s1 > f1) {
         ctx.closePosition();
-        ctx.sell();
+        ctx.sell(bracket(false, i));
       }
     };
   },
