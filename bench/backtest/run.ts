@@ -5,9 +5,10 @@
  *   1. Bars per second of the bar loop (`runBacktest`'s own timings: init = strategy init and its indicators; loop =
  *      the bar loop with the broker; stats = the statistics), best of `--runs` runs (5 × that on the real series,
  *      whose runs last milliseconds) after one warm-up run, for:
- *      `sma-cross` (default params, all-equity sizing), and `breakout` (ATR stop) plain and in Testudo mode (size
- *      from the stop at 1% risk, lot 0.0001 BTC, the rules checked on every order: the default rules, and the same
- *      without the loss limits, whose halts would otherwise refuse every order after the first drawdown). Over the real series (`--data`, default
+ *      `sma-cross` (default params, all-equity sizing) and with risk sizing (a 2-ATR stop and a 3R target, Testudo
+ *      mode: size from the stop at 1% risk, lot 0.0001 BTC, the rules checked on every order — the default rules, and
+ *      the same without the loss limits, whose halts would otherwise refuse every order after the first drawdown),
+ *      and `breakout` (ATR stop) plain and with risk sizing. Over the real series (`--data`, default
  *      ../shared/data/coinbase-btcusd-1h.csv, 20,111 bars) and over the same series repeated with shifted
  *      timestamps to at least `--bars` bars (default 1,000,000).
  *   2. Candles per second of candle ingest with COPY (`benchIngest` in ./ingest.ts: the same file repeated to about
@@ -101,27 +102,36 @@ interface Case {
   options: BacktestOptions;
 }
 
+const NO_LOSS_LIMITS = {
+  ...DEFAULT_RISK_PROFILE,
+  maxDrawdownPct: '99',
+  dailyLossLimitPct: '99',
+  lossStreakLimit: 1_000_000,
+};
+
 const CASES: Case[] = [
   { label: 'sma-cross', strategy: 'sma-cross', params: {}, options: {} },
-  { label: 'breakout', strategy: 'breakout', params: {}, options: {} },
-  // Testudo mode sizes every order from its stop and checks the default rules: once the drawdown halt (10%) trips,
-  // every later order is refused, so the second case turns the loss limits off to size and fill every signal.
+  // Risk sizing: the same crossovers with a stop 2 ATRs away and a target 3× that, sized from the stop at 1% risk.
+  // Testudo mode checks the rules on every order; the default drawdown halt (10%) trips early on this series and
+  // refuses every later order, so the "no loss limits" rows size and fill every signal.
   {
-    label: 'breakout, Testudo mode (default rules)',
-    strategy: 'breakout',
-    params: {},
+    label: 'sma-cross, risk sizing (default rules)',
+    strategy: 'sma-cross',
+    params: { stopAtr: 2, rr: 3 },
     options: { lotSize: '0.0001', testudo: {} },
   },
   {
-    label: 'breakout, Testudo mode (no loss limits)',
+    label: 'sma-cross, risk sizing (no loss limits)',
+    strategy: 'sma-cross',
+    params: { stopAtr: 2, rr: 3 },
+    options: { lotSize: '0.0001', testudo: { profile: NO_LOSS_LIMITS } },
+  },
+  { label: 'breakout', strategy: 'breakout', params: {}, options: {} },
+  {
+    label: 'breakout, risk sizing (no loss limits)',
     strategy: 'breakout',
     params: {},
-    options: {
-      lotSize: '0.0001',
-      testudo: {
-        profile: { ...DEFAULT_RISK_PROFILE, maxDrawdownPct: '99', dailyLossLimitPct: '99', lossStreakLimit: 1_000_000 },
-      },
-    },
+    options: { lotSize: '0.0001', testudo: { profile: NO_LOSS_LIMITS } },
   },
 ];
 

@@ -240,7 +240,10 @@ export function runBacktest(
       ? fromScaled(perLotAtoms, MONEY_DP)
       : fromScaled(divRound(perLotAtoms * 10n ** BigInt(spec.lotDp), spec.lotUnits), MONEY_DP);
 
+  // Set when trades open, close or shrink; the strategy's view is rebuilt only then.
+  let positionChanged = false;
   const refreshPosition = (): void => {
+    positionChanged = false;
     posLots = 0;
     entryCostF = 0;
     views = [];
@@ -282,6 +285,7 @@ export function runBacktest(
   const closeTrade = (t: Trade, exitPerLot: bigint, bar: number, reason: ExitReason): void => {
     const k = trades.indexOf(t);
     if (k >= 0) trades.splice(k, 1);
+    positionChanged = true;
     removeOrder(t.sl);
     removeOrder(t.tp);
     const gross = BigInt(t.lots) * (exitPerLot - t.entryPerLot);
@@ -326,6 +330,7 @@ export function runBacktest(
       return;
     }
     t.lots = left;
+    positionChanged = true;
     if (t.sl) t.sl.lots = -left;
     if (t.tp) t.tp.lots = -left;
     const piece: Trade = { ...t, lots: -lots, sl: null, tp: null, view: { ...t.view } };
@@ -346,6 +351,7 @@ export function runBacktest(
       view: { size: 0, entryPrice: (Number(entryPerLot) / 1e12) * lotsPerUnit, entryBar: bar, sl: null, tp: null },
     };
     trades.push(t);
+    positionChanged = true;
     setCash(cash - fee(lots, entryPerLot));
     if (o.tp !== null) {
       t.tp = {
@@ -476,7 +482,7 @@ export function runBacktest(
       }
       removeOrder(o);
     }
-    refreshPosition();
+    if (positionChanged) refreshPosition();
     if (reprocess) processOrders();
   };
 
