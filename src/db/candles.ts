@@ -38,8 +38,9 @@ function yearStart(y: number): Date {
  * Makes sure `candles` has a yearly partition for every UTC year from `fromMs` to `toMs` (inclusive, ms UTC) within
  * 1900–2199. Idempotent and safe under concurrency: creation is serialised by an advisory lock and re-checked under
  * it. A partition is created empty, filled with the rows of its year that sat in `candles_default`, then attached —
- * so it works even when the default partition already holds rows of that year. Each missing year is one short
- * transaction of its own (call it before, not inside, a long ingest transaction).
+ * so it works even when the default partition already holds rows of that year; when the default partition holds none
+ * of the range, all missing years are created in one statement batch. One short transaction (call it before, not
+ * inside, a long ingest transaction).
  * @returns the names of the partitions created now.
  */
 export async function ensureCandlePartitions(sql: Sql, fromMs: number, toMs: number): Promise<string[]> {
@@ -54,28 +55,51 @@ export async function ensureCandlePartitions(sql: Sql, fromMs: number, toMs: num
       )
     ).map((r) => r.name),
   );
-  const created: string[] = [];
-  for (let y = lo; y <= hi; y++) {
-    const name = `candles_y${y}`;
-    if (existing.has(name)) continue;
-    const made = await sql.tx(async (q) => {
-      await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK_PARTITIONS]);
-      const [r] = await q.query<{ oid: unknown }>('SELECT to_regclass($1) AS oid', [name]);
-      if (r?.oid !== null && r?.oid !== undefined) return false;
-      const from = yearStart(y).toISOString();
-      const to = yearStart(y + 1).toISOString();
-      await q.exec(`CREATE TABLE ${name} (LIKE candles INCLUDING DEFAULTS)`);
-      await q.query(
-        `WITH moved AS (DELETE FROM candles_default WHERE open_time >= $1 AND open_time < $2 RETURNING *)
-         INSERT INTO ${name} SELECT * FROM moved`,
-        [from, to],
+  const missing: number[] = [];
+  for (let y = lo; y <= hi; y++) if (!existing.has(`candles_y${y}`)) missing.push(y);
+  if (missing.length === 0) return [];
+  return sql.tx(async (q) => {
+    await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK_PARTITIONS]);
+    const present = new Set(
+      (
+        await q.query<{ name: string }>(
+          `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'candles'::regclass`,
+        )
+      ).map((r) => r.name),
+    );
+    const todo = missing.filter((y) => !present.has(`candles_y${y}`));
+    if (todo.length === 0) return [];
+    const bounds = (y: number): [string, string] => [yearStart(y).toISOString(), yearStart(y + 1).toISOString()];
+    const [stray] = await q.query<{ n: unknown }>(
+      'SELECT count(*) AS n FROM candles_default WHERE open_time >= $1 AND open_time < $2',
+      [yearStart(todo[0]!).toISOString(), yearStart(todo[todo.length - 1]! + 1).toISOString()],
+    );
+    if (Number(stray?.n ?? 0) === 0) {
+      // Nothing to move out of the default partition: every partition in one round trip.
+      await q.exec(
+        todo
+          .map((y) => {
+            const [from, to] = bounds(y);
+            return `CREATE TABLE candles_y${y} PARTITION OF candles FOR VALUES FROM ('${from}') TO ('${to}');`;
+          })
+          .join('\n'),
       );
-      await q.exec(`ALTER TABLE candles ATTACH PARTITION ${name} FOR VALUES FROM ('${from}') TO ('${to}')`);
-      return true;
-    });
-    if (made) created.push(name);
-  }
-  return created;
+    } else {
+      for (const y of todo) {
+        const name = `candles_y${y}`;
+        const [from, to] = bounds(y);
+        await q.exec(`CREATE TABLE ${name} (LIKE candles INCLUDING DEFAULTS)`);
+        await q.query(
+          `WITH moved AS (DELETE FROM candles_default WHERE open_time >= $1 AND open_time < $2 RETURNING *)
+           INSERT INTO ${name} SELECT * FROM moved`,
+          [from, to],
+        );
+        await q.exec(`ALTER TABLE candles ATTACH PARTITION ${name} FOR VALUES FROM ('${from}') TO ('${to}')`);
+      }
+    }
+    return todo.map((y) => `candles_y${y}`);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
