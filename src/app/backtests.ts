@@ -266,6 +266,25 @@ class JobFailure extends Error {
   }
 }
 
+/**
+ * The bars of a job's data range (symbol, timeframe, from, to of its row) from the candle store.
+ * @throws JobFailure `no-data` when the range holds no candles; BacktestError `bad-bars` for invalid ones.
+ */
+async function loadJobBars(sql: Sql, row: Row): Promise<ReturnType<typeof barsFromCandles>> {
+  const candles = await readStoredCandles(sql, {
+    symbol: String(row.symbol),
+    timeframe: String(row.timeframe),
+    from: toMsOrNull(row.from_time),
+    to: toMsOrNull(row.to_time),
+  });
+  if (candles.length === 0)
+    throw new JobFailure(
+      'no-data',
+      `no stored ${String(row.timeframe)} candles of ${String(row.symbol)} in the range: import some first (testudo candles import)`,
+    );
+  return barsFromCandles(candles);
+}
+
 function failureOf(e: unknown): JobFailure {
   if (e instanceof JobFailure) return e;
   if (e instanceof BacktestError || e instanceof WorkerTaskError || e instanceof OptimizeError)
@@ -343,18 +362,7 @@ export async function executeJob(
     flush: () => pending,
   };
   try {
-    const candles = await readStoredCandles(sql, {
-      symbol: String(row.symbol),
-      timeframe: String(row.timeframe),
-      from: toMsOrNull(row.from_time),
-      to: toMsOrNull(row.to_time),
-    });
-    if (candles.length === 0)
-      throw new JobFailure(
-        'no-data',
-        `no stored ${String(row.timeframe)} candles of ${String(row.symbol)} in the range: import some first (testudo candles import)`,
-      );
-    const bars = barsFromCandles(candles);
+    const bars = await loadJobBars(sql, row);
     const strategy = String(row.strategy);
     const params = obj<Params>(row.params);
     const options = obj<BacktestOptions>(row.options);
@@ -580,18 +588,7 @@ export async function executeChunk(
   const publish = (type: TradingEventType, data: Record<string, unknown>): void =>
     o.publish?.({ type, userId, data: { id, kind: 'optimization', ...data } });
   try {
-    const candles = await readStoredCandles(sql, {
-      symbol: String(row.symbol),
-      timeframe: String(row.timeframe),
-      from: toMsOrNull(row.from_time),
-      to: toMsOrNull(row.to_time),
-    });
-    if (candles.length === 0)
-      throw new JobFailure(
-        'no-data',
-        `no stored ${String(row.timeframe)} candles of ${String(row.symbol)} in the range: import some first (testudo candles import)`,
-      );
-    const bars = barsFromCandles(candles);
+    const bars = await loadJobBars(sql, row);
     const strategy = String(row.strategy);
     const options = obj<BacktestOptions>(row.options);
     const g = prepareGrid(
