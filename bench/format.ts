@@ -1,6 +1,25 @@
 /**
- * Output helpers: aligned numbers, ratios against goals, simple tables.
+ * Output helpers: the run header, aligned numbers, ratios against goals, simple tables.
  */
+import os from 'node:os';
+
+/** The first line of a bench run: `title`, node version, CPUs, platform, start time and the load average. */
+export function machineLine(title: string): string {
+  const cpu = os.cpus();
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+  return (
+    `${title} — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${os.platform()} ${os.arch()}; ` +
+    `${new Date().toISOString()}; load average before start ${load}`
+  );
+}
+
+/** The last line of a bench run: wall time since `t0` (a `performance.now()` reading). */
+export function totalTime(t0: number): string {
+  return `\ntotal bench time ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+}
 
 /** 1234567.8 → "1,234,568". */
 export const int = (n: number): string => Math.round(n).toLocaleString('en-US');

@@ -8,10 +8,10 @@
  * the server, not the forked load generator) over each measured window only, writes bench/.prof/*.cpuprofile
  * (open them in Chrome DevTools) and prints their top functions; `npm run bench:profile-summary` re-prints them.
  */
-import os from 'node:os';
 import { parseBenchArgs, type BenchOptions } from './args.ts';
 import { runDecisionsBench } from './decisions.ts';
 import { runHttpBench } from './http.ts';
+import { machineLine, totalTime } from './format.ts';
 
 let opts: BenchOptions;
 try {
@@ -22,14 +22,7 @@ try {
 }
 
 const t0 = performance.now();
-const cpu = os.cpus();
-console.log(
-  `Testudo bench — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${os.platform()} ${os.arch()}; ` +
-    `${new Date().toISOString()}; load average before start ${os
-      .loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')}`,
-);
+console.log(machineLine('Testudo bench'));
 console.log(
   `options: --only ${opts.only}, decisions ${opts.decisionSeconds} s, HTTP ${opts.httpSeconds} s per run, ` +
     `connections ${opts.connections.join(',')}, pools ${opts.pools.join(',')}, db ${opts.databases.join(',')}`,
@@ -44,4 +37,4 @@ if (opts.only !== 'http')
   });
 if (opts.only !== 'decisions') await runHttpBench(opts);
 
-console.log(`\ntotal bench time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(totalTime(t0));

@@ -13,14 +13,9 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { createContext, type AppContext } from '../src/app/context.ts';
 import type { Candle } from '../src/core/marketdata/candle.ts';
-import type { Sql } from '../src/db/sql.ts';
-import { openTestDatabase } from '../src/db/testing.ts';
 import { loadCandleFile } from '../src/feed/load.ts';
-import { ReplayFeed } from '../src/feed/replay.ts';
-import { buildServer } from '../src/server/app.ts';
+import { advance, openWorld, type World } from './replay-world.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA_DIR = resolve(REPO_ROOT, '..', 'shared', 'data');
@@ -195,10 +190,7 @@ describe.skipIf(!HAVE_DATA)(
   () => {
     let candles: Candle[];
     let bars: Bar[];
-    let sql: Sql;
-    let feed: ReplayFeed;
-    let ctx: AppContext;
-    let app: FastifyInstance;
+    let w: World;
     let cookie: string;
     const results: {
       plan: Plan;
@@ -215,7 +207,7 @@ describe.skipIf(!HAVE_DATA)(
       path: string,
       payload?: object,
     ): Promise<{ status: number; body: T }> => {
-      const r = await app.inject({
+      const r = await w.app.inject({
         method,
         url: `/api/v1${path}`,
         headers: { cookie },
@@ -223,20 +215,14 @@ describe.skipIf(!HAVE_DATA)(
       });
       return { status: r.statusCode, body: r.json() as T };
     };
-    const step = async (n: number): Promise<void> => {
-      expect(feed.step(n)).toBe(n);
-      await ctx.trading.drain();
-      expect(ctx.trading.lastBarError).toBeNull();
-    };
+    const step = (n: number): Promise<void> => advance(w, n);
 
     beforeAll(async () => {
       ({ candles } = await loadCandleFile(FILE));
       expect(candles.length).toBe(20_111);
       bars = candles.map((c) => ({ time: c.time, open: toCents(c.open), high: toCents(c.high), low: toCents(c.low) }));
-      sql = await openTestDatabase();
-      feed = new ReplayFeed({ symbol: 'BTC-USD', timeframe: '1h', candles });
-      ctx = await createContext({ sql, feed });
-      app = await buildServer(ctx);
+      w = await openWorld(candles);
+      const { app, feed, ctx } = w;
       const creds = { email: 'replay@example.com', password: 'replay password' };
       expect((await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: creds })).statusCode).toBe(201);
       const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: creds });
@@ -309,9 +295,7 @@ describe.skipIf(!HAVE_DATA)(
     });
 
     afterAll(async () => {
-      await app?.close();
-      await ctx?.close();
-      await sql?.close();
+      await w?.close();
     });
 
     it('closes every planned trade where the hand-walked fill rules say, with exact P&L and R', () => {

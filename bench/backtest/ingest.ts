@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { TIMEFRAMES, type Candle, type Timeframe } from '../../src/core/marketdata/candle.ts';
+import { timeframeOfLength, type Candle } from '../../src/core/marketdata/candle.ts';
+import { medianSpacing } from '../../src/core/marketdata/gaps.ts';
 import { bucketStart } from '../../src/core/marketdata/resample.ts';
 import { ensureCandlePartitions, ingestCandles } from '../../src/db/candles.ts';
 import { migrate } from '../../src/db/migrate.ts';
@@ -132,10 +133,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
   const times = Math.max(1, Math.round(rows / base.length));
   const candles = repeatCandles(base, times);
   // the file's timeframe from its median bar spacing (1h when it matches none)
-  const gaps = base.slice(1, 2001).map((c, i) => c.time - base[i]!.time);
-  gaps.sort((a, b) => a - b);
-  const spacing = gaps[Math.floor(gaps.length / 2)];
-  const timeframe = (Object.keys(TIMEFRAMES) as Timeframe[]).find((k) => TIMEFRAMES[k] === spacing) ?? '1h';
+  const timeframe = timeframeOfLength(medianSpacing(base.slice(0, 2001).map((c) => c.time))) ?? '1h';
   const first = candles[0]!.time;
   const last = candles[candles.length - 1]!.time;
   log(

@@ -27,7 +27,6 @@
  *   --db LIST       databases for the ingest part (default postgres,pglite)
  *   --pg-url URL    PostgreSQL for the ingest part (default $TESTUDO_PG_URL or postgres://postgres@127.0.0.1:5432/test)
  */
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runBacktest } from '../../src/core/backtest/run.ts';
 import { barsFromCandles, repeatSeries } from '../../src/core/backtest/series.ts';
@@ -35,7 +34,7 @@ import { BUILTIN_STRATEGIES } from '../../src/core/backtest/strategies/index.ts'
 import type { BacktestOptions, BarSeries } from '../../src/core/backtest/types.ts';
 import { DEFAULT_RISK_PROFILE } from '../../src/core/risk/profile.ts';
 import { loadCandleFile } from '../../src/feed/load.ts';
-import { heading, int, num, ratio, table } from '../format.ts';
+import { heading, int, machineLine, num, ratio, table, totalTime } from '../format.ts';
 import { benchIngest } from './ingest.ts';
 
 const USAGE =
@@ -174,14 +173,7 @@ try {
 }
 
 const t0 = performance.now();
-const cpu = os.cpus();
-console.log(
-  `Testudo backtest bench — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${os.platform()} ${os.arch()}; ` +
-    `${new Date().toISOString()}; load average ${os
-      .loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')}`,
-);
+console.log(machineLine('Testudo backtest bench'));
 console.log(
   `options: --runs ${opts.runs} --bars ${opts.bars} --data ${opts.data} --only ${opts.only} --db ${opts.databases.join(',')}`,
 );
@@ -252,4 +244,4 @@ if (opts.only !== 'loop') {
   console.log(table(rows));
 }
 
-console.log(`\ntotal bench time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(totalTime(t0));

@@ -20,7 +20,9 @@ import { CANCEL, digest, digestOurs, type BookDigest, type Stream } from './stre
  * storage on that reset, which costs more than allocating a fresh one).
  */
 export const ENGINES = ['testudo', 'nodejs-order-book', 'testudo-reused-out'] as const;
+/** The engines run when `--engines` is not given. */
 export const DEFAULT_ENGINES = ['testudo', 'nodejs-order-book'] as const;
+/** The name of an engine under test. */
 export type EngineName = (typeof ENGINES)[number];
 
 /** Outcome of one loop over a stream. */
@@ -43,6 +45,7 @@ export interface Runner {
   timed(lat: Float64Array): LoopResult;
 }
 
+/** Builds `engine`'s command objects from the stream `s` (untimed) and returns its two loops. */
 export function prepare(engine: EngineName, s: Stream): Runner {
   return engine === 'nodejs-order-book' ? prepareNob(s) : prepareOurs(s, engine !== 'testudo-reused-out');
 }

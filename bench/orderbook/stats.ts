@@ -21,6 +21,7 @@ export function latency(xs: Float64Array): Latency {
   return { p50: at(0.5), p99: at(0.99), p999: at(0.999), max: a[n - 1]!, mean: sum / n };
 }
 
+/** The median of `xs` (the mean of the middle two for an even count). */
 export function median(xs: number[]): number {
   const a = [...xs].sort((x, y) => x - y);
   const m = a.length >> 1;

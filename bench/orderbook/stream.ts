@@ -29,6 +29,7 @@ export interface Profile {
   goalRatio: number;
 }
 
+/** The stream profiles by name. */
 export const PROFILES: Record<Profile['name'], Profile> = {
   default: { name: 'default', cancelRate: 0.1, crossRate: 0.35, restMean: 2, maxDepth: 10, goalRatio: 10 },
   deep: { name: 'deep', cancelRate: 0.1, crossRate: 0.3, restMean: 5, maxDepth: 50, goalRatio: 100 },

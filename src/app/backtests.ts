@@ -228,12 +228,12 @@ function orderStats(s: unknown): BacktestStats {
 }
 
 /** The pg-boss `db` adapter over an {@link Sql} (a pool, or a transaction so a job is sent atomically with its row). */
-export function bossDb(sql: Sql): PgBoss.Db {
+function bossDb(sql: Sql): PgBoss.Db {
   return { executeSql: async (text, values) => ({ rows: await sql.query(text, values ?? []) }) };
 }
 
 /** The pg-boss schema for a connection: `pgboss` on `public`, else `<schema>_pgboss` (test schemas stay apart). */
-export async function defaultBossSchema(sql: Sql): Promise<string> {
+async function defaultBossSchema(sql: Sql): Promise<string> {
   const [r] = await sql.query<{ s: string }>('SELECT current_schema() AS s');
   const s = r?.s ?? 'public';
   return s === 'public' ? 'pgboss' : `${s}_pgboss`;
@@ -510,7 +510,7 @@ async function storeRanking(
 }
 
 /** Grid points per chunk of a chunked optimisation: about {@link CHUNK_TARGET} chunks, 1 to 100 points each. */
-export const CHUNK_TARGET = 16;
+const CHUNK_TARGET = 16;
 
 /**
  * How a grid of `points` points (after the constraint) is cut into chunks: consecutive ranges in grid order, about
@@ -680,10 +680,10 @@ export async function executeChunk(
 /** Something that runs jobs by id. */
 interface JobRunner {
   /**
-   * Queues a job; `q` is the transaction that inserted its row (committed by the caller). `points`: an
+   * Queues job `id` of `userId`; `q` is the transaction that inserted its row (committed by the caller). `points`: an
    * optimisation's grid size, so a runner that shares work across machines can cut it into chunks.
    */
-  enqueue(id: number, q: Sql, points?: number): Promise<void>;
+  enqueue(id: number, userId: number, q: Sql, points?: number): Promise<void>;
   /** Resumes jobs left queued or running by an earlier process, when this runner owns them. */
   recover(): Promise<void>;
   close(): Promise<void>;
@@ -704,8 +704,8 @@ class InProcessRunner implements JobRunner {
     private readonly onError: (err: unknown, context: Record<string, unknown>) => void,
   ) {}
 
-  async enqueue(id: number, q: Sql): Promise<void> {
-    void q; // the row is the queue: nothing else to write
+  async enqueue(id: number): Promise<void> {
+    // the row is the queue: nothing else to write
     this.waiting.push(id);
     queueMicrotask(() => this.pump());
   }
@@ -755,6 +755,14 @@ class InProcessRunner implements JobRunner {
   }
 }
 
+/** Retries and expiry of a pg-boss job, set on the queue and on each send. */
+const JOB_RETRY = { retryLimit: 2, retryDelay: 5, expireInSeconds: 4 * 3600 };
+
+/** Stops a pg-boss started by this module, letting active jobs settle for up to 10 s; the pool stays open. */
+function stopBoss(boss: PgBoss): Promise<void> {
+  return boss.stop({ graceful: true, close: false, wait: true, timeout: 10_000 });
+}
+
 /**
  * Starts pg-boss on `sql` in `schema` and creates the job queue when missing (retried when two processes create it
  * at once and PostgreSQL reports a deadlock).
@@ -765,8 +773,7 @@ async function startBoss(sql: Sql, schema: string, onError: (e: unknown) => void
   await boss.start();
   for (let attempt = 1; ; attempt++) {
     try {
-      if (!(await boss.getQueue(JOB_QUEUE)))
-        await boss.createQueue(JOB_QUEUE, { name: JOB_QUEUE, retryLimit: 2, retryDelay: 5, expireInSeconds: 4 * 3600 });
+      if (!(await boss.getQueue(JOB_QUEUE))) await boss.createQueue(JOB_QUEUE, { name: JOB_QUEUE, ...JOB_RETRY });
       return boss;
     } catch (e) {
       if ((e as { code?: string }).code !== '40P01' || attempt >= 5) throw e;
@@ -831,7 +838,7 @@ export async function startJobWorker(
     stop: async () => {
       await boss.offWork(JOB_QUEUE);
       for (const ac of running) ac.abort();
-      if (!o.boss) await boss.stop({ graceful: true, close: false, wait: true, timeout: 10_000 });
+      if (!o.boss) await stopBoss(boss);
     },
   };
 }
@@ -874,9 +881,9 @@ class PgBossRunner implements JobRunner {
     return this.boss;
   }
 
-  async enqueue(id: number, q: Sql, points?: number): Promise<void> {
+  async enqueue(id: number, userId: number, q: Sql, points?: number): Promise<void> {
     const boss = await this.started();
-    const send = { db: bossDb(q), retryLimit: 2, retryDelay: 5, expireInSeconds: 4 * 3600 };
+    const send = { db: bossDb(q), ...JOB_RETRY };
     if (points === undefined) await boss.send(JOB_QUEUE, { id } satisfies JobData, send);
     else {
       // An optimisation: one pg-boss job per chunk of the grid, so workers on several machines share it.
@@ -888,8 +895,7 @@ class PgBossRunner implements JobRunner {
       );
       for (let k = 0; k < chunks.length; k++) await boss.send(JOB_QUEUE, { id, chunk: k } satisfies JobData, send);
     }
-    const [r] = await q.query('SELECT user_id FROM backtests WHERE id = $1', [id]);
-    this.watched.set(id, { userId: toInt(r!.user_id), done: -1, total: -1 });
+    this.watched.set(id, { userId, done: -1, total: -1 });
     this.timer ??= setInterval(() => void this.poll(), 250);
   }
 
@@ -951,7 +957,7 @@ class PgBossRunner implements JobRunner {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.worker) await (await this.worker).stop();
-    if (this.boss) await (await this.boss).stop({ graceful: true, close: false, wait: true, timeout: 10_000 });
+    if (this.boss) await stopBoss(await this.boss);
   }
 }
 
@@ -995,6 +1001,14 @@ function strategyOf(r: Row): SavedStrategy {
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };
+}
+
+/** No job `id` (of `kind`, when given) for the caller. */
+function jobNotFound(id: number, kind: JobKind | undefined): NotFoundError {
+  return new NotFoundError(
+    kind === 'optimization' ? 'optimization-not-found' : 'backtest-not-found',
+    `no ${kind ?? 'backtest'} ${id}`,
+  );
 }
 
 /** Saved strategies and backtest/optimisation jobs of users. Create with {@link BacktestService.open}. */
@@ -1154,28 +1168,7 @@ export class BacktestService {
     const r = await this.resolve(userId, input);
     const issues = this.check(r.strategy, r.params);
     if (issues.length > 0) throw new ValidationError(issues);
-    const { from, to } = this.range(input.data);
-    const id = await this.sql.tx(async (q) => {
-      const [row] = await q.query(
-        `INSERT INTO backtests (user_id, kind, strategy_id, strategy, params, options, symbol, timeframe, from_time, to_time)
-         VALUES ($1, 'backtest', $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9) RETURNING id`,
-        [
-          userId,
-          r.strategyId,
-          r.strategy,
-          json(r.params),
-          json(r.options),
-          input.data.symbol,
-          input.data.timeframe,
-          from,
-          to,
-        ],
-      );
-      const id = toInt(row!.id);
-      await this.runner.enqueue(id, q);
-      return id;
-    });
-    return { id, status: 'queued' };
+    return this.insertJob(userId, 'backtest', r, input.data);
   }
 
   /**
@@ -1225,30 +1218,48 @@ export class BacktestService {
       }
       throw e;
     }
-    const { from, to } = this.range(input.data);
+    return this.insertJob(userId, 'optimization', { ...r, params: fixed }, input.data, {
+      axes,
+      maximize: prepared.maximize,
+      constraint: input.constraint ?? null,
+      points: prepared.grid.length,
+    });
+  }
+
+  /** Writes a job's row and queues it, in one transaction. */
+  private async insertJob(
+    userId: number,
+    kind: JobKind,
+    r: { strategyId: number | null; strategy: string; params: Params; options: BacktestOptions },
+    data: DataRange,
+    grid?: { axes: GridAxis[]; maximize: string; constraint: string | null; points: number },
+  ): Promise<{ id: number; status: 'queued' }> {
+    const { from, to } = this.range(data);
     const id = await this.sql.tx(async (q) => {
       const [row] = await q.query(
         `INSERT INTO backtests (user_id, kind, strategy_id, strategy, params, options, grid, maximize, constraint_text,
-           symbol, timeframe, from_time, to_time)
-         VALUES ($1, 'optimization', $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11, $12) RETURNING id`,
+           progress_total, symbol, timeframe, from_time, to_time)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9, COALESCE($10::int, 0), $11, $12, $13, $14)
+         RETURNING id`,
         [
           userId,
+          kind,
           r.strategyId,
           r.strategy,
-          json(fixed),
+          json(r.params),
           json(r.options),
-          json(axes),
-          prepared.maximize,
-          input.constraint ?? null,
-          input.data.symbol,
-          input.data.timeframe,
+          grid ? json(grid.axes) : null,
+          grid?.maximize ?? null,
+          grid?.constraint ?? null,
+          grid?.points ?? null,
+          data.symbol,
+          data.timeframe,
           from,
           to,
         ],
       );
       const id = toInt(row!.id);
-      await q.query('UPDATE backtests SET progress_total = $2 WHERE id = $1', [id, prepared.grid.length]);
-      await this.runner.enqueue(id, q, prepared.grid.length);
+      await this.runner.enqueue(id, userId, q, grid?.points);
       return id;
     });
     return { id, status: 'queued' };
@@ -1281,11 +1292,7 @@ export class BacktestService {
       id,
       userId,
     ]);
-    if (!r || (o.kind !== undefined && r.kind !== o.kind))
-      throw new NotFoundError(
-        o.kind === 'optimization' ? 'optimization-not-found' : 'backtest-not-found',
-        `no ${o.kind ?? 'backtest'} ${id}`,
-      );
+    if (!r || (o.kind !== undefined && r.kind !== o.kind)) throw jobNotFound(id, o.kind);
     const job: JobDetail = jobSummary(r);
     if (job.status !== 'done') return job;
     if (job.kind === 'backtest') {
@@ -1354,10 +1361,6 @@ export class BacktestService {
       'DELETE FROM backtests WHERE id = $1 AND user_id = $2 AND ($3::text IS NULL OR kind = $3) RETURNING id',
       [id, userId, kind ?? null],
     );
-    if (rows.length === 0)
-      throw new NotFoundError(
-        kind === 'optimization' ? 'optimization-not-found' : 'backtest-not-found',
-        `no ${kind ?? 'backtest'} ${id}`,
-      );
+    if (rows.length === 0) throw jobNotFound(id, kind);
   }
 }

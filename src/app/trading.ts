@@ -216,9 +216,9 @@ export class TradingService {
 
   /** The last error met while processing a bar, if any (also reported to `onError`). */
   lastBarError: unknown = null;
-  private onBarError(e: unknown): void {
+  private onBarError(e: unknown, context: Record<string, unknown> = {}): void {
     this.lastBarError = e;
-    this.reportError(e, { where: 'bar processing' });
+    this.reportError(e, { where: 'bar processing', ...context });
   }
 
   /** Reloads instruments from the database. */
@@ -459,6 +459,17 @@ export class TradingService {
         verdicts: JSON.stringify(d.verdicts),
         sizing: JSON.stringify(sizing),
       };
+      // The decision as the response shows it; approved exactly when it opened a trade.
+      const decisionBody = (id: unknown, createdAt: unknown, tradeId: number | null): Record<string, unknown> => ({
+        id: toInt(id),
+        approved: tradeId !== null,
+        symbol: input.symbol,
+        side: input.side,
+        createdAt: new Date(toMs(createdAt)).toISOString(),
+        verdicts: d.verdicts,
+        sizing,
+        tradeId,
+      });
       let out: SubmitResult;
       if (!d.approved || !d.sizing.ok) {
         const [dec] = await q.query(
@@ -483,16 +494,7 @@ export class TradingService {
               message: `rejected by ${failed.length} rule${failed.length === 1 ? '' : 's'}: ${failed.map((f) => f.message).join('; ')}`,
               rules: failed,
             },
-            decision: {
-              id: toInt(dec!.id),
-              approved: false,
-              symbol: input.symbol,
-              side: input.side,
-              createdAt: new Date(toMs(dec!.created_at)).toISOString(),
-              verdicts: d.verdicts,
-              sizing,
-              tradeId: null,
-            },
+            decision: decisionBody(dec!.id, dec!.created_at, null),
           },
         };
       } else {
@@ -624,16 +626,7 @@ export class TradingService {
         out = {
           status: 201,
           body: {
-            decision: {
-              id: decisionId,
-              approved: true,
-              symbol: input.symbol,
-              side: input.side,
-              createdAt: new Date(toMs(createdAt)).toISOString(),
-              verdicts: d.verdicts,
-              sizing,
-              tradeId,
-            },
+            decision: decisionBody(decisionId, createdAt, tradeId),
             trade: {
               ...tradeView({
                 ...row,
@@ -697,52 +690,44 @@ export class TradingService {
         sub = await this.stepTrade(t, symbol, candle, sub);
       } catch (e) {
         // One trade's failure must not stop the others on this bar; its state stays as committed.
-        this.lastBarError = e;
-        this.reportError(e, {
-          where: 'bar processing',
-          tradeId: t.id,
-          symbol,
-          barTime: new Date(candle.time).toISOString(),
-        });
+        this.onBarError(e, { tradeId: t.id, symbol, barTime: new Date(candle.time).toISOString() });
       }
     }
   }
 
+  /**
+   * Advances one trade through `candle`. `sub`: the bar's lower-timeframe candles when already read for another
+   * trade (null: not read yet); returns them, read here when this trade's bar touches both exits.
+   */
   private async stepTrade(
     t: ActiveTrade,
     symbol: string,
     candle: Candle,
-    lower: Candle[] | null,
+    sub: Candle[] | null,
   ): Promise<Candle[] | null> {
-    let sub = lower;
-    {
-      const bar = toTickBar(t.spec, candle);
-      const b = t.bracket;
-      // A bar that touches both the stop and the take-profit: lower-timeframe bars, when stored, decide the order.
-      if (b.status === 'open' && b.targetTicks !== null) {
-        const [lo, hi] = b.stopTicks < b.targetTicks ? [b.stopTicks, b.targetTicks] : [b.targetTicks, b.stopTicks];
-        if (bar.low <= lo && bar.high >= hi) sub ??= await this.lowerTimeframeBars(symbol, candle.time);
-      }
-      const next = structuredClone(t.bracket);
-      const fills = stepBracket(
-        next,
-        t.spec,
-        bar,
-        sub?.map((c) => toTickBar(t.spec, c)),
-      );
-      if (fills.length === 0) {
-        // Excursions still move while a position is open.
-        if (next.maeTicks !== t.bracket.maeTicks || next.mfeTicks !== t.bracket.mfeTicks) {
-          await this.sql.query('UPDATE trades SET mae_ticks = $2, mfe_ticks = $3 WHERE id = $1', [
-            t.id,
-            next.maeTicks.toString(),
-            next.mfeTicks.toString(),
-          ]);
-          t.bracket = next;
-        }
-        return sub;
-      }
-      await this.persistFills(t, next, fills);
+    const bar = toTickBar(t.spec, candle);
+    const b = t.bracket;
+    // A bar that touches both the stop and the take-profit: lower-timeframe bars, when stored, decide the order.
+    if (b.status === 'open' && b.targetTicks !== null) {
+      const [lo, hi] = b.stopTicks < b.targetTicks ? [b.stopTicks, b.targetTicks] : [b.targetTicks, b.stopTicks];
+      if (bar.low <= lo && bar.high >= hi) sub ??= await this.lowerTimeframeBars(symbol, candle.time);
+    }
+    const next = structuredClone(b);
+    const fills = stepBracket(
+      next,
+      t.spec,
+      bar,
+      sub?.map((c) => toTickBar(t.spec, c)),
+    );
+    if (fills.length > 0) await this.persistFills(t, next, fills);
+    else if (next.maeTicks !== b.maeTicks || next.mfeTicks !== b.mfeTicks) {
+      // Excursions still move while a position is open.
+      await this.sql.query('UPDATE trades SET mae_ticks = $2, mfe_ticks = $3 WHERE id = $1', [
+        t.id,
+        next.maeTicks.toString(),
+        next.mfeTicks.toString(),
+      ]);
+      t.bracket = next;
     }
     return sub;
   }
@@ -751,7 +736,7 @@ export class TradingService {
    * Stored candles of `symbol` finer than the feed's timeframe inside the bar opening at `time`, from the finest
    * timeframe that has any; empty when none are stored.
    */
-  async lowerTimeframeBars(symbol: string, time: number): Promise<Candle[]> {
+  private async lowerTimeframeBars(symbol: string, time: number): Promise<Candle[]> {
     const tf = this.feed?.timeframe;
     if (!tf) return [];
     const len = TIMEFRAMES[tf];

@@ -147,7 +147,11 @@ function decimalFlag(name: string, v: string | undefined, positive: boolean): st
   return t;
 }
 
-function timeFlag(name: string, v: string | undefined): number | undefined {
+/**
+ * A `--from`/`--to` value as ms UTC: ISO 8601 text, a bare date meaning UTC midnight; undefined when not given.
+ * @throws BacktestUsageError when the text is not a date or time.
+ */
+export function timeFlag(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : Date.parse(v);
   if (!Number.isFinite(ms)) throw new BacktestUsageError(`--${name} ${v}: not an ISO 8601 date or time`);

@@ -20,12 +20,12 @@ import cliProgress from 'cli-progress';
 import { openDatabase, type Sql } from '../db/sql.ts';
 import { migrate } from '../db/migrate.ts';
 import { loadCandleFile } from '../feed/load.ts';
-import { TIMEFRAMES, isTimeframe, type Candle, type Timeframe } from '../core/marketdata/candle.ts';
-import { formatTimeUtc, parseTimeText, type CandleFormat } from '../core/marketdata/importers.ts';
-import { findGaps } from '../core/marketdata/gaps.ts';
+import { TIMEFRAMES, isTimeframe, timeframeOfLength, type Candle, type Timeframe } from '../core/marketdata/candle.ts';
+import { formatTimeUtc as iso, parseTimeText, type CandleFormat } from '../core/marketdata/importers.ts';
+import { findGaps, medianSpacing } from '../core/marketdata/gaps.ts';
 import { candlesFromTrades } from '../core/marketdata/trades.ts';
 import { higherTimeframes } from '../core/marketdata/resample.ts';
-import { ingestCandles, resampleStored, storedTimes, streamStoredCandles } from '../db/candles.ts';
+import { countStoredCandles, ingestCandles, resampleStored, storedTimes, streamStoredCandles } from '../db/candles.ts';
 import { isTradesFile, loadTradesFile } from '../marketdata/trades-file.ts';
 
 /** Where the candle store is: a PGlite directory, or a PostgreSQL URL (which wins). */
@@ -72,15 +72,6 @@ export interface ExportFlags extends DbFlags {
   out?: string;
   /** Also write an unfinished last bucket (left out by default). */
   includeIncomplete?: boolean;
-}
-
-/** Median spacing of sorted open times, ms; null with fewer than two. */
-export function medianSpacing(times: readonly number[]): number | null {
-  if (times.length < 2) return null;
-  const d: number[] = [];
-  for (let i = 1; i < times.length; i++) d.push(times[i]! - times[i - 1]!);
-  d.sort((a, b) => a - b);
-  return d[Math.floor(d.length / 2)]!;
 }
 
 function timeframeFlag(tf: string, flag = '--timeframe'): Timeframe {
@@ -138,8 +129,6 @@ function progressBar(
   };
 }
 
-const iso = (ms: number): string => formatTimeUtc(ms);
-
 /** Action of `testudo candles import [file]`. */
 export async function runCandlesImport(file: string | undefined, f: ImportFlags): Promise<void> {
   const source = f.fromTrades ?? file;
@@ -171,7 +160,7 @@ export async function runCandlesImport(file: string | undefined, f: ImportFlags)
       );
     const spacing = medianSpacing(candles.map((c) => c.time));
     if (f.timeframe === undefined) {
-      const guess = (Object.keys(TIMEFRAMES) as Timeframe[]).find((k) => TIMEFRAMES[k] === spacing);
+      const guess = timeframeOfLength(spacing);
       if (!guess) {
         throw new Error(
           `--timeframe is needed: the file's bars are ${spacing === null ? 'too few to tell' : `${spacing / 60_000} minutes apart (median)`}`,
@@ -303,19 +292,13 @@ export async function runCandlesExport(f: ExportFlags): Promise<void> {
     // a bar only when writing to a file (stdout carries the data) and stderr is a terminal
     const bar = progressBar(f.json || !f.out, `export ${f.symbol} ${timeframe}`);
     let total = 0;
-    if (bar.active) {
-      const [r] = await sql.query<{ n: unknown }>(
-        `SELECT count(*) AS n FROM candles WHERE symbol = $1 AND timeframe = $2
-            AND open_time >= $3 AND open_time < $4`,
-        [f.symbol, timeframe, new Date(from ?? Date.UTC(1, 0, 1)), new Date(to ?? Date.UTC(9999, 0, 1))],
-      );
-      total = Number(r?.n ?? 0);
-    }
+    const range = { symbol: f.symbol, timeframe, from, to };
+    if (bar.active) total = await countStoredCandles(sql, range);
     let n = 0;
     try {
       if (format === 'csv') await write(out, 'time,open,high,low,close,volume\n');
       else await write(out, '[');
-      for await (const page of streamStoredCandles(sql, { symbol: f.symbol, timeframe, from, to })) {
+      for await (const page of streamStoredCandles(sql, range)) {
         let s = '';
         for (const c of page) {
           // An unfinished bucket is not a bar: left out unless asked for (re-imported, it would pass for a finished one).

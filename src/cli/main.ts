@@ -34,6 +34,43 @@ const positive = (v: string): number => {
   return n;
 };
 
+/** `--data-dir` and `--database-url`: where the commands that open the database find it. */
+const database = (c: Command, urlHelp = 'PostgreSQL URL'): Command =>
+  c
+    .option('--data-dir <dir>', 'PGlite data directory', process.env.TESTUDO_DATA_DIR ?? '.testudo/data')
+    .option('--database-url <url>', urlHelp, process.env.DATABASE_URL);
+
+/** `--url` and `--token`: the running server the client commands talk to. */
+const server = (c: Command): Command =>
+  c
+    .option('--url <url>', 'server URL', process.env.TESTUDO_URL ?? 'http://127.0.0.1:3000')
+    .option('--token <token>', 'API token (or TESTUDO_TOKEN)', process.env.TESTUDO_TOKEN);
+
+/** The candle source of `backtest` and `optimize`: a file, or a stored series and range. */
+const candleSource = (c: Command): Command =>
+  database(
+    c
+      .option('--data <file>', 'candle file (CSV, Yahoo, CryptoDataDownload, JSON; .gz ok)')
+      .option('--symbol <symbol>', 'read candles of this symbol from the candle store instead')
+      .option('--timeframe <tf>', 'bar length with --symbol: 1m 5m 15m 1h 4h 1d 1w')
+      .option('--from <date>', 'first bar time, inclusive (ISO 8601)')
+      .option('--to <date>', 'last bar time, exclusive (ISO 8601)'),
+  );
+
+/** The simulation options shared by `backtest` and `optimize` (backtesting.py's, and Testudo's risk mode). */
+const simulation = (c: Command): Command =>
+  c
+    .option('--cash <amount>', 'starting cash, quote currency (default 10000)')
+    .option('--commission <rate>', 'per fill: a fraction (0.002) or fixed+fraction (1+0.001)')
+    .option('--spread <fraction>', 'spread as a fraction of price, against the trader')
+    .option('--exclusive-orders', 'each new order closes the open position first')
+    .option('--trade-on-close', "market orders fill at the signal bar's close")
+    .option('--finalize-trades', 'close trades still open at the end, so they count')
+    .option('--lot-size <units>', 'quantity step in units (default 1)');
+
+const risk = (c: Command): Command =>
+  c.option('--risk <percent>', 'Testudo mode: size from the stop at this % of equity, apply the default rules');
+
 /** Builds the command tree (exported for tests). */
 export function program(): Command {
   const p = new Command('testudo').description(
@@ -41,12 +78,14 @@ export function program(): Command {
   );
   p.showHelpAfterError();
 
-  p.command('serve')
-    .description('start the API server with paper trading (PGlite in --data-dir unless DATABASE_URL is set)')
-    .option('--port <n>', 'HTTP port', int, Number(process.env.PORT ?? 3000))
-    .option('--host <host>', 'interface to listen on', process.env.HOST ?? '127.0.0.1')
-    .option('--data-dir <dir>', 'PGlite data directory', process.env.TESTUDO_DATA_DIR ?? '.testudo/data')
-    .option('--database-url <url>', 'PostgreSQL URL (overrides --data-dir)', process.env.DATABASE_URL)
+  database(
+    p
+      .command('serve')
+      .description('start the API server with paper trading (PGlite in --data-dir unless DATABASE_URL is set)')
+      .option('--port <n>', 'HTTP port', int, Number(process.env.PORT ?? 3000))
+      .option('--host <host>', 'interface to listen on', process.env.HOST ?? '127.0.0.1'),
+    'PostgreSQL URL (overrides --data-dir)',
+  )
     .option('--replay <file>', 'replay an OHLCV file as the live feed (CSV, Yahoo, CryptoDataDownload, JSON)')
     .option('--symbol <symbol>', 'symbol of the replayed file', 'BTC-USD')
     .option('--timeframe <tf>', 'bar length of the replayed file', '1h')
@@ -77,11 +116,7 @@ export function program(): Command {
     .action(runSize);
 
   const candles = p.command('candles').description('market data');
-  const candleDb = (c: Command): Command =>
-    c
-      .option('--data-dir <dir>', 'PGlite data directory', process.env.TESTUDO_DATA_DIR ?? '.testudo/data')
-      .option('--database-url <url>', 'PostgreSQL URL', process.env.DATABASE_URL)
-      .option('--json', 'print JSON');
+  const candleDb = (c: Command): Command => database(c).option('--json', 'print JSON');
   candleDb(
     candles
       .command('import [file]')
@@ -121,7 +156,8 @@ export function program(): Command {
       .option('--include-incomplete', 'also write an unfinished last bucket of a rolled-up timeframe'),
   ).action(runCandlesExport);
 
-  p.command('trade')
+  const trade = p
+    .command('trade')
     .description('submit a setup to a running server')
     .requiredOption('--symbol <symbol>', 'symbol, e.g. BTC-USD')
     .requiredOption('--side <side>', 'buy|sell (or long|short)')
@@ -133,46 +169,35 @@ export function program(): Command {
     .option('--tag <tag>', 'tag (repeatable)', collect, [])
     .option('--notes <text>', 'notes')
     .option('--preview', 'size and check only (POST /sizing), send nothing')
-    .option('--idempotency-key <key>', 'Idempotency-Key header')
-    .option('--url <url>', 'server URL', process.env.TESTUDO_URL ?? 'http://127.0.0.1:3000')
-    .option('--token <token>', 'API token (or TESTUDO_TOKEN)', process.env.TESTUDO_TOKEN)
-    .option('--json', 'print JSON')
-    .action(runTrade);
+    .option('--idempotency-key <key>', 'Idempotency-Key header');
+  server(trade).option('--json', 'print JSON').action(runTrade);
 
   const journal = p.command('journal').description('the trade journal');
-  journal
-    .command('stats')
-    .description('statistics in R over closed trades')
-    .option('--from <date>', 'from (ISO date or time)')
-    .option('--to <date>', 'to, exclusive')
-    .option('--symbol <symbol>')
-    .option('--setup <name>')
-    .option('--tag <tag>')
-    .option('--url <url>', 'server URL', process.env.TESTUDO_URL ?? 'http://127.0.0.1:3000')
-    .option('--token <token>', 'API token (or TESTUDO_TOKEN)', process.env.TESTUDO_TOKEN)
+  server(
+    journal
+      .command('stats')
+      .description('statistics in R over closed trades')
+      .option('--from <date>', 'from (ISO date or time)')
+      .option('--to <date>', 'to, exclusive')
+      .option('--symbol <symbol>')
+      .option('--setup <name>')
+      .option('--tag <tag>'),
+  )
     .option('--json', 'print JSON')
     .action(runJournalStats);
 
-  p.command('backtest')
-    .description('backtest a strategy over candles; prints backtesting.py statistics (and R statistics)')
-    .option('--data <file>', 'candle file (CSV, Yahoo, CryptoDataDownload, JSON; .gz ok)')
-    .option('--symbol <symbol>', 'read candles of this symbol from the candle store instead')
-    .option('--timeframe <tf>', 'bar length with --symbol: 1m 5m 15m 1h 4h 1d 1w')
-    .option('--from <date>', 'first bar time, inclusive (ISO 8601)')
-    .option('--to <date>', 'last bar time, exclusive (ISO 8601)')
-    .option('--data-dir <dir>', 'PGlite data directory', process.env.TESTUDO_DATA_DIR ?? '.testudo/data')
-    .option('--database-url <url>', 'PostgreSQL URL', process.env.DATABASE_URL)
-    .option('--tick-size <size>', 'price tick (default: inferred from the data)')
-    .requiredOption('--strategy <name|path>', 'built-in strategy (sma-cross, breakout) or a module path')
-    .option('--param <name=value>', 'strategy parameter (repeatable)', collect, [])
-    .option('--cash <amount>', 'starting cash, quote currency (default 10000)')
-    .option('--commission <rate>', 'per fill: a fraction (0.002) or fixed+fraction (1+0.001)')
-    .option('--spread <fraction>', 'spread as a fraction of price, against the trader')
-    .option('--exclusive-orders', 'each new order closes the open position first')
-    .option('--trade-on-close', "market orders fill at the signal bar's close")
-    .option('--finalize-trades', 'close trades still open at the end, so they count')
-    .option('--lot-size <units>', 'quantity step in units (default 1)')
-    .option('--risk <percent>', 'Testudo mode: size from the stop at this % of equity, apply the default rules')
+  risk(
+    simulation(
+      candleSource(
+        p
+          .command('backtest')
+          .description('backtest a strategy over candles; prints backtesting.py statistics (and R statistics)'),
+      )
+        .option('--tick-size <size>', 'price tick (default: inferred from the data)')
+        .requiredOption('--strategy <name|path>', 'built-in strategy (sma-cross, breakout) or a module path')
+        .option('--param <name=value>', 'strategy parameter (repeatable)', collect, []),
+    ),
+  )
     .option('--json', 'print the statistics as one JSON object')
     .option('--trades-csv <file>', 'write the closed trades as CSV')
     .option('--equity-csv <file>', 'write the equity curve as CSV')
@@ -181,30 +206,21 @@ export function program(): Command {
     .action(runBacktestCmd);
 
   // --- optimize and worker (src/cli/optimize.ts, src/cli/worker.ts) ---
-  p.command('optimize')
-    .description('run a parameter grid in parallel (worker threads) and rank it by a statistic')
-    .option('--data <file>', 'candle file (CSV, Yahoo, CryptoDataDownload, JSON; .gz ok)')
-    .option('--symbol <symbol>', 'read candles of this symbol from the candle store instead')
-    .option('--timeframe <tf>', 'bar length with --symbol: 1m 5m 15m 1h 4h 1d 1w')
-    .option('--from <date>', 'first bar time, inclusive (ISO 8601)')
-    .option('--to <date>', 'last bar time, exclusive (ISO 8601)')
-    .option('--data-dir <dir>', 'PGlite data directory', process.env.TESTUDO_DATA_DIR ?? '.testudo/data')
-    .option('--database-url <url>', 'PostgreSQL URL', process.env.DATABASE_URL)
-    .requiredOption('--strategy <name>', 'built-in strategy (sma-cross, breakout)')
-    .option('--param <name=start:stop:step|a,b,c|v>', 'a grid axis or a fixed value (repeatable)', collect, [])
-    .option('--maximize <stat>', 'statistic to maximise (any numeric statistic name)', 'SQN')
-    .option('--constraint <expr>', 'keep only grid points satisfying it, e.g. "fast<slow"')
-    .option('--workers <n>', 'worker threads (default: cores)', int)
-    .option('--top <k>', 'rows to print', int, 20)
-    .option('--cash <amount>', 'starting cash, quote currency (default 10000)')
-    .option('--commission <rate>', 'per fill: a fraction (0.002) or fixed+fraction (1+0.001)')
-    .option('--spread <fraction>', 'spread as a fraction of price, against the trader')
-    .option('--exclusive-orders', 'each new order closes the open position first')
-    .option('--trade-on-close', "market orders fill at the signal bar's close")
-    .option('--finalize-trades', 'close trades still open at the end, so they count')
-    .option('--lot-size <units>', 'quantity step in units (default 1)')
-    .option('--tick-size <size>', 'price tick (default: inferred from the data; local runs only)')
-    .option('--risk <percent>', 'Testudo mode: size from the stop at this % of equity, apply the default rules')
+  risk(
+    simulation(
+      candleSource(
+        p
+          .command('optimize')
+          .description('run a parameter grid in parallel (worker threads) and rank it by a statistic'),
+      )
+        .requiredOption('--strategy <name>', 'built-in strategy (sma-cross, breakout)')
+        .option('--param <name=start:stop:step|a,b,c|v>', 'a grid axis or a fixed value (repeatable)', collect, [])
+        .option('--maximize <stat>', 'statistic to maximise (any numeric statistic name)', 'SQN')
+        .option('--constraint <expr>', 'keep only grid points satisfying it, e.g. "fast<slow"')
+        .option('--workers <n>', 'worker threads (default: cores)', int)
+        .option('--top <k>', 'rows to print', int, 20),
+    ).option('--tick-size <size>', 'price tick (default: inferred from the data; local runs only)'),
+  )
     .option('--url <url>', 'run on this server as an optimisation job (or TESTUDO_URL)', process.env.TESTUDO_URL)
     .option('--token <token>', 'API token for --url (or TESTUDO_TOKEN)', process.env.TESTUDO_TOKEN)
     .option('--json', 'print one JSON document')

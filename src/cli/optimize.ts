@@ -33,7 +33,7 @@ import {
   type OptimizeOutcome,
   type PreparedGrid,
 } from '../optimize/index.ts';
-import { BacktestUsageError, optionsFromFlags as backtestOptionsFromFlags } from './backtest.ts';
+import { BacktestUsageError, optionsFromFlags, timeFlag } from './backtest.ts';
 import { call } from './client.ts';
 
 /** Flags of `testudo optimize`. */
@@ -70,26 +70,10 @@ export interface OptimizeFlags {
   token?: string;
 }
 
-/**
- * The backtest options given on the command line: the same mapping as `testudo backtest` (`--risk PCT` is Testudo
- * mode with the default Testudo Protocol and `riskPerTradePct = PCT`).
- * @throws BacktestUsageError for malformed numbers, or a `--risk` above the protocol's hard maximum per trade.
- */
-export function optionsFromFlags(f: OptimizeFlags): BacktestOptions {
-  return backtestOptionsFromFlags(f);
-}
-
-function parseTime(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new Error(`--${flag} ${v}: not an ISO 8601 date or time`);
-  return t;
-}
-
 /** Loads the bars of `--data FILE` or of `--symbol/--timeframe` from the candle store, within `--from/--to`. */
 export async function loadBars(f: OptimizeFlags): Promise<BarSeries> {
-  const from = parseTime('from', f.from);
-  const to = parseTime('to', f.to);
+  const from = timeFlag('from', f.from);
+  const to = timeFlag('to', f.to);
   let candles: Candle[];
   if (f.data) {
     candles = (await loadCandleFile(f.data)).candles.filter(
@@ -169,6 +153,7 @@ export async function runOptimize(f: OptimizeFlags): Promise<void> {
 function prepare(f: OptimizeFlags): { axes: GridAxis[]; options: BacktestOptions; g: PreparedGrid } {
   if (f.param.length === 0) throw new Error('give at least one --param name=start:stop:step (or a,b,c, or a value)');
   const axes = f.param.map(parseAxis);
+  // The same mapping as `testudo backtest` (`--risk PCT` is Testudo mode with riskPerTradePct = PCT).
   const options = optionsFromFlags(f);
   const g = prepareGrid({ strategy: f.strategy, axes, constraint: f.constraint, maximize: f.maximize, options });
   return { axes, options, g };

@@ -115,6 +115,7 @@ export async function runServe(f: ServeFlags): Promise<void> {
   };
   const ctx = await createContext({
     onError,
+    breaker,
     databaseUrl: f.databaseUrl,
     dataDir: f.databaseUrl ? undefined : f.dataDir,
     feed,

@@ -23,8 +23,22 @@ import { copyFrom, toInt, type Sql } from './sql.ts';
 /** Years that get a partition of their own; other times land in `candles_default`. */
 const MIN_PARTITION_YEAR = 1900;
 const MAX_PARTITION_YEAR = 2199;
-/** Advisory lock key namespace (an arbitrary int4) for partition DDL and per-symbol ingests. */
+/** Advisory lock key (hashed to an int4 by `hashtext`) serialising partition DDL. */
 const LOCK_PARTITIONS = 'testudo:candles:partitions';
+
+/** Takes the transaction-scoped advisory lock that serialises writes of `symbol`'s candles (ingests, rollups). */
+async function lockSymbol(q: Sql, symbol: string): Promise<void> {
+  await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`testudo:candles:${symbol}`]);
+}
+
+/** Names of the partitions attached to `candles` now. */
+async function partitionNames(q: Sql): Promise<Set<string>> {
+  const rows = await q.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'candles'::regclass`,
+  );
+  return new Set(rows.map((r) => r.name));
+}
 
 function utcYear(ms: number): number {
   return new Date(ms).getUTCFullYear();
@@ -47,27 +61,13 @@ export async function ensureCandlePartitions(sql: Sql, fromMs: number, toMs: num
   const lo = Math.max(utcYear(fromMs), MIN_PARTITION_YEAR);
   const hi = Math.min(utcYear(toMs), MAX_PARTITION_YEAR);
   if (lo > hi) return [];
-  const existing = new Set(
-    (
-      await sql.query<{ name: string }>(
-        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-          WHERE i.inhparent = 'candles'::regclass`,
-      )
-    ).map((r) => r.name),
-  );
+  const existing = await partitionNames(sql);
   const missing: number[] = [];
   for (let y = lo; y <= hi; y++) if (!existing.has(`candles_y${y}`)) missing.push(y);
   if (missing.length === 0) return [];
   return sql.tx(async (q) => {
     await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK_PARTITIONS]);
-    const present = new Set(
-      (
-        await q.query<{ name: string }>(
-          `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-            WHERE i.inhparent = 'candles'::regclass`,
-        )
-      ).map((r) => r.name),
-    );
+    const present = await partitionNames(q);
     const todo = missing.filter((y) => !present.has(`candles_y${y}`));
     if (todo.length === 0) return [];
     const bounds = (y: number): [string, string] => [yearStart(y).toISOString(), yearStart(y + 1).toISOString()];
@@ -296,7 +296,7 @@ function partitionSegments(candles: readonly Candle[]): [number, number, string]
   let i = 0;
   while (i < candles.length) {
     const y = utcYear(candles[i]!.time);
-    const next = Date.UTC(y + 1, 0, 1);
+    const next = yearStart(y + 1).getTime();
     let j = i + 1;
     while (j < candles.length && candles[j]!.time < next) j++;
     out.push([i, j, y >= MIN_PARTITION_YEAR && y <= MAX_PARTITION_YEAR ? `candles_y${y}` : 'candles']);
@@ -325,7 +325,10 @@ export interface IngestResult {
   updated: number;
   /** Stored rows already identical (numerically equal) to the new ones. */
   unchanged: number;
-  /** `direct` = COPY straight into `candles` (nothing stored in the range before), `merge` = staged and merged. */
+  /**
+   * `direct` = COPY straight into `candles` (nothing stored in the range before), `merge` = staged and merged,
+   * `empty` = no candles were given (nothing written).
+   */
   path: 'direct' | 'merge' | 'empty';
   /** Buckets written (inserted or changed) per higher timeframe by the rollup, e.g. `{ '4h': 12 }`. */
   rolledUp: Partial<Record<Timeframe, number>>;
@@ -458,7 +461,7 @@ export async function ingestCandles(
       }
     : undefined;
   await sql.tx(async (q) => {
-    await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`testudo:candles:${symbol}`]);
+    await lockSymbol(q, symbol);
     const w = await storeRows(q, symbol, timeframe, candles, binary, onRows);
     Object.assign(result, w);
     result.unchanged = candles.length - w.inserted - w.updated;
@@ -507,6 +510,11 @@ function mergeSpans(spans: Span[]): Span[] {
   return out;
 }
 
+/**
+ * Recomputes the `$2` buckets (length `$6`) of `$1` whose `$3` source rows (length `$7`) open in [`$4`, `$5`),
+ * upserting only changed rows. A bucket is complete when it is not the last one of the range, when source rows follow
+ * the range, or when its own rows are all complete and reach its end.
+ */
 const ROLLUP_SQL = `
 WITH agg AS (
   SELECT date_bin($6::interval, open_time, TIMESTAMPTZ '2000-01-03 00:00:00+00') AS b,
@@ -519,7 +527,9 @@ WITH agg AS (
 ), up AS (
   INSERT INTO candles (symbol, timeframe, open_time, open, high, low, close, volume, complete)
   SELECT $1, $2, b, open, high, low, close, volume,
-         b < max(b) OVER () OR $8::boolean OR (all_complete AND last_time + $7::interval >= b + $6::interval)
+         b < max(b) OVER ()
+         OR EXISTS (SELECT 1 FROM candles WHERE symbol = $1 AND timeframe = $3 AND open_time >= $5)
+         OR (all_complete AND last_time + $7::interval >= b + $6::interval)
     FROM agg
   ON CONFLICT (symbol, timeframe, open_time) DO UPDATE
      SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
@@ -560,10 +570,6 @@ async function rollupLevel(
   out = mergeSpans([...out, ...extra]);
   let rows = 0;
   for (const [a, b] of out) {
-    const [later] = await q.query(
-      `SELECT EXISTS (SELECT 1 FROM candles WHERE symbol = $1 AND timeframe = $2 AND open_time >= $3) AS later`,
-      [symbol, src, new Date(b)],
-    );
     const [r] = await q.query<{ n: unknown }>(ROLLUP_SQL, [
       symbol,
       dst,
@@ -572,7 +578,6 @@ async function rollupLevel(
       new Date(b),
       `${len} milliseconds`,
       `${TIMEFRAMES[src]} milliseconds`,
-      Boolean(later?.later),
     ]);
     rows += toInt(r?.n);
   }
@@ -581,6 +586,9 @@ async function rollupLevel(
 
 /**
  * Cascades a change of `tf` rows in `spans` (ms UTC, half-open) up every higher timeframe.
+ * @param fresh the `tf` candles just copied in where nothing was stored: each level's interior buckets are then
+ *   resampled from them in TS and bulk-stored, and SQL recomputes only the buckets of the first and last candle.
+ * @param onLevel called after each timeframe with the rows written.
  * @returns rows written per higher timeframe.
  */
 async function rollupFrom(
@@ -646,7 +654,7 @@ export async function resampleStored(
   const hi = new Date(r.hi as string | Date).getTime();
   await ensureCandlePartitions(sql, bucketStart(lo, '1w'), hi);
   return sql.tx(async (q) => {
-    await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`testudo:candles:${symbol}`]);
+    await lockSymbol(q, symbol);
     return rollupFrom(q, symbol, from, [[lo, hi + 1]], undefined, onLevel);
   });
 }
@@ -668,16 +676,10 @@ export interface StoredRange {
 }
 
 /**
- * Reads up to `limit` stored candles of `range` with open time after `after` (exclusive; ms UTC), ascending — one
- * page of a keyset scan. Prices and volume come back as the exact decimal text stored.
+ * The conditions (` AND open_time ...`) selecting `range`'s times after `after` (exclusive), their values appended to
+ * `params`; the caller's `$1`/`$2` are the symbol and the timeframe.
  */
-export async function readCandlePage(
-  sql: Sql,
-  range: StoredRange,
-  after: number | undefined,
-  limit: number,
-): Promise<StoredCandle[]> {
-  const params: unknown[] = [range.symbol, range.timeframe, limit];
+function rangeWhere(range: StoredRange, after: number | undefined, params: unknown[]): string {
   let where = '';
   const lower = after === undefined ? range.from : Math.max(after + 1, range.from ?? after + 1);
   if (lower !== undefined) {
@@ -688,6 +690,21 @@ export async function readCandlePage(
     params.push(new Date(range.to));
     where += ` AND open_time < $${params.length}`;
   }
+  return where;
+}
+
+/**
+ * Reads up to `limit` stored candles of `range` with open time after `after` (exclusive; ms UTC), ascending — one
+ * page of a keyset scan. Prices and volume come back as the exact decimal text stored.
+ */
+export async function readCandlePage(
+  sql: Sql,
+  range: StoredRange,
+  after: number | undefined,
+  limit: number,
+): Promise<StoredCandle[]> {
+  const params: unknown[] = [range.symbol, range.timeframe, limit];
+  const where = rangeWhere(range, after, params);
   const rows = await sql.query<Record<string, unknown>>(
     `SELECT (extract(epoch FROM open_time) * 1000)::int8 AS t, open::text AS open, high::text AS high,
             low::text AS low, close::text AS close, volume::text AS volume, complete
@@ -726,9 +743,29 @@ export async function* streamStoredCandles(
   }
 }
 
-/** Open times (ms UTC, ascending) of the stored candles of `range`. */
+/** Open times (ms UTC, ascending) of the stored candles of `range`, read in keyset pages of 50,000 times. */
 export async function storedTimes(sql: Sql, range: StoredRange): Promise<number[]> {
+  const limit = 50_000;
   const out: number[] = [];
-  for await (const page of streamStoredCandles(sql, range, 50_000)) for (const c of page) out.push(c.time);
-  return out;
+  for (;;) {
+    const params: unknown[] = [range.symbol, range.timeframe, limit];
+    const where = rangeWhere(range, out.length > 0 ? out[out.length - 1] : undefined, params);
+    const rows = await sql.query<{ t: unknown }>(
+      `SELECT (extract(epoch FROM open_time) * 1000)::int8 AS t FROM candles
+        WHERE symbol = $1 AND timeframe = $2${where} ORDER BY open_time LIMIT $3`,
+      params,
+    );
+    for (const r of rows) out.push(toInt(r.t));
+    if (rows.length < limit) return out;
+  }
+}
+
+/** How many candles of `range` are stored. */
+export async function countStoredCandles(sql: Sql, range: StoredRange): Promise<number> {
+  const params: unknown[] = [range.symbol, range.timeframe];
+  const [r] = await sql.query<{ n: unknown }>(
+    `SELECT count(*) AS n FROM candles WHERE symbol = $1 AND timeframe = $2${rangeWhere(range, undefined, params)}`,
+    params,
+  );
+  return toInt(r?.n ?? 0);
 }

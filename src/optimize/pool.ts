@@ -18,8 +18,8 @@ import type { ToWorker } from './worker.ts';
 /** Progress callback: grid points (or bars) done so far and the total. */
 export type PoolProgress = (done: number, total: number) => void;
 
-/** A backtest result as it crosses a thread (indicators left out). */
-export type WorkerBacktestResult = Omit<BacktestResult, 'indicators'>;
+/** A backtest result as it crosses a thread (indicators, warnings and timings left out). */
+export type WorkerBacktestResult = Omit<BacktestResult, 'indicators' | 'warnings' | 'timings'>;
 
 /** A failure inside a worker thread: the backtest's stable code (e.g. `bad-param`, `strategy-error`) and message. */
 export class WorkerTaskError extends Error {

@@ -5,13 +5,14 @@
  *   `{ type: 'grid-results', results: GridResult[] }`;
  * - `{ type: 'backtest', strategy, params, options }`: one full backtest, answered with `progress` messages
  *   (`{ type: 'progress', done, total }`, at most every 100 ms) and then `{ type: 'backtest-result', result }` (the
- *   result without indicators) or `{ type: 'backtest-error', error: { code, message } }`.
+ *   result without indicators, warnings and timings) or `{ type: 'backtest-error', error: { code, message } }`.
  */
 import { parentPort } from 'node:worker_threads';
 import { runBacktest } from '../core/backtest/run.ts';
 import type { BacktestOptions, BarSeries, Params } from '../core/backtest/types.ts';
 import { barsFromShared, type SharedBars } from './shared.ts';
 import { builtinStrategy, errorInfo, evaluate } from './evaluate.ts';
+import type { WorkerBacktestResult } from './pool.ts';
 
 /** A message from the pool to a worker. */
 export type ToWorker =
@@ -46,7 +47,7 @@ port?.on('message', (m: ToWorker) => {
       last = now;
       port.postMessage({ type: 'progress', done, total });
     });
-    const result = {
+    const result: WorkerBacktestResult = {
       stats: r.stats,
       rStats: r.rStats,
       trades: r.trades,

@@ -8,6 +8,7 @@
  * data travels as JSON in a `<script type="application/json">` with `<` escaped, so no value can end the script.
  */
 import type { BacktestResult, BarSeries } from '../core/backtest/types.ts';
+import { formatTimeUtc } from '../core/marketdata/importers.ts';
 import { statRows, tradeFigures } from './format.ts';
 
 /** What the report shows. */
@@ -48,7 +49,7 @@ function inlineScript(js: string): string {
 
 /** `YYYY-MM-DD HH:MM` in UTC. */
 export function utcMinutes(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  return formatTimeUtc(ms).slice(0, 16).replace('T', ' ');
 }
 
 const round = (x: number, dp: number): number | null => (Number.isFinite(x) ? Number(x.toFixed(dp)) : null);
@@ -247,8 +248,8 @@ export function backtestReportHtml(input: BacktestReportInput): string {
       return `<tr>${cells.join('')}</tr>`;
     })
     .join('\n');
-  const first = bars.length ? new Date(bars.time[0]!).toISOString() : '';
-  const last = bars.length ? new Date(bars.time[bars.length - 1]!).toISOString() : '';
+  const first = bars.length ? formatTimeUtc(bars.time[0]!) : '';
+  const last = bars.length ? formatTimeUtc(bars.time[bars.length - 1]!) : '';
   const csp =
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'";
   return `<!doctype html>

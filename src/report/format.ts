@@ -3,6 +3,7 @@
  * statistics rows (backtesting.py's names and order, then the R statistics and Testudo-mode rejections), trades
  * and the equity curve as CSV.
  */
+import { formatTimeUtc } from '../core/marketdata/importers.ts';
 import { numberToDecimalText } from '../core/money/decimal.ts';
 import { STAT_KEYS, type BacktestResult, type BarSeries } from '../core/backtest/types.ts';
 
@@ -21,7 +22,7 @@ export function formatStatValue(v: number | string | null): string {
   return v.toFixed(2);
 }
 
-/** A number with `dp` decimals, or `NaN`/empty for null-ish values (for R multiples and percentages). */
+/** A number with `dp` decimals; empty for null, `NaN`/`Infinity` text for other non-finite values. */
 function fixed(v: number | null, dp: number): string {
   if (v === null || !Number.isFinite(v)) return v === null ? '' : String(v);
   return v.toFixed(dp);
@@ -92,8 +93,8 @@ export function tradesCsv(result: BacktestResult): string {
   for (const t of result.trades) {
     lines.push(
       [
-        new Date(t.entryTime).toISOString(),
-        new Date(t.exitTime).toISOString(),
+        formatTimeUtc(t.entryTime),
+        formatTimeUtc(t.exitTime),
         String(t.entryBar),
         String(t.exitBar),
         t.size,
@@ -126,7 +127,7 @@ export function equityCsv(bars: BarSeries, result: BacktestResult): string {
     const eq = result.equity[i]!;
     const dd = result.drawdown[i] ?? 0;
     lines.push(
-      `${new Date(bars.time[i]!).toISOString()},${numberToDecimalText(Number(eq.toFixed(12)))},${numberToDecimalText(Number((dd * 100).toFixed(10)))}`,
+      `${formatTimeUtc(bars.time[i]!)},${numberToDecimalText(Number(eq.toFixed(12)))},${numberToDecimalText(Number((dd * 100).toFixed(10)))}`,
     );
   }
   return lines.join('\n') + '\n';

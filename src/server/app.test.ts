@@ -8,13 +8,10 @@
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { createContext, type AppContext } from '../app/context.ts';
 import type { Candle } from '../core/marketdata/candle.ts';
 import type { Sql } from '../db/sql.ts';
-import { openTestDatabase } from '../db/testing.ts';
-import { ReplayFeed } from '../feed/replay.ts';
-import { buildServer, SESSION_COOKIE } from './app.ts';
+import { advance, openWorld, type World } from '../../test/replay-world.ts';
+import { SESSION_COOKIE } from './app.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Independent arithmetic: prices in cents, quantities in lots of 0.00001 BTC, money in atoms of 10^-12 USD.
@@ -134,32 +131,6 @@ function hourly(...bars: Ohlc[]): Candle[] {
   return bars.map((b, i) => candleAt(T0 + i * HOUR, b));
 }
 
-interface World {
-  sql: Sql;
-  ctx: AppContext;
-  app: FastifyInstance;
-  feed: ReplayFeed;
-  close(): Promise<void>;
-}
-
-async function openWorld(candles: Candle[]): Promise<World> {
-  const sql = await openTestDatabase();
-  const feed = new ReplayFeed({ symbol: 'BTC-USD', timeframe: '1h', candles });
-  const ctx = await createContext({ sql, feed });
-  const app = await buildServer(ctx);
-  return {
-    sql,
-    ctx,
-    app,
-    feed,
-    close: async () => {
-      await app.close();
-      await ctx.close();
-      await sql.close();
-    },
-  };
-}
-
 /** Worlds opened by the running test; closed after it. */
 const testWorlds: World[] = [];
 async function scenario(candles: Candle[]): Promise<World> {
@@ -170,13 +141,6 @@ async function scenario(candles: Candle[]): Promise<World> {
 afterEach(async () => {
   for (const w of testWorlds.splice(0)) await w.close();
 });
-
-/** Emits the next `n` bars and waits until the trading service has processed them. */
-async function advance(w: World, n = 1): Promise<void> {
-  expect(w.feed.step(n)).toBe(n);
-  await w.ctx.trading.drain();
-  expect(w.ctx.trading.lastBarError).toBeNull();
-}
 
 /** Rows in the tables a request could write to. */
 async function rowCounts(sql: Sql): Promise<Record<string, number>> {

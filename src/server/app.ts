@@ -9,12 +9,13 @@ import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
-import { AuthError, ValidationError } from '../app/errors.ts';
+import { ValidationError } from '../app/errors.ts';
 import type { User } from '../app/auth.ts';
 import { getRiskProfile, resetHalt, updateRiskProfile } from '../app/profile.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { replayRoutes } from './replay-routes.ts';
 import { exchangeRoutes } from './exchange-routes.ts';
+import { requireUser } from './guards.ts';
 import { exchangeWebSocket } from './exchange-ws.ts';
 import { RateLimiter } from './ratelimit.ts';
 import {
@@ -54,11 +55,6 @@ function tokenOf(req: FastifyRequest): string | null {
   const c = req.cookies?.[SESSION_COOKIE];
   if (c) return c;
   return null;
-}
-
-function requireUser(req: FastifyRequest): User {
-  if (!req.user) throw new AuthError('unauthenticated', 'log in first, or send Authorization: Bearer <API token>');
-  return req.user;
 }
 
 /** Builds the fastify app over a context. Call `listen` on the result, or `inject` in tests. */

@@ -2,21 +2,15 @@
  * REST routes of the exchange's auctions under `/api/v1/exchange/auctions` (see `src/app/exchange/auctions.ts`).
  * Every route needs a login; every mutating one is in the `expensive` rate-limit class. Amounts are decimal text.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
-import type { User } from '../app/auth.ts';
-import { AuthError, RateLimitedError } from '../app/errors.ts';
 import { AuctionService } from '../app/exchange/auctions.ts';
-import type { LimitClass, RateLimiter } from './ratelimit.ts';
-
-const decimalText = z
-  .union([z.string(), z.number()])
-  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
-  .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a positive decimal such as "0.5"'));
-
-const Id = z.object({ id: z.coerce.number().int().positive() });
+import { decimalText } from './exchange-routes.ts';
+import { rateLimit, requireUser } from './guards.ts';
+import type { RateLimiter } from './ratelimit.ts';
+import { IdParams as Id } from './schemas.ts';
 const AccountId = z.number().int().positive().optional().describe('default: your personal account');
 
 const CreateBody = z
@@ -48,20 +42,10 @@ export function auctionRoutes(
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const user = (req: FastifyRequest): { id: number; isAdmin: boolean } => {
-    const u: User | null | undefined = req.user;
-    if (!u) throw new AuthError('unauthenticated', 'log in first, or send Authorization: Bearer <API token>');
+    const u = requireUser(req);
     return { id: u.id, isAdmin: u.isAdmin === true };
   };
-  const limit =
-    (cls: LimitClass) =>
-    async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-      const u = user(req);
-      const wait = limiter.take(cls, u.id, u.isAdmin);
-      if (wait > 0) {
-        reply.header('retry-after', String(wait));
-        throw new RateLimitedError('rate-limited', `too many ${cls} requests: retry in ${wait} s`);
-      }
-    };
+  const expensive = rateLimit(limiter, 'expensive');
   const accountOf = async (u: { id: number }, accountId: number | undefined): Promise<number> =>
     accountId ?? (await ctx.exchange.personalAccount(u.id));
   const base = '/api/v1/exchange/auctions';
@@ -86,16 +70,12 @@ export function auctionRoutes(
     user(req);
     return auctions.get(req.params.id);
   });
-  r.post(
-    base,
-    { schema: { tags: ['auctions'], body: CreateBody }, preHandler: limit('expensive') },
-    async (req, reply) => {
-      const u = user(req);
-      const out = await auctions.create(u, { ...req.body, accountId: await accountOf(u, req.body.accountId) });
-      reply.code(201);
-      return out;
-    },
-  );
+  r.post(base, { schema: { tags: ['auctions'], body: CreateBody }, preHandler: expensive }, async (req, reply) => {
+    const u = user(req);
+    const out = await auctions.create(u, { ...req.body, accountId: await accountOf(u, req.body.accountId) });
+    reply.code(201);
+    return out;
+  });
   r.post(
     `${base}/:id/bids`,
     {
@@ -104,7 +84,7 @@ export function auctionRoutes(
         params: Id,
         body: z.object({ accountId: AccountId, amount: decimalText }).strict(),
       },
-      preHandler: limit('expensive'),
+      preHandler: expensive,
     },
     async (req, reply) => {
       const u = user(req);
@@ -117,7 +97,7 @@ export function auctionRoutes(
     `${base}/:id/buy`,
     {
       schema: { tags: ['auctions'], params: Id, body: z.object({ accountId: AccountId }).strict().nullish() },
-      preHandler: limit('expensive'),
+      preHandler: expensive,
     },
     async (req) => {
       const u = user(req);
@@ -132,13 +112,11 @@ export function auctionRoutes(
         params: Id,
         body: z.object({ buyerAccountId: z.number().int().positive(), price: decimalText }).strict(),
       },
-      preHandler: limit('expensive'),
+      preHandler: expensive,
     },
     async (req) => auctions.settle(user(req), req.params.id, req.body.buyerAccountId, req.body.price),
   );
-  r.post(
-    `${base}/:id/cancel`,
-    { schema: { tags: ['auctions'], params: Id }, preHandler: limit('expensive') },
-    async (req) => auctions.cancel(user(req), req.params.id),
+  r.post(`${base}/:id/cancel`, { schema: { tags: ['auctions'], params: Id }, preHandler: expensive }, async (req) =>
+    auctions.cancel(user(req), req.params.id),
   );
 }

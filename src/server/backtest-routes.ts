@@ -4,7 +4,7 @@
  * background and reports on the user's WebSocket (`backtest-progress`, `backtest-done`, `backtest-failed`).
  * Submissions are in the `expensive` rate-limit class.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { numberToDecimalText } from '../core/money/decimal.ts';
@@ -12,9 +12,8 @@ import { TIMEFRAMES } from '../core/marketdata/candle.ts';
 import { DEFAULT_RISK_PROFILE } from '../core/risk/profile.ts';
 import type { BacktestOptions } from '../core/backtest/types.ts';
 import type { AppContext } from '../app/context.ts';
-import type { User } from '../app/auth.ts';
-import { AuthError, RateLimitedError } from '../app/errors.ts';
-import type { LimitClass, RateLimiter } from './ratelimit.ts';
+import type { RateLimiter } from './ratelimit.ts';
+import { rateLimit, requireUser } from './guards.ts';
 
 /** A non-negative decimal: string or JSON number in, decimal text out. */
 const nonNegativeDecimal = z
@@ -125,79 +124,71 @@ const TopQuery = z.object({ top: z.coerce.number().int().min(1).max(10_000).defa
 export function backtestRoutes(app: FastifyInstance, ctx: AppContext, limiter: RateLimiter): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const bt = ctx.backtests;
-  const user = (req: FastifyRequest): User => {
-    if (!req.user) throw new AuthError('unauthenticated', 'log in first, or send Authorization: Bearer <API token>');
-    return req.user;
-  };
-  const limit =
-    (cls: LimitClass) =>
-    async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-      const u = user(req);
-      const wait = limiter.take(cls, u.id, u.isAdmin === true);
-      if (wait > 0) {
-        reply.header('retry-after', String(wait));
-        throw new RateLimitedError('rate-limited', `too many ${cls} requests: retry in ${wait} s`);
-      }
-    };
   const tags = ['backtest'];
 
   // --- saved strategies ---
   r.get('/api/v1/strategies', { schema: { tags } }, async (req) => ({
-    strategies: await bt.listStrategies(user(req).id),
+    strategies: await bt.listStrategies(requireUser(req).id),
   }));
   r.post('/api/v1/strategies', { schema: { tags, body: StrategyBody } }, async (req, reply) => {
-    const s = await bt.createStrategy(user(req).id, { ...req.body, options: toBacktestOptions(req.body.options) });
+    const s = await bt.createStrategy(requireUser(req).id, {
+      ...req.body,
+      options: toBacktestOptions(req.body.options),
+    });
     reply.code(201);
     return s;
   });
   r.get('/api/v1/strategies/:id', { schema: { tags, params: Id } }, async (req) =>
-    bt.getStrategy(user(req).id, req.params.id),
+    bt.getStrategy(requireUser(req).id, req.params.id),
   );
   r.put('/api/v1/strategies/:id', { schema: { tags, params: Id, body: StrategyBody } }, async (req) =>
-    bt.replaceStrategy(user(req).id, req.params.id, { ...req.body, options: toBacktestOptions(req.body.options) }),
+    bt.replaceStrategy(requireUser(req).id, req.params.id, {
+      ...req.body,
+      options: toBacktestOptions(req.body.options),
+    }),
   );
   r.delete('/api/v1/strategies/:id', { schema: { tags, params: Id } }, async (req, reply) => {
-    await bt.deleteStrategy(user(req).id, req.params.id);
+    await bt.deleteStrategy(requireUser(req).id, req.params.id);
     reply.code(204);
   });
 
   // --- backtests ---
   r.post(
     '/api/v1/backtests',
-    { schema: { tags, body: BacktestBody }, preHandler: limit('expensive') },
+    { schema: { tags, body: BacktestBody }, preHandler: rateLimit(limiter, 'expensive') },
     async (req, reply) => {
       reply.code(202);
-      return bt.submitBacktest(user(req).id, { ...req.body, options: toBacktestOptions(req.body.options) });
+      return bt.submitBacktest(requireUser(req).id, { ...req.body, options: toBacktestOptions(req.body.options) });
     },
   );
-  r.get('/api/v1/backtests', { schema: { tags, querystring: ListQuery } }, async (req) => ({
-    backtests: await bt.list(user(req).id, { kind: 'backtest', limit: req.query.limit }),
-  }));
   r.get('/api/v1/backtests/:id', { schema: { tags, params: Id } }, async (req) =>
-    bt.get(user(req).id, req.params.id, { kind: 'backtest' }),
+    bt.get(requireUser(req).id, req.params.id, { kind: 'backtest' }),
   );
-  r.delete('/api/v1/backtests/:id', { schema: { tags, params: Id } }, async (req, reply) => {
-    await bt.delete(user(req).id, req.params.id, 'backtest');
-    reply.code(204);
-  });
 
   // --- optimisations ---
   r.post(
     '/api/v1/optimizations',
-    { schema: { tags, body: OptimizationBody }, preHandler: limit('expensive') },
+    { schema: { tags, body: OptimizationBody }, preHandler: rateLimit(limiter, 'expensive') },
     async (req, reply) => {
       reply.code(202);
-      return bt.submitOptimization(user(req).id, { ...req.body, options: toBacktestOptions(req.body.options) });
+      return bt.submitOptimization(requireUser(req).id, { ...req.body, options: toBacktestOptions(req.body.options) });
     },
   );
-  r.get('/api/v1/optimizations', { schema: { tags, querystring: ListQuery } }, async (req) => ({
-    optimizations: await bt.list(user(req).id, { kind: 'optimization', limit: req.query.limit }),
-  }));
   r.get('/api/v1/optimizations/:id', { schema: { tags, params: Id, querystring: TopQuery } }, async (req) =>
-    bt.get(user(req).id, req.params.id, { kind: 'optimization', top: req.query.top }),
+    bt.get(requireUser(req).id, req.params.id, { kind: 'optimization', top: req.query.top }),
   );
-  r.delete('/api/v1/optimizations/:id', { schema: { tags, params: Id } }, async (req, reply) => {
-    await bt.delete(user(req).id, req.params.id, 'optimization');
-    reply.code(204);
-  });
+
+  // Listing and deleting are the same for both kinds of job.
+  for (const [kind, path] of [
+    ['backtest', 'backtests'],
+    ['optimization', 'optimizations'],
+  ] as const) {
+    r.get(`/api/v1/${path}`, { schema: { tags, querystring: ListQuery } }, async (req) => ({
+      [path]: await bt.list(requireUser(req).id, { kind, limit: req.query.limit }),
+    }));
+    r.delete(`/api/v1/${path}/:id`, { schema: { tags, params: Id } }, async (req, reply) => {
+      await bt.delete(requireUser(req).id, req.params.id, kind);
+      reply.code(204);
+    });
+  }
 }

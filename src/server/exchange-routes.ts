@@ -2,22 +2,22 @@
  * REST routes of the simulated exchange under `/api/v1/exchange`. Mutating routes (orders, transfers) are in the
  * `mutate` rate-limit class, costly ones (full trade history, creating markets) in `expensive`.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { numberToDecimalText } from '../core/money/decimal.ts';
 import type { AppContext } from '../app/context.ts';
 import type { User } from '../app/auth.ts';
-import { AuthError, ForbiddenError, RateLimitedError } from '../app/errors.ts';
+import { ForbiddenError } from '../app/errors.ts';
+import { rateLimit, requireUser } from './guards.ts';
 import type { LimitClass, RateLimiter } from './ratelimit.ts';
+import { IdParams as Id } from './schemas.ts';
 
 /** A positive decimal amount: string or JSON number in, trimmed decimal text out. */
 export const decimalText = z
   .union([z.string(), z.number()])
   .transform((v) => (typeof v === 'number' ? numberToDecimalText(v) : v.trim()))
   .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a positive decimal such as "0.5"'));
-
-const Id = z.object({ id: z.coerce.number().int().positive() });
 
 /** Body of `POST /api/v1/exchange/orders` (and the WebSocket `place_order`). */
 export const OrderBody = z
@@ -59,29 +59,18 @@ export const TransferBody = z
   })
   .strict();
 
+/** The logged-in admin of a request. @throws AuthError when logged out, ForbiddenError `forbidden` when no admin. */
+function admin(req: FastifyRequest): User {
+  const u = requireUser(req);
+  if (!u.isAdmin) throw new ForbiddenError('forbidden', 'only an admin may do this');
+  return u;
+}
+
 /** Registers the exchange routes. */
 export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: RateLimiter): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const ex = ctx.exchange;
-  const user = (req: FastifyRequest): User => {
-    if (!req.user) throw new AuthError('unauthenticated', 'log in first, or send Authorization: Bearer <API token>');
-    return req.user;
-  };
-  const admin = (req: FastifyRequest): User => {
-    const u = user(req);
-    if (!u.isAdmin) throw new ForbiddenError('forbidden', 'only an admin may do this');
-    return u;
-  };
-  const limit =
-    (cls: LimitClass) =>
-    async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-      const u = user(req);
-      const wait = limiter.take(cls, u.id, u.isAdmin === true);
-      if (wait > 0) {
-        reply.header('retry-after', String(wait));
-        throw new RateLimitedError('rate-limited', `too many ${cls} requests: retry in ${wait} s`);
-      }
-    };
+  const limit = (cls: LimitClass): ReturnType<typeof rateLimit> => rateLimit(limiter, cls);
 
   r.get('/api/v1/exchange/markets', { schema: { tags: ['exchange'] } }, async (req) => ({
     markets: await ex.listMarkets(req.user?.id ?? null),
@@ -91,7 +80,7 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
     { schema: { tags: ['exchange'], body: MarketBody }, preHandler: limit('expensive') },
     async (req, reply) => {
       reply.code(201);
-      return ex.createMarket(user(req).id, req.body);
+      return ex.createMarket(requireUser(req).id, req.body);
     },
   );
   r.get(
@@ -126,7 +115,10 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
         body: z.object({ status: z.enum(['open', 'paused', 'closed']) }).strict(),
       },
     },
-    async (req) => ex.setStatus(req.params.id, req.body.status, admin(req).id),
+    async (req) => {
+      admin(req);
+      return ex.setStatus(req.params.id, req.body.status);
+    },
   );
   r.post(
     '/api/v1/exchange/markets/:id/settle',
@@ -150,30 +142,30 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
   );
 
   r.get('/api/v1/exchange/accounts', { schema: { tags: ['exchange'] } }, async (req) => ({
-    accounts: await ex.accounts(user(req).id),
+    accounts: await ex.accounts(requireUser(req).id),
   }));
   r.post(
     '/api/v1/exchange/accounts',
     { schema: { tags: ['exchange'], body: z.object({ name: z.string().min(1).max(80) }).strict() } },
     async (req, reply) => {
       reply.code(201);
-      return ex.createAltAccount(user(req).id, req.body.name);
+      return ex.createAltAccount(requireUser(req).id, req.body.name);
     },
   );
   r.post(
     '/api/v1/exchange/accounts/:id/owners',
     { schema: { tags: ['exchange'], params: Id, body: z.object({ email: z.string().min(3).max(200) }).strict() } },
-    async (req) => ex.shareAccount(user(req).id, req.params.id, req.body.email),
+    async (req) => ex.shareAccount(requireUser(req).id, req.params.id, req.body.email),
   );
   r.get('/api/v1/exchange/accounts/:id/portfolio', { schema: { tags: ['exchange'], params: Id } }, async (req) =>
-    ex.portfolio(user(req).id, req.params.id),
+    ex.portfolio(requireUser(req).id, req.params.id),
   );
 
   r.post(
     '/api/v1/exchange/orders',
     { schema: { tags: ['exchange'], body: OrderBody }, preHandler: limit('mutate') },
     async (req, reply) => {
-      const u = user(req);
+      const u = requireUser(req);
       const accountId = req.body.accountId ?? (await ex.personalAccount(u.id));
       reply.code(201);
       return ex.placeOrder(u.id, { ...req.body, accountId });
@@ -193,12 +185,12 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
         }),
       },
     },
-    async (req) => ({ orders: await ex.orders(user(req).id, req.query) }),
+    async (req) => ({ orders: await ex.orders(requireUser(req).id, req.query) }),
   );
   r.delete(
     '/api/v1/exchange/orders/:id',
     { schema: { tags: ['exchange'], params: Id }, preHandler: limit('mutate') },
-    async (req) => ex.cancelOrder(user(req).id, req.params.id),
+    async (req) => ex.cancelOrder(requireUser(req).id, req.params.id),
   );
   r.patch(
     '/api/v1/exchange/orders/:id',
@@ -210,14 +202,14 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
       },
       preHandler: limit('mutate'),
     },
-    async (req) => ex.amendOrder(user(req).id, req.params.id, req.body),
+    async (req) => ex.amendOrder(requireUser(req).id, req.params.id, req.body),
   );
 
   r.post(
     '/api/v1/exchange/transfers',
     { schema: { tags: ['exchange'], body: TransferBody }, preHandler: limit('mutate') },
     async (req, reply) => {
-      const u = user(req);
+      const u = requireUser(req);
       reply.code(201);
       return ex.transfer(
         { id: u.id, isAdmin: u.isAdmin === true },
@@ -229,6 +221,6 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
     },
   );
   r.get('/api/v1/exchange/transfers', { schema: { tags: ['exchange'] } }, async (req) => ({
-    transfers: await ex.transfers(user(req).id),
+    transfers: await ex.transfers(requireUser(req).id),
   }));
 }

@@ -139,6 +139,9 @@ export function parseChannel(name: string): Channel | null {
     : { kind: m[1] as 'book' | 'trades', marketId: id };
 }
 
+/** Channels that carry the user's own data (login required; fed by the cursors). */
+const PRIVATE_KINDS: ReadonlySet<Channel['kind']> = new Set(['orders', 'fills', 'portfolio', 'transfers']);
+
 interface Sub {
   channel: Channel;
   levels: number;
@@ -187,8 +190,7 @@ export function exchangeWebSocket(
       if (!user) throw new AuthError('unauthenticated', 'log in, or connect with ?token=<API token>');
       return user;
     };
-    const hasPrivate = (): boolean =>
-      [...subs.values()].some((s) => ['orders', 'fills', 'portfolio', 'transfers'].includes(s.channel.kind));
+    const hasPrivate = (): boolean => [...subs.values()].some((s) => PRIVATE_KINDS.has(s.channel.kind));
 
     // --- pushing updates
 
@@ -317,7 +319,7 @@ export function exchangeWebSocket(
           const name = m.channel as string;
           const c = parseChannel(name);
           if (!c) throw new WsError('unknown-channel', `no channel "${name}"`);
-          const isPrivate = ['orders', 'fills', 'portfolio', 'transfers'].includes(c.kind);
+          const isPrivate = PRIVATE_KINDS.has(c.kind);
           if (isPrivate) needUser();
           if (!subs.has(name) && subs.size >= maxSubs)
             throw new WsError('too-many-subscriptions', `at most ${maxSubs} subscriptions per socket`, 429);

@@ -2,18 +2,19 @@
  * Replay controls, when the server's feed is a replayed file: state, pause, resume, step, seek and speed.
  * This is how a trader practises on history: pause before a setup, submit it, step bar by bar.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
-import { AuthError, ConflictError, NotFoundError } from '../app/errors.ts';
+import { ConflictError, NotFoundError } from '../app/errors.ts';
 import { ReplayFeed } from '../feed/replay.ts';
+import { requireUser } from './guards.ts';
 
 /** Registers `/api/v1/replay*`. Every route answers 404 `no-replay` when the feed is not a replay. */
 export function replayRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const replay = (user: unknown): ReplayFeed => {
-    if (!user) throw new AuthError('unauthenticated', 'log in first, or send Authorization: Bearer <API token>');
+  const replay = (req: FastifyRequest): ReplayFeed => {
+    requireUser(req);
     if (!(ctx.feed instanceof ReplayFeed))
       throw new NotFoundError('no-replay', 'the server is not replaying a file (start it with --replay FILE)');
     return ctx.feed;
@@ -26,17 +27,13 @@ export function replayRoutes(app: FastifyInstance, ctx: AppContext): void {
       lastPrice: f.lastPrice(s.symbol) ?? null,
     };
   };
-  r.get('/api/v1/replay', { schema: { tags: ['market'] } }, async (req) => view(replay(req.user)));
-  r.post('/api/v1/replay/pause', { schema: { tags: ['market'] } }, async (req) => {
-    const f = replay(req.user);
-    f.pause();
-    return view(f);
-  });
-  r.post('/api/v1/replay/resume', { schema: { tags: ['market'] } }, async (req) => {
-    const f = replay(req.user);
-    f.resume();
-    return view(f);
-  });
+  r.get('/api/v1/replay', { schema: { tags: ['market'] } }, async (req) => view(replay(req)));
+  for (const action of ['pause', 'resume'] as const)
+    r.post(`/api/v1/replay/${action}`, { schema: { tags: ['market'] } }, async (req) => {
+      const f = replay(req);
+      f[action]();
+      return view(f);
+    });
   r.post(
     '/api/v1/replay/step',
     {
@@ -49,7 +46,7 @@ export function replayRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (req) => {
-      const f = replay(req.user);
+      const f = replay(req);
       f.step(req.body.bars);
       await ctx.trading.drain();
       return view(f);
@@ -64,7 +61,7 @@ export function replayRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (req) => {
-      const f = replay(req.user);
+      const f = replay(req);
       const t = Date.parse(req.body.time);
       const open = ctx.trading.activeCount(f.state().symbol);
       if (t < f.now() && open > 0)
@@ -80,7 +77,7 @@ export function replayRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/v1/replay/speed',
     { schema: { tags: ['market'], body: z.object({ barsPerSecond: z.number().min(0.01).max(100_000) }).strict() } },
     async (req) => {
-      const f = replay(req.user);
+      const f = replay(req);
       f.setSpeed(req.body.barsPerSecond);
       return view(f);
     },

@@ -59,22 +59,21 @@ export async function auctionReservedCash(q: Sql, accountId: number): Promise<bi
 }
 
 /**
- * Hooks into an {@link ExchangeService}: its command queue and its available balance, less auction reservations.
- *
- * Until `ExchangeService.available()` subtracts {@link auctionReservedCash} itself, this subtracts it here (from
- * cash, which enters the balance linearly). Once it does, `available` below must pass `cash` unchanged.
+ * Hooks into an {@link ExchangeService}: its command queue and its available balance (which already subtracts
+ * {@link auctionReservedCash}).
  */
 export function exchangeHooks(ex: ExchangeService): ExchangeHooks {
-  // The exchange keeps both private; element access is TypeScript's sanctioned escape hatch until they are public.
-  const serial = ex['serial'].bind(ex);
-  const available = ex['available'].bind(ex);
   return {
-    serial: (fn) => serial(fn),
-    available: async (q, accountId, cash) => available(q, accountId, cash),
+    serial: (fn) => ex.serial(fn),
+    available: (q, accountId, cash) => ex.available(q, accountId, cash),
   };
 }
 
-const amountOf = (field: string, v: string): bigint => {
+/**
+ * A positive amount of money: decimal text → atoms.
+ * @throws ValidationError `invalid-amount` on `field` when not a decimal with at most 12 decimals, or not above zero.
+ */
+export const amountOf = (field: string, v: string): bigint => {
   let atoms: bigint;
   try {
     atoms = toAtoms(v);

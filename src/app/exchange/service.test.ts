@@ -353,7 +353,7 @@ describe('markets', () => {
     const a = await account(alice, '100');
     const m = await market();
     const r = await order(alice, { accountId: a, marketId: m, side: 'buy', size: '1', price: '0.5' });
-    await ex.setStatus(m, 'paused', admin.id);
+    await ex.setStatus(m, 'paused');
     const orders = await count('ex_orders');
     const err = await order(alice, { accountId: a, marketId: m, side: 'buy', size: '1', price: '0.5' }).catch(
       (e: unknown) => e,
@@ -365,7 +365,7 @@ describe('markets', () => {
     });
     expect(await count('ex_orders')).toBe(orders);
     await ex.cancelOrder(alice.id, r.order.id as number);
-    await ex.setStatus(m, 'open', admin.id);
+    await ex.setStatus(m, 'open');
     await order(alice, { accountId: a, marketId: m, side: 'buy', size: '1', price: '0.5' });
     expect(await count('ex_orders')).toBe(orders + 1);
   });
@@ -375,14 +375,14 @@ describe('markets', () => {
     const m = await market();
     const r = await order(alice, { accountId: a, marketId: m, side: 'buy', size: '10', price: '0.5' });
     expect((await portfolio(alice, a)).available).toBe('95');
-    await ex.setStatus(m, 'closed', admin.id);
+    await ex.setStatus(m, 'closed');
     const [o] = await sql.query('SELECT status FROM ex_orders WHERE id = $1', [r.order.id]);
     expect(o!.status).toBe('cancelled');
     expect((await portfolio(alice, a)).available).toBe('100');
     await expect(
       order(alice, { accountId: a, marketId: m, side: 'buy', size: '1', price: '0.5' }),
     ).rejects.toMatchObject({ code: 'market-closed' });
-    await expect(ex.setStatus(m, 'open', admin.id)).rejects.toMatchObject({ code: 'market-closed' });
+    await expect(ex.setStatus(m, 'open')).rejects.toMatchObject({ code: 'market-closed' });
   });
 });
 

@@ -33,7 +33,7 @@ import {
 import { MONEY_DP, decimalPlaces, formatAtoms, isDecimalText, toAtoms, tryScaled } from '../../core/money/decimal.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
-import { auctionReservedCash } from './auctions.ts';
+import { amountOf, auctionReservedCash } from './auctions.ts';
 
 /** A market's definition in integer form. */
 interface MarketRuntime {
@@ -168,8 +168,11 @@ export class ExchangeService {
     }
   }
 
-  /** Runs `fn` after every command before it (one global queue keeps the engine and the database in step). */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` after every command before it (one global queue keeps the engine and the database in step). Public
+   * for the auctions, whose writes join the same queue.
+   */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run;
@@ -264,16 +267,7 @@ export class ExchangeService {
     amount: string,
     note = '',
   ): Promise<Record<string, unknown>> {
-    let atoms: bigint;
-    try {
-      atoms = toAtoms(amount);
-    } catch {
-      throw new ValidationError([
-        { field: 'amount', code: 'invalid-amount', message: 'must be a decimal amount with at most 12 decimals' },
-      ]);
-    }
-    if (atoms <= 0n)
-      throw new ValidationError([{ field: 'amount', code: 'invalid-amount', message: 'must be greater than zero' }]);
+    const atoms = amountOf('amount', amount);
     if (fromAccountId === null) {
       if (!user.isAdmin)
         throw new ForbiddenError('forbidden', 'only an admin can mint cash (a transfer without a source)');
@@ -328,8 +322,11 @@ export class ExchangeService {
     return rows.map(transferView);
   }
 
-  /** Available balance of an account: cash plus the worst case of every market it is exposed to; null if unbounded. */
-  private async available(
+  /**
+   * Available balance of an account, read with `q`: cash plus the worst case of every market it is exposed to (with
+   * `extra` applied to one market's exposure), less the cash its leading auction bids reserve; null if unbounded.
+   */
+  async available(
     q: Sql,
     accountId: number,
     cash: bigint,
@@ -432,13 +429,23 @@ export class ExchangeService {
     return this.onGrid(m, 'size', field, v);
   }
 
+  /** @throws ValidationError `price-out-of-bounds` when `ticks` lies outside the market's bounds. */
+  private withinBounds(m: MarketRuntime, field: string, ticks: number | undefined): void {
+    if (ticks === undefined) return;
+    const p = BigInt(ticks);
+    if (p < m.margin.minPrice || (m.margin.maxPrice !== null && p > m.margin.maxPrice))
+      throw new ValidationError([
+        { field, code: 'price-out-of-bounds', message: `must be within the market's bounds` },
+      ]);
+  }
+
   /** Ticks → decimal price text of a market. */
-  price(m: { spec: InstrumentSpec }, ticks: number | bigint | null): string | null {
+  private price(m: { spec: InstrumentSpec }, ticks: number | bigint | null): string | null {
     return ticks === null ? null : ticksToPrice(m.spec, BigInt(ticks));
   }
 
   /** Lots → decimal size text of a market. */
-  size(m: { spec: InstrumentSpec }, lots: number | bigint): string {
+  private size(m: { spec: InstrumentSpec }, lots: number | bigint): string {
     return lotsToQty(m.spec, BigInt(lots));
   }
 
@@ -543,7 +550,7 @@ export class ExchangeService {
   }
 
   /** Public view of a market. */
-  marketView(m: MarketRuntime): Record<string, unknown> {
+  private marketView(m: MarketRuntime): Record<string, unknown> {
     return {
       id: m.id,
       name: m.name,
@@ -572,11 +579,19 @@ export class ExchangeService {
     return r !== undefined;
   }
 
-  /** Markets the user may see. */
+  /** Markets the user may see (one access query for all the restricted ones). */
   async listMarkets(userId: number | null): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    for (const m of this.markets.values()) if (await this.canSee(userId, m)) out.push(this.marketView(m));
-    return out;
+    const all = [...this.markets.values()];
+    let granted = new Set<number>();
+    if (userId !== null && all.some((m) => m.restricted)) {
+      const rows = await this.sql.query(
+        `SELECT DISTINCT x.market_id FROM ex_market_access x JOIN ex_account_owners o ON o.account_id = x.account_id
+          WHERE o.user_id = $1`,
+        [userId],
+      );
+      granted = new Set(rows.map((r) => toInt(r.market_id)));
+    }
+    return all.filter((m) => !m.restricted || granted.has(m.id)).map((m) => this.marketView(m));
   }
 
   /** One market with its depth. @throws NotFoundError when unknown or not visible. */
@@ -644,11 +659,7 @@ export class ExchangeService {
   }
 
   /** Pauses, reopens or closes a market (admin). Closing cancels every live order. */
-  async setStatus(
-    marketId: number,
-    status: 'open' | 'paused' | 'closed',
-    byUserId: number,
-  ): Promise<Record<string, unknown>> {
+  async setStatus(marketId: number, status: 'open' | 'paused' | 'closed'): Promise<Record<string, unknown>> {
     return this.serial(async () => {
       const m = this.marketOf(marketId);
       if (m.status === 'closed') throw new ConflictError('market-closed', `market ${marketId} is closed`);
@@ -662,7 +673,6 @@ export class ExchangeService {
         throw err;
       }
       m.status = status;
-      void byUserId;
       const view = this.marketView(m);
       this.events.publish({ type: 'market', userId: null, data: view });
       return view;
@@ -690,15 +700,13 @@ export class ExchangeService {
       let paid = 0;
       await this.sqlOrRebuild(m, async (q) => {
         await this.cancelAll(q, m, 'market-settled');
-        const positions = await q.query(
-          'SELECT account_id, position FROM ex_positions WHERE market_id = $1 AND position <> 0 ORDER BY account_id FOR UPDATE',
-          [marketId],
+        // Every position is paid in one statement: position (lots) × the cash value of one lot at `price`.
+        const credited = await q.query(
+          `UPDATE ex_accounts a SET cash = a.cash + p.position * $2::numeric FROM ex_positions p
+            WHERE p.market_id = $1 AND p.position <> 0 AND a.id = p.account_id RETURNING a.id`,
+          [marketId, formatAtoms(price * m.margin.atomsPerTickLot)],
         );
-        for (const p of positions) {
-          const value = BigInt(String(p.position)) * price * m.margin.atomsPerTickLot;
-          await q.query('UPDATE ex_accounts SET cash = cash + $2 WHERE id = $1', [p.account_id, formatAtoms(value)]);
-          paid++;
-        }
+        paid = credited.length;
         await q.query('UPDATE ex_positions SET position = 0 WHERE market_id = $1', [marketId]);
         await q.query(`UPDATE ex_markets SET status = 'closed', settled_price = $2, settled_at = now() WHERE id = $1`, [
           marketId,
@@ -762,16 +770,8 @@ export class ExchangeService {
       ]);
     const price = needsPrice ? this.toTicks(m, 'price', input.price!) : undefined;
     const stopPrice = input.stopPrice !== undefined ? this.toTicks(m, 'stopPrice', input.stopPrice) : undefined;
-    for (const [field, p] of [
-      ['price', price],
-      ['stopPrice', stopPrice],
-    ] as const) {
-      if (p === undefined) continue;
-      if (BigInt(p) < m.margin.minPrice || (m.margin.maxPrice !== null && BigInt(p) > m.margin.maxPrice))
-        throw new ValidationError([
-          { field, code: 'price-out-of-bounds', message: `must be within the market's bounds` },
-        ]);
-    }
+    this.withinBounds(m, 'price', price);
+    this.withinBounds(m, 'stopPrice', stopPrice);
     return this.serial(async () => {
       if (m.status !== 'open') throw new ConflictError(`market-${m.status}`, `market ${m.id} is ${m.status}`);
       const id = this.nextOrderId;
@@ -823,13 +823,12 @@ export class ExchangeService {
 
   /** Cancels one of the user's live orders. */
   async cancelOrder(userId: number, orderId: number): Promise<Record<string, unknown>> {
-    const { m, accountId } = await this.ownedOrder(userId, orderId);
+    const { m } = await this.ownedOrder(userId, orderId);
     return this.serial(async () => {
       const events = m.book.cancel(orderId);
       const rejected = events.find((e) => e.type === 'rejected');
       if (rejected) throw new ConflictError('order-not-live', `order ${orderId} is no longer live`);
       await this.persist(m, events, null);
-      void accountId;
       return { order: await this.orderView(m, orderId), events: this.eventsView(m, events) };
     });
   }
@@ -843,13 +842,7 @@ export class ExchangeService {
     const { m, accountId } = await this.ownedOrder(userId, orderId);
     const size = a.size === undefined ? undefined : this.toLots(m, 'size', a.size);
     const price = a.price === undefined ? undefined : this.toTicks(m, 'price', a.price);
-    if (
-      price !== undefined &&
-      (BigInt(price) < m.margin.minPrice || (m.margin.maxPrice !== null && BigInt(price) > m.margin.maxPrice))
-    )
-      throw new ValidationError([
-        { field: 'price', code: 'price-out-of-bounds', message: `must be within the market's bounds` },
-      ]);
+    this.withinBounds(m, 'price', price);
     return this.serial(async () => {
       if (m.status !== 'open') throw new ConflictError(`market-${m.status}`, `market ${m.id} is ${m.status}`);
       const current = m.book.getOrder(orderId);
@@ -1067,7 +1060,7 @@ export class ExchangeService {
   }
 
   /** An order as served by the API. */
-  async orderView(m: MarketRuntime, id: number): Promise<Record<string, unknown>> {
+  private async orderView(m: MarketRuntime, id: number): Promise<Record<string, unknown>> {
     const [o] = await this.sql.query('SELECT * FROM ex_orders WHERE id = $1', [id]);
     if (!o) throw new NotFoundError('order-not-found', `no order ${id}`);
     return this.orderRowView(m, o);

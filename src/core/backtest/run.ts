@@ -19,7 +19,7 @@
  * options give the same result.
  */
 import { FRACTION_DP, FRACTION_SCALE, MONEY_DP, divRound, fromScaled, toScaled } from '../money/decimal.ts';
-import { toSpec, type InstrumentSpec } from '../instruments/instrument.ts';
+import { lotsToQty, ticksToPrice, toSpec, type InstrumentSpec } from '../instruments/instrument.ts';
 import { decide, type AccountRiskState } from '../risk/decide.ts';
 import { DEFAULT_RISK_PROFILE, compileProfile, type CompiledProfile } from '../risk/profile.ts';
 import { resolveParams } from './params.ts';
@@ -736,15 +736,15 @@ export function runBacktest(
   let formatted: BacktestTrade[] | null = null;
   const formatTrades = (): BacktestTrade[] =>
     (formatted ??= closedRaw.map((c, k) => ({
-      size: fromScaled(BigInt(c.lots) * spec.lotUnits, spec.lotDp),
+      size: lotsToQty(spec, BigInt(c.lots)),
       entryBar: c.entryBar,
       exitBar: c.exitBar,
       entryTime: closedStats[k]!.entryTime,
       exitTime: closedStats[k]!.exitTime,
       entryPrice: priceOf(c.entryPerLot),
       exitPrice: priceOf(c.exitPerLot),
-      sl: c.initialSl !== null ? fromScaled(BigInt(c.initialSl) * spec.tickUnits, spec.tickDp) : null,
-      tp: c.tp !== null ? fromScaled(BigInt(c.tp) * spec.tickUnits, spec.tickDp) : null,
+      sl: c.initialSl !== null ? ticksToPrice(spec, BigInt(c.initialSl)) : null,
+      tp: c.tp !== null ? ticksToPrice(spec, BigInt(c.tp)) : null,
       pnl: fromScaled(c.pnl, MONEY_DP),
       commission: fromScaled(c.fees, MONEY_DP),
       returnPct: closedStats[k]!.returnPct,

@@ -28,6 +28,7 @@
  *   W − (1 − W) ÷ (mean winning P&L ÷ mean losing |P&L|).
  * Undefined values (NaN in backtesting.py, and ±∞) are null.
  */
+import { journalStats } from '../journal/stats.ts';
 import { formatTimeUtc } from '../marketdata/importers.ts';
 import { STAT_KEYS, type BacktestStats, type RStats } from './types.ts';
 
@@ -352,17 +353,13 @@ export function computeStats(input: StatsInput): BacktestStats {
 }
 
 /**
- * R-multiple statistics (Van Tharp): expectancy = mean R; SQN = √min(n, 100) × mean R ÷ sample stdev R, as the
- * journal computes it. Null when no trade had a stop at entry.
+ * R-multiple statistics (Van Tharp): expectancy = mean R; SQN = √min(n, 100) × mean R ÷ sample stdev R, computed
+ * by the journal's {@link journalStats}. Null when no trade had a stop at entry.
  */
 export function computeRStats(rMultiples: readonly (number | null)[]): RStats | null {
   const rs = rMultiples.filter((r): r is number => r !== null && Number.isFinite(r));
   if (rs.length === 0) return null;
-  const m = mean(rs);
-  const sd = Math.sqrt(sampleVar(rs));
-  return {
-    trades: rs.length,
-    expectancyR: num(m),
-    sqnR: sd ? num((Math.sqrt(Math.min(rs.length, 100)) * m) / sd) : null,
-  };
+  // Only R matters here; P&L and times are placeholders the journal's R statistics do not read.
+  const j = journalStats(rs.map((r) => ({ r, netPnl: 0n, closedAt: 0 })));
+  return { trades: j.trades, expectancyR: num(j.expectancyR), sqnR: j.sqn };
 }

@@ -36,3 +36,8 @@ export type Timeframe = keyof typeof TIMEFRAMES;
 export function isTimeframe(s: string): s is Timeframe {
   return Object.hasOwn(TIMEFRAMES, s);
 }
+
+/** The timeframe whose length is exactly `ms`, or undefined when none is (`timeframeOfLength(3_600_000)` = `'1h'`). */
+export function timeframeOfLength(ms: number | null): Timeframe | undefined {
+  return (Object.keys(TIMEFRAMES) as Timeframe[]).find((k) => TIMEFRAMES[k] === ms);
+}

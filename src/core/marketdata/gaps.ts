@@ -40,3 +40,16 @@ export function findGaps(times: readonly number[], timeframe: Timeframe): Gap[] 
   }
   return out;
 }
+
+/**
+ * Median step between consecutive open times (ms): the bar spacing of a series, robust to gaps.
+ * @param times open times in ms UTC, ascending.
+ * @returns the median step, or null with fewer than two times.
+ */
+export function medianSpacing(times: readonly number[]): number | null {
+  if (times.length < 2) return null;
+  const d: number[] = [];
+  for (let i = 1; i < times.length; i++) d.push(times[i]! - times[i - 1]!);
+  d.sort((a, b) => a - b);
+  return d[Math.floor(d.length / 2)]!;
+}

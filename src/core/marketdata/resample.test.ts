@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Candle } from './candle.ts';
-import { parseCandles } from './importers.ts';
+import { compareDecimalText, parseCandles } from './importers.ts';
 import {
   bucketStart,
   CandleSeriesError,
-  compareDecimalText,
   DecimalSum,
   higherTimeframes,
   resampleCandles,

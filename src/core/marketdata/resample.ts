@@ -11,7 +11,7 @@
  * whose data starts late.
  */
 import { TIMEFRAMES, type Candle, type Timeframe } from './candle.ts';
-import { formatTimeUtc } from './importers.ts';
+import { compareDecimalText, formatTimeUtc } from './importers.ts';
 
 /** A candle with its completeness: false only for a resampled last bucket that is still filling. */
 export interface ResampledCandle extends Candle {
@@ -41,43 +41,6 @@ export function bucketStart(time: number, tf: Timeframe): number {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Exact decimal text helpers (non-negative plain decimals such as "8051", "0.00141342")
-
-/** True when `s` is non-negative plain decimal text (`"0"`, `"12.50"`; no sign, exponent or separators). */
-export function isUnsignedDecimal(s: string): boolean {
-  return decimalKind(s) !== 0;
-}
-
-/**
- * Compares two non-negative plain decimal texts exactly, like `a - b`: negative, zero or positive. `"1.50"` and
- * `"1.5"` compare equal. No floats are involved.
- */
-export function compareDecimalText(a: string, b: string): number {
-  // allocation-free: this runs five times per candle on every ingest
-  let da = a.indexOf('.');
-  if (da < 0) da = a.length;
-  let db = b.indexOf('.');
-  if (db < 0) db = b.length;
-  let ia = 0;
-  while (ia < da - 1 && a.charCodeAt(ia) === 48) ia++;
-  let ib = 0;
-  while (ib < db - 1 && b.charCodeAt(ib) === 48) ib++;
-  const la = da - ia;
-  const lb = db - ib;
-  if (la !== lb) return la - lb;
-  for (let k = 0; k < la; k++) {
-    const d = a.charCodeAt(ia + k) - b.charCodeAt(ib + k);
-    if (d !== 0) return d;
-  }
-  const fa = da < a.length ? a.length - da - 1 : 0;
-  const fb = db < b.length ? b.length - db - 1 : 0;
-  const n = fa > fb ? fa : fb;
-  for (let k = 0; k < n; k++) {
-    const ca = k < fa ? a.charCodeAt(da + 1 + k) : 48;
-    const cb = k < fb ? b.charCodeAt(db + 1 + k) : 48;
-    if (ca !== cb) return ca - cb;
-  }
-  return 0;
-}
 
 /** 0 when `s` is not non-negative plain decimal text, 1 when it is zero, 2 when positive. Allocation-free. */
 function decimalKind(s: unknown): 0 | 1 | 2 {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DecimalSum, compareDecimalText } from './resample.ts';
+import { compareDecimalText } from './importers.ts';
+import { DecimalSum } from './resample.ts';
 import { candlesFromTrades, isFreqtradeTrades, parseFreqtradeTrades, TradeFormatError } from './trades.ts';
 
 const FILE = new URL('../../../../shared/data/freqtrade-xrp-eth-trades.json.gz', import.meta.url);

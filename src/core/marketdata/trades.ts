@@ -6,7 +6,8 @@
  * the amounts (base units) as volume. Pure: no I/O, no floats on prices or amounts, no clock.
  */
 import { TIMEFRAMES, type Candle, type Timeframe } from './candle.ts';
-import { bucketStart, compareDecimalText, DecimalSum } from './resample.ts';
+import { compareDecimalText } from './importers.ts';
+import { bucketStart, DecimalSum } from './resample.ts';
 
 /** One public trade. Times in ms UTC; price (quote per base) and amount (base units) are plain decimal text. */
 export interface Trade {

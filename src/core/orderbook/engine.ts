@@ -8,11 +8,14 @@
  *   reduces size keeps the order's place, any other amend sends it to the back.
  * - Quantity is conserved per order: size = filled + resting + cancelled.
  * - Deterministic: no clock, no randomness; the same command stream gives the same events.
- * - Cancel and amend are O(1) (id index + list unlink) unless they create or empty a level (below); the best
- *   price is O(1) (each side keeps its levels sorted with the best at the end of an array, and no price index).
+ * - Cancel and a size-reducing amend are O(1) (id index + list unlink), unless a cancel empties a level away from
+ *   the top (below); cancelling a pending stop only marks it, and it is dropped when its turn comes. Any other
+ *   amend leaves its level and re-enters like a new order: it may match, and it rests as below. The best price is
+ *   O(1) (each side keeps its levels sorted with the best at the end of an array, and no price index).
  *   Resting at an existing level away from the top finds it by a scan of at most 8 levels back from the best,
  *   then a binary search: O(log levels on that side). Creating or emptying a price level away from the top adds
- *   a shift of the array, O(levels on that side); at the top it is a push or pop.
+ *   a shift of the array, O(levels on that side); at the top it is a push or pop. Adding a stop order is a binary
+ *   search plus an insertion into the side's stop array, O(pending stops on that side).
  * - Stop orders wait outside the book and trigger on the last trade price (buy: last ≥ stop; sell: last ≤ stop),
  *   in order of trigger price then arrival; triggered orders are processed after the command that triggered them.
  *

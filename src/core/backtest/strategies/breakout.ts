@@ -3,9 +3,10 @@
  * above the highest high of the previous `lookback` bars, buy with a stop-loss `atrMult` ATRs below the close and a
  * take-profit `rr` times that distance above; breaks below the lowest low go short when `shorts` is on.
  *
- * Size: risk `riskPct` percent of equity between entry and stop — in Testudo mode the engine sizes from the stop
- * itself (Van Tharp, fees included, the same code as live trading); otherwise the order asks for the fraction of
- * equity whose notional risks that much (units = equity × risk ÷ stop distance).
+ * Size: risk `riskPct` percent of equity between entry and stop: the order asks for the fraction of equity whose
+ * notional risks that much (units = equity × risk ÷ stop distance, at most 99.99% of equity). In Testudo mode the
+ * engine sizes from the stop itself at the risk profile's risk per trade (Van Tharp, fees included, the same code as
+ * live trading) and `riskPct` is not used.
  */
 import { atr, priorHighest, priorLowest } from '../indicators.ts';
 import type { StrategyDefinition } from '../types.ts';
