@@ -7,30 +7,26 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
-import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
 import { ValidationError } from '../app/errors.ts';
 import type { User } from '../app/auth.ts';
-import { getRiskProfile, resetHalt, updateRiskProfile } from '../app/profile.ts';
+import { authRoutes } from './auth-routes.ts';
+import { journalRoutes } from './journal-routes.ts';
+import { tradeRoutes } from './trade-routes.ts';
+import { SESSION_COOKIE } from './session.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { replayRoutes } from './replay-routes.ts';
 import { exchangeRoutes } from './exchange-routes.ts';
-import { requireUser } from './guards.ts';
 import { exchangeWebSocket } from './exchange-ws.ts';
 import { RateLimiter } from './ratelimit.ts';
-import {
-  CredentialsBody,
-  DecisionsQuery,
-  IdParams,
-  JournalQuery,
-  StatsQuery,
-  RiskProfileBody,
-  SetupBody,
-  TokenBody,
-} from './schemas.ts';
 
-/** Name of the session cookie. */
-export const SESSION_COOKIE = 'testudo_session';
+export { SESSION_COOKIE };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -61,6 +57,8 @@ function tokenOf(req: FastifyRequest): string | null {
 export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1_000_000 }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  // Routes that declare a response schema have their replies checked against it (and typed in the OpenAPI document).
+  app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   await app.register(cookie);
   await app.register(swagger, {
@@ -112,101 +110,9 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     breaker: ctx.breaker.state(),
   }));
 
-  // --- auth ---
-  app.post('/api/v1/auth/register', { schema: { body: CredentialsBody, tags: ['auth'] } }, async (req, reply) => {
-    const user = await ctx.auth.register(req.body.email, req.body.password);
-    reply.code(201);
-    return { user };
-  });
-  app.post('/api/v1/auth/login', { schema: { body: CredentialsBody, tags: ['auth'] } }, async (req, reply) => {
-    const { user, token, expiresAt } = await ctx.auth.login(req.body.email, req.body.password, Date.now());
-    reply.setCookie(SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      path: '/',
-      secure: opts.secureCookies ?? false,
-      expires: new Date(expiresAt),
-    });
-    return { user };
-  });
-  app.post('/api/v1/auth/logout', { schema: { tags: ['auth'] } }, async (req, reply) => {
-    if (req.authToken) await ctx.auth.logout(req.authToken);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return { ok: true };
-  });
-  app.get('/api/v1/auth/me', { schema: { tags: ['auth'] } }, async (req) => {
-    const user = requireUser(req);
-    const risk = await getRiskProfile(ctx.sql, user.id);
-    return { user, account: risk.state };
-  });
-  app.post('/api/v1/auth/tokens', { schema: { body: TokenBody, tags: ['auth'] } }, async (req, reply) => {
-    const user = requireUser(req);
-    const token = await ctx.auth.createApiToken(user.id, req.body.name);
-    reply.code(201);
-    return { token, name: req.body.name, note: 'shown once: store it; send it as Authorization: Bearer <token>' };
-  });
-
-  // --- market ---
-  app.get('/api/v1/instruments', { schema: { tags: ['market'] } }, async () =>
-    ctx.trading.listInstruments().map((i) => ({ ...i, lastPrice: ctx.trading.lastPrice(i.symbol) ?? null })),
-  );
-
-  // --- sizing and trades ---
-  app.post('/api/v1/sizing', { schema: { body: SetupBody, tags: ['trading'] } }, async (req) => {
-    const user = requireUser(req);
-    return ctx.trading.preview(user.id, req.body);
-  });
-  app.post('/api/v1/trades', { schema: { body: SetupBody, tags: ['trading'] } }, async (req, reply) => {
-    const user = requireUser(req);
-    const key = req.headers['idempotency-key'];
-    if (typeof key === 'string' && key.length > 200)
-      throw new ValidationError([
-        { field: 'Idempotency-Key', code: 'invalid-idempotency-key', message: 'must be at most 200 characters' },
-      ]);
-    const k = typeof key === 'string' && key.length > 0 ? key : undefined;
-    const r = await ctx.trading.submit(user.id, req.body, k);
-    reply.code(r.status);
-    if ('replayed' in r) reply.header('idempotent-replayed', 'true');
-    return r.body;
-  });
-  app.get('/api/v1/trades', { schema: { querystring: JournalQuery, tags: ['trading'] } }, async (req) => {
-    const user = requireUser(req);
-    return { trades: await ctx.journal.list(user.id, req.query) };
-  });
-  app.get('/api/v1/trades/:id', { schema: { params: IdParams, tags: ['trading'] } }, async (req) => {
-    const user = requireUser(req);
-    return ctx.trading.getTrade(user.id, req.params.id);
-  });
-  app.post('/api/v1/trades/:id/close', { schema: { params: IdParams, tags: ['trading'] } }, async (req) => {
-    const user = requireUser(req);
-    return ctx.trading.close(user.id, req.params.id);
-  });
-  app.get('/api/v1/positions', { schema: { tags: ['trading'] } }, async (req) => {
-    const user = requireUser(req);
-    return { positions: await ctx.trading.positions(user.id) };
-  });
-  app.get('/api/v1/decisions', { schema: { querystring: DecisionsQuery, tags: ['trading'] } }, async (req) => {
-    const user = requireUser(req);
-    return { decisions: await ctx.trading.decisions(user.id, req.query) };
-  });
-
-  // --- risk profile ---
-  app.get('/api/v1/risk-profile', { schema: { tags: ['risk'] } }, async (req) =>
-    getRiskProfile(ctx.sql, requireUser(req).id),
-  );
-  app.put('/api/v1/risk-profile', { schema: { body: RiskProfileBody, tags: ['risk'] } }, async (req) =>
-    updateRiskProfile(ctx.sql, requireUser(req).id, req.body),
-  );
-  app.post('/api/v1/risk-profile/reset-halt', { schema: { tags: ['risk'] } }, async (req) =>
-    resetHalt(ctx.sql, requireUser(req).id),
-  );
-
-  // --- journal ---
-  app.get('/api/v1/journal/stats', { schema: { querystring: StatsQuery, tags: ['journal'] } }, async (req) =>
-    ctx.journal.stats(requireUser(req).id, req.query),
-  );
-  app.get('/api/v1/equity', { schema: { tags: ['journal'] } }, async (req) => ctx.journal.equity(requireUser(req).id));
-
+  authRoutes(app, ctx, { secureCookies: opts.secureCookies ?? false });
+  tradeRoutes(app, ctx);
+  journalRoutes(app, ctx);
   replayRoutes(app, ctx);
   const exchangeLimiter = opts.rateLimiter ?? new RateLimiter(); // shared by the REST routes and the WebSocket
   exchangeRoutes(app, ctx, exchangeLimiter);
