@@ -1,8 +1,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', '.testudo', 'coverage', 'scratch', 'bench/.prof'] },
+  { ignores: ['node_modules', 'data', '.testudo', 'coverage', 'scratch', 'bench/.prof', 'dist'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,8 +13,41 @@ export default tseslint.config(
     },
   },
   {
+    // The Desk: a React app in the browser.
+    files: ['desk/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        location: 'readonly',
+        localStorage: 'readonly',
+        fetch: 'readonly',
+        WebSocket: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        requestAnimationFrame: 'readonly',
+        cancelAnimationFrame: 'readonly',
+        ResizeObserver: 'readonly',
+        Blob: 'readonly',
+        File: 'readonly',
+        FormData: 'readonly',
+        HTMLElement: 'readonly',
+        KeyboardEvent: 'readonly',
+        AbortController: 'readonly',
+      },
+    },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'warn',
+    },
+  },
+  {
     // The exchange desk: plain browser ES modules.
-    files: ['desk/**/*.js'],
+    files: ['legacy-desk/**/*.js'],
     languageOptions: {
       sourceType: 'module',
       globals: {
