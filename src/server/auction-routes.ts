@@ -11,6 +11,7 @@ import { decimalText } from './exchange-routes.ts';
 import { rateLimit, requireUser } from './guards.ts';
 import type { RateLimiter } from './ratelimit.ts';
 import { IdParams as Id } from './schemas.ts';
+import { AuctionView, AuctionWithBids, BidResult, typed } from './exchange-responses.ts';
 const AccountId = z.number().int().positive().optional().describe('default: your personal account');
 
 const CreateBody = z
@@ -59,23 +60,35 @@ export function auctionRoutes(
           status: z.enum(['open', 'sold', 'cancelled']).optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
         }),
+        response: { 200: z.object({ auctions: z.array(AuctionView) }) },
       },
     },
     async (req) => {
       user(req);
-      return { auctions: await auctions.list(req.query) };
+      return { auctions: typed(z.array(AuctionView), await auctions.list(req.query)) };
     },
   );
-  r.get(`${base}/:id`, { schema: { tags: ['auctions'], params: Id } }, async (req) => {
-    user(req);
-    return auctions.get(req.params.id);
-  });
-  r.post(base, { schema: { tags: ['auctions'], body: CreateBody }, preHandler: expensive }, async (req, reply) => {
-    const u = user(req);
-    const out = await auctions.create(u, { ...req.body, accountId: await accountOf(u, req.body.accountId) });
-    reply.code(201);
-    return out;
-  });
+  r.get(
+    `${base}/:id`,
+    { schema: { tags: ['auctions'], params: Id, response: { 200: AuctionWithBids } } },
+    async (req) => {
+      user(req);
+      return typed(AuctionWithBids, await auctions.get(req.params.id));
+    },
+  );
+  r.post(
+    base,
+    { schema: { tags: ['auctions'], body: CreateBody, response: { 201: AuctionView } }, preHandler: expensive },
+    async (req, reply) => {
+      const u = user(req);
+      const out = typed(
+        AuctionView,
+        await auctions.create(u, { ...req.body, accountId: await accountOf(u, req.body.accountId) }),
+      );
+      reply.code(201);
+      return out;
+    },
+  );
   r.post(
     `${base}/:id/bids`,
     {
@@ -83,12 +96,16 @@ export function auctionRoutes(
         tags: ['auctions'],
         params: Id,
         body: z.object({ accountId: AccountId, amount: decimalText }).strict(),
+        response: { 201: BidResult },
       },
       preHandler: expensive,
     },
     async (req, reply) => {
       const u = user(req);
-      const out = await auctions.bid(u, req.params.id, await accountOf(u, req.body.accountId), req.body.amount);
+      const out = typed(
+        BidResult,
+        await auctions.bid(u, req.params.id, await accountOf(u, req.body.accountId), req.body.amount),
+      );
       reply.code(201);
       return out;
     },
@@ -96,12 +113,17 @@ export function auctionRoutes(
   r.post(
     `${base}/:id/buy`,
     {
-      schema: { tags: ['auctions'], params: Id, body: z.object({ accountId: AccountId }).strict().nullish() },
+      schema: {
+        tags: ['auctions'],
+        params: Id,
+        body: z.object({ accountId: AccountId }).strict().nullish(),
+        response: { 200: AuctionView },
+      },
       preHandler: expensive,
     },
     async (req) => {
       const u = user(req);
-      return auctions.buyNow(u, req.params.id, await accountOf(u, req.body?.accountId));
+      return typed(AuctionView, await auctions.buyNow(u, req.params.id, await accountOf(u, req.body?.accountId)));
     },
   );
   r.post(
@@ -111,12 +133,16 @@ export function auctionRoutes(
         tags: ['auctions'],
         params: Id,
         body: z.object({ buyerAccountId: z.number().int().positive(), price: decimalText }).strict(),
+        response: { 200: AuctionView },
       },
       preHandler: expensive,
     },
-    async (req) => auctions.settle(user(req), req.params.id, req.body.buyerAccountId, req.body.price),
+    async (req) =>
+      typed(AuctionView, await auctions.settle(user(req), req.params.id, req.body.buyerAccountId, req.body.price)),
   );
-  r.post(`${base}/:id/cancel`, { schema: { tags: ['auctions'], params: Id }, preHandler: expensive }, async (req) =>
-    auctions.cancel(user(req), req.params.id),
+  r.post(
+    `${base}/:id/cancel`,
+    { schema: { tags: ['auctions'], params: Id, response: { 200: AuctionView } }, preHandler: expensive },
+    async (req) => typed(AuctionView, await auctions.cancel(user(req), req.params.id)),
   );
 }

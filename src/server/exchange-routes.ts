@@ -12,6 +12,22 @@ import { ForbiddenError } from '../app/errors.ts';
 import { rateLimit, requireUser } from './guards.ts';
 import type { LimitClass, RateLimiter } from './ratelimit.ts';
 import { IdParams as Id } from './schemas.ts';
+import {
+  AccountOwnerView,
+  AccountView,
+  AltAccountView,
+  DepositView,
+  MarketView,
+  MarketWithBook,
+  NewTransferView,
+  OrderResult,
+  OrderView,
+  PortfolioView,
+  SettledMarket,
+  TradeView,
+  TransferView,
+  typed,
+} from './exchange-responses.ts';
 
 /** A positive decimal amount: string or JSON number in, trimmed decimal text out. */
 export const decimalText = z
@@ -72,15 +88,19 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
   const ex = ctx.exchange;
   const limit = (cls: LimitClass): ReturnType<typeof rateLimit> => rateLimit(limiter, cls);
 
-  r.get('/api/v1/exchange/markets', { schema: { tags: ['exchange'] } }, async (req) => ({
-    markets: await ex.listMarkets(req.user?.id ?? null),
-  }));
+  r.get(
+    '/api/v1/exchange/markets',
+    { schema: { tags: ['exchange'], response: { 200: z.object({ markets: z.array(MarketView) }) } } },
+    async (req) => ({
+      markets: typed(z.array(MarketView), await ex.listMarkets(req.user?.id ?? null)),
+    }),
+  );
   r.post(
     '/api/v1/exchange/markets',
-    { schema: { tags: ['exchange'], body: MarketBody }, preHandler: limit('expensive') },
+    { schema: { tags: ['exchange'], body: MarketBody, response: { 201: MarketView } }, preHandler: limit('expensive') },
     async (req, reply) => {
       reply.code(201);
-      return ex.createMarket(requireUser(req).id, req.body);
+      return typed(MarketView, await ex.createMarket(requireUser(req).id, req.body));
     },
   );
   r.get(
@@ -90,9 +110,10 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
         tags: ['exchange'],
         params: Id,
         querystring: z.object({ levels: z.coerce.number().int().min(1).max(500).default(20) }),
+        response: { 200: MarketWithBook },
       },
     },
-    async (req) => ex.market(req.user?.id ?? null, req.params.id, req.query.levels),
+    async (req) => typed(MarketWithBook, await ex.market(req.user?.id ?? null, req.params.id, req.query.levels)),
   );
   r.get(
     '/api/v1/exchange/markets/:id/trades',
@@ -101,10 +122,13 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
         tags: ['exchange'],
         params: Id,
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(100) }),
+        response: { 200: z.object({ trades: z.array(TradeView) }) },
       },
       preHandler: limit('expensive'),
     },
-    async (req) => ({ trades: await ex.trades(req.user?.id ?? null, req.params.id, req.query.limit) }),
+    async (req) => ({
+      trades: typed(z.array(TradeView), await ex.trades(req.user?.id ?? null, req.params.id, req.query.limit)),
+    }),
   );
   r.post(
     '/api/v1/exchange/markets/:id/status',
@@ -113,17 +137,25 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
         tags: ['exchange'],
         params: Id,
         body: z.object({ status: z.enum(['open', 'paused', 'closed']) }).strict(),
+        response: { 200: MarketView },
       },
     },
     async (req) => {
       admin(req);
-      return ex.setStatus(req.params.id, req.body.status);
+      return typed(MarketView, await ex.setStatus(req.params.id, req.body.status));
     },
   );
   r.post(
     '/api/v1/exchange/markets/:id/settle',
-    { schema: { tags: ['exchange'], params: Id, body: z.object({ price: decimalText }).strict() } },
-    async (req) => ex.settle(req.params.id, req.body.price, admin(req).id),
+    {
+      schema: {
+        tags: ['exchange'],
+        params: Id,
+        body: z.object({ price: decimalText }).strict(),
+        response: { 200: SettledMarket },
+      },
+    },
+    async (req) => typed(SettledMarket, await ex.settle(req.params.id, req.body.price, admin(req).id)),
   );
   r.post(
     '/api/v1/exchange/markets/:id/deposits',
@@ -132,43 +164,63 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
         tags: ['exchange'],
         params: Id,
         body: z.object({ accountId: z.number().int().positive(), size: decimalText }).strict(),
+        response: { 201: DepositView },
       },
     },
     async (req, reply) => {
       admin(req);
       reply.code(201);
-      return ex.depositAsset(req.params.id, req.body.accountId, req.body.size);
+      return typed(DepositView, await ex.depositAsset(req.params.id, req.body.accountId, req.body.size));
     },
   );
 
-  r.get('/api/v1/exchange/accounts', { schema: { tags: ['exchange'] } }, async (req) => ({
-    accounts: await ex.accounts(requireUser(req).id),
-  }));
+  r.get(
+    '/api/v1/exchange/accounts',
+    { schema: { tags: ['exchange'], response: { 200: z.object({ accounts: z.array(AccountView) }) } } },
+    async (req) => ({
+      accounts: typed(z.array(AccountView), await ex.accounts(requireUser(req).id)),
+    }),
+  );
   r.post(
     '/api/v1/exchange/accounts',
-    { schema: { tags: ['exchange'], body: z.object({ name: z.string().min(1).max(80) }).strict() } },
+    {
+      schema: {
+        tags: ['exchange'],
+        body: z.object({ name: z.string().min(1).max(80) }).strict(),
+        response: { 201: AltAccountView },
+      },
+    },
     async (req, reply) => {
       reply.code(201);
-      return ex.createAltAccount(requireUser(req).id, req.body.name);
+      return typed(AltAccountView, await ex.createAltAccount(requireUser(req).id, req.body.name));
     },
   );
   r.post(
     '/api/v1/exchange/accounts/:id/owners',
-    { schema: { tags: ['exchange'], params: Id, body: z.object({ email: z.string().min(3).max(200) }).strict() } },
-    async (req) => ex.shareAccount(requireUser(req).id, req.params.id, req.body.email),
+    {
+      schema: {
+        tags: ['exchange'],
+        params: Id,
+        body: z.object({ email: z.string().min(3).max(200) }).strict(),
+        response: { 200: AccountOwnerView },
+      },
+    },
+    async (req) => typed(AccountOwnerView, await ex.shareAccount(requireUser(req).id, req.params.id, req.body.email)),
   );
-  r.get('/api/v1/exchange/accounts/:id/portfolio', { schema: { tags: ['exchange'], params: Id } }, async (req) =>
-    ex.portfolio(requireUser(req).id, req.params.id),
+  r.get(
+    '/api/v1/exchange/accounts/:id/portfolio',
+    { schema: { tags: ['exchange'], params: Id, response: { 200: PortfolioView } } },
+    async (req) => typed(PortfolioView, await ex.portfolio(requireUser(req).id, req.params.id)),
   );
 
   r.post(
     '/api/v1/exchange/orders',
-    { schema: { tags: ['exchange'], body: OrderBody }, preHandler: limit('mutate') },
+    { schema: { tags: ['exchange'], body: OrderBody, response: { 201: OrderResult } }, preHandler: limit('mutate') },
     async (req, reply) => {
       const u = requireUser(req);
       const accountId = req.body.accountId ?? (await ex.personalAccount(u.id));
       reply.code(201);
-      return ex.placeOrder(u.id, { ...req.body, accountId });
+      return typed(OrderResult, await ex.placeOrder(u.id, { ...req.body, accountId }));
     },
   );
   r.get(
@@ -183,14 +235,15 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
             .optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
         }),
+        response: { 200: z.object({ orders: z.array(OrderView) }) },
       },
     },
-    async (req) => ({ orders: await ex.orders(requireUser(req).id, req.query) }),
+    async (req) => ({ orders: typed(z.array(OrderView), await ex.orders(requireUser(req).id, req.query)) }),
   );
   r.delete(
     '/api/v1/exchange/orders/:id',
-    { schema: { tags: ['exchange'], params: Id }, preHandler: limit('mutate') },
-    async (req) => ex.cancelOrder(requireUser(req).id, req.params.id),
+    { schema: { tags: ['exchange'], params: Id, response: { 200: OrderResult } }, preHandler: limit('mutate') },
+    async (req) => typed(OrderResult, await ex.cancelOrder(requireUser(req).id, req.params.id)),
   );
   r.patch(
     '/api/v1/exchange/orders/:id',
@@ -199,28 +252,37 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
         tags: ['exchange'],
         params: Id,
         body: z.object({ size: decimalText.optional(), price: decimalText.optional() }).strict(),
+        response: { 200: OrderResult },
       },
       preHandler: limit('mutate'),
     },
-    async (req) => ex.amendOrder(requireUser(req).id, req.params.id, req.body),
+    async (req) => typed(OrderResult, await ex.amendOrder(requireUser(req).id, req.params.id, req.body)),
   );
 
   r.post(
     '/api/v1/exchange/transfers',
-    { schema: { tags: ['exchange'], body: TransferBody }, preHandler: limit('mutate') },
+    {
+      schema: { tags: ['exchange'], body: TransferBody, response: { 201: NewTransferView } },
+      preHandler: limit('mutate'),
+    },
     async (req, reply) => {
       const u = requireUser(req);
       reply.code(201);
-      return ex.transfer(
+      const out = await ex.transfer(
         { id: u.id, isAdmin: u.isAdmin === true },
         req.body.fromAccountId === undefined ? await ex.personalAccount(u.id) : req.body.fromAccountId,
         req.body.toAccountId,
         req.body.amount,
         req.body.note,
       );
+      return typed(NewTransferView, out);
     },
   );
-  r.get('/api/v1/exchange/transfers', { schema: { tags: ['exchange'] } }, async (req) => ({
-    transfers: await ex.transfers(requireUser(req).id),
-  }));
+  r.get(
+    '/api/v1/exchange/transfers',
+    { schema: { tags: ['exchange'], response: { 200: z.object({ transfers: z.array(TransferView) }) } } },
+    async (req) => ({
+      transfers: typed(z.array(TransferView), await ex.transfers(requireUser(req).id)),
+    }),
+  );
 }
