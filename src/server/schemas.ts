@@ -143,10 +143,35 @@ export const DecisionsQuery = z
       .enum(['true', 'false'])
       .transform((v) => v === 'true')
       .optional(),
+    kind: z.enum(['submit', 'move-stop', 'move-target', 'breakeven', 'partial-close', 'close']).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     before: z.coerce.number().int().positive().optional(),
   })
   .strict();
+
+/** Body of `PATCH /api/v1/trades/:id`: the journal fields, with the limits of {@link SetupBody}; null clears. */
+export const TradeEditBody = z
+  .object({
+    setup: z.string().max(80).nullable().optional().describe('setup name; null clears it'),
+    tags: z.array(z.string().min(1).max(40)).max(20).optional().describe('replaces the tags'),
+    notes: z.string().max(4000).nullable().optional().describe('null clears the notes'),
+  })
+  .strict();
+
+/** Body of `POST /api/v1/trades/:id/stop` and `/target`. */
+export const PriceBody = z.object({ price: positiveDecimal.describe('the new price, on the tick grid') }).strict();
+
+/** Body of `POST /api/v1/trades/:id/close`, optional: without `quantity` the whole position closes. */
+export const CloseBody = z.preprocess(
+  (v) => v ?? {},
+  z
+    .object({
+      quantity: positiveDecimal
+        .optional()
+        .describe('part of the open size to close, on the lot grid (below the open size; omitted: all of it)'),
+    })
+    .strict(),
+);
 
 /** `:id` path parameter. */
 export const IdParams = z.object({ id: z.coerce.number().int().positive() });

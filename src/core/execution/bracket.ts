@@ -16,8 +16,13 @@
  * - MAE/MFE are the largest adverse/favourable excursions from the entry fill over every bar the position was open,
  *   entry and exit bars included, clamped at the exit price on the exit bar.
  *
+ * - A partial close ({@link closePartially}) sells part of an open position at market (taker); the stop-loss and
+ *   take-profit then cover only the remaining size. The trade's result counts every partial exit.
+ * - The stop and target of an open position may be moved (see `./manage.ts` for the rules); the initial risk, and so
+ *   R, stays measured from the initial stop and size.
+ *
  * Invariants: prices in ticks, size in lots, money in atoms; a bracket moves pending → open → closed (or pending →
- * cancelled) and never back; the exit is reduce-only: it closes exactly the entry size and no more.
+ * cancelled) and never back; the exits are reduce-only: together they close exactly the entry size and no more.
  */
 import { FRACTION_SCALE, absBig } from '../money/decimal.ts';
 import { feeAtoms, type InstrumentSpec } from '../instruments/instrument.ts';
@@ -41,7 +46,7 @@ export interface TickBar {
 
 /** A fill of one leg of the bracket. */
 export interface Fill {
-  leg: 'entry' | 'stop' | 'target' | 'manual';
+  leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
   /** Price in ticks. */
   price: bigint;
   lots: bigint;
@@ -55,14 +60,23 @@ export interface Fill {
 /** The mutable state of one bracket on the paper exchange. */
 export interface Bracket {
   side: Side;
+  /** Size still open (pending: the whole entry), lots. */
   lots: bigint;
+  /** Size of the entry, lots (lots + the partial exits' lots). */
+  initialLots: bigint;
   entryIsMarket: boolean;
   /** Limit price of the entry, or the reference price of a market entry, ticks. */
   entryTicks: bigint;
+  /** Current stop-loss, ticks. */
   stopTicks: bigint;
+  /** Stop-loss when the bracket was created, ticks: the initial risk is measured from it. */
+  initialStopTicks: bigint;
   targetTicks: bigint | null;
   status: BracketStatus;
   entry: Fill | null;
+  /** Partial exits at market, oldest first (leg `partial`). */
+  partials: Fill[];
+  /** The fill that closed the position (the remaining size). */
   exit: Fill | null;
   exitReason: ExitReason | null;
   /** Largest adverse / favourable excursion from the entry fill, ticks (≥ 0). */
@@ -74,7 +88,18 @@ export interface Bracket {
 export function newBracket(
   b: Pick<Bracket, 'side' | 'lots' | 'entryIsMarket' | 'entryTicks' | 'stopTicks' | 'targetTicks'>,
 ): Bracket {
-  return { ...b, status: 'pending', entry: null, exit: null, exitReason: null, maeTicks: 0n, mfeTicks: 0n };
+  return {
+    ...b,
+    initialLots: b.lots,
+    initialStopTicks: b.stopTicks,
+    status: 'pending',
+    entry: null,
+    partials: [],
+    exit: null,
+    exitReason: null,
+    maeTicks: 0n,
+    mfeTicks: 0n,
+  };
 }
 
 function fill(spec: InstrumentSpec, leg: Fill['leg'], price: bigint, lots: bigint, liq: Liquidity, time: number): Fill {
@@ -102,6 +127,26 @@ export function closeManually(b: Bracket, spec: InstrumentSpec, priceTicks: bigi
   if (b.status !== 'open') return null;
   excursion(b, priceTicks, priceTicks);
   return exit(b, spec, 'manual', priceTicks, 'taker', time);
+}
+
+/**
+ * Closes `lots` of an open position at `priceTicks` as a reduce-only market order (taker); the rest stays open with
+ * its stop and target resized to it. Returns the fill, or null when the bracket is not open or `lots` is not
+ * strictly between 0 and the open size (a full close is {@link closeManually}).
+ */
+export function closePartially(
+  b: Bracket,
+  spec: InstrumentSpec,
+  lots: bigint,
+  priceTicks: bigint,
+  time: number,
+): Fill | null {
+  if (b.status !== 'open' || lots <= 0n || lots >= b.lots) return null;
+  excursion(b, priceTicks, priceTicks);
+  const f = fill(spec, 'partial', priceTicks, lots, 'taker', time);
+  b.partials.push(f);
+  b.lots -= lots;
+  return f;
 }
 
 function exit(b: Bracket, spec: InstrumentSpec, reason: ExitReason, price: bigint, liq: Liquidity, time: number): Fill {
@@ -199,17 +244,23 @@ function stepOpen(b: Bracket, spec: InstrumentSpec, bar: TickBar, sub?: readonly
 
 /** Money outcome of a closed bracket. Money in atoms; R values are floats (statistics). */
 export interface BracketResult {
-  /** side × (exit − entry) × quantity, atoms. */
+  /** Σ side × (exit − entry) × quantity over every exit (partial exits and the final one), atoms. */
   grossPnl: bigint;
-  /** Entry fee + exit fee, atoms. */
+  /** Entry fee + every exit's fee, atoms. */
   fees: bigint;
   /** grossPnl − fees, atoms. */
   netPnl: bigint;
-  /** Loss if stopped out at the stop: |entry fill − stop| × qty + entry fee + taker fee at the stop, atoms. */
+  /**
+   * Loss if stopped out at the initial stop with the whole entry size: |entry fill − initial stop| × entry qty + entry
+   * fee + taker fee at the initial stop, atoms.
+   */
   initialRisk: bigint;
   /** R-multiple: netPnl ÷ initialRisk (Van Tharp). */
   r: number;
-  /** Maximum adverse excursion in R (≤ 0) and maximum favourable excursion in R (≥ 0), price moves only. */
+  /**
+   * Maximum adverse excursion in R (≤ 0) and maximum favourable excursion in R (≥ 0), price moves only, measured on
+   * the entry size.
+   */
   maeR: number;
   mfeR: number;
 }
@@ -217,12 +268,22 @@ export interface BracketResult {
 /** Initial risk of an open bracket (see {@link BracketResult.initialRisk}), atoms. */
 export function initialRisk(b: Bracket, spec: InstrumentSpec): bigint {
   const entry = b.entry!;
-  const dist = absBig(entry.price - b.stopTicks);
-  return (
-    dist * b.lots * spec.atomsPerTickLot +
-    entry.fee +
-    feeAtoms(b.stopTicks * b.lots * spec.atomsPerTickLot, spec.takerFee)
-  );
+  const stop = b.initialStopTicks;
+  const lots = b.initialLots;
+  const dist = absBig(entry.price - stop);
+  return dist * lots * spec.atomsPerTickLot + entry.fee + feeAtoms(stop * lots * spec.atomsPerTickLot, spec.takerFee);
+}
+
+/** Gross P&L and fees of the partial exits so far, atoms (zero for none). */
+export function partialResult(b: Bracket, spec: InstrumentSpec): { grossPnl: bigint; fees: bigint } {
+  const dir = b.side === 'buy' ? 1n : -1n;
+  let grossPnl = 0n;
+  let fees = 0n;
+  for (const p of b.partials) {
+    grossPnl += dir * (p.price - b.entry!.price) * p.lots * spec.atomsPerTickLot;
+    fees += p.fee;
+  }
+  return { grossPnl, fees };
 }
 
 /**
@@ -233,8 +294,9 @@ export function bracketResult(b: Bracket, spec: InstrumentSpec): BracketResult {
   if (b.status !== 'closed' || !b.entry || !b.exit) throw new Error('bracket is not closed');
   const dir = b.side === 'buy' ? 1n : -1n;
   const apt = spec.atomsPerTickLot;
-  const grossPnl = dir * (b.exit.price - b.entry.price) * b.lots * apt;
-  const fees = b.entry.fee + b.exit.fee;
+  const partial = partialResult(b, spec);
+  const grossPnl = dir * (b.exit.price - b.entry.price) * b.exit.lots * apt + partial.grossPnl;
+  const fees = b.entry.fee + partial.fees + b.exit.fee;
   const netPnl = grossPnl - fees;
   const risk = initialRisk(b, spec);
   const toR = (atoms: bigint): number => (risk > 0n ? Number((atoms * FRACTION_SCALE) / risk) / 1e8 : 0);
@@ -244,7 +306,7 @@ export function bracketResult(b: Bracket, spec: InstrumentSpec): BracketResult {
     netPnl,
     initialRisk: risk,
     r: toR(netPnl),
-    maeR: -toR(b.maeTicks * b.lots * apt),
-    mfeR: toR(b.mfeTicks * b.lots * apt),
+    maeR: -toR(b.maeTicks * b.initialLots * apt),
+    mfeR: toR(b.mfeTicks * b.initialLots * apt),
   };
 }
