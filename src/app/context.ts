@@ -13,6 +13,7 @@ import { JournalService } from './journal.ts';
 import { TradingService } from './trading.ts';
 import { ExchangeService } from './exchange/service.ts';
 import { BacktestService, type BacktestServiceOptions } from './backtests.ts';
+import { MarketService } from './market.ts';
 
 /** Everything the interfaces need. */
 export interface AppContext {
@@ -23,6 +24,8 @@ export interface AppContext {
   exchange: ExchangeService;
   /** Saved strategies and backtest/optimisation jobs. */
   backtests: BacktestService;
+  /** Chart bars, chartable symbols, `candle`/`replay` events and candle file imports (`./market.ts`). */
+  market: MarketService;
   events: EventBus;
   breaker: CircuitBreaker;
   feed: MarketFeed | null;
@@ -88,6 +91,13 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
   await trading.init();
   const exchange = await ExchangeService.open(sql, events);
   const backtests = await BacktestService.open({ onError: o.onError, ...o.backtests, sql, events });
+  const market = new MarketService({
+    sql,
+    feed,
+    events,
+    instruments: () => trading.listInstruments().map((i) => i.symbol),
+    onError: o.onError,
+  });
   return {
     sql,
     auth: new AuthService(sql),
@@ -95,6 +105,7 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
     journal: new JournalService(sql),
     exchange,
     backtests,
+    market,
     events,
     breaker,
     feed,
@@ -104,6 +115,7 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
       await trading.drain();
       await exchange.drain();
       await backtests.close();
+      await market.close();
       if (!o.sql) await sql.close();
     },
   };

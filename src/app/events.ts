@@ -17,7 +17,11 @@ export type TradingEventType =
   | 'transfer'
   | 'backtest-progress'
   | 'backtest-done'
-  | 'backtest-failed';
+  | 'backtest-failed'
+  | 'replay'
+  | 'import-progress'
+  | 'import-done'
+  | 'import-failed';
 
 /** One event: its type, the user it belongs to (null: every user), and a JSON-safe payload. */
 export interface TradingEvent {

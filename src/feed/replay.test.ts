@@ -223,6 +223,18 @@ describe('ReplayFeed with injected timers', () => {
     expect(seen).toEqual([2]);
   });
 
+  it('history holds the bars before the cursor only, in a time range, the newest `limit` of them', () => {
+    const feed = new ReplayFeed({ symbol: 'BTC-USD', timeframe: '1h', candles: bars(10), startIndex: 3 });
+    const at = (cs: Candle[]): number[] => cs.map((c) => (c.time - T0) / HOUR);
+    expect(at(feed.history('BTC-USD'))).toEqual([0, 1, 2]);
+    feed.step(4);
+    expect(at(feed.history('BTC-USD', { from: T0 + 2 * HOUR, to: T0 + 9 * HOUR }))).toEqual([2, 3, 4, 5, 6]);
+    expect(at(feed.history('BTC-USD', { limit: 2 }))).toEqual([5, 6]);
+    feed.seek(T0 + HOUR);
+    expect(at(feed.history('BTC-USD'))).toEqual([0]);
+    expect(feed.history('ETH-USD')).toEqual([]);
+  });
+
   it('rejects empty or unsorted series and bad speeds', () => {
     const base = { symbol: 'BTC-USD', timeframe: '1h' as const };
     expect(() => new ReplayFeed({ ...base, candles: [] })).toThrow(RangeError);

@@ -205,13 +205,7 @@ export class ReplayFeed implements MarketFeed {
    * @returns the new index.
    */
   seek(timeMs: number): number {
-    let lo = 0;
-    let hi = this.candles.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.candles[mid] as Candle).time < timeMs) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = this.indexAt(timeMs);
     this.index = lo;
     this.credit = 0;
     if (lo < this.candles.length) {
@@ -235,6 +229,19 @@ export class ReplayFeed implements MarketFeed {
     }
   }
 
+  /**
+   * The replay's history: the bars before the cursor (emitted, or skipped by `seek`/`startIndex`) with open time in
+   * `[from, to)` (ms UTC; open ends allowed), oldest first — the newest `limit` of them when `limit` is given. Never
+   * a bar at or after the cursor, so a chart built from it cannot see the replay's future. Empty for another symbol.
+   */
+  history(symbol: string, range: { from?: number; to?: number; limit?: number } = {}): Candle[] {
+    if (symbol !== this.symbol) return [];
+    const lo = range.from === undefined ? 0 : this.indexAt(range.from);
+    const hi = range.to === undefined ? this.index : Math.min(this.index, this.indexAt(range.to));
+    const start = range.limit === undefined ? lo : Math.max(lo, hi - range.limit);
+    return hi > start ? this.candles.slice(start, hi) : [];
+  }
+
   /** A snapshot of the replay position and settings. */
   state(): ReplayState {
     return {
@@ -246,6 +253,18 @@ export class ReplayFeed implements MarketFeed {
       time: this.now(),
       done: this.index >= this.candles.length,
     };
+  }
+
+  /** Index of the first bar with `time >= timeMs` (binary search; `candles.length` when none). */
+  private indexAt(timeMs: number): number {
+    let lo = 0;
+    let hi = this.candles.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.candles[mid] as Candle).time < timeMs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private schedule(): void {

@@ -114,6 +114,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   tradeRoutes(app, ctx);
   journalRoutes(app, ctx);
   replayRoutes(app, ctx);
+  await (await import('./market-routes.ts')).marketRoutes(app, ctx);
   const exchangeLimiter = opts.rateLimiter ?? new RateLimiter(); // shared by the REST routes and the WebSocket
   exchangeRoutes(app, ctx, exchangeLimiter);
   (await import('./auction-routes.ts')).auctionRoutes(app, ctx, exchangeLimiter);
@@ -142,6 +143,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
 
 /** The path of the first string under `v` that contains a NUL or a lone surrogate, or null. */
 function findBadText(v: unknown, path: string): string | null {
+  if (ArrayBuffer.isView(v)) return null; // raw bytes (an uploaded file) are not text
   if (typeof v === 'string') return v.includes('\u0000') || !v.isWellFormed() ? path : null;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {

@@ -35,6 +35,7 @@ describe('input guards and replay time', () => {
     ctx = await createContext({ sql: await openTestDatabase(), feed });
     app = await buildServer(ctx);
     const user = await ctx.auth.register('guard@example.com', 'password1');
+    await ctx.auth.setAdmin('guard@example.com', true); // replay controls are admin-only
     auth = { authorization: `Bearer ${await ctx.auth.createApiToken(user.id, 't')}` };
     feed.step(3);
     await ctx.trading.drain();
