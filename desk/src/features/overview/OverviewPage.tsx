@@ -1,4 +1,256 @@
-/** The Overview page (being built). */
+/**
+ * The Overview (`/overview`): the account's equity curve, the statistics sidebar and eleven charts of the journal
+ * (R distribution, cumulative R, underwater, daily P&L calendar, P&L by weekday, hour, setup, tag and side, MAE/MFE
+ * and holding time against R), all under one filter kept in the URL. Each chart has its own loading, empty and
+ * error state, so one failing route never blanks the page.
+ */
+import { useMemo } from 'react';
+import { Card, CardHeader } from '@/components/ui/card';
+import { ErrorState, Loading } from '@/components/ui/states';
+import { cn } from '@/lib/cn';
+import { money } from '@/lib/format';
+import {
+  useBreakdown,
+  useDaily,
+  useEquity,
+  useExcursions,
+  useJournalLiveRefresh,
+  useRDistribution,
+  useStats,
+  type BreakdownBy,
+} from './api';
+import { describeFilter, type JournalFilter } from './filters';
+import { FilterBar, useUrlFilter } from './FilterBar';
+import { statRows } from './stats';
+import {
+  breakdownBars,
+  breakdownSummary,
+  calendarGrid,
+  cumulativeR,
+  cumulativeSummary,
+  excursionPoints,
+  hasTrades,
+  histogramBars,
+  holdingPoints,
+  underwaterR,
+  underwaterSummary,
+} from './transforms';
+import { ChartCard } from './charts/ChartCard';
+import { useChartColors, type ChartColors } from './charts/colors';
+import { EquityChart } from './charts/EquityChart';
+import { CalendarHeatmap } from './charts/CalendarHeatmap';
+import {
+  BreakdownChart,
+  CumulativeRChart,
+  ExcursionScatter,
+  HoldingScatter,
+  RHistogramChart,
+  UnderwaterChart,
+} from './charts/StatCharts';
+
+function StatsSidebar({ filter }: { filter: JournalFilter }) {
+  const q = useStats(filter);
+  return (
+    <Card aria-labelledby="stats-title" data-testid="stats">
+      <CardHeader title={<span id="stats-title">Statistics</span>} />
+      {q.isError ? (
+        <ErrorState error={q.error} retry={() => void q.refetch()} />
+      ) : !q.data ? (
+        <Loading />
+      ) : (
+        <dl className="px-3 py-2">
+          {statRows(q.data).map((r) => (
+            <div key={r.key} className="flex items-baseline justify-between gap-3 py-1" data-stat={r.key}>
+              <dt className="text-xs text-muted">{r.label}</dt>
+              <dd
+                className={cn(
+                  'num font-medium',
+                  r.tone === 'profit' && 'text-profit',
+                  r.tone === 'loss' && 'text-loss',
+                )}
+              >
+                {r.value}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </Card>
+  );
+}
+
+function EquityCard({ c }: { c: ChartColors }) {
+  const q = useEquity();
+  const curve = q.data?.curve ?? [];
+  return (
+    <ChartCard
+      id="equity"
+      title="Equity (account, all trades)"
+      summary={
+        q.data
+          ? `Equity from ${money(q.data.startEquity)} to ${money(q.data.balance)} over ${Math.max(0, curve.length - 1)} closed trades.`
+          : ''
+      }
+      empty={curve.length < 2}
+      emptyText="The equity curve starts with the first closed trade."
+      loading={q.isPending}
+      error={q.error}
+      retry={() => void q.refetch()}
+      height={240}
+    >
+      <EquityChart curve={curve} c={c} height={232} />
+    </ChartCard>
+  );
+}
+
+const BREAKDOWNS: { by: BreakdownBy; title: string; noun: string; axis: string; horizontal?: boolean }[] = [
+  { by: 'weekday', title: 'P&L by weekday', noun: 'weekday', axis: 'Weekday of exit (UTC)' },
+  { by: 'hour', title: 'P&L by hour of day', noun: 'hour', axis: 'Hour of exit (UTC)' },
+  { by: 'setup', title: 'P&L by setup', noun: 'setup', axis: 'Setup', horizontal: true },
+  { by: 'tag', title: 'P&L by tag', noun: 'tag', axis: 'Tag', horizontal: true },
+  { by: 'side', title: 'Long versus short', noun: 'side', axis: 'Side' },
+];
+
+function BreakdownCard({
+  spec,
+  filter,
+  c,
+}: {
+  spec: (typeof BREAKDOWNS)[number];
+  filter: JournalFilter;
+  c: ChartColors;
+}) {
+  const q = useBreakdown(spec.by, filter);
+  const bars = useMemo(() => breakdownBars(spec.by, q.data?.groups ?? []), [spec.by, q.data]);
+  const rows = spec.horizontal ? Math.max(3, bars.length) : 0;
+  return (
+    <ChartCard
+      id={`by-${spec.by}`}
+      title={`${spec.title} (R)`}
+      summary={breakdownSummary(spec.noun, bars)}
+      empty={!hasTrades(bars)}
+      loading={q.isPending}
+      error={q.error}
+      retry={() => void q.refetch()}
+      height={spec.horizontal ? Math.min(320, 60 + rows * 28) : 220}
+    >
+      <BreakdownChart bars={bars} c={c} xLabel={spec.axis} horizontal={spec.horizontal} />
+    </ChartCard>
+  );
+}
+
+function Charts({ filter, c }: { filter: JournalFilter; c: ChartColors }) {
+  const dist = useRDistribution(filter);
+  const exc = useExcursions(filter);
+  const daily = useDaily(filter);
+  const trades = exc.data?.trades;
+  const cum = useMemo(() => cumulativeR(trades ?? []), [trades]);
+  const under = useMemo(() => underwaterR(cum), [cum]);
+  const scatter = useMemo(() => excursionPoints(trades ?? []), [trades]);
+  const holding = useMemo(() => holdingPoints(trades ?? []), [trades]);
+  const bars = useMemo(() => histogramBars(dist.data?.buckets ?? []), [dist.data]);
+  const grid = useMemo(() => calendarGrid(daily.data?.days ?? []), [daily.data]);
+  const excState = { loading: exc.isPending, error: exc.error, retry: () => void exc.refetch() };
+  const n = dist.data?.trades ?? 0;
+  const wins = (dist.data?.rs ?? []).filter((r) => r > 0).length;
+  const days = daily.data?.days ?? [];
+  const greenDays = days.filter((d) => Number(d.netPnl) > 0).length;
+  return (
+    <div className="grid min-w-0 grid-cols-1 gap-3 md:grid-cols-2 2xl:grid-cols-3">
+      <ChartCard
+        id="r-distribution"
+        title="R-multiple distribution"
+        summary={`${n} closed trades in buckets of ${dist.data?.width ?? 0.5}R: ${wins} above 0R, ${n - wins} at or below.`}
+        empty={bars.length === 0}
+        loading={dist.isPending}
+        error={dist.error}
+        retry={() => void dist.refetch()}
+      >
+        <RHistogramChart bars={bars} c={c} />
+      </ChartCard>
+      <ChartCard
+        id="cumulative-r"
+        title="Cumulative R"
+        summary={cumulativeSummary(cum)}
+        empty={cum.length === 0}
+        {...excState}
+      >
+        <CumulativeRChart points={cum} c={c} />
+      </ChartCard>
+      <ChartCard
+        id="drawdown"
+        title="Drawdown (underwater, R)"
+        summary={underwaterSummary(under)}
+        empty={cum.length === 0}
+        {...excState}
+      >
+        <UnderwaterChart points={under} c={c} />
+      </ChartCard>
+      <ChartCard
+        id="calendar"
+        title="Daily P&L calendar (UTC)"
+        summary={`${days.length} trading days: ${greenDays} green, ${days.length - greenDays} flat or red.`}
+        empty={days.length === 0}
+        loading={daily.isPending}
+        error={daily.error}
+        retry={() => void daily.refetch()}
+        height={grid.weeks > 26 ? 150 : grid.weeks > 10 ? 175 : 220}
+      >
+        <CalendarHeatmap grid={grid} c={c} />
+      </ChartCard>
+      {BREAKDOWNS.map((spec) => (
+        <BreakdownCard key={spec.by} spec={spec} filter={filter} c={c} />
+      ))}
+      <ChartCard
+        id="mae-mfe"
+        title="MAE / MFE (R)"
+        summary={`${scatter.length} trades: the worst excursion against (MAE) and the best in favour (MFE), in R. Left of the dashed line, a trade went past its initial stop.`}
+        empty={scatter.length === 0}
+        {...excState}
+      >
+        <ExcursionScatter points={scatter} c={c} />
+      </ChartCard>
+      <ChartCard
+        id="holding"
+        title="Holding time versus R"
+        summary={`${holding.length} trades: hours from entry fill to exit against the R-multiple.`}
+        empty={holding.length === 0}
+        {...excState}
+      >
+        <HoldingScatter points={holding} c={c} />
+      </ChartCard>
+    </div>
+  );
+}
+
+/** The Overview page. */
 export default function OverviewPage() {
-  return <div className="p-4 text-muted">Overview</div>;
+  const [filter, setFilter] = useUrlFilter(false);
+  const c = useChartColors();
+  useJournalLiveRefresh();
+  const setups = useBreakdown('setup', {});
+  const tags = useBreakdown('tag', {});
+  const keys = (g: { key: string | null }[] | undefined) =>
+    (g ?? []).map((x) => x.key).filter((k): k is string => k !== null);
+  return (
+    <div className="mx-auto flex max-w-[1600px] flex-col gap-3 p-3">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h1 className="text-lg font-semibold">Overview</h1>
+        <p className="text-xs text-muted" aria-live="polite">
+          Showing {describeFilter(filter)}
+        </p>
+      </div>
+      <FilterBar
+        filter={filter}
+        onChange={setFilter}
+        setups={keys(setups.data?.groups)}
+        tags={keys(tags.data?.groups)}
+      />
+      <div className="grid min-w-0 grid-cols-1 gap-3 lg:grid-cols-[minmax(0,1fr)_260px]">
+        <EquityCard c={c} />
+        <StatsSidebar filter={filter} />
+      </div>
+      <Charts filter={filter} c={c} />
+    </div>
+  );
 }
