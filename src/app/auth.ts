@@ -4,10 +4,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import type { Sql } from '../db/sql.ts';
+import type { Row, Sql } from '../db/sql.ts';
 import { toInt, toMs } from '../db/sql.ts';
 import { DEFAULT_RISK_PROFILE } from '../core/risk/profile.ts';
 import { AuthError, ConflictError, NotFoundError } from './errors.ts';
+import { audit, type Actor } from './journal-audit.ts';
 
 /** A signed-in user. */
 export interface User {
@@ -15,6 +16,24 @@ export interface User {
   email: string;
   /** Admins run the exchange: pause, close and settle markets, mint cash, higher rate limits. */
   isAdmin?: boolean;
+}
+
+/** A user as admins list them. */
+export interface UserView {
+  id: number;
+  email: string;
+  isAdmin: boolean;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+}
+
+function userView(r: Row): UserView {
+  return {
+    id: toInt(r.id),
+    email: String(r.email),
+    isAdmin: r.is_admin === true,
+    createdAt: new Date(toMs(r.created_at)).toISOString(),
+  };
 }
 
 /** Session lifetime: 30 days. */
@@ -73,24 +92,33 @@ export class AuthService {
     if (!u || !(await verify(String(u.password_hash), password)))
       throw new AuthError('invalid-credentials', 'email or password is wrong');
     const user = { id: toInt(u.id), email: String(u.email) };
+    return { user, ...(await this.openSession(user.id, now)) };
+  }
+
+  /** Opens a session for a user (login, and registration, which signs the new user in). */
+  async openSession(userId: number, now: number): Promise<{ token: string; expiresAt: number }> {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = now + SESSION_TTL_MS;
     await this.sql.query(
       `INSERT INTO auth_tokens (token_hash, user_id, kind, expires_at) VALUES ($1, $2, 'session', $3)`,
-      [sha256(token), user.id, new Date(expiresAt)],
+      [sha256(token), userId, new Date(expiresAt)],
     );
-    return { user, token, expiresAt };
+    return { token, expiresAt };
   }
 
   /** Creates a bearer API token for scripts (no expiry). The secret is returned once and never stored. */
   async createApiToken(userId: number, name: string): Promise<string> {
+    return (await this.issueApiToken(userId, name)).token;
+  }
+
+  /** Like {@link AuthService.createApiToken}, with the token's id (for listing and revoking it). */
+  async issueApiToken(userId: number, name: string): Promise<{ id: number; token: string }> {
     const token = `tdo_${randomBytes(32).toString('base64url')}`;
-    await this.sql.query(`INSERT INTO auth_tokens (token_hash, user_id, kind, name) VALUES ($1, $2, 'api', $3)`, [
-      sha256(token),
-      userId,
-      name,
-    ]);
-    return token;
+    const [r] = await this.sql.query(
+      `INSERT INTO auth_tokens (token_hash, user_id, kind, name) VALUES ($1, $2, 'api', $3) RETURNING id`,
+      [sha256(token), userId, name],
+    );
+    return { id: toInt(r!.id), token };
   }
 
   /** Resolves a session or API token to its user, or null when unknown or expired. */
@@ -127,6 +155,87 @@ export class AuthService {
     ]);
     if (!rows[0]) throw new NotFoundError('user-not-found', `no user ${email}`);
     this.cache.clear();
+  }
+
+  /**
+   * The user's profile for `GET /auth/me`: admin flag, creation time and whether the Desk's first-run onboarding
+   * is done. @throws NotFoundError `user-not-found`
+   */
+  async profile(userId: number): Promise<UserView & { onboarded: boolean }> {
+    const [r] = await this.sql.query('SELECT id, email, is_admin, created_at, onboarded_at FROM users WHERE id = $1', [
+      userId,
+    ]);
+    if (!r) throw new NotFoundError('user-not-found', `no user ${userId}`);
+    return { ...userView(r), onboarded: r.onboarded_at !== null };
+  }
+
+  /** Records that the user finished the Desk's onboarding (idempotent: the first time is kept). */
+  async setOnboarded(userId: number, now: number): Promise<void> {
+    await this.sql.query('UPDATE users SET onboarded_at = COALESCE(onboarded_at, $2) WHERE id = $1', [
+      userId,
+      new Date(now),
+    ]);
+  }
+
+  /** The user's API tokens (never the secret), newest first. */
+  async listApiTokens(userId: number): Promise<{ id: number; name: string; createdAt: string }[]> {
+    const rows = await this.sql.query(
+      `SELECT id, name, created_at FROM auth_tokens WHERE user_id = $1 AND kind = 'api' ORDER BY id DESC`,
+      [userId],
+    );
+    return rows.map((r) => ({
+      id: toInt(r.id),
+      name: r.name === null ? '' : String(r.name),
+      createdAt: new Date(toMs(r.created_at)).toISOString(),
+    }));
+  }
+
+  /**
+   * Revokes one of the user's API tokens at once (this process's cache is cleared of it).
+   * @throws NotFoundError `token-not-found` when it is not one of the user's API tokens.
+   */
+  async deleteApiToken(userId: number, id: number): Promise<void> {
+    const rows = await this.sql.query(
+      `DELETE FROM auth_tokens WHERE id = $1 AND user_id = $2 AND kind = 'api' RETURNING token_hash`,
+      [id, userId],
+    );
+    if (!rows[0]) throw new NotFoundError('token-not-found', `no API token ${id}`);
+    this.cache.delete(String(rows[0].token_hash));
+  }
+
+  /** Users for admins, by id, `limit` from after id `after` (0: from the first). */
+  async listUsers(limit: number, after = 0): Promise<{ users: UserView[]; nextCursor: string | null }> {
+    const rows = await this.sql.query(
+      'SELECT id, email, is_admin, created_at FROM users WHERE id > $1 ORDER BY id LIMIT $2',
+      [after, limit + 1],
+    );
+    const users = rows.slice(0, limit).map(userView);
+    return { users, nextCursor: rows.length > limit ? String(users.at(-1)!.id) : null };
+  }
+
+  /**
+   * Grants or revokes admin rights of user `userId` (the caller checks that the actor is an admin), audited as
+   * `admin-granted` / `admin-revoked` in the same transaction; a request that changes nothing writes nothing.
+   * @throws NotFoundError `user-not-found`; ConflictError `last-admin` when it would revoke the last admin.
+   */
+  async setAdminById(actor: Actor, userId: number, admin: boolean): Promise<UserView> {
+    const view = await this.sql.tx(async (q) => {
+      // Lock every admin row so two concurrent revocations cannot both pass the last-admin check.
+      const admins = await q.query('SELECT id FROM users WHERE is_admin ORDER BY id FOR UPDATE');
+      const [u] = await q.query('SELECT id, email, is_admin, created_at FROM users WHERE id = $1 FOR UPDATE', [userId]);
+      if (!u) throw new NotFoundError('user-not-found', `no user ${userId}`);
+      if (u.is_admin === admin) return userView(u);
+      if (!admin && admins.length <= 1)
+        throw new ConflictError('last-admin', 'this is the last admin: grant admin rights to someone else first');
+      const [r] = await q.query(
+        'UPDATE users SET is_admin = $2 WHERE id = $1 RETURNING id, email, is_admin, created_at',
+        [userId, admin],
+      );
+      await audit(q, actor, admin ? 'admin-granted' : 'admin-revoked', userId, { email: String(u.email) });
+      return userView(r!);
+    });
+    this.cache.clear();
+    return view;
   }
 
   /** Number of users (the server creates a demo user on an empty database). */

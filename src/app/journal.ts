@@ -4,7 +4,7 @@
  */
 import type { Sql } from '../db/sql.ts';
 import { toMs } from '../db/sql.ts';
-import { formatAtoms, toAtoms } from '../core/money/decimal.ts';
+import { formatAtoms, ratio, toAtoms } from '../core/money/decimal.ts';
 import { dailyStats, equityCurve, journalStats, type ClosedTradeForStats } from '../core/journal/stats.ts';
 import { NotFoundError } from './errors.ts';
 import { tradeView } from './views.ts';
@@ -20,7 +20,15 @@ export interface JournalFilter {
   limit?: number | undefined;
 }
 
-function where(userId: number, f: JournalFilter, closedOnly: boolean): { sql: string; params: unknown[] } {
+/**
+ * The SQL condition (over `trades t JOIN accounts a`) and parameters of a journal filter for one user: closed trades
+ * by close time when `closedOnly`, otherwise any status by submission time.
+ */
+export function journalWhere(
+  userId: number,
+  f: JournalFilter,
+  closedOnly: boolean,
+): { sql: string; params: unknown[] } {
   const params: unknown[] = [userId];
   const parts = ['a.user_id = $1'];
   const add = (cond: string, v: unknown): void => {
@@ -56,7 +64,7 @@ export class JournalService {
   }
 
   private async closed(userId: number, f: JournalFilter): Promise<ClosedTradeForStats[]> {
-    const w = where(userId, f, true);
+    const w = journalWhere(userId, f, true);
     const rows = await this.sql.query(
       `SELECT t.net_pnl, t.r_multiple, t.closed_at FROM trades t JOIN accounts a ON a.id = t.account_id
         WHERE ${w.sql} ORDER BY t.closed_at, t.id`,
@@ -110,6 +118,8 @@ export class JournalService {
         time: new Date(p.time).toISOString(),
         equity: formatAtoms(p.equity),
         drawdown: formatAtoms(p.drawdown),
+        // the underwater curve: percent below the running peak (null while the peak is not positive)
+        drawdownPct: p.peak > 0n ? ratio(p.drawdown, p.peak) * 100 : null,
       })),
       daily: dailyStats(trades, start).map((d) => ({
         day: d.day,
@@ -126,7 +136,7 @@ export class JournalService {
 
   /** Trades (any status) matching the filter, newest first. */
   async list(userId: number, f: JournalFilter): Promise<Record<string, unknown>[]> {
-    const w = where(userId, f, false);
+    const w = journalWhere(userId, f, false);
     w.params.push(f.limit ?? 100);
     const rows = await this.sql.query(
       `SELECT t.* FROM trades t JOIN accounts a ON a.id = t.account_id WHERE ${w.sql} ORDER BY t.id DESC LIMIT $${w.params.length}`,

@@ -113,6 +113,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   authRoutes(app, ctx, { secureCookies: opts.secureCookies ?? false });
   tradeRoutes(app, ctx);
   journalRoutes(app, ctx);
+  (await import('./admin-routes.ts')).adminRoutes(app, ctx);
   replayRoutes(app, ctx);
   await (await import('./market-routes.ts')).marketRoutes(app, ctx);
   const exchangeLimiter = opts.rateLimiter ?? new RateLimiter(); // shared by the REST routes and the WebSocket

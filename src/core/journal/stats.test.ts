@@ -205,8 +205,8 @@ describe('equityCurve', () => {
 
   it('has one point per trade without startTime, the peak still starting at the start equity', () => {
     const curve = equityCurve(units(10), [{ r: -1, netPnl: units(-3), closedAt: T0 }]);
-    expect(curve).toEqual([{ time: T0, equity: units(7), drawdown: units(3) }]);
-    expect(equityCurve(5n, [], T0)).toEqual([{ time: T0, equity: 5n, drawdown: 0n }]);
+    expect(curve).toEqual([{ time: T0, equity: units(7), drawdown: units(3), peak: units(10) }]);
+    expect(equityCurve(5n, [], T0)).toEqual([{ time: T0, equity: 5n, drawdown: 0n, peak: 5n }]);
     expect(equityCurve(5n, [])).toEqual([]);
   });
 

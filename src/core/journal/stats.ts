@@ -85,6 +85,8 @@ export interface EquityPoint {
   equity: bigint;
   /** Atoms below the running peak equity (≥ 0; 0 at a new high). */
   drawdown: bigint;
+  /** The running peak equity (the start equity or the highest equity since), atoms. */
+  peak: bigint;
 }
 
 /** Totals of the trades closed on one UTC day (see {@link dailyStats}). */
@@ -282,14 +284,14 @@ export function equityCurve(
     const first = trades[0];
     if (first !== undefined && startTime > first.closedAt)
       throw new RangeError('startTime must not be after the first trade closed');
-    points.push({ time: startTime, equity: startEquity, drawdown: 0n });
+    points.push({ time: startTime, equity: startEquity, drawdown: 0n, peak: startEquity });
   }
   let equity = startEquity;
   let peak = startEquity;
   for (const t of trades) {
     equity += t.netPnl;
     if (equity > peak) peak = equity;
-    points.push({ time: t.closedAt, equity, drawdown: peak - equity });
+    points.push({ time: t.closedAt, equity, drawdown: peak - equity, peak });
   }
   return points;
 }
