@@ -13,6 +13,8 @@ import { useUi } from '@/store/ui';
 import { Layout } from './Layout';
 import { ErrorBoundary } from './ErrorBoundary';
 import { SignInPage } from '@/features/auth/SignInPage';
+import { OfflinePage } from '@/features/auth/OfflinePage';
+import { Onboarding } from '@/features/onboarding/Onboarding';
 
 const TradePage = lazy(() => import('@/features/trade/TradePage'));
 const PositionsPage = lazy(() => import('@/features/positions/PositionsPage'));
@@ -50,11 +52,17 @@ function Gate() {
     if (loggedIn) startLive(qc);
   }, [loggedIn, qc]);
   if (me.isPending) return <Loading label="Connecting to Testudo…" />;
-  if (me.isError) return <ErrorState error={me.error} retry={() => void me.refetch()} />;
+  if (me.isError)
+    return me.error instanceof ApiError && me.error.code === 'server-unreachable' ? (
+      <OfflinePage retry={me.refetch} />
+    ) : (
+      <ErrorState error={me.error} retry={() => void me.refetch()} />
+    );
   if (!me.data) return <SignInPage />;
   const isAdmin = Boolean((me.data.user as { isAdmin?: boolean }).isAdmin);
   return (
     <Layout isAdmin={isAdmin} email={me.data.user.email}>
+      <Onboarding />
       <ErrorBoundary>
         <Suspense fallback={<Loading />}>
           <Routes>

@@ -1,4 +1,100 @@
-/** The Account page (being built). */
+/**
+ * The Account page (`/account`): the Testudo Protocol editor with the account's risk state and halt, the audit
+ * trail of profile changes, API tokens, the candle data import (admins), and what is still to come (exchange
+ * connections, TradingView extension pairing).
+ */
+import { useMe } from '@/api/session';
+import { Card, CardHeader } from '@/components/ui/card';
+import { Empty, ErrorState, Loading } from '@/components/ui/states';
+import { utc } from '@/lib/format';
+import { useAudit, useRiskProfile } from './api';
+import { describeAudit } from './audit';
+import { ImportSection } from './ImportSection';
+import { RiskProfileEditor } from './RiskProfileEditor';
+import { RiskState } from './RiskState';
+import { TokensSection } from './TokensSection';
+
+function AuditTrail() {
+  const audit = useAudit();
+  return (
+    <Card>
+      <CardHeader title="Audit trail" />
+      {audit.isPending ? (
+        <Loading />
+      ) : audit.isError ? (
+        <ErrorState error={audit.error} retry={() => void audit.refetch()} />
+      ) : audit.data.length === 0 ? (
+        <Empty>No profile changes or halt resets yet.</Empty>
+      ) : (
+        <ol className="max-h-80 overflow-y-auto text-sm" aria-label="Audit trail">
+          {audit.data.map((e) => (
+            <li
+              key={e.id}
+              className="flex flex-col gap-0.5 border-b border-border px-3 py-1.5 last:border-0 sm:flex-row sm:gap-3"
+            >
+              <time dateTime={e.at} className="num shrink-0 text-xs text-muted sm:w-32">
+                {utc(e.at)}
+              </time>
+              <span className="min-w-0 break-words">{describeAudit(e)}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </Card>
+  );
+}
+
+function Coming() {
+  return (
+    <Card>
+      <CardHeader title="Exchange connections and TradingView extension pairing" />
+      <div className="grid grid-cols-1 gap-3 p-3 text-sm md:grid-cols-2">
+        <section aria-labelledby="exchange-connections">
+          <h3 id="exchange-connections" className="mb-1 font-medium">
+            Exchange connections
+          </h3>
+          <p className="text-muted">
+            Not available yet. Connecting an exchange account (API keys) arrives with live trading. Until then every
+            order goes to the paper account and its simulated fills.
+          </p>
+        </section>
+        <section aria-labelledby="tv-pairing">
+          <h3 id="tv-pairing" className="mb-1 font-medium">
+            TradingView extension pairing
+          </h3>
+          <p className="text-muted">
+            Not available yet. Pairing arrives with the Testudo browser extension for TradingView, which will send
+            setups drawn on a chart to this Desk for sizing and the protocol&apos;s checks.
+          </p>
+        </section>
+      </div>
+    </Card>
+  );
+}
+
+/** The Account page. */
 export default function AccountPage() {
-  return <div className="p-4 text-muted">Account</div>;
+  const me = useMe();
+  const profile = useRiskProfile();
+  const user = me.data?.user as { isAdmin?: boolean } | undefined;
+  const isAdmin = Boolean(user?.isAdmin ?? (me.data as { isAdmin?: boolean } | undefined)?.isAdmin);
+  return (
+    <div className="mx-auto flex max-w-6xl flex-col gap-3 p-3">
+      <h1 className="text-lg font-semibold">Account</h1>
+      {profile.isPending ? (
+        <Loading label="Loading the risk profile…" />
+      ) : profile.isError ? (
+        <ErrorState error={profile.error} retry={() => void profile.refetch()} />
+      ) : (
+        <>
+          <RiskState view={profile.data} />
+          <RiskProfileEditor view={profile.data} />
+        </>
+      )}
+      <AuditTrail />
+      <TokensSection />
+      <ImportSection isAdmin={isAdmin} />
+      <Coming />
+    </div>
+  );
 }
