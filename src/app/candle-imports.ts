@@ -248,7 +248,8 @@ export class CandleImports {
     const job: Job = { view, userId: req.userId, req, lastProgress: 0 };
     this.jobs.set(view.id, job);
     this.trim();
-    this.queue = this.queue.then(() => this.run(job));
+    // started from a fresh macrotask, so the 202 reply goes out before the work begins
+    this.queue = this.queue.then(() => new Promise<void>((r) => setImmediate(r))).then(() => this.run(job));
     return { ...view };
   }
 

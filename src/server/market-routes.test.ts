@@ -189,6 +189,14 @@ describe('market data routes over a replay', () => {
       payload: 'time,open,high,low,close\n2024-01-01,1,1,1,1\n',
     });
     expect([up.statusCode, up.json().error.code]).toEqual([403, 'forbidden']);
+    // refused before the body is read, whatever its size (the JSON routes' limit is 1 MB)
+    const big = await app.inject({
+      method: 'POST',
+      url: '/api/v1/candles/import?symbol=X-USD',
+      headers: { ...trader, 'content-type': 'application/octet-stream' },
+      payload: Buffer.alloc(3_000_000, 0x61),
+    });
+    expect([big.statusCode, big.json().error.code]).toEqual([403, 'forbidden']);
     expect(await stored('X-USD')).toBe(0);
   });
 

@@ -219,6 +219,10 @@ export async function marketRoutes(app: FastifyInstance, ctx: AppContext): Promi
       '/api/v1/candles/import',
       {
         bodyLimit: MAX_UPLOAD_BYTES,
+        // refused before a byte of the body is read: nobody but an admin gets to send 100 MB
+        preParsing: async (req) => {
+          requireAdmin(req);
+        },
         schema: {
           tags: ['market'],
           description:
