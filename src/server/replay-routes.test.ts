@@ -134,6 +134,14 @@ describe('replay controls', () => {
     expect(audit[1]!.details).toMatchObject({ bars: 3, index: 3 });
   });
 
+  it('broadcasts the state when the replay reaches its end', async () => {
+    const seen: Array<Record<string, unknown>> = [];
+    const off = ctx.events.subscribe(0, (e) => e.type === 'replay' && seen.push(e.data));
+    feed.step(100); // played by the timer or stepped: the end is announced either way
+    off();
+    expect(seen).toEqual([expect.objectContaining({ index: 10, done: true, lastPrice: '109.5' })]);
+  });
+
   it('changes the speed and validates it', async () => {
     const ok = await app.inject({
       method: 'PUT',
