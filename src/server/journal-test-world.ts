@@ -1,0 +1,144 @@
+/**
+ * Test helper of the journal, risk-profile, auth and admin route tests: a context over a test database (PGlite, or
+ * PostgreSQL with `TESTUDO_TEST_DB=postgres`) with a hand-set clock and no feed, its server, users signed in with
+ * a session cookie, and closed trades written straight into the tables (known P&L, R and times).
+ */
+import type { FastifyInstance } from 'fastify';
+import { createContext, type AppContext } from '../app/context.ts';
+import type { Sql } from '../db/sql.ts';
+import { openTestDatabase } from '../db/testing.ts';
+import { buildServer, SESSION_COOKIE } from './app.ts';
+
+/** A server over a fresh database with a settable clock. */
+export interface ClockWorld {
+  sql: Sql;
+  ctx: AppContext;
+  app: FastifyInstance;
+  /** The server clock (ms UTC) as `ctx.now()` reads it; tests move it. */
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+/** A reply: status and parsed JSON body (null when empty). */
+export interface Reply<T> {
+  status: number;
+  body: T;
+  headers: Record<string, string | string[] | number | undefined>;
+}
+
+/** A signed-in user. */
+export interface Client {
+  id: number;
+  email: string;
+  cookie: string;
+  call<T = Record<string, unknown>>(method: string, path: string, payload?: unknown): Promise<Reply<T>>;
+}
+
+/** Opens a world whose clock starts at `start` (ms UTC). */
+export async function openClockWorld(start: number): Promise<ClockWorld> {
+  const sql = await openTestDatabase();
+  const clock = { now: start };
+  const ctx = await createContext({ sql, feed: null, now: () => clock.now });
+  const app = await buildServer(ctx);
+  return {
+    sql,
+    ctx,
+    app,
+    clock,
+    close: async () => {
+      await app.close();
+      await ctx.close();
+      await sql.close();
+    },
+  };
+}
+
+/** Sends a request under `/api/v1` (unless the path starts with `/api/`). */
+export async function call<T = Record<string, unknown>>(
+  w: ClockWorld,
+  method: string,
+  path: string,
+  opts: { payload?: unknown; headers?: Record<string, string> } = {},
+): Promise<Reply<T>> {
+  const r = await w.app.inject({
+    method: method as 'GET',
+    url: path.startsWith('/api/') ? path : `/api/v1${path}`,
+    ...(opts.payload === undefined ? {} : { payload: opts.payload as object }),
+    ...(opts.headers ? { headers: opts.headers } : {}),
+  });
+  return { status: r.statusCode, body: (r.body === '' ? null : r.json()) as T, headers: r.headers };
+}
+
+/** The `name=value` of the session cookie a reply sets, or undefined. */
+export function sessionCookie(headers: Reply<unknown>['headers']): string | undefined {
+  const raw = headers['set-cookie'];
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [String(raw)];
+  return list.find((c) => c.startsWith(`${SESSION_COOKIE}=`))?.split(';')[0];
+}
+
+let seq = 0;
+
+/** Registers a user (registration signs in: its cookie is used); `admin` grants admin rights directly. */
+export async function signUp(w: ClockWorld, name = 'trader', admin = false): Promise<Client> {
+  const email = `${name}-${++seq}@example.com`;
+  const reg = await call<{ user: { id: number } }>(w, 'POST', '/auth/register', {
+    payload: { email, password: 'correct horse battery' },
+  });
+  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const cookie = sessionCookie(reg.headers);
+  if (!cookie) throw new Error('register set no session cookie');
+  if (admin) await w.ctx.auth.setAdmin(email, true);
+  return {
+    id: reg.body.user.id,
+    email,
+    cookie,
+    call: (method, path, payload) => call(w, method, path, { payload, headers: { cookie } }),
+  };
+}
+
+/** A closed trade to write: money as decimal text, times ms UTC. */
+export interface ClosedTradeFixture {
+  symbol?: string;
+  side?: 'buy' | 'sell';
+  setup?: string | null;
+  tags?: string[];
+  netPnl: string;
+  r: number;
+  maeR?: number | null;
+  mfeR?: number | null;
+  openedAt: number;
+  closedAt: number;
+}
+
+/** Writes a closed trade (and the decision it needs) for `userId`'s account; returns the trade id. */
+export async function insertClosedTrade(sql: Sql, userId: number, t: ClosedTradeFixture): Promise<number> {
+  const [a] = await sql.query('SELECT id FROM accounts WHERE user_id = $1', [userId]);
+  const side = t.side ?? 'buy';
+  const [d] = await sql.query(
+    `INSERT INTO decisions (account_id, market_time, symbol, side, approved, input, verdicts, sizing)
+     VALUES ($1, $2, $3, $4, true, '{}', '[]', '{}') RETURNING id`,
+    [a!.id, new Date(t.openedAt), t.symbol ?? 'BTC-USD', side],
+  );
+  const [row] = await sql.query(
+    `INSERT INTO trades (account_id, decision_id, symbol, side, entry_type, entry_price, stop_price, qty, risk_pct,
+       planned_risk, margin, setup, tags, status, submitted_at, opened_at, closed_at, net_pnl, r_multiple, mae_r,
+       mfe_r, exit_reason)
+     VALUES ($1, $2, $3, $4, 'market', 100, 95, 1, 1, 5, 100, $5, $6, 'closed', $7, $7, $8, $9, $10, $11, $12,
+       'manual') RETURNING id`,
+    [
+      a!.id,
+      d!.id,
+      t.symbol ?? 'BTC-USD',
+      side,
+      t.setup ?? null,
+      t.tags ?? [],
+      new Date(t.openedAt),
+      new Date(t.closedAt),
+      t.netPnl,
+      t.r,
+      t.maeR ?? null,
+      t.mfeR ?? null,
+    ],
+  );
+  return Number(row!.id);
+}
