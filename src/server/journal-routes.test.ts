@@ -199,7 +199,7 @@ describe('PUT /risk-profile: tightening now, loosening after the cooling-off per
       const after = await u.call<ProfileBody>('GET', '/risk-profile');
       expect(after.body.profile).toMatchObject({ riskPerTradePct: '1.5', dailyLossLimitPct: '5', cooldownMinutes: 60 });
       expect(after.body.pending).toEqual([]);
-      expect(after.body.fields.dailyLossLimitPct.pending).toBeNull();
+      expect(after.body.fields.dailyLossLimitPct?.pending).toBeNull();
     } finally {
       w.clock.now = start;
     }
