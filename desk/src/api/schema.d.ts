@@ -2,6 +2,296 @@
  * Generated from the Testudo server's OpenAPI document by `npm run gen:api`: do not edit by hand.
  */
 export interface paths {
+  '/api/v1/admin/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          action?: string;
+          /** @description the previous page’s nextCursor */
+          cursor?: number;
+          limit?: number;
+          /** @description entries where this user is actor or subject */
+          userId?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              entries: {
+                action: string;
+                /** @description null: the system (a pending change applied) */
+                actorUserId: number | null;
+                address: string | null;
+                /** @description ISO 8601 UTC */
+                at: string;
+                details: {
+                  [key: string]: unknown;
+                };
+                id: number;
+                subjectUserId: number | null;
+              }[];
+              /** @description pass as `cursor` for the next page; null on the last page */
+              nextCursor: string | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/risk-ceilings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ceilings: {
+                maxDrawdownPct: string;
+                maxRiskPerTradePct: string;
+              };
+              coolingOffSeconds: number;
+            };
+          };
+        };
+      };
+    };
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description cooling-off period of loosening changes */
+            coolingOffSeconds?: number;
+            /** @description ceiling of the drawdown halt, percent */
+            maxDrawdownPct?: string | number;
+            /** @description ceiling of risk per trade, percent */
+            maxRiskPerTradePct?: string | number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ceilings: {
+                maxDrawdownPct: string;
+                maxRiskPerTradePct: string;
+              };
+              coolingOffSeconds: number;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description the previous page’s nextCursor */
+          cursor?: number;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description pass as `cursor` for the next page; null on the last page */
+              nextCursor: string | null;
+              users: {
+                /** @description ISO 8601 UTC */
+                createdAt: string;
+                email: string;
+                id: number;
+                isAdmin: boolean;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/admin': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            admin: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              user: {
+                /** @description ISO 8601 UTC */
+                createdAt: string;
+                email: string;
+                id: number;
+                isAdmin: boolean;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description the previous page’s nextCursor */
+          cursor?: number;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              entries: {
+                action: string;
+                /** @description null: the system (a pending change applied) */
+                actorUserId: number | null;
+                address: string | null;
+                /** @description ISO 8601 UTC */
+                at: string;
+                details: {
+                  [key: string]: unknown;
+                };
+                id: number;
+                subjectUserId: number | null;
+              }[];
+              /** @description pass as `cursor` for the next page; null on the last page */
+              nextCursor: string | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/auth/login': {
     parameters: {
       query?: never;
@@ -33,7 +323,15 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              user: {
+                email: string;
+                id: number;
+                isAdmin?: boolean;
+              };
+            };
+          };
         };
       };
     };
@@ -66,7 +364,11 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              ok: boolean;
+            };
+          };
         };
       };
     };
@@ -97,12 +399,82 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              account: {
+                /** @description decimal text */
+                balance: string;
+                consecutiveLosses: number;
+                /** @description ISO 8601 UTC */
+                haltedAt: string | null;
+                /** @description ISO 8601 UTC */
+                lastLossAt: string | null;
+                openPositions: number;
+                /** @description decimal text */
+                openRisk: string;
+                /** @description decimal text */
+                peakEquity: string;
+                /** @description UTC day (YYYY-MM-DD) of realizedPnlToday */
+                realizedPnlDay: string | null;
+                /** @description decimal text */
+                realizedPnlToday: string;
+                /** @description decimal text */
+                reserved: string;
+              };
+              /** @description ISO 8601 UTC */
+              createdAt: string;
+              isAdmin: boolean;
+              /** @description set by POST /auth/onboarded after the Desk’s first-run onboarding */
+              onboarded: boolean;
+              user: {
+                email: string;
+                id: number;
+                isAdmin?: boolean;
+              };
+            };
+          };
         };
       };
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/onboarded': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ok: boolean;
+            };
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -136,11 +508,19 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              user: {
+                email: string;
+                id: number;
+                isAdmin?: boolean;
+              };
+            };
+          };
         };
       };
     };
@@ -157,7 +537,33 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              tokens: {
+                /** @description ISO 8601 UTC */
+                createdAt: string;
+                id: number;
+                name: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
     put?: never;
     post: {
       parameters: {
@@ -176,15 +582,59 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              note: string;
+              token: string;
+            };
+          };
         };
       };
     };
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/tokens/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description revoked */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': null;
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -341,6 +791,260 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/candles': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query: {
+          /** @description bars opening at or after this time */
+          from?: string;
+          /** @description the newest `limit` bars of the range */
+          limit?: number;
+          /** @description e.g. BTC-USD */
+          symbol: string;
+          /** @description 1m 5m 15m 1h 4h 1d 1w */
+          timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+          /** @description bars opening before this time (default: now) */
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description ascending by time */
+              bars: {
+                close: string;
+                /** @description false for a bar still forming (the current higher-timeframe bucket) */
+                complete: boolean;
+                high: string;
+                low: string;
+                open: string;
+                /** @description open time, epoch seconds UTC (lightweight-charts UTCTimestamp) */
+                time: number;
+                /** @description base units */
+                volume: string;
+              }[];
+              /**
+               * @description the feed serving the symbol, or null
+               * @enum {string|null}
+               */
+              feed: 'replay' | 'live' | null;
+              /** @description the feed's clock, epoch seconds: no bar closes after it */
+              feedTime: number | null;
+              /** @description older bars exist in the range: ask again with to = bars[0].time */
+              more: boolean;
+              symbol: string;
+              /** @enum {string} */
+              timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/candles/import': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Admins: the raw candle file as the body (text/csv, application/json, application/gzip or application/octet-stream; gzip is detected by its bytes; at most 100 MB). Answers 202 with the job; progress and the outcome come as import-progress, import-done and import-failed events on /ws. */
+    post: {
+      parameters: {
+        query: {
+          /** @description detected from the content when omitted */
+          format?: 'csv' | 'yahoo' | 'cryptodatadownload' | 'json' | 'trades';
+          /** @description e.g. BTC-USD */
+          symbol: string;
+          /** @description inferred from the bar spacing when omitted; 1m for trades */
+          timeframe?: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description upload bytes read so far */
+              bytes: number;
+              createdAt: string;
+              /** @description why it failed: validation-failed with the file line in fields, or internal-error */
+              error: {
+                code: string;
+                fields?: {
+                  code: string;
+                  field: string;
+                  /** @description 1-based line (CSV) or array element (JSON) of the problem */
+                  line?: number;
+                  message: string;
+                }[];
+                message: string;
+              } | null;
+              finishedAt: string | null;
+              format: string | null;
+              id: string;
+              /** @enum {string} */
+              phase: 'queued' | 'parsing' | 'storing' | 'done' | 'failed';
+              result: {
+                candles: number;
+                first: string | null;
+                format: string;
+                inserted: number;
+                last: string | null;
+                outOfOrder: {
+                  firstLine: number;
+                  rows: number;
+                } | null;
+                rolledUp: {
+                  [key: string]: number;
+                };
+                /** @enum {string} */
+                timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+                trades: number | null;
+                unchanged: number;
+                updated: number;
+              } | null;
+              /** @description candles stored so far */
+              rows: number;
+              /** @description candles in the file, once parsed */
+              rowsTotal: number | null;
+              /** @enum {string} */
+              status: 'queued' | 'running' | 'done' | 'failed';
+              symbol: string;
+              /** @enum {string|null} */
+              timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w' | null;
+              /** @description upload size in bytes */
+              total: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/candles/imports/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description upload bytes read so far */
+              bytes: number;
+              createdAt: string;
+              /** @description why it failed: validation-failed with the file line in fields, or internal-error */
+              error: {
+                code: string;
+                fields?: {
+                  code: string;
+                  field: string;
+                  /** @description 1-based line (CSV) or array element (JSON) of the problem */
+                  line?: number;
+                  message: string;
+                }[];
+                message: string;
+              } | null;
+              finishedAt: string | null;
+              format: string | null;
+              id: string;
+              /** @enum {string} */
+              phase: 'queued' | 'parsing' | 'storing' | 'done' | 'failed';
+              result: {
+                candles: number;
+                first: string | null;
+                format: string;
+                inserted: number;
+                last: string | null;
+                outOfOrder: {
+                  firstLine: number;
+                  rows: number;
+                } | null;
+                rolledUp: {
+                  [key: string]: number;
+                };
+                /** @enum {string} */
+                timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+                trades: number | null;
+                unchanged: number;
+                updated: number;
+              } | null;
+              /** @description candles stored so far */
+              rows: number;
+              /** @description candles in the file, once parsed */
+              rowsTotal: number | null;
+              /** @enum {string} */
+              status: 'queued' | 'running' | 'done' | 'failed';
+              symbol: string;
+              /** @enum {string|null} */
+              timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w' | null;
+              /** @description upload size in bytes */
+              total: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/decisions': {
     parameters: {
       query?: never;
@@ -353,6 +1057,7 @@ export interface paths {
         query?: {
           approved?: 'true' | 'false';
           before?: number;
+          kind?: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
           limit?: number;
         };
         header?: never;
@@ -366,7 +1071,63 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              decisions: {
+                approved: boolean;
+                /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                change: {
+                  cancelled?: boolean;
+                  /** @description decimal text */
+                  exitPrice?: string;
+                  /** @description decimal text */
+                  markPrice?: string;
+                  openQty?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  stopLoss?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  takeProfit?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                } | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                id: number;
+                /** @description the request as received */
+                input: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                /** @description ISO 8601 UTC */
+                marketTime: string;
+                side: string;
+                /** @description the sizing of a submission; null for other kinds */
+                sizing: {
+                  [key: string]: unknown;
+                } | null;
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              }[];
+            };
+          };
         };
       };
     };
@@ -399,7 +1160,36 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @description decimal text */
+              balance: string;
+              curve: {
+                /** @description below the running peak */
+                drawdown: string;
+                /** @description underwater curve: percent below the running peak */
+                drawdownPct: number | null;
+                /** @description decimal text */
+                equity: string;
+                /** @description ISO 8601 UTC */
+                time: string;
+              }[];
+              daily: {
+                day: string;
+                /** @description decimal text */
+                endEquity: string;
+                losses: number;
+                /** @description decimal text */
+                netPnl: string;
+                r: number;
+                returnPct: number | null;
+                trades: number;
+                wins: number;
+              }[];
+              /** @description decimal text */
+              startEquity: string;
+            };
+          };
         };
       };
     };
@@ -432,7 +1222,20 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              accounts: {
+                /** @description decimal text */
+                available: string | null;
+                /** @description decimal text */
+                cash: string;
+                id: number;
+                /** @enum {string} */
+                kind: 'user' | 'alt';
+                name: string;
+              }[];
+            };
+          };
         };
       };
     };
@@ -453,11 +1256,19 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              id: number;
+              /** @enum {string} */
+              kind: 'alt';
+              name: string;
+              owners: number[];
+            };
+          };
         };
       };
     };
@@ -498,7 +1309,13 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              accountId: number;
+              /** @description user id of the new owner */
+              owner: number;
+            };
+          };
         };
       };
     };
@@ -531,7 +1348,24 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              accountId: number;
+              /** @description decimal text */
+              available: string | null;
+              /** @description decimal text */
+              cash: string;
+              /** @enum {string} */
+              kind: 'user' | 'alt';
+              name: string;
+              positions: {
+                market: string;
+                marketId: number;
+                /** @description decimal text */
+                position: string;
+              }[];
+            };
+          };
         };
       };
     };
@@ -567,7 +1401,34 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              auctions: {
+                /** @description decimal text */
+                bestBid: string | null;
+                bestBidderAccountId: number | null;
+                /** @description decimal text */
+                buyNowPrice: string | null;
+                /** @description ISO 8601 time */
+                closedAt: string | null;
+                /** @enum {string|null} */
+                closedHow: 'buy-now' | 'settle' | 'cancel' | null;
+                /** @description ISO 8601 time */
+                createdAt: string | null;
+                description: string;
+                id: number;
+                /** @description decimal text */
+                minBid: string | null;
+                /** @description decimal text */
+                price: string | null;
+                sellerAccountId: number;
+                /** @enum {string} */
+                status: 'open' | 'sold' | 'cancelled';
+                title: string;
+                winnerAccountId: number | null;
+              }[];
+            };
+          };
         };
       };
     };
@@ -593,11 +1454,36 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @description decimal text */
+              bestBid: string | null;
+              bestBidderAccountId: number | null;
+              /** @description decimal text */
+              buyNowPrice: string | null;
+              /** @description ISO 8601 time */
+              closedAt: string | null;
+              /** @enum {string|null} */
+              closedHow: 'buy-now' | 'settle' | 'cancel' | null;
+              /** @description ISO 8601 time */
+              createdAt: string | null;
+              description: string;
+              id: number;
+              /** @description decimal text */
+              minBid: string | null;
+              /** @description decimal text */
+              price: string | null;
+              sellerAccountId: number;
+              /** @enum {string} */
+              status: 'open' | 'sold' | 'cancelled';
+              title: string;
+              winnerAccountId: number | null;
+            };
+          };
         };
       };
     };
@@ -630,7 +1516,40 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @description decimal text */
+              bestBid: string | null;
+              bestBidderAccountId: number | null;
+              bids: {
+                accountId: number;
+                /** @description decimal text */
+                amount: string | null;
+                /** @description ISO 8601 time */
+                at: string | null;
+                id: number;
+              }[];
+              /** @description decimal text */
+              buyNowPrice: string | null;
+              /** @description ISO 8601 time */
+              closedAt: string | null;
+              /** @enum {string|null} */
+              closedHow: 'buy-now' | 'settle' | 'cancel' | null;
+              /** @description ISO 8601 time */
+              createdAt: string | null;
+              description: string;
+              id: number;
+              /** @description decimal text */
+              minBid: string | null;
+              /** @description decimal text */
+              price: string | null;
+              sellerAccountId: number;
+              /** @enum {string} */
+              status: 'open' | 'sold' | 'cancelled';
+              title: string;
+              winnerAccountId: number | null;
+            };
+          };
         };
       };
     };
@@ -671,11 +1590,44 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              auction: {
+                /** @description decimal text */
+                bestBid: string | null;
+                bestBidderAccountId: number | null;
+                /** @description decimal text */
+                buyNowPrice: string | null;
+                /** @description ISO 8601 time */
+                closedAt: string | null;
+                /** @enum {string|null} */
+                closedHow: 'buy-now' | 'settle' | 'cancel' | null;
+                /** @description ISO 8601 time */
+                createdAt: string | null;
+                description: string;
+                id: number;
+                /** @description decimal text */
+                minBid: string | null;
+                /** @description decimal text */
+                price: string | null;
+                sellerAccountId: number;
+                /** @enum {string} */
+                status: 'open' | 'sold' | 'cancelled';
+                title: string;
+                winnerAccountId: number | null;
+              };
+              bid: {
+                accountId: number;
+                /** @description decimal text */
+                amount: string;
+                id: number;
+              };
+            };
+          };
         };
       };
     };
@@ -717,7 +1669,32 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @description decimal text */
+              bestBid: string | null;
+              bestBidderAccountId: number | null;
+              /** @description decimal text */
+              buyNowPrice: string | null;
+              /** @description ISO 8601 time */
+              closedAt: string | null;
+              /** @enum {string|null} */
+              closedHow: 'buy-now' | 'settle' | 'cancel' | null;
+              /** @description ISO 8601 time */
+              createdAt: string | null;
+              description: string;
+              id: number;
+              /** @description decimal text */
+              minBid: string | null;
+              /** @description decimal text */
+              price: string | null;
+              sellerAccountId: number;
+              /** @enum {string} */
+              status: 'open' | 'sold' | 'cancelled';
+              title: string;
+              winnerAccountId: number | null;
+            };
+          };
         };
       };
     };
@@ -752,7 +1729,32 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @description decimal text */
+              bestBid: string | null;
+              bestBidderAccountId: number | null;
+              /** @description decimal text */
+              buyNowPrice: string | null;
+              /** @description ISO 8601 time */
+              closedAt: string | null;
+              /** @enum {string|null} */
+              closedHow: 'buy-now' | 'settle' | 'cancel' | null;
+              /** @description ISO 8601 time */
+              createdAt: string | null;
+              description: string;
+              id: number;
+              /** @description decimal text */
+              minBid: string | null;
+              /** @description decimal text */
+              price: string | null;
+              sellerAccountId: number;
+              /** @enum {string} */
+              status: 'open' | 'sold' | 'cancelled';
+              title: string;
+              winnerAccountId: number | null;
+            };
+          };
         };
       };
     };
@@ -794,7 +1796,32 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @description decimal text */
+              bestBid: string | null;
+              bestBidderAccountId: number | null;
+              /** @description decimal text */
+              buyNowPrice: string | null;
+              /** @description ISO 8601 time */
+              closedAt: string | null;
+              /** @enum {string|null} */
+              closedHow: 'buy-now' | 'settle' | 'cancel' | null;
+              /** @description ISO 8601 time */
+              createdAt: string | null;
+              description: string;
+              id: number;
+              /** @description decimal text */
+              minBid: string | null;
+              /** @description decimal text */
+              price: string | null;
+              sellerAccountId: number;
+              /** @enum {string} */
+              status: 'open' | 'sold' | 'cancelled';
+              title: string;
+              winnerAccountId: number | null;
+            };
+          };
         };
       };
     };
@@ -825,7 +1852,34 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              markets: {
+                /** @description decimal text */
+                bestAsk: string | null;
+                /** @description decimal text */
+                bestBid: string | null;
+                hideAccounts: boolean;
+                id: number;
+                /** @enum {string} */
+                kind: 'spot' | 'bounded';
+                /** @description decimal text */
+                lastPrice: string | null;
+                /** @description decimal text */
+                lotSize: string;
+                /** @description highest settlement price; null for spot markets */
+                maxPrice: string | null;
+                /** @description lowest settlement price (0 for spot markets) */
+                minPrice: string | null;
+                name: string;
+                restricted: boolean;
+                /** @enum {string} */
+                status: 'open' | 'paused' | 'closed';
+                /** @description decimal text */
+                tickSize: string;
+              }[];
+            };
+          };
         };
       };
     };
@@ -855,11 +1909,36 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @description decimal text */
+              bestAsk: string | null;
+              /** @description decimal text */
+              bestBid: string | null;
+              hideAccounts: boolean;
+              id: number;
+              /** @enum {string} */
+              kind: 'spot' | 'bounded';
+              /** @description decimal text */
+              lastPrice: string | null;
+              /** @description decimal text */
+              lotSize: string;
+              /** @description highest settlement price; null for spot markets */
+              maxPrice: string | null;
+              /** @description lowest settlement price (0 for spot markets) */
+              minPrice: string | null;
+              name: string;
+              restricted: boolean;
+              /** @enum {string} */
+              status: 'open' | 'paused' | 'closed';
+              /** @description decimal text */
+              tickSize: string;
+            };
+          };
         };
       };
     };
@@ -894,7 +1973,48 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @description decimal text */
+              bestAsk: string | null;
+              /** @description decimal text */
+              bestBid: string | null;
+              book: {
+                asks: {
+                  orders: number;
+                  /** @description decimal text */
+                  price: string;
+                  /** @description decimal text */
+                  size: string;
+                }[];
+                bids: {
+                  orders: number;
+                  /** @description decimal text */
+                  price: string;
+                  /** @description decimal text */
+                  size: string;
+                }[];
+              };
+              hideAccounts: boolean;
+              id: number;
+              /** @enum {string} */
+              kind: 'spot' | 'bounded';
+              /** @description decimal text */
+              lastPrice: string | null;
+              /** @description decimal text */
+              lotSize: string;
+              /** @description highest settlement price; null for spot markets */
+              maxPrice: string | null;
+              /** @description lowest settlement price (0 for spot markets) */
+              minPrice: string | null;
+              name: string;
+              restricted: boolean;
+              /** @enum {string} */
+              status: 'open' | 'paused' | 'closed';
+              /** @description decimal text */
+              tickSize: string;
+            };
+          };
         };
       };
     };
@@ -934,11 +2054,20 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              accountId: number;
+              /** @description decimal text */
+              deposited: string;
+              marketId: number;
+              /** @description decimal text */
+              position: string;
+            };
+          };
         };
       };
     };
@@ -979,7 +2108,35 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @description decimal text */
+              bestAsk: string | null;
+              /** @description decimal text */
+              bestBid: string | null;
+              hideAccounts: boolean;
+              id: number;
+              /** @enum {string} */
+              kind: 'spot' | 'bounded';
+              /** @description decimal text */
+              lastPrice: string | null;
+              /** @description decimal text */
+              lotSize: string;
+              /** @description highest settlement price; null for spot markets */
+              maxPrice: string | null;
+              /** @description lowest settlement price (0 for spot markets) */
+              minPrice: string | null;
+              name: string;
+              positionsPaid: number;
+              restricted: boolean;
+              /** @description decimal text */
+              settledPrice: string;
+              /** @enum {string} */
+              status: 'open' | 'paused' | 'closed';
+              /** @description decimal text */
+              tickSize: string;
+            };
+          };
         };
       };
     };
@@ -1021,7 +2178,32 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @description decimal text */
+              bestAsk: string | null;
+              /** @description decimal text */
+              bestBid: string | null;
+              hideAccounts: boolean;
+              id: number;
+              /** @enum {string} */
+              kind: 'spot' | 'bounded';
+              /** @description decimal text */
+              lastPrice: string | null;
+              /** @description decimal text */
+              lotSize: string;
+              /** @description highest settlement price; null for spot markets */
+              maxPrice: string | null;
+              /** @description lowest settlement price (0 for spot markets) */
+              minPrice: string | null;
+              name: string;
+              restricted: boolean;
+              /** @enum {string} */
+              status: 'open' | 'paused' | 'closed';
+              /** @description decimal text */
+              tickSize: string;
+            };
+          };
         };
       };
     };
@@ -1056,7 +2238,24 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              trades: {
+                /** @description ISO 8601 time */
+                at: string;
+                id: number;
+                makerAccountId?: number;
+                marketId: number;
+                /** @description decimal text */
+                price: string;
+                /** @description decimal text */
+                size: string;
+                takerAccountId?: number;
+                /** @enum {string} */
+                takerSide: 'buy' | 'sell';
+              }[];
+            };
+          };
         };
       };
     };
@@ -1092,7 +2291,34 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              orders: {
+                accountId: number;
+                /** @description decimal text */
+                filled: string;
+                id: number;
+                marketId: number;
+                postOnly: boolean;
+                /** @description decimal text */
+                price: string | null;
+                /** @description decimal text */
+                remaining: string;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @description decimal text */
+                size: string;
+                /** @enum {string} */
+                status: 'open' | 'pending' | 'filled' | 'cancelled';
+                /** @description decimal text */
+                stopPrice: string | null;
+                stp: string;
+                tif: string;
+                /** @enum {string} */
+                type: 'limit' | 'market' | 'stop-market' | 'stop-limit';
+              }[];
+            };
+          };
         };
       };
     };
@@ -1130,11 +2356,45 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              events: ({
+                orderId?: number;
+                /** @enum {string} */
+                type: 'accepted' | 'rejected' | 'trade' | 'cancelled' | 'amended' | 'triggered' | 'done';
+              } & {
+                [key: string]: unknown;
+              })[];
+              order: {
+                accountId: number;
+                /** @description decimal text */
+                filled: string;
+                id: number;
+                marketId: number;
+                postOnly: boolean;
+                /** @description decimal text */
+                price: string | null;
+                /** @description decimal text */
+                remaining: string;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @description decimal text */
+                size: string;
+                /** @enum {string} */
+                status: 'open' | 'pending' | 'filled' | 'cancelled';
+                /** @description decimal text */
+                stopPrice: string | null;
+                stp: string;
+                tif: string;
+                /** @enum {string} */
+                type: 'limit' | 'market' | 'stop-market' | 'stop-limit';
+              };
+            };
+          };
         };
       };
     };
@@ -1170,7 +2430,41 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              events: ({
+                orderId?: number;
+                /** @enum {string} */
+                type: 'accepted' | 'rejected' | 'trade' | 'cancelled' | 'amended' | 'triggered' | 'done';
+              } & {
+                [key: string]: unknown;
+              })[];
+              order: {
+                accountId: number;
+                /** @description decimal text */
+                filled: string;
+                id: number;
+                marketId: number;
+                postOnly: boolean;
+                /** @description decimal text */
+                price: string | null;
+                /** @description decimal text */
+                remaining: string;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @description decimal text */
+                size: string;
+                /** @enum {string} */
+                status: 'open' | 'pending' | 'filled' | 'cancelled';
+                /** @description decimal text */
+                stopPrice: string | null;
+                stp: string;
+                tif: string;
+                /** @enum {string} */
+                type: 'limit' | 'market' | 'stop-market' | 'stop-limit';
+              };
+            };
+          };
         };
       };
     };
@@ -1199,7 +2493,41 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              events: ({
+                orderId?: number;
+                /** @enum {string} */
+                type: 'accepted' | 'rejected' | 'trade' | 'cancelled' | 'amended' | 'triggered' | 'done';
+              } & {
+                [key: string]: unknown;
+              })[];
+              order: {
+                accountId: number;
+                /** @description decimal text */
+                filled: string;
+                id: number;
+                marketId: number;
+                postOnly: boolean;
+                /** @description decimal text */
+                price: string | null;
+                /** @description decimal text */
+                remaining: string;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @description decimal text */
+                size: string;
+                /** @enum {string} */
+                status: 'open' | 'pending' | 'filled' | 'cancelled';
+                /** @description decimal text */
+                stopPrice: string | null;
+                stp: string;
+                tif: string;
+                /** @enum {string} */
+                type: 'limit' | 'market' | 'stop-market' | 'stop-limit';
+              };
+            };
+          };
         };
       };
     };
@@ -1226,7 +2554,20 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              transfers: {
+                /** @description decimal text */
+                amount: string;
+                /** @description ISO 8601 time */
+                at: string;
+                fromAccountId: number | null;
+                id: number;
+                note: string;
+                toAccountId: number;
+              }[];
+            };
+          };
         };
       };
     };
@@ -1251,11 +2592,20 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @description decimal text */
+              amount: string;
+              fromAccountId: number | null;
+              id: number;
+              note: string;
+              toAccountId: number;
+            };
+          };
         };
       };
     };
@@ -1286,7 +2636,473 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              base: string;
+              /** @description decimal text */
+              lastPrice: string | null;
+              /** @description decimal text */
+              lotSize: string;
+              /** @description fraction, e.g. 0.001 */
+              makerFee: string;
+              /** @description decimal text */
+              minNotional: string;
+              /** @description decimal text */
+              minQty: string;
+              quote: string;
+              symbol: string;
+              /** @description decimal text */
+              takerFee: string;
+              /** @description decimal text */
+              tickSize: string;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/journal/breakdown': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query: {
+          /** @description weekday and hour: UTC, of the exit time */
+          by: 'weekday' | 'hour' | 'setup' | 'tag' | 'side' | 'symbol';
+          from?: string;
+          setup?: string;
+          symbol?: string;
+          tag?: string;
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              by: 'weekday' | 'hour' | 'setup' | 'tag' | 'side' | 'symbol';
+              groups: {
+                expectancyR: number;
+                /** @description monday…sunday, 00…23, buy/sell, or the setup/tag/symbol; null: none */
+                key: string | null;
+                losses: number;
+                /** @description decimal text */
+                netPnl: string;
+                totalR: number;
+                trades: number;
+                winRate: number;
+                wins: number;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/journal/daily': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          from?: string;
+          setup?: string;
+          symbol?: string;
+          tag?: string;
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              days: {
+                /** @description UTC day of exit, YYYY-MM-DD */
+                day: string;
+                losses: number;
+                /** @description decimal text */
+                netPnl: string;
+                r: number;
+                trades: number;
+                wins: number;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/journal/entries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          collection?: string;
+          /** @description the previous page’s nextCursor */
+          cursor?: number;
+          limit?: number;
+          /** @description full-text search over title and body (web search syntax) */
+          q?: string;
+          tag?: string;
+          /** @description entries linked to this trade */
+          tradeId?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              entries: {
+                body: string;
+                collection: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string;
+                id: number;
+                tags: string[];
+                title: string;
+                tradeIds: number[];
+                /** @description ISO 8601 UTC */
+                updatedAt: string;
+              }[];
+              /** @description pass as `cursor` for the next page; null on the last page */
+              nextCursor: string | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description Markdown, stored as text (the Desk renders and sanitises it)
+             * @default
+             */
+            body?: string;
+            /**
+             * @description e.g. "playbook", "review", free text; null for none
+             * @default null
+             */
+            collection?: string | null;
+            /** @default [] */
+            tags?: string[];
+            title: string;
+            /**
+             * @description ids of your own trades; another user’s or a missing trade is field error unknown-trade
+             * @default []
+             */
+            tradeIds?: number[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              body: string;
+              collection: string | null;
+              /** @description ISO 8601 UTC */
+              createdAt: string;
+              id: number;
+              tags: string[];
+              title: string;
+              tradeIds: number[];
+              /** @description ISO 8601 UTC */
+              updatedAt: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/journal/entries/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              body: string;
+              collection: string | null;
+              /** @description ISO 8601 UTC */
+              createdAt: string;
+              id: number;
+              tags: string[];
+              title: string;
+              tradeIds: number[];
+              /** @description ISO 8601 UTC */
+              updatedAt: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description deleted */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': null;
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Markdown, stored as text (the Desk renders and sanitises it) */
+            body?: string;
+            /** @description e.g. "playbook", "review", free text; null for none */
+            collection?: string | null;
+            tags?: string[];
+            title?: string;
+            /** @description ids of your own trades; another user’s or a missing trade is field error unknown-trade */
+            tradeIds?: number[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              body: string;
+              collection: string | null;
+              /** @description ISO 8601 UTC */
+              createdAt: string;
+              id: number;
+              tags: string[];
+              title: string;
+              tradeIds: number[];
+              /** @description ISO 8601 UTC */
+              updatedAt: string;
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/journal/excursions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          from?: string;
+          setup?: string;
+          symbol?: string;
+          tag?: string;
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              trades: {
+                /** @description ISO 8601 UTC */
+                closedAt: string;
+                holdingSeconds: number | null;
+                id: number;
+                maeR: number | null;
+                mfeR: number | null;
+                r: number;
+                setup: string | null;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                symbol: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/journal/r-distribution': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          from?: string;
+          setup?: string;
+          symbol?: string;
+          tag?: string;
+          to?: string;
+          /** @description bucket width in R */
+          width?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              buckets: {
+                count: number;
+                /** @description inclusive; null: open-ended */
+                from: number | null;
+                /** @description exclusive; null: open-ended */
+                to: number | null;
+              }[];
+              rs: number[];
+              trades: number;
+              width: number;
+            };
+          };
         };
       };
     };
@@ -1325,7 +3141,91 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              avgLossR: number;
+              avgWinR: number;
+              breakeven: number;
+              expectancyR: number;
+              filter: {
+                [key: string]: unknown;
+              };
+              /** @description decimal text */
+              grossLoss: string;
+              /** @description decimal text */
+              grossProfit: string;
+              longestLosingStreak: number;
+              longestWinningStreak: number;
+              losses: number;
+              /** @description decimal text */
+              maxDrawdown: string;
+              maxDrawdownPct: number | null;
+              maxDrawdownR: number;
+              /** @description decimal text */
+              netPnl: string;
+              profitFactor: number | null;
+              sqn: number | null;
+              totalR: number;
+              trades: number;
+              winRate: number;
+              wins: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/market/symbols': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              symbols: {
+                /** @enum {string|null} */
+                feed: 'replay' | 'live' | null;
+                /** @enum {string|null} */
+                feedTimeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w' | null;
+                lastPrice: string | null;
+                /** @description series in the candle store, first/last bar open time in epoch seconds */
+                stored: {
+                  first: number;
+                  last: number;
+                  /** @enum {string} */
+                  timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+                }[];
+                symbol: string;
+                /** @description timeframes GET /candles serves for this symbol */
+                timeframes: ('1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w')[];
+                /** @description an instrument trades can be submitted on */
+                tradable: boolean;
+              }[];
+            };
+          };
         };
       };
     };
@@ -1525,7 +3425,108 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              positions: ({
+                accountId: number;
+                /** @description ISO 8601 UTC */
+                closedAt: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                /** @description the stop now (moves, breakeven) */
+                currentStopLoss: string;
+                /** @description decimal text */
+                currentTakeProfit: string | null;
+                decisionId: number;
+                /** @description decimal text */
+                entryFee: string | null;
+                /** @description decimal text */
+                entryFillPrice: string | null;
+                /** @description limit price, or the reference price of a market entry */
+                entryPrice: string;
+                /** @enum {string} */
+                entryType: 'market' | 'limit';
+                /** @description decimal text */
+                exitFee: string | null;
+                /** @description price of the exit that closed the position (partial exits are fills) */
+                exitPrice: string | null;
+                /** @enum {string|null} */
+                exitReason: 'stop' | 'target' | 'manual' | null;
+                /** @description entry fee + every exit fee */
+                fees: string | null;
+                /** @description every exit included */
+                grossPnl: string | null;
+                holdingMs: number | null;
+                id: number;
+                /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+                initialRisk: string | null;
+                /** @description largest adverse move from the entry fill, price units (active trades) */
+                maeDistance: string | null;
+                maeR: number | null;
+                /** @description decimal text */
+                margin: string;
+                /** @description decimal text */
+                markPrice: string | null;
+                /** @description largest favourable move from the entry fill, price units (active trades) */
+                mfeDistance: string | null;
+                mfeR: number | null;
+                /** @description decimal text */
+                netPnl: string | null;
+                notes: string | null;
+                /** @description ISO 8601 UTC */
+                openedAt: string | null;
+                /** @description size still open (the entry size while pending; 0 once closed) */
+                openQty: string;
+                orders: {
+                  id: number;
+                  /** @enum {string} */
+                  leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                  oco: boolean;
+                  /** @description decimal text */
+                  price: string | null;
+                  /** @description decimal text */
+                  qty: string;
+                  reduceOnly: boolean;
+                  /** @enum {string} */
+                  side: 'buy' | 'sell';
+                  /** @enum {string} */
+                  status: 'held' | 'open' | 'filled' | 'cancelled';
+                  tradeId: number;
+                  /** @enum {string} */
+                  type: 'market' | 'limit' | 'stop-market';
+                  /** @description ISO 8601 UTC */
+                  updatedAt: string | null;
+                }[];
+                /** @description decimal text */
+                plannedRisk: string;
+                /** @description entry quantity */
+                qty: string;
+                /** @description decimal text */
+                requestedRiskPct: string;
+                /** @description netPnl ÷ initialRisk */
+                rMultiple: number | null;
+                setup: string | null;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'pending' | 'open' | 'closed' | 'cancelled';
+                /** @description initial stop-loss */
+                stopLoss: string;
+                /** @description market time of the submission */
+                submittedAt: string;
+                symbol: string;
+                tags: string[];
+                /** @description initial take-profit */
+                takeProfit: string | null;
+                /** @description open size × (mark − entry fill), quote currency, before the exit fee */
+                unrealizedPnl: string | null;
+                /** @description unrealizedPnl ÷ initialRisk */
+                unrealizedR: number | null;
+              } & {
+                [key: string]: unknown;
+              })[];
+            };
+          };
         };
       };
     };
@@ -1558,7 +3559,24 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              done: boolean;
+              /** @description index of the next bar to emit */
+              index: number;
+              lastPrice: string | null;
+              paused: boolean;
+              /** @description bars per second */
+              speed: number;
+              symbol: string;
+              /** @description the replay's clock: close time of the last emitted bar, ISO 8601 UTC */
+              time: string | null;
+              /** @enum {string} */
+              timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+              /** @description bars in the file */
+              total: number;
+            };
+          };
         };
       };
     };
@@ -1593,7 +3611,24 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              done: boolean;
+              /** @description index of the next bar to emit */
+              index: number;
+              lastPrice: string | null;
+              paused: boolean;
+              /** @description bars per second */
+              speed: number;
+              symbol: string;
+              /** @description the replay's clock: close time of the last emitted bar, ISO 8601 UTC */
+              time: string | null;
+              /** @enum {string} */
+              timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+              /** @description bars in the file */
+              total: number;
+            };
+          };
         };
       };
     };
@@ -1626,7 +3661,24 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              done: boolean;
+              /** @description index of the next bar to emit */
+              index: number;
+              lastPrice: string | null;
+              paused: boolean;
+              /** @description bars per second */
+              speed: number;
+              symbol: string;
+              /** @description the replay's clock: close time of the last emitted bar, ISO 8601 UTC */
+              time: string | null;
+              /** @enum {string} */
+              timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+              /** @description bars in the file */
+              total: number;
+            };
+          };
         };
       };
     };
@@ -1665,7 +3717,24 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              done: boolean;
+              /** @description index of the next bar to emit */
+              index: number;
+              lastPrice: string | null;
+              paused: boolean;
+              /** @description bars per second */
+              speed: number;
+              symbol: string;
+              /** @description the replay's clock: close time of the last emitted bar, ISO 8601 UTC */
+              time: string | null;
+              /** @enum {string} */
+              timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+              /** @description bars in the file */
+              total: number;
+            };
+          };
         };
       };
     };
@@ -1703,7 +3772,24 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              done: boolean;
+              /** @description index of the next bar to emit */
+              index: number;
+              lastPrice: string | null;
+              paused: boolean;
+              /** @description bars per second */
+              speed: number;
+              symbol: string;
+              /** @description the replay's clock: close time of the last emitted bar, ISO 8601 UTC */
+              time: string | null;
+              /** @enum {string} */
+              timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+              /** @description bars in the file */
+              total: number;
+            };
+          };
         };
       };
     };
@@ -1744,7 +3830,24 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              done: boolean;
+              /** @description index of the next bar to emit */
+              index: number;
+              lastPrice: string | null;
+              paused: boolean;
+              /** @description bars per second */
+              speed: number;
+              symbol: string;
+              /** @description the replay's clock: close time of the last emitted bar, ISO 8601 UTC */
+              time: string | null;
+              /** @enum {string} */
+              timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+              /** @description bars in the file */
+              total: number;
+            };
+          };
         };
       };
     };
@@ -1775,7 +3878,191 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              ceilings: {
+                maxDrawdownPct: string;
+                maxRiskPerTradePct: string;
+              };
+              coolingOffSeconds: number;
+              defaults: {
+                cooldownMinutes: number;
+                dailyLossLimitPct: string;
+                lossStreakLimit: number;
+                maxDrawdownPct: string;
+                maxLeverage: string;
+                maxOpenPositions: number;
+                maxOpenRiskPct: string;
+                maxRiskPerTradePct: string;
+                minRewardRisk: string;
+                requireTakeProfit: boolean;
+                riskPerTradePct: string;
+              };
+              fields: {
+                [key: string]: {
+                  /** @description hard ceiling of this field, or null */
+                  ceiling: string | null;
+                  default: string | number | boolean;
+                  /**
+                   * @description which way of changing it loosens the protocol
+                   * @enum {string}
+                   */
+                  looserWhen: 'higher' | 'lower' | 'false';
+                  /** @description a loosening waiting out the cooling-off period */
+                  pending: {
+                    /** @description ISO 8601 UTC */
+                    effectiveAt: string;
+                    /** @description ISO 8601 UTC */
+                    requestedAt: string;
+                    value: string | number | boolean;
+                  } | null;
+                  /** @description in force now */
+                  value: string | number | boolean;
+                };
+              };
+              limits: {
+                breaker: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @enum {string} */
+                  state: 'closed' | 'open' | 'half-open';
+                };
+                /** @description no limit blocks a new trade now */
+                canTrade: boolean;
+                cooldown: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  consecutiveLosses: number;
+                  lossStreakLimit: number;
+                  /** @description ISO 8601 UTC */
+                  until: string | null;
+                };
+                dailyLoss: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  used: string;
+                };
+                drawdown: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  fromPeak: string;
+                  /** @description ISO 8601 UTC */
+                  haltedAt: string | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  peakEquity: string;
+                };
+                /** @description drawdown halt in force (POST /risk-profile/reset-halt lifts it) */
+                halted: boolean;
+                openPositions: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  max: number;
+                  used: number;
+                };
+                openRisk: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  used: string;
+                };
+              };
+              pending: {
+                /** @description ISO 8601 UTC */
+                effectiveAt: string;
+                field: string;
+                /** @description ISO 8601 UTC */
+                requestedAt: string;
+                value: string | number | boolean;
+              }[];
+              /** @description in force now */
+              profile: {
+                cooldownMinutes: number;
+                dailyLossLimitPct: string;
+                lossStreakLimit: number;
+                maxDrawdownPct: string;
+                maxLeverage: string;
+                maxOpenPositions: number;
+                maxOpenRiskPct: string;
+                maxRiskPerTradePct: string;
+                minRewardRisk: string;
+                requireTakeProfit: boolean;
+                riskPerTradePct: string;
+              };
+              state: {
+                /** @description decimal text */
+                balance: string;
+                consecutiveLosses: number;
+                /** @description ISO 8601 UTC */
+                haltedAt: string | null;
+                /** @description ISO 8601 UTC */
+                lastLossAt: string | null;
+                openPositions: number;
+                /** @description decimal text */
+                openRisk: string;
+                /** @description decimal text */
+                peakEquity: string;
+                /** @description UTC day (YYYY-MM-DD) of realizedPnlToday */
+                realizedPnlDay: string | null;
+                /** @description decimal text */
+                realizedPnlToday: string;
+                /** @description decimal text */
+                reserved: string;
+              };
+            };
+          };
         };
       };
     };
@@ -1809,12 +4096,651 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              ceilings: {
+                maxDrawdownPct: string;
+                maxRiskPerTradePct: string;
+              };
+              change: {
+                /** @description tightened: in force now */
+                applied: string[];
+                /** @description pending changes superseded */
+                cancelled: string[];
+                /** @description loosened: pending until effectiveAt */
+                scheduled: string[];
+              };
+              coolingOffSeconds: number;
+              defaults: {
+                cooldownMinutes: number;
+                dailyLossLimitPct: string;
+                lossStreakLimit: number;
+                maxDrawdownPct: string;
+                maxLeverage: string;
+                maxOpenPositions: number;
+                maxOpenRiskPct: string;
+                maxRiskPerTradePct: string;
+                minRewardRisk: string;
+                requireTakeProfit: boolean;
+                riskPerTradePct: string;
+              };
+              fields: {
+                [key: string]: {
+                  /** @description hard ceiling of this field, or null */
+                  ceiling: string | null;
+                  default: string | number | boolean;
+                  /**
+                   * @description which way of changing it loosens the protocol
+                   * @enum {string}
+                   */
+                  looserWhen: 'higher' | 'lower' | 'false';
+                  /** @description a loosening waiting out the cooling-off period */
+                  pending: {
+                    /** @description ISO 8601 UTC */
+                    effectiveAt: string;
+                    /** @description ISO 8601 UTC */
+                    requestedAt: string;
+                    value: string | number | boolean;
+                  } | null;
+                  /** @description in force now */
+                  value: string | number | boolean;
+                };
+              };
+              limits: {
+                breaker: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @enum {string} */
+                  state: 'closed' | 'open' | 'half-open';
+                };
+                /** @description no limit blocks a new trade now */
+                canTrade: boolean;
+                cooldown: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  consecutiveLosses: number;
+                  lossStreakLimit: number;
+                  /** @description ISO 8601 UTC */
+                  until: string | null;
+                };
+                dailyLoss: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  used: string;
+                };
+                drawdown: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  fromPeak: string;
+                  /** @description ISO 8601 UTC */
+                  haltedAt: string | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  peakEquity: string;
+                };
+                /** @description drawdown halt in force (POST /risk-profile/reset-halt lifts it) */
+                halted: boolean;
+                openPositions: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  max: number;
+                  used: number;
+                };
+                openRisk: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  used: string;
+                };
+              };
+              pending: {
+                /** @description ISO 8601 UTC */
+                effectiveAt: string;
+                field: string;
+                /** @description ISO 8601 UTC */
+                requestedAt: string;
+                value: string | number | boolean;
+              }[];
+              /** @description in force now */
+              profile: {
+                cooldownMinutes: number;
+                dailyLossLimitPct: string;
+                lossStreakLimit: number;
+                maxDrawdownPct: string;
+                maxLeverage: string;
+                maxOpenPositions: number;
+                maxOpenRiskPct: string;
+                maxRiskPerTradePct: string;
+                minRewardRisk: string;
+                requireTakeProfit: boolean;
+                riskPerTradePct: string;
+              };
+              state: {
+                /** @description decimal text */
+                balance: string;
+                consecutiveLosses: number;
+                /** @description ISO 8601 UTC */
+                haltedAt: string | null;
+                /** @description ISO 8601 UTC */
+                lastLossAt: string | null;
+                openPositions: number;
+                /** @description decimal text */
+                openRisk: string;
+                /** @description decimal text */
+                peakEquity: string;
+                /** @description UTC day (YYYY-MM-DD) of realizedPnlToday */
+                realizedPnlDay: string | null;
+                /** @description decimal text */
+                realizedPnlToday: string;
+                /** @description decimal text */
+                reserved: string;
+              };
+            };
+          };
         };
       };
     };
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/risk-profile/pending': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ceilings: {
+                maxDrawdownPct: string;
+                maxRiskPerTradePct: string;
+              };
+              coolingOffSeconds: number;
+              defaults: {
+                cooldownMinutes: number;
+                dailyLossLimitPct: string;
+                lossStreakLimit: number;
+                maxDrawdownPct: string;
+                maxLeverage: string;
+                maxOpenPositions: number;
+                maxOpenRiskPct: string;
+                maxRiskPerTradePct: string;
+                minRewardRisk: string;
+                requireTakeProfit: boolean;
+                riskPerTradePct: string;
+              };
+              fields: {
+                [key: string]: {
+                  /** @description hard ceiling of this field, or null */
+                  ceiling: string | null;
+                  default: string | number | boolean;
+                  /**
+                   * @description which way of changing it loosens the protocol
+                   * @enum {string}
+                   */
+                  looserWhen: 'higher' | 'lower' | 'false';
+                  /** @description a loosening waiting out the cooling-off period */
+                  pending: {
+                    /** @description ISO 8601 UTC */
+                    effectiveAt: string;
+                    /** @description ISO 8601 UTC */
+                    requestedAt: string;
+                    value: string | number | boolean;
+                  } | null;
+                  /** @description in force now */
+                  value: string | number | boolean;
+                };
+              };
+              limits: {
+                breaker: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @enum {string} */
+                  state: 'closed' | 'open' | 'half-open';
+                };
+                /** @description no limit blocks a new trade now */
+                canTrade: boolean;
+                cooldown: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  consecutiveLosses: number;
+                  lossStreakLimit: number;
+                  /** @description ISO 8601 UTC */
+                  until: string | null;
+                };
+                dailyLoss: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  used: string;
+                };
+                drawdown: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  fromPeak: string;
+                  /** @description ISO 8601 UTC */
+                  haltedAt: string | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  peakEquity: string;
+                };
+                /** @description drawdown halt in force (POST /risk-profile/reset-halt lifts it) */
+                halted: boolean;
+                openPositions: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  max: number;
+                  used: number;
+                };
+                openRisk: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  used: string;
+                };
+              };
+              pending: {
+                /** @description ISO 8601 UTC */
+                effectiveAt: string;
+                field: string;
+                /** @description ISO 8601 UTC */
+                requestedAt: string;
+                value: string | number | boolean;
+              }[];
+              /** @description in force now */
+              profile: {
+                cooldownMinutes: number;
+                dailyLossLimitPct: string;
+                lossStreakLimit: number;
+                maxDrawdownPct: string;
+                maxLeverage: string;
+                maxOpenPositions: number;
+                maxOpenRiskPct: string;
+                maxRiskPerTradePct: string;
+                minRewardRisk: string;
+                requireTakeProfit: boolean;
+                riskPerTradePct: string;
+              };
+              state: {
+                /** @description decimal text */
+                balance: string;
+                consecutiveLosses: number;
+                /** @description ISO 8601 UTC */
+                haltedAt: string | null;
+                /** @description ISO 8601 UTC */
+                lastLossAt: string | null;
+                openPositions: number;
+                /** @description decimal text */
+                openRisk: string;
+                /** @description decimal text */
+                peakEquity: string;
+                /** @description UTC day (YYYY-MM-DD) of realizedPnlToday */
+                realizedPnlDay: string | null;
+                /** @description decimal text */
+                realizedPnlToday: string;
+                /** @description decimal text */
+                reserved: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/risk-profile/pending/{field}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          field:
+            | 'riskPerTradePct'
+            | 'maxRiskPerTradePct'
+            | 'minRewardRisk'
+            | 'requireTakeProfit'
+            | 'dailyLossLimitPct'
+            | 'maxDrawdownPct'
+            | 'maxOpenRiskPct'
+            | 'maxOpenPositions'
+            | 'lossStreakLimit'
+            | 'cooldownMinutes'
+            | 'maxLeverage';
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ceilings: {
+                maxDrawdownPct: string;
+                maxRiskPerTradePct: string;
+              };
+              coolingOffSeconds: number;
+              defaults: {
+                cooldownMinutes: number;
+                dailyLossLimitPct: string;
+                lossStreakLimit: number;
+                maxDrawdownPct: string;
+                maxLeverage: string;
+                maxOpenPositions: number;
+                maxOpenRiskPct: string;
+                maxRiskPerTradePct: string;
+                minRewardRisk: string;
+                requireTakeProfit: boolean;
+                riskPerTradePct: string;
+              };
+              fields: {
+                [key: string]: {
+                  /** @description hard ceiling of this field, or null */
+                  ceiling: string | null;
+                  default: string | number | boolean;
+                  /**
+                   * @description which way of changing it loosens the protocol
+                   * @enum {string}
+                   */
+                  looserWhen: 'higher' | 'lower' | 'false';
+                  /** @description a loosening waiting out the cooling-off period */
+                  pending: {
+                    /** @description ISO 8601 UTC */
+                    effectiveAt: string;
+                    /** @description ISO 8601 UTC */
+                    requestedAt: string;
+                    value: string | number | boolean;
+                  } | null;
+                  /** @description in force now */
+                  value: string | number | boolean;
+                };
+              };
+              limits: {
+                breaker: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @enum {string} */
+                  state: 'closed' | 'open' | 'half-open';
+                };
+                /** @description no limit blocks a new trade now */
+                canTrade: boolean;
+                cooldown: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  consecutiveLosses: number;
+                  lossStreakLimit: number;
+                  /** @description ISO 8601 UTC */
+                  until: string | null;
+                };
+                dailyLoss: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  used: string;
+                };
+                drawdown: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  fromPeak: string;
+                  /** @description ISO 8601 UTC */
+                  haltedAt: string | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  peakEquity: string;
+                };
+                /** @description drawdown halt in force (POST /risk-profile/reset-halt lifts it) */
+                halted: boolean;
+                openPositions: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  max: number;
+                  used: number;
+                };
+                openRisk: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  used: string;
+                };
+              };
+              pending: {
+                /** @description ISO 8601 UTC */
+                effectiveAt: string;
+                field: string;
+                /** @description ISO 8601 UTC */
+                requestedAt: string;
+                value: string | number | boolean;
+              }[];
+              /** @description in force now */
+              profile: {
+                cooldownMinutes: number;
+                dailyLossLimitPct: string;
+                lossStreakLimit: number;
+                maxDrawdownPct: string;
+                maxLeverage: string;
+                maxOpenPositions: number;
+                maxOpenRiskPct: string;
+                maxRiskPerTradePct: string;
+                minRewardRisk: string;
+                requireTakeProfit: boolean;
+                riskPerTradePct: string;
+              };
+              state: {
+                /** @description decimal text */
+                balance: string;
+                consecutiveLosses: number;
+                /** @description ISO 8601 UTC */
+                haltedAt: string | null;
+                /** @description ISO 8601 UTC */
+                lastLossAt: string | null;
+                openPositions: number;
+                /** @description decimal text */
+                openRisk: string;
+                /** @description decimal text */
+                peakEquity: string;
+                /** @description UTC day (YYYY-MM-DD) of realizedPnlToday */
+                realizedPnlDay: string | null;
+                /** @description decimal text */
+                realizedPnlToday: string;
+                /** @description decimal text */
+                reserved: string;
+              };
+            };
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -1843,7 +4769,191 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              ceilings: {
+                maxDrawdownPct: string;
+                maxRiskPerTradePct: string;
+              };
+              coolingOffSeconds: number;
+              defaults: {
+                cooldownMinutes: number;
+                dailyLossLimitPct: string;
+                lossStreakLimit: number;
+                maxDrawdownPct: string;
+                maxLeverage: string;
+                maxOpenPositions: number;
+                maxOpenRiskPct: string;
+                maxRiskPerTradePct: string;
+                minRewardRisk: string;
+                requireTakeProfit: boolean;
+                riskPerTradePct: string;
+              };
+              fields: {
+                [key: string]: {
+                  /** @description hard ceiling of this field, or null */
+                  ceiling: string | null;
+                  default: string | number | boolean;
+                  /**
+                   * @description which way of changing it loosens the protocol
+                   * @enum {string}
+                   */
+                  looserWhen: 'higher' | 'lower' | 'false';
+                  /** @description a loosening waiting out the cooling-off period */
+                  pending: {
+                    /** @description ISO 8601 UTC */
+                    effectiveAt: string;
+                    /** @description ISO 8601 UTC */
+                    requestedAt: string;
+                    value: string | number | boolean;
+                  } | null;
+                  /** @description in force now */
+                  value: string | number | boolean;
+                };
+              };
+              limits: {
+                breaker: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @enum {string} */
+                  state: 'closed' | 'open' | 'half-open';
+                };
+                /** @description no limit blocks a new trade now */
+                canTrade: boolean;
+                cooldown: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  consecutiveLosses: number;
+                  lossStreakLimit: number;
+                  /** @description ISO 8601 UTC */
+                  until: string | null;
+                };
+                dailyLoss: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  used: string;
+                };
+                drawdown: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  fromPeak: string;
+                  /** @description ISO 8601 UTC */
+                  haltedAt: string | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  peakEquity: string;
+                };
+                /** @description drawdown halt in force (POST /risk-profile/reset-halt lifts it) */
+                halted: boolean;
+                openPositions: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  max: number;
+                  used: number;
+                };
+                openRisk: {
+                  /** @description refuses new trades now */
+                  blocking: boolean;
+                  /** @description when it clears by itself, or null */
+                  clearsAt: string | null;
+                  /**
+                   * @description what clears it, null when not blocking
+                   * @enum {string|null}
+                   */
+                  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+                  /** @description decimal text */
+                  limit: string;
+                  limitPct: string;
+                  /** @description decimal text */
+                  used: string;
+                };
+              };
+              pending: {
+                /** @description ISO 8601 UTC */
+                effectiveAt: string;
+                field: string;
+                /** @description ISO 8601 UTC */
+                requestedAt: string;
+                value: string | number | boolean;
+              }[];
+              /** @description in force now */
+              profile: {
+                cooldownMinutes: number;
+                dailyLossLimitPct: string;
+                lossStreakLimit: number;
+                maxDrawdownPct: string;
+                maxLeverage: string;
+                maxOpenPositions: number;
+                maxOpenRiskPct: string;
+                maxRiskPerTradePct: string;
+                minRewardRisk: string;
+                requireTakeProfit: boolean;
+                riskPerTradePct: string;
+              };
+              state: {
+                /** @description decimal text */
+                balance: string;
+                consecutiveLosses: number;
+                /** @description ISO 8601 UTC */
+                haltedAt: string | null;
+                /** @description ISO 8601 UTC */
+                lastLossAt: string | null;
+                openPositions: number;
+                /** @description decimal text */
+                openRisk: string;
+                /** @description decimal text */
+                peakEquity: string;
+                /** @description UTC day (YYYY-MM-DD) of realizedPnlToday */
+                realizedPnlDay: string | null;
+                /** @description decimal text */
+                realizedPnlToday: string;
+                /** @description decimal text */
+                reserved: string;
+              };
+            };
+          };
         };
       };
     };
@@ -1902,7 +5012,81 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              approved: boolean;
+              failed: {
+                code: string;
+                message: string;
+                passed: boolean;
+                rule: string;
+              }[];
+              sizing:
+                | {
+                    /** @description equity × risk: the most the trade may lose, quote currency */
+                    budget: string;
+                    /** @enum {string} */
+                    cappedBy: 'risk' | 'leverage' | 'balance';
+                    /** @description decimal text */
+                    entryFee: string;
+                    /** @description entry price used: the limit, or the mark for a market entry */
+                    entryPrice: string;
+                    /** @description decimal text */
+                    equity: string;
+                    /** @description loss per unit at the stop, fees included */
+                    lossPerUnit: string | null;
+                    /** @description decimal text */
+                    margin: string;
+                    /** @description qty × entry, quote currency */
+                    notional: string;
+                    /** @enum {boolean} */
+                    ok: true;
+                    /** @description quantity on the lot grid */
+                    qty: string;
+                    /** @description risk per trade applied, percent of equity */
+                    requestedRiskPct: string;
+                    /** @description gain at the take-profit before fees; null without one */
+                    rewardAtTarget: string | null;
+                    /** @description reward:risk at the take-profit (6 decimals); null without one */
+                    rewardRisk: number | null;
+                    /** @description loss at the stop with both fees, quote currency, after rounding to the lot */
+                    risk: string;
+                    /** @description risk as percent of equity */
+                    riskPct: string;
+                    /** @description taker fee of a stop-out at the stop */
+                    stopFee: string;
+                  }
+                | {
+                    /** @description equity × risk: the most the trade may lose, quote currency */
+                    budget: string;
+                    /** @enum {string|null} */
+                    cappedBy: 'risk' | 'leverage' | 'balance' | null;
+                    /** @description quantity-zero, quantity-below-minimum, notional-below-minimum or stop-equals-entry */
+                    code: string;
+                    /** @description entry price used: the limit, or the mark for a market entry */
+                    entryPrice: string;
+                    /** @description decimal text */
+                    equity: string;
+                    /** @description loss per unit at the stop, fees included */
+                    lossPerUnit: string | null;
+                    /** @enum {boolean} */
+                    ok: false;
+                    /** @description quantity on the lot grid */
+                    qty: string;
+                    /** @description risk per trade applied, percent of equity */
+                    requestedRiskPct: string;
+                    /** @description reward:risk at the take-profit (6 decimals); null without one */
+                    rewardRisk: number | null;
+                  };
+              /** @description every rule of the protocol, in evaluation order */
+              verdicts: {
+                code: string;
+                message: string;
+                passed: boolean;
+                rule: string;
+              }[];
+            };
+          };
         };
       };
     };
@@ -2138,7 +5322,72 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              trades: ({
+                accountId: number;
+                /** @description ISO 8601 UTC */
+                closedAt: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                decisionId: number;
+                /** @description decimal text */
+                entryFee: string | null;
+                /** @description decimal text */
+                entryFillPrice: string | null;
+                /** @description limit price, or the reference price of a market entry */
+                entryPrice: string;
+                /** @enum {string} */
+                entryType: 'market' | 'limit';
+                /** @description decimal text */
+                exitFee: string | null;
+                /** @description price of the exit that closed the position (partial exits are fills) */
+                exitPrice: string | null;
+                /** @enum {string|null} */
+                exitReason: 'stop' | 'target' | 'manual' | null;
+                /** @description entry fee + every exit fee */
+                fees: string | null;
+                /** @description every exit included */
+                grossPnl: string | null;
+                holdingMs: number | null;
+                id: number;
+                /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+                initialRisk: string | null;
+                maeR: number | null;
+                /** @description decimal text */
+                margin: string;
+                mfeR: number | null;
+                /** @description decimal text */
+                netPnl: string | null;
+                notes: string | null;
+                /** @description ISO 8601 UTC */
+                openedAt: string | null;
+                /** @description decimal text */
+                plannedRisk: string;
+                /** @description entry quantity */
+                qty: string;
+                /** @description decimal text */
+                requestedRiskPct: string;
+                /** @description netPnl ÷ initialRisk */
+                rMultiple: number | null;
+                setup: string | null;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'pending' | 'open' | 'closed' | 'cancelled';
+                /** @description initial stop-loss */
+                stopLoss: string;
+                /** @description market time of the submission */
+                submittedAt: string;
+                symbol: string;
+                tags: string[];
+                /** @description initial take-profit */
+                takeProfit: string | null;
+              } & {
+                [key: string]: unknown;
+              })[];
+            };
+          };
         };
       };
     };
@@ -2179,11 +5428,264 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              decision: {
+                approved: boolean;
+                /** @description ISO 8601 UTC */
+                createdAt: string;
+                id: number;
+                /** @enum {string} */
+                kind?: 'submit';
+                side: string;
+                sizing:
+                  | {
+                      /** @description equity × risk: the most the trade may lose, quote currency */
+                      budget: string;
+                      /** @enum {string} */
+                      cappedBy: 'risk' | 'leverage' | 'balance';
+                      /** @description decimal text */
+                      entryFee: string;
+                      /** @description entry price used: the limit, or the mark for a market entry */
+                      entryPrice: string;
+                      /** @description decimal text */
+                      equity: string;
+                      /** @description loss per unit at the stop, fees included */
+                      lossPerUnit: string | null;
+                      /** @description decimal text */
+                      margin: string;
+                      /** @description qty × entry, quote currency */
+                      notional: string;
+                      /** @enum {boolean} */
+                      ok: true;
+                      /** @description quantity on the lot grid */
+                      qty: string;
+                      /** @description risk per trade applied, percent of equity */
+                      requestedRiskPct: string;
+                      /** @description gain at the take-profit before fees; null without one */
+                      rewardAtTarget: string | null;
+                      /** @description reward:risk at the take-profit (6 decimals); null without one */
+                      rewardRisk: number | null;
+                      /** @description loss at the stop with both fees, quote currency, after rounding to the lot */
+                      risk: string;
+                      /** @description risk as percent of equity */
+                      riskPct: string;
+                      /** @description taker fee of a stop-out at the stop */
+                      stopFee: string;
+                    }
+                  | {
+                      /** @description equity × risk: the most the trade may lose, quote currency */
+                      budget: string;
+                      /** @enum {string|null} */
+                      cappedBy: 'risk' | 'leverage' | 'balance' | null;
+                      /** @description quantity-zero, quantity-below-minimum, notional-below-minimum or stop-equals-entry */
+                      code: string;
+                      /** @description entry price used: the limit, or the mark for a market entry */
+                      entryPrice: string;
+                      /** @description decimal text */
+                      equity: string;
+                      /** @description loss per unit at the stop, fees included */
+                      lossPerUnit: string | null;
+                      /** @enum {boolean} */
+                      ok: false;
+                      /** @description quantity on the lot grid */
+                      qty: string;
+                      /** @description risk per trade applied, percent of equity */
+                      requestedRiskPct: string;
+                      /** @description reward:risk at the take-profit (6 decimals); null without one */
+                      rewardRisk: number | null;
+                    };
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+              trade: {
+                accountId: number;
+                /** @description ISO 8601 UTC */
+                closedAt: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                decisionId: number;
+                /** @description decimal text */
+                entryFee: string | null;
+                /** @description decimal text */
+                entryFillPrice: string | null;
+                /** @description limit price, or the reference price of a market entry */
+                entryPrice: string;
+                /** @enum {string} */
+                entryType: 'market' | 'limit';
+                /** @description decimal text */
+                exitFee: string | null;
+                /** @description price of the exit that closed the position (partial exits are fills) */
+                exitPrice: string | null;
+                /** @enum {string|null} */
+                exitReason: 'stop' | 'target' | 'manual' | null;
+                /** @description entry fee + every exit fee */
+                fees: string | null;
+                /** @description every exit included */
+                grossPnl: string | null;
+                holdingMs: number | null;
+                id: number;
+                /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+                initialRisk: string | null;
+                maeR: number | null;
+                /** @description decimal text */
+                margin: string;
+                mfeR: number | null;
+                /** @description decimal text */
+                netPnl: string | null;
+                notes: string | null;
+                /** @description ISO 8601 UTC */
+                openedAt: string | null;
+                orders: {
+                  id: number;
+                  /** @enum {string} */
+                  leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                  oco: boolean;
+                  /** @description decimal text */
+                  price: string | null;
+                  /** @description decimal text */
+                  qty: string;
+                  reduceOnly: boolean;
+                  /** @enum {string} */
+                  side: 'buy' | 'sell';
+                  /** @enum {string} */
+                  status: 'held' | 'open' | 'filled' | 'cancelled';
+                  tradeId: number;
+                  /** @enum {string} */
+                  type: 'market' | 'limit' | 'stop-market';
+                  /** @description ISO 8601 UTC */
+                  updatedAt: string | null;
+                }[];
+                /** @description decimal text */
+                plannedRisk: string;
+                /** @description entry quantity */
+                qty: string;
+                /** @description decimal text */
+                requestedRiskPct: string;
+                /** @description netPnl ÷ initialRisk */
+                rMultiple: number | null;
+                setup: string | null;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'pending' | 'open' | 'closed' | 'cancelled';
+                /** @description initial stop-loss */
+                stopLoss: string;
+                /** @description market time of the submission */
+                submittedAt: string;
+                symbol: string;
+                tags: string[];
+                /** @description initial take-profit */
+                takeProfit: string | null;
+              } & {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              decision?: {
+                approved: boolean;
+                /** @description ISO 8601 UTC */
+                createdAt: string;
+                id: number;
+                /** @enum {string} */
+                kind?: 'submit';
+                side: string;
+                sizing:
+                  | {
+                      /** @description equity × risk: the most the trade may lose, quote currency */
+                      budget: string;
+                      /** @enum {string} */
+                      cappedBy: 'risk' | 'leverage' | 'balance';
+                      /** @description decimal text */
+                      entryFee: string;
+                      /** @description entry price used: the limit, or the mark for a market entry */
+                      entryPrice: string;
+                      /** @description decimal text */
+                      equity: string;
+                      /** @description loss per unit at the stop, fees included */
+                      lossPerUnit: string | null;
+                      /** @description decimal text */
+                      margin: string;
+                      /** @description qty × entry, quote currency */
+                      notional: string;
+                      /** @enum {boolean} */
+                      ok: true;
+                      /** @description quantity on the lot grid */
+                      qty: string;
+                      /** @description risk per trade applied, percent of equity */
+                      requestedRiskPct: string;
+                      /** @description gain at the take-profit before fees; null without one */
+                      rewardAtTarget: string | null;
+                      /** @description reward:risk at the take-profit (6 decimals); null without one */
+                      rewardRisk: number | null;
+                      /** @description loss at the stop with both fees, quote currency, after rounding to the lot */
+                      risk: string;
+                      /** @description risk as percent of equity */
+                      riskPct: string;
+                      /** @description taker fee of a stop-out at the stop */
+                      stopFee: string;
+                    }
+                  | {
+                      /** @description equity × risk: the most the trade may lose, quote currency */
+                      budget: string;
+                      /** @enum {string|null} */
+                      cappedBy: 'risk' | 'leverage' | 'balance' | null;
+                      /** @description quantity-zero, quantity-below-minimum, notional-below-minimum or stop-equals-entry */
+                      code: string;
+                      /** @description entry price used: the limit, or the mark for a market entry */
+                      entryPrice: string;
+                      /** @description decimal text */
+                      equity: string;
+                      /** @description loss per unit at the stop, fees included */
+                      lossPerUnit: string | null;
+                      /** @enum {boolean} */
+                      ok: false;
+                      /** @description quantity on the lot grid */
+                      qty: string;
+                      /** @description risk per trade applied, percent of equity */
+                      requestedRiskPct: string;
+                      /** @description reward:risk at the take-profit (6 decimals); null without one */
+                      rewardRisk: number | null;
+                    };
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+              error: {
+                code: string;
+                message: string;
+                rules?: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+            };
+          };
         };
       };
     };
@@ -2216,7 +5718,169 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              accountId: number;
+              /** @description ISO 8601 UTC */
+              closedAt: string | null;
+              /** @description ISO 8601 UTC */
+              createdAt: string | null;
+              /** @description the stop now (moves, breakeven) */
+              currentStopLoss: string;
+              /** @description decimal text */
+              currentTakeProfit: string | null;
+              decisionId: number;
+              /** @description every decision about this trade, the submission first */
+              decisions: {
+                approved: boolean;
+                /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                change: {
+                  cancelled?: boolean;
+                  /** @description decimal text */
+                  exitPrice?: string;
+                  /** @description decimal text */
+                  markPrice?: string;
+                  openQty?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  stopLoss?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  takeProfit?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                } | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                id: number;
+                /** @description the request as received */
+                input: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                /** @description ISO 8601 UTC */
+                marketTime: string;
+                side: string;
+                /** @description the sizing of a submission; null for other kinds */
+                sizing: {
+                  [key: string]: unknown;
+                } | null;
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              }[];
+              /** @description decimal text */
+              entryFee: string | null;
+              /** @description decimal text */
+              entryFillPrice: string | null;
+              /** @description limit price, or the reference price of a market entry */
+              entryPrice: string;
+              /** @enum {string} */
+              entryType: 'market' | 'limit';
+              /** @description decimal text */
+              exitFee: string | null;
+              /** @description price of the exit that closed the position (partial exits are fills) */
+              exitPrice: string | null;
+              /** @enum {string|null} */
+              exitReason: 'stop' | 'target' | 'manual' | null;
+              /** @description entry fee + every exit fee */
+              fees: string | null;
+              fills: {
+                /** @description decimal text */
+                fee: string;
+                /** @description ISO 8601 UTC */
+                filledAt: string;
+                id: number;
+                /** @enum {string} */
+                liquidity: 'maker' | 'taker';
+                orderId: number;
+                /** @description decimal text */
+                price: string;
+                /** @description decimal text */
+                qty: string;
+                tradeId: number;
+              }[];
+              /** @description every exit included */
+              grossPnl: string | null;
+              holdingMs: number | null;
+              id: number;
+              /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+              initialRisk: string | null;
+              /** @description largest adverse move from the entry fill, price units (active trades) */
+              maeDistance: string | null;
+              maeR: number | null;
+              /** @description decimal text */
+              margin: string;
+              /** @description largest favourable move from the entry fill, price units (active trades) */
+              mfeDistance: string | null;
+              mfeR: number | null;
+              /** @description decimal text */
+              netPnl: string | null;
+              notes: string | null;
+              /** @description ISO 8601 UTC */
+              openedAt: string | null;
+              /** @description size still open (the entry size while pending; 0 once closed) */
+              openQty: string;
+              orders: {
+                id: number;
+                /** @enum {string} */
+                leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                oco: boolean;
+                /** @description decimal text */
+                price: string | null;
+                /** @description decimal text */
+                qty: string;
+                reduceOnly: boolean;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'held' | 'open' | 'filled' | 'cancelled';
+                tradeId: number;
+                /** @enum {string} */
+                type: 'market' | 'limit' | 'stop-market';
+                /** @description ISO 8601 UTC */
+                updatedAt: string | null;
+              }[];
+              /** @description decimal text */
+              plannedRisk: string;
+              /** @description entry quantity */
+              qty: string;
+              /** @description decimal text */
+              requestedRiskPct: string;
+              /** @description netPnl ÷ initialRisk */
+              rMultiple: number | null;
+              setup: string | null;
+              /** @enum {string} */
+              side: 'buy' | 'sell';
+              /** @enum {string} */
+              status: 'pending' | 'open' | 'closed' | 'cancelled';
+              /** @description initial stop-loss */
+              stopLoss: string;
+              /** @description market time of the submission */
+              submittedAt: string;
+              symbol: string;
+              tags: string[];
+              /** @description initial take-profit */
+              takeProfit: string | null;
+            } & {
+              [key: string]: unknown;
+            };
+          };
         };
       };
     };
@@ -2225,10 +5889,202 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    patch?: never;
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description null clears the notes */
+            notes?: string | null;
+            /** @description setup name; null clears it */
+            setup?: string | null;
+            /** @description replaces the tags */
+            tags?: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              accountId: number;
+              /** @description ISO 8601 UTC */
+              closedAt: string | null;
+              /** @description ISO 8601 UTC */
+              createdAt: string | null;
+              /** @description the stop now (moves, breakeven) */
+              currentStopLoss: string;
+              /** @description decimal text */
+              currentTakeProfit: string | null;
+              decisionId: number;
+              /** @description every decision about this trade, the submission first */
+              decisions: {
+                approved: boolean;
+                /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                change: {
+                  cancelled?: boolean;
+                  /** @description decimal text */
+                  exitPrice?: string;
+                  /** @description decimal text */
+                  markPrice?: string;
+                  openQty?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  stopLoss?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  takeProfit?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                } | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                id: number;
+                /** @description the request as received */
+                input: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                /** @description ISO 8601 UTC */
+                marketTime: string;
+                side: string;
+                /** @description the sizing of a submission; null for other kinds */
+                sizing: {
+                  [key: string]: unknown;
+                } | null;
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              }[];
+              /** @description decimal text */
+              entryFee: string | null;
+              /** @description decimal text */
+              entryFillPrice: string | null;
+              /** @description limit price, or the reference price of a market entry */
+              entryPrice: string;
+              /** @enum {string} */
+              entryType: 'market' | 'limit';
+              /** @description decimal text */
+              exitFee: string | null;
+              /** @description price of the exit that closed the position (partial exits are fills) */
+              exitPrice: string | null;
+              /** @enum {string|null} */
+              exitReason: 'stop' | 'target' | 'manual' | null;
+              /** @description entry fee + every exit fee */
+              fees: string | null;
+              fills: {
+                /** @description decimal text */
+                fee: string;
+                /** @description ISO 8601 UTC */
+                filledAt: string;
+                id: number;
+                /** @enum {string} */
+                liquidity: 'maker' | 'taker';
+                orderId: number;
+                /** @description decimal text */
+                price: string;
+                /** @description decimal text */
+                qty: string;
+                tradeId: number;
+              }[];
+              /** @description every exit included */
+              grossPnl: string | null;
+              holdingMs: number | null;
+              id: number;
+              /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+              initialRisk: string | null;
+              /** @description largest adverse move from the entry fill, price units (active trades) */
+              maeDistance: string | null;
+              maeR: number | null;
+              /** @description decimal text */
+              margin: string;
+              /** @description largest favourable move from the entry fill, price units (active trades) */
+              mfeDistance: string | null;
+              mfeR: number | null;
+              /** @description decimal text */
+              netPnl: string | null;
+              notes: string | null;
+              /** @description ISO 8601 UTC */
+              openedAt: string | null;
+              /** @description size still open (the entry size while pending; 0 once closed) */
+              openQty: string;
+              orders: {
+                id: number;
+                /** @enum {string} */
+                leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                oco: boolean;
+                /** @description decimal text */
+                price: string | null;
+                /** @description decimal text */
+                qty: string;
+                reduceOnly: boolean;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'held' | 'open' | 'filled' | 'cancelled';
+                tradeId: number;
+                /** @enum {string} */
+                type: 'market' | 'limit' | 'stop-market';
+                /** @description ISO 8601 UTC */
+                updatedAt: string | null;
+              }[];
+              /** @description decimal text */
+              plannedRisk: string;
+              /** @description entry quantity */
+              qty: string;
+              /** @description decimal text */
+              requestedRiskPct: string;
+              /** @description netPnl ÷ initialRisk */
+              rMultiple: number | null;
+              setup: string | null;
+              /** @enum {string} */
+              side: 'buy' | 'sell';
+              /** @enum {string} */
+              status: 'pending' | 'open' | 'closed' | 'cancelled';
+              /** @description initial stop-loss */
+              stopLoss: string;
+              /** @description market time of the submission */
+              submittedAt: string;
+              symbol: string;
+              tags: string[];
+              /** @description initial take-profit */
+              takeProfit: string | null;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
     trace?: never;
   };
-  '/api/v1/trades/{id}/close': {
+  '/api/v1/trades/{id}/breakeven': {
     parameters: {
       query?: never;
       header?: never;
@@ -2253,7 +6109,1238 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              decision: {
+                approved: boolean;
+                /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                change: {
+                  cancelled?: boolean;
+                  /** @description decimal text */
+                  exitPrice?: string;
+                  /** @description decimal text */
+                  markPrice?: string;
+                  openQty?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  stopLoss?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  takeProfit?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                } | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                id: number;
+                /** @description the request as received */
+                input: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                /** @description ISO 8601 UTC */
+                marketTime: string;
+                side: string;
+                /** @description the sizing of a submission; null for other kinds */
+                sizing: {
+                  [key: string]: unknown;
+                } | null;
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+              trade: {
+                accountId: number;
+                /** @description ISO 8601 UTC */
+                closedAt: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                /** @description the stop now (moves, breakeven) */
+                currentStopLoss: string;
+                /** @description decimal text */
+                currentTakeProfit: string | null;
+                decisionId: number;
+                /** @description every decision about this trade, the submission first */
+                decisions: {
+                  approved: boolean;
+                  /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                  change: {
+                    cancelled?: boolean;
+                    /** @description decimal text */
+                    exitPrice?: string;
+                    /** @description decimal text */
+                    markPrice?: string;
+                    openQty?: {
+                      /** @description decimal text */
+                      from: string | null;
+                      /** @description decimal text */
+                      to: string | null;
+                    };
+                    stopLoss?: {
+                      /** @description decimal text */
+                      from: string | null;
+                      /** @description decimal text */
+                      to: string | null;
+                    };
+                    takeProfit?: {
+                      /** @description decimal text */
+                      from: string | null;
+                      /** @description decimal text */
+                      to: string | null;
+                    };
+                  } | null;
+                  /** @description ISO 8601 UTC */
+                  createdAt: string | null;
+                  id: number;
+                  /** @description the request as received */
+                  input: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                  /** @description ISO 8601 UTC */
+                  marketTime: string;
+                  side: string;
+                  /** @description the sizing of a submission; null for other kinds */
+                  sizing: {
+                    [key: string]: unknown;
+                  } | null;
+                  symbol: string;
+                  tradeId: number | null;
+                  verdicts: {
+                    code: string;
+                    message: string;
+                    passed: boolean;
+                    rule: string;
+                  }[];
+                }[];
+                /** @description decimal text */
+                entryFee: string | null;
+                /** @description decimal text */
+                entryFillPrice: string | null;
+                /** @description limit price, or the reference price of a market entry */
+                entryPrice: string;
+                /** @enum {string} */
+                entryType: 'market' | 'limit';
+                /** @description decimal text */
+                exitFee: string | null;
+                /** @description price of the exit that closed the position (partial exits are fills) */
+                exitPrice: string | null;
+                /** @enum {string|null} */
+                exitReason: 'stop' | 'target' | 'manual' | null;
+                /** @description entry fee + every exit fee */
+                fees: string | null;
+                fills: {
+                  /** @description decimal text */
+                  fee: string;
+                  /** @description ISO 8601 UTC */
+                  filledAt: string;
+                  id: number;
+                  /** @enum {string} */
+                  liquidity: 'maker' | 'taker';
+                  orderId: number;
+                  /** @description decimal text */
+                  price: string;
+                  /** @description decimal text */
+                  qty: string;
+                  tradeId: number;
+                }[];
+                /** @description every exit included */
+                grossPnl: string | null;
+                holdingMs: number | null;
+                id: number;
+                /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+                initialRisk: string | null;
+                /** @description largest adverse move from the entry fill, price units (active trades) */
+                maeDistance: string | null;
+                maeR: number | null;
+                /** @description decimal text */
+                margin: string;
+                /** @description largest favourable move from the entry fill, price units (active trades) */
+                mfeDistance: string | null;
+                mfeR: number | null;
+                /** @description decimal text */
+                netPnl: string | null;
+                notes: string | null;
+                /** @description ISO 8601 UTC */
+                openedAt: string | null;
+                /** @description size still open (the entry size while pending; 0 once closed) */
+                openQty: string;
+                orders: {
+                  id: number;
+                  /** @enum {string} */
+                  leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                  oco: boolean;
+                  /** @description decimal text */
+                  price: string | null;
+                  /** @description decimal text */
+                  qty: string;
+                  reduceOnly: boolean;
+                  /** @enum {string} */
+                  side: 'buy' | 'sell';
+                  /** @enum {string} */
+                  status: 'held' | 'open' | 'filled' | 'cancelled';
+                  tradeId: number;
+                  /** @enum {string} */
+                  type: 'market' | 'limit' | 'stop-market';
+                  /** @description ISO 8601 UTC */
+                  updatedAt: string | null;
+                }[];
+                /** @description decimal text */
+                plannedRisk: string;
+                /** @description entry quantity */
+                qty: string;
+                /** @description decimal text */
+                requestedRiskPct: string;
+                /** @description netPnl ÷ initialRisk */
+                rMultiple: number | null;
+                setup: string | null;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'pending' | 'open' | 'closed' | 'cancelled';
+                /** @description initial stop-loss */
+                stopLoss: string;
+                /** @description market time of the submission */
+                submittedAt: string;
+                symbol: string;
+                tags: string[];
+                /** @description initial take-profit */
+                takeProfit: string | null;
+              } & {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              decision?: {
+                approved: boolean;
+                /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                change: {
+                  cancelled?: boolean;
+                  /** @description decimal text */
+                  exitPrice?: string;
+                  /** @description decimal text */
+                  markPrice?: string;
+                  openQty?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  stopLoss?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  takeProfit?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                } | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                id: number;
+                /** @description the request as received */
+                input: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                /** @description ISO 8601 UTC */
+                marketTime: string;
+                side: string;
+                /** @description the sizing of a submission; null for other kinds */
+                sizing: {
+                  [key: string]: unknown;
+                } | null;
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+              error: {
+                code: string;
+                message: string;
+                rules?: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/trades/{id}/close': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description part of the open size to close, on the lot grid (below the open size; omitted: all of it) */
+            quantity?: string | number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              accountId: number;
+              /** @description ISO 8601 UTC */
+              closedAt: string | null;
+              /** @description ISO 8601 UTC */
+              createdAt: string | null;
+              /** @description the stop now (moves, breakeven) */
+              currentStopLoss: string;
+              /** @description decimal text */
+              currentTakeProfit: string | null;
+              decisionId: number;
+              /** @description every decision about this trade, the submission first */
+              decisions: {
+                approved: boolean;
+                /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                change: {
+                  cancelled?: boolean;
+                  /** @description decimal text */
+                  exitPrice?: string;
+                  /** @description decimal text */
+                  markPrice?: string;
+                  openQty?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  stopLoss?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  takeProfit?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                } | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                id: number;
+                /** @description the request as received */
+                input: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                /** @description ISO 8601 UTC */
+                marketTime: string;
+                side: string;
+                /** @description the sizing of a submission; null for other kinds */
+                sizing: {
+                  [key: string]: unknown;
+                } | null;
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              }[];
+              /** @description decimal text */
+              entryFee: string | null;
+              /** @description decimal text */
+              entryFillPrice: string | null;
+              /** @description limit price, or the reference price of a market entry */
+              entryPrice: string;
+              /** @enum {string} */
+              entryType: 'market' | 'limit';
+              /** @description decimal text */
+              exitFee: string | null;
+              /** @description price of the exit that closed the position (partial exits are fills) */
+              exitPrice: string | null;
+              /** @enum {string|null} */
+              exitReason: 'stop' | 'target' | 'manual' | null;
+              /** @description entry fee + every exit fee */
+              fees: string | null;
+              fills: {
+                /** @description decimal text */
+                fee: string;
+                /** @description ISO 8601 UTC */
+                filledAt: string;
+                id: number;
+                /** @enum {string} */
+                liquidity: 'maker' | 'taker';
+                orderId: number;
+                /** @description decimal text */
+                price: string;
+                /** @description decimal text */
+                qty: string;
+                tradeId: number;
+              }[];
+              /** @description every exit included */
+              grossPnl: string | null;
+              holdingMs: number | null;
+              id: number;
+              /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+              initialRisk: string | null;
+              /** @description largest adverse move from the entry fill, price units (active trades) */
+              maeDistance: string | null;
+              maeR: number | null;
+              /** @description decimal text */
+              margin: string;
+              /** @description largest favourable move from the entry fill, price units (active trades) */
+              mfeDistance: string | null;
+              mfeR: number | null;
+              /** @description decimal text */
+              netPnl: string | null;
+              notes: string | null;
+              /** @description ISO 8601 UTC */
+              openedAt: string | null;
+              /** @description size still open (the entry size while pending; 0 once closed) */
+              openQty: string;
+              orders: {
+                id: number;
+                /** @enum {string} */
+                leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                oco: boolean;
+                /** @description decimal text */
+                price: string | null;
+                /** @description decimal text */
+                qty: string;
+                reduceOnly: boolean;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'held' | 'open' | 'filled' | 'cancelled';
+                tradeId: number;
+                /** @enum {string} */
+                type: 'market' | 'limit' | 'stop-market';
+                /** @description ISO 8601 UTC */
+                updatedAt: string | null;
+              }[];
+              /** @description decimal text */
+              plannedRisk: string;
+              /** @description entry quantity */
+              qty: string;
+              /** @description decimal text */
+              requestedRiskPct: string;
+              /** @description netPnl ÷ initialRisk */
+              rMultiple: number | null;
+              setup: string | null;
+              /** @enum {string} */
+              side: 'buy' | 'sell';
+              /** @enum {string} */
+              status: 'pending' | 'open' | 'closed' | 'cancelled';
+              /** @description initial stop-loss */
+              stopLoss: string;
+              /** @description market time of the submission */
+              submittedAt: string;
+              symbol: string;
+              tags: string[];
+              /** @description initial take-profit */
+              takeProfit: string | null;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              decision?: {
+                approved: boolean;
+                /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                change: {
+                  cancelled?: boolean;
+                  /** @description decimal text */
+                  exitPrice?: string;
+                  /** @description decimal text */
+                  markPrice?: string;
+                  openQty?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  stopLoss?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  takeProfit?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                } | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                id: number;
+                /** @description the request as received */
+                input: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                /** @description ISO 8601 UTC */
+                marketTime: string;
+                side: string;
+                /** @description the sizing of a submission; null for other kinds */
+                sizing: {
+                  [key: string]: unknown;
+                } | null;
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+              error: {
+                code: string;
+                message: string;
+                rules?: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/trades/{id}/stop': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description the new price, on the tick grid */
+            price: string | number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              decision: {
+                approved: boolean;
+                /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                change: {
+                  cancelled?: boolean;
+                  /** @description decimal text */
+                  exitPrice?: string;
+                  /** @description decimal text */
+                  markPrice?: string;
+                  openQty?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  stopLoss?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  takeProfit?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                } | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                id: number;
+                /** @description the request as received */
+                input: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                /** @description ISO 8601 UTC */
+                marketTime: string;
+                side: string;
+                /** @description the sizing of a submission; null for other kinds */
+                sizing: {
+                  [key: string]: unknown;
+                } | null;
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+              trade: {
+                accountId: number;
+                /** @description ISO 8601 UTC */
+                closedAt: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                /** @description the stop now (moves, breakeven) */
+                currentStopLoss: string;
+                /** @description decimal text */
+                currentTakeProfit: string | null;
+                decisionId: number;
+                /** @description every decision about this trade, the submission first */
+                decisions: {
+                  approved: boolean;
+                  /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                  change: {
+                    cancelled?: boolean;
+                    /** @description decimal text */
+                    exitPrice?: string;
+                    /** @description decimal text */
+                    markPrice?: string;
+                    openQty?: {
+                      /** @description decimal text */
+                      from: string | null;
+                      /** @description decimal text */
+                      to: string | null;
+                    };
+                    stopLoss?: {
+                      /** @description decimal text */
+                      from: string | null;
+                      /** @description decimal text */
+                      to: string | null;
+                    };
+                    takeProfit?: {
+                      /** @description decimal text */
+                      from: string | null;
+                      /** @description decimal text */
+                      to: string | null;
+                    };
+                  } | null;
+                  /** @description ISO 8601 UTC */
+                  createdAt: string | null;
+                  id: number;
+                  /** @description the request as received */
+                  input: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                  /** @description ISO 8601 UTC */
+                  marketTime: string;
+                  side: string;
+                  /** @description the sizing of a submission; null for other kinds */
+                  sizing: {
+                    [key: string]: unknown;
+                  } | null;
+                  symbol: string;
+                  tradeId: number | null;
+                  verdicts: {
+                    code: string;
+                    message: string;
+                    passed: boolean;
+                    rule: string;
+                  }[];
+                }[];
+                /** @description decimal text */
+                entryFee: string | null;
+                /** @description decimal text */
+                entryFillPrice: string | null;
+                /** @description limit price, or the reference price of a market entry */
+                entryPrice: string;
+                /** @enum {string} */
+                entryType: 'market' | 'limit';
+                /** @description decimal text */
+                exitFee: string | null;
+                /** @description price of the exit that closed the position (partial exits are fills) */
+                exitPrice: string | null;
+                /** @enum {string|null} */
+                exitReason: 'stop' | 'target' | 'manual' | null;
+                /** @description entry fee + every exit fee */
+                fees: string | null;
+                fills: {
+                  /** @description decimal text */
+                  fee: string;
+                  /** @description ISO 8601 UTC */
+                  filledAt: string;
+                  id: number;
+                  /** @enum {string} */
+                  liquidity: 'maker' | 'taker';
+                  orderId: number;
+                  /** @description decimal text */
+                  price: string;
+                  /** @description decimal text */
+                  qty: string;
+                  tradeId: number;
+                }[];
+                /** @description every exit included */
+                grossPnl: string | null;
+                holdingMs: number | null;
+                id: number;
+                /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+                initialRisk: string | null;
+                /** @description largest adverse move from the entry fill, price units (active trades) */
+                maeDistance: string | null;
+                maeR: number | null;
+                /** @description decimal text */
+                margin: string;
+                /** @description largest favourable move from the entry fill, price units (active trades) */
+                mfeDistance: string | null;
+                mfeR: number | null;
+                /** @description decimal text */
+                netPnl: string | null;
+                notes: string | null;
+                /** @description ISO 8601 UTC */
+                openedAt: string | null;
+                /** @description size still open (the entry size while pending; 0 once closed) */
+                openQty: string;
+                orders: {
+                  id: number;
+                  /** @enum {string} */
+                  leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                  oco: boolean;
+                  /** @description decimal text */
+                  price: string | null;
+                  /** @description decimal text */
+                  qty: string;
+                  reduceOnly: boolean;
+                  /** @enum {string} */
+                  side: 'buy' | 'sell';
+                  /** @enum {string} */
+                  status: 'held' | 'open' | 'filled' | 'cancelled';
+                  tradeId: number;
+                  /** @enum {string} */
+                  type: 'market' | 'limit' | 'stop-market';
+                  /** @description ISO 8601 UTC */
+                  updatedAt: string | null;
+                }[];
+                /** @description decimal text */
+                plannedRisk: string;
+                /** @description entry quantity */
+                qty: string;
+                /** @description decimal text */
+                requestedRiskPct: string;
+                /** @description netPnl ÷ initialRisk */
+                rMultiple: number | null;
+                setup: string | null;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'pending' | 'open' | 'closed' | 'cancelled';
+                /** @description initial stop-loss */
+                stopLoss: string;
+                /** @description market time of the submission */
+                submittedAt: string;
+                symbol: string;
+                tags: string[];
+                /** @description initial take-profit */
+                takeProfit: string | null;
+              } & {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              decision?: {
+                approved: boolean;
+                /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                change: {
+                  cancelled?: boolean;
+                  /** @description decimal text */
+                  exitPrice?: string;
+                  /** @description decimal text */
+                  markPrice?: string;
+                  openQty?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  stopLoss?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  takeProfit?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                } | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                id: number;
+                /** @description the request as received */
+                input: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                /** @description ISO 8601 UTC */
+                marketTime: string;
+                side: string;
+                /** @description the sizing of a submission; null for other kinds */
+                sizing: {
+                  [key: string]: unknown;
+                } | null;
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+              error: {
+                code: string;
+                message: string;
+                rules?: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/trades/{id}/target': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description the new price, on the tick grid */
+            price: string | number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              decision: {
+                approved: boolean;
+                /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                change: {
+                  cancelled?: boolean;
+                  /** @description decimal text */
+                  exitPrice?: string;
+                  /** @description decimal text */
+                  markPrice?: string;
+                  openQty?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  stopLoss?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  takeProfit?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                } | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                id: number;
+                /** @description the request as received */
+                input: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                /** @description ISO 8601 UTC */
+                marketTime: string;
+                side: string;
+                /** @description the sizing of a submission; null for other kinds */
+                sizing: {
+                  [key: string]: unknown;
+                } | null;
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+              trade: {
+                accountId: number;
+                /** @description ISO 8601 UTC */
+                closedAt: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                /** @description the stop now (moves, breakeven) */
+                currentStopLoss: string;
+                /** @description decimal text */
+                currentTakeProfit: string | null;
+                decisionId: number;
+                /** @description every decision about this trade, the submission first */
+                decisions: {
+                  approved: boolean;
+                  /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                  change: {
+                    cancelled?: boolean;
+                    /** @description decimal text */
+                    exitPrice?: string;
+                    /** @description decimal text */
+                    markPrice?: string;
+                    openQty?: {
+                      /** @description decimal text */
+                      from: string | null;
+                      /** @description decimal text */
+                      to: string | null;
+                    };
+                    stopLoss?: {
+                      /** @description decimal text */
+                      from: string | null;
+                      /** @description decimal text */
+                      to: string | null;
+                    };
+                    takeProfit?: {
+                      /** @description decimal text */
+                      from: string | null;
+                      /** @description decimal text */
+                      to: string | null;
+                    };
+                  } | null;
+                  /** @description ISO 8601 UTC */
+                  createdAt: string | null;
+                  id: number;
+                  /** @description the request as received */
+                  input: {
+                    [key: string]: unknown;
+                  };
+                  /** @enum {string} */
+                  kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                  /** @description ISO 8601 UTC */
+                  marketTime: string;
+                  side: string;
+                  /** @description the sizing of a submission; null for other kinds */
+                  sizing: {
+                    [key: string]: unknown;
+                  } | null;
+                  symbol: string;
+                  tradeId: number | null;
+                  verdicts: {
+                    code: string;
+                    message: string;
+                    passed: boolean;
+                    rule: string;
+                  }[];
+                }[];
+                /** @description decimal text */
+                entryFee: string | null;
+                /** @description decimal text */
+                entryFillPrice: string | null;
+                /** @description limit price, or the reference price of a market entry */
+                entryPrice: string;
+                /** @enum {string} */
+                entryType: 'market' | 'limit';
+                /** @description decimal text */
+                exitFee: string | null;
+                /** @description price of the exit that closed the position (partial exits are fills) */
+                exitPrice: string | null;
+                /** @enum {string|null} */
+                exitReason: 'stop' | 'target' | 'manual' | null;
+                /** @description entry fee + every exit fee */
+                fees: string | null;
+                fills: {
+                  /** @description decimal text */
+                  fee: string;
+                  /** @description ISO 8601 UTC */
+                  filledAt: string;
+                  id: number;
+                  /** @enum {string} */
+                  liquidity: 'maker' | 'taker';
+                  orderId: number;
+                  /** @description decimal text */
+                  price: string;
+                  /** @description decimal text */
+                  qty: string;
+                  tradeId: number;
+                }[];
+                /** @description every exit included */
+                grossPnl: string | null;
+                holdingMs: number | null;
+                id: number;
+                /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+                initialRisk: string | null;
+                /** @description largest adverse move from the entry fill, price units (active trades) */
+                maeDistance: string | null;
+                maeR: number | null;
+                /** @description decimal text */
+                margin: string;
+                /** @description largest favourable move from the entry fill, price units (active trades) */
+                mfeDistance: string | null;
+                mfeR: number | null;
+                /** @description decimal text */
+                netPnl: string | null;
+                notes: string | null;
+                /** @description ISO 8601 UTC */
+                openedAt: string | null;
+                /** @description size still open (the entry size while pending; 0 once closed) */
+                openQty: string;
+                orders: {
+                  id: number;
+                  /** @enum {string} */
+                  leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                  oco: boolean;
+                  /** @description decimal text */
+                  price: string | null;
+                  /** @description decimal text */
+                  qty: string;
+                  reduceOnly: boolean;
+                  /** @enum {string} */
+                  side: 'buy' | 'sell';
+                  /** @enum {string} */
+                  status: 'held' | 'open' | 'filled' | 'cancelled';
+                  tradeId: number;
+                  /** @enum {string} */
+                  type: 'market' | 'limit' | 'stop-market';
+                  /** @description ISO 8601 UTC */
+                  updatedAt: string | null;
+                }[];
+                /** @description decimal text */
+                plannedRisk: string;
+                /** @description entry quantity */
+                qty: string;
+                /** @description decimal text */
+                requestedRiskPct: string;
+                /** @description netPnl ÷ initialRisk */
+                rMultiple: number | null;
+                setup: string | null;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'pending' | 'open' | 'closed' | 'cancelled';
+                /** @description initial stop-loss */
+                stopLoss: string;
+                /** @description market time of the submission */
+                submittedAt: string;
+                symbol: string;
+                tags: string[];
+                /** @description initial take-profit */
+                takeProfit: string | null;
+              } & {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              decision?: {
+                approved: boolean;
+                /** @description what a change of a trade moved (to: null when refused); null for a submission */
+                change: {
+                  cancelled?: boolean;
+                  /** @description decimal text */
+                  exitPrice?: string;
+                  /** @description decimal text */
+                  markPrice?: string;
+                  openQty?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  stopLoss?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                  takeProfit?: {
+                    /** @description decimal text */
+                    from: string | null;
+                    /** @description decimal text */
+                    to: string | null;
+                  };
+                } | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                id: number;
+                /** @description the request as received */
+                input: {
+                  [key: string]: unknown;
+                };
+                /** @enum {string} */
+                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                /** @description ISO 8601 UTC */
+                marketTime: string;
+                side: string;
+                /** @description the sizing of a submission; null for other kinds */
+                sizing: {
+                  [key: string]: unknown;
+                } | null;
+                symbol: string;
+                tradeId: number | null;
+                verdicts: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+              error: {
+                code: string;
+                message: string;
+                rules?: {
+                  code: string;
+                  message: string;
+                  passed: boolean;
+                  rule: string;
+                }[];
+              };
+            };
+          };
         };
       };
     };
