@@ -50,8 +50,11 @@ export interface DeskWorld {
   browser: Browser;
   /** Every console error and uncaught page error seen by any page of the world. */
   consoleErrors: string[];
-  /** Registers a user (admin when asked) with password `password1`. */
-  user(email: string, admin?: boolean): Promise<DeskUser>;
+  /**
+   * Registers a user (admin when asked) with password `password1`; marked as having finished the first-run
+   * onboarding unless `opts.onboarded` is false (the onboarding test's new user).
+   */
+  user(email: string, admin?: boolean, opts?: { onboarded?: boolean }): Promise<DeskUser>;
   /** A new browser context and page at `width`×`height` (default 1280×800), console errors collected. */
   page(width?: number, height?: number): Promise<{ context: BrowserContext; page: Page }>;
   /** Signs `u` in through the Desk's own form and waits for the Trade page. */
@@ -105,10 +108,11 @@ export async function openDeskWorld(o: DeskWorldOptions = {}): Promise<DeskWorld
     base,
     browser,
     consoleErrors,
-    async user(email, admin = false) {
+    async user(email, admin = false, opts = {}) {
       const password = 'password1';
       const u = await ctx.auth.register(email, password);
       if (admin) await ctx.auth.setAdmin(email, true);
+      if (opts.onboarded !== false) await ctx.auth.setOnboarded(u.id, Date.now());
       const token = await ctx.auth.createApiToken(u.id, 'e2e');
       return { id: u.id, email, password, headers: { authorization: `Bearer ${token}` } };
     },

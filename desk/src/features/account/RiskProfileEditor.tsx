@@ -15,6 +15,7 @@ import { cn } from '@/lib/cn';
 import { useCancelPending, useSaveProfile, type RiskProfileView } from './api';
 import {
   aboveCeiling,
+  amount,
   consequence,
   coolingOffText,
   direction,
@@ -105,15 +106,12 @@ export function RiskProfileEditor({ view }: RiskProfileEditorProps) {
 
   return (
     <Card>
-      <CardHeader
-        title="Testudo Protocol"
-        actions={<Badge tone="accent">Equity {view.state.balance ? `${view.state.balance} USDT` : '–'}</Badge>}
-      />
+      <CardHeader title="Testudo Protocol" actions={<Badge tone="accent">Equity {amount(view.state.balance)}</Badge>} />
       <form onSubmit={submit} noValidate className="flex flex-col gap-3 p-3">
         <p className="text-sm text-muted">
           Tightening a limit applies at once. Loosening one waits {coolingOffText(cooling)} (the cooling-off period)
           before it takes effect, so a bad day cannot talk you into more risk. Amounts below use your equity of{' '}
-          <span className="num text-fg">{view.state.balance} USDT</span>.
+          <span className="num text-fg">{amount(view.state.balance)}</span>.
         </p>
         <div className="grid grid-cols-1 gap-3 lg:grid-cols-2">
           {FIELDS.map((m) => (
@@ -184,7 +182,6 @@ function ProfileFieldRow({ meta, view, value, onChange, consequence, error, cool
   const ceiling = ceilingOf(view, f);
   const dir = direction(f, current, value);
   const over = typeof value === 'string' && aboveCeiling(value, ceiling);
-  const effective = new Date(Date.now() + cooling * 1000).toISOString();
   const whatSaving =
     dir === 'tighten'
       ? { tone: 'text-profit', text: 'Tighter: applies at once when you save.' }
@@ -193,7 +190,7 @@ function ProfileFieldRow({ meta, view, value, onChange, consequence, error, cool
             tone: 'text-warn',
             text:
               cooling > 0
-                ? `Looser: takes effect ${coolingOffText(cooling)} after you save (about ${utc(effective)} UTC).`
+                ? `Looser: takes effect ${coolingOffText(cooling)} after you save (on the server's clock); until then the value in force stays.`
                 : 'Looser: takes effect when you save.',
           }
         : null;

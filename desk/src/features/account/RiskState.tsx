@@ -27,11 +27,6 @@ function clears(l: LimitState): string {
   return by ? `Blocking: clears ${by}` : 'Blocking';
 }
 
-function limit(v: RiskProfileView, k: string): LimitState | undefined {
-  const l = v.limits?.[k];
-  return typeof l === 'object' && l !== null ? l : undefined;
-}
-
 /** Props of {@link RiskState}. */
 export interface RiskStateProps {
   view: RiskProfileView;
@@ -41,66 +36,29 @@ export interface RiskStateProps {
 export function RiskState({ view }: RiskStateProps) {
   const [confirm, setConfirm] = useState(false);
   const reset = useResetHalt();
-  const dd = limit(view, 'drawdown');
-  const halted = Boolean(view.limits?.halted ?? dd?.blocking ?? view.state.haltedAt);
-  const rows: { label: string; now: string; l: LimitState | undefined }[] = [
-    {
-      label: 'Daily loss',
-      now: (() => {
-        const l = limit(view, 'dailyLoss');
-        return l ? `${money(String(l.used ?? '0'))} of ${money(l.limit ?? '')} USDT` : '–';
-      })(),
-      l: limit(view, 'dailyLoss'),
-    },
+  const l = view.limits;
+  const halted = l.halted || view.state.haltedAt !== null;
+  const rows: { label: string; now: string; l: LimitState }[] = [
+    { label: 'Daily loss', now: `${money(l.dailyLoss.used)} of ${money(l.dailyLoss.limit)} USDT`, l: l.dailyLoss },
     {
       label: 'Drawdown from peak',
-      now: dd ? `${money(String(dd.fromPeak ?? '0'))} of ${money(dd.limit ?? '')} USDT` : '–',
-      l: dd,
+      now: `${money(l.drawdown.fromPeak)} of ${money(l.drawdown.limit)} USDT`,
+      l: l.drawdown,
     },
-    {
-      label: 'Open risk',
-      now: (() => {
-        const l = limit(view, 'openRisk');
-        return l ? `${money(String(l.used ?? '0'))} of ${money(l.limit ?? '')} USDT` : '–';
-      })(),
-      l: limit(view, 'openRisk'),
-    },
-    {
-      label: 'Open positions',
-      now: (() => {
-        const l = limit(view, 'openPositions');
-        return l ? `${String(l.used ?? 0)} of ${String(l.max ?? '–')}` : '–';
-      })(),
-      l: limit(view, 'openPositions'),
-    },
+    { label: 'Open risk', now: `${money(l.openRisk.used)} of ${money(l.openRisk.limit)} USDT`, l: l.openRisk },
+    { label: 'Open positions', now: `${l.openPositions.used} of ${l.openPositions.max}`, l: l.openPositions },
     {
       label: 'Losses in a row',
-      now: (() => {
-        const l = limit(view, 'cooldown');
-        return l ? `${String(l.consecutiveLosses ?? 0)} of ${String(l.lossStreakLimit ?? '–')}` : '–';
-      })(),
-      l: limit(view, 'cooldown'),
+      now: `${l.cooldown.consecutiveLosses} of ${l.cooldown.lossStreakLimit}`,
+      l: l.cooldown,
     },
-    {
-      label: 'Exchange connection',
-      now: (() => {
-        const l = limit(view, 'breaker');
-        return l ? String(l.state ?? '–') : '–';
-      })(),
-      l: limit(view, 'breaker'),
-    },
+    { label: 'Exchange connection', now: l.breaker.state, l: l.breaker },
   ];
   return (
     <Card>
       <CardHeader
         title="Where you stand"
-        actions={
-          view.limits?.canTrade === false ? (
-            <Badge tone="loss">Trading blocked</Badge>
-          ) : (
-            <Badge tone="profit">Can trade</Badge>
-          )
-        }
+        actions={!l.canTrade ? <Badge tone="loss">Trading blocked</Badge> : <Badge tone="profit">Can trade</Badge>}
       />
       {halted ? (
         <div
@@ -129,8 +87,8 @@ export function RiskState({ view }: RiskStateProps) {
                   {r.label}
                 </th>
                 <td className="num px-3 py-1.5 text-right">{r.now}</td>
-                <td className={`px-3 py-1.5 text-right text-xs ${r.l?.blocking ? 'text-loss' : 'text-muted'}`}>
-                  {r.l ? clears(r.l) : '–'}
+                <td className={`px-3 py-1.5 text-right text-xs ${r.l.blocking ? 'text-loss' : 'text-muted'}`}>
+                  {clears(r.l)}
                 </td>
               </tr>
             ))}

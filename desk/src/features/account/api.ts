@@ -3,139 +3,51 @@
  * (`GET/PUT /api/v1/risk-profile`, cancelling a pending change, `POST /risk-profile/reset-halt`), the audit trail
  * (`GET /api/v1/audit`), API tokens (`/api/v1/auth/tokens`) and candle import jobs (`/api/v1/candles/imports/:id`).
  *
- * The response types below are narrow types written from the routes' documented shapes: the generated schema has no
- * response schema for these routes yet (or no route at all while they land), so the answers are cast HERE ONLY.
- * Routes missing from the generated `paths` are called through {@link request}, which behaves like the typed client
- * (same origin, cookie, {@link ApiError} with field errors, connection state).
+ * Types come from the generated OpenAPI `paths` (the routes' response schemas). The candle upload itself goes through
+ * XMLHttpRequest for its progress events (`./upload.ts`).
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, toApiError, unwrap } from '@/api/client';
+import { api, unwrap } from '@/api/client';
 import { ME_KEY } from '@/api/session';
-import { useConnection } from '@/store/connection';
-import type { ProfileField, ProfileValue, RiskProfile } from './riskText';
-import type { AuditEntry } from './audit';
+import type { paths } from '@/api/schema';
+import type { ProfileField, RiskProfile } from './riskText';
+
+type Ok<P extends keyof paths, M extends 'get' | 'put' | 'post' | 'delete'> = paths[P][M] extends {
+  responses: { 200: { content: { 'application/json': infer T } } };
+}
+  ? T
+  : never;
+
+/** The `GET /api/v1/risk-profile` answer (generated from the route's response schema). */
+export type RiskProfileView = Ok<'/api/v1/risk-profile', 'get'> & {
+  /** What a `PUT` did, by field (only on the `PUT` answer). */
+  change?: { applied: string[]; scheduled: string[]; cancelled: string[] };
+};
 
 /** A loosening change waiting out the cooling-off period. Times ISO 8601 UTC. */
-export interface PendingChange {
-  field: ProfileField;
-  value: ProfileValue;
-  requestedAt: string;
-  effectiveAt: string;
-}
+export type PendingChange = RiskProfileView['pending'][number];
 
-/** One limit's standing (money as decimal strings); `clearsAt` ISO or null, `clearsBy` how it clears. */
+/** One limit's standing: whether it blocks, when and by what it clears, and its own numbers. */
 export interface LimitState {
   blocking: boolean;
-  used?: string | number;
-  limit?: string;
-  max?: number;
-  limitPct?: string;
-  clearsAt?: string | null;
-  clearsBy?: string | null;
+  clearsAt: string | null;
+  clearsBy: string | null;
   [k: string]: unknown;
-}
-
-/** The account's counters (money as decimal strings). */
-export interface AccountState {
-  balance: string;
-  peakEquity: string;
-  haltedAt: string | null;
-  consecutiveLosses?: number;
-  realizedPnlToday?: string;
-  openRisk?: string;
-  openPositions?: number;
-  [k: string]: unknown;
-}
-
-/** The `GET /api/v1/risk-profile` answer. */
-export interface RiskProfileView {
-  profile: RiskProfile;
-  defaults?: RiskProfile;
-  ceilings?: { maxRiskPerTradePct: string; maxDrawdownPct: string };
-  /** Cooling-off period of loosening changes, seconds. */
-  coolingOffSeconds?: number;
-  pending?: PendingChange[];
-  state: AccountState;
-  limits?: Record<string, LimitState | boolean> & { halted?: boolean; canTrade?: boolean };
-  change?: { applied: string[]; scheduled: string[]; cancelled: string[] };
 }
 
 /** One API token as listed (the secret is never listed). */
-export interface ApiTokenInfo {
-  id: number;
-  name: string;
-  /** ISO 8601 UTC. */
-  createdAt: string;
-}
+export type ApiTokenInfo = Ok<'/api/v1/auth/tokens', 'get'>['tokens'][number];
 
 /** The `POST /api/v1/auth/tokens` answer: the secret, shown once. */
 export interface CreatedToken {
+  id: number;
   token: string;
   name: string;
-  id?: number;
-  note?: string;
+  note: string;
 }
 
 /** A candle import job (`GET /api/v1/candles/imports/:id`, `import-done`, `import-failed`). */
-export interface ImportJob {
-  id: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  phase: 'queued' | 'parsing' | 'storing' | 'done' | 'failed';
-  symbol: string;
-  timeframe: string | null;
-  format: string | null;
-  bytes: number;
-  total: number;
-  rows: number;
-  rowsTotal: number | null;
-  createdAt: string;
-  finishedAt: string | null;
-  result: {
-    format: string;
-    timeframe: string;
-    candles: number;
-    inserted: number;
-    updated: number;
-    unchanged: number;
-    first: string | null;
-    last: string | null;
-    outOfOrder: { rows: number; firstLine: number } | null;
-  } | null;
-  error: {
-    code: string;
-    message: string;
-    fields?: { field: string; code: string; message: string; line?: number }[];
-  } | null;
-}
-
-/**
- * A JSON request to a route the generated client does not type yet. Resolves to the parsed body (undefined for
- * 204); throws {@link ApiError} (`server-unreachable` when the request never got an answer).
- */
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  } catch (e) {
-    useConnection.getState().setServer('down');
-    throw new ApiError(0, 'server-unreachable', 'The Testudo server cannot be reached', [], [], e);
-  }
-  useConnection.getState().setServer('up');
-  const text = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
-  if (!res.ok) throw toApiError(res.status, parsed);
-  return (parsed ?? undefined) as T;
-}
+export type ImportJob = Ok<'/api/v1/candles/imports/{id}', 'get'>;
 
 /** Query keys of the page. */
 export const KEYS = {
@@ -149,7 +61,7 @@ export const KEYS = {
 export function useRiskProfile() {
   return useQuery({
     queryKey: KEYS.profile,
-    queryFn: async () => (await unwrap(api.GET('/api/v1/risk-profile'))) as unknown as RiskProfileView,
+    queryFn: (): Promise<RiskProfileView> => unwrap(api.GET('/api/v1/risk-profile')),
   });
 }
 
@@ -167,8 +79,8 @@ function useProfileResult() {
 export function useSaveProfile() {
   const done = useProfileResult();
   return useMutation({
-    mutationFn: async (patch: Partial<RiskProfile>) =>
-      (await unwrap(api.PUT('/api/v1/risk-profile', { body: patch }))) as unknown as RiskProfileView,
+    mutationFn: (patch: Partial<RiskProfile>): Promise<RiskProfileView> =>
+      unwrap(api.PUT('/api/v1/risk-profile', { body: patch })),
     onSuccess: done,
   });
 }
@@ -177,8 +89,8 @@ export function useSaveProfile() {
 export function useCancelPending() {
   const done = useProfileResult();
   return useMutation({
-    mutationFn: (field: ProfileField) =>
-      request<RiskProfileView>('DELETE', `/api/v1/risk-profile/pending/${encodeURIComponent(field)}`),
+    mutationFn: (field: ProfileField): Promise<RiskProfileView> =>
+      unwrap(api.DELETE('/api/v1/risk-profile/pending/{field}', { params: { path: { field } } })),
     onSuccess: done,
   });
 }
@@ -196,10 +108,7 @@ export function useResetHalt() {
 export function useAudit() {
   return useQuery({
     queryKey: KEYS.audit,
-    queryFn: async () => {
-      const r = await request<{ entries?: AuditEntry[] } | AuditEntry[]>('GET', '/api/v1/audit?limit=50');
-      return Array.isArray(r) ? r : (r?.entries ?? []);
-    },
+    queryFn: async () => (await unwrap(api.GET('/api/v1/audit', { params: { query: { limit: 50 } } }))).entries,
   });
 }
 
@@ -207,10 +116,7 @@ export function useAudit() {
 export function useTokens() {
   return useQuery({
     queryKey: KEYS.tokens,
-    queryFn: async () => {
-      const r = await request<{ tokens?: ApiTokenInfo[] } | ApiTokenInfo[]>('GET', '/api/v1/auth/tokens');
-      return Array.isArray(r) ? r : (r?.tokens ?? []);
-    },
+    queryFn: async () => (await unwrap(api.GET('/api/v1/auth/tokens'))).tokens,
   });
 }
 
@@ -218,8 +124,7 @@ export function useTokens() {
 export function useCreateToken() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async (name: string) =>
-      (await unwrap(api.POST('/api/v1/auth/tokens', { body: { name } }))) as unknown as CreatedToken,
+    mutationFn: (name: string): Promise<CreatedToken> => unwrap(api.POST('/api/v1/auth/tokens', { body: { name } })),
     onSuccess: () => void qc.invalidateQueries({ queryKey: KEYS.tokens }),
   });
 }
@@ -228,7 +133,7 @@ export function useCreateToken() {
 export function useRevokeToken() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: number) => request<unknown>('DELETE', `/api/v1/auth/tokens/${id}`),
+    mutationFn: (id: number) => unwrap(api.DELETE('/api/v1/auth/tokens/{id}', { params: { path: { id } } })),
     onSuccess: () => void qc.invalidateQueries({ queryKey: KEYS.tokens }),
   });
 }

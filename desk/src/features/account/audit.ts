@@ -2,8 +2,7 @@
  * The audit trail of the user's own profile changes and halt resets (`GET /api/v1/audit`), as sentences.
  */
 import { metaOf, showValue, type ProfileField, type ProfileValue } from './riskText';
-import { money } from '@/lib/format';
-import { utc } from '@/lib/format';
+import { money, utc } from '@/lib/format';
 
 /** One audit entry as the API serves it. */
 export interface AuditEntry {
@@ -73,6 +72,12 @@ export function describeAudit(e: AuditEntry): string {
     }
     case 'halt-reset':
       return `Drawdown halt reset; the peak restarts at ${money(String(d.balance ?? ''))} USDT`;
+    case 'candles-import':
+      return `Candle file imported: ${String(d.symbol ?? '')}${d.timeframe ? ` ${String(d.timeframe)}` : ''}, ${Number(d.bytes ?? 0).toLocaleString('en')} bytes`;
+    case 'admin-granted':
+      return `Admin rights granted${d.email ? ` to ${String(d.email)}` : ''}`;
+    case 'admin-revoked':
+      return `Admin rights revoked${d.email ? ` from ${String(d.email)}` : ''}`;
     case 'risk-ceilings-changed':
       return 'The hard ceilings were changed by an admin';
     default:

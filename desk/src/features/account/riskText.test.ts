@@ -111,6 +111,13 @@ describe('audit entries in plain words', () => {
       }),
     ).toBe('Pending change cancelled (cancelled by you): Risk per trade → 1.5%');
     expect(describeAudit({ ...base, action: 'halt-reset', details: { balance: '8900' } })).toContain('8,900.00 USDT');
+    expect(
+      describeAudit({
+        ...base,
+        action: 'candles-import',
+        details: { symbol: 'TEST-USD', timeframe: '1h', bytes: 2048 },
+      }),
+    ).toBe('Candle file imported: TEST-USD 1h, 2,048 bytes');
     expect(describeAudit({ ...base, action: 'something-new', details: {} })).toBe('something-new');
   });
 });

@@ -11,7 +11,8 @@ import { useNavigate } from 'react-router';
 import { ME_KEY, useMe, type Me } from '@/api/session';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
-import { request, useRiskProfile } from '@/features/account/api';
+import { api, unwrap } from '@/api/client';
+import { useRiskProfile } from '@/features/account/api';
 import { percentOf } from '@/features/account/decimal';
 import { amount, DEFAULT_PROFILE, protocolSummary } from '@/features/account/riskText';
 import { browserStore, needsOnboarding, rememberOnboarded } from './state';
@@ -23,7 +24,7 @@ function useFinish(userId: number) {
     rememberOnboarded(userId, browserStore());
     qc.setQueryData<Me | null>(ME_KEY, (m) => (m ? { ...m, onboarded: true } : m));
     try {
-      await request('POST', '/api/v1/auth/onboarded');
+      await unwrap(api.POST('/api/v1/auth/onboarded'));
     } catch {
       // the local flag keeps it from showing again in this browser; the server is asked again next time
     }
