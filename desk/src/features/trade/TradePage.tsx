@@ -1,4 +1,137 @@
-/** The Trade page (being built). */
+/**
+ * The Trade page: pick a symbol and timeframe, read the chart (live or replay), set a long or short up by dragging
+ * its stop and target on the chart (or typing them), see the size and every rule's verdict while dragging, and
+ * place it with a deliberate double confirmation. Admins also drive the replay from here.
+ */
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useLiveEvent } from '@/api/live';
+import { useMe } from '@/api/session';
+import { Card } from '@/components/ui/card';
+import { Select } from '@/components/ui/input';
+import { Empty, ErrorState, Loading } from '@/components/ui/states';
+import { money } from '@/lib/format';
+import { useUi } from '@/store/ui';
+import { keys, useCandles, useInstruments, useMarketSymbols, useReplay, type ReplayView } from './api';
+import { CandleChart } from './CandleChart';
+import { ReplayBar } from './ReplayBar';
+import { TicketPanel } from './Ticket';
+import { useTicket } from './useTicket';
+
+const DEFAULT_TIMEFRAMES = ['1h', '4h', '1d'];
+
+/** The Trade page. */
 export default function TradePage() {
-  return <div className="p-4 text-muted">Trade</div>;
+  const qc = useQueryClient();
+  const me = useMe();
+  const isAdmin = Boolean(me.data?.user.isAdmin);
+  const instruments = useInstruments();
+  const symbols = useMarketSymbols();
+  const replay = useReplay();
+  const storedSymbol = useUi((s) => s.symbol);
+  const setSymbol = useUi((s) => s.setSymbol);
+  const timeframe = useUi((s) => s.timeframe);
+  const setTimeframe = useUi((s) => s.setTimeframe);
+
+  // tradable symbols; a fed one first by default
+  const tradable = useMemo(() => {
+    const list = instruments.data ?? [];
+    const fed = new Set((symbols.data ?? []).filter((s) => s.feed).map((s) => s.symbol));
+    return [...list].sort(
+      (a, b) => Number(fed.has(b.symbol)) - Number(fed.has(a.symbol)) || a.symbol.localeCompare(b.symbol),
+    );
+  }, [instruments.data, symbols.data]);
+  const symbol =
+    storedSymbol && tradable.some((i) => i.symbol === storedSymbol) ? storedSymbol : (tradable[0]?.symbol ?? null);
+  const instrument = tradable.find((i) => i.symbol === symbol);
+  const market = symbols.data?.find((s) => s.symbol === symbol);
+  const timeframes = market?.timeframes.length ? market.timeframes : DEFAULT_TIMEFRAMES;
+  const tf = timeframes.includes(timeframe) ? timeframe : (timeframes[0] ?? '1h');
+  const candles = useCandles(symbol, tf);
+  const bars = useMemo(() => candles.data?.bars ?? [], [candles.data]);
+
+  const [last, setLast] = useState<string | null>(null);
+  useEffect(() => setLast(instrument?.lastPrice ?? null), [instrument?.symbol, instrument?.lastPrice]);
+  const ticket = useTicket(instrument, last);
+  const { reset } = ticket;
+  useEffect(() => reset(), [symbol, reset]);
+
+  const refetchCandles = useCallback(
+    () => void qc.invalidateQueries({ queryKey: keys.candles(symbol ?? '', tf) }),
+    [qc, symbol, tf],
+  );
+  // the replay's state, and its bars after a seek
+  useLiveEvent('replay', (e) => {
+    const prev = qc.getQueryData<ReplayView | null>(keys.replay);
+    const next = e.data as unknown as ReplayView;
+    qc.setQueryData(keys.replay, next);
+    if (prev && next.index < prev.index) refetchCandles();
+    if (prev && next.index > prev.index + 1 && next.symbol === symbol) refetchCandles();
+  });
+
+  if (instruments.isPending) return <Loading />;
+  if (instruments.isError) return <ErrorState error={instruments.error} retry={() => void instruments.refetch()} />;
+  if (!instrument || !symbol) return <Empty>No instruments to trade yet.</Empty>;
+
+  const showReplay = replay.data && (market?.feed === 'replay' || replay.data.symbol === symbol);
+  return (
+    <div className="flex flex-col gap-2 p-2 lg:h-[calc(100vh-49px)]">
+      <div className="flex flex-wrap items-center gap-2">
+        <Select aria-label="Symbol" className="w-auto" value={symbol} onChange={(e) => setSymbol(e.target.value)}>
+          {tradable.map((i) => (
+            <option key={i.symbol} value={i.symbol}>
+              {i.symbol}
+            </option>
+          ))}
+        </Select>
+        <Select aria-label="Timeframe" className="w-auto" value={tf} onChange={(e) => setTimeframe(e.target.value)}>
+          {timeframes.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </Select>
+        <span className="num text-sm" data-testid="last-price">
+          <span className="text-xs text-muted">Last </span>
+          {last ? money(last, Math.max(2, (instrument.tickSize.split('.')[1] ?? '').length)) : '–'} {instrument.quote}
+        </span>
+        {market?.feed ? <span className="text-xs text-muted">{market.feed} feed</span> : null}
+        {showReplay ? <ReplayBar replay={replay.data!} isAdmin={isAdmin} /> : null}
+      </div>
+      <div className="grid min-h-0 flex-1 gap-2 lg:grid-cols-[minmax(0,1fr)_360px]">
+        <Card className="relative h-[340px] min-w-0 overflow-hidden sm:h-[420px] lg:h-auto">
+          {candles.isPending ? (
+            <Loading label="Loading bars…" />
+          ) : candles.isError ? (
+            <ErrorState error={candles.error} retry={() => void candles.refetch()} />
+          ) : candles.data === null ? (
+            <Empty>The chart needs the server&apos;s candles endpoint (GET /api/v1/candles).</Empty>
+          ) : (
+            <>
+              <CandleChart
+                symbol={symbol}
+                timeframe={tf}
+                bars={bars}
+                tick={instrument.tickSize}
+                lines={ticket.lines}
+                side={ticket.side ?? 'buy'}
+                entryType={ticket.entryType}
+                onMove={ticket.move}
+                onLastPrice={setLast}
+                onRefetch={refetchCandles}
+              />
+              {bars.length === 0 ? (
+                <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-sm text-muted">
+                  No bars for {symbol} {tf} yet.
+                </div>
+              ) : null}
+            </>
+          )}
+        </Card>
+        <Card className="min-w-0 overflow-y-auto">
+          <TicketPanel t={ticket} instrument={instrument} last={last} />
+        </Card>
+      </div>
+    </div>
+  );
 }

@@ -1,0 +1,122 @@
+/**
+ * Server state of the Positions page: open positions (`GET /positions`), pending entries
+ * (`GET /trades?status=pending`), the account's risk state (`GET /risk-profile`), and the management actions
+ * (close, partial close, move stop, move target, breakeven). Replies are narrowed to the documented shapes
+ * (src/app/trading/queries.ts, src/server/journal-schemas.ts); the casts happen in the trade feature's
+ * `getJson`/`sendJson` only. A refusal comes back as an ApiError `rule-rejected` with the failed `rules`.
+ */
+import { useQuery } from '@tanstack/react-query';
+import { getJson, sendJson } from '@/features/trade/api';
+
+/** An order leg of a trade. */
+export interface OrderLeg {
+  id: number;
+  leg: 'entry' | 'stop' | 'target' | 'partial' | 'exit' | string;
+  type: string;
+  side: string;
+  price: string | null;
+  qty: string;
+  status: string;
+}
+
+/** An open position (decimal strings; R as a number). */
+export interface Position {
+  id: number;
+  symbol: string;
+  side: 'buy' | 'sell';
+  status: string;
+  entryType: string;
+  entryFillPrice: string | null;
+  stopLoss: string;
+  takeProfit: string | null;
+  currentStopLoss: string | null;
+  currentTakeProfit: string | null;
+  qty: string;
+  openQty: string;
+  markPrice: string | null;
+  unrealizedPnl: string | null;
+  unrealizedR: number | null;
+  initialRisk?: string | null;
+  plannedRisk: string | null;
+  openedAt: string | null;
+  setup: string | null;
+  tags: string[];
+  orders: OrderLeg[];
+}
+
+/** A pending entry (a limit entry not filled yet), as the trade list serves it. */
+export interface PendingTrade {
+  id: number;
+  symbol: string;
+  side: 'buy' | 'sell';
+  status: string;
+  entryPrice: string | null;
+  stopLoss: string;
+  takeProfit: string | null;
+  qty: string;
+  plannedRisk: string | null;
+  submittedAt: string | null;
+}
+
+interface Clears {
+  blocking: boolean;
+  clearsAt: string | null;
+  clearsBy: 'probe' | 'next-utc-day' | 'reset' | 'trades-closing' | 'time' | null;
+}
+
+/** Where each limit of the account stands (`GET /risk-profile` → `limits`). */
+export interface RiskLimits {
+  breaker: { state: 'closed' | 'open' | 'half-open' } & Clears;
+  dailyLoss: { used: string; limit: string; limitPct: string } & Clears;
+  drawdown: { fromPeak: string; limit: string; limitPct: string; peakEquity: string; haltedAt: string | null } & Clears;
+  openRisk: { used: string; limit: string; limitPct: string } & Clears;
+  openPositions: { used: number; max: number } & Clears;
+  cooldown: { consecutiveLosses: number; lossStreakLimit: number; until: string | null } & Clears;
+  halted: boolean;
+  canTrade: boolean;
+}
+
+/** The parts of `GET /risk-profile` this page shows. */
+export interface RiskReply {
+  profile: { cooldownMinutes: number };
+  state: { balance: string; peakEquity: string };
+  limits?: RiskLimits;
+}
+
+/** Query keys (the Trade page invalidates `positions` and `risk-profile` after placing a trade). */
+export const pkeys = {
+  positions: ['positions'] as const,
+  pending: ['trades', 'pending'] as const,
+  risk: ['risk-profile'] as const,
+};
+
+/** Open positions. */
+export function usePositions() {
+  return useQuery({
+    queryKey: pkeys.positions,
+    queryFn: async () => (await getJson<{ positions: Position[] }>('/api/v1/positions')).positions,
+  });
+}
+
+/** Pending entries. */
+export function usePending() {
+  return useQuery({
+    queryKey: pkeys.pending,
+    queryFn: async () =>
+      (await getJson<{ trades: PendingTrade[] }>('/api/v1/trades', { status: 'pending', limit: 100 })).trades,
+  });
+}
+
+/** The risk profile and state. */
+export function useRisk() {
+  return useQuery({ queryKey: pkeys.risk, queryFn: () => getJson<RiskReply>('/api/v1/risk-profile') });
+}
+
+/** Management actions on a trade. Each throws ApiError (`rule-rejected` with `rules`, or field errors). */
+export const manage = {
+  close: (id: number) => sendJson<unknown>('POST', `/api/v1/trades/${id}/close`, {}),
+  partial: (id: number, quantity: string) => sendJson<unknown>('POST', `/api/v1/trades/${id}/close`, { quantity }),
+  stop: (id: number, price: string) => sendJson<unknown>('POST', `/api/v1/trades/${id}/stop`, { price }),
+  target: (id: number, price: string) => sendJson<unknown>('POST', `/api/v1/trades/${id}/target`, { price }),
+  breakeven: (id: number) => sendJson<unknown>('POST', `/api/v1/trades/${id}/breakeven`, {}),
+};
