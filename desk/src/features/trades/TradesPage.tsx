@@ -20,8 +20,6 @@ import { nextSort, pageOf, parseSort, sortTrades, type SortKey } from './table';
 import { TradesTable } from './TradesTable';
 import { TradeDetailPanel } from './TradeDetail';
 
-const SIZES = [10, 25, 50, 100];
-
 /** The Trades page. */
 export default function TradesPage() {
   const { id: idParam } = useParams();
@@ -34,7 +32,8 @@ export default function TradesPage() {
   const filter = useMemo(() => JSON.parse(filterKey) as JournalFilter, [filterKey]);
   const sort = parseSort(params);
   const sizeParam = Number(params.get('size'));
-  const size = SIZES.includes(sizeParam) ? sizeParam : 25;
+  // Any whole size from 1 to 100 may come in the URL; the select offers the usual ones.
+  const size = Number.isInteger(sizeParam) && sizeParam >= 1 && sizeParam <= 100 ? sizeParam : 25;
   const pageNo = Number(params.get('page') ?? '1') || 1;
   const q = useTrades(filter);
   const sorted = useMemo(() => sortTrades(q.data ?? [], sort), [q.data, sort]);

@@ -124,7 +124,7 @@ export function TradesTable({
                 </td>
                 <td className="whitespace-nowrap px-2 py-1.5">{t.setup ?? <span className="text-muted">–</span>}</td>
                 <td className="px-2 py-1.5">
-                  <span className="flex flex-wrap gap-1">
+                  <span className="flex gap-1 whitespace-nowrap">
                     {t.tags.length ? (
                       t.tags.map((g) => <Badge key={g}>{g}</Badge>)
                     ) : (
@@ -165,11 +165,13 @@ export function TradesTable({
               value={pageSize}
               onChange={(e) => onPageSize(Number(e.target.value))}
             >
-              {[10, 25, 50, 100].map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
+              {[...new Set([10, 25, 50, 100, pageSize])]
+                .sort((a, b) => a - b)
+                .map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
             </select>
           </label>
           <Button variant="outline" size="sm" disabled={page.page <= 1} onClick={() => onPage(page.page - 1)}>

@@ -1,0 +1,198 @@
+/**
+ * The Overview in Chromium: closed trades made through the API and the replay of the real BTC/USD series; the
+ * statistics sidebar equals `GET /journal/stats`, all eleven charts and the equity curve draw, an empty journal
+ * shows `–` (never 0.0%), the filters (kept in the URL) change the charts and the stats, the light theme, and the
+ * 390 px layout without sideways scrolling.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { canRunDesk, expectNoHorizontalScroll, openDeskWorld, type DeskUser, type DeskWorld } from './world.ts';
+
+/** Rounds `x` down to the tick grid as decimal text. */
+function onTick(x: number, tick: string): string {
+  const dp = tick.includes('.') ? tick.split('.')[1]!.length : 0;
+  const t = Number(tick);
+  return (Math.round(x / t) * t).toFixed(dp);
+}
+
+/**
+ * Submits a market trade with a stop `pct`% away and a target at 2R, then steps the replay until it closes;
+ * returns the closed trade. A rule rejection (daily loss limit, loss-streak cooldown) waits a day of bars and
+ * tries again.
+ */
+async function closedTrade(
+  w: DeskWorld,
+  u: DeskUser,
+  side: 'buy' | 'sell',
+  extra: { setup?: string; tags?: string[] } = {},
+  pct = 0.6,
+) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const instruments = (await w.api(u, 'GET', '/api/v1/instruments')) as {
+      symbol: string;
+      lastPrice: string;
+      tickSize: string;
+    }[];
+    const i = instruments.find((x) => x.symbol === 'BTC-USD')!;
+    const p = Number(i.lastPrice);
+    const d = (p * pct) / 100;
+    const body = {
+      symbol: 'BTC-USD',
+      side,
+      stopLoss: onTick(side === 'buy' ? p - d : p + d, i.tickSize),
+      takeProfit: onTick(side === 'buy' ? p + 2.2 * d : p - 2.2 * d, i.tickSize),
+      ...extra,
+    };
+    const r = await w.app.inject({ method: 'POST', url: '/api/v1/trades', headers: u.headers, payload: body });
+    if (r.statusCode === 422) {
+      await w.advance(24);
+      continue;
+    }
+    expect(r.statusCode, r.body).toBe(201);
+    const id = (r.json() as { trade?: { id: number }; id?: number }).trade?.id ?? r.json().id;
+    for (let n = 0; n < 400; n++) {
+      const t = await w.api(u, 'GET', `/api/v1/trades/${id}`);
+      if (t.status === 'closed') return t;
+      await w.advance(1);
+    }
+    throw new Error(`trade ${id} did not close`);
+  }
+  throw new Error('trade refused five times');
+}
+
+async function chartStates(page: Page): Promise<Record<string, string>> {
+  return (await page.evaluate(`Object.fromEntries([...document.querySelectorAll('[data-chart]')].map((e) => [
+    e.getAttribute('data-chart'), e.getAttribute('data-state') + ':' + (e.querySelector('svg, canvas') ? 'drawn' : 'none')]))`)) as Record<
+    string,
+    string
+  >;
+}
+
+const CHARTS = [
+  'r-distribution',
+  'cumulative-r',
+  'drawdown',
+  'calendar',
+  'by-weekday',
+  'by-hour',
+  'by-setup',
+  'by-tag',
+  'by-side',
+  'mae-mfe',
+  'holding',
+];
+
+describe.skipIf(!canRunDesk)('the Overview in Chromium', () => {
+  let w: DeskWorld;
+  let alice: DeskUser;
+  let empty: DeskUser;
+  beforeAll(async () => {
+    w = await openDeskWorld({ warmup: 300 });
+    alice = await w.user('alice@overview.test');
+    empty = await w.user('empty@overview.test');
+    await closedTrade(w, alice, 'buy', { setup: 'breakout', tags: ['trend'] });
+    await closedTrade(w, alice, 'sell', { setup: 'fade', tags: ['range'] });
+    await closedTrade(w, alice, 'buy', { setup: 'breakout', tags: ['trend', 'a-plus'] });
+    await closedTrade(w, alice, 'sell', { setup: 'breakout' });
+    await closedTrade(w, alice, 'buy', { setup: 'fade', tags: ['range'] });
+  }, 300_000);
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('shows – for every statistic of an empty journal and an empty state in every chart', async () => {
+    const { context, page } = await w.page();
+    await w.signIn(page, empty);
+    await page.goto(w.base + '/overview');
+    await page.locator('[data-stat="win-rate"] dd').waitFor();
+    await expect.poll(() => page.locator('[data-chart][data-state="loading"]').count()).toBe(0);
+    expect(await page.locator('[data-stat="win-rate"] dd').textContent()).toBe('–');
+    expect(await page.locator('[data-stat="expectancy"] dd').textContent()).toBe('–');
+    expect(await page.getByTestId('stats').textContent()).not.toContain('0.0%');
+    const states = await chartStates(page);
+    for (const id of CHARTS) expect(states[id], id).toBe('empty:none');
+    await w.shot(page, 'overview-empty-1280');
+    await context.close();
+  });
+
+  it('shows the statistics of GET /journal/stats and draws all eleven charts and the equity curve', async () => {
+    const stats = await w.api(alice, 'GET', '/api/v1/journal/stats');
+    expect(stats.trades).toBe(5);
+    const { context, page } = await w.page(1280, 800);
+    await w.signIn(page, alice);
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('5');
+    await expect.poll(() => page.locator('[data-chart][data-state="loading"]').count()).toBe(0);
+    const text = async (k: string) => page.locator(`[data-stat="${k}"] dd`).textContent();
+    expect(await text('win-rate')).toBe(`${(stats.winRate * 100).toFixed(1)}%`);
+    const r = (n: number) => `${n > 0 ? '+' : ''}${n.toFixed(2)}R`;
+    expect(await text('expectancy')).toBe(r(stats.expectancyR));
+    expect(await text('total-r')).toBe(r(stats.totalR));
+    expect(await text('sqn')).toBe(stats.sqn === null ? '–' : stats.sqn.toFixed(2));
+    expect(await text('profit-factor')).toBe(stats.profitFactor === null ? '–' : stats.profitFactor.toFixed(2));
+    expect(await text('losing-streak')).toBe(String(stats.longestLosingStreak));
+    const states = await chartStates(page);
+    for (const id of CHARTS) expect(states[id], id).toBe('ready:drawn');
+    expect(states.equity).toBe('ready:drawn');
+    // every chart has a title, and a text summary
+    for (const id of CHARTS) {
+      const card = page.locator(`[data-chart="${id}"]`);
+      expect((await card.locator('h2').textContent())?.length, id).toBeGreaterThan(3);
+      expect((await card.locator('figcaption').textContent())?.length, id).toBeGreaterThan(10);
+    }
+    await expect.poll(() => page.locator('[data-chart="calendar"] rect[data-day]').count()).toBeGreaterThan(6);
+    await w.shot(page, 'overview-1280');
+    await page.getByRole('button', { name: 'Switch to the light theme' }).click();
+    await w.shot(page, 'overview-light-1280');
+    await page.getByRole('button', { name: 'Switch to the dark theme' }).click();
+    await context.close();
+  });
+
+  it('filters the statistics and the charts by setup and tag, kept in the URL', async () => {
+    const fade = await w.api(alice, 'GET', '/api/v1/journal/stats?setup=fade');
+    expect(fade.trades).toBe(2);
+    const { context, page } = await w.page(1280, 800);
+    await w.signIn(page, alice);
+    await page.goto(w.base + '/overview');
+    await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('5');
+    await page.getByLabel('Setup', { exact: true }).fill('fade');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('2');
+    expect(new URL(page.url()).searchParams.get('setup')).toBe('fade');
+    await expect
+      .poll(() => page.locator('[data-chart="r-distribution"] figcaption').textContent())
+      .toContain('2 closed');
+    await expect
+      .poll(() => page.locator('[data-chart="cumulative-r"] figcaption').textContent())
+      .toContain('2 closed trades');
+    expect(await page.locator('[data-stat="total-r"] dd').textContent()).toBe(
+      `${fade.totalR > 0 ? '+' : ''}${fade.totalR.toFixed(2)}R`,
+    );
+    // the URL alone reproduces the view
+    await page.goto(w.base + '/overview?tag=trend');
+    await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('2');
+    expect(await page.getByLabel('Tag', { exact: true }).inputValue()).toBe('trend');
+    // a date range with no trades empties the charts
+    await page.goto(w.base + '/overview?from=2001-01-01&to=2001-01-31');
+    await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('0');
+    await expect.poll(() => page.locator('[data-chart="cumulative-r"]').getAttribute('data-state')).toBe('empty');
+    await context.close();
+  });
+
+  it('fits a 390 px wide screen without sideways scrolling', async () => {
+    const { context, page } = await w.page(390, 844);
+    await w.signIn(page, alice);
+    await page.goto(w.base + '/overview');
+    await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('5');
+    await expect.poll(() => page.locator('[data-chart][data-state="loading"]').count()).toBe(0);
+    await expectNoHorizontalScroll(page);
+    const states = await chartStates(page);
+    for (const id of CHARTS) expect(states[id], id).toBe('ready:drawn');
+    await w.shot(page, 'overview-390');
+    await context.close();
+  });
+
+  it('logged no console error', () => {
+    expect(w.consoleErrors.filter((e) => !/Failed to load resource.*40[01]/.test(e))).toEqual([]);
+  });
+});
