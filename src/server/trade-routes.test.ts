@@ -180,6 +180,12 @@ async function balance(): Promise<string> {
   const [row] = await w.sql.query('SELECT balance FROM accounts WHERE user_id = $1', [userA]);
   return text(scaled(String(row!.balance), 12), 12);
 }
+/** The account's realized P&L of the current UTC day, as the daily loss limit reads it. */
+async function realizedToday(): Promise<string> {
+  const [row] = await w.sql.query('SELECT pnl_day, pnl_day_realized FROM accounts WHERE user_id = $1', [userA]);
+  expect(row!.pnl_day).toBe('2024-01-02');
+  return text(scaled(String(row!.pnl_day_realized), 12), 12);
+}
 
 // One world for the whole file: the scenario runs in order, bar by bar.
 let A: Trade;
@@ -345,6 +351,8 @@ describe('trade management routes', () => {
     expect(await balance()).toBe(
       money(START - entryFee + 200n * 50_000n * ATOMS_PER_CENT_LOT - takerFee(10_200n, 50_000n)),
     );
+    // The daily loss limit sees the partial's net at once (the entry fee counts when the trade closes).
+    expect(await realizedToday()).toBe(money(200n * 50_000n * ATOMS_PER_CENT_LOT - takerFee(10_200n, 50_000n)));
     D = await open({ symbol: 'BTC-USD', side: 'sell', stopLoss: '105', takeProfit: '96' });
     lotsD = lotsOf(D.qty);
   });
@@ -450,6 +458,7 @@ describe('trade management routes', () => {
     expect(await refused('POST', `/trades/${A.id}/stop`, { price: '101' })).toEqual(['trade-not-open']);
     const journal = await call<{ netPnl: string; totalR: number }>('GET', '/journal/stats');
     expect(journal.body.netPnl).toBe(money(net));
+    expect(await realizedToday()).toBe(money(net));
   });
 
   it('fills the resized stop of a partially closed short on the rest, with exact P&L and R', async () => {
@@ -483,6 +492,7 @@ describe('trade management routes', () => {
     ]);
     const netA = scaled((await trade(A.id)).netPnl!, 12);
     expect(await balance()).toBe(money(START + netA + net));
+    expect(await realizedToday()).toBe(money(netA + net));
     expect((await call<{ positions: Trade[] }>('GET', '/positions')).body.positions).toEqual([]);
   });
 

@@ -12,12 +12,23 @@ import { FRACTION_SCALE, formatAtoms, toAtoms } from '../../core/money/decimal.t
 import { type Bracket, type Fill, bracketResult, stepBracket } from '../../core/execution/bracket.ts';
 import { utcDay } from '../../core/journal/stats.ts';
 import { fillView, orderView, tradeView } from '../views.ts';
-import { type ActiveTrade, type TradingState, toTickBar } from './state.ts';
+import { type AccountRow, type ActiveTrade, type TradingState, toTickBar } from './state.ts';
 
 /** Gross P&L of one exit fill of `b`: side × (exit − entry fill) × its quantity, atoms. */
 function exitGross(b: Bracket, spec: InstrumentSpec, f: Fill): bigint {
   const dir = b.side === 'buy' ? 1n : -1n;
   return dir * (f.price - b.entry!.price) * f.lots * spec.atomsPerTickLot;
+}
+
+/**
+ * The account's peak equity after its balance becomes `balance` (atoms), and whether that starts a drawdown halt
+ * (not halted yet, and (peak − balance) ÷ peak ≥ the profile's maximum drawdown).
+ */
+function drawdown(st: TradingState, acc: AccountRow, balance: bigint): { peak: bigint; haltNow: boolean } {
+  const peak = toAtoms(acc.peak_equity) > balance ? toAtoms(acc.peak_equity) : balance;
+  const haltNow =
+    acc.halted_at === null && (peak - balance) * FRACTION_SCALE >= st.compiled(acc).maxDrawdown * peak && peak > 0n;
+  return { peak, haltNow };
 }
 
 /** Processes one closed bar: advances every active bracket on `symbol` and persists what filled. */
@@ -109,7 +120,8 @@ async function lowerTimeframeBars(st: TradingState, symbol: string, time: number
 /**
  * Writes the fills of one step of `t` (a bar, a close, a partial close, a cancel) whose resulting bracket is `next`,
  * in one transaction under the account lock: orders and fills, the entry (legs released), a partial exit (realized
- * at once, stop and target resized to the open size), the close (P&L and R of every exit, account totals, daily
+ * at once in the balance, today's realized P&L, the peak and the drawdown halt; stop and target resized to the open
+ * size), the close (P&L and R of every exit, account totals, daily
  * P&L, peak, drawdown halt, loss streak) or a cancel (reservations released). `decision`, when given, writes the
  * decision that asked for it in the same transaction and returns its view. Only after the commit does the
  * in-memory bracket move and do the events (`decision`, `order`, `fill`, `position` or `trade-closed`) go out.
@@ -128,6 +140,9 @@ export async function persistFills(
     const acc = await st.lockAccount(q, t.accountId);
     if (decision) decisionView = await decision(q);
     let balanceDelta = 0n;
+    /** Net P&L realized by partial exits in this step (null: none), and when. */
+    let partialNet: bigint | null = null;
+    let partialAt = 0;
     const orders = await q.query('SELECT * FROM orders WHERE trade_id = $1 ORDER BY id', [t.id]);
     const byLeg = (leg: string): Row | undefined => orders.find((o) => o.leg === leg && o.status !== 'cancelled');
     for (const f of fills) {
@@ -162,7 +177,10 @@ export async function persistFills(
       events.push({ type: 'fill', data: fillView(fr!) });
       if (f.leg === 'partial') {
         // Realized now: the partial's gross P&L less its fee; the stop and target cover what stays open.
-        balanceDelta += exitGross(next, spec, f) - f.fee;
+        const net = exitGross(next, spec, f) - f.fee;
+        balanceDelta += net;
+        partialNet = (partialNet ?? 0n) + net;
+        partialAt = f.time;
         const resized = await q.query(
           `UPDATE orders SET qty = $2, updated_at = now()
               WHERE trade_id = $1 AND leg IN ('stop', 'target') AND status IN ('open', 'held') RETURNING *`,
@@ -231,11 +249,11 @@ export async function persistFills(
       // Balance: the entry fee was charged at entry and partial exits when they filled; now this exit's gross
       // P&L less its fee.
       const exitCash = exitGross(next, spec, exit) - exit.fee;
-      const balance = toAtoms(acc.balance) + balanceDelta + exitCash;
-      const peak = toAtoms(acc.peak_equity) > balance ? toAtoms(acc.peak_equity) : balance;
+      const { peak, haltNow } = drawdown(st, acc, toAtoms(acc.balance) + balanceDelta + exitCash);
       const profile = st.compiled(acc);
-      const haltNow =
-        acc.halted_at === null && (peak - balance) * FRACTION_SCALE >= profile.maxDrawdown * peak && peak > 0n;
+      // Today's realized P&L already holds the partial exits (each on its own day): the rest of the trade's net.
+      let dayPnl = res.netPnl;
+      for (const p of next.partials) dayPnl -= exitGross(next, spec, p) - p.fee;
       const day = utcDay(closedAt);
       const loss = res.netPnl < 0n;
       // Losses in a row; a streak that already served its cooldown starts again from this loss.
@@ -252,7 +270,7 @@ export async function persistFills(
         formatAtoms(peak),
         haltNow ? new Date(closedAt) : null,
         day,
-        formatAtoms(res.netPnl),
+        formatAtoms(dayPnl),
         loss,
         new Date(closedAt),
         streak,
@@ -262,6 +280,12 @@ export async function persistFills(
           pnl_day_realized = CASE WHEN pnl_day = $7 THEN pnl_day_realized + $8 ELSE $8 END, pnl_day = $7,
           consecutive_losses = $11::int,
           last_loss_at = CASE WHEN $9::boolean THEN $10 ELSE last_loss_at END`;
+    } else if (partialNet !== null) {
+      // A partial exit is realized at once: today's realized P&L, the peak and the drawdown halt see it now.
+      const { peak, haltNow } = drawdown(st, acc, toAtoms(acc.balance) + balanceDelta);
+      params.push(formatAtoms(peak), haltNow ? new Date(partialAt) : null, utcDay(partialAt), formatAtoms(partialNet));
+      accountSql += `, peak_equity = $3, halted_at = COALESCE(halted_at, $4),
+          pnl_day_realized = CASE WHEN pnl_day = $5 THEN pnl_day_realized + $6 ELSE $6 END, pnl_day = $5`;
     }
     await q.query(accountSql + ' WHERE id = $1', params);
   });
