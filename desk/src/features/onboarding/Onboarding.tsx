@@ -84,7 +84,9 @@ function Tour({ userId, onClose }: { userId: number; onClose(): void }) {
                 <li key={s}>{s}</li>
               ))}
               <li>
-                Every trade needs a take-profit at least {p.minRewardRisk}× as far from the entry as the stop, and all
+                {p.requireTakeProfit
+                  ? `Every trade needs a take-profit at least ${p.minRewardRisk}× as far from the entry as the stop, and all`
+                  : 'All'}{' '}
                 open trades together may risk at most {p.maxOpenRiskPct}% ({amount(pctOf(equity, p.maxOpenRiskPct))}).
               </li>
             </ul>
