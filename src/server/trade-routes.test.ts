@@ -94,6 +94,8 @@ interface Trade {
   openQty: string;
   stopLoss: string;
   currentStopLoss: string;
+  maeDistance: string | null;
+  mfeDistance: string | null;
   takeProfit: string | null;
   currentTakeProfit: string | null;
   entryFillPrice: string | null;
@@ -424,6 +426,8 @@ describe('trade management routes', () => {
       openQty: '0',
       stopLoss: '95',
       currentStopLoss: '100',
+      maeDistance: '0.5',
+      mfeDistance: '3',
     });
     expect(r.body.orders.map((o) => [o.leg, o.qty, o.status])).toEqual([
       ['entry', A.qty, 'filled'],

@@ -181,8 +181,8 @@ const managementFields = {
   currentStopLoss: money.describe('the stop now (moves, breakeven)'),
   currentTakeProfit: money.nullable(),
   openQty: money.describe('size still open (the entry size while pending; 0 once closed)'),
-  maeDistance: money.nullable().describe('largest adverse move from the entry fill, price units (active trades)'),
-  mfeDistance: money.nullable().describe('largest favourable move from the entry fill, price units (active trades)'),
+  maeDistance: money.nullable().describe('largest adverse move from the entry fill, price units; null until filled'),
+  mfeDistance: money.nullable().describe('largest favourable move from the entry fill, price units'),
   orders: z.array(Order),
 };
 

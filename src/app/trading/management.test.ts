@@ -39,6 +39,47 @@ describe('trade management across a restart', () => {
     sql = null;
   });
 
+  it('gives a trade submitted without a take-profit one that fills as a maker limit on the open size', async () => {
+    sql = await openTestDatabase();
+    const feed = new ReplayFeed({
+      symbol: 'BTC-USD',
+      timeframe: '1h',
+      candles: [bar(T0, '100', '100', '100', '100'), bar(T0 + HOUR, '100', '106', '99', '105')],
+    });
+    ctx = await createContext({ sql, feed });
+    const { id: userId } = await ctx.auth.register('t@example.com', 'password1');
+    await sql.query(`UPDATE accounts SET risk_profile = risk_profile || '{"requireTakeProfit": false}'::jsonb`);
+    feed.step(1);
+    await ctx.trading.drain();
+    const r = await ctx.trading.submit(userId, { symbol: 'BTC-USD', side: 'buy', entryType: 'market', stopLoss: '95' });
+    expect(r.status).toBe(201);
+    const id = (r.body.trade as { id: number }).id;
+    const lots = lotsOf((r.body.trade as { qty: string }).qty);
+    expect((await ctx.trading.close(userId, id, '0.5')).status).toBe(200);
+    const set = await ctx.trading.moveTarget(userId, id, '105.5');
+    expect(set.status).toBe(200);
+    const trade = set.body.trade as { takeProfit: string | null; currentTakeProfit: string; orders: { leg: string }[] };
+    expect([trade.takeProfit, trade.currentTakeProfit]).toEqual([null, '105.5']);
+    expect(trade.orders.find((o) => o.leg === 'target')).toMatchObject({
+      type: 'limit',
+      side: 'sell',
+      price: '105.5',
+      qty: (Number(lots - 50_000n) / 1e5).toFixed(5).replace(/0+$/, ''),
+      reduceOnly: true,
+      oco: true,
+      status: 'open',
+    });
+    feed.step(1); // trades up to 106: the target at 105.5 fills, maker
+    await ctx.trading.drain();
+    const rest = lots - 50_000n;
+    expect(await ctx.trading.getTrade(userId, id)).toMatchObject({
+      status: 'closed',
+      exitReason: 'target',
+      exitPrice: '105.5',
+      exitFee: money((10_550n * rest * ATOMS + 999n) / 1000n),
+    });
+  });
+
   it('rebuilds the moved stop, the moved target and the open size after a partial close', async () => {
     sql = await openTestDatabase();
     const feed = new ReplayFeed({

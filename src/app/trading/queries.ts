@@ -49,23 +49,24 @@ export function decisionLogView(r: Row): Record<string, unknown> {
 
 /**
  * Trade fields beyond the journal's view: the current stop, target and open size (the initial ones are
- * `stopLoss`, `takeProfit`, `qty`), the excursions as price distances, and for an open trade its initial risk.
+ * `stopLoss`, `takeProfit`, `qty`), the excursions as price distances (null until the entry fills), and for an open
+ * trade its initial risk.
  */
-function managementFields(r: Row, active: ActiveTrade | undefined): Record<string, unknown> {
+function managementFields(st: TradingState, r: Row, active: ActiveTrade | undefined): Record<string, unknown> {
   const status = String(r.status);
+  const spec = st.instruments.get(String(r.symbol))?.spec;
   const b = active?.bracket;
+  const filled = r.entry_fill_price !== null && r.entry_fill_price !== undefined && spec !== undefined;
+  const excursion = (live: bigint | undefined, stored: unknown): string | null =>
+    filled ? ticksToPrice(spec, live ?? BigInt(String(stored).split('.')[0]!)) : null;
   const out: Record<string, unknown> = {
     currentStopLoss: dec(r.current_stop_price ?? r.stop_price),
     currentTakeProfit: dec(r.current_target_price ?? r.target_price),
     openQty: status === 'open' || status === 'pending' ? dec(r.open_qty ?? r.qty) : '0',
-    maeDistance: null,
-    mfeDistance: null,
+    maeDistance: excursion(b?.maeTicks, r.mae_ticks),
+    mfeDistance: excursion(b?.mfeTicks, r.mfe_ticks),
   };
-  if (active) {
-    out.maeDistance = ticksToPrice(active.spec, b!.maeTicks);
-    out.mfeDistance = ticksToPrice(active.spec, b!.mfeTicks);
-    if (b!.status === 'open' && b!.entry) out.initialRisk = formatAtoms(initialRisk(b!, active.spec));
-  }
+  if (active && b!.status === 'open' && b!.entry) out.initialRisk = formatAtoms(initialRisk(b!, active.spec));
   return out;
 }
 
@@ -96,7 +97,7 @@ export async function getTrade(st: TradingState, userId: number, tradeId: number
   ]);
   return {
     ...tradeView(row),
-    ...managementFields(row, st.active.get(tradeId)),
+    ...managementFields(st, row, st.active.get(tradeId)),
     orders: orders.map(orderView),
     fills: fills.map(fillView),
     decisions: decisions.map(decisionLogView),
@@ -132,7 +133,7 @@ export async function positions(st: TradingState, userId: number): Promise<Recor
     }
     return {
       ...tradeView(r),
-      ...managementFields(r, active),
+      ...managementFields(st, r, active),
       openQty: active ? lotsToQty(active.spec, active.bracket.lots) : dec(r.open_qty ?? r.qty),
       markPrice: last ?? null,
       unrealizedPnl: unrealized === null ? null : formatAtoms(unrealized),
