@@ -1618,8 +1618,9 @@ describe('WebSocket /ws', () => {
       });
       expect(has(s.messages, 'order', (d) => d.leg === 'stop' && d.status === 'cancelled')).toBe(true);
 
-      // Events are per user: the bystander saw none of them.
-      expect(other.messages.map((m) => m.type)).toEqual(['hello']);
+      // Events are per user: the bystander saw none of them (only the market's, sent to everyone: bars, replay state).
+      expect(other.messages.map((m) => m.type).filter((t) => t !== 'candle' && t !== 'replay')).toEqual(['hello']);
+      expect(other.messages.some((m) => m.type === 'candle')).toBe(true);
     } finally {
       s.close();
       other.close();
