@@ -80,6 +80,37 @@ describe('trade management across a restart', () => {
     });
   });
 
+  it('queues a change behind the bars already received: a stop move after a stop-out is refused, not applied', async () => {
+    sql = await openTestDatabase();
+    const feed = new ReplayFeed({
+      symbol: 'BTC-USD',
+      timeframe: '1h',
+      candles: [bar(T0, '100', '100', '100', '100'), bar(T0 + HOUR, '100', '100', '94', '94')],
+    });
+    ctx = await createContext({ sql, feed });
+    const { id: userId } = await ctx.auth.register('q@example.com', 'password1');
+    feed.step(1);
+    await ctx.trading.drain();
+    const r = await ctx.trading.submit(userId, {
+      symbol: 'BTC-USD',
+      side: 'buy',
+      entryType: 'market',
+      stopLoss: '95',
+      takeProfit: '110',
+    });
+    const id = (r.body.trade as { id: number }).id;
+    feed.step(1); // stops the trade out at 95; not drained: the move below waits for it
+    const moved = await ctx.trading.moveStop(userId, id, '93');
+    expect(moved.status).toBe(422);
+    expect((moved.body.error as { rules: { code: string }[] }).rules.map((v) => v.code)).toEqual(['trade-not-open']);
+    expect(await ctx.trading.getTrade(userId, id)).toMatchObject({
+      status: 'closed',
+      exitReason: 'stop',
+      exitPrice: '95',
+      currentStopLoss: '95',
+    });
+  });
+
   it('rebuilds the moved stop, the moved target and the open size after a partial close', async () => {
     sql = await openTestDatabase();
     const feed = new ReplayFeed({
