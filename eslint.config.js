@@ -46,21 +46,6 @@ export default tseslint.config(
     },
   },
   {
-    // The exchange desk: plain browser ES modules.
-    files: ['legacy-desk/**/*.js'],
-    languageOptions: {
-      sourceType: 'module',
-      globals: {
-        document: 'readonly',
-        location: 'readonly',
-        fetch: 'readonly',
-        WebSocket: 'readonly',
-        Node: 'readonly',
-        setTimeout: 'readonly',
-      },
-    },
-  },
-  {
     files: ['src/core/**/*.ts'],
     ignores: ['src/core/**/*.test.ts'],
     rules: {

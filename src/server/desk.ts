@@ -4,7 +4,7 @@
  * Paths under `/api/` and `/ws` never fall back. When the build is missing, `/` says how to build it, and
  * {@link ensureDeskBuilt} (called by `testudo serve`) builds it on first start.
  *
- * The simulated exchange's first page (plain HTML, `legacy-desk/`) stays at `/desk/` until its React port lands.
+ * The exchange's first page used to live at `/desk/`; that address now redirects to the Desk's `/exchange`.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -16,8 +16,6 @@ import fastifyStatic from '@fastify/static';
 export const DESK_DIST = fileURLToPath(new URL('../../dist/desk/', import.meta.url));
 /** The Desk's sources (its Vite config is `desk/vite.config.ts`). */
 export const DESK_SRC = fileURLToPath(new URL('../../desk/', import.meta.url));
-/** The folder of the legacy exchange page. */
-export const DESK_ROOT = fileURLToPath(new URL('../../legacy-desk/', import.meta.url));
 
 /** Whether `dist/desk/index.html` exists. */
 export function deskBuilt(): boolean {
@@ -41,15 +39,10 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Testudo</title>
 <p>The Desk is not built yet: run <code>npm run build:desk</code> (or restart <code>npm start</code>, which builds it).</p>
 <p>The API is at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>`;
 
-/** Serves the built Desk at `/` (with the app-path fallback) and the legacy exchange page at `/desk/`. */
+/** Serves the built Desk at `/` (with the app-path fallback); the old exchange page's `/desk/` redirects to it. */
 export async function deskPlugin(app: FastifyInstance): Promise<void> {
-  await app.register(fastifyStatic, {
-    root: DESK_ROOT,
-    prefix: '/desk/',
-    redirect: true,
-    index: 'index.html',
-    decorateReply: false,
-  });
+  for (const p of ['/desk', '/desk/', '/desk/*'])
+    app.get(p, { schema: { hide: true } }, async (_req, reply) => reply.redirect('/exchange', 301));
   const built = deskBuilt();
   if (built)
     await app.register(fastifyStatic, {

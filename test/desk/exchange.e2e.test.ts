@@ -256,6 +256,14 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
     await context.close();
   });
 
+  it('redirects the old /desk/ address to /exchange, which serves the Desk', async () => {
+    for (const url of ['/desk', '/desk/', '/desk/desk.js']) {
+      const r = await w.app.inject({ method: 'GET', url });
+      expect([r.statusCode, r.headers.location], url).toEqual([301, '/exchange']);
+    }
+    expect((await w.app.inject({ method: 'GET', url: '/exchange' })).body).toContain('<div id="root">');
+  });
+
   it('fits a 390 px wide screen without sideways scrolling', async () => {
     const { context, page } = await openExchange(w, alice, 390, 844);
     await expect.poll(() => page.getByTestId('market-title').textContent()).toBe('Rain tomorrow');
