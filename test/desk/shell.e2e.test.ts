@@ -51,8 +51,8 @@ describe.skipIf(!canRunDesk)('the Desk shell in Chromium', () => {
     await page.getByLabel('E-mail').fill('newcomer@desk.test');
     await page.getByLabel('Password').fill('password1');
     await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await page.getByRole('button', { name: 'Skip' }).click(); // the first-run onboarding of a new user
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await page.getByRole('link', { name: 'Journal' }).click();
     expect(new URL(page.url()).pathname).toBe('/journal');
     await context.close();
