@@ -191,9 +191,12 @@ describe.skipIf(!hasData)('testudo backtest over GOOG daily', () => {
 
   it('refuses malformed money flags and a --risk above the protocol maximum', async () => {
     const c = await testudo('backtest', '--data', GOOG, '--strategy', 'sma-cross', '--commission', '1+x');
-    expect([c.code, c.stderr]).toEqual([1, expect.stringContaining('--commission 1+x')]);
+    expect([c.code, c.stderr]).toEqual([
+      2,
+      expect.stringContaining('testudo backtest: invalid-option: --commission 1+x'),
+    ]);
     const r = await testudo('backtest', '--data', GOOG, '--strategy', 'sma-cross', '--risk', '5');
-    expect([r.code, r.stderr]).toEqual([1, expect.stringContaining('hard maximum of 2%')]);
+    expect([r.code, r.stderr]).toEqual([2, expect.stringContaining('hard maximum of 2%')]);
   });
 
   it('backtests only the bars of --from (inclusive) to --to (exclusive)', async () => {

@@ -5,8 +5,8 @@
  *
  * Output: `--json` prints exactly one JSON object with the STAT_KEYS keys in order and nothing else on stdout;
  * otherwise an aligned table. A progress bar goes to stderr when stderr is a terminal. Errors (bad flags, a bad
- * parameter, an unknown strategy, bad data) print one line on stderr and exit with code 1; no file is written
- * unless the whole run succeeded.
+ * parameter, an unknown strategy, bad data) print one line `testudo backtest: <code>: <message>` on stderr and exit
+ * with code 2 (a bad flag) or 1 (anything else); no file is written unless the whole run succeeded.
  */
 import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
@@ -32,6 +32,7 @@ import { DEFAULT_RISK_PROFILE } from '../core/risk/profile.ts';
 import { backtestReportHtml } from '../report/backtest-report.ts';
 import { readChartsBundle } from '../report/bundle.ts';
 import { alignedTable, equityCsv, statRows, tradesCsv } from '../report/format.ts';
+import { CliError, usageError } from './errors.ts';
 
 /** Flags of `testudo backtest` (text as typed; commander's camelCase names). */
 export interface BacktestFlags {
@@ -77,6 +78,18 @@ function isStrategy(v: unknown): v is AnyStrategy {
 }
 
 /**
+ * Lets `import()` load TypeScript: registers tsx's loader once, unless bin/testudo.mjs already did (it does when it
+ * runs the sources; the compiled CLI in dist/ does not, so a `.ts` strategy module needs it).
+ */
+async function enableTypeScript(): Promise<void> {
+  const key = Symbol.for('testudo.tsx');
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[key]) return;
+  (await import('tsx/esm/api')).register();
+  g[key] = true;
+}
+
+/**
  * Resolves `--strategy`: a built-in name (see `BUILTIN_STRATEGIES`), else a path to a TypeScript/JavaScript module
  * whose default export is a {@link StrategyDefinition} (imported dynamically, relative to the working directory).
  * @throws BacktestError `unknown-strategy` for an unknown name, a missing file or a module without a strategy as
@@ -95,6 +108,7 @@ export async function loadStrategy(spec: string): Promise<AnyStrategy> {
   if (!existsSync(path)) throw new BacktestError('unknown-strategy', `strategy module ${spec} does not exist`);
   let mod: { default?: unknown };
   try {
+    if (/\.[cm]?ts$/.test(path)) await enableTypeScript();
     mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -210,8 +224,10 @@ async function loadCandles(
       candles = await readAll(src, { symbol: 'FILE', timeframe: timeframe ?? '1d', from, to });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES')
-        throw new BacktestUsageError(`--data ${f.data}: cannot read the file (${code})`);
+      if (code === 'ENOENT' || code === 'ENOTDIR')
+        throw new CliError('file-not-found', `--data ${f.data}: no such file`);
+      if (code === 'EISDIR' || code === 'EACCES')
+        throw new CliError('file-unreadable', `--data ${f.data}: cannot read the file (${code})`);
       throw e;
     }
     const disorder = await src.outOfOrder();
@@ -225,7 +241,8 @@ async function loadCandles(
   if (f.symbol === undefined) throw new BacktestUsageError('give --data FILE, or --symbol with --timeframe');
   if (timeframe === undefined) throw new BacktestUsageError('--symbol needs --timeframe');
   if (!f.databaseUrl && !existsSync(f.dataDir))
-    throw new BacktestUsageError(
+    throw new CliError(
+      'no-candle-store',
       `no candle store in ${f.dataDir}: import candles first (testudo candles import), or give --database-url`,
     );
   const [{ PgDataSource }, { openDatabase }, { migrate }] = await Promise.all([
@@ -278,17 +295,18 @@ async function progressReporter(total: number): Promise<{ onProgress?: ProgressF
   return { onProgress: (done) => bar.update(done), stop: () => bar.stop() };
 }
 
-/** Action of `testudo backtest`. Sets exit code 1 (one line on stderr) on a refused or failed run. */
+/**
+ * Action of `testudo backtest`.
+ * @throws CliError: `invalid-option` (exit 2) for a bad flag, the BacktestError's or CandleFormatError's code (exit 1)
+ *   for a refused run or bad data, `file-not-found` for a missing `--data` file.
+ */
 export async function runBacktestCommand(f: BacktestFlags): Promise<void> {
   try {
     await backtestCommand(f);
   } catch (e) {
-    if (e instanceof BacktestUsageError || e instanceof BacktestError || e instanceof CandleFormatError) {
-      const code = e instanceof BacktestUsageError ? '' : `${e.code}: `;
-      process.stderr.write(`testudo backtest: ${code}${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
-      process.exitCode = 1;
-      return;
-    }
+    if (e instanceof BacktestUsageError) throw usageError(e.message.replace(/\s*\n\s*/g, ' '));
+    if (e instanceof BacktestError || e instanceof CandleFormatError)
+      throw new CliError(e.code, e.message.replace(/\s*\n\s*/g, ' '));
     throw e;
   }
 }
@@ -301,7 +319,7 @@ async function backtestCommand(f: BacktestFlags): Promise<void> {
   const options = optionsFromFlags(f);
   const bundle = f.report !== undefined ? await readChartsBundle() : '';
   const { candles, source, label, notices } = await loadCandles(f);
-  if (candles.length === 0) throw new BacktestUsageError(`no candles in ${source} for the requested range`);
+  if (candles.length === 0) throw new CliError('no-data', `no candles in ${source} for the requested range`);
   const bars = barsFromCandles(candles, f.tickSize !== undefined ? { tickSize: f.tickSize } : {});
 
   const progress = await progressReporter(bars.length);
@@ -367,7 +385,7 @@ async function writeAll(files: readonly [string, string][]): Promise<void> {
   } catch (e) {
     await Promise.all(temps.map((t) => rm(t, { force: true })));
     const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-    throw new BacktestUsageError(`cannot write ${files[k]![0]} (${why}); no file was written`);
+    throw new CliError('file-unwritable', `cannot write ${files[k]![0]} (${why}); no file was written`);
   }
   for (k = 0; k < files.length; k++) await rename(temps[k]!, files[k]![0]);
 }

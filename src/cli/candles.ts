@@ -13,19 +13,32 @@
  * `--json` prints one JSON document and nothing else.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import { openDatabase, type Sql } from '../db/sql.ts';
 import { migrate } from '../db/migrate.ts';
-import { loadCandleFile } from '../feed/load.ts';
+import { streamCandleFile } from '../feed/load.ts';
 import { TIMEFRAMES, isTimeframe, timeframeOfLength, type Candle, type Timeframe } from '../core/marketdata/candle.ts';
-import { formatTimeUtc as iso, parseTimeText, type CandleFormat } from '../core/marketdata/importers.ts';
+import {
+  CandleStreamParser,
+  formatTimeUtc as iso,
+  parseTimeText,
+  type CandleFormat,
+} from '../core/marketdata/importers.ts';
 import { findGaps, medianSpacing } from '../core/marketdata/gaps.ts';
 import { candlesFromTrades } from '../core/marketdata/trades.ts';
 import { higherTimeframes } from '../core/marketdata/resample.ts';
-import { countStoredCandles, ingestCandles, resampleStored, storedTimes, streamStoredCandles } from '../db/candles.ts';
+import {
+  countStoredCandles,
+  ingestCandleBatches,
+  resampleStored,
+  storedTimes,
+  streamStoredCandles,
+  type IngestResult,
+} from '../db/candles.ts';
+import { checkReadableFile, usageError } from './errors.ts';
 import { isTradesFile, loadTradesFile } from '../marketdata/trades-file.ts';
 
 /** Where the candle store is: a PGlite directory, or a PostgreSQL URL (which wins). */
@@ -75,7 +88,7 @@ export interface ExportFlags extends DbFlags {
 }
 
 function timeframeFlag(tf: string, flag = '--timeframe'): Timeframe {
-  if (!isTimeframe(tf)) throw new Error(`${flag} ${tf}: use ${Object.keys(TIMEFRAMES).join(' ')}`);
+  if (!isTimeframe(tf)) throw usageError(`${flag} ${tf}: use ${Object.keys(TIMEFRAMES).join(' ')}`);
   return tf;
 }
 
@@ -83,7 +96,7 @@ function timeFlag(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const t = parseTimeText(v);
   if (t === undefined)
-    throw new Error(`${flag} ${v}: not a date or time (use ISO 8601, e.g. 2019-10-01 or 2019-10-01T12:00Z)`);
+    throw usageError(`${flag} ${v}: not a date or time (use ISO 8601, e.g. 2019-10-01 or 2019-10-01T12:00Z)`);
   return t;
 }
 
@@ -102,12 +115,13 @@ async function withDb<T>(f: DbFlags, fn: (sql: Sql) => Promise<T>): Promise<T> {
 function progressBar(
   json: boolean | undefined,
   label: string,
+  unit = '',
 ): { active: boolean; update(done: number, total: number): void; stop(): void } {
   if (json || !process.stderr.isTTY) return { active: false, update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `${label} [{bar}] {percentage}% | {value}/{total} | ETA {eta}s`,
+      format: `${label} [{bar}] {percentage}% | {value}/{total}${unit ? ` ${unit}` : ''} | ETA {eta}s`,
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,
@@ -129,85 +143,170 @@ function progressBar(
   };
 }
 
+/** What {@link importCandleFile} did (the document `candles import --json` prints). */
+export interface ImportSummary {
+  file: string;
+  format: string;
+  symbol: string;
+  timeframe: Timeframe;
+  trades?: number;
+  candles: number;
+  inserted: number;
+  updated: number;
+  skipped: number;
+  first: string | null;
+  last: string | null;
+  rolledUp: Partial<Record<Timeframe, number>>;
+  /** Rows out of time order that were sorted into place (count and first line), or null. */
+  outOfOrder: { rows: number; firstLine: number } | null;
+}
+
+/** Options of {@link importCandleFile}. */
+export interface ImportOptions {
+  symbol: string;
+  /** Bar length; inferred from the first batch's median spacing when omitted; always 1m for trades. */
+  timeframe?: string;
+  format?: CandleFormat | 'trades';
+  /** Read `source` as a freqtrade trades file (1m candles). */
+  trades?: boolean;
+  rollup?: boolean;
+  /** Called after each stored batch with the file's bytes read so far and its size (compressed bytes for .gz). */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Rows per batch (default 8,192) and bytes per read (default 256 KiB). */
+  batchRows?: number;
+  chunkBytes?: number;
+}
+
+/**
+ * Imports a candle file into the store as it is read: chunks are parsed and COPied in batches of `batchRows`, all in
+ * one transaction (see `ingestCandleBatches`), so memory stays at one batch whatever the file's size. A freqtrade
+ * trades file is read whole and turned into 1m candles first.
+ * @throws CliError `file-not-found` (exit 1) for a missing file, `invalid-option` (exit 2) for a bad or mismatching
+ *   `--timeframe`; CandleFormatError / TradeFormatError for bad content; nothing is written on any error.
+ */
+export async function importCandleFile(sql: Sql, source: string, o: ImportOptions): Promise<ImportSummary> {
+  await checkReadableFile(source);
+  const trades = o.trades === true || o.format === 'trades' || (o.format === undefined && (await isTradesFile(source)));
+  if (trades) {
+    if (o.timeframe !== undefined && o.timeframe !== '1m')
+      throw usageError(`--timeframe ${o.timeframe}: candles from trades are built as 1m (higher ones are rolled up)`);
+    const list = await loadTradesFile(source);
+    const candles = candlesFromTrades(list, '1m');
+    const size = (await stat(source)).size;
+    const r = await ingestCandleBatches(sql, o.symbol, '1m', [candles], {
+      rollup: o.rollup !== false,
+      onBatch: () => o.onProgress?.(size, size),
+    });
+    return summary(source, 'freqtrade-trades', o.symbol, '1m', r, list.length, candles, null);
+  }
+  const parser = new CandleStreamParser(o.format ? { format: o.format as CandleFormat } : {});
+  const batches = streamCandleFile(source, parser, { batchRows: o.batchRows, chunkBytes: o.chunkBytes });
+  let progress = { bytesRead: 0, totalBytes: 0 };
+  // the first batch tells the timeframe (median spacing of its bars)
+  const head = await batches.next();
+  const firstBatch = head.done ? [] : head.value.candles;
+  if (!head.done) progress = head.value;
+  const spacing = medianSpacing(firstBatch.map((c) => c.time));
+  let timeframe: Timeframe;
+  if (o.timeframe === undefined) {
+    const guess = timeframeOfLength(spacing);
+    if (!guess)
+      throw usageError(
+        `--timeframe is needed: the file's bars are ${spacing === null ? 'too few to tell' : `${spacing / 60_000} minutes apart (median)`}`,
+        'missing-option',
+      );
+    timeframe = guess;
+  } else {
+    timeframe = timeframeFlag(o.timeframe);
+    if (spacing !== null && spacing !== TIMEFRAMES[timeframe])
+      throw usageError(
+        `--timeframe ${o.timeframe} does not match the file: its bars are ${spacing / 60_000} minutes apart (median)`,
+      );
+  }
+  async function* all(): AsyncGenerator<Candle[]> {
+    if (firstBatch.length > 0) yield firstBatch;
+    for await (const b of batches) {
+      progress = b;
+      yield b.candles;
+    }
+  }
+  const r = await ingestCandleBatches(sql, o.symbol, timeframe, all(), {
+    rollup: o.rollup !== false,
+    onBatch: () => o.onProgress?.(progress.bytesRead, progress.totalBytes),
+  });
+  return summary(source, parser.format ?? 'csv', o.symbol, timeframe, r, undefined, parser.range, parser.outOfOrder);
+}
+
+function summary(
+  file: string,
+  format: string,
+  symbol: string,
+  timeframe: Timeframe,
+  r: IngestResult,
+  trades: number | undefined,
+  range: { first: number; last: number } | readonly Candle[] | undefined,
+  outOfOrder: ImportSummary['outOfOrder'],
+): ImportSummary {
+  const span = Array.isArray(range)
+    ? range.length > 0
+      ? { first: range[0]!.time, last: range[range.length - 1]!.time }
+      : undefined
+    : (range as { first: number; last: number } | undefined);
+  return {
+    file,
+    format,
+    symbol,
+    timeframe,
+    ...(trades !== undefined ? { trades } : {}),
+    candles: r.candles,
+    inserted: r.inserted,
+    updated: r.updated,
+    skipped: r.candles - r.inserted,
+    first: span ? iso(span.first) : null,
+    last: span ? iso(span.last) : null,
+    rolledUp: r.rolledUp,
+    outOfOrder,
+  };
+}
+
 /** Action of `testudo candles import [file]`. */
 export async function runCandlesImport(file: string | undefined, f: ImportFlags): Promise<void> {
   const source = f.fromTrades ?? file;
-  if (source === undefined) throw new Error('candles import: give a FILE or --from-trades FILE');
-  if (f.fromTrades !== undefined && file !== undefined)
-    throw new Error('candles import: give a FILE or --from-trades FILE, not both');
-  const trades =
-    f.fromTrades !== undefined || f.format === 'trades' || (f.format === undefined && (await isTradesFile(source)));
-  let candles: Candle[];
-  let format: string;
-  let timeframe: Timeframe;
-  let tradeCount: number | undefined;
-  if (trades) {
-    if (f.timeframe !== undefined && f.timeframe !== '1m') {
-      throw new Error(`--timeframe ${f.timeframe}: candles from trades are built as 1m (higher ones are rolled up)`);
-    }
-    const list = await loadTradesFile(source);
-    tradeCount = list.length;
-    candles = candlesFromTrades(list, '1m');
-    format = 'freqtrade-trades';
-    timeframe = '1m';
-  } else {
-    const parsed = await loadCandleFile(source, f.format as CandleFormat | undefined);
-    candles = parsed.candles;
-    format = parsed.format;
-    if (parsed.outOfOrder)
-      process.stderr.write(
-        `testudo candles: warning: ${source}: ${parsed.outOfOrder.rows} row(s) out of time order were sorted into place (the first at line ${parsed.outOfOrder.firstLine})\n`,
-      );
-    const spacing = medianSpacing(candles.map((c) => c.time));
-    if (f.timeframe === undefined) {
-      const guess = timeframeOfLength(spacing);
-      if (!guess) {
-        throw new Error(
-          `--timeframe is needed: the file's bars are ${spacing === null ? 'too few to tell' : `${spacing / 60_000} minutes apart (median)`}`,
-        );
-      }
-      timeframe = guess;
-    } else {
-      timeframe = timeframeFlag(f.timeframe);
-      if (spacing !== null && spacing !== TIMEFRAMES[timeframe])
-        throw new Error(
-          `--timeframe ${f.timeframe} does not match the file: its bars are ${spacing / 60_000} minutes apart (median)`,
-        );
-    }
-  }
+  if (source === undefined) throw usageError('give a FILE or --from-trades FILE', 'missing-argument');
+  if (f.fromTrades !== undefined && file !== undefined) throw usageError('give a FILE or --from-trades FILE, not both');
+  if (f.timeframe !== undefined) timeframeFlag(f.timeframe);
+  if (f.format !== undefined && !['csv', 'yahoo', 'cryptodatadownload', 'json', 'trades'].includes(f.format))
+    throw usageError(`--format ${f.format}: use csv, yahoo, cryptodatadownload, json or trades`);
+  await checkReadableFile(source); // before the database opens
   await withDb(f, async (sql) => {
-    const bar = progressBar(f.json, `import ${f.symbol} ${timeframe}`);
-    let r;
+    const bar = progressBar(f.json, `import ${f.symbol}`, 'KiB');
+    let out: ImportSummary;
     try {
-      r = await ingestCandles(sql, f.symbol, timeframe, candles, {
+      out = await importCandleFile(sql, source, {
+        symbol: f.symbol,
+        timeframe: f.timeframe,
+        format: f.format,
+        trades: f.fromTrades !== undefined,
         rollup: f.rollup !== false,
-        onProgress: (done, total) => bar.update(done, total),
+        onProgress: (done, total) => bar.update(Math.round(done / 1024), Math.round(total / 1024)),
       });
     } finally {
       bar.stop();
     }
-    const out = {
-      file: source,
-      format,
-      symbol: f.symbol,
-      timeframe,
-      ...(tradeCount !== undefined ? { trades: tradeCount } : {}),
-      candles: candles.length,
-      inserted: r.inserted,
-      updated: r.updated,
-      skipped: candles.length - r.inserted,
-      first: candles.length > 0 ? iso(candles[0]!.time) : null,
-      last: candles.length > 0 ? iso(candles[candles.length - 1]!.time) : null,
-      rolledUp: r.rolledUp,
-    };
-    if (f.json) process.stdout.write(JSON.stringify(out) + '\n');
-    else {
-      const ups = Object.entries(r.rolledUp)
+    if (out.outOfOrder)
+      process.stderr.write(
+        `testudo candles import: warning: ${source}: ${out.outOfOrder.rows} row(s) out of time order were sorted into place (the first at line ${out.outOfOrder.firstLine})\n`,
+      );
+    if (f.json) {
+      const { outOfOrder: _, ...doc } = out;
+      process.stdout.write(JSON.stringify(doc) + '\n');
+    } else {
+      const ups = Object.entries(out.rolledUp)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
       process.stdout.write(
-        `imported ${r.inserted} new ${timeframe} candles of ${f.symbol} (${r.updated} updated, ` +
-          `${r.unchanged} already stored) from ${source} [${format}${tradeCount !== undefined ? `, ${tradeCount} trades` : ''}], ` +
+        `imported ${out.inserted} new ${out.timeframe} candles of ${f.symbol} (${out.updated} updated, ` +
+          `${out.candles - out.inserted - out.updated} already stored) from ${source} [${out.format}${out.trades !== undefined ? `, ${out.trades} trades` : ''}], ` +
           `${out.first} → ${out.last}${ups ? `; rolled up: ${ups}` : ''}\n`,
       );
     }
@@ -218,7 +317,7 @@ export async function runCandlesImport(file: string | undefined, f: ImportFlags)
 export async function runCandlesResample(f: ResampleFlags): Promise<void> {
   const from = timeframeFlag(f.fromTimeframe, '--from-timeframe');
   const levels = higherTimeframes(from);
-  if (levels.length === 0) throw new Error(`--from-timeframe ${from}: there is no higher timeframe`);
+  if (levels.length === 0) throw usageError(`--from-timeframe ${from}: there is no higher timeframe`);
   await withDb(f, async (sql) => {
     const bar = progressBar(f.json, `resample ${f.symbol} ${from} →`);
     let done = 0;
@@ -284,7 +383,7 @@ async function write(out: Writable, text: string): Promise<void> {
 export async function runCandlesExport(f: ExportFlags): Promise<void> {
   const timeframe = timeframeFlag(f.timeframe);
   const format = f.format ?? 'csv';
-  if (format !== 'csv' && format !== 'json') throw new Error(`--format ${format}: use csv or json`);
+  if (format !== 'csv' && format !== 'json') throw usageError(`--format ${format}: use csv or json`);
   const from = timeFlag(f.from, '--from');
   const to = timeFlag(f.to, '--to');
   await withDb(f, async (sql) => {

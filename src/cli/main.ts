@@ -2,15 +2,24 @@
  * The `testudo` command: `serve`, `size`, `candles import`, `trade`, `journal stats`, `backtest`.
  * Output for people on stdout; `--json` prints one JSON document and nothing else.
  */
-import { Command, InvalidArgumentError } from 'commander';
-import type { ServeFlags } from './serve.ts';
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, type CommanderError } from 'commander';
+import { CliError, describeError, formatError } from './errors.ts';
+import { DEFAULT_URL } from './client.ts'; // small: the HTTP client loads nothing else
+import type { RawServeFlags } from './serve-flags.ts';
 import type { SizeFlags } from './size.ts';
 import type { ExportFlags, GapsFlags, ImportFlags, ResampleFlags } from './candles.ts';
 import type { StatsFlags, TradeFlags } from './client.ts';
 import type { BacktestFlags } from './backtest.ts';
 
 // Subcommands load lazily: `testudo size` need not import the server, the database or CCXT.
-const runServe = async (f: ServeFlags): Promise<void> => (await import('./serve.ts')).runServe(f);
+const runServe = async (f: RawServeFlags, cmd: Command): Promise<void> => {
+  // Every flag is checked before anything heavy loads or the database opens (a bad flag exits at once).
+  const { checkServeFlags } = await import('./serve-flags.ts');
+  const live = ['exchange', 'symbols'].some((k) => cmd.getOptionValueSource(k) === 'cli');
+  const checked = await checkServeFlags({ ...f, liveExplicit: live });
+  return (await import('./serve.ts')).runServe(checked);
+};
 const runSize = async (f: SizeFlags): Promise<void> => (await import('./size.ts')).runSize(f);
 const runCandlesImport = async (file: string | undefined, f: ImportFlags): Promise<void> =>
   (await import('./candles.ts')).runCandlesImport(file, f);
@@ -28,12 +37,6 @@ const int = (v: string): number => {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
   return n;
 };
-const positive = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
-  return n;
-};
-
 /** `--data-dir` and `--database-url`: where the commands that open the database find it. */
 const database = (c: Command, urlHelp = 'PostgreSQL URL'): Command =>
   c
@@ -43,7 +46,7 @@ const database = (c: Command, urlHelp = 'PostgreSQL URL'): Command =>
 /** `--url` and `--token`: the running server the client commands talk to. */
 const server = (c: Command): Command =>
   c
-    .option('--url <url>', 'server URL', process.env.TESTUDO_URL ?? 'http://127.0.0.1:3000')
+    .option('--url <url>', 'server URL (or TESTUDO_URL)', process.env.TESTUDO_URL ?? DEFAULT_URL)
     .option('--token <token>', 'API token (or TESTUDO_TOKEN)', process.env.TESTUDO_TOKEN);
 
 /** The candle source of `backtest` and `optimize`: a file, or a stored series and range. */
@@ -73,23 +76,22 @@ const risk = (c: Command): Command =>
 
 /** Builds the command tree (exported for tests). */
 export function program(): Command {
-  const p = new Command('testudo').description(
-    'Risk-first trading: size from the stop, enforce the rules, journal in R',
-  );
-  p.showHelpAfterError();
+  const p = new Command('testudo')
+    .description('Risk-first trading: size from the stop, enforce the rules, journal in R')
+    .version(VERSION, '-V, --version', 'print the version');
 
   database(
     p
       .command('serve')
       .description('start the API server with paper trading (PGlite in --data-dir unless DATABASE_URL is set)')
-      .option('--port <n>', 'HTTP port', int, Number(process.env.PORT ?? 3000))
+      .option('--port <n>', 'HTTP port (0: any free port)', process.env.PORT ?? '3000')
       .option('--host <host>', 'interface to listen on', process.env.HOST ?? '127.0.0.1'),
     'PostgreSQL URL (overrides --data-dir)',
   )
     .option('--replay <file>', 'replay an OHLCV file as the live feed (CSV, Yahoo, CryptoDataDownload, JSON)')
     .option('--symbol <symbol>', 'symbol of the replayed file', 'BTC-USD')
     .option('--timeframe <tf>', 'bar length of the replayed file', '1h')
-    .option('--speed <barsPerSecond>', 'replay speed in bars per second', positive, 1)
+    .option('--speed <barsPerSecond>', 'replay speed in bars per second', '1')
     .option('--start <iso>', 'start the replay at this time (ISO 8601)')
     .option('--exchange <id>', 'live market data from this CCXT exchange when not replaying', 'binance')
     .option('--symbols <list>', 'live symbols, comma-separated', 'BTC-USDT,ETH-USDT')
@@ -161,8 +163,10 @@ export function program(): Command {
     .description('submit a setup to a running server')
     .requiredOption('--symbol <symbol>', 'symbol, e.g. BTC-USD')
     .requiredOption('--side <side>', 'buy|sell (or long|short)')
-    .requiredOption('--stop <price>', 'stop-loss price')
+    .option('--stop <price>', 'stop-loss price')
+    .option('--stop-pct <percent>', 'or: stop this % away from the current price (read from the server)')
     .option('--target <price>', 'take-profit price')
+    .option('--target-r <multiple>', 'or: take-profit at this multiple of the stop distance, e.g. 3')
     .option('--entry <price>', 'limit entry price (default: market)')
     .option('--risk <percent>', 'risk per trade override, percent of equity')
     .option('--setup <name>', 'setup name for the journal')
@@ -232,15 +236,86 @@ export function program(): Command {
     .option('--concurrency <n>', 'jobs at a time', int, 1)
     .option('--threads <n>', 'worker threads per optimisation (default: cores)', int)
     .action(async (f) => (await import('./worker.ts')).runWorker(f));
+  // Parse errors are thrown (not printed by commander) and tagged with the command, so main prints them in the
+  // CLI's one error shape.
+  const tag = (c: Command): void => {
+    c.configureOutput({ outputError: () => {} });
+    c.exitOverride((err) => {
+      throw new CommandLineError(err, commandPath(c));
+    });
+    for (const sub of c.commands) tag(sub);
+  };
+  tag(p);
   return p;
 }
 
-/** Runs the CLI with `argv` (as `process.argv`). Sets the exit code on failure. */
+/** The version of the package (from package.json, read once). */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** `candles import` for the `import` subcommand of `candles` (the root program's name left out). */
+function commandPath(c: Command): string {
+  const names: string[] = [];
+  for (let x: Command | null = c; x?.parent; x = x.parent) names.unshift(x.name());
+  return names.join(' ');
+}
+
+/** A commander parse error (or help/version exit) with the command it happened in. */
+class CommandLineError extends Error {
+  constructor(
+    readonly error: CommanderError,
+    readonly command: string,
+  ) {
+    super(error.message);
+  }
+}
+
+/** commander's error codes and the CLI's (all usage errors, exit code 2). */
+const COMMANDER_CODES: Record<string, string> = {
+  'commander.unknownOption': 'unknown-option',
+  'commander.unknownCommand': 'unknown-command',
+  'commander.missingMandatoryOptionValue': 'missing-option',
+  'commander.optionMissingArgument': 'missing-option-value',
+  'commander.missingArgument': 'missing-argument',
+  'commander.excessArguments': 'too-many-arguments',
+  'commander.invalidArgument': 'invalid-option',
+  'commander.conflictingOption': 'conflicting-options',
+};
+
+/**
+ * Runs the CLI with `argv` (as `process.argv`). On failure prints one line `testudo <command>: <code>: <message>` on
+ * stderr and sets the exit code: 1 for bad input, 2 for usage errors (unknown or missing options, bad values).
+ */
 export async function main(argv: string[]): Promise<void> {
+  let command = '';
+  const p = program().hook('preAction', (_root, action) => {
+    command = commandPath(action);
+  });
   try {
-    await program().parseAsync(argv);
+    await p.parseAsync(argv);
   } catch (e) {
-    process.stderr.write(`testudo: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
+    if (e instanceof CommandLineError) {
+      const err = e.error;
+      if (err.exitCode === 0) return; // --help, --version
+      if (err.code === 'commander.help' || err.code === 'commander.helpDisplayed') {
+        process.exitCode = 2; // no subcommand: the help went to stderr
+        return;
+      }
+      const msg = err.message.replace(/^error: /, '');
+      const help = `testudo${e.command ? ` ${e.command}` : ''} --help`;
+      process.stderr.write(
+        formatError(e.command, COMMANDER_CODES[err.code] ?? 'usage', `${msg} (see \`${help}\`)`) + '\n',
+      );
+      process.exitCode = 2;
+      return;
+    }
+    const d = describeError(e);
+    // the first line has the CLI's shape; a CliError's indented detail lines (failed fields) follow it
+    const [first = '', ...rest] = d.message.split('\n');
+    const details = e instanceof CliError ? rest.filter((l) => /^\s/.test(l)) : [];
+    const head = e instanceof CliError ? [first, ...rest.filter((l) => !/^\s/.test(l))].join(' ') : d.message;
+    process.stderr.write([formatError(command, d.code, head.replace(/\s*\n\s*/g, ' ')), ...details].join('\n') + '\n');
+    process.exitCode = d.exitCode;
   }
 }

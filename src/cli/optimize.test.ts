@@ -112,7 +112,7 @@ describe('testudo optimize errors', () => {
       ]).catch((e: { stderr: string; code: number }) => e)) as { code: number; stderr: string };
     const bad = await fail('fast=abc');
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toBe('testudo: --param fast: "abc" is not a whole number\n');
+    expect(bad.stderr).toBe('testudo optimize: bad-param-range: --param fast: "abc" is not a whole number\n');
     expect((await fail('fast=5', 'slow=10,2.5')).stderr).toMatch(/--param slow: 2\.5 is not a whole number/);
     expect((await fail('fast=0,5')).stderr).toMatch(/--param fast: 0 is below the minimum 1/);
     expect((await fail('nope=1')).stderr).toMatch(/--param nope: sma-cross has no parameter "nope"/);

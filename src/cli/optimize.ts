@@ -33,6 +33,7 @@ import {
   type OptimizeOutcome,
   type PreparedGrid,
 } from '../optimize/index.ts';
+import { CliError, usageError } from './errors.ts';
 import { BacktestUsageError, optionsFromFlags, timeFlag } from './backtest.ts';
 import { call } from './client.ts';
 
@@ -127,16 +128,20 @@ export function formatTable(out: OptimizeOutcome, axes: readonly GridAxis[], top
 }
 
 /**
- * A refusal as one line: a refused parameter is named as typed (`--param fast: "abc" is not a whole number`).
- * Other errors are returned unchanged.
+ * A refusal as a {@link CliError} with its code: a refused parameter is named as typed
+ * (`--param fast: "abc" is not a whole number`); a bad flag is a usage error (exit 2). Other errors are returned
+ * unchanged.
  */
 export function describeOptimizeError(e: unknown): unknown {
   if (e instanceof OptimizeError) {
     const name = paramOfField(e.field);
-    return new Error(name !== null && !e.message.startsWith('--param') ? `--param ${name}: ${e.message}` : e.message);
+    return new CliError(
+      e.code,
+      name !== null && !e.message.startsWith('--param') ? `--param ${name}: ${e.message}` : e.message,
+    );
   }
-  if (e instanceof BacktestUsageError) return new Error(e.message);
-  if (e instanceof BacktestError) return new Error(`${e.code}: ${e.message}`);
+  if (e instanceof BacktestUsageError) return usageError(e.message);
+  if (e instanceof BacktestError) return new CliError(e.code, e.message);
   return e;
 }
 

@@ -10,28 +10,16 @@ import { createContext } from '../app/context.ts';
 import { buildServer } from '../server/app.ts';
 import { ReplayFeed } from '../feed/replay.ts';
 import { loadCandleFile } from '../feed/load.ts';
-import { LiveFeed, fetchInstruments } from '../feed/live.ts';
+import { LiveFeed, createExchange, fetchInstruments } from '../feed/live.ts';
+import type { Exchange } from 'ccxt';
+import { SAMPLE, SAMPLE_FILE, type ServeFlags } from './serve-flags.ts';
+import { usageError } from './errors.ts';
+import { DEFAULT_URL } from './client.ts';
 import type { MarketFeed } from '../feed/feed.ts';
-import { isTimeframe, type Candle } from '../core/marketdata/candle.ts';
+import type { Candle, Timeframe } from '../core/marketdata/candle.ts';
 import { DEFAULT_INSTRUMENTS, type Instrument } from '../core/instruments/instrument.ts';
 import { CircuitBreaker } from '../core/risk/breaker.ts';
 import { decimalPlaces } from '../core/money/decimal.ts';
-
-/** Flags of `testudo serve`. */
-export interface ServeFlags {
-  port: number;
-  host: string;
-  dataDir: string;
-  databaseUrl?: string;
-  replay?: string;
-  symbol: string;
-  timeframe: string;
-  speed: number;
-  start?: string;
-  exchange: string;
-  symbols: string;
-  feed: boolean;
-}
 
 const say = (s: string): void => {
   process.stdout.write(s + '\n');
@@ -57,57 +45,122 @@ export function instrumentForReplay(symbol: string, candles: readonly Candle[]):
   };
 }
 
-/** Action of `testudo serve`. */
+/**
+ * Whether the exchange answers one light request (its server time) within `ms`: null when it does, else the reason.
+ * Keeps an offline start fast: without a network the first request fails in milliseconds (DNS) or at the timeout.
+ */
+async function probeExchange(exchangeId: string, ms = 3000): Promise<string | null> {
+  let ex: Exchange;
+  try {
+    ex = createExchange({ exchangeId, ccxtConfig: { timeout: ms } });
+  } catch (e) {
+    throw usageError(`--exchange ${exchangeId}: ${(e as Error).message}`);
+  }
+  if (!ex.has['fetchTime']) return null;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      ex.fetchTime(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms + 500);
+      }),
+    ]);
+    return null;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0]!.slice(0, 200);
+  } finally {
+    clearTimeout(timer);
+    await ex.close().catch(() => undefined);
+  }
+}
+
+/** A replay of `file` as the market feed, with an instrument for its symbol when the defaults have none. */
+async function replayFeed(
+  file: string,
+  opts: { symbol: string; timeframe: Timeframe; speed: number; start?: number },
+  instruments: Instrument[],
+): Promise<{ feed: ReplayFeed; bars: number; format: string }> {
+  const { candles, format } = await loadCandleFile(file);
+  const replay = new ReplayFeed({
+    symbol: opts.symbol,
+    timeframe: opts.timeframe,
+    candles,
+    speed: opts.speed,
+    name: `replay:${basename(file)}`,
+  });
+  if (opts.start !== undefined) replay.seek(opts.start);
+  else replay.step(1); // one bar so there is a price at once
+  if (!DEFAULT_INSTRUMENTS.some((i) => i.symbol === opts.symbol))
+    instruments.push(instrumentForReplay(opts.symbol, candles));
+  return { feed: replay, bars: candles.length, format };
+}
+
+/**
+ * Action of `testudo serve` (flags checked by `checkServeFlags`). The feed: `--replay FILE`; else, unless
+ * `--no-feed`, the live exchange when it answers a short probe, and the sample shipped in `data/` when it does not
+ * (offline), saying so.
+ * @throws CliError `port-in-use` and the like when the server cannot listen (everything opened is closed again).
+ */
 export async function runServe(f: ServeFlags): Promise<void> {
   let feed: MarketFeed | null = null;
   // The breaker wraps every call to the exchange: repeated errors open it, and trading pauses until a probe succeeds.
   const breaker = new CircuitBreaker(() => Date.now());
   const instruments: Instrument[] = [];
   if (f.replay) {
-    if (!isTimeframe(f.timeframe)) throw new Error(`--timeframe ${f.timeframe}: use 1m 5m 15m 1h 4h 1d 1w`);
-    const { candles, format } = await loadCandleFile(f.replay);
-    const replay = new ReplayFeed({
-      symbol: f.symbol,
-      timeframe: f.timeframe,
-      candles,
-      speed: f.speed,
-      name: `replay:${basename(f.replay)}`,
-    });
-    if (f.start) {
-      const t = Date.parse(f.start);
-      if (Number.isNaN(t)) throw new Error(`--start ${f.start}: not an ISO 8601 date or time`);
-      replay.seek(t);
-    } else replay.step(1); // one bar so there is a price at once
-    feed = replay;
-    if (!DEFAULT_INSTRUMENTS.some((i) => i.symbol === f.symbol))
-      instruments.push(instrumentForReplay(f.symbol, candles));
+    const r = await replayFeed(f.replay, f, instruments);
+    feed = r.feed;
     say(
-      `market data: replaying ${candles.length} ${f.timeframe} bars of ${f.symbol} from ${f.replay} (${format}) at ${f.speed} bar/s`,
+      `market data: replaying ${r.bars} ${f.timeframe} bars of ${f.symbol} from ${f.replay} (${r.format}) at ${f.speed} bar/s`,
     );
   } else if (f.feed) {
-    const symbols = f.symbols
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const live = new LiveFeed({
-      exchangeId: f.exchange,
-      symbols,
-      timeframe: '1m',
-      pollMs: 5000,
-      wrapCall: (_op, call) => breaker.run(call),
-    });
-    try {
-      await live.start();
-      instruments.push(...(await fetchInstruments(live.exchange ?? { exchangeId: f.exchange }, { symbols })));
-      feed = live;
-      say(`market data: live 1m bars of ${symbols.join(', ')} from ${f.exchange}`);
-    } catch (e) {
-      say(`market data: ${f.exchange} is not reachable (${(e as Error).message.split('\n')[0]}).`);
+    const offline = await probeExchange(f.exchange);
+    if (offline === null) {
+      const live = new LiveFeed({
+        exchangeId: f.exchange,
+        symbols: f.symbols,
+        timeframe: '1m',
+        pollMs: 5000,
+        wrapCall: (_op, call) => breaker.run(call),
+      });
+      try {
+        await live.start();
+        instruments.push(
+          ...(await fetchInstruments(live.exchange ?? { exchangeId: f.exchange }, { symbols: f.symbols })),
+        );
+        feed = live;
+        say(`market data: live 1m bars of ${f.symbols.join(', ')} from ${f.exchange}`);
+      } catch (e) {
+        await live.stop().catch(() => undefined);
+        say(`market data: ${f.exchange} did not start (${(e as Error).message.split('\n')[0]}).`);
+      }
+    } else say(`market data: ${f.exchange} is not reachable (${offline}): this machine looks offline.`);
+    if (feed === null) {
+      const r = await replayFeed(SAMPLE_FILE, SAMPLE, instruments);
+      feed = r.feed;
       say(
-        '  Trading needs prices: restart with --replay FILE (e.g. --replay ../shared/data/coinbase-btcusd-1h.csv --speed 5).',
+        `market data: replaying the bundled sample instead: ${r.bars} ${SAMPLE.timeframe} bars of ${SAMPLE.symbol} ` +
+          `(Coinbase 2017-07 → 2019-10, data/README.md) at ${SAMPLE.speed} bar/s` +
+          (f.liveExplicit ? ` — not ${f.symbols.join(', ')}` : ''),
       );
+      say('  (choose another file with --replay FILE, or start without prices with --no-feed)');
     }
   }
+  const cleanup: (() => Promise<unknown>)[] = [async () => feed?.stop?.()];
+  try {
+    await serve(f, feed, breaker, instruments, cleanup);
+  } catch (e) {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function serve(
+  f: ServeFlags,
+  feed: MarketFeed | null,
+  breaker: CircuitBreaker,
+  instruments: Instrument[],
+  cleanup: (() => Promise<unknown>)[],
+): Promise<void> {
   if (!f.databaseUrl) await mkdir(f.dataDir, { recursive: true });
   // Errors met while processing bars (a failed fill write, say) go to stderr as JSON lines.
   const onError = (err: unknown, context: Record<string, unknown>): void => {
@@ -121,10 +174,12 @@ export async function runServe(f: ServeFlags): Promise<void> {
     feed,
     instruments,
   });
+  cleanup.push(() => ctx.close());
   say(`database: ${f.databaseUrl ? 'PostgreSQL' : `PGlite in ${f.dataDir}`}`);
-  if (feed instanceof ReplayFeed && !f.start) {
+  if (feed instanceof ReplayFeed && f.start === undefined) {
     // A restarted replay resumes after the latest trade submitted on it, never before an open trade.
-    const resume = await ctx.trading.lastSubmission(f.symbol);
+    const symbol = feed.symbols()[0]!;
+    const resume = await ctx.trading.lastSubmission(symbol);
     if (resume !== null && resume > feed.now()) {
       feed.seek(resume);
       say(`market data: resuming the replay at ${new Date(resume).toISOString()}, after the latest trade`);
@@ -139,23 +194,16 @@ export async function runServe(f: ServeFlags): Promise<void> {
     firstRun = { email, password, token: await ctx.auth.createApiToken(user.id, 'first-run') };
   }
   const app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
+  cleanup.push(() => app.close());
   await app.listen({ port: f.port, host: f.host });
-  const url = `http://${f.host.includes(':') ? `[${f.host}]` : f.host}:${f.port}`;
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : f.port;
+  const host = f.host === '0.0.0.0' || f.host === '::' ? '127.0.0.1' : f.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   say(
-    `Testudo is listening on ${url}  (API ${url}/api/v1, OpenAPI ${url}/api/v1/openapi.json, events ${url.replace('http', 'ws')}/ws)`,
+    `Testudo is listening on ${url}/  (API ${url}/api/v1, OpenAPI ${url}/api/v1/openapi.json, events ws${url.slice(4)}/ws)`,
   );
-  if (firstRun) {
-    say('');
-    say(`First start: created a paper account with 10,000 USDT for ${firstRun.email}`);
-    say(
-      `  log in:    curl -c cookies -H 'content-type: application/json' -d '{"email":"${firstRun.email}","password":"${firstRun.password}"}' ${url}/api/v1/auth/login`,
-    );
-    say(`  API token: ${firstRun.token}`);
-    say(
-      `  try:       TESTUDO_TOKEN=${firstRun.token} npx testudo trade --symbol ${feed?.symbols()[0] ?? 'BTC-USD'} --side buy --stop <price> --target <price>`,
-    );
-    say('  (the password and token are shown only now)');
-  }
+  if (firstRun) for (const line of firstRunMessage({ ...firstRun, url, symbol: feed?.symbols()[0] })) say(line);
   await feed?.start();
   const shutdown = async (): Promise<void> => {
     await app.close();
@@ -164,4 +212,29 @@ export async function runServe(f: ServeFlags): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
+}
+
+/**
+ * The lines printed on the first start: the Desk URL, the login (e-mail and the one-time password), the API token and
+ * a CLI command that works as printed (`--url` included when the server is not at the CLI's default address).
+ */
+export function firstRunMessage(o: {
+  email: string;
+  password: string;
+  token: string;
+  url: string;
+  symbol?: string;
+}): string[] {
+  const urlFlag = o.url === DEFAULT_URL ? '' : ` --url ${o.url}`;
+  const symbol = o.symbol ?? 'BTC-USD';
+  return [
+    '',
+    `First start: created a paper account with 10,000 USDT for ${o.email}`,
+    `  Desk:      ${o.url}/  (log in as ${o.email}, password ${o.password})`,
+    `  API token: ${o.token}`,
+    `  CLI:       export TESTUDO_TOKEN=${o.token}`,
+    `             npx testudo trade${urlFlag} --symbol ${symbol} --side buy --stop-pct 2 --target-r 3 --preview`,
+    `             npx testudo journal stats${urlFlag}`,
+    '  (the password and token are shown only now: keep them)',
+  ];
 }

@@ -10,6 +10,7 @@ import {
   toScaled,
   FRACTION_DP,
 } from '../core/money/decimal.ts';
+import { usageError } from './errors.ts';
 import { rewardRiskRatio, sizePosition, sizingCosts, type Sized, type SizingInput } from '../core/sizing/size.ts';
 
 /** Flags of `testudo size` (decimal text as typed). */
@@ -31,10 +32,10 @@ export interface SizeFlags {
   json?: boolean;
 }
 
-/** Error with a message meant for the terminal. */
-class UsageError extends Error {}
-
-/** Computes the sizing for the flags; returns the JSON document that `--json` prints. */
+/**
+ * Computes the sizing for the flags; returns the JSON document that `--json` prints.
+ * @throws CliError `invalid-option` (exit code 2) for a bad flag.
+ */
 export function sizeFromFlags(f: SizeFlags): Record<string, unknown> {
   let spec;
   try {
@@ -50,12 +51,12 @@ export function sizeFromFlags(f: SizeFlags): Record<string, unknown> {
       takerFee: f.takerFee,
     });
   } catch (e) {
-    throw new UsageError(e instanceof InstrumentError ? e.message : `bad instrument flags: ${String(e)}`);
+    throw usageError(e instanceof InstrumentError ? e.message : `bad instrument flags: ${String(e)}`);
   }
   const price = (name: string, v: string): bigint => {
     const g = priceToTicks(spec, v);
     if (!g.ok)
-      throw new UsageError(
+      throw usageError(
         `--${name} ${v}: ${g.reason === 'off-grid' ? `not a multiple of the tick ${f.tick}` : 'must be a positive decimal'}`,
       );
     return g.value;
@@ -66,27 +67,25 @@ export function sizeFromFlags(f: SizeFlags): Record<string, unknown> {
       if (x <= 0n) throw new Error();
       return x;
     } catch {
-      throw new UsageError(`--${name} ${v}: must be a positive decimal`);
+      throw usageError(`--${name} ${v}: must be a positive decimal`);
     }
   };
   const entry = price('entry', f.entry);
   const stop = price('stop', f.stop);
-  if (entry === stop) throw new UsageError('--stop must differ from --entry');
+  if (entry === stop) throw usageError('--stop must differ from --entry');
   if (f.target !== undefined) {
     const t = price('target', f.target);
     if (stop < entry ? t <= entry : t >= entry)
-      throw new UsageError(
-        `--target must be on the profitable side of --entry (${stop < entry ? 'above' : 'below'} it)`,
-      );
+      throw usageError(`--target must be on the profitable side of --entry (${stop < entry ? 'above' : 'below'} it)`);
   }
   const pct = Number(f.risk);
-  if (!(pct > 0 && pct <= 100)) throw new UsageError('--risk is a percent of equity: greater than 0, at most 100');
+  if (!(pct > 0 && pct <= 100)) throw usageError('--risk is a percent of equity: greater than 0, at most 100');
   for (const [name, v] of [
     ['maker-fee', f.makerFee],
     ['taker-fee', f.takerFee],
   ] as const)
     if (!(Number(v) >= 0 && Number(v) < 1))
-      throw new UsageError(`--${name} is a fraction of notional: at least 0, below 1`);
+      throw usageError(`--${name} is a fraction of notional: at least 0, below 1`);
   const equity = num('equity', f.equity, toAtoms);
   const sizingInput = {
     spec,
@@ -136,17 +135,7 @@ function costs(input: SizingInput, s: Sized): Record<string, string> {
 
 /** Action of `testudo size`. */
 export function runSize(f: SizeFlags): void {
-  let r: Record<string, unknown>;
-  try {
-    r = sizeFromFlags(f);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`testudo size: ${e.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw e;
-  }
+  const r = sizeFromFlags(f); // a bad flag throws a usage error (exit code 2)
   if (f.json) {
     process.stdout.write(JSON.stringify(r) + '\n');
     if (!r.ok) process.exitCode = 1;

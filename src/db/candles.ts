@@ -411,7 +411,8 @@ async function storeRows(
  * Stores candles of one symbol and timeframe, idempotently: a candle already stored with the same values is left
  * alone, one stored with other values is updated to the new ones, a new one is inserted; so importing a file twice
  * leaves one copy, and overlapping imports merge. Then (unless `opts.rollup === false`) the higher timeframes are
- * recomputed for the touched buckets. One transaction: on any error nothing is written.
+ * recomputed for the touched buckets. One transaction: on any error nothing is written. (For input that arrives in
+ * pieces, e.g. a large file being read, see {@link ingestCandleBatches}.)
  *
  * @param symbol e.g. `BTC-USD` (any text).
  * @param timeframe one of `TIMEFRAMES`; rollups go to the timeframes above it.
@@ -432,51 +433,146 @@ export async function ingestCandles(
   if (!Object.hasOwn(TIMEFRAMES, timeframe)) throw new RangeError(`unknown timeframe ${timeframe}`);
   // The order of the times is checked up front (cheap); prices are checked block by block while encoding, which
   // aborts the transaction on the first bad bar.
+  checkTimes(candles);
+  if (candles.length === 0) return { candles: 0, inserted: 0, updated: 0, unchanged: 0, path: 'empty', rolledUp: {} };
+  // partitions for the candles and for the buckets they roll up into (a week may start in the previous year), in a
+  // short transaction of their own before the long one
+  const first = candles[0]!.time;
+  const hiTfs = opts.rollup !== false ? higherTimeframes(timeframe) : [];
+  await ensureCandlePartitions(
+    sql,
+    hiTfs.length > 0 ? bucketStart(first, '1w') : first,
+    candles[candles.length - 1]!.time,
+  );
+  const onBatch = opts.onProgress ? (sent: number) => opts.onProgress!(sent, candles.length) : undefined;
+  return ingestCandleBatches(sql, symbol, timeframe, [candles], { ...opts, onRows: onBatch });
+}
+
+/** Throws CandleSeriesError naming the first candle that is not strictly after the previous one (or not a time). */
+function checkTimes(candles: readonly Candle[]): void {
   for (let i = 0, prev = -Infinity; i < candles.length; i++) {
     const t = candles[i]!.time;
     if (!(t > prev) || !Number.isSafeInteger(t)) validateCandles(candles, i, i + 1);
     prev = t;
   }
+}
+
+/** Options of {@link ingestCandleBatches}. */
+export interface BatchIngestOptions {
+  /** Update the higher timeframes for the touched buckets (default true). */
+  rollup?: boolean;
+  /** COPY format: `binary` (default, fastest) or `text`. */
+  copyFormat?: 'binary' | 'text';
+  /** Called as rows are sent, with the rows sent so far (the rollup phase is not counted). */
+  onRows?: (sent: number) => void;
+  /** Called after each batch is stored, with the rows stored so far. */
+  onBatch?: (stored: number) => void;
+}
+
+/**
+ * Stores candles of one symbol and timeframe that arrive in batches (e.g. as a file is read, see
+ * `streamCandleFile`), with the semantics of {@link ingestCandles}: idempotent (identical rows left alone, changed
+ * rows updated, new rows inserted), the higher timeframes rolled up, and everything in ONE transaction — an error in
+ * any batch (a bad bar, a parse error thrown by the iterator) writes nothing. Memory: one batch at a time.
+ *
+ * Each batch goes straight into the yearly partitions by COPY when nothing is stored in its time range (batches of a
+ * file in time order never overlap), else through the staging merge. Rollups: the buckets strictly inside a batch
+ * copied straight in hold only its candles, so they are resampled in TS and stored in bulk as the batch is; the
+ * buckets at the batch's two ends (which may share rows with a neighbouring batch or with rows stored before) and the
+ * whole span of a merged batch are recomputed in SQL once, after the last batch. Batches may come in any time order
+ * (a newest-first file's do).
+ *
+ * @param batches strictly ascending candles per batch (empty batches are skipped).
+ * @throws CandleSeriesError naming the first bad bar of a batch (index within the batch), RangeError for an unknown
+ *   timeframe, whatever the iterator throws, or the database error — the transaction is then rolled back (yearly
+ *   partitions created on the way are DDL in the same transaction and are rolled back too).
+ */
+export async function ingestCandleBatches(
+  sql: Sql,
+  symbol: string,
+  timeframe: Timeframe,
+  batches: Iterable<readonly Candle[]> | AsyncIterable<readonly Candle[]>,
+  opts: BatchIngestOptions = {},
+): Promise<IngestResult> {
+  if (!Object.hasOwn(TIMEFRAMES, timeframe)) throw new RangeError(`unknown timeframe ${timeframe}`);
   const result: IngestResult = {
-    candles: candles.length,
+    candles: 0,
     inserted: 0,
     updated: 0,
     unchanged: 0,
     path: 'empty',
     rolledUp: {},
   };
-  if (candles.length === 0) return result;
-  const first = candles[0]!.time;
-  const last = candles[candles.length - 1]!.time;
   const rollup = opts.rollup !== false;
   const hiTfs = rollup ? higherTimeframes(timeframe) : [];
-  // partitions for the candles and for the buckets they roll up into (a week may start in the previous year)
-  await ensureCandlePartitions(sql, hiTfs.length > 0 ? bucketStart(first, '1w') : first, last);
   const binary = opts.copyFormat !== 'text';
   let sent = 0;
-  const onRows = opts.onProgress
+  const onRows = opts.onRows
     ? (n: number) => {
         sent += n;
-        opts.onProgress!(sent, candles.length);
+        opts.onRows!(sent);
       }
     : undefined;
+  const interior: Partial<Record<Timeframe, number>> = {};
+  const edges: Span[] = [];
   await sql.tx(async (q) => {
     await lockSymbol(q, symbol);
-    const w = await storeRows(q, symbol, timeframe, candles, binary, onRows);
-    Object.assign(result, w);
-    result.unchanged = candles.length - w.inserted - w.updated;
-    // After a direct COPY every bucket strictly inside the new range holds only the new candles: those are resampled
-    // here in TS and stored in bulk; SQL recomputes just the two edge buckets of each level.
-    if (rollup)
-      result.rolledUp = await rollupFrom(
-        q,
-        symbol,
-        timeframe,
-        [[first, last + 1]],
-        w.path === 'direct' ? candles : undefined,
-      );
+    for await (const candles of batches) {
+      if (candles.length === 0) continue;
+      checkTimes(candles);
+      const first = candles[0]!.time;
+      const last = candles[candles.length - 1]!.time;
+      await ensureCandlePartitions(q, hiTfs.length > 0 ? bucketStart(first, '1w') : first, last);
+      const w = await storeRows(q, symbol, timeframe, candles, binary, onRows);
+      result.candles += candles.length;
+      result.inserted += w.inserted;
+      result.updated += w.updated;
+      result.path = result.path === 'empty' || result.path === w.path ? w.path : 'merge';
+      if (rollup) {
+        if (w.path === 'direct') {
+          for (const [tf, n] of Object.entries(await storeInteriorBuckets(q, symbol, timeframe, candles)))
+            interior[tf as Timeframe] = (interior[tf as Timeframe] ?? 0) + n;
+          edges.push([first, first + 1], [last, last + 1]);
+        } else edges.push([first, last + 1]);
+      }
+      opts.onBatch?.(result.candles);
+    }
+    result.unchanged = result.candles - result.inserted - result.updated;
+    if (rollup && edges.length > 0) {
+      const sqlRows = await rollupFrom(q, symbol, timeframe, edges);
+      for (const tf of hiTfs) result.rolledUp[tf] = (interior[tf] ?? 0) + (sqlRows[tf] ?? 0);
+    }
   });
   return result;
+}
+
+/**
+ * Resamples `fresh` candles (just copied into a range where nothing was stored) to every higher timeframe in TS and
+ * stores each level's buckets strictly between its first and last one — those hold only these candles. The two end
+ * buckets of each level are left to the SQL rollup.
+ * @returns rows written per higher timeframe.
+ */
+async function storeInteriorBuckets(
+  q: Sql,
+  symbol: string,
+  tf: Timeframe,
+  fresh: readonly Candle[],
+): Promise<Partial<Record<Timeframe, number>>> {
+  const written: Partial<Record<Timeframe, number>> = {};
+  let src = tf;
+  let lower: readonly (Candle & { complete?: boolean })[] = fresh;
+  for (const dst of higherTimeframes(tf)) {
+    const level = resampleCandles(lower, src, dst);
+    const inside = level.slice(1, -1);
+    written[dst] = 0;
+    if (inside.length > 0) {
+      const w = await storeRows(q, symbol, dst, inside, true);
+      written[dst] = w.inserted + w.updated;
+    }
+    lower = level;
+    src = dst;
+  }
+  return written;
 }
 
 /**
@@ -585,9 +681,8 @@ async function rollupLevel(
 }
 
 /**
- * Cascades a change of `tf` rows in `spans` (ms UTC, half-open) up every higher timeframe.
- * @param fresh the `tf` candles just copied in where nothing was stored: each level's interior buckets are then
- *   resampled from them in TS and bulk-stored, and SQL recomputes only the buckets of the first and last candle.
+ * Cascades a change of `tf` rows in `spans` (ms UTC, half-open) up every higher timeframe, in SQL: the buckets of
+ * each level covering the spans are recomputed from the level below.
  * @param onLevel called after each timeframe with the rows written.
  * @returns rows written per higher timeframe.
  */
@@ -596,37 +691,15 @@ async function rollupFrom(
   symbol: string,
   tf: Timeframe,
   spans: Span[],
-  fresh?: readonly Candle[],
   onLevel?: (tf: Timeframe, rows: number) => void,
 ): Promise<Partial<Record<Timeframe, number>>> {
   const written: Partial<Record<Timeframe, number>> = {};
   let src = tf;
   let cur = mergeSpans(spans);
-  let lower: readonly (Candle & { complete?: boolean })[] | undefined = fresh;
-  if (fresh && fresh.length > 0) {
-    // only the buckets holding the first and the last new candle can involve stored rows
-    const a = fresh[0]!.time;
-    const b = fresh[fresh.length - 1]!.time;
-    cur = mergeSpans([
-      [a, a + 1],
-      [b, b + 1],
-    ]);
-  }
   for (const dst of higherTimeframes(tf)) {
-    let rows = 0;
-    if (lower) {
-      const level = resampleCandles(lower, src, dst);
-      const interior = level.slice(1, -1);
-      if (interior.length > 0) {
-        const w = await storeRows(q, symbol, dst, interior, true);
-        rows += w.inserted + w.updated;
-      }
-      lower = level;
-    }
     const r = await rollupLevel(q, symbol, src, dst, cur);
-    rows += r.rows;
-    written[dst] = rows;
-    onLevel?.(dst, rows);
+    written[dst] = r.rows;
+    onLevel?.(dst, r.rows);
     cur = r.spans;
     src = dst;
   }
@@ -655,7 +728,7 @@ export async function resampleStored(
   await ensureCandlePartitions(sql, bucketStart(lo, '1w'), hi);
   return sql.tx(async (q) => {
     await lockSymbol(q, symbol);
-    return rollupFrom(q, symbol, from, [[lo, hi + 1]], undefined, onLevel);
+    return rollupFrom(q, symbol, from, [[lo, hi + 1]], onLevel);
   });
 }
 

@@ -335,7 +335,13 @@ interface RawRow {
 }
 
 class RowBuilder {
-  readonly candles: Candle[] = [];
+  candles: Candle[] = [];
+  /** Rows accepted so far (all of them, also those already taken). */
+  rows = 0;
+  /** Time of the previous row (file order), and the earliest and latest time seen; NaN before the first row. */
+  private lastTime = NaN;
+  minTime = NaN;
+  maxTime = NaN;
   private readonly seen = new Map<number, number>();
   /** Time order of the rows so far: 1 oldest first, -1 newest first, 0 not known yet. */
   private direction = 0;
@@ -381,9 +387,8 @@ class RowBuilder {
       this.fail('duplicate-time', line, `duplicate time ${formatTimeUtc(time)} (also on ${this.unit} ${prev})`);
     }
     this.seen.set(time, line);
-    const last = this.candles[this.candles.length - 1];
-    if (last !== undefined) {
-      const dir = time > last.time ? 1 : -1;
+    if (!Number.isNaN(this.lastTime)) {
+      const dir = time > this.lastTime ? 1 : -1;
       if (this.direction === 0) this.direction = dir;
       else if (dir !== this.direction) {
         this.outOfOrder ??= { rows: 0, firstLine: line };
@@ -391,6 +396,17 @@ class RowBuilder {
       }
     }
     this.candles.push({ time, open, high, low, close, volume });
+    this.lastTime = time;
+    if (!(time >= this.minTime)) this.minTime = time;
+    if (!(time <= this.maxTime)) this.maxTime = time;
+    this.rows++;
+  }
+
+  /** The candles added since the last call, in file order (and forgets them; duplicate detection remembers). */
+  take(): Candle[] {
+    const out = this.candles;
+    this.candles = [];
+    return out;
   }
 
   /** Candles ascending: a newest-first file is reversed; rows out of order are sorted (and reported). */
@@ -464,58 +480,96 @@ function looksLikeCddHeader(names: string[]): boolean {
   return hasOhlc(names) && names.includes('symbol') && names.some(isBaseVolumeName);
 }
 
-function parseCsvLike(text: string, format: Exclude<CandleFormat, 'json'>): Omit<ParsedCandles, 'format'> {
-  const lines = splitLines(text);
-  const b: RowBuilder = new RowBuilder('line');
-  const first = lines[0];
-  if (first === undefined) b.fail('empty-file', 1, 'the file is empty');
-  let headerAt = 0;
-  if (format === 'cryptodatadownload' && !hasOhlc(headerNames(first.text)) && lines.length > 1) headerAt = 1;
-  const header = lines[headerAt] as Line;
-  const names = headerNames(header.text);
+/**
+ * The CSV formats line by line: the header (after CryptoDataDownload's banner), then one row per line. Feed it the
+ * non-blank physical lines with their 1-based numbers, then call {@link CsvLines.finish}.
+ */
+class CsvLines {
+  private banner: Line | undefined;
+  private header: Line | undefined;
+  private names: string[] = [];
+  private idx = { time: -1, open: -1, high: -1, low: -1, close: -1, volume: -1 };
+  private dataRows = 0;
 
-  const find = (...candidates: string[]): number => names.findIndex((n) => candidates.includes(n));
-  const need = (label: string, idx: number): number => {
-    if (idx < 0) b.fail('missing-column', header.no, `the header has no ${label} column`);
-    return idx;
-  };
-  let timeIdx: number;
-  let volIdx: number;
-  if (format === 'cryptodatadownload') {
-    timeIdx = need('unix or date', names.includes('unix') ? find('unix') : find('date'));
-    volIdx = names.findIndex(isBaseVolumeName);
-    if (volIdx < 0) volIdx = find('volume');
-  } else if (format === 'yahoo') {
-    timeIdx = need('date', find('date'));
-    volIdx = find('volume');
-  } else {
-    timeIdx = find(...TIME_COLUMNS);
-    if (timeIdx < 0 && names[0] === '') timeIdx = 0;
-    need(`time (${TIME_COLUMNS.join('/')} or an empty first header)`, timeIdx);
-    volIdx = find('volume');
-  }
-  const openIdx = need('open', find('open'));
-  const highIdx = need('high', find('high'));
-  const lowIdx = need('low', find('low'));
-  const closeIdx = need('close', find('close'));
+  constructor(
+    private readonly format: Exclude<CandleFormat, 'json'>,
+    private readonly b: RowBuilder,
+  ) {}
 
-  if (lines.length <= headerAt + 1) b.fail('empty-file', header.no, 'the file has a header but no data rows');
-  for (let i = headerAt + 1; i < lines.length; i++) {
-    const { no, text: lineText } = lines[i] as Line;
-    const f = splitCsv(lineText);
-    if (f.length !== names.length) {
-      b.fail('wrong-column-count', no, `${f.length} fields, expected ${names.length} as in the header`);
+  line(no: number, text: string): void {
+    if (this.header === undefined) {
+      if (this.format === 'cryptodatadownload' && this.banner === undefined && !hasOhlc(headerNames(text))) {
+        this.banner = { no, text };
+        return;
+      }
+      this.setHeader({ no, text });
+      return;
     }
-    b.add({
+    const f = splitCsv(text);
+    const names = this.names;
+    if (f.length !== names.length) {
+      this.b.fail('wrong-column-count', no, `${f.length} fields, expected ${names.length} as in the header`);
+    }
+    const { time, open, high, low, close, volume } = this.idx;
+    this.dataRows++;
+    this.b.add({
       line: no,
-      time: f[timeIdx] as string,
-      open: f[openIdx] as string,
-      high: f[highIdx] as string,
-      low: f[lowIdx] as string,
-      close: f[closeIdx] as string,
-      volume: volIdx < 0 ? undefined : (f[volIdx] as string),
+      time: f[time] as string,
+      open: f[open] as string,
+      high: f[high] as string,
+      low: f[low] as string,
+      close: f[close] as string,
+      volume: volume < 0 ? undefined : (f[volume] as string),
     });
   }
+
+  private setHeader(header: Line): void {
+    this.header = header;
+    const names = (this.names = headerNames(header.text));
+    const b = this.b;
+    const find = (...candidates: string[]): number => names.findIndex((n) => candidates.includes(n));
+    const need = (label: string, idx: number): number => {
+      if (idx < 0) b.fail('missing-column', header.no, `the header has no ${label} column`);
+      return idx;
+    };
+    let timeIdx: number;
+    let volIdx: number;
+    if (this.format === 'cryptodatadownload') {
+      timeIdx = need('unix or date', names.includes('unix') ? find('unix') : find('date'));
+      volIdx = names.findIndex(isBaseVolumeName);
+      if (volIdx < 0) volIdx = find('volume');
+    } else if (this.format === 'yahoo') {
+      timeIdx = need('date', find('date'));
+      volIdx = find('volume');
+    } else {
+      timeIdx = find(...TIME_COLUMNS);
+      if (timeIdx < 0 && names[0] === '') timeIdx = 0;
+      need(`time (${TIME_COLUMNS.join('/')} or an empty first header)`, timeIdx);
+      volIdx = find('volume');
+    }
+    this.idx = {
+      time: timeIdx,
+      open: need('open', find('open')),
+      high: need('high', find('high')),
+      low: need('low', find('low')),
+      close: need('close', find('close')),
+      volume: volIdx,
+    };
+  }
+
+  /** End of the text: a lone banner is read as the header; a file without data rows is `empty-file`. */
+  finish(): void {
+    if (this.header === undefined && this.banner !== undefined) this.setHeader(this.banner);
+    if (this.header === undefined) this.b.fail('empty-file', 1, 'the file is empty');
+    if (this.dataRows === 0) this.b.fail('empty-file', this.header.no, 'the file has a header but no data rows');
+  }
+}
+
+function parseCsvLike(text: string, format: Exclude<CandleFormat, 'json'>): Omit<ParsedCandles, 'format'> {
+  const b: RowBuilder = new RowBuilder('line');
+  const csv = new CsvLines(format, b);
+  for (const { no, text: t } of splitLines(text)) csv.line(no, t);
+  csv.finish();
   return { candles: b.sorted(), outOfOrder: b.outOfOrder };
 }
 
@@ -690,4 +744,158 @@ export function detectFormat(text: string): CandleFormat {
 export function parseCandles(text: string, opts: { format?: CandleFormat } = {}): ParsedCandles {
   const format = opts.format ?? detectFormat(text);
   return { format, ...(format === 'json' ? parseJson(text) : parseCsvLike(text, format)) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Streaming
+
+/**
+ * Parses a candle file given in pieces (as read from disk), so a large file is never held whole: {@link push} each
+ * piece of text and take the candles of its complete lines, then {@link end}. Validation, line numbers, duplicate
+ * and out-of-order detection are those of {@link parseCandles}. The candles come in FILE order (CryptoDataDownload
+ * files run newest first): sort each batch before storing it. JSON arrays are not streamed: their text is collected
+ * and parsed by {@link end}.
+ *
+ * Memory: the text of one piece plus the times seen (for duplicate detection), not the file.
+ */
+export class CandleStreamParser {
+  private readonly b = new RowBuilder('line');
+  private jsonBuilder: RowBuilder | undefined;
+  private fmt: CandleFormat | undefined;
+  private csv: CsvLines | undefined;
+  /** Text after the last newline (an incomplete line). */
+  private rest = '';
+  /** Physical lines completed so far. */
+  private lineNo = 0;
+  /** Non-blank lines kept until the format is known (it needs the first two). */
+  private early: Line[] = [];
+  private json: string[] | undefined;
+  private started = false;
+
+  /** @param opts.format the format; detected from the first two non-blank lines when omitted. */
+  constructor(private readonly opts: { format?: CandleFormat } = {}) {
+    this.fmt = opts.format;
+  }
+
+  /** The format, once known (after the first lines, or given). */
+  get format(): CandleFormat | undefined {
+    return this.fmt;
+  }
+
+  /** Rows accepted so far. */
+  get rows(): number {
+    return (this.jsonBuilder ?? this.b).rows;
+  }
+
+  /** Earliest and latest time (ms UTC) of the rows so far; undefined before the first row. */
+  get range(): { first: number; last: number } | undefined {
+    const b = this.jsonBuilder ?? this.b;
+    return b.rows === 0 ? undefined : { first: b.minTime, last: b.maxTime };
+  }
+
+  /** Rows out of the file's time order so far (see {@link ParsedCandles.outOfOrder}). */
+  get outOfOrder(): { rows: number; firstLine: number } | null {
+    return (this.jsonBuilder ?? this.b).outOfOrder;
+  }
+
+  /**
+   * Feeds the next piece of the text.
+   * @returns the candles of the lines completed by it, in file order (empty for JSON, which {@link end} parses).
+   * @throws CandleFormatError for the first problem, as {@link parseCandles} would.
+   */
+  push(text: string): Candle[] {
+    if (!this.started) {
+      this.started = true;
+      text = text.replace(/^\uFEFF/, '');
+    }
+    if (this.json) {
+      this.json.push(text);
+      return [];
+    }
+    const all = this.rest + text;
+    let start = 0;
+    for (let nl = all.indexOf('\n'); nl >= 0; nl = all.indexOf('\n', start)) {
+      this.line(all.slice(start, nl));
+      start = nl + 1;
+      if (this.collecting()) {
+        this.json!.push(all.slice(start));
+        this.rest = '';
+        return [];
+      }
+    }
+    this.rest = all.slice(start);
+    return this.b.take();
+  }
+
+  /**
+   * End of the text: parses the last line (or the collected JSON).
+   * @returns the remaining candles, in file order (for JSON: all of them, ascending).
+   * @throws CandleFormatError for an empty file, a header without rows, or any problem in the rest.
+   */
+  end(): Candle[] {
+    if (this.json) return this.endJson();
+    if (this.rest !== '') this.line(this.rest);
+    this.rest = '';
+    if (!this.csv && !this.collecting()) this.decide();
+    if (this.collecting()) return this.endJson();
+    this.csv!.finish();
+    return this.b.take();
+  }
+
+  /** Whether the format turned out to be JSON (whose text is collected, not streamed). */
+  private collecting(): boolean {
+    return this.json !== undefined;
+  }
+
+  private endJson(): Candle[] {
+    const parsed = parseJson(this.json!.join(''));
+    this.json = [];
+    this.jsonBuilder = new RowBuilder('element');
+    this.jsonBuilder.rows = parsed.candles.length;
+    this.jsonBuilder.outOfOrder = parsed.outOfOrder;
+    if (parsed.candles.length > 0) {
+      this.jsonBuilder.minTime = parsed.candles[0]!.time;
+      this.jsonBuilder.maxTime = parsed.candles[parsed.candles.length - 1]!.time;
+    }
+    return parsed.candles;
+  }
+
+  private line(raw: string): void {
+    this.lineNo++;
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (text.trim() === '') return;
+    if (this.csv) {
+      this.csv.line(this.lineNo, text);
+      return;
+    }
+    this.early.push({ no: this.lineNo, text });
+    if (
+      this.early.length >= 2 ||
+      (this.fmt !== undefined && this.fmt !== 'cryptodatadownload') ||
+      (this.fmt === undefined && text.trimStart().startsWith('['))
+    )
+      this.decide();
+  }
+
+  /** Settles the format from the lines kept so far, then replays them. */
+  private decide(): void {
+    const early = this.early;
+    this.early = [];
+    if (this.fmt === undefined) {
+      if (early.length === 0) throw new CandleFormatError('empty-file', 1, 'the file is empty');
+      try {
+        this.fmt = detectFormat(early.map((l) => l.text).join('\n'));
+      } catch (e) {
+        if (e instanceof CandleFormatError) throw new CandleFormatError(e.code, early[0]!.no, e.detail);
+        throw e;
+      }
+    }
+    if (this.fmt === 'json') {
+      // the lines seen so far are the start of the JSON text: collect from there
+      this.json = [early.map((l) => l.text).join('\n') + '\n'];
+      return;
+    }
+    this.csv = new CsvLines(this.fmt, this.b);
+    for (const l of early) this.csv.line(l.no, l.text);
+  }
 }
