@@ -31,6 +31,8 @@ export async function startServer(
 ): Promise<BenchServer> {
   const feed = new ReplayFeed({ symbol: SYMBOL, timeframe: '1h', candles, speed: 1 });
   const ctx = await createContext({ databaseUrl: db.databaseUrl, poolSize: db.poolSize, feed });
+  // The bench loosens its users' profiles at once (an operator's setting): no cooling-off, the widest drawdown halt.
+  await ctx.sql.query('UPDATE risk_settings SET cooling_off_seconds = 0, max_drawdown_pct = 100');
   feed.step(1); // one bar: there is a last price now (the feed is never started, so no fills happen during the run)
   await ctx.trading.drain();
   const app = await buildServer(ctx, { logger: false });

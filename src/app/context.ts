@@ -14,6 +14,7 @@ import { TradingService } from './trading.ts';
 import { ExchangeService } from './exchange/service.ts';
 import { BacktestService, type BacktestServiceOptions } from './backtests.ts';
 import { MarketService } from './market.ts';
+import { ProfileService } from './profile.ts';
 
 /** Everything the interfaces need. */
 export interface AppContext {
@@ -24,6 +25,8 @@ export interface AppContext {
   exchange: ExchangeService;
   /** Saved strategies and backtest/optimisation jobs. */
   backtests: BacktestService;
+  /** Risk-profile reads and edits with the cooling-off period, ceilings and audit (`./profile.ts`). */
+  profiles: ProfileService;
   /** Chart bars, chartable symbols, `candle`/`replay` events and candle file imports (`./market.ts`). */
   market: MarketService;
   events: EventBus;
@@ -87,7 +90,16 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
       data: { from: t.from, to: t.to, at: new Date(t.at).toISOString(), failures: t.failures },
     }),
   );
-  const trading = new TradingService({ sql, feed, breaker, events, now, onError: o.onError });
+  const profiles = new ProfileService({ sql, now, breaker });
+  const trading = new TradingService({
+    sql,
+    feed,
+    breaker,
+    events,
+    now,
+    onError: o.onError,
+    beforeDecide: (userId) => profiles.applyDue(userId),
+  });
   await trading.init();
   const exchange = await ExchangeService.open(sql, events);
   const backtests = await BacktestService.open({ onError: o.onError, ...o.backtests, sql, events });
@@ -106,6 +118,7 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
     exchange,
     backtests,
     market,
+    profiles,
     events,
     breaker,
     feed,

@@ -40,11 +40,13 @@ export type { ManageResult, TradeEdit } from './trading/management.ts';
 export class TradingService {
   private readonly st: TradingState;
   readonly breaker: CircuitBreaker;
+  private readonly beforeDecide: ((userId: number) => Promise<void>) | undefined;
   private unsubscribe: (() => void) | null = null;
 
   constructor(o: TradingOptions) {
     this.st = new TradingState(o);
     this.breaker = o.breaker;
+    this.beforeDecide = o.beforeDecide;
   }
 
   /** Loads instruments and the active (pending and open) trades, and subscribes to the feed's bars. */
@@ -106,7 +108,8 @@ export class TradingService {
   }
 
   /** Sizes a setup and evaluates the rules without sending anything (the decision is not persisted). */
-  preview(userId: number, input: SetupInput): Promise<Record<string, unknown>> {
+  async preview(userId: number, input: SetupInput): Promise<Record<string, unknown>> {
+    await this.beforeDecide?.(userId);
     return preview(this.st, userId, input);
   }
 
@@ -116,7 +119,8 @@ export class TradingService {
    * @throws ValidationError on unknown symbol or off-grid prices; ConflictError when the key was used with another
    *   body; UnprocessableError when a market entry has no price yet.
    */
-  submit(userId: number, input: SetupInput, idempotencyKey?: string): Promise<SubmitResult> {
+  async submit(userId: number, input: SetupInput, idempotencyKey?: string): Promise<SubmitResult> {
+    await this.beforeDecide?.(userId);
     return submit(this.st, userId, input, idempotencyKey);
   }
 

@@ -9,7 +9,6 @@ import type { AppContext } from '../app/context.ts';
 import type { User } from '../app/auth.ts';
 import { ForbiddenError } from '../app/errors.ts';
 import { listAudit } from '../app/journal-audit.ts';
-import { ProfileService } from '../app/profile.ts';
 import { requireUser } from './guards.ts';
 import { actorOf } from './journal-routes.ts';
 import {
@@ -34,7 +33,7 @@ export function requireAdmin(req: FastifyRequest): User {
 /** Registers `/api/v1/admin/*`. */
 export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const profiles = new ProfileService({ sql: ctx.sql, now: ctx.now, breaker: ctx.breaker });
+  const profiles = ctx.profiles;
   const tags = ['admin'];
 
   r.get(

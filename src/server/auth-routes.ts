@@ -6,7 +6,6 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
-import { ProfileService } from '../app/profile.ts';
 import { requireUser } from './guards.ts';
 import { MeReply, NewTokenReply, OkReply, TokensReply, UserReply } from './journal-schemas.ts';
 import { CredentialsBody, IdParams, TokenBody } from './schemas.ts';
@@ -15,7 +14,7 @@ import { SESSION_COOKIE } from './session.ts';
 /** Registers `/api/v1/auth/*`. */
 export function authRoutes(app: FastifyInstance, ctx: AppContext, opts: { secureCookies?: boolean }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const profiles = new ProfileService({ sql: ctx.sql, now: ctx.now, breaker: ctx.breaker });
+  const profiles = ctx.profiles;
   const setSession = (reply: FastifyReply, token: string, expiresAt: number): void => {
     reply.setCookie(SESSION_COOKIE, token, {
       httpOnly: true,

@@ -213,6 +213,26 @@ describe('PUT /risk-profile: tightening now, loosening after the cooling-off per
     expect(audit.body.entries[0]!.details).toMatchObject({ field: 'cooldownMinutes', from: 240, to: 60 });
   });
 
+  it('counts a due loosening in the next sizing and submission without a profile read first', async () => {
+    const start = w.clock.now;
+    const u = await signUp(w);
+    expect((await u.call('PUT', '/risk-profile', { riskPerTradePct: '1.5' })).status).toBe(200);
+    // A limit entry needs no feed price: equity 10,000, entry 100, stop 95 → the requested risk is what counts.
+    const setup = { symbol: 'BTC-USDT', side: 'buy', entryPrice: '100', stopLoss: '95', takeProfit: '120' };
+    type Preview = { sizing: { requestedRiskPct: string } };
+    try {
+      w.clock.now = start + DAY - 1;
+      const early = await u.call<Preview>('POST', '/sizing', setup);
+      expect([early.status, early.body.sizing.requestedRiskPct]).toEqual([200, '1']);
+      w.clock.now = start + DAY;
+      const due = await u.call<Preview>('POST', '/sizing', setup);
+      expect([due.status, due.body.sizing.requestedRiskPct]).toEqual([200, '1.5']);
+    } finally {
+      w.clock.now = start;
+    }
+    expect(await actions(u)).toEqual(['risk-profile-change-scheduled', 'risk-profile-change-applied']);
+  });
+
   it('lets the owner cancel a pending change, one field or all', async () => {
     const start = w.clock.now;
     const u = await signUp(w);

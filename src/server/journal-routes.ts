@@ -10,7 +10,6 @@ import type { Actor } from '../app/journal-audit.ts';
 import { listAudit } from '../app/journal-audit.ts';
 import { JournalAnalytics } from '../app/journal-analytics.ts';
 import { JournalEntries } from '../app/journal-entries.ts';
-import { ProfileService } from '../app/profile.ts';
 import type { RiskProfile } from '../core/risk/profile.ts';
 import { requireUser } from './guards.ts';
 import {
@@ -44,7 +43,7 @@ export function actorOf(req: FastifyRequest): Actor {
 /** Registers `/api/v1/risk-profile*`, `/api/v1/journal/*`, `/api/v1/equity` and `/api/v1/audit`. */
 export function journalRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const profiles = new ProfileService({ sql: ctx.sql, now: ctx.now, breaker: ctx.breaker });
+  const profiles = ctx.profiles;
   const entries = new JournalEntries(ctx.sql);
   const analytics = new JournalAnalytics(ctx.sql);
 

@@ -77,6 +77,11 @@ export interface TradingOptions {
   now: () => number;
   /** Where unexpected errors met while processing bars are reported (the server's logger). */
   onError?: (err: unknown, context: Record<string, unknown>) => void;
+  /**
+   * Called with the user's id before every sizing preview and submission: the composition root applies the
+   * risk-profile changes whose cooling-off period has ended, so a due loosening counts at once.
+   */
+  beforeDecide?: (userId: number) => Promise<void>;
 }
 
 /** A bar in ticks of `spec` (prices rounded to the nearest tick). */
