@@ -6,7 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { canRunDesk, expectNoHorizontalScroll, openDeskWorld, type DeskUser, type DeskWorld } from './world.ts';
+import {
+  ARTIFACTS,
+  canRunDesk,
+  expectNoHorizontalScroll,
+  openDeskWorld,
+  type DeskUser,
+  type DeskWorld,
+} from './world.ts';
 
 /** Rounds `x` down to the tick grid as decimal text. */
 function onTick(x: number, tick: string): string {
@@ -189,6 +196,9 @@ describe.skipIf(!canRunDesk)('the Overview in Chromium', () => {
     const states = await chartStates(page);
     for (const id of CHARTS) expect(states[id], id).toBe('ready:drawn');
     await w.shot(page, 'overview-390');
+    await page.screenshot({ path: `${ARTIFACTS}overview-390-top.png` });
+    await page.locator('[data-chart="calendar"]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${ARTIFACTS}overview-390-charts.png` });
     await context.close();
   });
 

@@ -38,7 +38,7 @@ import {
 import { ChartCard } from './charts/ChartCard';
 import { useChartColors, type ChartColors } from './charts/colors';
 import { EquityChart } from './charts/EquityChart';
-import { CalendarHeatmap } from './charts/CalendarHeatmap';
+import { CalendarHeatmap, calendarHeight } from './charts/CalendarHeatmap';
 import {
   BreakdownChart,
   CumulativeRChart,
@@ -189,12 +189,12 @@ function Charts({ filter, c }: { filter: JournalFilter; c: ChartColors }) {
       <ChartCard
         id="calendar"
         title="Daily P&L calendar (UTC)"
-        summary={`${days.length} trading days: ${greenDays} green, ${days.length - greenDays} flat or red.`}
+        summary={`${days.length} trading day${days.length === 1 ? '' : 's'}: ${greenDays} green, ${days.length - greenDays} flat or red.`}
         empty={days.length === 0}
         loading={daily.isPending}
         error={daily.error}
         retry={() => void daily.refetch()}
-        height={grid.weeks > 26 ? 150 : grid.weeks > 10 ? 175 : 220}
+        height={calendarHeight(grid.weeks)}
       >
         <CalendarHeatmap grid={grid} c={c} />
       </ChartCard>

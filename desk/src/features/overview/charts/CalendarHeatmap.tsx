@@ -10,9 +10,19 @@ import type { ChartColors } from './colors';
 
 const ROWS = ['Mon', '', 'Wed', '', 'Fri', '', 'Sun'];
 
+/** Side of a day's square in px: larger when few weeks are shown. */
+export function calendarCell(weeks: number): number {
+  return weeks > 26 ? 12 : weeks > 10 ? 16 : weeks > 5 ? 22 : 26;
+}
+
+/** Height of the calendar card's chart area for `weeks` weeks (grid, month row and legend). */
+export function calendarHeight(weeks: number): number {
+  return 16 + 7 * (calendarCell(weeks) + 3) + 34;
+}
+
 /** The calendar of `grid` in the theme's colours. */
 export function CalendarHeatmap({ grid, c }: { grid: CalendarGrid; c: ChartColors }) {
-  const cell = grid.weeks > 26 ? 12 : grid.weeks > 10 ? 16 : 22;
+  const cell = calendarCell(grid.weeks);
   const gap = 3;
   const left = 30;
   const top = 16;

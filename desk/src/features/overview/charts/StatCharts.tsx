@@ -54,7 +54,15 @@ function axis(c: ChartColors) {
 }
 
 function axisLabel(c: ChartColors, value: string, position: 'insideBottom' | 'insideLeft', angle = 0) {
-  return { value, position, fill: c.muted, fontSize: 11, angle, offset: position === 'insideBottom' ? -2 : 12 };
+  return {
+    value,
+    position,
+    fill: c.muted,
+    fontSize: 11,
+    angle,
+    offset: position === 'insideBottom' ? -2 : 0,
+    style: { textAnchor: 'middle' as const },
+  };
 }
 
 const MARGIN = { top: 6, right: 12, bottom: 14, left: 4 };
@@ -71,7 +79,7 @@ export function RHistogramChart({ bars, c }: { bars: HistogramBar[]; c: ChartCol
           label={axisLabel(c, 'R-multiple bucket', 'insideBottom')}
           interval="preserveStartEnd"
         />
-        <YAxis allowDecimals={false} {...axis(c)} width={36} label={axisLabel(c, 'Trades', 'insideLeft', -90)} />
+        <YAxis allowDecimals={false} {...axis(c)} width={50} label={axisLabel(c, 'Trades', 'insideLeft', -90)} />
         <Tooltip {...tooltipStyle(c)} cursor={{ fill: c.panel2 }} formatter={(v) => [v, 'Trades']} />
         <Bar dataKey="count" isAnimationActive={false}>
           {bars.map((b) => (
@@ -100,7 +108,7 @@ export function CumulativeRChart({ points, c }: { points: CumulativePoint[]; c: 
         />
         <YAxis
           {...axis(c)}
-          width={44}
+          width={58}
           tickFormatter={(v: number) => `${v}R`}
           label={axisLabel(c, 'Cumulative R', 'insideLeft', -90)}
         />
@@ -139,7 +147,7 @@ export function UnderwaterChart({ points, c }: { points: UnderwaterPoint[]; c: C
         />
         <YAxis
           {...axis(c)}
-          width={44}
+          width={58}
           domain={['dataMin', 0]}
           tickFormatter={(v: number) => `${v}R`}
           label={axisLabel(c, 'Below peak (R)', 'insideLeft', -90)}
@@ -223,7 +231,7 @@ export function BreakdownChart({
         <XAxis dataKey="label" {...axis(c)} label={axisLabel(c, xLabel, 'insideBottom')} interval="preserveStartEnd" />
         <YAxis
           {...axis(c)}
-          width={44}
+          width={58}
           tickFormatter={(v: number) => `${v}R`}
           label={axisLabel(c, 'Total R', 'insideLeft', -90)}
         />
@@ -253,6 +261,7 @@ export function ExcursionScatter({ points, c }: { points: ExcursionPoint[]; c: C
           type="number"
           dataKey="mae"
           name="MAE"
+          domain={[(min: number) => Math.min(min, -1.1), 0]}
           {...axis(c)}
           tickFormatter={(v: number) => `${v}R`}
           label={axisLabel(c, 'MAE (R)', 'insideBottom')}
@@ -262,7 +271,7 @@ export function ExcursionScatter({ points, c }: { points: ExcursionPoint[]; c: C
           dataKey="mfe"
           name="MFE"
           {...axis(c)}
-          width={44}
+          width={58}
           tickFormatter={(v: number) => `${v}R`}
           label={axisLabel(c, 'MFE (R)', 'insideLeft', -90)}
         />
@@ -297,7 +306,7 @@ export function HoldingScatter({ points, c }: { points: HoldingPoint[]; c: Chart
           dataKey="r"
           name="R"
           {...axis(c)}
-          width={44}
+          width={58}
           tickFormatter={(v: number) => `${v}R`}
           label={axisLabel(c, 'R-multiple', 'insideLeft', -90)}
         />
