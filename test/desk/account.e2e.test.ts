@@ -5,6 +5,7 @@
  * listed, revoked), the admin candle import with its progress bar reaching done (and the bars served by
  * GET /candles), the non-admin explanation, and the layout at 1280 and 390 px wide.
  */
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { canRunDesk, expectNoHorizontalScroll, openDeskWorld, type DeskUser, type DeskWorld } from './world.ts';
@@ -175,14 +176,39 @@ describe.skipIf(!canRunDesk)('the Account page in Chromium', () => {
     });
     await page.getByLabel('Symbol').fill('TEST-USD');
     await page.getByLabel('Timeframe').selectOption('1h');
+    // every value the progress bar takes is recorded
+    await page.evaluate(() => {
+      const seen: number[] = [];
+      (globalThis as unknown as { seen: number[] }).seen = seen;
+      new MutationObserver(() => {
+        const v = document.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow');
+        if (v !== null && v !== undefined && seen.at(-1) !== Number(v)) seen.push(Number(v));
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
     await page.getByRole('button', { name: 'Upload and import' }).click();
     const bar = page.getByRole('progressbar', { name: 'Import progress' });
     await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 20_000 }).toBe('100');
+    const seen = (await page.evaluate('globalThis.seen')) as number[];
+    expect(
+      seen.some((v) => v > 0 && v < 100),
+      `progress values ${seen.join(' ')}`,
+    ).toBe(true);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen); // it only moves forward
     await page.getByTestId('import-status').getByText('Done: 48 candles stored').waitFor();
     await page.getByText(/Imported 48 1h candles of TEST-USD \(48 new, 0 updated, 0 unchanged\)/).waitFor();
     const candles = await w.api(admin, 'GET', '/api/v1/candles?symbol=TEST-USD&timeframe=1h&from=2024-01-01');
     expect(candles.bars).toHaveLength(48);
     expect(candles.bars[0].open).toBe('100');
+
+    // gzipped, format and timeframe detected: the same bars again are unchanged, 24 more are new
+    await page.getByLabel('Candle file').setInputFiles({
+      name: 'test-usd-1h.csv.gz',
+      mimeType: 'application/gzip',
+      buffer: gzipSync(candleCsv(72)),
+    });
+    await page.getByLabel('Timeframe').selectOption('');
+    await page.getByRole('button', { name: 'Upload and import' }).click();
+    await page.getByText(/Imported 72 1h candles of TEST-USD \(24 new, 0 updated, 48 unchanged\)/).waitFor();
 
     // a bad row: the error names its line
     const bad = candleCsv(5).replace('104,106,103,105', '104,106,103,oops');
@@ -190,7 +216,12 @@ describe.skipIf(!canRunDesk)('the Account page in Chromium', () => {
       .getByLabel('Candle file')
       .setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
     await page.getByRole('button', { name: 'Upload and import' }).click();
-    await page.getByText(/Import failed\. Line 6: /).waitFor({ timeout: 20_000 });
+    await page.getByText(/Import failed\. Line 6: close "oops" is not a number/).waitFor({ timeout: 20_000 });
+    await page
+      .getByRole('list', { name: 'Audit trail' })
+      .getByText(/Candle file imported: TEST-USD 1h/)
+      .first()
+      .waitFor();
     await w.shot(page, 'account-import-admin');
     await context.close();
   });

@@ -3,11 +3,13 @@
  * trail of profile changes, API tokens, the candle data import (admins), and what is still to come (exchange
  * connections, TradingView extension pairing).
  */
+import { useQueryClient } from '@tanstack/react-query';
+import { useLiveEvent } from '@/api/live';
 import { useMe } from '@/api/session';
 import { Card, CardHeader } from '@/components/ui/card';
 import { Empty, ErrorState, Loading } from '@/components/ui/states';
 import { utc } from '@/lib/format';
-import { useAudit, useRiskProfile } from './api';
+import { KEYS, useAudit, useRiskProfile } from './api';
 import { describeAudit } from './audit';
 import { ImportSection } from './ImportSection';
 import { RiskProfileEditor } from './RiskProfileEditor';
@@ -76,6 +78,11 @@ function Coming() {
 export default function AccountPage() {
   const me = useMe();
   const profile = useRiskProfile();
+  const qc = useQueryClient();
+  // the risk state moves with fills, closed trades and the exchange breaker
+  useLiveEvent(['fill', 'position', 'trade-closed', 'breaker'], () => {
+    void qc.invalidateQueries({ queryKey: KEYS.profile });
+  });
   const user = me.data?.user as { isAdmin?: boolean } | undefined;
   const isAdmin = Boolean(user?.isAdmin ?? (me.data as { isAdmin?: boolean } | undefined)?.isAdmin);
   return (

@@ -95,9 +95,9 @@ function ImportForm() {
   }, [jobId, finished]);
 
   useEffect(() => {
-    if (job?.status === 'done')
+    if (job?.status === 'done' || job?.status === 'failed')
       void qc.invalidateQueries({
-        predicate: (q) => /candle|market|symbol/i.test(String(q.queryKey[0] ?? '')),
+        predicate: (q) => /candle|market|symbol|audit/i.test(String(q.queryKey[0] ?? '')),
       });
   }, [job?.status, qc]);
 

@@ -43,6 +43,15 @@ describe('the import progress bar', () => {
         },
       }),
     ).toBe('Line 6: close is not a number (bad-number)');
+    expect(
+      importErrorText({
+        error: {
+          code: 'validation-failed',
+          message: 'bad',
+          fields: [{ field: 'close', code: 'bad-number', message: 'line 6: close "x" is not a number', line: 6 }],
+        },
+      }),
+    ).toBe('Line 6: close "x" is not a number (bad-number)');
     expect(importErrorText({ error: { code: 'internal-error', message: 'the import failed unexpectedly' } })).toBe(
       'the import failed unexpectedly',
     );

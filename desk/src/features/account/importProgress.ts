@@ -65,5 +65,6 @@ export function importErrorText(job: Pick<ImportJob, 'error'>): string {
   if (!e) return 'The import failed.';
   const f = e.fields?.find((x) => x.line !== undefined) ?? e.fields?.[0];
   if (!f) return e.message;
-  return `${f.line !== undefined ? `Line ${f.line}: ` : ''}${f.message}${f.code ? ` (${f.code})` : ''}`;
+  const named = f.line !== undefined && !new RegExp(`^line ${f.line}\\b`, 'i').test(f.message);
+  return `${named ? `Line ${f.line}: ` : ''}${f.message.replace(/^line (\d+)/, 'Line $1')}${f.code ? ` (${f.code})` : ''}`;
 }
