@@ -2,7 +2,8 @@
  * The Desk as an installable, offline-capable app in Chromium (service workers allowed, unlike the other Desk
  * tests): the manifest is linked and valid (name, icons that load, start_url), the service worker takes control
  * after the first load, and with the network gone a reload still renders the app shell from its cache with the
- * banner saying the server is unreachable (not an error page); back online, the Desk reconnects by itself.
+ * banner saying the server is unreachable (not an error page); back online, the Desk reconnects by itself; with the
+ * server stopped, the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -88,7 +89,17 @@ describe.skipIf(!canRunDesk)('the Desk offline (service worker) in Chromium', ()
     await page.getByRole('heading', { name: 'Testudo Protocol' }).waitFor();
   });
 
+  it('opens the cached shell with the banner when the server itself has stopped', async () => {
+    await w.app.close();
+    await page.reload();
+    await page.getByRole('status').getByText('Offline: the Testudo server cannot be reached').waitFor();
+    await page.getByRole('heading', { name: 'The server is unreachable' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await w.shot(page, 'offline-server-stopped-390');
+  });
+
   it('logged no console error but the failed requests while offline', () => {
-    expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource.*40[01]/.test(e))).toEqual([]);
+    const expected = /ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|Failed to load resource.*40[01]/;
+    expect(errors.filter((e) => !expected.test(e))).toEqual([]);
   });
 });
