@@ -1,12 +1,12 @@
 /**
  * Server state of the Positions page: open positions (`GET /positions`), pending entries
  * (`GET /trades?status=pending`), the account's risk state (`GET /risk-profile`), and the management actions
- * (close, partial close, move stop, move target, breakeven). Replies are narrowed to the documented shapes
- * (src/app/trading/queries.ts, src/server/journal-schemas.ts); the casts happen in the trade feature's
- * `getJson`/`sendJson` only. A refusal comes back as an ApiError `rule-rejected` with the failed `rules`.
+ * (close, partial close, move stop, move target, breakeven). Calls go through the typed client; each reply is
+ * assigned to the narrow interface the page reads, so TypeScript checks it against the server's declared response
+ * schema (no cast). A refusal comes back as an ApiError `rule-rejected` with the failed `rules`.
  */
 import { useQuery } from '@tanstack/react-query';
-import { getJson, sendJson } from '@/features/trade/api';
+import { api, unwrap } from '@/api/client';
 
 /** An order leg of a trade. */
 export interface OrderLeg {
@@ -94,7 +94,10 @@ export const pkeys = {
 export function usePositions() {
   return useQuery({
     queryKey: pkeys.positions,
-    queryFn: async () => (await getJson<{ positions: Position[] }>('/api/v1/positions')).positions,
+    queryFn: async () => {
+      const r: { positions: Position[] } = await unwrap(api.GET('/api/v1/positions'));
+      return r.positions;
+    },
   });
 }
 
@@ -102,21 +105,33 @@ export function usePositions() {
 export function usePending() {
   return useQuery({
     queryKey: pkeys.pending,
-    queryFn: async () =>
-      (await getJson<{ trades: PendingTrade[] }>('/api/v1/trades', { status: 'pending', limit: 100 })).trades,
+    queryFn: async () => {
+      const r: { trades: PendingTrade[] } = await unwrap(
+        api.GET('/api/v1/trades', { params: { query: { status: 'pending', limit: 100 } } }),
+      );
+      return r.trades;
+    },
   });
 }
 
 /** The risk profile and state. */
 export function useRisk() {
-  return useQuery({ queryKey: pkeys.risk, queryFn: () => getJson<RiskReply>('/api/v1/risk-profile') });
+  return useQuery({
+    queryKey: pkeys.risk,
+    queryFn: async () => {
+      const r: RiskReply = await unwrap(api.GET('/api/v1/risk-profile'));
+      return r;
+    },
+  });
 }
 
 /** Management actions on a trade. Each throws ApiError (`rule-rejected` with `rules`, or field errors). */
+const at = (id: number) => ({ params: { path: { id } } });
 export const manage = {
-  close: (id: number) => sendJson<unknown>('POST', `/api/v1/trades/${id}/close`, {}),
-  partial: (id: number, quantity: string) => sendJson<unknown>('POST', `/api/v1/trades/${id}/close`, { quantity }),
-  stop: (id: number, price: string) => sendJson<unknown>('POST', `/api/v1/trades/${id}/stop`, { price }),
-  target: (id: number, price: string) => sendJson<unknown>('POST', `/api/v1/trades/${id}/target`, { price }),
-  breakeven: (id: number) => sendJson<unknown>('POST', `/api/v1/trades/${id}/breakeven`, {}),
+  close: (id: number) => unwrap(api.POST('/api/v1/trades/{id}/close', { ...at(id), body: {} })),
+  partial: (id: number, quantity: string) =>
+    unwrap(api.POST('/api/v1/trades/{id}/close', { ...at(id), body: { quantity } })),
+  stop: (id: number, price: string) => unwrap(api.POST('/api/v1/trades/{id}/stop', { ...at(id), body: { price } })),
+  target: (id: number, price: string) => unwrap(api.POST('/api/v1/trades/{id}/target', { ...at(id), body: { price } })),
+  breakeven: (id: number) => unwrap(api.POST('/api/v1/trades/{id}/breakeven', at(id))),
 };

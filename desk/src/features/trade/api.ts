@@ -1,36 +1,15 @@
 /**
  * Server state of the Trade page: instruments, chartable symbols, chart bars, the replay, sizing previews and
- * placing a trade. Replies are narrowed here to the shapes the server documents (src/server/trade-routes.ts,
- * market-routes.ts, replay-routes.ts); routes whose reply is not typed in the generated schema yet go through
- * {@link getJson}/{@link sendJson}, and this file is the only place that casts.
+ * placing a trade. Calls go through the typed client (paths, parameters and bodies checked against the generated
+ * OpenAPI types); each reply is assigned to the narrow interface the page uses, so TypeScript checks that the
+ * server's declared response schema provides every field read here (no cast).
  */
 import { useQuery } from '@tanstack/react-query';
 import { api, ApiError, unwrap } from '@/api/client';
+import type { paths } from '@/api/schema';
 
-type Result = Promise<{ data?: unknown; error?: unknown; response: Response }>;
-interface UntypedClient {
-  GET(path: string, init?: { params?: { query?: Record<string, string | number> }; signal?: AbortSignal }): Result;
-  POST(path: string, init?: { body?: unknown; signal?: AbortSignal; headers?: Record<string, string> }): Result;
-  PUT(path: string, init?: { body?: unknown }): Result;
-}
-const raw = api as unknown as UntypedClient;
-
-/** `GET path?query` as `T`. @throws ApiError on a non-2xx answer or when the server is unreachable. */
-export function getJson<T>(path: string, query?: Record<string, string | number>, signal?: AbortSignal): Promise<T> {
-  return unwrap(raw.GET(path, { params: { query: query ?? {} }, ...(signal ? { signal } : {}) })) as Promise<T>;
-}
-
-/** `POST|PUT path` with a JSON body as `T`. @throws ApiError as {@link getJson}. */
-export function sendJson<T>(
-  method: 'POST' | 'PUT',
-  path: string,
-  body?: unknown,
-  init: { signal?: AbortSignal; headers?: Record<string, string> } = {},
-): Promise<T> {
-  return unwrap(
-    method === 'POST' ? raw.POST(path, { body: body ?? {}, ...init }) : raw.PUT(path, { body }),
-  ) as Promise<T>;
-}
+/** A timeframe as the candles route takes it. */
+export type Timeframe = NonNullable<paths['/api/v1/candles']['get']['parameters']['query']>['timeframe'];
 
 /** An instrument (`GET /instruments`): grid, minimums, fees (fractions) and the feed's last price. */
 export interface Instrument {
@@ -159,7 +138,7 @@ export const keys = {
 export function useInstruments() {
   return useQuery({
     queryKey: keys.instruments,
-    queryFn: async () => (await getJson<Instrument[]>('/api/v1/instruments')) ?? [],
+    queryFn: async (): Promise<Instrument[]> => await unwrap(api.GET('/api/v1/instruments')),
     staleTime: 60_000,
   });
 }
@@ -170,7 +149,8 @@ export function useMarketSymbols() {
     queryKey: keys.symbols,
     queryFn: async () => {
       try {
-        return (await getJson<{ symbols: MarketSymbol[] }>('/api/v1/market/symbols')).symbols;
+        const r: { symbols: MarketSymbol[] } = await unwrap(api.GET('/api/v1/market/symbols'));
+        return r.symbols;
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) return null;
         throw e;
@@ -191,7 +171,12 @@ export function useCandles(symbol: string | null, timeframe: string) {
     staleTime: Infinity,
     queryFn: async () => {
       try {
-        return await getJson<CandlesReply>('/api/v1/candles', { symbol: symbol!, timeframe, limit: CHART_BARS });
+        const r: CandlesReply = await unwrap(
+          api.GET('/api/v1/candles', {
+            params: { query: { symbol: symbol!, timeframe: timeframe as Timeframe, limit: CHART_BARS } },
+          }),
+        );
+        return r;
       } catch (e) {
         if (e instanceof ApiError && e.status === 404 && e.code !== 'unknown-symbol') return null;
         throw e;
@@ -206,7 +191,8 @@ export function useReplay() {
     queryKey: keys.replay,
     queryFn: async () => {
       try {
-        return await getJson<ReplayView>('/api/v1/replay');
+        const r: ReplayView = await unwrap(api.GET('/api/v1/replay'));
+        return r;
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) return null;
         throw e;
@@ -217,22 +203,25 @@ export function useReplay() {
 
 /** Replay controls (admins only; the server answers 403 to others). */
 export const replayControl = {
-  pause: () => sendJson<ReplayView>('POST', '/api/v1/replay/pause'),
-  resume: () => sendJson<ReplayView>('POST', '/api/v1/replay/resume'),
-  step: (bars = 1) => sendJson<ReplayView>('POST', '/api/v1/replay/step', { bars }),
-  seek: (time: string) => sendJson<ReplayView>('POST', '/api/v1/replay/seek', { time }),
-  speed: (barsPerSecond: number) => sendJson<ReplayView>('PUT', '/api/v1/replay/speed', { barsPerSecond }),
+  pause: (): Promise<ReplayView> => unwrap(api.POST('/api/v1/replay/pause')),
+  resume: (): Promise<ReplayView> => unwrap(api.POST('/api/v1/replay/resume')),
+  step: (bars = 1): Promise<ReplayView> => unwrap(api.POST('/api/v1/replay/step', { body: { bars } })),
+  seek: (time: string): Promise<ReplayView> => unwrap(api.POST('/api/v1/replay/seek', { body: { time } })),
+  speed: (barsPerSecond: number): Promise<ReplayView> =>
+    unwrap(api.PUT('/api/v1/replay/speed', { body: { barsPerSecond } })),
 };
 
 /** `POST /sizing`: the preview of a setup (aborted by `signal` when superseded). */
-export function previewSetup(body: SetupBody, signal?: AbortSignal): Promise<Preview> {
-  return sendJson<Preview>('POST', '/api/v1/sizing', body, signal ? { signal } : {});
+export async function previewSetup(body: SetupBody, signal?: AbortSignal): Promise<Preview> {
+  const r: Preview = await unwrap(api.POST('/api/v1/sizing', { body, ...(signal ? { signal } : {}) }));
+  return r;
 }
 
 /**
  * `POST /trades` with an Idempotency-Key (so a retried confirmation never places twice).
  * @throws ApiError `rule-rejected` (422, with `rules`) when the protocol refuses it, or any other API error.
  */
-export function placeTrade(body: SetupBody, idempotencyKey: string): Promise<Placed> {
-  return sendJson<Placed>('POST', '/api/v1/trades', body, { headers: { 'Idempotency-Key': idempotencyKey } });
+export async function placeTrade(body: SetupBody, idempotencyKey: string): Promise<Placed> {
+  const r: Placed = await unwrap(api.POST('/api/v1/trades', { body, headers: { 'Idempotency-Key': idempotencyKey } }));
+  return r;
 }
