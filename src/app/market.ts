@@ -253,16 +253,22 @@ export class MarketService {
     const feed = this.feed !== null && this.isFed(q.symbol) ? this.feed : null;
     const now = feed?.now();
     // a stored bar must have closed by now: open + len <= now  ⇔  open < now - len + 1
-    const storeTo = now === undefined ? q.to : Math.min(q.to ?? Infinity, now - len + 1);
-    const stored = await this.readStored(q.symbol, q.timeframe, q.from, storeTo, q.limit + 1);
+    let storeTo = now === undefined ? q.to : Math.min(q.to ?? Infinity, now - len + 1);
+    let fromFeed: ChartBar[] = [];
+    let partialFirst = false;
+    if (feed && TIMEFRAME_CHAIN.indexOf(q.timeframe) >= TIMEFRAME_CHAIN.indexOf(feed.timeframe)) {
+      ({ bars: fromFeed, partialFirst } = this.feedBars(feed, q, now!));
+      // the store is read only before the feed's bars (and for a partial first bucket)
+      const first = fromFeed[0];
+      if (first) storeTo = Math.min(storeTo ?? Infinity, first.time * 1000 + (partialFirst ? 1 : 0));
+    }
+    const enough = fromFeed.length - (partialFirst ? 1 : 0) > q.limit;
+    const stored = enough ? [] : await this.readStored(q.symbol, q.timeframe, q.from, storeTo, q.limit + 1);
     const byTime = new Map<number, ChartBar>();
     for (const b of stored) byTime.set(b.time, b);
-    if (feed && TIMEFRAME_CHAIN.indexOf(q.timeframe) >= TIMEFRAME_CHAIN.indexOf(feed.timeframe)) {
-      const { bars, partialFirst } = this.feedBars(feed, q, now!);
-      bars.forEach((b, i) => {
-        if (!(i === 0 && partialFirst && byTime.has(b.time))) byTime.set(b.time, b);
-      });
-    }
+    fromFeed.forEach((b, i) => {
+      if (!(i === 0 && partialFirst && byTime.has(b.time))) byTime.set(b.time, b);
+    });
     const all = [...byTime.values()].sort((a, b) => a.time - b.time);
     return {
       symbol: q.symbol,

@@ -377,6 +377,37 @@ describe('market data over a live feed', () => {
     async stop(): Promise<void> {}
   }
 
+  it("takes a bucket that starts before the feed's first bar from the store, and only the closed ones", async () => {
+    const M = 60_000;
+    const feed = new PushFeed([bar(2, T0, M), bar(3, T0, M)]);
+    feed.clock = T0 + 4 * M;
+    const sql = await openTestDatabase();
+    const ctx = await createContext({ sql, feed });
+    try {
+      // the store has minutes 0..9 (5m buckets at 0 and 5 complete): more than the feed, and its future
+      await ingestCandles(
+        sql,
+        'ETH-USDT',
+        '1m',
+        Array.from({ length: 10 }, (_, i) => bar(i, T0, M)),
+      );
+      feed.emit(bar(4, T0, M));
+      feed.emit(bar(5, T0, M));
+      const r = await ctx.market.candles({ symbol: 'ETH-USDT', timeframe: '5m', limit: 10 });
+      expect(r.bars).toEqual([
+        // minutes 0..4 from the store (the feed's own bucket would start at minute 2)
+        { time: s(T0), open: '100', high: '106', low: '99', close: '105', volume: '7.5', complete: true },
+        // minute 5 from the feed; the store's bucket (minutes 5..9) has not closed by the feed's clock
+        { time: s(T0 + 5 * M), open: '105', high: '107', low: '104', close: '106', volume: '1.5', complete: false },
+      ]);
+      const minutes = await ctx.market.candles({ symbol: 'ETH-USDT', timeframe: '1m', limit: 100 });
+      expect(minutes.bars.map((b) => b.open)).toEqual(['100', '101', '102', '103', '104', '105']);
+    } finally {
+      await ctx.close();
+      await sql.close();
+    }
+  });
+
   it('serves the bars the feed loaded and emitted from its ring buffer, and broadcasts each as a candle event', async () => {
     const M = 60_000;
     const feed = new PushFeed([bar(0, T0, M), bar(1, T0, M)]);
