@@ -169,6 +169,44 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
     await context.close();
   });
 
+  it('moves a market entry with the last price, drags a limit entry, and steps a line by one tick with the keys', async () => {
+    const { context, page } = await open(w);
+    await w.signIn(page, alice);
+    await page.getByRole('button', { name: 'Long' }).click();
+    await ticketNumbers(page);
+    // market: the entry follows each new bar's close
+    await w.advance(1);
+    const last = (await w.api(alice, 'GET', '/api/v1/instruments')).find(
+      (i: { symbol: string }) => i.symbol === 'BTC-USD',
+    ).lastPrice as string;
+    await expect.poll(() => input(page, 'Entry').inputValue()).toBe(Number(last).toFixed(2));
+    expect(await page.getByRole('slider', { name: 'Entry price' }).count()).toBe(0);
+
+    await page.getByRole('group', { name: 'Entry type' }).getByRole('button', { name: 'limit' }).click();
+    const entryHandle = page.getByRole('slider', { name: 'Entry price' });
+    await expect.poll(() => entryHandle.isVisible()).toBe(true);
+    const entry0 = await input(page, 'Entry').inputValue();
+    await drag(page, entryHandle, 12);
+    await expect.poll(async () => Number(await input(page, 'Entry').inputValue())).toBeLessThan(Number(entry0));
+    const stopBefore = await input(page, 'Stop').inputValue();
+    await page.getByRole('slider', { name: 'Stop price' }).focus();
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => input(page, 'Stop').inputValue()).toBe((Number(stopBefore) + 0.01).toFixed(2));
+
+    const shown = await ticketNumbers(page);
+    const api = await w.api(alice, 'POST', '/api/v1/sizing', {
+      symbol: 'BTC-USD',
+      side: 'buy',
+      entryType: 'limit',
+      entryPrice: await input(page, 'Entry').inputValue(),
+      stopLoss: await input(page, 'Stop').inputValue(),
+      takeProfit: await input(page, 'Target').inputValue(),
+    });
+    expect(shown.qty).toBe(`${api.sizing.qty} BTC`);
+    expect(shown.risk).toBe(`${money2(api.sizing.risk)} USD · ${api.sizing.riskPct}%`);
+    await context.close();
+  });
+
   it('gives admins the replay controls, and step moves the replay', async () => {
     const { context, page } = await open(w);
     await w.signIn(page, admin);
