@@ -4,6 +4,7 @@
  * generated schema. Each feature's `api.ts` narrows the reply to the documented shape; the cast happens only here.
  */
 import { api, unwrap } from '@/api/client';
+import type { paths } from '@/api/schema';
 
 /** A query string as plain values (undefined and empty strings are left out). */
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -39,3 +40,17 @@ export function sendJson<T>(method: 'POST' | 'PATCH', path: string, body: unknow
 export async function deleteJson(path: string): Promise<void> {
   await unwrap(raw.DELETE(path, {}));
 }
+
+/**
+ * The JSON reply of `method` on `path` with status `status`, as generated from the server's response schemas
+ * (`desk/src/api/schema.d.ts`): `Reply<'/api/v1/journal/stats'>`. `never` when the route declares none.
+ */
+export type Reply<
+  P extends keyof paths,
+  M extends 'get' | 'post' | 'patch' | 'put' | 'delete' = 'get',
+  S extends number = 200,
+> = paths[P][M] extends { responses: infer R }
+  ? R extends Record<S, { content: { 'application/json': infer J } }>
+    ? J
+    : never
+  : never;
