@@ -62,13 +62,11 @@ describe.skipIf(!canRunDesk)('the Desk offline (service worker) in Chromium', ()
   it('opens from the service worker cache when offline and says the server is unreachable', async () => {
     await w.signIn(page, u);
     // the service worker installs and precaches the shell; the next load is under its control
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-    });
+    await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
     await page.reload();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await expect
-      .poll(() => page.evaluate(() => navigator.serviceWorker.controller?.state ?? null), { timeout: 20_000 })
+      .poll(() => page.evaluate('navigator.serviceWorker.controller?.state ?? null'), { timeout: 20_000 })
       .toBe('activated');
 
     await context.setOffline(true);
