@@ -1,26 +1,28 @@
 /**
- * Candle file imports uploaded through the API, run as in-process jobs with progress events: the bytes of a CSV,
- * JSON or freqtrade trades file (gzipped or not) go through the same importers and store path as
- * `testudo candles import` (`parseCandles` / `parseFreqtradeTrades` + `candlesFromTrades`, then `ingestCandles`: COPY
- * in one transaction, higher timeframes rolled up). A rejected file writes nothing.
+ * Candle file imports uploaded through the API, run as in-process jobs with progress events. The upload is spooled
+ * to a temporary file as it arrives ({@link spoolUpload}: never held in memory), then imported exactly as
+ * `testudo candles import FILE` imports it — `importCandleFile` of `src/cli/candles.ts`: format (and freqtrade trades)
+ * detection, gzip by its magic bytes, timeframe inferred from the bar spacing or checked against it, the file parsed
+ * and COPied in batches as it is read, all in ONE transaction, higher timeframes rolled up. A rejected file writes
+ * nothing.
  *
  * Jobs run one at a time in upload order; their state lives in this process (the last {@link KEEP_JOBS} are kept).
- * Events to the uploader only: `import-progress {id, phase, rows, rowsTotal, bytes, total}` (at most every 100 ms
- * and at each phase change), then `import-done` or `import-failed` with the job's view.
+ * Events go to the uploader only: `import-progress {id, phase, rows, rowsTotal, bytes, total}` (at each phase change
+ * and at most every 100 ms in between, and once at the end), then `import-done` or `import-failed` with the job's
+ * view.
  */
 import { randomUUID } from 'node:crypto';
-import { createGunzip } from 'node:zlib';
-import { TIMEFRAMES, isTimeframe, timeframeOfLength, type Candle, type Timeframe } from '../core/marketdata/candle.ts';
-import { medianSpacing } from '../core/marketdata/gaps.ts';
-import { CandleFormatError, formatTimeUtc, parseCandles, type CandleFormat } from '../core/marketdata/importers.ts';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { importCandleFile, type ImportSummary } from '../cli/candles.ts';
+import { CliError } from '../cli/errors.ts';
+import { TIMEFRAMES, isTimeframe, type Timeframe } from '../core/marketdata/candle.ts';
+import { CandleFormatError } from '../core/marketdata/importers.ts';
 import { CandleSeriesError } from '../core/marketdata/resample.ts';
-import {
-  TradeFormatError,
-  candlesFromTrades,
-  isFreqtradeTrades,
-  parseFreqtradeTrades,
-} from '../core/marketdata/trades.ts';
-import { ingestCandles } from '../db/candles.ts';
+import { TradeFormatError } from '../core/marketdata/trades.ts';
 import type { Sql } from '../db/sql.ts';
 import { UnavailableError, ValidationError, type FieldIssue } from './errors.ts';
 import type { EventBus } from './events.ts';
@@ -33,7 +35,68 @@ const MAX_PENDING = 4;
 const PROGRESS_EVERY_MS = 100;
 
 /** Formats an upload may declare: the candle formats, or `trades` (freqtrade trades → 1m candles). */
-export type UploadFormat = CandleFormat | 'trades';
+export type UploadFormat = 'csv' | 'yahoo' | 'cryptodatadownload' | 'json' | 'trades';
+
+/** An upload spooled to disk by {@link spoolUpload}. */
+export class UploadedFile {
+  /** Set once a job owns the file (and deletes it when done). */
+  claimed = false;
+  constructor(
+    /** Path of the temporary file (`.gz` when the bytes are gzip). */
+    readonly path: string,
+    /** Its size in bytes. */
+    readonly bytes: number,
+  ) {}
+
+  /** Deletes the file unless a job claimed it. Never throws. */
+  async discard(): Promise<void> {
+    if (!this.claimed) await unlink(this.path).catch(() => undefined);
+  }
+}
+
+/** The request body exceeded the upload limit (mapped to `413 body-too-large` like fastify's own). */
+class UploadTooLargeError extends Error {
+  readonly code = 'FST_ERR_CTP_BODY_TOO_LARGE';
+  readonly statusCode = 413;
+}
+
+/**
+ * Writes a request body stream to a temporary file, counting bytes: the file is named `.gz` when it starts with the
+ * gzip magic bytes (the importer gunzips by name).
+ * @param declared the request's Content-Length, when sent: past `limit`, refused before reading anything.
+ * @throws an error with code `FST_ERR_CTP_BODY_TOO_LARGE` (status 413) past `limit` bytes (the partial file is
+ *   deleted), or the stream's error (an aborted upload).
+ */
+export async function spoolUpload(body: Readable, limit: number, declared?: number): Promise<UploadedFile> {
+  if (declared !== undefined && declared > limit)
+    throw new UploadTooLargeError(`the upload is larger than ${limit} bytes`);
+  const dir = join(tmpdir(), 'testudo-uploads');
+  await mkdir(dir, { recursive: true });
+  const base = join(dir, randomUUID());
+  const out = createWriteStream(base);
+  let bytes = 0;
+  let head = Buffer.alloc(0);
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > limit) throw new UploadTooLargeError(`the upload is larger than ${limit} bytes`);
+      if (head.length < 2) head = Buffer.concat([head, chunk.subarray(0, 2)]);
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+    }
+    await new Promise<void>((resolve, reject) => {
+      out.once('error', reject);
+      out.end(() => resolve());
+    });
+  } catch (e) {
+    out.destroy();
+    await unlink(base).catch(() => undefined);
+    throw e;
+  }
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  const path = gzip ? `${base}.gz` : `${base}.upload`;
+  await rename(base, path);
+  return new UploadedFile(path, bytes);
+}
 
 /** What an upload asks for. */
 export interface ImportRequest {
@@ -44,11 +107,11 @@ export interface ImportRequest {
   timeframe?: Timeframe | undefined;
   /** Detected from the content when absent. */
   format?: UploadFormat | undefined;
-  /** The raw file (gzip detected by its magic bytes). */
-  bytes: Buffer;
+  /** The spooled upload; the job claims it and deletes it when done. */
+  file: UploadedFile;
 }
 
-/** A field issue of a rejected file, with the 1-based line (CSV) or element (JSON) when known. */
+/** A field issue of a rejected file, with the 1-based line (CSV), element (JSON) or trade row when known. */
 export interface ImportFieldIssue extends FieldIssue {
   line?: number;
 }
@@ -76,17 +139,17 @@ export interface ImportResult {
 export interface ImportJobView {
   id: string;
   status: 'queued' | 'running' | 'done' | 'failed';
-  /** `queued`, `parsing` (decompressing and reading the file), `storing` (COPY and rollups), `done`, `failed`. */
+  /** `queued`, `parsing` (until the first batch is stored), `storing` (batches and rollups), `done`, `failed`. */
   phase: 'queued' | 'parsing' | 'storing' | 'done' | 'failed';
   symbol: string;
-  /** As asked, or as inferred once parsed; null until known. */
+  /** As asked, or as inferred once done; null until known. */
   timeframe: Timeframe | null;
-  /** As asked, or as detected once parsed; null until known. */
+  /** As asked, or as detected once done; null until known. */
   format: string | null;
   /** Bytes of the upload read so far, and its size (bytes as sent, gzipped or not). */
   bytes: number;
   total: number;
-  /** Rows (candles) sent to the store so far, and how many there are (null until parsed). */
+  /** Candles stored so far (the count is known when the import ends), and how many there are (null until then). */
   rows: number;
   rowsTotal: number | null;
   /** ISO 8601 UTC. */
@@ -107,104 +170,53 @@ interface Job {
 export interface CandleImportsOptions {
   sql: Sql;
   events: EventBus;
-  /** Called when an import stores candles (e.g. to refresh caches). */
-  onImported?: (symbol: string) => void;
   /** Where unexpected errors go (the server's log). */
   onError?: (err: unknown, context: Record<string, unknown>) => void;
   /** Clock, ms UTC; default `Date.now`. */
   clock?: () => number;
 }
 
-/** Rejects a file: a `validation-failed` error with one field issue. */
+/** A `validation-failed` error with one field issue. */
 function reject(field: string, code: string, message: string, line?: number): ValidationError {
   const issue: ImportFieldIssue = { field, code, message, ...(line !== undefined ? { line } : {}) };
   return new ValidationError([issue]);
 }
 
-/** Decompresses gzip (by magic bytes) in chunks, reporting the input bytes consumed; plain bytes pass through. */
-async function decode(bytes: Buffer, onBytes: (n: number) => void): Promise<string> {
-  if (!(bytes[0] === 0x1f && bytes[1] === 0x8b)) {
-    onBytes(bytes.length);
-    return bytes.toString('utf8');
+/** The field issue of a file the importer refused, or undefined for an unexpected error. */
+function issueOf(e: unknown): ImportFieldIssue | undefined {
+  if (e instanceof CandleFormatError)
+    return { field: 'file', code: e.code, message: `${e.unit} ${e.line}: ${e.detail}`, line: e.line };
+  if (e instanceof TradeFormatError)
+    return { field: 'file', code: e.code, message: `trade ${e.element}: ${e.detail}`, line: e.element };
+  if (e instanceof CandleSeriesError) return { field: 'file', code: e.code, message: e.message };
+  if (e instanceof CliError && (e.code === 'missing-option' || e.code === 'invalid-option')) {
+    // the importer's only option errors are about the timeframe (missing, or not the file's bar spacing)
+    const message = e.message.replace(/--timeframe/g, 'timeframe');
+    return e.code === 'missing-option'
+      ? { field: 'timeframe', code: 'required', message }
+      : { field: 'timeframe', code: 'timeframe-mismatch', message };
   }
-  const gz = createGunzip();
-  const out: Buffer[] = [];
-  gz.on('data', (b: Buffer) => out.push(b));
-  const done = new Promise<void>((resolve, reject_) => {
-    gz.once('end', resolve);
-    gz.once('error', reject_);
-  });
-  const CHUNK = 1 << 20;
-  try {
-    for (let i = 0; i < bytes.length; i += CHUNK) {
-      const chunk = bytes.subarray(i, i + CHUNK);
-      if (!gz.write(chunk)) await new Promise((r) => gz.once('drain', r));
-      onBytes(Math.min(bytes.length, i + CHUNK));
-    }
-    gz.end();
-    await done;
-  } catch (e) {
-    throw reject('file', 'bad-gzip', `the file is not valid gzip: ${(e as Error).message}`);
-  }
-  return Buffer.concat(out).toString('utf8');
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('Z_'))
+    return { field: 'file', code: 'bad-gzip', message: `the file is not valid gzip: ${(e as Error).message}` };
+  return undefined;
 }
 
-/** The candles of an uploaded file, its format, timeframe and trade count, checked as the CLI checks them. */
-function readFile(
-  text: string,
-  format: UploadFormat | undefined,
-  timeframe: Timeframe | undefined,
-): Omit<ImportResult, 'inserted' | 'updated' | 'unchanged' | 'rolledUp' | 'first' | 'last'> & { list: Candle[] } {
-  const trades = format === 'trades' || (format === undefined && isFreqtradeTrades(text));
-  try {
-    if (trades) {
-      if (timeframe !== undefined && timeframe !== '1m')
-        throw reject(
-          'timeframe',
-          'invalid-timeframe',
-          'candles from trades are built as 1m (higher ones are rolled up)',
-        );
-      const list = parseFreqtradeTrades(text);
-      const candles = candlesFromTrades(list, '1m');
-      return {
-        format: 'freqtrade-trades',
-        timeframe: '1m',
-        trades: list.length,
-        candles: candles.length,
-        outOfOrder: null,
-        list: candles,
-      };
-    }
-    const parsed = parseCandles(text, format ? { format } : {});
-    const spacing = medianSpacing(parsed.candles.map((c) => c.time));
-    let tf = timeframe;
-    if (tf === undefined) {
-      tf = timeframeOfLength(spacing);
-      if (!tf)
-        throw reject(
-          'timeframe',
-          'required',
-          `give the timeframe: the file's bars are ${spacing === null ? 'too few to tell' : `${spacing / 60_000} minutes apart (median)`}`,
-        );
-    } else if (spacing !== null && spacing !== TIMEFRAMES[tf])
-      throw reject(
-        'timeframe',
-        'timeframe-mismatch',
-        `${tf} does not match the file: its bars are ${spacing / 60_000} minutes apart (median)`,
-      );
-    return {
-      format: parsed.format,
-      timeframe: tf,
-      trades: null,
-      candles: parsed.candles.length,
-      outOfOrder: parsed.outOfOrder,
-      list: parsed.candles,
-    };
-  } catch (e) {
-    if (e instanceof CandleFormatError) throw reject('file', e.code, e.message, e.line);
-    if (e instanceof TradeFormatError) throw reject('file', e.code, e.message, e.element);
-    throw e;
-  }
+/** The job's result from the importer's summary. */
+function resultOf(s: ImportSummary): ImportResult {
+  return {
+    format: s.format,
+    timeframe: s.timeframe,
+    trades: s.trades ?? null,
+    candles: s.candles,
+    inserted: s.inserted,
+    updated: s.updated,
+    unchanged: s.candles - s.inserted - s.updated,
+    first: s.first,
+    last: s.last,
+    rolledUp: { ...s.rolledUp } as Record<string, number>,
+    outOfOrder: s.outOfOrder,
+  };
 }
 
 /** Uploaded candle files imported as jobs, one at a time, with progress events to the uploader. */
@@ -218,17 +230,19 @@ export class CandleImports {
   }
 
   /**
-   * Queues an import and returns its view (status `queued`); the work runs after the jobs before it.
-   * @throws ValidationError `symbol`/`timeframe` for a bad symbol or timeframe, `file` `empty-file` for no bytes;
-   *   UnavailableError `import-busy` when {@link MAX_PENDING} imports are queued or running.
+   * Queues an import of a spooled upload and returns its view (status `queued`); the job claims the file. The work
+   * runs after the jobs before it, from a fresh macrotask (so the caller's reply goes out first).
+   * @throws ValidationError `timeframe` `invalid-timeframe`, or `file` `empty-file` for no bytes; UnavailableError
+   *   `import-busy` when {@link MAX_PENDING} imports are queued or running. The file is not claimed then.
    */
   submit(req: ImportRequest): ImportJobView {
     if (req.timeframe !== undefined && !isTimeframe(req.timeframe))
       throw reject('timeframe', 'invalid-timeframe', `use ${Object.keys(TIMEFRAMES).join(' ')}`);
-    if (req.bytes.length === 0) throw reject('file', 'empty-file', 'the request body is empty: send the file');
+    if (req.file.bytes === 0) throw reject('file', 'empty-file', 'the request body is empty: send the file');
     const pending = [...this.jobs.values()].filter((j) => j.view.status === 'queued' || j.view.status === 'running');
     if (pending.length >= MAX_PENDING)
       throw new UnavailableError('import-busy', `${pending.length} imports are queued or running: retry later`);
+    req.file.claimed = true;
     const view: ImportJobView = {
       id: randomUUID(),
       status: 'queued',
@@ -237,7 +251,7 @@ export class CandleImports {
       timeframe: req.timeframe ?? null,
       format: req.format ?? null,
       bytes: 0,
-      total: req.bytes.length,
+      total: req.file.bytes,
       rows: 0,
       rowsTotal: null,
       createdAt: new Date(this.clock()).toISOString(),
@@ -248,7 +262,6 @@ export class CandleImports {
     const job: Job = { view, userId: req.userId, req, lastProgress: 0 };
     this.jobs.set(view.id, job);
     this.trim();
-    // started from a fresh macrotask, so the 202 reply goes out before the work begins
     this.queue = this.queue.then(() => new Promise<void>((r) => setImmediate(r))).then(() => this.run(job));
     return { ...view };
   }
@@ -271,54 +284,43 @@ export class CandleImports {
     v.phase = 'parsing';
     this.progress(job, true);
     try {
-      const text = await decode(req.bytes, (n) => {
-        v.bytes = n;
-        this.progress(job);
-      });
-      const file = readFile(text, req.format, req.timeframe);
-      v.format = file.format;
-      v.timeframe = file.timeframe;
-      v.rowsTotal = file.list.length;
-      v.phase = 'storing';
-      this.progress(job, true);
-      const r = await ingestCandles(this.o.sql, req.symbol, file.timeframe, file.list, {
-        onProgress: (done) => {
-          v.rows = done;
-          this.progress(job);
+      const summary = await importCandleFile(this.o.sql, req.file.path, {
+        symbol: req.symbol,
+        timeframe: req.timeframe,
+        format: req.format,
+        // called after each stored batch; a row count, when the importer passes one, is shown as it grows
+        onProgress: (bytesRead: number, _total: number, rows?: number) => {
+          const first = v.phase === 'parsing';
+          v.phase = 'storing';
+          v.bytes = bytesRead;
+          if (rows !== undefined) v.rows = rows;
+          this.progress(job, first);
         },
       });
-      const { list, ...rest } = file;
-      v.result = {
-        ...rest,
-        inserted: r.inserted,
-        updated: r.updated,
-        unchanged: r.unchanged,
-        first: list.length > 0 ? formatTimeUtc(list[0]!.time) : null,
-        last: list.length > 0 ? formatTimeUtc(list[list.length - 1]!.time) : null,
-        rolledUp: { ...r.rolledUp } as Record<string, number>,
-      };
-      v.rows = list.length;
+      v.result = resultOf(summary);
+      v.format = summary.format;
+      v.timeframe = summary.timeframe;
+      v.bytes = v.total;
+      v.rows = summary.candles;
+      v.rowsTotal = summary.candles;
+      this.progress(job, true);
       v.status = 'done';
       v.phase = 'done';
-      this.o.onImported?.(req.symbol);
     } catch (e) {
       v.status = 'failed';
       v.phase = 'failed';
       v.rows = 0;
-      if (e instanceof ValidationError) v.error = { code: e.code, message: e.message, fields: e.issues };
-      else if (e instanceof CandleSeriesError)
-        v.error = {
-          code: 'validation-failed',
-          message: `file: ${e.message}`,
-          fields: [{ field: 'file', code: e.code, message: e.message }],
-        };
+      const issue = issueOf(e);
+      if (issue) v.error = { code: 'validation-failed', message: `${issue.field}: ${issue.message}`, fields: [issue] };
       else {
         this.o.onError?.(e, { where: 'candle import', id: v.id, symbol: req.symbol });
         v.error = { code: 'internal-error', message: 'the import failed unexpectedly; it has been logged' };
       }
+    } finally {
+      await unlink(req.file.path).catch(() => undefined);
+      job.req = null;
     }
     v.finishedAt = new Date(this.clock()).toISOString();
-    job.req = null; // the bytes can go
     this.o.events.publish({
       type: v.status === 'done' ? 'import-done' : 'import-failed',
       userId: job.userId,

@@ -3,6 +3,7 @@
  * candle file uploads into the shared store (`POST /candles/import`, admins only, followed with
  * `GET /candles/imports/:id` and the `import-*` events on `/ws`).
  */
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -12,6 +13,7 @@ import { audit } from '../app/journal-audit.ts';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldIssue } from '../app/errors.ts';
 import { TIMEFRAMES, isTimeframe, type Timeframe } from '../core/marketdata/candle.ts';
 import { parseTimeText } from '../core/marketdata/importers.ts';
+import { UploadedFile, spoolUpload } from '../app/candle-imports.ts';
 import { requireUser } from './guards.ts';
 
 /** Largest upload `POST /candles/import` takes, bytes. */
@@ -209,12 +211,17 @@ export async function marketRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
   );
 
-  // The upload takes the raw file: every content type is read as bytes (up to MAX_UPLOAD_BYTES), for this route only.
+  // The upload takes the raw file, whatever its content type, spooled to a temporary file as it arrives (at most
+  // MAX_UPLOAD_BYTES); for this route only. A file no job claimed is deleted once the reply is sent.
   await app.register(async (child) => {
     child.removeAllContentTypeParsers();
-    child.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_req, body, done) =>
-      done(null, body),
-    );
+    child.addContentTypeParser('*', async (req: FastifyRequest, payload: Readable) => {
+      const declared = Number(req.headers['content-length']);
+      return spoolUpload(payload, MAX_UPLOAD_BYTES, Number.isFinite(declared) ? declared : undefined);
+    });
+    child.addHook('onResponse', async (req) => {
+      if (req.body instanceof UploadedFile) await req.body.discard();
+    });
     child.withTypeProvider<ZodTypeProvider>().post(
       '/api/v1/candles/import',
       {
@@ -239,14 +246,14 @@ export async function marketRoutes(app: FastifyInstance, ctx: AppContext): Promi
         const issues: FieldIssue[] = [];
         const timeframe = q.timeframe === undefined ? undefined : timeframeOf(q.timeframe, issues);
         if (issues.length > 0) throw new ValidationError(issues);
-        const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const job = ctx.market.imports.submit({ userId: u.id, symbol: q.symbol, timeframe, format: q.format, bytes });
+        const file = req.body instanceof UploadedFile ? req.body : new UploadedFile('', 0);
+        const job = ctx.market.imports.submit({ userId: u.id, symbol: q.symbol, timeframe, format: q.format, file });
         await auditAdmin(ctx, req, 'candles-import', {
           id: job.id,
           symbol: q.symbol,
           timeframe: q.timeframe ?? null,
           format: q.format ?? null,
-          bytes: bytes.length,
+          bytes: file.bytes,
         });
         reply.code(202);
         return job;
