@@ -1,11 +1,23 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { openTestDatabase } from '../db/testing.ts';
+import { migrate } from '../db/migrate.ts';
+import { ingestCandles, readCandlePage } from '../db/candles.ts';
+import type { Sql } from '../db/sql.ts';
+import { parseCandles } from '../core/marketdata/importers.ts';
+import { TIMEFRAME_CHAIN } from '../core/marketdata/resample.ts';
+import { createContext, type AppContext } from '../app/context.ts';
+import { buildServer } from '../server/app.ts';
+import { importCandleFile } from './candles.ts';
+import { bracketFromPercent, statsLines } from './client.ts';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/testudo.mjs', import.meta.url));
@@ -259,5 +271,298 @@ describe('testudo candles from trades, gaps, export and resample', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** Runs the CLI and measures how long it took (ms). */
+async function timed(...args: string[]): Promise<{ stdout: string; stderr: string; code: number; ms: number }> {
+  const t = Date.now();
+  const r = await testudo(...args);
+  return { ...r, ms: Date.now() - t };
+}
+
+/** The one error shape: `testudo <command>: <code>: <message>`. */
+const ERROR_LINE = /^testudo( [a-z]+)*: [a-z][a-z0-9]*(-[a-z0-9]+)*: \S/;
+
+describe('testudo --version and the error shape', () => {
+  it('prints the package version with --version and -V, exit code 0', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = await testudo(flag);
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, `${pkg.version}\n`, '']);
+    }
+  });
+
+  it('reports usage errors as testudo <command>: <code>: <message> with exit code 2', async () => {
+    const unknown = await testudo('serve', '--bogus');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^testudo serve: unknown-option: unknown option '--bogus'/);
+    const missing = await testudo('size', '--entry', '100', '--stop', '95');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^testudo size: missing-option: required option '--equity <amount>' not specified/);
+    const command = await testudo('nope');
+    expect(command.code).toBe(2);
+    expect(command.stderr).toMatch(/^testudo: unknown-command: unknown command 'nope'/);
+    const value = await testudo('size', '--equity', '100', '--entry', '100', '--stop', '100');
+    expect([value.code, value.stderr]).toEqual([2, 'testudo size: invalid-option: --stop must differ from --entry\n']);
+    for (const r of [unknown, missing, command, value]) {
+      expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      expect(r.stderr).toMatch(ERROR_LINE);
+    }
+  });
+
+  it('reports bad input (a malformed file) with its code and exit code 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'testudo-cli-'));
+    try {
+      const file = join(dir, 'bad.csv');
+      await writeFile(file, 'time,open,high,low,close\n2024-01-01T00:00:00Z,100,99,101,100\n');
+      const r = await testudo(
+        'candles',
+        'import',
+        file,
+        '--symbol',
+        'X',
+        '--timeframe',
+        '1h',
+        '--data-dir',
+        join(dir, 'db'),
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`testudo candles import: high-below-low: ${file}: line 2: high 99 is below low 101\n`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('testudo serve refuses bad flags at once', () => {
+  it('exits with code 2 for --port 99999, a bad --speed, --timeframe or --start, before opening the database', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'testudo-cli-'));
+    const db = join(dir, 'db');
+    try {
+      const cases: [string[], RegExp][] = [
+        [['--port', '99999'], /^testudo serve: invalid-option: --port 99999: must be a port number, 0 to 65535/],
+        [['--port', 'abc'], /^testudo serve: invalid-option: --port abc/],
+        [['--speed', '0'], /^testudo serve: invalid-option: --speed 0: must be a positive number/],
+        [['--timeframe', '7m'], /^testudo serve: invalid-option: --timeframe 7m: use 1m 5m/],
+        [['--start', 'yesterday'], /^testudo serve: invalid-option: --start yesterday: not an ISO 8601/],
+        [['--symbols', 'BTCUSDT'], /^testudo serve: invalid-option: --symbols: BTCUSDT is not BASE-QUOTE/],
+        [['--database-url', 'mysql://x'], /^testudo serve: invalid-option: --database-url mysql:\/\/x/],
+      ];
+      const runs = await Promise.all(cases.map(([flags]) => timed('serve', ...flags, '--data-dir', db)));
+      runs.forEach((r, i) => {
+        expect(r.code, cases[i]![0].join(' ')).toBe(2);
+        expect(r.stderr).toMatch(cases[i]![1]);
+        expect(r.stdout).toBe('');
+        // no database, no feed, no port: the process ends by itself (a hang would hit the test's timeout)
+        expect(r.ms).toBeLessThan(20_000);
+      });
+      expect(existsSync(db)).toBe(false); // refused before the data directory was made or migrated
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('missing files are a friendly error everywhere', () => {
+  it('says file-not-found (exit code 1) for candles import, serve --replay and backtest --data', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'testudo-cli-'));
+    const db = join(dir, 'db');
+    const gone = join(dir, 'missing.csv');
+    try {
+      const [imp, trades, serve, backtest] = await Promise.all([
+        testudo('candles', 'import', gone, '--symbol', 'X', '--data-dir', db),
+        testudo('candles', 'import', '--from-trades', gone, '--symbol', 'X', '--data-dir', db),
+        testudo('serve', '--replay', gone, '--data-dir', db),
+        testudo('backtest', '--data', gone, '--strategy', 'sma-cross'),
+      ]);
+      expect([imp.code, imp.stderr]).toEqual([1, `testudo candles import: file-not-found: ${gone}: no such file\n`]);
+      expect([trades.code, trades.stderr]).toEqual([
+        1,
+        `testudo candles import: file-not-found: ${gone}: no such file\n`,
+      ]);
+      expect([serve.code, serve.stderr]).toEqual([
+        1,
+        `testudo serve: file-not-found: --replay ${gone}: no such file\n`,
+      ]);
+      expect([backtest.code, backtest.stderr]).toEqual([
+        1,
+        `testudo backtest: file-not-found: --data ${gone}: no such file\n`,
+      ]);
+      for (const r of [imp, trades, serve, backtest]) expect(r.stderr).not.toMatch(/ENOENT/);
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('testudo journal stats and trade against a real server', () => {
+  let sql: Sql;
+  let ctx: AppContext;
+  let app: FastifyInstance;
+  let url = '';
+  let token = '';
+
+  beforeAll(async () => {
+    sql = await openTestDatabase();
+    ctx = await createContext({ sql });
+    app = await buildServer(ctx);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const u = await ctx.auth.register('newcomer@cli.test', 'password1');
+    token = await ctx.auth.createApiToken(u.id, 'cli');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await ctx?.close();
+    await sql?.close();
+  });
+
+  it('prints an en dash, not 0.0%, for the statistics of an empty journal', async () => {
+    const r = await testudo('journal', 'stats', '--url', url, '--token', token);
+    expect(r.code).toBe(0);
+    const rows = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, 22).trim(), l.slice(23)]),
+    );
+    expect(rows).toMatchObject({
+      trades: '0',
+      'win rate': '–',
+      'avg win': '–',
+      'avg loss': '–',
+      expectancy: '–',
+      SQN: '–',
+      'profit factor': '–',
+    });
+    expect(r.stdout).not.toMatch(/0\.0%/);
+  });
+
+  it('refuses a bad token with the server code in the CLI shape and exit code 1', async () => {
+    const r = await testudo('journal', 'stats', '--url', url, '--token', 'tdo_wrong');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^testudo journal stats: [a-z-]+: /);
+  });
+
+  it('says server-unreachable when nothing listens at --url', async () => {
+    const r = await testudo('journal', 'stats', '--url', 'http://127.0.0.1:1', '--token', token);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^testudo journal stats: server-unreachable: cannot reach http:\/\/127\.0\.0\.1:1/);
+  });
+});
+
+describe('statistics and brackets the CLI computes', () => {
+  it('shows – for undefined statistics and numbers otherwise', () => {
+    const lines = statsLines({
+      trades: 2,
+      winRate: 0.5,
+      avgWinR: 2,
+      avgLossR: -1,
+      expectancyR: 0.5,
+      sqn: null,
+      profitFactor: 2,
+      totalR: 1,
+      netPnl: '50',
+      maxDrawdown: '10',
+      maxDrawdownPct: 0.1,
+      longestLosingStreak: 1,
+    });
+    expect(lines).toContain('win rate               50.0%');
+    expect(lines).toContain('SQN                    –');
+  });
+
+  it('prices --stop-pct and --target-r from the current price on the tick grid', () => {
+    // long at 2445.99: stop 2% below rounded down to the tick, target 3 × the distance above rounded up
+    expect(bracketFromPercent('buy', '2445.99', '0.01', '2', '3')).toEqual({ stop: '2397.07', target: '2592.75' });
+    expect(bracketFromPercent('sell', '100', '0.5', '1', '2')).toEqual({ stop: '101', target: '98' });
+    expect(bracketFromPercent('buy', '100', '0.01', undefined, '2', '95')).toEqual({ target: '110' });
+    expect(() => bracketFromPercent('buy', '100', '0.01', '150', undefined)).toThrow(/--stop-pct 150/);
+  });
+});
+
+/** Every stored candle of `symbol`, every timeframe, as comparable rows. */
+async function storedRows(sql: Sql, symbol: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const timeframe of TIMEFRAME_CHAIN) {
+    const rows = await readCandlePage(sql, { symbol, timeframe }, undefined, 1_000_000);
+    out.push(...rows.map((r) => [timeframe, r.time, r.open, r.high, r.low, r.close, r.volume, r.complete]));
+  }
+  return out;
+}
+
+describe('candles import streams the file', () => {
+  let sql: Sql;
+  let dir = '';
+  beforeAll(async () => {
+    sql = await openTestDatabase();
+    await migrate(sql);
+    dir = await mkdtemp(join(tmpdir(), 'testudo-stream-'));
+  });
+  afterAll(async () => {
+    await sql?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** `n` hourly bars from 2023-12-20 (across a year end, so several yearly partitions and weeks), newest first. */
+  function cddFile(n: number): string {
+    const rows: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = Date.UTC(2023, 11, 20) + i * 3_600_000;
+      const d = new Date(t);
+      const h = d.getUTCHours();
+      const stamp = `${d.toISOString().slice(0, 10)} ${String(h % 12 === 0 ? 12 : h % 12).padStart(2, '0')}-${h < 12 ? 'AM' : 'PM'}`;
+      const o = 100 + (i % 17);
+      rows.push(`${stamp},BTCUSD,${o},${o + 2.5},${o - 1.25},${o + 1},${(i % 7) + 0.125},1`);
+    }
+    return (
+      [
+        'Timestamps are UTC timezone,https://www.CryptoDataDownload.com',
+        'date,symbol,open,high,low,close,volume_btc,volume',
+        ...rows.reverse(),
+      ].join('\n') + '\n'
+    );
+  }
+
+  it('parses and stores a multi-chunk file in batches with progress, exactly as a whole-file import', async () => {
+    const file = join(dir, 'cdd.csv');
+    const text = cddFile(3000);
+    await writeFile(file, text);
+    const progress: [number, number][] = [];
+    const r = await importCandleFile(sql, file, {
+      symbol: 'STREAM',
+      batchRows: 500,
+      chunkBytes: 16 * 1024,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+    expect(r).toMatchObject({ format: 'cryptodatadownload', timeframe: '1h', candles: 3000, inserted: 3000 });
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.every(([, total]) => total === Buffer.byteLength(text))).toBe(true);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]![0]).toBeGreaterThanOrEqual(progress[i - 1]![0]);
+    expect(progress[progress.length - 1]![0]).toBe(Buffer.byteLength(text));
+
+    // the same bars through the whole-array path: the same rows at every timeframe (the rollups included)
+    const whole = await ingestCandles(sql, 'WHOLE', '1h', parseCandles(text).candles);
+    expect(r.rolledUp).toEqual(whole.rolledUp);
+    expect(await storedRows(sql, 'STREAM')).toEqual(await storedRows(sql, 'WHOLE'));
+
+    // idempotent: a second import stores nothing new and changes nothing
+    const again = await importCandleFile(sql, file, { symbol: 'STREAM', batchRows: 500, chunkBytes: 16 * 1024 });
+    expect(again).toMatchObject({ candles: 3000, inserted: 0, updated: 0 });
+    expect(await storedRows(sql, 'STREAM')).toEqual(await storedRows(sql, 'WHOLE'));
+  });
+
+  it('writes nothing when a late row of the file is bad (one transaction over every batch)', async () => {
+    const file = join(dir, 'late-error.csv');
+    const lines = cddFile(2000).split('\n');
+    lines[1500] = lines[1500]!.replace(/,BTCUSD,(\d+),/, ',BTCUSD,$1,1,'); // a row with an extra field
+    await writeFile(file, lines.join('\n'));
+    const err = await importCandleFile(sql, file, { symbol: 'LATE', batchRows: 200, chunkBytes: 8 * 1024 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'wrong-column-count', line: 1501 });
+    expect(await storedRows(sql, 'LATE')).toEqual([]);
   });
 });

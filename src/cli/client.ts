@@ -139,7 +139,8 @@ export function bracketFromPercent(
   const SCALE = 1_000_000n;
   let s: bigint | undefined;
   if (stopPct !== undefined) {
-    const dist = (p * toUnits(stopPct, 6)) / (100n * SCALE);
+    const den = 100n * SCALE;
+    const dist = (p * toUnits(stopPct, 6) + den - 1n) / den; // at least P% away
     s = side === 'buy' ? floorTick(p - dist) : ceilTick(p + dist);
     if (s <= 0n || s === p) throw usageError(`--stop-pct ${stopPct}: too small or too large for price ${price}`);
   } else if (stop !== undefined) s = toUnits(stop, dp);
