@@ -89,15 +89,16 @@ describe.skipIf(!canRunDesk)('the Account page in Chromium', () => {
     const { context, page } = await w.page();
     await openAccount(w, page, alice);
     const risk = page.getByLabel('Risk per trade', { exact: true });
+    const inForce = (await w.api(alice, 'GET', '/api/v1/risk-profile')).profile.riskPerTradePct as string;
     await risk.fill('3');
     await page.getByText('Above the hard ceiling of 2%: the server will refuse it.').waitFor();
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect.poll(() => risk.getAttribute('aria-invalid')).toBe('true');
     const errorId = (await risk.getAttribute('aria-describedby'))!.split(' ').find((id) => id.endsWith('-err'))!;
     const error = page.locator(`[id="${errorId}"]`);
-    expect(await error.textContent()).toMatch(/^Above the hard ceiling: .*2/);
+    expect(await error.textContent()).toMatch(/^Must not exceed the hard ceiling of 2\b/);
     expect(await risk.inputValue()).toBe('3');
-    expect((await w.api(alice, 'GET', '/api/v1/risk-profile')).profile.riskPerTradePct).toBe('0.5');
+    expect((await w.api(alice, 'GET', '/api/v1/risk-profile')).profile.riskPerTradePct).toBe(inForce);
     await w.shot(page, 'account-ceiling-error');
     await context.close();
   });

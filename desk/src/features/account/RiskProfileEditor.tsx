@@ -101,7 +101,7 @@ export function RiskProfileEditor({ view }: RiskProfileEditorProps) {
     if (!err) return undefined;
     const fe = err.fields.find((x) => x.field === f || x.field.split('.').pop() === f);
     if (!fe) return undefined;
-    return fe.code === 'above-hard-ceiling' ? `Above the hard ceiling: ${fe.message}` : fe.message;
+    return fe.message.charAt(0).toUpperCase() + fe.message.slice(1);
   };
 
   return (
