@@ -163,6 +163,20 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
     await expect.poll(() => side(pb, 'bid')).toEqual([['0.35', '4']]);
     await expect.poll(() => pa.getByTestId('available').textContent()).toBe('97.8'); // 99.2 − 4 × 0.35
 
+    // a stop-market buy waits for its trigger as a pending order
+    await pa.getByRole('radio', { name: 'Buy' }).click();
+    await pa.getByLabel('Type').selectOption('stop-market');
+    await pa.getByLabel('Stop price').fill('0.9');
+    await pa.getByLabel('Size').fill('1');
+    await pa.getByRole('button', { name: 'Place order' }).click();
+    await expect.poll(() => pa.getByTestId('order-result').textContent()).toMatch(/^Order #\d+ pending: buy 1$/);
+    const stop = pa.locator('table[aria-label="Live orders"] tbody tr', { hasText: 'stop-market' });
+    await expect.poll(() => stop.textContent()).toContain('0.9');
+    await expect.poll(() => stop.textContent()).toContain('pending');
+    const stopId = (await stop.getAttribute('data-order-id'))!;
+    await pa.getByRole('button', { name: `Cancel order ${stopId}` }).click();
+    await expect.poll(() => stop.count()).toBe(0);
+
     // a transfer beyond the available balance: the error next to the amount; then one that goes through
     await pa.getByLabel('To account id').fill(String(account[bob.email]));
     await pa.getByLabel('Amount').fill('1000');

@@ -31,8 +31,6 @@ export interface OrderTicketProps {
   pickedPrice: { price: string; n: number } | null;
 }
 
-const FIELDS = ['price', 'stopPrice', 'size', 'tif', 'postOnly'];
-
 /** The order entry form of one market. */
 export function OrderTicket({ market, accountId, pickedPrice }: OrderTicketProps) {
   const [v, setV] = useState<OrderFormValues>({
@@ -51,7 +49,12 @@ export function OrderTicket({ market, accountId, pickedPrice }: OrderTicketProps
     if (pickedPrice) setV((o) => ({ ...o, price: pickedPrice.price }));
   }, [pickedPrice]);
   const set = <K extends keyof OrderFormValues>(k: K, value: OrderFormValues[K]) => {
-    setV((o) => ({ ...o, [k]: value }));
+    setV((o) => {
+      const n = { ...o, [k]: value };
+      // post-only only exists for GTC limit orders: a hidden, stale tick must not block the order
+      if (!supportsPostOnly(n.type, n.tif)) n.postOnly = false;
+      return n;
+    });
     setErrors((e) => ({ ...e, [k]: undefined }));
   };
   const err = (k: keyof FieldErrors) => errors[k] ?? fieldError(place.error, k);
@@ -75,7 +78,14 @@ export function OrderTicket({ market, accountId, pickedPrice }: OrderTicketProps
     });
   };
 
-  const general = formError(place.error, FIELDS);
+  const shown = [
+    'size',
+    ...(needsPrice(v.type) ? ['price'] : []),
+    ...(needsStop(v.type) ? ['stopPrice'] : []),
+    ...(supportsTif(v.type) ? ['tif'] : []),
+    ...(v.type === 'limit' ? ['postOnly'] : []),
+  ];
+  const general = formError(place.error, shown);
   return (
     <Card className="min-w-0">
       <CardHeader title={`Order · ${market.name}`} />
@@ -146,7 +156,7 @@ export function OrderTicket({ market, accountId, pickedPrice }: OrderTicketProps
               <input
                 type="checkbox"
                 checked={v.postOnly}
-                disabled={!supportsPostOnly(v.type, v.tif) && !v.postOnly}
+                disabled={!supportsPostOnly(v.type, v.tif)}
                 onChange={(e) => set('postOnly', e.target.checked)}
               />
               Post-only
