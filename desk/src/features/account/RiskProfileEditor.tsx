@@ -43,12 +43,9 @@ function patchOf(draft: Draft, profile: RiskProfile): Partial<RiskProfile> {
   return out as Partial<RiskProfile>;
 }
 
+/** The hard ceiling of `field` as the server reports it (`fields[f].ceiling`), or null. */
 function ceilingOf(view: RiskProfileView, field: ProfileField): string | null {
-  const c = view.ceilings;
-  if (!c) return null;
-  if (field === 'riskPerTradePct' || field === 'maxRiskPerTradePct') return c.maxRiskPerTradePct;
-  if (field === 'maxDrawdownPct') return c.maxDrawdownPct;
-  return null;
+  return view.fields[field]?.ceiling ?? null;
 }
 
 /** Props of {@link RiskProfileEditor}. */
