@@ -2,7 +2,8 @@
  * Candle upload jobs against a real database (PGlite, or PostgreSQL with `TESTUDO_TEST_DB=postgres`): spooling an
  * upload to disk, the importer's outcomes as job states and events, temporary files removed, the queue bounded.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,8 +58,15 @@ describe('candle upload jobs', () => {
       },
     });
     await expect(spoolUpload(untouched, 10, 11)).rejects.toMatchObject({ statusCode: 413 });
+    const before = new Set(readdirSync(dirname(plain.path)));
     const chunks = Readable.from([Buffer.alloc(8), Buffer.alloc(8)]);
     await expect(spoolUpload(chunks, 10)).rejects.toMatchObject({ code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+    await new Promise((r) => setTimeout(r, 50));
+    // nothing left behind (other test files may add their own uploads meanwhile: only new empty files count)
+    const left = readdirSync(dirname(plain.path)).filter(
+      (f) => !before.has(f) && statSync(join(dirname(plain.path), f), { throwIfNoEntry: false })?.size === 0,
+    );
+    expect(left).toEqual([]);
   });
 
   it('imports through the CLI importer: the timeframe inferred, progress then done, to the uploader', async () => {

@@ -88,7 +88,9 @@ export async function spoolUpload(body: Readable, limit: number, declared?: numb
       out.end(() => resolve());
     });
   } catch (e) {
+    // the file may still be opening: wait until it is closed, or the unlink could come before its creation
     out.destroy();
+    if (!out.closed) await new Promise<void>((r) => out.once('close', () => r()));
     await unlink(base).catch(() => undefined);
     throw e;
   }
