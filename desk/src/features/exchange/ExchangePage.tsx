@@ -147,14 +147,13 @@ export default function ExchangePage() {
               )}
             </>
           )}
+          <OrdersPanel accountId={accountId} />
         </div>
         <div className="flex min-w-0 flex-col gap-3">
           {listed ? <OrderTicket key={listed.id} market={listed} accountId={accountId} pickedPrice={picked} /> : null}
           {accountId !== null ? <PortfolioPanel accountId={accountId} /> : null}
         </div>
       </div>
-
-      <OrdersPanel accountId={accountId} />
 
       {accountId !== null ? (
         <Tabs defaultValue="transfers" className="min-w-0">
