@@ -148,6 +148,10 @@ describe.skipIf(!canRunDesk)('the Overview in Chromium', () => {
       expect((await card.locator('figcaption').textContent())?.length, id).toBeGreaterThan(10);
     }
     await expect.poll(() => page.locator('[data-chart="calendar"] rect[data-day]').count()).toBeGreaterThan(6);
+    // the breakdowns measure R or net P&L
+    await page.getByLabel('P&L by weekday: measure').selectOption('netPnl');
+    await expect.poll(() => page.locator('[data-chart="by-weekday"] svg text').allTextContents()).toContain('Net P&L');
+    expect(await page.locator('[data-chart="by-weekday"] .recharts-bar-rectangle').count()).toBeGreaterThan(0);
     await w.shot(page, 'overview-1280');
     await page.getByRole('button', { name: 'Switch to the light theme' }).click();
     await w.shot(page, 'overview-light-1280');

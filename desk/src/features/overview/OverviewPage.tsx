@@ -4,7 +4,7 @@
  * and holding time against R), all under one filter kept in the URL. Each chart has its own loading, empty and
  * error state, so one failing route never blanks the page.
  */
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { Card, CardHeader } from '@/components/ui/card';
 import { ErrorState, Loading } from '@/components/ui/states';
 import { cn } from '@/lib/cn';
@@ -41,6 +41,7 @@ import { EquityChart } from './charts/EquityChart';
 import { CalendarHeatmap, calendarHeight } from './charts/CalendarHeatmap';
 import {
   BreakdownChart,
+  type BreakdownMetric,
   CumulativeRChart,
   ExcursionScatter,
   HoldingScatter,
@@ -121,20 +122,32 @@ function BreakdownCard({
   c: ChartColors;
 }) {
   const q = useBreakdown(spec.by, filter);
+  const [metric, setMetric] = useState<BreakdownMetric>('totalR');
   const bars = useMemo(() => breakdownBars(spec.by, q.data?.groups ?? []), [spec.by, q.data]);
   const rows = spec.horizontal ? Math.max(3, bars.length) : 0;
   return (
     <ChartCard
       id={`by-${spec.by}`}
-      title={`${spec.title} (R)`}
+      title={spec.title}
       summary={breakdownSummary(spec.noun, bars)}
       empty={!hasTrades(bars)}
       loading={q.isPending}
       error={q.error}
       retry={() => void q.refetch()}
       height={spec.horizontal ? Math.min(320, 60 + rows * 28) : 220}
+      actions={
+        <select
+          aria-label={`${spec.title}: measure`}
+          className="rounded border border-border bg-panel px-1 py-0.5 text-xs text-fg"
+          value={metric}
+          onChange={(e) => setMetric(e.target.value as BreakdownMetric)}
+        >
+          <option value="totalR">R</option>
+          <option value="netPnl">Net P&amp;L</option>
+        </select>
+      }
     >
-      <BreakdownChart bars={bars} c={c} xLabel={spec.axis} horizontal={spec.horizontal} />
+      <BreakdownChart bars={bars} c={c} xLabel={spec.axis} metric={metric} horizontal={spec.horizontal} />
     </ChartCard>
   );
 }

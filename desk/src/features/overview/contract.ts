@@ -29,4 +29,5 @@ export type Checks = [
   Check<Assignable<Reply<'/api/v1/journal/entries/{id}', 'patch'>, J.Entry>>,
   Check<Assignable<Reply<'/api/v1/journal/entries'>, { entries: T.LinkedEntry[] }>>,
   Check<Assignable<Reply<'/api/v1/instruments'>, { symbol: string }[]>>,
+  Check<Assignable<Reply<'/api/v1/market/symbols'>, { symbols: { symbol: string; timeframes: string[] }[] }>>,
 ];

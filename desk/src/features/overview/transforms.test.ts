@@ -146,7 +146,8 @@ describe('histogram, breakdowns and scatter points', () => {
     ]);
   });
 
-  it('labels breakdown groups and converts win rate to percent', () => {
+  it('labels breakdown groups, converts win rate to percent and keeps every hour', () => {
+    const bars0 = { key: '', trades: 0, wins: 0, losses: 0, winRate: 0, totalR: 0, expectancyR: 0, netPnl: '0' };
     expect(breakdownLabel('weekday', 'monday')).toBe('Mon');
     expect(breakdownLabel('hour', '07')).toBe('07h');
     expect(breakdownLabel('side', 'sell')).toBe('Short');
@@ -156,6 +157,9 @@ describe('histogram, breakdowns and scatter points', () => {
     ]);
     expect(bars[0]).toMatchObject({ label: 'breakout', winRatePct: 75, netPnl: -1.5 });
     expect(hasTrades([{ trades: 0 }, { trades: 0 }])).toBe(false);
+    const hours = Array.from({ length: 24 }, (_, h) => ({ ...bars0, key: String(h).padStart(2, '0') }));
+    expect(breakdownBars('hour', hours)).toHaveLength(24);
+    expect(breakdownBars('tag', hours, 20)).toHaveLength(20);
   });
 
   it('keeps trades with both excursions for MAE/MFE and converts holding time to hours', () => {

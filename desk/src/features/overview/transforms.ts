@@ -223,9 +223,13 @@ export function breakdownLabel(by: BreakdownBy, key: string | null): string {
   return key;
 }
 
-/** The bars of a breakdown chart, in the server's order; at most `limit` groups (the largest by trades first). */
+/**
+ * The bars of a breakdown chart, in the server's order. Weekday, hour and side keep every group; setups, tags and
+ * symbols at most `limit` (the server lists them by trade count, so the most traded are kept).
+ */
 export function breakdownBars(by: BreakdownBy, groups: readonly BreakdownGroup[], limit = 20): BreakdownBar[] {
-  return groups.slice(0, limit).map((g) => ({
+  const kept = by === 'weekday' || by === 'hour' || by === 'side' ? groups : groups.slice(0, limit);
+  return kept.map((g) => ({
     key: g.key ?? '',
     label: breakdownLabel(by, g.key),
     trades: g.trades,

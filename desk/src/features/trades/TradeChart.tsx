@@ -16,12 +16,26 @@ import {
   type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
+import { useQuery } from '@tanstack/react-query';
 import { useChartColors } from '@/features/overview/charts/colors';
+import { getJson } from '@/features/overview/http';
 import { ErrorState } from '@/components/ui/states';
 import { useCandles, type TradeDetail } from './api';
 import { candleWindow, chooseTimeframe, timeframeSeconds, tradeLines, tradeMarkers } from './chart-data';
 
 const TIMEFRAMES = ['1h', '4h', '1d'];
+
+/** The chart timeframes of `symbol` that `GET /candles` serves (1h, 4h, 1d when it says nothing). */
+function useTimeframes(symbol: string): string[] | undefined {
+  const q = useQuery({
+    queryKey: ['market-symbols'],
+    queryFn: () => getJson<{ symbols: { symbol: string; timeframes: string[] }[] }>('/api/v1/market/symbols'),
+    staleTime: 60_000,
+  });
+  const served = q.data?.symbols.find((s) => s.symbol === symbol)?.timeframes ?? [];
+  const key = q.isPending ? null : TIMEFRAMES.filter((t) => served.includes(t)).join(',');
+  return useMemo(() => (key === null ? undefined : key ? key.split(',') : TIMEFRAMES), [key]);
+}
 
 /** The chart of one trade, 280 px tall. */
 export function TradeChart({ trade }: { trade: TradeDetail }) {
@@ -31,12 +45,14 @@ export function TradeChart({ trade }: { trade: TradeDetail }) {
   const series = useRef<ISeriesApi<'Candlestick'> | null>(null);
   const markers = useRef<ISeriesMarkersPluginApi<Time> | null>(null);
   const lines = useRef<IPriceLine[]>([]);
+  const timeframes = useTimeframes(trade.symbol);
   const [tf, win] = useMemo(() => {
-    const now = Math.floor(Date.now() / 1000);
-    const tf = chooseTimeframe(trade, now, TIMEFRAMES);
+    // Whole hours, so an open trade's window (up to now) does not change the candle query on every render.
+    const now = Math.ceil(Date.now() / 3_600_000) * 3600;
+    const tf = chooseTimeframe(trade, now, timeframes ?? TIMEFRAMES);
     return [tf, candleWindow(trade, timeframeSeconds(tf), now)] as const;
-  }, [trade]);
-  const q = useCandles(trade.symbol, tf, win.from, win.to);
+  }, [trade, timeframes]);
+  const q = useCandles(timeframes ? trade.symbol : undefined, tf, win.from, win.to);
   const bars = q.data;
 
   useEffect(() => {

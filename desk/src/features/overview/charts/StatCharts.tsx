@@ -170,45 +170,57 @@ export function UnderwaterChart({ points, c }: { points: UnderwaterPoint[]; c: C
   );
 }
 
-/** Total R per group of a breakdown (tooltip: trades, win rate, expectancy, net P&L); horizontal for categories. */
+/** What a breakdown chart measures: total R, or net P&L in quote currency. */
+export type BreakdownMetric = 'totalR' | 'netPnl';
+
+const fmtMoney = (v: unknown): string => {
+  const n = Number(v);
+  return Number.isFinite(n) ? `${n > 0 ? '+' : ''}${n.toFixed(2)}` : String(v);
+};
+
+/**
+ * Total R or net P&L per group of a breakdown (tooltip: trades, win rate, expectancy and both totals); horizontal
+ * bars for categories.
+ */
 export function BreakdownChart({
   bars,
   c,
   xLabel,
+  metric = 'totalR',
   horizontal = false,
 }: {
   bars: BreakdownBar[];
   c: ChartColors;
   xLabel: string;
+  metric?: BreakdownMetric;
   horizontal?: boolean;
 }) {
+  const isR = metric === 'totalR';
+  const valueLabel = isR ? 'Total R' : 'Net P&L';
+  const tickFmt = (v: number) => (isR ? `${v}R` : String(v));
   const tip = (
     <Tooltip
       {...tooltipStyle(c)}
       cursor={{ fill: c.panel2 }}
       formatter={(v, _n, item) => {
         const b = (item as { payload?: BreakdownBar }).payload;
+        const main = isR ? fmtR(v) : fmtMoney(v);
         return [
           b
-            ? `${fmtR(v)} · ${b.trades} trades · win ${b.winRatePct.toFixed(0)}% · exp ${fmtR(b.expectancyR)} · P&L ${b.netPnl.toFixed(2)}`
-            : fmtR(v),
-          'Total',
+            ? `${main} · ${b.trades} trades · win ${b.winRatePct.toFixed(0)}% · exp ${fmtR(b.expectancyR)} · ${isR ? `P&L ${fmtMoney(b.netPnl)}` : `${fmtR(b.totalR)}`}`
+            : main,
+          valueLabel,
         ];
       }}
     />
   );
-  const cells = bars.map((b) => <Cell key={b.key} fill={b.totalR >= 0 ? c.profit : c.loss} />);
+  const cells = bars.map((b) => <Cell key={b.key} fill={b[metric] >= 0 ? c.profit : c.loss} />);
   if (horizontal)
     return (
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={bars} layout="vertical" margin={{ ...MARGIN, left: 8 }}>
           <CartesianGrid stroke={c.border} strokeDasharray="3 3" horizontal={false} />
-          <XAxis
-            type="number"
-            {...axis(c)}
-            tickFormatter={(v: number) => `${v}R`}
-            label={axisLabel(c, 'Total R', 'insideBottom')}
-          />
+          <XAxis type="number" {...axis(c)} tickFormatter={tickFmt} label={axisLabel(c, valueLabel, 'insideBottom')} />
           <YAxis
             type="category"
             dataKey="label"
@@ -218,7 +230,7 @@ export function BreakdownChart({
           />
           <ReferenceLine x={0} stroke={c.muted} />
           {tip}
-          <Bar dataKey="totalR" isAnimationActive={false}>
+          <Bar dataKey={metric} isAnimationActive={false}>
             {cells}
           </Bar>
         </BarChart>
@@ -229,15 +241,10 @@ export function BreakdownChart({
       <BarChart data={bars} margin={MARGIN}>
         <CartesianGrid stroke={c.border} strokeDasharray="3 3" vertical={false} />
         <XAxis dataKey="label" {...axis(c)} label={axisLabel(c, xLabel, 'insideBottom')} interval="preserveStartEnd" />
-        <YAxis
-          {...axis(c)}
-          width={58}
-          tickFormatter={(v: number) => `${v}R`}
-          label={axisLabel(c, 'Total R', 'insideLeft', -90)}
-        />
+        <YAxis {...axis(c)} width={58} tickFormatter={tickFmt} label={axisLabel(c, valueLabel, 'insideLeft', -90)} />
         <ReferenceLine y={0} stroke={c.muted} />
         {tip}
-        <Bar dataKey="totalR" isAnimationActive={false}>
+        <Bar dataKey={metric} isAnimationActive={false}>
           {cells}
         </Bar>
       </BarChart>
