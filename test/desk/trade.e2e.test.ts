@@ -133,6 +133,7 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
       .poll(() => page.getByRole('region', { name: 'Protocol verdicts' }).textContent())
       .toContain('reward-risk-too-low');
     expect(await page.getByTestId('place').isDisabled()).toBe(true);
+    expect(await page.getByTestId('place-refused').textContent()).toContain('reward-risk-too-low');
     expect(await page.getByRole('slider', { name: 'Target price' }).getAttribute('aria-valuetext')).toBe(oneR);
     await w.shot(page, 'trade-rejected-1280');
     await context.close();

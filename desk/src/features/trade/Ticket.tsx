@@ -232,6 +232,12 @@ export function TicketPanel({ t, instrument, last }: TicketPanelProps) {
           >
             {sending ? 'Placing…' : armed ? `Confirm: place ${sideWord}` : `Place ${sideWord}`}
           </Button>
+          {rejected ? (
+            <p className="text-xs text-loss" data-testid="place-refused">
+              Cannot place: refused by{' '}
+              {failed.length ? failed.map((f) => f.code).join(', ') : (s?.code ?? 'the protocol')}.
+            </p>
+          ) : null}
           {armed ? (
             <Button variant="ghost" size="sm" onClick={t.escape}>
               Cancel
