@@ -197,6 +197,27 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
     await expect.poll(() => pb.getByTestId('cash').textContent()).toBe('102.3'); // 100 + 2 × 0.4 for the short + 1.5, live
     await expect.poll(() => pb.locator('table[aria-label="Transfer history"]').textContent()).toContain('1.5');
 
+    // fills, live: Alice made the trade (a maker buy), Bob took it (a taker sell)
+    const firstFill = (p: Page) =>
+      p.locator('table[aria-label="Fills"] tbody tr').first().locator('td').allTextContents();
+    await pa.getByRole('tab', { name: 'Fills' }).click();
+    await pb.getByRole('tab', { name: 'Fills' }).click();
+    const fill = (sideName: string, liquidity: string) => [
+      expect.any(String),
+      'Rain tomorrow',
+      sideName,
+      '0.4',
+      '2',
+      liquidity,
+      expect.stringMatching(/^#\d+$/),
+    ];
+    await expect.poll(() => firstFill(pa)).toEqual(fill('buy', 'maker'));
+    await expect.poll(() => firstFill(pb)).toEqual(fill('sell', 'taker'));
+
+    // a price clicked in the book goes into the ticket
+    await pb.getByRole('button', { name: 'Use price 0.35' }).click();
+    expect(await pb.getByLabel('Price', { exact: true }).inputValue()).toBe('0.35');
+
     await w.shot(pa, 'exchange-after-1280');
     await a.context.close();
     await b.context.close();

@@ -16,6 +16,7 @@ import { useAccounts, useExchangeLive, useMarket, useMarkets, useSocketState } f
 import { AccountsPanel } from './AccountsPanel';
 import { AuctionsPanel } from './AuctionsPanel';
 import { BookPanel } from './BookPanel';
+import { FillsPanel } from './FillsPanel';
 import { dec } from './fmt';
 import { MarketList, statusTone } from './MarketList';
 import { OrdersPanel } from './OrdersPanel';
@@ -157,13 +158,17 @@ export default function ExchangePage() {
 
       {accountId !== null ? (
         <Tabs defaultValue="transfers" className="min-w-0">
-          <TabsList aria-label="Accounts, transfers and auctions" className="overflow-x-auto">
+          <TabsList aria-label="Transfers, fills, accounts and auctions" className="overflow-x-auto">
             <TabsTrigger value="transfers">Transfers</TabsTrigger>
+            <TabsTrigger value="fills">Fills</TabsTrigger>
             <TabsTrigger value="accounts">Accounts</TabsTrigger>
             <TabsTrigger value="auctions">Auctions</TabsTrigger>
           </TabsList>
           <TabsContent value="transfers" className="pt-3">
             <TransfersPanel key={accountId} accounts={accountList} accountId={accountId} />
+          </TabsContent>
+          <TabsContent value="fills" className="pt-3">
+            <FillsPanel accountId={accountId} />
           </TabsContent>
           <TabsContent value="accounts" className="pt-3">
             <AccountsPanel accounts={accountList} />

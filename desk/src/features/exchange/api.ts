@@ -3,13 +3,14 @@
  * exchange WebSocket (`./ws.ts`), whose snapshots and updates are written into the same query cache, and the
  * mutations (orders, amend, cancel, transfers, accounts, auctions). Errors are `ApiError`s with field errors.
  */
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/api/client';
 import type {
   Account,
   Auction,
   AuctionWithBids,
+  Fill,
   Market,
   MarketWithBook,
   Order,
@@ -410,4 +411,24 @@ export function useExchangeLive(marketId: number | null, accountId: number | nul
   }, [qc, accountId]);
 }
 
-export type { Account, Auction, AuctionWithBids, Market, MarketWithBook, Order, Portfolio, Trade, Transfer };
+/**
+ * The user's latest fills (at most 100, newest first; null until the first snapshot), live over the socket's
+ * `fills` channel (the REST API has no fills route).
+ */
+export function useFills(): Fill[] | null {
+  const [fills, setFills] = useState<Fill[] | null>(null);
+  useEffect(() => {
+    const s = acquire();
+    const off = s.subscribe('fills', {
+      snapshot: (f) => setFills(f),
+      update: (f) => setFills((prev) => [f, ...(prev ?? [])].slice(0, 100)),
+    });
+    return () => {
+      off();
+      release();
+    };
+  }, []);
+  return fills;
+}
+
+export type { Account, Auction, AuctionWithBids, Fill, Market, MarketWithBook, Order, Portfolio, Trade, Transfer };
