@@ -206,6 +206,19 @@ describe.skipIf(!canRunDesk)('the Overview in Chromium', () => {
     await context.close();
   });
 
+  it('updates the statistics and charts live when a trade closes', async () => {
+    const { context, page } = await w.page(1280, 800);
+    await w.signIn(page, alice);
+    await page.goto(w.base + '/overview');
+    await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('5');
+    await closedTrade(w, alice, 'sell', { setup: 'late' });
+    await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('6');
+    await expect
+      .poll(() => page.locator('[data-chart="cumulative-r"] figcaption').textContent())
+      .toContain('6 closed trades');
+    await context.close();
+  });
+
   it('logged no console error', () => {
     expect(w.consoleErrors.filter((e) => !/Failed to load resource.*40[01]/.test(e))).toEqual([]);
   });

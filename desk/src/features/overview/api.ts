@@ -190,10 +190,10 @@ export function useDaily(f: JournalFilter) {
   });
 }
 
-/** Refetches every journal read when a trade closes or its journal fields change. */
+/** Refetches every journal read when a trade closes (edits of a trade's journal fields invalidate them too). */
 export function useJournalLiveRefresh(): void {
   const qc = useQueryClient();
-  useLiveEvent(['trade-closed', 'position'], () => {
+  useLiveEvent('trade-closed', () => {
     void qc.invalidateQueries({ queryKey: journalKeys.all });
   });
 }

@@ -195,10 +195,10 @@ export function useLinkedEntries(id: number | null) {
   });
 }
 
-/** Refetches trades when orders fill, positions change or a trade closes. */
+/** Refetches trades when one is submitted, an order changes or fills, a position changes or a trade closes. */
 export function useTradesLiveRefresh(): void {
   const qc = useQueryClient();
-  useLiveEvent(['order', 'fill', 'position', 'trade-closed'], () => {
+  useLiveEvent(['decision', 'order', 'fill', 'position', 'trade-closed'], () => {
     void qc.invalidateQueries({ queryKey: tradeKeys.all });
   });
 }
