@@ -228,6 +228,11 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
     await replay.waitFor();
     expect(await replay.getByRole('button').count()).toBe(0);
     expect(await page.getByTestId('replay-time').textContent()).toMatch(/UTC · bar \d+\/\d+/);
+    // the clock follows the bars the replay emits
+    const before = (await w.api(alice, 'GET', '/api/v1/replay')).index as number;
+    await expect.poll(() => page.getByTestId('replay-time').textContent()).toContain(`bar ${before}/`);
+    await w.advance(1);
+    await expect.poll(() => page.getByTestId('replay-time').textContent()).toContain(`bar ${before + 1}/`);
     await context.close();
   });
 

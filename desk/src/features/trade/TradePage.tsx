@@ -14,6 +14,7 @@ import { money } from '@/lib/format';
 import { useUi } from '@/store/ui';
 import { keys, useCandles, useInstruments, useMarketSymbols, useReplay, type ReplayView } from './api';
 import { CandleChart } from './CandleChart';
+import { replayAfterBar, type CandleEvent } from './candles';
 import { ReplayBar } from './ReplayBar';
 import { TicketPanel } from './Ticket';
 import { useTicket } from './useTicket';
@@ -67,6 +68,13 @@ export default function TradePage() {
     qc.setQueryData(keys.replay, next);
     if (prev && next.index < prev.index) refetchCandles();
     if (prev && next.index > prev.index + 1 && next.symbol === symbol) refetchCandles();
+  });
+
+  // the replay's clock moves with every bar it emits (`replay` events come only when it is controlled)
+  useLiveEvent('candle', (e) => {
+    const prev = qc.getQueryData<ReplayView | null>(keys.replay);
+    const next = replayAfterBar(prev, e.data as unknown as CandleEvent);
+    if (next !== prev) qc.setQueryData(keys.replay, next);
   });
 
   if (instruments.isPending) return <Loading />;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketStart, foldCandle, toChart, type Bar, type CandleEvent } from './candles';
+import { bucketStart, foldCandle, replayAfterBar, toChart, type Bar, type CandleEvent } from './candles';
 
 const H = 3600;
 const t0 = Date.UTC(2017, 6, 3, 0) / 1000; // a Monday 00:00 UTC
@@ -57,5 +57,31 @@ describe('chart bars from candle events', () => {
       candle: { time: 1, open: 10, high: 12, low: 9, close: 9.5 },
       volume: { time: 1, value: 2, color: 'r' },
     });
+  });
+});
+
+describe('the replay clock follows the bars', () => {
+  const clock = {
+    symbol: 'BTC-USD',
+    index: 10,
+    time: new Date((t0 + H) * 1000).toISOString(),
+    lastPrice: '1',
+    paused: false,
+  };
+
+  it('moves to the close of a newer bar and counts it', () => {
+    expect(replayAfterBar(clock, ev(t0 + H))).toEqual({
+      ...clock,
+      index: 11,
+      time: new Date((t0 + 2 * H) * 1000).toISOString(),
+      lastPrice: '105',
+    });
+    expect(replayAfterBar(clock, ev(t0 + 3 * H))?.index).toBe(13);
+  });
+
+  it('leaves the state alone for a bar already counted, another symbol, or no replay', () => {
+    expect(replayAfterBar(clock, ev(t0))).toBe(clock);
+    expect(replayAfterBar(clock, ev(t0 + 5 * H, { symbol: 'ETH-USD' }))).toBe(clock);
+    expect(replayAfterBar(null, ev(t0))).toBeNull();
   });
 });

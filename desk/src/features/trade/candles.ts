@@ -103,3 +103,30 @@ export function toChart(
     volume: { time: b.time, value: Number(b.volume), color: close >= open ? up : down },
   };
 }
+
+/** The replay state fields {@link replayAfterBar} moves. */
+export interface ReplayClock {
+  symbol: string;
+  index: number;
+  time: string | null;
+  lastPrice: string | null;
+}
+
+/**
+ * The replay's state after it emitted the bar `e`: its clock (the bar's close time), the index of the next bar
+ * and the last price. `prev` itself when the bar is of another symbol or not newer than the clock (the state of a
+ * control's answer already counts it), so the answer of `POST /replay/step` and the bar's event may arrive in
+ * either order. The index advances by the number of bars between the two clocks.
+ */
+export function replayAfterBar<T extends ReplayClock>(
+  prev: T | null | undefined,
+  e: CandleEvent,
+): T | null | undefined {
+  const len = TIMEFRAME_SECONDS[e.timeframe];
+  if (!prev || !len || e.symbol !== prev.symbol) return prev;
+  const closeMs = (e.time + len) * 1000;
+  const prevMs = prev.time === null ? Number.NEGATIVE_INFINITY : Date.parse(prev.time);
+  if (!(closeMs > prevMs)) return prev;
+  const bars = Number.isFinite(prevMs) ? Math.max(1, Math.round((closeMs - prevMs) / (len * 1000))) : 1;
+  return { ...prev, index: prev.index + bars, time: new Date(closeMs).toISOString(), lastPrice: e.close };
+}
