@@ -302,9 +302,11 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
   it('fits a 390 px wide screen without sideways scrolling', async () => {
     const { context, page } = await openExchange(w, alice, 390, 844);
     await expect.poll(() => page.getByTestId('market-title').textContent()).toBe('Rain tomorrow');
-    await page.locator('table[aria-label="Order book"]').waitFor();
+    await page.getByRole('heading', { name: 'Order book' }).waitFor();
     await expectNoHorizontalScroll(page);
     await w.shot(page, 'exchange-390');
+    await page.getByRole('button', { name: 'Switch to the light theme' }).click();
+    await w.shot(page, 'exchange-390-light');
     await context.close();
   });
 
