@@ -4,13 +4,14 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { utimes } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from '../db/sql.ts';
 import { openTestDatabase } from '../db/testing.ts';
 import { migrate } from '../db/migrate.ts';
-import { CandleImports, spoolUpload, type ImportJobView } from './candle-imports.ts';
+import { CandleImports, spoolUpload, sweepStaleUploads, type ImportJobView } from './candle-imports.ts';
 import { EventBus, type TradingEvent } from './events.ts';
 
 const csv = (n: number, start = Date.UTC(2024, 0, 1), stepMs = 60_000): string =>
@@ -67,6 +68,16 @@ describe('candle upload jobs', () => {
       (f) => !before.has(f) && statSync(join(dirname(plain.path), f), { throwIfNoEntry: false })?.size === 0,
     );
     expect(left).toEqual([]);
+  });
+
+  it('sweeps spooled files left over from a crash a day ago, and no others', async () => {
+    const old = await upload('a');
+    const fresh = await upload('b');
+    const day = 24 * 3600_000;
+    await utimes(old.path, (Date.now() - day - 60_000) / 1000, (Date.now() - day - 60_000) / 1000);
+    await sweepStaleUploads();
+    expect([existsSync(old.path), existsSync(fresh.path)]).toEqual([false, true]);
+    await fresh.discard();
   });
 
   it('imports through the CLI importer: the timeframe inferred, progress then done, to the uploader', async () => {

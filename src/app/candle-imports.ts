@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -54,6 +54,21 @@ export class UploadedFile {
   }
 }
 
+/** Where uploads are spooled. */
+const UPLOAD_DIR = join(tmpdir(), 'testudo-uploads');
+/** Spooled files older than this are left over from a crashed process, and deleted. */
+const STALE_UPLOAD_MS = 24 * 3600_000;
+
+/** Deletes spooled uploads older than {@link STALE_UPLOAD_MS} (a crash's leftovers). Never throws. */
+export async function sweepStaleUploads(now = Date.now()): Promise<void> {
+  const names = await readdir(UPLOAD_DIR).catch(() => [] as string[]);
+  for (const name of names) {
+    const p = join(UPLOAD_DIR, name);
+    const s = await stat(p).catch(() => undefined);
+    if (s?.isFile() && now - s.mtimeMs > STALE_UPLOAD_MS) await unlink(p).catch(() => undefined);
+  }
+}
+
 /** The request body exceeded the upload limit (mapped to `413 body-too-large` like fastify's own). */
 class UploadTooLargeError extends Error {
   readonly code = 'FST_ERR_CTP_BODY_TOO_LARGE';
@@ -70,9 +85,8 @@ class UploadTooLargeError extends Error {
 export async function spoolUpload(body: Readable, limit: number, declared?: number): Promise<UploadedFile> {
   if (declared !== undefined && declared > limit)
     throw new UploadTooLargeError(`the upload is larger than ${limit} bytes`);
-  const dir = join(tmpdir(), 'testudo-uploads');
-  await mkdir(dir, { recursive: true });
-  const base = join(dir, randomUUID());
+  await mkdir(UPLOAD_DIR, { recursive: true });
+  const base = join(UPLOAD_DIR, randomUUID());
   const out = createWriteStream(base);
   let bytes = 0;
   let head = Buffer.alloc(0);
@@ -229,6 +243,7 @@ export class CandleImports {
 
   constructor(private readonly o: CandleImportsOptions) {
     this.clock = o.clock ?? Date.now;
+    void sweepStaleUploads();
   }
 
   /**

@@ -233,8 +233,15 @@ describe('market data routes over a replay', () => {
       });
       const state = await get(`/api/v1/candles/imports/${job.id}`, admin);
       expect(state.json()).toEqual(done);
-      // another admin does not see it
+      // another admin does not see it, a trader may not look
       expect((await get(`/api/v1/candles/imports/${job.id}`, admin2)).statusCode).toBe(404);
+      expect((await get(`/api/v1/candles/imports/${job.id}`, trader)).json().error.code).toBe('forbidden');
+      // the upload is in the audit trail
+      const [entry] = await ctx.sql.query(
+        `SELECT details FROM audit_log WHERE action = 'candles-import' AND details->>'id' = $1`,
+        [job.id],
+      );
+      expect(entry!.details).toMatchObject({ symbol: 'UPL-USD', timeframe: '1m', bytes: job.total });
       expect(await stored('UPL-USD')).toBeGreaterThan(3000);
       // and it is chartable, at the stored timeframes
       const chart = await bars('symbol=UPL-USD&timeframe=5m&limit=2');
