@@ -208,6 +208,29 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
     await context.close();
   });
 
+  it('appends live bars, and folds hourly bars into the current 4h bar', async () => {
+    const { context, page } = await open(w);
+    await w.signIn(page, alice);
+    const chart = page.getByTestId('trade-chart');
+    await expect.poll(() => chart.getAttribute('data-bars')).not.toBeNull();
+    const bars0 = Number(await chart.getAttribute('data-bars'));
+    await w.advance(1);
+    const hour = (await w.api(alice, 'GET', '/api/v1/candles?symbol=BTC-USD&timeframe=1h&limit=1')).bars[0];
+    await expect.poll(() => chart.getAttribute('data-last-time')).toBe(String(hour.time));
+    expect(await chart.getAttribute('data-last-close')).toBe(hour.close);
+    expect(Number(await chart.getAttribute('data-bars'))).toBe(bars0 + 1);
+
+    await page.getByLabel('Timeframe').selectOption('4h');
+    const four = async () => (await w.api(alice, 'GET', '/api/v1/candles?symbol=BTC-USD&timeframe=4h&limit=1')).bars[0];
+    await expect.poll(async () => chart.getAttribute('data-last-time')).toBe(String((await four()).time));
+    await w.advance(1);
+    const after = await four();
+    await expect.poll(() => chart.getAttribute('data-last-close')).toBe(after.close);
+    expect(await chart.getAttribute('data-last-time')).toBe(String(after.time));
+    await page.getByLabel('Timeframe').selectOption('1h');
+    await context.close();
+  });
+
   it('gives admins the replay controls, and step moves the replay', async () => {
     const { context, page } = await open(w);
     await w.signIn(page, admin);

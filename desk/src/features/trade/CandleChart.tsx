@@ -86,6 +86,14 @@ function placeHandles(handles: Handles, l: ToolLayout): void {
   }
 }
 
+/** Writes the newest bar on the chart's element (`data-last-time`, `data-last-close`, `data-bars`) for tests and tools. */
+function markLast(el: HTMLElement | null, bar: Bar | undefined, count: number): void {
+  if (!el) return;
+  el.dataset.lastTime = bar ? String(bar.time) : '';
+  el.dataset.lastClose = bar?.close ?? '';
+  el.dataset.bars = String(count);
+}
+
 /** Candles, volume and the draggable position tool. */
 export function CandleChart(props: CandleChartProps) {
   const { bars, tick, lines, side, entryType, symbol, timeframe } = props;
@@ -188,6 +196,7 @@ export function CandleChart(props: CandleChartProps) {
     candle.setData(pts.map((x) => ({ ...x.candle, time: x.candle.time as UTCTimestamp })));
     vol.setData(pts.map((x) => ({ ...x.volume, time: x.volume.time as UTCTimestamp })));
     lastRef.current = bars.at(-1);
+    markLast(wrapRef.current, bars.at(-1), bars.length);
     if (bars.length > 0) {
       chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, bars.length - 120), to: bars.length + 12 });
       propsRef.current.onLastPrice(bars.at(-1)!.close);
@@ -210,6 +219,7 @@ export function CandleChart(props: CandleChartProps) {
     candle.update({ ...pt.candle, time: pt.candle.time as UTCTimestamp });
     vol.update({ ...pt.volume, time: pt.volume.time as UTCTimestamp });
     lastRef.current = a.bar;
+    markLast(wrapRef.current, a.bar, candle.data().length ?? 0);
     propsRef.current.onLastPrice(a.bar.close);
   });
 
