@@ -111,6 +111,36 @@ describe.skipIf(!canRunDesk)('the Positions page in Chromium', { timeout: 240_00
     await context.close();
   });
 
+  it('moves the target, and answers stop-to-breakeven as the protocol decides', async () => {
+    const { context, page } = await open(w);
+    await w.signIn(page, alice);
+    await page.goto(w.base + '/positions');
+    const p = await apiPosition();
+    const target = (Number(p.currentTakeProfit) + 12.34).toFixed(2);
+    await card(page).getByRole('button', { name: 'Move target' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('New target').fill(target);
+    await dialog.getByRole('button', { name: 'Move target' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await expect.poll(async () => (await card(page).getByTestId('target').textContent())!.trim()).toBe(target);
+    expect(await card(page).getByTestId('leg-target').textContent()).toContain(target);
+
+    await card(page).getByRole('button', { name: 'Breakeven' }).click();
+    await dialog.getByRole('button', { name: 'Stop to breakeven' }).click();
+    const now = await apiPosition();
+    if (Number(now.markPrice) > Number(now.entryFillPrice)) {
+      await expect.poll(() => dialog.isVisible()).toBe(false);
+      await expect
+        .poll(async () => (await card(page).getByTestId('stop').textContent())!.trim())
+        .toBe(now.entryFillPrice);
+    } else {
+      await dialog.getByTestId('refusal').waitFor();
+      expect(await dialog.getByTestId('refusal').textContent()).toContain('breakeven-not-in-profit');
+      await page.keyboard.press('Escape');
+    }
+    await context.close();
+  });
+
   it('checks a partial close against the lot grid, then closes part of the position', async () => {
     const { context, page } = await open(w);
     await w.signIn(page, alice);
