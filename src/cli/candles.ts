@@ -172,7 +172,7 @@ export interface ImportOptions {
   rollup?: boolean;
   /** Called after each stored batch with the file's bytes read so far and its size (compressed bytes for .gz). */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
-  /** Rows per batch (default 8,192) and bytes per read (default 256 KiB). */
+  /** Rows per batch (default 4,096) and bytes per read (default 128 KiB). */
   batchRows?: number;
   chunkBytes?: number;
 }
@@ -199,8 +199,12 @@ export async function importCandleFile(sql: Sql, source: string, o: ImportOption
     });
     return summary(source, 'freqtrade-trades', o.symbol, '1m', r, list.length, candles, null);
   }
+  o.onProgress?.(0, (await stat(source)).size); // the bar appears at once, before the first batch
   const parser = new CandleStreamParser(o.format ? { format: o.format as CandleFormat } : {});
-  const batches = streamCandleFile(source, parser, { batchRows: o.batchRows, chunkBytes: o.chunkBytes });
+  const batches = streamCandleFile(source, parser, {
+    batchRows: o.batchRows ?? 4096,
+    chunkBytes: o.chunkBytes ?? 128 * 1024,
+  });
   let progress = { bytesRead: 0, totalBytes: 0 };
   // the first batch tells the timeframe (median spacing of its bars)
   const head = await batches.next();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -565,4 +565,67 @@ describe('candles import streams the file', () => {
     expect(err).toMatchObject({ code: 'wrong-column-count', line: 1501 });
     expect(await storedRows(sql, 'LATE')).toEqual([]);
   });
+});
+
+describe('npm start offline (testudo serve without feed flags)', () => {
+  it('replays the shipped sample, says so, and prints a Desk URL, the login and a CLI line that works as printed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'testudo-serve-'));
+    // the exchange's API is pointed at a closed port: the probe fails at once, as on a machine without a network
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'db')], {
+      env: { ...process.env, DATABASE_URL: '', TESTUDO_EXCHANGE_API: 'http://127.0.0.1:1' },
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no first-run message:\n${out}`)), 90_000);
+        child.stdout.on('data', () => {
+          if (out.includes('shown only now')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
+      });
+      expect(out).toMatch(/binance is not reachable .*: this machine looks offline/);
+      expect(out).toMatch(/replaying the bundled sample instead: 20111 1h bars of BTC-USD/);
+      const url = /Desk: +(http:\/\/127\.0\.0\.1:\d+)\/ +\(log in as demo@testudo\.local, password (\S+)\)/.exec(out);
+      expect(url).not.toBeNull();
+      const base = url![1]!;
+      // usable at once: BTC-USD has a price, and the replay moves it
+      const price = async (): Promise<string | null> => {
+        const list = (await (await fetch(`${base}/api/v1/instruments`)).json()) as {
+          symbol: string;
+          lastPrice: string | null;
+        }[];
+        return list.find((i) => i.symbol === 'BTC-USD')?.lastPrice ?? null;
+      };
+      const first = await price();
+      expect(first).toMatch(/^\d+(\.\d+)?$/);
+      let later = first;
+      for (let i = 0; i < 40 && later === first; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        later = await price();
+      }
+      expect(later).not.toBe(first); // bars arrive (1 per second)
+      // the printed CLI line works as printed (with --url, the port not being 3000), here as a preview
+      const token = /export TESTUDO_TOKEN=(tdo_\S+)/.exec(out)![1]!;
+      const line = /npx testudo (trade --url \S+ .*--preview)/.exec(out)![1]!;
+      expect(line).toContain(`--url ${base}`);
+      const { stdout } = await run(process.execPath, [BIN, ...line.split(' ')], {
+        env: { ...process.env, TESTUDO_TOKEN: token },
+      });
+      expect(stdout).toMatch(/^at \d+(\.\d+)?: stop \d+(\.\d+)?, target \d+(\.\d+)?\nwould be approved/);
+      const login = await fetch(`${base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'demo@testudo.local', password: url![2] }),
+      });
+      expect(login.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -45,6 +45,9 @@ export function instrumentForReplay(symbol: string, candles: readonly Candle[]):
   };
 }
 
+/** `TESTUDO_EXCHANGE_API`: the scheme and host the exchange's API is reached at instead of its own (a proxy, a test). */
+const EXCHANGE_API = process.env.TESTUDO_EXCHANGE_API || undefined;
+
 /**
  * Whether the exchange answers one light request (its server time) within `ms`: null when it does, else the reason.
  * Keeps an offline start fast: without a network the first request fails in milliseconds (DNS) or at the timeout.
@@ -52,7 +55,7 @@ export function instrumentForReplay(symbol: string, candles: readonly Candle[]):
 async function probeExchange(exchangeId: string, ms = 3000): Promise<string | null> {
   let ex: Exchange;
   try {
-    ex = createExchange({ exchangeId, ccxtConfig: { timeout: ms } });
+    ex = createExchange({ exchangeId, apiBaseUrl: EXCHANGE_API, ccxtConfig: { timeout: ms } });
   } catch (e) {
     throw usageError(`--exchange ${exchangeId}: ${(e as Error).message}`);
   }
@@ -117,6 +120,7 @@ export async function runServe(f: ServeFlags): Promise<void> {
     if (offline === null) {
       const live = new LiveFeed({
         exchangeId: f.exchange,
+        apiBaseUrl: EXCHANGE_API,
         symbols: f.symbols,
         timeframe: '1m',
         pollMs: 5000,
@@ -125,7 +129,9 @@ export async function runServe(f: ServeFlags): Promise<void> {
       try {
         await live.start();
         instruments.push(
-          ...(await fetchInstruments(live.exchange ?? { exchangeId: f.exchange }, { symbols: f.symbols })),
+          ...(await fetchInstruments(live.exchange ?? { exchangeId: f.exchange, apiBaseUrl: EXCHANGE_API }, {
+            symbols: f.symbols,
+          })),
         );
         feed = live;
         say(`market data: live 1m bars of ${f.symbols.join(', ')} from ${f.exchange}`);
