@@ -176,6 +176,19 @@ export function CandleChart(props: CandleChartProps) {
       wickDownColor: p.loss,
     });
     toolRef.current?.setColors(toolColors(p));
+    // volume bars take the new theme's colours, by the direction of their candle
+    const candle = candleRef.current;
+    const vol = volRef.current;
+    if (candle && vol && vol.data().length) {
+      const up = new Map(candle.data().map((c) => [c.time, 'close' in c && 'open' in c ? c.close >= c.open : true]));
+      vol.setData(
+        vol.data().map((v) => ({
+          time: v.time,
+          value: 'value' in v ? v.value : 0,
+          color: up.get(v.time) === false ? p.loss + '80' : p.profit + '80',
+        })),
+      );
+    }
   }, [theme]);
 
   // price format from the tick
