@@ -210,6 +210,32 @@ describe.skipIf(!canRunDesk)('the Trades page in Chromium', () => {
     await context.close();
   });
 
+  it('draws the initial and the current stop of a trade whose stop moved, and the move in its decision record', async () => {
+    const open = trades.find((t) => t.status === 'open')!;
+    const before = await w.api(alice, 'GET', `/api/v1/trades/${open.id}`);
+    const instruments = (await w.api(alice, 'GET', '/api/v1/instruments')) as { symbol: string; tickSize: string }[];
+    const tick = instruments.find((x) => x.symbol === 'BTC-USD')!.tickSize;
+    const price = onTick((Number(before.entryFillPrice) + Number(before.stopLoss)) / 2, tick);
+    await w.api(alice, 'POST', `/api/v1/trades/${open.id}/stop`, { price });
+    const after = await w.api(alice, 'GET', `/api/v1/trades/${open.id}`);
+    expect(after.currentStopLoss).not.toBe(after.stopLoss);
+    const { context, page } = await w.page(1280, 800);
+    await w.signIn(page, alice);
+    await page.goto(`${w.base}/trades/${open.id}`);
+    const panel = page.getByTestId('trade-detail');
+    await panel.locator('[data-chart="trade"] canvas').first().waitFor();
+    expect(await panel.locator('[data-chart="trade"]').getAttribute('data-lines')).toBe('4');
+    const caption = await panel.locator('[data-chart="trade"] figcaption').textContent();
+    expect(caption).toContain(`Initial stop ${after.stopLoss}, Stop ${after.currentStopLoss}`);
+    expect(caption).toContain('1h candles'); // chosen on the replay's clock, not the wall clock
+    const record = panel.getByRole('list', { name: 'Decision record' });
+    expect(await record.locator('> li').count()).toBe(after.decisions.length);
+    expect(await record.textContent()).toContain('Stop moved');
+    expect(await record.textContent()).toMatch(/stopLoss \S+ → \S+/);
+    await w.shot(page, 'trade-detail-stop-moved-1280');
+    await context.close();
+  });
+
   it('opens the trade panel full width at 390 px without sideways scrolling', async () => {
     const { context, page } = await w.page(390, 844);
     await w.signIn(page, alice);

@@ -19,7 +19,7 @@ import {
   useStats,
   type BreakdownBy,
 } from './api';
-import { describeFilter, type JournalFilter } from './filters';
+import { activeFilterCount, describeFilter, type JournalFilter } from './filters';
 import { FilterBar, useUrlFilter } from './FilterBar';
 import { statRows } from './stats';
 import {
@@ -116,10 +116,12 @@ function BreakdownCard({
   spec,
   filter,
   c,
+  emptyText,
 }: {
   spec: (typeof BREAKDOWNS)[number];
   filter: JournalFilter;
   c: ChartColors;
+  emptyText: string;
 }) {
   const q = useBreakdown(spec.by, filter);
   const [metric, setMetric] = useState<BreakdownMetric>('totalR');
@@ -131,6 +133,7 @@ function BreakdownCard({
       title={spec.title}
       summary={breakdownSummary(spec.noun, bars)}
       empty={!hasTrades(bars)}
+      emptyText={emptyText}
       loading={q.isPending}
       error={q.error}
       retry={() => void q.refetch()}
@@ -163,7 +166,10 @@ function Charts({ filter, c }: { filter: JournalFilter; c: ChartColors }) {
   const holding = useMemo(() => holdingPoints(trades ?? []), [trades]);
   const bars = useMemo(() => histogramBars(dist.data?.buckets ?? []), [dist.data]);
   const grid = useMemo(() => calendarGrid(daily.data?.days ?? []), [daily.data]);
-  const excState = { loading: exc.isPending, error: exc.error, retry: () => void exc.refetch() };
+  const emptyText = activeFilterCount(filter)
+    ? 'No closed trades match these filters.'
+    : 'No closed trades yet: they show here once a trade closes.';
+  const excState = { loading: exc.isPending, error: exc.error, retry: () => void exc.refetch(), emptyText };
   const n = dist.data?.trades ?? 0;
   const wins = (dist.data?.rs ?? []).filter((r) => r > 0).length;
   const days = daily.data?.days ?? [];
@@ -176,6 +182,7 @@ function Charts({ filter, c }: { filter: JournalFilter; c: ChartColors }) {
         summary={`${n} closed trades in buckets of ${dist.data?.width ?? 0.5}R: ${wins} above 0R, ${n - wins} at or below.`}
         empty={bars.length === 0}
         loading={dist.isPending}
+        emptyText={emptyText}
         error={dist.error}
         retry={() => void dist.refetch()}
       >
@@ -205,6 +212,7 @@ function Charts({ filter, c }: { filter: JournalFilter; c: ChartColors }) {
         summary={`${days.length} trading day${days.length === 1 ? '' : 's'}: ${greenDays} green, ${days.length - greenDays} flat or red.`}
         empty={days.length === 0}
         loading={daily.isPending}
+        emptyText={emptyText}
         error={daily.error}
         retry={() => void daily.refetch()}
         height={calendarHeight(grid.weeks)}
@@ -212,7 +220,7 @@ function Charts({ filter, c }: { filter: JournalFilter; c: ChartColors }) {
         <CalendarHeatmap grid={grid} c={c} />
       </ChartCard>
       {BREAKDOWNS.map((spec) => (
-        <BreakdownCard key={spec.by} spec={spec} filter={filter} c={c} />
+        <BreakdownCard key={spec.by} spec={spec} filter={filter} c={c} emptyText={emptyText} />
       ))}
       <ChartCard
         id="mae-mfe"

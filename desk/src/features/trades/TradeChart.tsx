@@ -21,7 +21,14 @@ import { useChartColors } from '@/features/overview/charts/colors';
 import { getJson } from '@/features/overview/http';
 import { ErrorState } from '@/components/ui/states';
 import { useCandles, type TradeDetail } from './api';
-import { candleWindow, chooseTimeframe, timeframeSeconds, tradeLines, tradeMarkers } from './chart-data';
+import {
+  candleWindow,
+  chooseTimeframe,
+  lastMarketTime,
+  timeframeSeconds,
+  tradeLines,
+  tradeMarkers,
+} from './chart-data';
 
 const TIMEFRAMES = ['1h', '4h', '1d'];
 
@@ -47,12 +54,13 @@ export function TradeChart({ trade }: { trade: TradeDetail }) {
   const lines = useRef<IPriceLine[]>([]);
   const timeframes = useTimeframes(trade.symbol);
   const [tf, win] = useMemo(() => {
-    // Whole hours, so an open trade's window (up to now) does not change the candle query on every render.
+    // The timeframe from the trade's own market clock (a replay runs years behind the wall clock); an open
+    // trade's candles run up to the wall clock in whole hours (the server stops at its feed's time).
+    const tf = chooseTimeframe(trade, lastMarketTime(trade), timeframes ?? TIMEFRAMES);
     const now = Math.ceil(Date.now() / 3_600_000) * 3600;
-    const tf = chooseTimeframe(trade, now, timeframes ?? TIMEFRAMES);
     return [tf, candleWindow(trade, timeframeSeconds(tf), now)] as const;
   }, [trade, timeframes]);
-  const q = useCandles(timeframes ? trade.symbol : undefined, tf, win.from, win.to);
+  const q = useCandles(timeframes ? trade.symbol : undefined, tf, win.from, win.to, 1000);
   const bars = q.data;
 
   useEffect(() => {

@@ -15,6 +15,7 @@ import { cn } from '@/lib/cn';
 import { duration, money, rMultiple, signClass, signedMoney, utc } from '@/lib/format';
 import { useEditTrade, useLinkedEntries, useTrade, type TradeDecision, type TradeDetail } from './api';
 import { TradeChart } from './TradeChart';
+import { changeText } from './decisions';
 import { formatTags, parseTags } from './tags';
 
 function Figures({ t }: { t: TradeDetail }) {
@@ -102,6 +103,11 @@ const KIND_LABEL: Record<TradeDecision['kind'], string> = {
   close: 'Close',
 };
 
+function ChangeLine({ change }: { change: Record<string, unknown> }) {
+  const text = changeText(change);
+  return text ? <p className="num mb-1 text-xs">{text}</p> : null;
+}
+
 function Decisions({ decisions }: { decisions: TradeDecision[] }) {
   if (decisions.length === 0) return <p className="text-xs text-muted">No decision recorded.</p>;
   return (
@@ -113,6 +119,7 @@ function Decisions({ decisions }: { decisions: TradeDecision[] }) {
             <Badge tone={d.approved ? 'profit' : 'loss'}>{d.approved ? 'approved' : 'rejected'}</Badge>
             <span className="text-muted">market {utc(d.marketTime)}</span>
           </div>
+          {d.change ? <ChangeLine change={d.change} /> : null}
           <ul className="flex flex-col gap-0.5 text-xs">
             {d.verdicts.map((v) => (
               <li key={v.rule + v.code} className="flex items-start gap-1.5" data-verdict={v.code}>

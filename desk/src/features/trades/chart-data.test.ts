@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { TradeDetail } from './api';
 import { trade } from './fixtures';
-import { barTimeAt, candleWindow, chooseTimeframe, timeframeSeconds, tradeLines, tradeMarkers } from './chart-data';
+import {
+  barTimeAt,
+  candleWindow,
+  chooseTimeframe,
+  lastMarketTime,
+  timeframeSeconds,
+  tradeLines,
+  tradeMarkers,
+} from './chart-data';
 
 const detail = (over: Partial<TradeDetail> = {}): TradeDetail => ({
   ...trade(1),
@@ -44,6 +52,32 @@ describe('the trade chart', () => {
     expect(chooseTimeframe(t, 0, ['1m', '1h', '4h', '1d'])).toBe('4h');
     expect(chooseTimeframe({ ...t, closedAt: '2024-01-01T05:00:00Z' }, 0, ['1h', '1d'])).toBe('1h');
     expect(chooseTimeframe(t, 0, [])).toBe('1h');
+  });
+
+  it("knows an open trade's latest market time from its fills and decisions, not the wall clock", () => {
+    const t = detail({
+      closedAt: null,
+      submittedAt: '2017-07-14T13:00:00.000Z',
+      openedAt: '2017-07-14T13:00:00.000Z',
+      fills: [
+        { id: 1, orderId: 1, price: '1', qty: '1', fee: '0', liquidity: 'taker', filledAt: '2017-07-14T13:00:00.000Z' },
+      ],
+      decisions: [
+        {
+          id: 2,
+          kind: 'move-stop',
+          createdAt: '2026-01-01T00:00:00.000Z',
+          marketTime: '2017-07-15T02:00:00.000Z',
+          approved: true,
+          input: {},
+          verdicts: [],
+          sizing: null,
+          change: null,
+        },
+      ],
+    });
+    expect(lastMarketTime(t)).toBe(Date.parse('2017-07-15T02:00:00.000Z') / 1000);
+    expect(chooseTimeframe(t, lastMarketTime(t), ['1h', '4h', '1d'])).toBe('1h');
   });
 
   it('takes bars before the submission and after the exit, or up to now while open', () => {

@@ -45,6 +45,25 @@ export function timeframeSeconds(tf: string): number {
 }
 
 /**
+ * The latest market time the trade knows of, epoch seconds: its close, else the latest of its submission, entry,
+ * fills and decisions (the feed's clock, which in a replay is far from the wall clock).
+ */
+export function lastMarketTime(
+  t: Pick<TradeDetail, 'submittedAt' | 'openedAt' | 'closedAt' | 'fills' | 'decisions'>,
+): number {
+  const times = [
+    t.closedAt,
+    t.submittedAt,
+    t.openedAt,
+    ...t.fills.map((f) => f.filledAt),
+    ...t.decisions.map((d) => d.marketTime),
+  ];
+  let last = 0;
+  for (const x of times) if (x) last = Math.max(last, Date.parse(x) / 1000);
+  return Math.floor(last);
+}
+
+/**
  * The timeframe to chart a trade on: the finest of `available` giving at most ~150 bars over the trade's life
  * (entry to exit, or to `nowSec` while open), at least 1h when offered.
  */
