@@ -216,7 +216,7 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
 
     // a price clicked in the book goes into the ticket
     await pb.getByRole('button', { name: 'Use price 0.35' }).click();
-    expect(await pb.getByLabel('Price', { exact: true }).inputValue()).toBe('0.35');
+    await expect.poll(() => pb.getByLabel('Price', { exact: true }).inputValue()).toBe('0.35');
 
     await w.shot(pa, 'exchange-after-1280');
     await a.context.close();
