@@ -176,6 +176,10 @@ describe.skipIf(!canRunDesk)('the Overview in Chromium', () => {
     await expect
       .poll(() => page.locator('[data-chart="cumulative-r"] figcaption').textContent())
       .toContain('2 closed trades');
+    await expect
+      .poll(() => page.locator('[data-chart="equity"] h2').textContent())
+      .toBe('Equity of the filtered trades (daily)');
+    await expect.poll(() => chartStates(page).then((s) => s.equity)).toBe('ready:drawn');
     expect(await page.locator('[data-stat="total-r"] dd').textContent()).toBe(
       `${fade.totalR > 0 ? '+' : ''}${fade.totalR.toFixed(2)}R`,
     );

@@ -29,6 +29,7 @@ import {
   cumulativeR,
   cumulativeSummary,
   excursionPoints,
+  filteredEquity,
   hasTrades,
   histogramBars,
   holdingPoints,
@@ -80,23 +81,37 @@ function StatsSidebar({ filter }: { filter: JournalFilter }) {
   );
 }
 
-function EquityCard({ c }: { c: ChartColors }) {
+function EquityCard({ c, filter }: { c: ChartColors; filter: JournalFilter }) {
   const q = useEquity();
-  const curve = q.data?.curve ?? [];
+  const filtered = activeFilterCount(filter) > 0;
+  const daily = useDaily(filter);
+  const curve = useMemo(
+    () =>
+      filtered
+        ? q.data && daily.data
+          ? filteredEquity(q.data.startEquity, daily.data.days)
+          : []
+        : (q.data?.curve ?? []),
+    [filtered, q.data, daily.data],
+  );
+  const last = curve[curve.length - 1];
+  const summary = !q.data
+    ? ''
+    : filtered
+      ? `Start equity ${money(q.data.startEquity)} plus the net P&L of the filtered trades: ${money(last?.equity ?? q.data.startEquity)} after ${daily.data?.days.length ?? 0} trading days.`
+      : `Equity from ${money(q.data.startEquity)} to ${money(q.data.balance)} over ${Math.max(0, curve.length - 1)} closed trades.`;
   return (
     <ChartCard
       id="equity"
-      title="Equity (account, all trades)"
-      summary={
-        q.data
-          ? `Equity from ${money(q.data.startEquity)} to ${money(q.data.balance)} over ${Math.max(0, curve.length - 1)} closed trades.`
-          : ''
-      }
+      title={filtered ? 'Equity of the filtered trades (daily)' : 'Equity (account)'}
+      summary={summary}
       empty={curve.length < 2}
-      emptyText="The equity curve starts with the first closed trade."
-      loading={q.isPending}
-      error={q.error}
-      retry={() => void q.refetch()}
+      emptyText={
+        filtered ? 'No closed trades match these filters.' : 'The equity curve starts with the first closed trade.'
+      }
+      loading={q.isPending || (filtered && daily.isPending)}
+      error={q.error ?? (filtered ? daily.error : null)}
+      retry={() => void (q.isError ? q.refetch() : daily.refetch())}
       height={240}
     >
       <EquityChart curve={curve} c={c} height={232} />
@@ -268,7 +283,7 @@ export default function OverviewPage() {
         tags={keys(tags.data?.groups)}
       />
       <div className="grid min-w-0 grid-cols-1 gap-3 lg:grid-cols-[minmax(0,1fr)_260px]">
-        <EquityCard c={c} />
+        <EquityCard c={c} filter={filter} />
         <StatsSidebar filter={filter} />
       </div>
       <Charts filter={filter} c={c} />

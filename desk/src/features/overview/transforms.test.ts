@@ -10,6 +10,7 @@ import {
   calendarGrid,
   cumulativeR,
   equitySeries,
+  filteredEquity,
   withAlpha,
   excursionPoints,
   hasTrades,
@@ -208,5 +209,17 @@ describe('the equity series for lightweight-charts', () => {
   it('adds an alpha channel to hex colours only', () => {
     expect(withAlpha('#3b82f6', 0.5)).toBe('#3b82f680');
     expect(withAlpha('rgb(1,2,3)', 0.5)).toBe('rgb(1,2,3)');
+  });
+});
+
+describe('the equity of filtered trades', () => {
+  it('adds the daily net P&L of the matching trades to the start equity, day by day', () => {
+    const pts = filteredEquity('10000', [day('2024-01-03', '-40.5', -1), day('2024-01-02', '100.25', 2)]);
+    expect(pts).toEqual([
+      { time: '2024-01-02T00:00:00.000Z', equity: '10000', drawdown: '0' },
+      { time: '2024-01-02T23:59:59.000Z', equity: '10100.25', drawdown: '0' },
+      { time: '2024-01-03T23:59:59.000Z', equity: '10059.75', drawdown: '40.5' },
+    ]);
+    expect(filteredEquity('10000', [])).toEqual([]);
   });
 });

@@ -344,3 +344,26 @@ export function withAlpha(color: string, alpha: number): string {
   const a = Math.round(Math.min(1, Math.max(0, alpha)) * 255);
   return color + a.toString(16).padStart(2, '0');
 }
+
+/**
+ * An equity curve of the filtered trades only, for display: the account's start equity plus the running net P&L of
+ * the matching trades, one point at the end of each UTC day with exits, after a first point at the start of the
+ * first day. Floats (drawing only); `drawdown` is below the running peak.
+ */
+export function filteredEquity(startEquity: string, days: readonly DailyResult[]): EquityPoint[] {
+  if (days.length === 0) return [];
+  const sorted = [...days].sort((a, b) => a.day.localeCompare(b.day));
+  let equity = Number(startEquity);
+  let peak = equity;
+  const out: EquityPoint[] = [{ time: `${sorted[0]!.day}T00:00:00.000Z`, equity: String(equity), drawdown: '0' }];
+  for (const d of sorted) {
+    equity = Math.round((equity + Number(d.netPnl)) * 1e8) / 1e8;
+    peak = Math.max(peak, equity);
+    out.push({
+      time: `${d.day}T23:59:59.000Z`,
+      equity: String(equity),
+      drawdown: String(Math.round((peak - equity) * 1e8) / 1e8),
+    });
+  }
+  return out;
+}
