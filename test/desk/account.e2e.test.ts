@@ -236,6 +236,15 @@ describe.skipIf(!canRunDesk)('the Account page in Chromium', () => {
     await context.close();
   });
 
+  it('reads in the light theme', async () => {
+    const { context, page } = await w.page();
+    await openAccount(w, page, alice);
+    await page.getByRole('button', { name: 'Switch to the light theme' }).click();
+    await expect.poll(() => page.evaluate('document.documentElement.classList.contains("light")')).toBe(true);
+    await w.shot(page, 'account-light-1280');
+    await context.close();
+  });
+
   it('logged no console error', () => {
     expect(w.consoleErrors.filter((e) => !/Failed to load resource.*40[01]/.test(e))).toEqual([]);
   });
