@@ -114,6 +114,13 @@ describe.skipIf(!canRunDesk)('the Journal in Chromium', () => {
     await chip.click();
     expect(new URL(page.url()).pathname).toBe(`/trades/${trade.id}`);
     await page.getByRole('list', { name: 'Linked journal entries' }).getByText('Breakout review').waitFor();
+    // and the entry opens from there for editing
+    await page
+      .getByRole('list', { name: 'Linked journal entries' })
+      .getByRole('link', { name: 'Breakout review' })
+      .click();
+    await expect.poll(() => page.getByLabel('Title').inputValue()).toBe('Breakout review');
+    expect(await page.getByRole('button', { name: 'Save changes' }).count()).toBe(1);
     await context.close();
   });
 
