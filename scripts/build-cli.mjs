@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds the `testudo` CLI into dist/cli/ (ES modules for Node 20, one chunk per lazily loaded command, packages left
+ * Builds the `testudo` CLI into dist/cli/ (or `--outdir DIR`; ES modules for Node 20, one chunk per lazily loaded command, packages left
  * in node_modules), so `bin/testudo.mjs` starts without compiling TypeScript on every run. `npm run build:cli`.
  *
  * Files the code finds next to itself (`new URL('./migrations/', import.meta.url)` in src/db/migrate.ts, the desk
@@ -17,7 +17,9 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = resolve(root, 'dist/cli');
+// `--outdir DIR` (tests): another folder inside the checkout, so packages still resolve from node_modules
+const at = process.argv.indexOf('--outdir');
+const outdir = resolve(root, at > 0 ? process.argv[at + 1] : 'dist/cli');
 const URL_RE = /new URL\((['"])(\.{1,2}\/[^'"]*)\1,\s*import\.meta\.url\)/g;
 
 /** Rewrites `new URL('./x', import.meta.url)` in a source file to the same target seen from dist/cli/. */

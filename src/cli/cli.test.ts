@@ -629,3 +629,41 @@ describe('npm start offline (testudo serve without feed flags)', () => {
     }
   }, 120_000);
 });
+
+describe('the compiled CLI (npm run build:cli)', () => {
+  it('builds, and finds package.json, the migrations and its lazily loaded commands from its own folder', async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const out = join(root, 'dist', `cli-test-${process.pid}`);
+    const dir = await mkdtemp(join(tmpdir(), 'testudo-built-'));
+    try {
+      await run(process.execPath, [join(root, 'scripts/build-cli.mjs'), '--outdir', out]);
+      await writeFile(join(out, 'run.mjs'), "const { main } = await import('./main.js');\nawait main(process.argv);\n");
+      const built = async (...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> =>
+        run(process.execPath, [join(out, 'run.mjs'), ...args], { env: { ...process.env, DATABASE_URL: '' } }).then(
+          (r) => ({ ...r, code: 0 }),
+          (e: { stdout: string; stderr: string; code: number }) => e,
+        );
+      const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+      expect((await built('--version')).stdout).toBe(`${pkg.version}\n`);
+      expect((await built('size', '--equity', '10000', '--entry', '100', '--stop', '95')).stdout).toContain(
+        'long 20 units',
+      );
+      const file = join(dir, 'bars.csv');
+      await writeFile(
+        file,
+        'time,open,high,low,close,volume\n2024-01-01T00:00,1,2,1,2,5\n2024-01-01T01:00,2,3,2,3,5\n',
+      );
+      const imp = await built('candles', 'import', file, '--symbol', 'B', '--data-dir', join(dir, 'db'), '--json');
+      expect(imp.code).toBe(0); // the migrations were found from dist (src/db/migrations)
+      expect(JSON.parse(imp.stdout)).toMatchObject({ inserted: 2, timeframe: '1h' });
+      const bad = await built('serve', '--replay', join(dir, 'none.csv'), '--data-dir', join(dir, 'db2'));
+      expect([bad.code, bad.stderr]).toEqual([
+        1,
+        `testudo serve: file-not-found: --replay ${join(dir, 'none.csv')}: no such file\n`,
+      ]);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
