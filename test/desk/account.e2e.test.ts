@@ -82,6 +82,15 @@ describe.skipIf(!canRunDesk)('the Account page in Chromium', () => {
     await expect.poll(() => pending.count()).toBe(0);
     await audit.getByText('Pending change cancelled (cancelled by you): Risk per trade → 1.5%').waitFor();
     expect((await w.api(alice, 'GET', '/api/v1/risk-profile')).pending).toEqual([]);
+
+    // two loosenings at once, both cancelled together
+    await risk.fill('1.5');
+    await page.getByLabel('Daily loss limit').fill('4');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('pending-dailyLossLimitPct').waitFor();
+    await page.getByRole('button', { name: 'Cancel all pending changes' }).click();
+    await expect.poll(() => page.locator('[data-testid^="pending-"]').count()).toBe(0);
+    expect((await w.api(alice, 'GET', '/api/v1/risk-profile')).pending).toEqual([]);
     await context.close();
   });
 

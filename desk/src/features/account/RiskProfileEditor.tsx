@@ -12,7 +12,7 @@ import { Field, Input } from '@/components/ui/input';
 import { ErrorState } from '@/components/ui/states';
 import { utc } from '@/lib/format';
 import { cn } from '@/lib/cn';
-import { useCancelPending, useSaveProfile, type RiskProfileView } from './api';
+import { useCancelAllPending, useCancelPending, useSaveProfile, type RiskProfileView } from './api';
 import {
   aboveCeiling,
   amount,
@@ -59,6 +59,7 @@ export function RiskProfileEditor({ view }: RiskProfileEditorProps) {
   const [saved, setSaved] = useState<string | null>(null);
   const save = useSaveProfile();
   const cancel = useCancelPending();
+  const cancelAll = useCancelAllPending();
   const profile = view.profile;
   const cooling = view.coolingOffSeconds ?? 86_400;
   const err = save.error instanceof ApiError ? save.error : null;
@@ -129,7 +130,7 @@ export function RiskProfileEditor({ view }: RiskProfileEditorProps) {
             />
           ))}
         </div>
-        {cancel.error ? <ErrorState error={cancel.error} /> : null}
+        {cancel.error || cancelAll.error ? <ErrorState error={cancel.error ?? cancelAll.error} /> : null}
         {general ? (
           <p role="alert" className="text-sm text-loss">
             {general}
@@ -154,6 +155,11 @@ export function RiskProfileEditor({ view }: RiskProfileEditorProps) {
           >
             Discard
           </Button>
+          {(view.pending?.length ?? 0) > 1 ? (
+            <Button variant="outline" disabled={cancelAll.isPending} onClick={() => cancelAll.mutate()}>
+              Cancel all pending changes
+            </Button>
+          ) : null}
         </div>
       </form>
     </Card>

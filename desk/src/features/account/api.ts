@@ -95,6 +95,15 @@ export function useCancelPending() {
   });
 }
 
+/** Cancels every pending change (`DELETE /risk-profile/pending`). */
+export function useCancelAllPending() {
+  const done = useProfileResult();
+  return useMutation({
+    mutationFn: (): Promise<RiskProfileView> => unwrap(api.DELETE('/api/v1/risk-profile/pending')),
+    onSuccess: done,
+  });
+}
+
 /** Lifts a drawdown halt (`POST /risk-profile/reset-halt`). */
 export function useResetHalt() {
   const done = useProfileResult();
