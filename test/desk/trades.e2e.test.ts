@@ -233,6 +233,10 @@ describe.skipIf(!canRunDesk)('the Trades page in Chromium', () => {
     expect(await record.textContent()).toContain('Stop moved');
     expect(await record.textContent()).toMatch(/stopLoss \S+ → \S+/);
     await w.shot(page, 'trade-detail-stop-moved-1280');
+    await page.getByRole('button', { name: 'Switch to the light theme' }).click();
+    await page.waitForTimeout(300); // colour transitions
+    await page.screenshot({ path: `${ARTIFACTS}trade-detail-light-1280.png` });
+    await page.getByRole('button', { name: 'Switch to the dark theme' }).click();
     await context.close();
   });
 
