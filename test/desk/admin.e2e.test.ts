@@ -11,6 +11,9 @@ import { canRunDesk, expectNoHorizontalScroll, openDeskWorld, type DeskUser, typ
 
 const EX = '/api/v1/exchange';
 
+/** `expect.poll` with room for a busy shared machine (the default gives up after 1 s). */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+
 async function signedIn(w: DeskWorld, u: DeskUser, width = 1280, height = 800) {
   const { context, page } = await w.page(width, height);
   page.setDefaultTimeout(30_000); // the machine is shared: be patient with a busy CPU
@@ -51,13 +54,13 @@ describe.skipIf(!canRunDesk)('the Admin page in Chromium', () => {
     await page.getByLabel('Maximum price').fill('1.005');
     await page.getByRole('button', { name: 'Create market' }).click();
     const maxError = page.locator('form[aria-label="New market"] [role="alert"]').first();
-    await expect.poll(() => maxError.textContent()).toMatch(/tick|decimal/i);
+    await poll(() => maxError.textContent()).toMatch(/tick|decimal/i);
     expect(await page.getByLabel('Maximum price').getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByLabel('Market name').inputValue()).toBe('Election');
     await page.getByLabel('Maximum price').fill('1');
     await page.getByRole('button', { name: 'Create market' }).click();
-    await expect.poll(() => page.getByText(/Market #\d+ Election created \(bounded, open\)/).isVisible()).toBe(true);
-    await expect.poll(() => marketRow(page, 'Election').textContent()).toContain('open');
+    await poll(() => page.getByText(/Market #\d+ Election created \(bounded, open\)/).isVisible()).toBe(true);
+    await poll(() => marketRow(page, 'Election').textContent()).toContain('open');
 
     // a spot market
     await page.getByLabel('Market name').fill('Gold');
@@ -65,7 +68,7 @@ describe.skipIf(!canRunDesk)('the Admin page in Chromium', () => {
     await page.getByLabel('Tick size').fill('0.1');
     await page.getByLabel('Lot size').fill('0.01');
     await page.getByRole('button', { name: 'Create market' }).click();
-    await expect.poll(() => page.getByText(/Market #\d+ Gold created \(spot, open\)/).isVisible()).toBe(true);
+    await poll(() => page.getByText(/Market #\d+ Gold created \(spot, open\)/).isVisible()).toBe(true);
     const markets = (await w.api(admin, 'GET', `${EX}/markets`)).markets as { id: number; name: string }[];
     const election = markets.find((m) => m.name === 'Election')!.id;
     const gold = markets.find((m) => m.name === 'Gold')!.id;
@@ -74,11 +77,11 @@ describe.skipIf(!canRunDesk)('the Admin page in Chromium', () => {
     await page.getByLabel('Into account id').fill('999999');
     await page.getByLabel('Amount to mint').fill('50');
     await page.getByRole('button', { name: 'Mint' }).click();
-    await expect.poll(() => page.getByLabel('Into account id').getAttribute('aria-invalid')).toBe('true');
+    await poll(() => page.getByLabel('Into account id').getAttribute('aria-invalid')).toBe('true');
     for (const u of [carol, dave]) {
       await page.getByLabel('Into account id').fill(String(account[u.email]));
       await page.getByRole('button', { name: 'Mint' }).click();
-      await expect.poll(() => page.getByText(`Minted 50 into #${account[u.email]}`).isVisible()).toBe(true);
+      await poll(() => page.getByText(`Minted 50 into #${account[u.email]}`).isVisible()).toBe(true);
     }
     expect((await w.api(carol, 'GET', `${EX}/accounts`)).accounts[0].cash).toBe('50');
 
@@ -94,7 +97,7 @@ describe.skipIf(!canRunDesk)('the Admin page in Chromium', () => {
     // Carol rests a bid, then the market is paused: new orders refused, the book kept
     await w.api(carol, 'POST', `${EX}/orders`, { marketId: election, side: 'buy', size: '10', price: '0.6' });
     await page.getByRole('button', { name: 'Pause Election' }).click();
-    await expect.poll(() => marketRow(page, 'Election').textContent()).toContain('paused');
+    await poll(() => marketRow(page, 'Election').textContent()).toContain('paused');
     await expect(
       w.api(carol, 'POST', `${EX}/orders`, { marketId: election, side: 'buy', size: '1', price: '0.5' }),
     ).rejects.toThrow(/409 .*market-paused/);
@@ -103,36 +106,36 @@ describe.skipIf(!canRunDesk)('the Admin page in Chromium', () => {
     ]);
     const c = await signedIn(w, carol, 390, 844);
     await c.page.goto(`${w.base}/exchange?m=${election}`);
-    await expect.poll(() => c.page.getByTestId('market-title').textContent()).toBe('Election');
+    await poll(() => c.page.getByTestId('market-title').textContent()).toBe('Election');
     await c.page.getByLabel('Price', { exact: true }).fill('0.5');
     await c.page.getByLabel('Size').fill('1');
     await c.page.getByRole('button', { name: 'Place order' }).click();
-    await expect.poll(() => c.page.getByText('The market is paused: it takes no new orders').isVisible()).toBe(true);
+    await poll(() => c.page.getByText('The market is paused: it takes no new orders').isVisible()).toBe(true);
 
     // resume: orders are taken again, and Carol's page follows live
     await page.getByRole('button', { name: 'Resume Election' }).click();
-    await expect.poll(() => marketRow(page, 'Election').textContent()).toContain('open');
+    await poll(() => marketRow(page, 'Election').textContent()).toContain('open');
     await c.page.getByRole('button', { name: 'Place order' }).click();
-    await expect.poll(() => c.page.getByTestId('order-result').textContent()).toMatch(/^Order #\d+ open: buy 1 @ 0\.5/);
+    await poll(() => c.page.getByTestId('order-result').textContent()).toMatch(/^Order #\d+ open: buy 1 @ 0\.5/);
     await w.api(dave, 'POST', `${EX}/orders`, { marketId: election, side: 'sell', size: '4', price: '0.6' });
-    await expect.poll(() => c.page.locator('table[aria-label="Positions"]').textContent()).toBe('Election4Gold2');
+    await poll(() => c.page.locator('table[aria-label="Positions"]').textContent()).toBe('Election4Gold2');
 
     // settle Election at 1: Carol's 4 pay 4; the market closes
     await page.getByLabel('Market to settle or fund').selectOption(String(election));
     await page.getByLabel('Settlement price').fill('2');
     await page.getByRole('button', { name: 'Settle market' }).click();
-    await expect.poll(() => page.getByText(/must be within \[0, 1\]/).isVisible()).toBe(true);
+    await poll(() => page.getByText(/must be within \[0, 1\]/).isVisible()).toBe(true);
     await page.getByLabel('Settlement price').fill('1');
     await page.getByRole('button', { name: 'Settle market' }).click();
-    await expect.poll(() => page.getByText('Election settled at 1: 2 positions paid').isVisible()).toBe(true);
-    await expect.poll(() => marketRow(page, 'Election').textContent()).toContain('closed');
-    await expect.poll(() => c.page.getByTestId('cash').textContent()).toBe('51.6'); // 50 − 4 × 0.6 + 4 × 1
+    await poll(() => page.getByText('Election settled at 1: 2 positions paid').isVisible()).toBe(true);
+    await poll(() => marketRow(page, 'Election').textContent()).toContain('closed');
+    await poll(() => c.page.getByTestId('cash').textContent()).toBe('51.6'); // 50 − 4 × 0.6 + 4 × 1
     await c.context.close();
 
     // close Gold (with a confirmation)
     await page.getByRole('button', { name: 'Close Gold' }).click();
     await page.getByRole('button', { name: 'Confirm closing Gold' }).click();
-    await expect.poll(() => marketRow(page, 'Gold').textContent()).toContain('closed');
+    await poll(() => marketRow(page, 'Gold').textContent()).toContain('closed');
 
     // settle Carol's auction to Dave at 3
     const auction = await w.api(carol, 'POST', `${EX}/auctions`, { title: 'Painting', minBid: '1' });
@@ -149,14 +152,14 @@ describe.skipIf(!canRunDesk)('the Admin page in Chromium', () => {
     await page.getByRole('button', { name: `Grant admin to ${carol.email}` }).click();
     await page.getByRole('button', { name: `Revoke admin from ${carol.email}` }).waitFor();
     await page.reload();
-    await expect.poll(() => page.locator('table[aria-label="Audit log"]').textContent()).toContain('admin-granted');
+    await poll(() => page.locator('table[aria-label="Audit log"]').textContent()).toContain('admin-granted');
     await page.getByLabel('Filter by action').fill('admin-granted');
-    await expect.poll(() => page.locator('table[aria-label="Audit log"] tbody tr').count()).toBe(1);
+    await poll(() => page.locator('table[aria-label="Audit log"] tbody tr').count()).toBe(1);
     const health = page.getByTestId('health');
-    await expect.poll(() => health.textContent()).toMatch(/Database(pglite|postgres)/);
-    await expect.poll(() => health.textContent()).toContain('replay:BTC-USD');
-    await expect.poll(() => health.textContent()).toMatch(/Feed breakerclosed/);
-    await expect.poll(() => health.textContent()).toContain('BTC-USD 1h');
+    await poll(() => health.textContent()).toMatch(/Database(pglite|postgres)/);
+    await poll(() => health.textContent()).toContain('replay:BTC-USD');
+    await poll(() => health.textContent()).toMatch(/Feed breakerclosed/);
+    await poll(() => health.textContent()).toContain('BTC-USD 1h');
     await w.shot(page, 'admin-1280');
     await context.close();
 
@@ -164,18 +167,18 @@ describe.skipIf(!canRunDesk)('the Admin page in Chromium', () => {
     await now.page.getByRole('link', { name: 'Admin' }).click();
     await now.page.getByRole('heading', { name: 'Admin' }).waitFor();
     await now.context.close();
-  });
+  }, 180_000);
 
   it('gives a non-admin no Admin link and no Admin page', async () => {
     const { context, page } = await signedIn(w, dave);
     expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
     await page.goto(`${w.base}/admin`);
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/trade');
+    await poll(() => new URL(page.url()).pathname).toBe('/trade');
     await expect(w.api(dave, 'GET', '/api/v1/admin/users')).rejects.toThrow(/403/);
     await expect(w.api(dave, 'POST', `${EX}/markets/1/status`, { status: 'paused' })).rejects.toThrow(/403/);
     await context.close();
-  });
+  }, 180_000);
 
   it('fits a 390 px wide screen without sideways scrolling', async () => {
     const { context, page } = await signedIn(w, admin, 390, 844);
@@ -185,7 +188,7 @@ describe.skipIf(!canRunDesk)('the Admin page in Chromium', () => {
     await expectNoHorizontalScroll(page);
     await w.shot(page, 'admin-390');
     await context.close();
-  });
+  }, 180_000);
 
   it('logged no console error', () => {
     // the refusals this test provokes on purpose (401 before sign-in, 404/422 answers) are logged by Chromium

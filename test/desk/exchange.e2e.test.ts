@@ -10,6 +10,9 @@ import { canRunDesk, expectNoHorizontalScroll, openDeskWorld, type DeskUser, typ
 
 const EX = '/api/v1/exchange';
 
+/** `expect.poll` with room for a busy shared machine (the default gives up after 1 s). */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+
 /** The ladder's rows of one side as [price, size]. */
 async function side(page: Page, which: 'bid' | 'ask'): Promise<string[][]> {
   const rows = await page.locator(`table[aria-label="Order book"] tr[data-side="${which}"]`).all();
@@ -76,39 +79,39 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
     const b = await openExchange(w, bob);
     const pa = a.page;
     const pb = b.page;
-    await expect.poll(() => pa.getByTestId('market-title').textContent()).toBe('Rain tomorrow');
-    await expect.poll(() => pa.getByText('Empty book: no resting order.').isVisible()).toBe(true);
+    await poll(() => pa.getByTestId('market-title').textContent()).toBe('Rain tomorrow');
+    await poll(() => pa.getByText('Empty book: no resting order.').isVisible()).toBe(true);
     await pa.getByRole('button', { name: 'Rain tomorrow' }).click();
-    await expect.poll(() => new URL(pa.url()).searchParams.get('m')).toBe(String(marketId));
+    await poll(() => new URL(pa.url()).searchParams.get('m')).toBe(String(marketId));
 
     // the form's own checks: next to their fields, what was typed is kept
     await order(pa, { side: 'Buy', price: '0.405', size: 'lots' });
-    await expect.poll(() => pa.getByText('The price must be a multiple of the tick 0.01').isVisible()).toBe(true);
-    await expect.poll(() => pa.getByText('The size must be a positive decimal such as 2').isVisible()).toBe(true);
+    await poll(() => pa.getByText('The price must be a multiple of the tick 0.01').isVisible()).toBe(true);
+    await poll(() => pa.getByText('The size must be a positive decimal such as 2').isVisible()).toBe(true);
     expect(await pa.getByLabel('Size').inputValue()).toBe('lots');
 
     // two resting bids
     await order(pa, { side: 'Buy', price: '0.40', size: '5' });
-    await expect.poll(() => pa.getByTestId('order-result').textContent()).toMatch(/^Order #\d+ open: buy 5 @ 0\.4/);
+    await poll(() => pa.getByTestId('order-result').textContent()).toMatch(/^Order #\d+ open: buy 5 @ 0\.4/);
     await order(pa, { side: 'Buy', price: '0.30', size: '2' });
-    await expect.poll(() => pa.getByTestId('order-result').textContent()).toMatch(/^Order #\d+ open: buy 2 @ 0\.3/);
+    await poll(() => pa.getByTestId('order-result').textContent()).toMatch(/^Order #\d+ open: buy 2 @ 0\.3/);
     const bids = [
       ['0.4', '5'],
       ['0.3', '2'],
     ];
-    await expect.poll(() => side(pa, 'bid')).toEqual(bids);
-    await expect.poll(() => side(pb, 'bid')).toEqual(bids); // Bob's page, live
-    await expect.poll(() => pa.locator('table[aria-label="Live orders"] tbody tr').count()).toBe(2);
-    await expect.poll(() => pa.getByTestId('available').textContent()).toBe('97.4'); // 100 − 5 × 0.4 − 2 × 0.3
-    await expect.poll(() => pa.getByTestId('reserved').textContent()).toBe('2.6');
+    await poll(() => side(pa, 'bid')).toEqual(bids);
+    await poll(() => side(pb, 'bid')).toEqual(bids); // Bob's page, live
+    await poll(() => pa.locator('table[aria-label="Live orders"] tbody tr').count()).toBe(2);
+    await poll(() => pa.getByTestId('available').textContent()).toBe('97.4'); // 100 − 5 × 0.4 − 2 × 0.3
+    await poll(() => pa.getByTestId('reserved').textContent()).toBe('2.6');
 
     // a post-only sell at 0.40 would take: the engine's refusal with its code
     await order(pa, { side: 'Sell', price: '0.40', size: '1', postOnly: true });
-    await expect.poll(() => pa.getByTestId('order-error').textContent()).toContain('post-only-would-take');
+    await poll(() => pa.getByTestId('order-error').textContent()).toContain('post-only-would-take');
 
     // Bob sells 2 at 0.40 from his page into Alice's bid: both pages follow without a reload
     await order(pb, { side: 'Sell', price: '0.40', size: '2' });
-    await expect.poll(() => pb.getByTestId('order-result').textContent()).toMatch(/filled 2/);
+    await poll(() => pb.getByTestId('order-result').textContent()).toMatch(/filled 2/);
     for (const p of [pa, pb]) {
       await expect
         .poll(() => p.locator('table[aria-label="Recent trades"] tbody tr').first().locator('td').allTextContents())
@@ -120,9 +123,9 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
           ['0.3', '2'],
         ]);
     }
-    await expect.poll(() => pa.getByTestId('cash').textContent()).toBe('99.2'); // 100 − 2 × 0.4
-    await expect.poll(() => pa.locator('table[aria-label="Positions"]').textContent()).toBe('Rain tomorrow2');
-    await expect.poll(() => pb.locator('table[aria-label="Positions"]').textContent()).toBe('Rain tomorrow-2');
+    await poll(() => pa.getByTestId('cash').textContent()).toBe('99.2'); // 100 − 2 × 0.4
+    await poll(() => pa.locator('table[aria-label="Positions"]').textContent()).toBe('Rain tomorrow2');
+    await poll(() => pb.locator('table[aria-label="Positions"]').textContent()).toBe('Rain tomorrow-2');
     await expect
       .poll(() => pa.locator('table[aria-label="Live orders"] tbody tr', { hasText: '0.4' }).textContent())
       .toMatch(/0\.4–53open/); // price, no stop, size, remaining
@@ -135,7 +138,7 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
     const dialog = pa.getByRole('dialog');
     await dialog.getByLabel('New price').fill('0.355');
     await dialog.getByRole('button', { name: 'Save amendment' }).click();
-    await expect.poll(() => dialog.getByRole('alert').first().textContent()).toMatch(/tick|multiple/i); // next to the field
+    await poll(() => dialog.getByRole('alert').first().textContent()).toMatch(/tick|multiple/i); // next to the field
     await dialog.getByLabel('New price').fill('0.35');
     await dialog.getByLabel('New size').fill('4');
     await dialog.getByRole('button', { name: 'Save amendment' }).click();
@@ -152,16 +155,16 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
         ['0.4', '3'],
         ['0.35', '4'],
       ]);
-    await expect.poll(() => pa.getByTestId('available').textContent()).toBe('96.6'); // 99.2 − 3 × 0.4 − 4 × 0.35
+    await poll(() => pa.getByTestId('available').textContent()).toBe('96.6'); // 99.2 − 3 × 0.4 − 4 × 0.35
 
     // cancel the rest of the 0.40 bid with its button
     const high = pa.locator('table[aria-label="Live orders"] tbody tr', { hasText: '0.4' });
     const highId = (await high.getAttribute('data-order-id'))!;
     await pa.getByRole('button', { name: `Cancel order ${highId}` }).click();
-    await expect.poll(() => pa.getByText(`Order #${highId} cancelled`).isVisible()).toBe(true);
-    await expect.poll(() => pa.locator('table[aria-label="Live orders"] tbody tr').count()).toBe(1);
-    await expect.poll(() => side(pb, 'bid')).toEqual([['0.35', '4']]);
-    await expect.poll(() => pa.getByTestId('available').textContent()).toBe('97.8'); // 99.2 − 4 × 0.35
+    await poll(() => pa.getByText(`Order #${highId} cancelled`).isVisible()).toBe(true);
+    await poll(() => pa.locator('table[aria-label="Live orders"] tbody tr').count()).toBe(1);
+    await poll(() => side(pb, 'bid')).toEqual([['0.35', '4']]);
+    await poll(() => pa.getByTestId('available').textContent()).toBe('97.8'); // 99.2 − 4 × 0.35
 
     // a stop-market buy waits for its trigger as a pending order
     await pa.getByRole('radio', { name: 'Buy' }).click();
@@ -169,33 +172,33 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
     await pa.getByLabel('Stop price').fill('0.9');
     await pa.getByLabel('Size').fill('1');
     await pa.getByRole('button', { name: 'Place order' }).click();
-    await expect.poll(() => pa.getByTestId('order-result').textContent()).toMatch(/^Order #\d+ pending: buy 1$/);
+    await poll(() => pa.getByTestId('order-result').textContent()).toMatch(/^Order #\d+ pending: buy 1$/);
     const stop = pa.locator('table[aria-label="Live orders"] tbody tr', { hasText: 'stop-market' });
-    await expect.poll(() => stop.textContent()).toContain('0.9');
-    await expect.poll(() => stop.textContent()).toContain('pending');
+    await poll(() => stop.textContent()).toContain('0.9');
+    await poll(() => stop.textContent()).toContain('pending');
     const stopId = (await stop.getAttribute('data-order-id'))!;
     await pa.getByRole('button', { name: `Cancel order ${stopId}` }).click();
-    await expect.poll(() => stop.count()).toBe(0);
+    await poll(() => stop.count()).toBe(0);
 
     // a transfer beyond the available balance: the error next to the amount; then one that goes through
     await pa.getByLabel('To account id').fill(String(account[bob.email]));
     await pa.getByLabel('Amount').fill('1000');
     await pa.getByRole('button', { name: 'Send transfer' }).click();
     const amountError = pa.locator('form[aria-label="Transfer"] [role="alert"]');
-    await expect.poll(() => amountError.textContent()).toMatch(/available balance .* is less than 1000/);
+    await poll(() => amountError.textContent()).toMatch(/available balance .* is less than 1000/);
     expect(await pa.getByLabel('Amount').getAttribute('aria-invalid')).toBe('true');
     await pa.getByLabel('To account id').fill('999999');
     await pa.getByLabel('Amount').fill('1');
     await pa.getByRole('button', { name: 'Send transfer' }).click();
-    await expect.poll(() => pa.getByLabel('To account id').getAttribute('aria-invalid')).toBe('true');
+    await poll(() => pa.getByLabel('To account id').getAttribute('aria-invalid')).toBe('true');
     await pa.getByLabel('To account id').fill(String(account[bob.email]));
     await pa.getByLabel('Amount').fill('1.5');
     await pa.getByRole('button', { name: 'Send transfer' }).click();
-    await expect.poll(() => pa.getByText(/^Transfer #\d+: 1\.5 to #/).isVisible()).toBe(true);
-    await expect.poll(() => pa.locator('table[aria-label="Transfer history"]').textContent()).toContain('1.5');
-    await expect.poll(() => pa.getByTestId('cash').textContent()).toBe('97.7');
-    await expect.poll(() => pb.getByTestId('cash').textContent()).toBe('102.3'); // 100 + 2 × 0.4 for the short + 1.5, live
-    await expect.poll(() => pb.locator('table[aria-label="Transfer history"]').textContent()).toContain('1.5');
+    await poll(() => pa.getByText(/^Transfer #\d+: 1\.5 to #/).isVisible()).toBe(true);
+    await poll(() => pa.locator('table[aria-label="Transfer history"]').textContent()).toContain('1.5');
+    await poll(() => pa.getByTestId('cash').textContent()).toBe('97.7');
+    await poll(() => pb.getByTestId('cash').textContent()).toBe('102.3'); // 100 + 2 × 0.4 for the short + 1.5, live
+    await poll(() => pb.locator('table[aria-label="Transfer history"]').textContent()).toContain('1.5');
 
     // fills, live: Alice made the trade (a maker buy), Bob took it (a taker sell)
     const firstFill = (p: Page) =>
@@ -211,24 +214,24 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
       liquidity,
       expect.stringMatching(/^#\d+$/),
     ];
-    await expect.poll(() => firstFill(pa)).toEqual(fill('buy', 'maker'));
-    await expect.poll(() => firstFill(pb)).toEqual(fill('sell', 'taker'));
+    await poll(() => firstFill(pa)).toEqual(fill('buy', 'maker'));
+    await poll(() => firstFill(pb)).toEqual(fill('sell', 'taker'));
 
     // a price clicked in the book goes into the ticket
     await pb.getByRole('button', { name: 'Use price 0.35' }).click();
-    await expect.poll(() => pb.getByLabel('Price', { exact: true }).inputValue()).toBe('0.35');
+    await poll(() => pb.getByLabel('Price', { exact: true }).inputValue()).toBe('0.35');
 
     await w.shot(pa, 'exchange-after-1280');
     await a.context.close();
     await b.context.close();
-  });
+  }, 180_000);
 
   it('creates an alt account, picks it, adds a co-owner, and runs an auction (bid, buy it now, cancel)', async () => {
     const { context, page } = await openExchange(w, alice);
     await page.getByRole('tab', { name: 'Accounts' }).click();
     await page.getByLabel('New alt account name').fill('Alice fund');
     await page.getByRole('button', { name: 'Create alt account' }).click();
-    await expect.poll(() => page.getByText(/Alt account #\d+ Alice fund created/).isVisible()).toBe(true);
+    await poll(() => page.getByText(/Alt account #\d+ Alice fund created/).isVisible()).toBe(true);
     const picker = page.getByLabel('Trading account');
     await picker.waitFor();
     const altId = (await w.api(alice, 'GET', `${EX}/accounts`)).accounts.find(
@@ -236,17 +239,17 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
     ).id as number;
     await page.getByLabel('Co-owner e-mail').fill('nobody@ex.test');
     await page.getByRole('button', { name: 'Add owner' }).click();
-    await expect.poll(() => page.getByText('no user nobody@ex.test').isVisible()).toBe(true);
+    await poll(() => page.getByText('no user nobody@ex.test').isVisible()).toBe(true);
     await page.locator('form[aria-label="Add owner"]').getByLabel('Account').selectOption(String(altId));
     await page.getByLabel('Co-owner e-mail').fill(bob.email);
     await page.getByRole('button', { name: 'Add owner' }).click();
-    await expect.poll(() => page.getByText(`now co-owns account #${altId}`).isVisible()).toBe(true);
+    await poll(() => page.getByText(`now co-owns account #${altId}`).isVisible()).toBe(true);
     expect((await w.api(bob, 'GET', `${EX}/accounts`)).accounts.map((x: { id: number }) => x.id)).toContain(altId);
 
     // the picker switches the portfolio to the alt account
     await picker.selectOption(String(altId));
-    await expect.poll(() => page.getByText('Portfolio · Alice fund').isVisible()).toBe(true);
-    await expect.poll(() => page.getByTestId('cash').textContent()).toBe('0');
+    await poll(() => page.getByText('Portfolio · Alice fund').isVisible()).toBe(true);
+    await poll(() => page.getByTestId('cash').textContent()).toBe('0');
     await picker.selectOption(String(account[alice.email]));
 
     // Alice lists two items; Bob bids on one, buys the other, and Alice cancels the first
@@ -259,25 +262,25 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
       await page.getByLabel('Minimum bid').fill('1');
       await page.getByLabel('Buy-it-now price').fill(buyNow);
       await page.getByRole('button', { name: 'List for auction' }).click();
-      await expect.poll(() => page.locator('table[aria-label="Auctions"]').textContent()).toContain(title);
+      await poll(() => page.locator('table[aria-label="Auctions"]').textContent()).toContain(title);
     }
     await page.getByLabel('Title').fill('Cheap hat');
     await page.getByLabel('Buy-it-now price').fill('0.5');
     await page.getByRole('button', { name: 'List for auction' }).click();
-    await expect.poll(() => page.getByText('must be at least the minimum bid').isVisible()).toBe(true);
+    await poll(() => page.getByText('must be at least the minimum bid').isVisible()).toBe(true);
 
     const b = await openExchange(w, bob, 390, 844);
     await b.page.getByRole('tab', { name: 'Auctions' }).click();
     const umbrella = b.page.locator('table[aria-label="Auctions"] tbody tr', { hasText: 'Old umbrella' });
     await umbrella.getByLabel('Bid amount for Old umbrella').fill('0.5');
     await umbrella.getByRole('button', { name: 'Bid' }).click();
-    await expect.poll(() => umbrella.getByRole('alert').textContent()).toContain('bid-too-low');
+    await poll(() => umbrella.getByRole('alert').textContent()).toContain('bid-too-low');
     await umbrella.getByLabel('Bid amount for Old umbrella').fill('2');
     await umbrella.getByRole('button', { name: 'Bid' }).click();
-    await expect.poll(() => umbrella.locator('td').nth(2).textContent()).toBe('2');
+    await poll(() => umbrella.locator('td').nth(2).textContent()).toBe('2');
     const boots = b.page.locator('table[aria-label="Auctions"] tbody tr', { hasText: 'Rain boots' });
     await boots.getByRole('button', { name: 'Buy now' }).click();
-    await expect.poll(() => boots.textContent()).toContain('sold');
+    await poll(() => boots.textContent()).toContain('sold');
     await expectNoHorizontalScroll(b.page);
     await w.shot(b.page, 'exchange-auctions-390');
     await b.context.close();
@@ -286,10 +289,10 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
     await page.getByRole('tab', { name: 'Auctions' }).click();
     const mine = page.locator('table[aria-label="Auctions"] tbody tr', { hasText: 'Old umbrella' });
     await mine.getByRole('button', { name: 'Cancel auction' }).click();
-    await expect.poll(() => mine.textContent()).toContain('cancelled');
-    await expect.poll(() => page.getByTestId('cash').textContent()).toBe('100.7'); // 97.7 + 3 for the boots
+    await poll(() => mine.textContent()).toContain('cancelled');
+    await poll(() => page.getByTestId('cash').textContent()).toBe('100.7'); // 97.7 + 3 for the boots
     await context.close();
-  });
+  }, 180_000);
 
   it('redirects the old /desk/ address to /exchange, which serves the Desk', async () => {
     for (const url of ['/desk', '/desk/', '/desk/desk.js']) {
@@ -301,14 +304,14 @@ describe.skipIf(!canRunDesk)('the Exchange page in Chromium', () => {
 
   it('fits a 390 px wide screen without sideways scrolling', async () => {
     const { context, page } = await openExchange(w, alice, 390, 844);
-    await expect.poll(() => page.getByTestId('market-title').textContent()).toBe('Rain tomorrow');
+    await poll(() => page.getByTestId('market-title').textContent()).toBe('Rain tomorrow');
     await page.getByRole('heading', { name: 'Order book' }).waitFor();
     await expectNoHorizontalScroll(page);
     await w.shot(page, 'exchange-390');
     await page.getByRole('button', { name: 'Switch to the light theme' }).click();
     await w.shot(page, 'exchange-390-light');
     await context.close();
-  });
+  }, 180_000);
 
   it('logged no console error', () => {
     // the refusals this test provokes on purpose (401 before sign-in, 404/409/422 answers) are logged by Chromium
