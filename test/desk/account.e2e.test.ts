@@ -109,6 +109,15 @@ describe.skipIf(!canRunDesk)('the Account page in Chromium', () => {
     expect(await risk.inputValue()).toBe('3');
     expect((await w.api(alice, 'GET', '/api/v1/risk-profile')).profile.riskPerTradePct).toBe(inForce);
     await w.shot(page, 'account-ceiling-error');
+
+    // a value that is not a number is caught before sending, next to its field, and kept
+    const positions = page.getByLabel('Max open positions');
+    await positions.fill('2.5');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => positions.getAttribute('aria-invalid')).toBe('true');
+    await page.getByText('Enter a whole number').waitFor();
+    expect(await positions.inputValue()).toBe('2.5');
+    expect(await risk.inputValue()).toBe('3');
     await context.close();
   });
 

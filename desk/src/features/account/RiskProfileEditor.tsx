@@ -20,6 +20,7 @@ import {
   coolingOffText,
   direction,
   FIELDS,
+  inputProblem,
   metaOf,
   showValue,
   type FieldMeta,
@@ -57,6 +58,7 @@ export interface RiskProfileEditorProps {
 export function RiskProfileEditor({ view }: RiskProfileEditorProps) {
   const [draft, setDraft] = useState<Draft>({});
   const [saved, setSaved] = useState<string | null>(null);
+  const [problems, setProblems] = useState<Partial<Record<ProfileField, string>>>({});
   const save = useSaveProfile();
   const cancel = useCancelPending();
   const cancelAll = useCancelAllPending();
@@ -64,7 +66,7 @@ export function RiskProfileEditor({ view }: RiskProfileEditorProps) {
   const cooling = view.coolingOffSeconds ?? 86_400;
   const err = save.error instanceof ApiError ? save.error : null;
   const patch = patchOf(draft, profile);
-  const dirty = Object.keys(patch).length > 0;
+  const dirty = Object.keys(patch).length > 0 || Object.keys(problems).length > 0;
   // Consequences read the typed profile, so "risk per trade" and "open risk" explain each other as you type.
   const typed: RiskProfile = { ...profile };
   for (const m of FIELDS) {
@@ -77,6 +79,17 @@ export function RiskProfileEditor({ view }: RiskProfileEditorProps) {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setSaved(null);
+    const found: Partial<Record<ProfileField, string>> = {};
+    for (const m of FIELDS) {
+      const v = draft[m.field];
+      const p = v === undefined ? undefined : inputProblem(m.field, v);
+      if (p) found[m.field] = p;
+    }
+    setProblems(found);
+    if (Object.keys(found).length > 0) {
+      save.reset();
+      return;
+    }
     save.mutate(patch, {
       onSuccess: (v) => {
         setDraft({});
@@ -96,6 +109,7 @@ export function RiskProfileEditor({ view }: RiskProfileEditorProps) {
   };
   const general = err && err.fields.length === 0 ? err.message : save.error && !err ? String(save.error) : null;
   const fieldError = (f: ProfileField): string | undefined => {
+    if (problems[f]) return problems[f];
     if (!err) return undefined;
     const fe = err.fields.find((x) => x.field === f || x.field.split('.').pop() === f);
     if (!fe) return undefined;
@@ -120,6 +134,7 @@ export function RiskProfileEditor({ view }: RiskProfileEditorProps) {
               value={draft[m.field] ?? (m.kind === 'boolean' ? profile[m.field] === true : String(profile[m.field]))}
               onChange={(v) => {
                 setSaved(null);
+                setProblems(({ [m.field]: _, ...rest }) => rest);
                 setDraft((d) => ({ ...d, [m.field]: v }));
               }}
               consequence={consequence(m.field, draft[m.field] ?? profile[m.field], ctx)}
@@ -150,6 +165,7 @@ export function RiskProfileEditor({ view }: RiskProfileEditorProps) {
             disabled={Object.keys(draft).length === 0}
             onClick={() => {
               setDraft({});
+              setProblems({});
               save.reset();
             }}
           >

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { compare, fits, mul, percentOf, print, parse, sub } from './decimal';
-import { aboveCeiling, consequence, coolingOffText, DEFAULT_PROFILE, direction, protocolSummary } from './riskText';
+import {
+  aboveCeiling,
+  consequence,
+  coolingOffText,
+  DEFAULT_PROFILE,
+  direction,
+  inputProblem,
+  protocolSummary,
+} from './riskText';
 import { describeAudit } from './audit';
 
 const ctx = { equity: '10000', profile: { ...DEFAULT_PROFILE } };
@@ -78,6 +86,14 @@ describe('tighten or loosen, as the server classifies it', () => {
     expect(aboveCeiling('2.0000001', '2')).toBe(true);
     expect(aboveCeiling('2', '2')).toBe(false);
     expect(aboveCeiling('5', null)).toBe(false);
+  });
+  it('checks the typed shape before sending: decimals, whole numbers, nothing empty', () => {
+    expect(inputProblem('riskPerTradePct', ' 0.75 ')).toBeUndefined();
+    expect(inputProblem('riskPerTradePct', '1,5')).toBe('Enter a number such as 1.5');
+    expect(inputProblem('riskPerTradePct', '-1')).toBe('Enter a number such as 1.5');
+    expect(inputProblem('maxOpenPositions', '2.5')).toBe('Enter a whole number');
+    expect(inputProblem('cooldownMinutes', '')).toBe('Enter a value');
+    expect(inputProblem('requireTakeProfit', false)).toBeUndefined();
   });
   it('says the cooling-off period in words', () => {
     expect(coolingOffText(86400)).toBe('24 hours');

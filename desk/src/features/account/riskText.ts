@@ -203,6 +203,19 @@ export function direction(
   return c > 0 ? 'loosen' : 'tighten';
 }
 
+/**
+ * What is wrong with the text typed for `field` before it is sent, or undefined when it has the field's shape:
+ * a decimal (`"1.5"`) for percents and ratios, a whole number for counts and minutes. Limits are the server's.
+ */
+export function inputProblem(field: ProfileField, text: string | boolean): string | undefined {
+  const m = metaOf(field);
+  if (m.kind === 'boolean') return undefined;
+  const t = String(text).trim();
+  if (t === '') return 'Enter a value';
+  if (m.kind === 'integer') return /^\d+$/.test(t) ? undefined : 'Enter a whole number';
+  return /^\d+(\.\d+)?$/.test(t) ? undefined : 'Enter a number such as 1.5';
+}
+
 /** Whether `value` of `field` is above its hard `ceiling` (null: the field has none). Non-numbers are not. */
 export function aboveCeiling(value: string, ceiling: string | null): boolean {
   return ceiling !== null && isDecimal(value) && isDecimal(ceiling) && compare(value, ceiling) > 0;
