@@ -240,6 +240,18 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
     await replay.getByRole('button', { name: 'Step one bar' }).click();
     await expect.poll(async () => (await w.api(admin, 'GET', '/api/v1/replay')).index).toBe(before + 1);
     await expect.poll(() => page.getByTestId('replay-time').textContent()).toContain(`bar ${before + 1}/`);
+    // jumping back in time is refused while a trade is open (one of the admin's own, with a wide stop)
+    const last = Number((await w.api(admin, 'GET', '/api/v1/replay')).lastPrice);
+    await w.api(admin, 'POST', '/api/v1/trades', {
+      symbol: 'BTC-USD',
+      side: 'buy',
+      stopLoss: (last * 0.8).toFixed(2),
+      takeProfit: (last * 1.5).toFixed(2),
+    });
+    await replay.getByLabel('Jump to date').fill('2017-07-02');
+    await replay.getByRole('button', { name: 'Go' }).click();
+    await expect.poll(() => replay.getByRole('alert').textContent()).toContain('replay-seek-backwards');
+    expect((await w.api(admin, 'GET', '/api/v1/replay')).index).toBe(before + 1);
     await w.shot(page, 'trade-admin-1280');
     await context.close();
   });
