@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { openTestDatabase } from '../db/testing.ts';
 import { migrate } from '../db/migrate.ts';
@@ -358,6 +358,16 @@ describe('testudo serve refuses bad flags at once', () => {
         expect(r.ms).toBeLessThan(20_000);
       });
       expect(existsSync(db)).toBe(false); // refused before the data directory was made or migrated
+
+      // a port in use: bad input (exit 1), also found before the database opens
+      const other = createServer();
+      await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+      const busy = (other.address() as AddressInfo).port;
+      const taken = await testudo('serve', '--port', String(busy), '--no-feed', '--data-dir', db);
+      other.close();
+      expect(taken.code).toBe(1);
+      expect(taken.stderr).toMatch(new RegExp(`^testudo serve: port-in-use: --port ${busy} --host 127\\.0\\.0\\.1: `));
+      expect(existsSync(db)).toBe(false);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

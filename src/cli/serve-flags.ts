@@ -2,10 +2,10 @@
  * The flags of `testudo serve`, checked before anything heavy is loaded or the database is opened, so a bad flag
  * (`--port 99999`, a missing `--replay` file) exits at once with one error line. Imports nothing heavy.
  */
-import { isIP } from 'node:net';
+import { createServer, isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../core/marketdata/candle.ts';
-import { checkReadableFile, usageError } from './errors.ts';
+import { CliError, checkReadableFile, describeError, usageError } from './errors.ts';
 
 /** The sample replayed when no feed is chosen and the exchange is not reachable (see `data/README.md`). */
 export const SAMPLE_FILE = fileURLToPath(new URL('../../data/coinbase-btcusd-1h.csv.gz', import.meta.url));
@@ -87,6 +87,7 @@ export async function checkServeFlags(f: RawServeFlags): Promise<ServeFlags> {
     if (!/^[A-Za-z0-9]+-[A-Za-z0-9]+$/.test(s)) throw usageError(`--symbols: ${s} is not BASE-QUOTE (e.g. BTC-USDT)`);
   if (!/^[a-z0-9]+$/.test(f.exchange)) throw usageError(`--exchange ${f.exchange}: not a CCXT exchange id`);
   if (f.replay !== undefined) await checkReadableFile(f.replay, '--replay');
+  await checkPortFree(f.host, port);
   return {
     port,
     host: f.host,
@@ -102,4 +103,22 @@ export async function checkServeFlags(f: RawServeFlags): Promise<ServeFlags> {
     feed: f.feed,
     liveExplicit: f.liveExplicit ?? false,
   };
+}
+
+/**
+ * Checks that `host:port` can be listened on now (port 0 always can), so a port in use is reported before the database
+ * opens rather than after. (Another process may still take it in between; `listen` then fails the same way.)
+ * @throws CliError `port-in-use` (exit 1), or the code of the listen error (e.g. `invalid-option` for a host that is
+ *   not an address of this machine).
+ */
+export async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (e) => {
+      const d = describeError(e);
+      reject(new CliError(d.code, `--port ${port} --host ${host}: ${d.message}`, d.code === 'invalid-option' ? 2 : 1));
+    });
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
