@@ -288,7 +288,7 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
     await context.close();
   });
 
-  it('logged no console error', () => {
-    expect(w.consoleErrors.filter((e) => !/Failed to load resource.*40[01]/.test(e))).toEqual([]);
+  it("logged no console error (besides Chromium's network line for the refused replay jump, a 409 by design)", () => {
+    expect(w.consoleErrors.filter((e) => !/Failed to load resource.*(40[01]|409)/.test(e))).toEqual([]);
   });
 });
