@@ -125,8 +125,13 @@ export function useRisk() {
   });
 }
 
-/** Management actions on a trade. Each throws ApiError (`rule-rejected` with `rules`, or field errors). */
 const at = (id: number) => ({ params: { path: { id } } });
+
+/**
+ * Management actions on a trade (`POST /trades/:id/close` with an optional `quantity`, `/stop`, `/target`,
+ * `/breakeven`). Each throws ApiError: 422 `rule-rejected` with the failed `rules` (e.g. `stop-adds-risk`), 400
+ * with field errors (`price-off-tick`), 404 `trade-not-found`, 409 `trade-not-active`.
+ */
 export const manage = {
   close: (id: number) => unwrap(api.POST('/api/v1/trades/{id}/close', { ...at(id), body: {} })),
   partial: (id: number, quantity: string) =>
