@@ -248,7 +248,8 @@ export function CandleChart(props: CandleChartProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- `draggable` is derived from entryType
   }, [lines, side, entryType, dragging]);
 
-  // dragging: on a line anywhere across the pane, or on its handle
+  // dragging: on a line anywhere across the pane, or on its handle (the handles take no touch gestures, so a finger
+  // drags them; elsewhere on the chart a finger still scrolls the page)
   useEffect(() => {
     const wrap = wrapRef.current!;
     let drag: { key: LineKey; pointerId: number } | null = null;
@@ -309,7 +310,7 @@ export function CandleChart(props: CandleChartProps) {
   };
 
   return (
-    <div ref={wrapRef} className="relative h-full w-full touch-none select-none" data-testid="trade-chart">
+    <div ref={wrapRef} className="relative h-full w-full select-none" data-testid="trade-chart">
       <div ref={boxRef} className="absolute inset-0" />
       {lines
         ? (['target', 'entry', 'stop'] as const).map((k) => {
@@ -345,7 +346,7 @@ export function CandleChart(props: CandleChartProps) {
                 title={`Drag to move the ${k}; arrow keys move it by one tick`}
                 onKeyDown={onHandleKey(k)}
                 style={{ visibility: 'hidden' }}
-                className={`${cls} cursor-ns-resize`}
+                className={`${cls} cursor-ns-resize touch-none`}
               >
                 <GripHorizontal size={12} aria-hidden="true" />
                 {text}
