@@ -31,7 +31,16 @@ export async function ensureDeskBuilt(log: (s: string) => void = () => {}): Prom
   if (deskBuilt()) return false;
   log('building the Desk (first start; `npm run build:desk` does the same)…');
   const vite = await import('vite');
-  await vite.build({ configFile: DESK_SRC + 'vite.config.ts', logLevel: 'warn' });
+  // Vite builds a development bundle (React's dev build, no service worker registration) whenever NODE_ENV is set
+  // to anything but production, e.g. "test" under vitest: the Desk is always built for production here.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await vite.build({ configFile: DESK_SRC + 'vite.config.ts', logLevel: 'warn', mode: 'production' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   return true;
 }
 
