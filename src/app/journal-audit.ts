@@ -5,7 +5,9 @@
  * Actions (kebab-case): `risk-profile-changed` (tightened at once), `risk-profile-change-scheduled` (a loosening
  * waiting out the cooling-off period), `risk-profile-change-applied`, `risk-profile-change-cancelled` (details
  * `reason`: `owner`, `superseded`, `ceiling`), `halt-reset`, `admin-granted`, `admin-revoked`,
- * `risk-ceilings-changed`.
+ * `risk-ceilings-changed`; the replay controls (`replay-pause`, `replay-resume`, `replay-step`, `replay-seek`,
+ * `replay-speed`) and `candles-import`; the simulated exchange's admin actions: `market-created`, `market-paused`,
+ * `market-resumed`, `market-closed`, `market-settled`, `asset-deposited`, `cash-minted`, `auction-settled`.
  */
 import type { Sql } from '../db/sql.ts';
 import { toInt, toMs } from '../db/sql.ts';

@@ -42,9 +42,9 @@ export function auctionRoutes(
   auctions: AuctionService = AuctionService.over(ctx.sql, ctx.exchange),
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const user = (req: FastifyRequest): { id: number; isAdmin: boolean } => {
+  const user = (req: FastifyRequest): { id: number; isAdmin: boolean; address: string } => {
     const u = requireUser(req);
-    return { id: u.id, isAdmin: u.isAdmin === true };
+    return { id: u.id, isAdmin: u.isAdmin === true, address: req.ip };
   };
   const expensive = rateLimit(limiter, 'expensive');
   const accountOf = async (u: { id: number }, accountId: number | undefined): Promise<number> =>

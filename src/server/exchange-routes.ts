@@ -100,7 +100,7 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
     { schema: { tags: ['exchange'], body: MarketBody, response: { 201: MarketView } }, preHandler: limit('expensive') },
     async (req, reply) => {
       reply.code(201);
-      return typed(MarketView, await ex.createMarket(requireUser(req).id, req.body));
+      return typed(MarketView, await ex.createMarket(requireUser(req).id, req.body, req.ip));
     },
   );
   r.get(
@@ -141,8 +141,8 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
       },
     },
     async (req) => {
-      admin(req);
-      return typed(MarketView, await ex.setStatus(req.params.id, req.body.status));
+      const by = admin(req);
+      return typed(MarketView, await ex.setStatus(req.params.id, req.body.status, { userId: by.id, address: req.ip }));
     },
   );
   r.post(
@@ -155,7 +155,7 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
         response: { 200: SettledMarket },
       },
     },
-    async (req) => typed(SettledMarket, await ex.settle(req.params.id, req.body.price, admin(req).id)),
+    async (req) => typed(SettledMarket, await ex.settle(req.params.id, req.body.price, admin(req).id, req.ip)),
   );
   r.post(
     '/api/v1/exchange/markets/:id/deposits',
@@ -168,9 +168,12 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
       },
     },
     async (req, reply) => {
-      admin(req);
+      const by = admin(req);
       reply.code(201);
-      return typed(DepositView, await ex.depositAsset(req.params.id, req.body.accountId, req.body.size));
+      return typed(
+        DepositView,
+        await ex.depositAsset(req.params.id, req.body.accountId, req.body.size, { userId: by.id, address: req.ip }),
+      );
     },
   );
 
@@ -274,6 +277,7 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
         req.body.toAccountId,
         req.body.amount,
         req.body.note,
+        req.ip,
       );
       return typed(NewTransferView, out);
     },

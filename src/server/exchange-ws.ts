@@ -371,6 +371,7 @@ export function exchangeWebSocket(
             b.toAccountId,
             b.amount,
             b.note,
+            req.ip,
           );
         }
       }

@@ -11,6 +11,7 @@
  *   first, then the accounts in id order) and records it in `ex_transfers`; cash never goes negative.
  * - Every write runs in the exchange's command queue, so balance checks never race orders or transfers.
  */
+import { audit } from '../journal-audit.ts';
 import type { Sql, Row } from '../../db/sql.ts';
 import { toInt } from '../../db/sql.ts';
 import { formatAtoms, toAtoms } from '../../core/money/decimal.ts';
@@ -21,6 +22,8 @@ import type { ExchangeService } from './service.ts';
 export interface AuctionUser {
   id: number;
   isAdmin: boolean;
+  /** The client's address, for the audit trail of admin actions. */
+  address?: string | null;
 }
 
 /** What the auctions need from the exchange. */
@@ -293,7 +296,13 @@ export class AuctionService {
         AuctionService.requireOpen(a);
         const [buyer] = await q.query('SELECT id FROM ex_accounts WHERE id = $1', [buyerAccountId]);
         if (!buyer) throw new NotFoundError('account-not-found', `no account ${buyerAccountId}`);
-        return this.sell(q, user, a, buyerAccountId, atoms, 'settle');
+        const out = await this.sell(q, user, a, buyerAccountId, atoms, 'settle');
+        await audit(q, { userId: user.id, address: user.address ?? null }, 'auction-settled', null, {
+          auctionId,
+          buyerAccountId,
+          price: formatAtoms(atoms),
+        });
+        return out;
       }),
     );
   }

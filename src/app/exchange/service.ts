@@ -11,6 +11,7 @@
  * - Cash never goes negative; an order is accepted only if the account's available balance (cash plus the worst
  *   case of every market given positions and resting orders, see `src/core/exchange/portfolio.ts`) stays ≥ 0.
  */
+import { audit, type Actor } from '../journal-audit.ts';
 import type { Sql, Row } from '../../db/sql.ts';
 import { toInt } from '../../db/sql.ts';
 import { OrderBook } from '../../core/orderbook/engine.ts';
@@ -78,6 +79,9 @@ export interface CreateMarketInput {
   /** Accounts that may see and trade the market; absent or empty: everyone. */
   visibleTo?: number[] | undefined;
 }
+
+/** The audit action of each market status an admin sets. */
+const STATUS_ACTION = { open: 'market-resumed', paused: 'market-paused', closed: 'market-closed' } as const;
 
 /** The exchange. Create with {@link ExchangeService.open}. */
 export class ExchangeService {
@@ -266,6 +270,7 @@ export class ExchangeService {
     toAccountId: number,
     amount: string,
     note = '',
+    address: string | null = null,
   ): Promise<Record<string, unknown>> {
     const atoms = amountOf('amount', amount);
     if (fromAccountId === null) {
@@ -301,6 +306,12 @@ export class ExchangeService {
             [fromAccountId, toAccountId, formatAtoms(atoms), note, user.id],
           );
           const out = { id: toInt(t!.id), fromAccountId, toAccountId, amount: formatAtoms(atoms), note };
+          if (fromAccountId === null)
+            await audit(q, { userId: user.id, address }, 'cash-minted', null, {
+              transferId: out.id,
+              toAccountId,
+              amount: out.amount,
+            });
           // Private: every owner of either account hears of it, and nobody else.
           const owners = await q.query(
             'SELECT DISTINCT user_id FROM ex_account_owners WHERE account_id = $1 OR account_id = $2',
@@ -450,7 +461,11 @@ export class ExchangeService {
   }
 
   /** Creates a market (open at once). @throws ValidationError on a bad grid or bounds; ConflictError on a taken name. */
-  async createMarket(userId: number, input: CreateMarketInput): Promise<Record<string, unknown>> {
+  async createMarket(
+    userId: number,
+    input: CreateMarketInput,
+    address: string | null = null,
+  ): Promise<Record<string, unknown>> {
     const issues: { field: string; code: string; message: string }[] = [];
     const dec = (field: string, v: string | undefined): bigint | null => {
       if (v === undefined) return null;
@@ -540,6 +555,11 @@ export class ExchangeService {
             throw e;
           }
         }
+        await audit(q, { userId, address }, 'market-created', null, {
+          marketId: Number(r!.id),
+          name: input.name,
+          kind: input.kind,
+        });
         return r!;
       });
       const m = await this.loadMarket(row);
@@ -637,18 +657,27 @@ export class ExchangeService {
    * spot market cannot be sold short. It is not an order and moves no cash; returns the new position.
    * @throws UnprocessableError `not-spot` for a bounded market; NotFoundError for an unknown account.
    */
-  async depositAsset(marketId: number, accountId: number, sizeText: string): Promise<Record<string, unknown>> {
+  async depositAsset(
+    marketId: number,
+    accountId: number,
+    sizeText: string,
+    actor?: Actor,
+  ): Promise<Record<string, unknown>> {
     const m = this.marketOf(marketId);
     if (m.kind !== 'spot') throw new UnprocessableError('not-spot', 'assets are deposited into spot markets only');
     const lots = this.toLots(m, 'size', sizeText);
     return this.serial(async () => {
-      const [acc] = await this.sql.query('SELECT id FROM ex_accounts WHERE id = $1', [accountId]);
-      if (!acc) throw new NotFoundError('account-not-found', `no account ${accountId}`);
-      const [p] = await this.sql.query(
-        `INSERT INTO ex_positions (account_id, market_id, position) VALUES ($1, $2, $3)
-         ON CONFLICT (account_id, market_id) DO UPDATE SET position = ex_positions.position + $3 RETURNING position`,
-        [accountId, marketId, lots],
-      );
+      const p = await this.sql.tx(async (q) => {
+        const [acc] = await q.query('SELECT id FROM ex_accounts WHERE id = $1', [accountId]);
+        if (!acc) throw new NotFoundError('account-not-found', `no account ${accountId}`);
+        const [row] = await q.query(
+          `INSERT INTO ex_positions (account_id, market_id, position) VALUES ($1, $2, $3)
+           ON CONFLICT (account_id, market_id) DO UPDATE SET position = ex_positions.position + $3 RETURNING position`,
+          [accountId, marketId, lots],
+        );
+        if (actor) await audit(q, actor, 'asset-deposited', null, { marketId, accountId, size: this.size(m, lots) });
+        return row;
+      });
       return {
         marketId,
         accountId,
@@ -658,8 +687,15 @@ export class ExchangeService {
     });
   }
 
-  /** Pauses, reopens or closes a market (admin). Closing cancels every live order. */
-  async setStatus(marketId: number, status: 'open' | 'paused' | 'closed'): Promise<Record<string, unknown>> {
+  /**
+   * Pauses, reopens or closes a market (admin). Closing cancels every live order. With `actor`, the change is
+   * written to the audit trail in the same transaction.
+   */
+  async setStatus(
+    marketId: number,
+    status: 'open' | 'paused' | 'closed',
+    actor?: Actor,
+  ): Promise<Record<string, unknown>> {
     return this.serial(async () => {
       const m = this.marketOf(marketId);
       if (m.status === 'closed') throw new ConflictError('market-closed', `market ${marketId} is closed`);
@@ -667,6 +703,7 @@ export class ExchangeService {
         await this.sql.tx(async (q) => {
           if (status === 'closed') await this.cancelAll(q, m, 'market-closed');
           await q.query('UPDATE ex_markets SET status = $2 WHERE id = $1', [marketId, status]);
+          if (actor) await audit(q, actor, STATUS_ACTION[status], null, { marketId, from: m.status, to: status });
         });
       } catch (err) {
         await this.rebuild(m); // the engine cancelled before the transaction failed: reload what the database holds
@@ -683,7 +720,12 @@ export class ExchangeService {
    * Settles a bounded market at `price` (within its bounds): cancels every live order, pays each position
    * `position × price` in cash (a short pays), and closes the market.
    */
-  async settle(marketId: number, priceText: string, byUserId: number): Promise<Record<string, unknown>> {
+  async settle(
+    marketId: number,
+    priceText: string,
+    byUserId: number,
+    address: string | null = null,
+  ): Promise<Record<string, unknown>> {
     const m = this.marketOf(marketId);
     if (m.kind !== 'bounded') throw new UnprocessableError('not-bounded', 'only a bounded market settles at a price');
     const price = BigInt(this.toTicks(m, 'price', priceText, true)); // a bounded market may settle at 0
@@ -717,6 +759,11 @@ export class ExchangeService {
           price.toString(),
           byUserId,
         ]);
+        await audit(q, { userId: byUserId, address }, 'market-settled', null, {
+          marketId,
+          price: this.price(m, price),
+          positionsPaid: paid,
+        });
       });
       m.status = 'closed';
       const view = { ...this.marketView(m), settledPrice: this.price(m, price), positionsPaid: paid };
