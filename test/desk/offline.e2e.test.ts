@@ -62,7 +62,12 @@ describe.skipIf(!canRunDesk)('the Desk offline (service worker) in Chromium', ()
   it('opens from the service worker cache when offline and says the server is unreachable', async () => {
     await w.signIn(page, u);
     // the service worker installs and precaches the shell; the next load is under its control
-    await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
+    await expect
+      .poll(() => page.evaluate('navigator.serviceWorker.getRegistration().then((r) => r?.active?.state ?? null)'), {
+        timeout: 20_000,
+        message: 'no active service worker: dist/desk must be a production build (npm run build:desk)',
+      })
+      .toBe('activated');
     await page.reload();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await expect
