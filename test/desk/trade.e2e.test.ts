@@ -111,7 +111,7 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
     expect(shown.qty).toBe(`${api.sizing.qty} BTC`);
     expect(shown.notional).toBe(`${money2(api.sizing.notional)} USD`);
     expect(shown.risk).toBe(`${money2(api.sizing.risk)} USD · ${api.sizing.riskPct}%`);
-    expect(shown.rr).toBe((Math.trunc(api.sizing.rewardRisk * 100) / 100).toFixed(2));
+    expect(shown.rr).toBe((Math.trunc(Math.round(api.sizing.rewardRisk * 1e6) / 1e4) / 100).toFixed(2));
     for (const v of api.verdicts as { rule: string; passed: boolean }[])
       expect(await page.getByTestId(`verdict-${v.rule}`).getAttribute('data-passed')).toBe(String(v.passed));
     await w.shot(page, 'trade-dragged-1280');

@@ -15,14 +15,8 @@ import { cn } from '@/lib/cn';
 import { money } from '@/lib/format';
 import type { Instrument, Verdict } from './api';
 import { add, formatDec, parseDec } from './decimal';
-import { rewardRisk, type LineKey } from './lines';
+import { ratioText, rewardRisk, type LineKey } from './lines';
 import type { Ticket as TicketState } from './useTicket';
-
-/** Reward:risk as the ticket shows it: truncated to 2 decimals (1.998 reads 1.99). */
-export function ratioText(r: number | null | undefined): string {
-  if (r === null || r === undefined || !Number.isFinite(r)) return '–';
-  return (Math.trunc(r * 100) / 100).toFixed(2);
-}
 
 function Row({ label, value, testId, tone }: { label: string; value: ReactNode; testId: string; tone?: string }) {
   return (

@@ -5,6 +5,7 @@ import {
   hitLine,
   moveLine,
   priceAtPointer,
+  ratioText,
   rewardRisk,
   wrongSides,
   zoneRects,
@@ -74,6 +75,13 @@ describe('reward:risk and zones', () => {
     expect(rewardRisk({ entry: '100', stop: '95', target: '109.99' })).toBe('1.99');
     expect(rewardRisk({ entry: '100', stop: '100', target: '110' })).toBeNull();
     expect(rewardRisk({ entry: 'x', stop: '1', target: '2' })).toBeNull();
+  });
+
+  it("shows the server's ratio truncated to 2 decimals, without float noise", () => {
+    expect(ratioText(1.998)).toBe('1.99');
+    expect(ratioText(2)).toBe('2.00');
+    expect(ratioText(2.3)).toBe('2.30'); // 2.3 × 100 is 229.99999999999997 in floats
+    expect(ratioText(null)).toBe('–');
   });
 
   it('flags lines on the wrong side', () => {

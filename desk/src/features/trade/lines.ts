@@ -110,6 +110,17 @@ export function rewardRisk(l: Lines, dp = 2): string | null {
   }
 }
 
+/**
+ * The server's reward:risk (a number with 6 decimals) as the ticket shows it: truncated to 2 decimals, so 1.998
+ * reads 1.99 next to a rule that failed at 2; `–` for null. Scaled by 10^6 first so float noise (2.3 × 100 =
+ * 229.99…) does not truncate a whole hundredth away.
+ */
+export function ratioText(r: number | null | undefined): string {
+  if (r === null || r === undefined || !Number.isFinite(r)) return '–';
+  const micro = Math.round(r * 1e6);
+  return (Math.trunc(micro / 1e4) / 100).toFixed(2);
+}
+
 /** Which of the lines are on the wrong side for `side` (stop protective, target profitable), by line. */
 export function wrongSides(l: Lines, side: Side): LineKey[] {
   const out: LineKey[] = [];
