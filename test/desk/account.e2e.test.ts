@@ -238,7 +238,7 @@ describe.skipIf(!canRunDesk)('the Account page in Chromium', () => {
     await page.getByText(/Import failed\. Line 6: close "oops" is not a number/).waitFor({ timeout: 20_000 });
     await page
       .getByRole('list', { name: 'Audit trail' })
-      .getByText(/Candle file imported: TEST-USD 1h/)
+      .getByText(/Candle file uploaded for import: TEST-USD 1h/)
       .first()
       .waitFor();
     await w.shot(page, 'account-import-admin');

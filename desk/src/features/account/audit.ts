@@ -73,7 +73,7 @@ export function describeAudit(e: AuditEntry): string {
     case 'halt-reset':
       return `Drawdown halt reset; the peak restarts at ${money(String(d.balance ?? ''))} USDT`;
     case 'candles-import':
-      return `Candle file imported: ${String(d.symbol ?? '')}${d.timeframe ? ` ${String(d.timeframe)}` : ''}, ${Number(d.bytes ?? 0).toLocaleString('en')} bytes`;
+      return `Candle file uploaded for import: ${String(d.symbol ?? '')}${d.timeframe ? ` ${String(d.timeframe)}` : ''}, ${Number(d.bytes ?? 0).toLocaleString('en')} bytes`;
     case 'admin-granted':
       return `Admin rights granted${d.email ? ` to ${String(d.email)}` : ''}`;
     case 'admin-revoked':

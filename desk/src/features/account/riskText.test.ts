@@ -133,7 +133,7 @@ describe('audit entries in plain words', () => {
         action: 'candles-import',
         details: { symbol: 'TEST-USD', timeframe: '1h', bytes: 2048 },
       }),
-    ).toBe('Candle file imported: TEST-USD 1h, 2,048 bytes');
+    ).toBe('Candle file uploaded for import: TEST-USD 1h, 2,048 bytes');
     expect(describeAudit({ ...base, action: 'something-new', details: {} })).toBe('something-new');
   });
 });
