@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createContext } from '../app/context.ts';
 import { buildServer } from '../server/app.ts';
+import { ensureDeskBuilt } from '../server/desk.ts';
 import { ReplayFeed } from '../feed/replay.ts';
 import { loadCandleFile } from '../feed/load.ts';
 import { LiveFeed, createExchange, fetchInstruments } from '../feed/live.ts';
@@ -198,6 +199,14 @@ async function serve(
     const user = await ctx.auth.register(email, password);
     await ctx.auth.setAdmin(email, true); // the first user runs the exchange (a teacher, say)
     firstRun = { email, password, token: await ctx.auth.createApiToken(user.id, 'first-run') };
+  }
+  try {
+    // A checkout installed without its build step (npm install --ignore-scripts) builds the Desk on first start.
+    if (await ensureDeskBuilt(say)) say('the Desk is built (dist/desk)');
+  } catch (e) {
+    say(
+      `the Desk could not be built (${e instanceof Error ? e.message : String(e)}): the API works; run npm run build:desk`,
+    );
   }
   const app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
   cleanup.push(() => app.close());
