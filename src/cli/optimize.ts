@@ -81,8 +81,9 @@ export async function loadBars(f: OptimizeFlags): Promise<BarSeries> {
       (c) => (from === undefined || c.time >= from) && (to === undefined || c.time < to),
     );
   } else {
-    if (!f.symbol || !f.timeframe) throw new Error('give --data FILE, or --symbol and --timeframe (stored candles)');
-    if (!isTimeframe(f.timeframe)) throw new Error(`--timeframe ${f.timeframe}: use 1m 5m 15m 1h 4h 1d 1w`);
+    if (!f.symbol || !f.timeframe)
+      throw usageError('give --data FILE, or --symbol and --timeframe (stored candles)', 'missing-option');
+    if (!isTimeframe(f.timeframe)) throw usageError(`--timeframe ${f.timeframe}: use 1m 5m 15m 1h 4h 1d 1w`);
     if (!f.databaseUrl) await mkdir(f.dataDir, { recursive: true });
     const sql = await openDatabase({ url: f.databaseUrl, dataDir: f.databaseUrl ? undefined : f.dataDir });
     try {
@@ -92,11 +93,12 @@ export async function loadBars(f: OptimizeFlags): Promise<BarSeries> {
       await sql.close();
     }
     if (candles.length === 0)
-      throw new Error(
+      throw new CliError(
+        'no-data',
         `no stored ${f.timeframe} candles of ${f.symbol} in the range: import some (testudo candles import)`,
       );
   }
-  if (candles.length === 0) throw new Error('no candles in the range');
+  if (candles.length === 0) throw new CliError('no-data', 'no candles in the range');
   return barsFromCandles(candles, f.tickSize !== undefined ? { tickSize: f.tickSize } : {});
 }
 
@@ -156,7 +158,8 @@ export async function runOptimize(f: OptimizeFlags): Promise<void> {
 
 /** Checks the grid and options before anything is read or sent. */
 function prepare(f: OptimizeFlags): { axes: GridAxis[]; options: BacktestOptions; g: PreparedGrid } {
-  if (f.param.length === 0) throw new Error('give at least one --param name=start:stop:step (or a,b,c, or a value)');
+  if (f.param.length === 0)
+    throw usageError('give at least one --param name=start:stop:step (or a,b,c, or a value)', 'missing-option');
   const axes = f.param.map(parseAxis);
   // The same mapping as `testudo backtest` (`--risk PCT` is Testudo mode with riskPerTradePct = PCT).
   const options = optionsFromFlags(f);
@@ -246,13 +249,14 @@ const POLL_MS = 250;
 
 async function runRemote(f: OptimizeFlags): Promise<void> {
   if (f.data !== undefined)
-    throw new Error(
+    throw usageError(
       '--data with --url: the server runs on its own candle store; give --symbol and --timeframe (import the file there with testudo candles import)',
     );
   if (f.tickSize !== undefined)
-    throw new Error('--tick-size with --url: the server infers the tick from the data; run locally to override it');
-  if (!f.symbol || !f.timeframe) throw new Error('--url needs --symbol and --timeframe (the server’s stored candles)');
-  if (!isTimeframe(f.timeframe)) throw new Error(`--timeframe ${f.timeframe}: use 1m 5m 15m 1h 4h 1d 1w`);
+    throw usageError('--tick-size with --url: the server infers the tick from the data; run locally to override it');
+  if (!f.symbol || !f.timeframe)
+    throw usageError('--url needs --symbol and --timeframe (the server’s stored candles)', 'missing-option');
+  if (!isTimeframe(f.timeframe)) throw usageError(`--timeframe ${f.timeframe}: use 1m 5m 15m 1h 4h 1d 1w`);
   const { axes, options, g } = prepare(f);
   const client = { url: f.url!, token: f.token };
   const body = {
@@ -270,14 +274,14 @@ async function runRemote(f: OptimizeFlags): Promise<void> {
   };
   const started = performance.now();
   const sent = await call(client, 'POST', '/api/v1/optimizations', body);
-  if (sent.status !== 202) throw new Error(apiError(sent.json));
+  if (sent.status !== 202) throw apiError(sent.json);
   const id = Number(sent.json.id);
   const bar = progressBar(f, g.grid.length);
   let job: JobDetail;
   try {
     for (;;) {
       const r = await call(client, 'GET', `/api/v1/optimizations/${id}?top=${Math.max(1, Math.min(f.top, 10_000))}`);
-      if (r.status !== 200) throw new Error(apiError(r.json));
+      if (r.status !== 200) throw apiError(r.json);
       job = r.json as unknown as JobDetail;
       bar?.update(job.progress.done);
       if (job.status === 'done' || job.status === 'failed') break;
@@ -287,7 +291,10 @@ async function runRemote(f: OptimizeFlags): Promise<void> {
     bar?.stop();
   }
   if (job.status === 'failed')
-    throw new Error(`optimisation ${id} failed: ${job.error?.code ?? 'internal-error'}: ${job.error?.message ?? ''}`);
+    throw new CliError(
+      'job-failed',
+      `optimisation ${id} failed: ${job.error?.code ?? 'internal-error'}: ${job.error?.message ?? ''}`,
+    );
   const ranking = job.ranking!;
   const ranked: GridResult[] = ranking.results.map((r) => ({
     index: r.rank - 1,
@@ -313,11 +320,12 @@ async function runRemote(f: OptimizeFlags): Promise<void> {
   });
 }
 
-/** One line for an API error body: `code: message`, then `field: message` of each field issue. */
-function apiError(json: Record<string, unknown>): string {
+/** An API error body as a CliError: its code, the message, then `field: message` of each field issue. */
+function apiError(json: Record<string, unknown>): CliError {
   const err = json.error as
     { code?: string; message?: string; fields?: { field: string; message: string }[] } | undefined;
-  if (!err) return `unexpected answer from the server: ${JSON.stringify(json).slice(0, 200)}`;
+  if (!err)
+    return new CliError('bad-response', `unexpected answer from the server: ${JSON.stringify(json).slice(0, 200)}`);
   const fields = (err.fields ?? []).map((x) => `${x.field}: ${x.message}`).join('; ');
-  return `${err.code ?? 'error'}: ${err.message ?? ''}${fields ? ` (${fields})` : ''}`;
+  return new CliError(err.code ?? 'server-error', `${err.message ?? ''}${fields ? ` (${fields})` : ''}`);
 }

@@ -3,6 +3,7 @@
  * them, writing results back; run one per machine to share the work. PostgreSQL only: on PGlite the server runs
  * the jobs itself.
  */
+import { usageError } from './errors.ts';
 import { openDatabase } from '../db/sql.ts';
 import { migrate } from '../db/migrate.ts';
 import { startJobWorker } from '../app/backtests.ts';
@@ -17,7 +18,7 @@ export interface WorkerFlags {
 /** Action of `testudo worker`: runs until SIGINT/SIGTERM, then stops taking jobs (running ones are retried). */
 export async function runWorker(f: WorkerFlags): Promise<void> {
   if (!f.databaseUrl)
-    throw new Error(
+    throw usageError(
       'the worker needs PostgreSQL: give --database-url (or DATABASE_URL); on PGlite the server runs jobs itself',
     );
   const sql = await openDatabase({ url: f.databaseUrl, poolSize: Math.max(4, f.concurrency + 3) });
