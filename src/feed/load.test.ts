@@ -103,7 +103,7 @@ describe('streamCandleFile', () => {
     const bad = join(dir, 'bad.csv');
     await writeFile(
       bad,
-      newestFirst(500).replace(/\n(\d{4}-\d\d-\d\d),1[0-4],/g, (m, d: string, o: number) =>
+      newestFirst(500).replace(/\n(\d{4}-\d\d-\d\d),1[0-4],/g, (m, d: string) =>
         d === '2020-03-01' ? `\n${d},99,` : m,
       ),
     );
