@@ -3460,14 +3460,14 @@ export interface paths {
                 id: number;
                 /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
                 initialRisk: string | null;
-                /** @description largest adverse move from the entry fill, price units (active trades) */
+                /** @description largest adverse move from the entry fill, price units; null until filled */
                 maeDistance: string | null;
                 maeR: number | null;
                 /** @description decimal text */
                 margin: string;
                 /** @description decimal text */
                 markPrice: string | null;
-                /** @description largest favourable move from the entry fill, price units (active trades) */
+                /** @description largest favourable move from the entry fill, price units */
                 mfeDistance: string | null;
                 mfeR: number | null;
                 /** @description decimal text */
@@ -5821,12 +5821,12 @@ export interface paths {
               id: number;
               /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
               initialRisk: string | null;
-              /** @description largest adverse move from the entry fill, price units (active trades) */
+              /** @description largest adverse move from the entry fill, price units; null until filled */
               maeDistance: string | null;
               maeR: number | null;
               /** @description decimal text */
               margin: string;
-              /** @description largest favourable move from the entry fill, price units (active trades) */
+              /** @description largest favourable move from the entry fill, price units */
               mfeDistance: string | null;
               mfeR: number | null;
               /** @description decimal text */
@@ -6019,12 +6019,12 @@ export interface paths {
               id: number;
               /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
               initialRisk: string | null;
-              /** @description largest adverse move from the entry fill, price units (active trades) */
+              /** @description largest adverse move from the entry fill, price units; null until filled */
               maeDistance: string | null;
               maeR: number | null;
               /** @description decimal text */
               margin: string;
-              /** @description largest favourable move from the entry fill, price units (active trades) */
+              /** @description largest favourable move from the entry fill, price units */
               mfeDistance: string | null;
               mfeR: number | null;
               /** @description decimal text */
@@ -6266,12 +6266,12 @@ export interface paths {
                 id: number;
                 /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
                 initialRisk: string | null;
-                /** @description largest adverse move from the entry fill, price units (active trades) */
+                /** @description largest adverse move from the entry fill, price units; null until filled */
                 maeDistance: string | null;
                 maeR: number | null;
                 /** @description decimal text */
                 margin: string;
-                /** @description largest favourable move from the entry fill, price units (active trades) */
+                /** @description largest favourable move from the entry fill, price units */
                 mfeDistance: string | null;
                 mfeR: number | null;
                 /** @description decimal text */
@@ -6544,12 +6544,12 @@ export interface paths {
               id: number;
               /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
               initialRisk: string | null;
-              /** @description largest adverse move from the entry fill, price units (active trades) */
+              /** @description largest adverse move from the entry fill, price units; null until filled */
               maeDistance: string | null;
               maeR: number | null;
               /** @description decimal text */
               margin: string;
-              /** @description largest favourable move from the entry fill, price units (active trades) */
+              /** @description largest favourable move from the entry fill, price units */
               mfeDistance: string | null;
               mfeR: number | null;
               /** @description decimal text */
@@ -6875,12 +6875,12 @@ export interface paths {
                 id: number;
                 /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
                 initialRisk: string | null;
-                /** @description largest adverse move from the entry fill, price units (active trades) */
+                /** @description largest adverse move from the entry fill, price units; null until filled */
                 maeDistance: string | null;
                 maeR: number | null;
                 /** @description decimal text */
                 margin: string;
-                /** @description largest favourable move from the entry fill, price units (active trades) */
+                /** @description largest favourable move from the entry fill, price units */
                 mfeDistance: string | null;
                 mfeR: number | null;
                 /** @description decimal text */
@@ -7207,12 +7207,12 @@ export interface paths {
                 id: number;
                 /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
                 initialRisk: string | null;
-                /** @description largest adverse move from the entry fill, price units (active trades) */
+                /** @description largest adverse move from the entry fill, price units; null until filled */
                 maeDistance: string | null;
                 maeR: number | null;
                 /** @description decimal text */
                 margin: string;
-                /** @description largest favourable move from the entry fill, price units (active trades) */
+                /** @description largest favourable move from the entry fill, price units */
                 mfeDistance: string | null;
                 mfeR: number | null;
                 /** @description decimal text */
