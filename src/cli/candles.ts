@@ -170,8 +170,11 @@ export interface ImportOptions {
   /** Read `source` as a freqtrade trades file (1m candles). */
   trades?: boolean;
   rollup?: boolean;
-  /** Called after each stored batch with the file's bytes read so far and its size (compressed bytes for .gz). */
-  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * Called once before the first batch (0 bytes) and after each stored batch, with the file's bytes read so far, its
+   * size (compressed bytes for gzip) and the rows stored so far.
+   */
+  onProgress?: (bytesRead: number, totalBytes: number, rows: number) => void;
   /** Rows per batch (default 4,096) and bytes per read (default 128 KiB). */
   batchRows?: number;
   chunkBytes?: number;
@@ -195,11 +198,11 @@ export async function importCandleFile(sql: Sql, source: string, o: ImportOption
     const size = (await stat(source)).size;
     const r = await ingestCandleBatches(sql, o.symbol, '1m', [candles], {
       rollup: o.rollup !== false,
-      onBatch: () => o.onProgress?.(size, size),
+      onBatch: (rows) => o.onProgress?.(size, size, rows),
     });
     return summary(source, 'freqtrade-trades', o.symbol, '1m', r, list.length, candles, null);
   }
-  o.onProgress?.(0, (await stat(source)).size); // the bar appears at once, before the first batch
+  o.onProgress?.(0, (await stat(source)).size, 0); // the bar appears at once, before the first batch
   const parser = new CandleStreamParser(o.format ? { format: o.format as CandleFormat } : {});
   const batches = streamCandleFile(source, parser, {
     batchRows: o.batchRows ?? 4096,
@@ -236,7 +239,7 @@ export async function importCandleFile(sql: Sql, source: string, o: ImportOption
   }
   const r = await ingestCandleBatches(sql, o.symbol, timeframe, all(), {
     rollup: o.rollup !== false,
-    onBatch: () => o.onProgress?.(progress.bytesRead, progress.totalBytes),
+    onBatch: (rows) => o.onProgress?.(progress.bytesRead, progress.totalBytes, rows),
   });
   return summary(source, parser.format ?? 'csv', o.symbol, timeframe, r, undefined, parser.range, parser.outOfOrder);
 }

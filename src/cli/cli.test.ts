@@ -540,18 +540,18 @@ describe('candles import streams the file', () => {
     const file = join(dir, 'cdd.csv');
     const text = cddFile(3000);
     await writeFile(file, text);
-    const progress: [number, number][] = [];
+    const progress: [number, number, number][] = [];
     const r = await importCandleFile(sql, file, {
       symbol: 'STREAM',
       batchRows: 500,
       chunkBytes: 16 * 1024,
-      onProgress: (done, total) => progress.push([done, total]),
+      onProgress: (done, total, rows) => progress.push([done, total, rows]),
     });
     expect(r).toMatchObject({ format: 'cryptodatadownload', timeframe: '1h', candles: 3000, inserted: 3000 });
     expect(progress.length).toBeGreaterThan(2);
     expect(progress.every(([, total]) => total === Buffer.byteLength(text))).toBe(true);
     for (let i = 1; i < progress.length; i++) expect(progress[i]![0]).toBeGreaterThanOrEqual(progress[i - 1]![0]);
-    expect(progress[progress.length - 1]![0]).toBe(Buffer.byteLength(text));
+    expect(progress[progress.length - 1]).toEqual([Buffer.byteLength(text), Buffer.byteLength(text), 3000]);
 
     // the same bars through the whole-array path: the same rows at every timeframe (the rollups included)
     const whole = await ingestCandles(sql, 'WHOLE', '1h', parseCandles(text).candles);

@@ -80,7 +80,8 @@ describe('streamCandleFile', () => {
     await writeFile(join(dir, 'd.csv'), text);
     await writeFile(join(dir, 'd.csv.gz'), gzipSync(text));
     const whole = await loadCandleFile(join(dir, 'd.csv'));
-    for (const name of ['d.csv', 'd.csv.gz']) {
+    await writeFile(join(dir, 'd-gzip-without-suffix'), gzipSync(text)); // gzip told by its magic bytes
+    for (const name of ['d.csv', 'd.csv.gz', 'd-gzip-without-suffix']) {
       const { batches, parser } = await collect(join(dir, name));
       expect(batches.length).toBeGreaterThan(2);
       const all: Candle[] = [];

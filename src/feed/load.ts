@@ -3,7 +3,7 @@
  * ({@link loadCandleFile}) or in batches as it is read ({@link streamCandleFile}, for large imports).
  */
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { createGunzip, gunzip } from 'node:zlib';
 import type { Candle } from '../core/marketdata/candle.ts';
@@ -20,7 +20,8 @@ const gunzipAsync = promisify(gunzip);
 /**
  * Loads and parses a candle file.
  *
- * @param path file path; a name ending in `.gz` (any case) is gunzipped before decoding as UTF-8.
+ * @param path file path; a name ending in `.gz` (any case) or content starting with gzip's magic bytes is gunzipped
+ *   before decoding as UTF-8.
  * @param format the file format; detected from the content when omitted.
  * @returns `{ format, candles }` with candles sorted ascending by open time (ms UTC), prices/volume as decimal text.
  * @throws the `fs` error (e.g. ENOENT) when the file cannot be read, a zlib error when a `.gz` file is not valid gzip,
@@ -28,7 +29,7 @@ const gunzipAsync = promisify(gunzip);
  */
 export async function loadCandleFile(path: string, format?: CandleFormat): Promise<ParsedCandles> {
   let bytes = await readFile(path);
-  if (path.toLowerCase().endsWith('.gz')) bytes = await gunzipAsync(bytes);
+  if (path.toLowerCase().endsWith('.gz') || (bytes[0] === 0x1f && bytes[1] === 0x8b)) bytes = await gunzipAsync(bytes);
   const text = bytes.toString('utf8');
   try {
     return parseCandles(text, format ? { format } : {});
@@ -58,11 +59,23 @@ export interface StreamOptions {
   chunkBytes?: number;
 }
 
+/** Whether the file starts with gzip's magic bytes 1f 8b (a spooled upload has no `.gz` name to tell). */
+async function startsWithGzipMagic(path: string): Promise<boolean> {
+  const fh = await open(path);
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Reads and parses a candle file in chunks, yielding batches of candles as they are parsed: the file is never held
  * whole (a JSON array is the exception: its text is collected, see {@link CandleStreamParser}).
  *
- * @param path file path; `.gz` (any case) is gunzipped as it is read.
+ * @param path file path; gunzipped as it is read when it ends in `.gz` (any case) or starts with gzip's magic bytes.
  * @param parser the parser to feed (its `format`, `rows`, `range` and `outOfOrder` describe the file afterwards).
  * @yields batches in FILE order of batches, each sorted ascending; a newest-first file yields its newest batch
  *   first. Batches of a file in time order do not overlap in time.
@@ -76,8 +89,9 @@ export async function* streamCandleFile(
 ): AsyncGenerator<CandleBatch> {
   const batchRows = opts.batchRows ?? 8192;
   const totalBytes = (await stat(path)).size;
+  const gzipped = path.toLowerCase().endsWith('.gz') || (await startsWithGzipMagic(path));
   const file = createReadStream(path, { highWaterMark: opts.chunkBytes ?? 256 * 1024 });
-  const source = path.toLowerCase().endsWith('.gz') ? file.pipe(createGunzip()) : file;
+  const source = gzipped ? file.pipe(createGunzip()) : file;
   file.on('error', (e) => source.destroy(e)); // an unreadable file fails the gunzip stream too
   const decoder = new TextDecoder('utf-8');
   let pending: Candle[] = [];
