@@ -18,6 +18,7 @@ import { createContext, type AppContext } from '../app/context.ts';
 import { buildServer } from '../server/app.ts';
 import { importCandleFile } from './candles.ts';
 import { bracketFromPercent, statsLines } from './client.ts';
+import { firstRunMessage } from './serve.ts';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/testudo.mjs', import.meta.url));
@@ -482,6 +483,16 @@ describe('statistics and brackets the CLI computes', () => {
     });
     expect(lines).toContain('win rate               50.0%');
     expect(lines).toContain('SQN                    –');
+  });
+
+  it('prints the CLI line of the first start with --url only when the server is not at the default address', () => {
+    const o = { email: 'demo@testudo.local', password: 'pw', token: 'tdo_x', symbol: 'BTC-USD' };
+    const home = firstRunMessage({ ...o, url: 'http://127.0.0.1:3000' }).join('\n');
+    expect(home).toContain('Desk:      http://127.0.0.1:3000/  (log in as demo@testudo.local, password pw)');
+    expect(home).toContain('npx testudo trade --symbol BTC-USD --side buy --stop-pct 2 --target-r 3 --preview');
+    expect(home).not.toContain('--url');
+    const other = firstRunMessage({ ...o, url: 'http://127.0.0.1:8080' }).join('\n');
+    expect(other).toContain('npx testudo journal stats --url http://127.0.0.1:8080');
   });
 
   it('prices --stop-pct and --target-r from the current price on the tick grid', () => {
