@@ -5,10 +5,11 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { pgliteTemplate } from './pglite-template.ts';
 import { from as copyFromStream } from 'pg-copy-streams';
 
 /** A database row as returned by a query. */
@@ -139,7 +140,10 @@ export async function openPglite(dataDir?: string): Promise<Sql> {
   const unlock = onDisk ? lockDataDir(dataDir) : () => {};
   let db: PGlite;
   try {
-    db = await PGlite.create(onDisk ? dataDir : undefined);
+    // A new database starts from the pristine template instead of running initdb (see ./pglite-template.ts).
+    const fresh = !onDisk || !existsSync(join(dataDir, 'PG_VERSION'));
+    const loadDataDir = fresh ? await pgliteTemplate() : undefined;
+    db = await PGlite.create({ ...(onDisk ? { dataDir } : {}), ...(loadDataDir ? { loadDataDir } : {}) });
   } catch (e) {
     unlock();
     throw e;
