@@ -106,12 +106,7 @@ export function CumulativeRChart({ points, c }: { points: CumulativePoint[]; c: 
           {...axis(c)}
           label={axisLabel(c, 'Trade #', 'insideBottom')}
         />
-        <YAxis
-          {...axis(c)}
-          width={58}
-          tickFormatter={(v: number) => `${v}R`}
-          label={axisLabel(c, 'Cumulative R', 'insideLeft', -90)}
-        />
+        <YAxis {...axis(c)} width={58} tickFormatter={rTick} label={axisLabel(c, 'Cumulative R', 'insideLeft', -90)} />
         <ReferenceLine y={0} stroke={c.muted} />
         <Tooltip
           {...tooltipStyle(c)}
@@ -129,6 +124,11 @@ export function CumulativeRChart({ points, c }: { points: CumulativePoint[]; c: 
       </LineChart>
     </ResponsiveContainer>
   );
+}
+
+/** An axis tick in R: at most two decimals, so a small domain never prints `-0.542631R`. */
+function rTick(v: number): string {
+  return `${Number(v.toFixed(2))}R`;
 }
 
 /** The underwater curve in R. */
@@ -149,7 +149,7 @@ export function UnderwaterChart({ points, c }: { points: UnderwaterPoint[]; c: C
           {...axis(c)}
           width={58}
           domain={['dataMin', 0]}
-          tickFormatter={(v: number) => `${v}R`}
+          tickFormatter={rTick}
           label={axisLabel(c, 'Below peak (R)', 'insideLeft', -90)}
         />
         <Tooltip
@@ -197,7 +197,7 @@ export function BreakdownChart({
 }) {
   const isR = metric === 'totalR';
   const valueLabel = isR ? 'Total R' : 'Net P&L';
-  const tickFmt = (v: number) => (isR ? `${v}R` : String(v));
+  const tickFmt = (v: number) => (isR ? rTick(v) : String(Number(v.toFixed(2))));
   const tip = (
     <Tooltip
       {...tooltipStyle(c)}
@@ -270,7 +270,7 @@ export function ExcursionScatter({ points, c }: { points: ExcursionPoint[]; c: C
           name="MAE"
           domain={[(min: number) => Math.min(min, -1.1), 0]}
           {...axis(c)}
-          tickFormatter={(v: number) => `${v}R`}
+          tickFormatter={rTick}
           label={axisLabel(c, 'MAE (R)', 'insideBottom')}
         />
         <YAxis
@@ -279,7 +279,7 @@ export function ExcursionScatter({ points, c }: { points: ExcursionPoint[]; c: C
           name="MFE"
           {...axis(c)}
           width={58}
-          tickFormatter={(v: number) => `${v}R`}
+          tickFormatter={rTick}
           label={axisLabel(c, 'MFE (R)', 'insideLeft', -90)}
         />
         <ZAxis type="number" dataKey="r" name="R" range={[40, 40]} />
@@ -314,7 +314,7 @@ export function HoldingScatter({ points, c }: { points: HoldingPoint[]; c: Chart
           name="R"
           {...axis(c)}
           width={58}
-          tickFormatter={(v: number) => `${v}R`}
+          tickFormatter={rTick}
           label={axisLabel(c, 'R-multiple', 'insideLeft', -90)}
         />
         <ReferenceLine y={0} stroke={c.muted} />
