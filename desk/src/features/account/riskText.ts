@@ -5,7 +5,7 @@
  * decimal strings (see `./decimal.ts`) and rounded for reading; the server decides what actually applies.
  */
 import { money } from '@/lib/format';
-import { compare, fits, isDecimal, mul, percentOf, sub } from './decimal';
+import { compareText, fits, isDecimal, mulText, percentOf, subText } from '@/lib/decimal';
 
 /** An account's risk profile as `GET /api/v1/risk-profile` serves it (percent fields as decimal text). */
 export interface RiskProfile {
@@ -149,7 +149,7 @@ export function consequence(field: ProfileField, value: ProfileValue, c: Consequ
       return `No single trade may risk more than ${of(v)}, even when you override the risk of one trade.`;
     case 'minRewardRisk': {
       const risk = percentOf(eq, c.profile.riskPerTradePct);
-      return `The take-profit must be worth at least ${v}× the risk: risking ${amount(risk)}, the target must aim for ${amount(mul(risk, v))} or more.`;
+      return `The take-profit must be worth at least ${v}× the risk: risking ${amount(risk)}, the target must aim for ${amount(mulText(risk, v))} or more.`;
     }
     case 'requireTakeProfit':
       return value
@@ -160,11 +160,11 @@ export function consequence(field: ProfileField, value: ProfileValue, c: Consequ
     case 'maxDrawdownPct': {
       const peak = c.peakEquity && isDecimal(c.peakEquity) ? c.peakEquity : eq;
       const loss = percentOf(peak, v);
-      return `If equity falls ${amount(loss)} below its peak of ${amount(peak)} (to ${amount(sub(peak, loss))}), trading halts until you reset it.`;
+      return `If equity falls ${amount(loss)} below its peak of ${amount(peak)} (to ${amount(subText(peak, loss))}), trading halts until you reset it.`;
     }
     case 'maxOpenRiskPct': {
       const per = c.profile.riskPerTradePct;
-      const n = isDecimal(per) && compare(per, '0') > 0 ? fits(v, per) : 0n;
+      const n = isDecimal(per) && compareText(per, '0') > 0 ? fits(v, per) : 0n;
       return `All open trades together may risk at most ${of(v)}: about ${n} trade${n === 1n ? '' : 's'} at ${per}% each.`;
     }
     case 'maxOpenPositions':
@@ -174,7 +174,7 @@ export function consequence(field: ProfileField, value: ProfileValue, c: Consequ
     case 'cooldownMinutes':
       return `After a losing streak of ${c.profile.lossStreakLimit}, new trades wait ${minutesText(Number(v))}.`;
     case 'maxLeverage':
-      return `Positions may be worth at most ${v}× equity: ${amount(mul(eq, v))} in total at ${amount(eq)}.`;
+      return `Positions may be worth at most ${v}× equity: ${amount(mulText(eq, v))} in total at ${amount(eq)}.`;
   }
 }
 
@@ -196,7 +196,7 @@ export function direction(
   } else {
     const t = String(to).trim();
     if (!isDecimal(t) || (m.kind === 'integer' && !/^-?\d+$/.test(t))) return 'invalid';
-    c = compare(t, String(from));
+    c = compareText(t, String(from));
   }
   if (c === 0) return 'same';
   if (m.looserWhen === 'lower' || m.looserWhen === 'false') return c < 0 ? 'loosen' : 'tighten';
@@ -218,7 +218,7 @@ export function inputProblem(field: ProfileField, text: string | boolean): strin
 
 /** Whether `value` of `field` is above its hard `ceiling` (null: the field has none). Non-numbers are not. */
 export function aboveCeiling(value: string, ceiling: string | null): boolean {
-  return ceiling !== null && isDecimal(value) && isDecimal(ceiling) && compare(value, ceiling) > 0;
+  return ceiling !== null && isDecimal(value) && isDecimal(ceiling) && compareText(value, ceiling) > 0;
 }
 
 /** The three sentences of the onboarding's protocol step, with the account's numbers. */

@@ -7,13 +7,13 @@ import { Card, CardHeader } from '@/components/ui/card';
 import { Select } from '@/components/ui/input';
 import { Empty } from '@/components/ui/states';
 import { buildLadder, type LadderRow } from './book';
-import { fromScaled, toScaled, decimals } from './decimal';
+import { decimalsOf, fromScaled, toScaled } from '@/lib/decimal';
 import type { MarketWithBook } from './api';
 import { dec } from './fmt';
 
 /** Grouping steps offered for a tick: 1, 10 and 100 ticks. */
 export function groupSteps(tick: string): string[] {
-  const scale = decimals(tick);
+  const scale = decimalsOf(tick);
   const t = toScaled(tick, scale);
   return [1n, 10n, 100n].map((k) => fromScaled(t * k, scale));
 }

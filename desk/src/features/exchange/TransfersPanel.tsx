@@ -9,7 +9,7 @@ import { Card, CardHeader } from '@/components/ui/card';
 import { Field, Input, Select } from '@/components/ui/input';
 import { Empty, ErrorState, Loading } from '@/components/ui/states';
 import { useTransfer, useTransfers, type Account } from './api';
-import { DECIMAL_RE } from './decimal';
+import { UNSIGNED_DECIMAL } from '@/lib/decimal';
 import { fieldError, formError } from './errors';
 import { clock, dec } from './fmt';
 
@@ -41,7 +41,7 @@ export function TransfersPanel({ accounts, accountId }: TransfersPanelProps) {
     transfer.reset();
     const errs: { to?: string; amount?: string } = {};
     if (!/^[1-9]\d*$/.test(to.trim())) errs.to = 'Enter the id of the receiving account';
-    if (!DECIMAL_RE.test(amount.trim()) || /^0*(\.0*)?$/.test(amount.trim()))
+    if (!UNSIGNED_DECIMAL.test(amount.trim()) || /^0*(\.0*)?$/.test(amount.trim()))
       errs.amount = 'Enter a positive amount such as 12.5';
     setLocal(errs);
     if (errs.to || errs.amount) return;

@@ -4,7 +4,7 @@
  * levels are grouped into coarser price buckets (a multiple of the tick): bids round down, asks round up, so a
  * bucket never shows a better price than the orders in it. Exact: sizes and prices are summed as scaled bigints.
  */
-import { decimals, fromScaled, toScaled } from './decimal';
+import { decimalsOf, fromScaled, toScaled } from '@/lib/decimal';
 
 /** One level as the API sends it (decimal text). */
 export interface Level {
@@ -62,7 +62,11 @@ export function buildLadder(
   opts: { step?: string | null; rows?: number } = {},
 ): Ladder {
   const all = [...book.bids, ...book.asks];
-  const scale = Math.max(0, ...all.flatMap((l) => [decimals(l.price), decimals(l.size)]), decimals(opts.step ?? ''));
+  const scale = Math.max(
+    0,
+    ...all.flatMap((l) => [decimalsOf(l.price), decimalsOf(l.size)]),
+    decimalsOf(opts.step ?? ''),
+  );
   const rows = opts.rows ?? 50;
   const sides = {
     bid: group(book.bids, opts.step ?? null, 'bid', scale).slice(0, rows),

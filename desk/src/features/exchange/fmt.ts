@@ -1,6 +1,6 @@
 /** Display helpers of the Exchange page (exact: they work on the API's decimal text). */
 import { groupDecimal } from '@/lib/format';
-import { decimals, fromScaled, toScaled } from './decimal';
+import { decimalsOf, fromScaled, toScaled } from '@/lib/decimal';
 
 /** A price or size as the server wrote it, grouped; `–` for null. */
 export function dec(s: string | null | undefined): string {
@@ -10,7 +10,7 @@ export function dec(s: string | null | undefined): string {
 /** `a − b` of two decimal strings, exactly (null when either is null). */
 export function minus(a: string | null | undefined, b: string | null | undefined): string | null {
   if (a === null || a === undefined || b === null || b === undefined) return null;
-  const scale = Math.max(decimals(a), decimals(b));
+  const scale = Math.max(decimalsOf(a), decimalsOf(b));
   return fromScaled(toScaled(a, scale) - toScaled(b, scale), scale);
 }
 

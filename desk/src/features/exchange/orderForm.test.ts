@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateOrder, type OrderFormValues, type OrderMarket } from './orderForm';
-import { compareDecimal, fromScaled, isMultipleOf, toScaled } from './decimal';
+import { compareText, fromScaled, onStep, toScaled } from '@/lib/decimal';
 
 const bounded: OrderMarket = {
   id: 7,
@@ -73,9 +73,9 @@ describe('exact decimals', () => {
     expect(toScaled('1.25', 3)).toBe(1250n);
     expect(fromScaled(1250n, 3)).toBe('1.25');
     expect(fromScaled(-5n, 2)).toBe('-0.05');
-    expect(isMultipleOf('0.3', '0.1')).toBe(true); // 0.3 / 0.1 is not an integer in floating point
-    expect(isMultipleOf('0.35', '0.1')).toBe(false);
-    expect(compareDecimal('0.10', '0.1')).toBe(0);
+    expect(onStep('0.3', '0.1')).toBe(true); // 0.3 / 0.1 is not an integer in floating point
+    expect(onStep('0.35', '0.1')).toBe(false);
+    expect(compareText('0.10', '0.1')).toBe(0);
     expect(() => toScaled('1e3', 2)).toThrow(RangeError);
   });
 });

@@ -4,7 +4,7 @@
  * a bounded market's price range, and which options the type supports (time in force for limit and stop-limit
  * orders, post-only for limit orders only). Decimal text stays as typed: only trimmed, never re-formatted.
  */
-import { compareDecimal, DECIMAL_RE, isMultipleOf } from './decimal';
+import { compareText, UNSIGNED_DECIMAL, onStep } from '@/lib/decimal';
 
 /** Order types of the exchange. */
 export type OrderType = 'limit' | 'market' | 'stop-market' | 'stop-limit';
@@ -60,13 +60,13 @@ export const supportsPostOnly = (type: OrderType, tif: Tif): boolean => type ===
 
 function priceError(v: string, m: OrderMarket, label: string): string | undefined {
   if (v === '') return `Enter a ${label}`;
-  if (!DECIMAL_RE.test(v)) return `The ${label} must be a positive decimal such as 0.5`;
-  if (!isMultipleOf(v, m.tickSize)) return `The ${label} must be a multiple of the tick ${m.tickSize}`;
+  if (!UNSIGNED_DECIMAL.test(v)) return `The ${label} must be a positive decimal such as 0.5`;
+  if (!onStep(v, m.tickSize)) return `The ${label} must be a multiple of the tick ${m.tickSize}`;
   if (m.kind === 'bounded') {
-    if (m.minPrice !== null && compareDecimal(v, m.minPrice) < 0) return `The ${label} must be at least ${m.minPrice}`;
-    if (m.maxPrice !== null && compareDecimal(v, m.maxPrice) > 0) return `The ${label} must be at most ${m.maxPrice}`;
+    if (m.minPrice !== null && compareText(v, m.minPrice) < 0) return `The ${label} must be at least ${m.minPrice}`;
+    if (m.maxPrice !== null && compareText(v, m.maxPrice) > 0) return `The ${label} must be at most ${m.maxPrice}`;
   }
-  if (compareDecimal(v, '0') <= 0) return `The ${label} must be greater than 0`;
+  if (compareText(v, '0') <= 0) return `The ${label} must be greater than 0`;
   return undefined;
 }
 
@@ -85,9 +85,9 @@ export function validateOrder(
   const stopPrice = v.stopPrice.trim();
   if (m.status !== 'open') errors.market = `The market is ${m.status}: it takes no new orders`;
   if (size === '') errors.size = 'Enter a size';
-  else if (!DECIMAL_RE.test(size)) errors.size = 'The size must be a positive decimal such as 2';
-  else if (compareDecimal(size, '0') <= 0) errors.size = 'The size must be greater than 0';
-  else if (!isMultipleOf(size, m.lotSize)) errors.size = `The size must be a multiple of the lot ${m.lotSize}`;
+  else if (!UNSIGNED_DECIMAL.test(size)) errors.size = 'The size must be a positive decimal such as 2';
+  else if (compareText(size, '0') <= 0) errors.size = 'The size must be greater than 0';
+  else if (!onStep(size, m.lotSize)) errors.size = `The size must be a multiple of the lot ${m.lotSize}`;
   if (needsPrice(v.type)) {
     const e = priceError(price, m, 'price');
     if (e) errors.price = e;

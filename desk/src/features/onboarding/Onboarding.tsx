@@ -13,7 +13,7 @@ import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { api, unwrap } from '@/api/client';
 import { useRiskProfile } from '@/features/account/api';
-import { percentOf } from '@/features/account/decimal';
+import { percentOf } from '@/lib/decimal';
 import { amount, DEFAULT_PROFILE, protocolSummary } from '@/features/account/riskText';
 import { browserStore, needsOnboarding, rememberOnboarded } from './state';
 

@@ -3,7 +3,7 @@
  * a partial-close quantity on the instrument's lot grid, above zero, within the open size and not leaving a rest
  * below the minimum quantity; a stop or target price on the tick grid. Exact: decimal strings only.
  */
-import { cmp, isDecimal, onStep, parseDec, sub, formatDec } from '@/features/trade/decimal';
+import { cmp, isDecimal, onStep, parseDec, sub, formatDec } from '@/lib/decimal';
 
 /** A field error: a stable kebab-case code (the server's where one exists) and a message for the trader. */
 export interface FormError {

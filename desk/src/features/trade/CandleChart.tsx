@@ -21,7 +21,7 @@ import { GripHorizontal } from 'lucide-react';
 import { useLiveEvent } from '@/api/live';
 import { useUi } from '@/store/ui';
 import { foldCandle, toChart, type Bar, type CandleEvent } from './candles';
-import { add, decimalsOf, formatDec, mul, parseDec } from './decimal';
+import { add, decimalsOf, formatDec, mul, parseDec } from '@/lib/decimal';
 import { fixed, hitLine, priceAtPointer, rewardRisk, type LineKey, type Lines, type Side } from './lines';
 import { TradeTool, type ToolColors, type ToolLayout } from './tradeTool';
 

@@ -14,7 +14,7 @@ import { Field, Input, Textarea } from '@/components/ui/input';
 import { cn } from '@/lib/cn';
 import { money } from '@/lib/format';
 import type { Instrument, Verdict } from './api';
-import { add, formatDec, parseDec } from './decimal';
+import { add, formatDec, parseDec } from '@/lib/decimal';
 import { ratioText, rewardRisk, type LineKey } from './lines';
 import type { Ticket as TicketState } from './useTicket';
 

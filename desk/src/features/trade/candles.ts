@@ -4,7 +4,7 @@
  * aggregates them into the current bucket: first open, max high, min low, last close, summed volume, exactly as
  * the server's rollups), and the numeric form lightweight-charts draws (display only).
  */
-import { add, cmp, formatDec, parseDec } from './decimal';
+import { add, cmp, formatDec, parseDec } from '@/lib/decimal';
 
 /** Bar lengths in seconds, by timeframe (the server's TIMEFRAMES). */
 export const TIMEFRAME_SECONDS: Record<string, number> = {

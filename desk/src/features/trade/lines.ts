@@ -19,7 +19,7 @@ import {
   snapToStep,
   sub,
   type Dec,
-} from './decimal';
+} from '@/lib/decimal';
 
 /** Side of a setup as the API takes it: `buy` is a long, `sell` a short. */
 export type Side = 'buy' | 'sell';

@@ -9,7 +9,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { ApiError } from '@/api/client';
 import { placeTrade, previewSetup, type Instrument, type Placed, type Preview, type SetupBody } from './api';
 import { confirmStep, IDLE, setupKey, type ConfirmEvent, type ConfirmState } from './confirm';
-import { isDecimal } from './decimal';
+import { isDecimal } from '@/lib/decimal';
 import { debouncedLatest } from './latest';
 import { defaultLines, followLast, moveLine, type LineKey, type Lines, type Side } from './lines';
 

@@ -1,7 +1,8 @@
 /**
- * Exact decimal arithmetic on the API's decimal strings, for the ticket and the chart lines: a value is an integer
- * count of 10^-scale units (`{ units: 1234n, scale: 2 }` is 12.34). Nothing here goes through a float, so a
- * dragged price snapped to the tick grid is exactly what the server's grid check accepts.
+ * Exact decimal arithmetic on the API's decimal strings, for every page of the Desk (the ticket and chart lines,
+ * the exchange's grids and depth sums, the risk profile's consequence texts): a value is an integer count of
+ * 10^-scale units (`{ units: 1234n, scale: 2 }` is 12.34). Nothing here goes through a float, so a dragged price
+ * snapped to the tick grid is exactly what the server's grid check accepts, and what a form sends is what was typed.
  *
  * The one float entry point is {@link fromNumber}: a price read from a pointer position (`coordinateToPrice`) is
  * a float by nature; it is written with a few more decimals than the tick has and then snapped exactly.
@@ -124,9 +125,10 @@ export function onStep(value: string, step: string): boolean {
   return y > 0n && x % y === 0n;
 }
 
-/** Decimals of a decimal string (`"0.01"` → 2, `"5"` → 0). */
+/** Decimals written in `s`: the digits after the point (`"0.01"` → 2, `"5"` → 0, `""` → 0); never throws. */
 export function decimalsOf(s: string): number {
-  return parseDec(s).scale;
+  const i = s.indexOf('.');
+  return i < 0 ? 0 : s.length - i - 1;
 }
 
 /**
@@ -150,4 +152,56 @@ export function divTrunc(a: Dec, b: Dec, dp: number): string {
   const num = a.units * 10n ** BigInt(b.scale + dp);
   const den = b.units * 10n ** BigInt(a.scale);
   return formatDec({ units: num / den, scale: dp });
+}
+
+/** A non-negative plain decimal (`"0.5"`, `"12"`; no sign, exponent or grouping): sizes and prices typed in forms. */
+export const UNSIGNED_DECIMAL = /^\d+(\.\d+)?$/;
+
+/** Decimal text without trailing zeros after the point: `"12.50"` → `"12.5"`, `"3.000"` → `"3"`, `"-0.0"` → `"0"`. */
+export function trimZeros(s: string): string {
+  if (!s.includes('.')) return s === '-0' ? '0' : s;
+  const out = s.replace(/0+$/, '').replace(/\.$/, '');
+  return out === '-0' ? '0' : out;
+}
+
+/**
+ * `s` as a bigint count of 10^-`scale` (`toScaled("1.25", 3)` → 1250n).
+ * @throws RangeError when `s` is not decimal text or has more than `scale` decimals.
+ */
+export function toScaled(s: string, scale: number): bigint {
+  const d = parseDec(s);
+  if (d.scale > scale) throw new RangeError(`${s} has more than ${scale} decimals`);
+  return rescale(d, scale).units;
+}
+
+/** A count of 10^-`scale` back to decimal text without trailing zeros (1250n, 3 → `"1.25"`). */
+export function fromScaled(v: bigint, scale: number): string {
+  return trimZeros(formatDec({ units: v, scale }));
+}
+
+/** Compares two decimal texts: −1, 0 or 1. @throws RangeError on text that is not a decimal. */
+export function compareText(a: string, b: string): -1 | 0 | 1 {
+  return cmp(parseDec(a), parseDec(b));
+}
+
+/** `a × b` exactly, as decimal text without trailing zeros. @throws RangeError on text that is not a decimal. */
+export function mulText(a: string, b: string): string {
+  return trimZeros(formatDec(mul(parseDec(a), parseDec(b))));
+}
+
+/** `a − b` exactly, as decimal text without trailing zeros. @throws RangeError on text that is not a decimal. */
+export function subText(a: string, b: string): string {
+  return trimZeros(formatDec(sub(parseDec(a), parseDec(b))));
+}
+
+/** `pct` percent of `amount` (`amount × pct ÷ 100`), exactly, as decimal text. @throws RangeError on bad input. */
+export function percentOf(amount: string, pct: string): string {
+  const p = mul(parseDec(amount), parseDec(pct));
+  return trimZeros(formatDec({ units: p.units, scale: p.scale + 2 }));
+}
+
+/** `floor(a ÷ b)` for positive decimals: how many whole times `b` fits in `a`; 0 when `b` is zero. */
+export function fits(a: string, b: string): bigint {
+  const [x, y] = align(parseDec(a), parseDec(b));
+  return y === 0n ? 0n : x / y;
 }

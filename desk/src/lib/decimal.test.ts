@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   add,
   ceilToStep,
+  decimalsOf,
   divTrunc,
   floorToStep,
   formatDec,
@@ -12,6 +13,8 @@ import {
   parseDec,
   snapToStep,
   sub,
+  trimZeros,
+  UNSIGNED_DECIMAL,
 } from './decimal';
 
 describe('exact decimals', () => {
@@ -58,5 +61,21 @@ describe('exact decimals', () => {
   it('writes a float pointer price with a fixed number of decimals', () => {
     expect(fromNumber(2410.03712345, 6)).toBe('2410.037123');
     expect(() => fromNumber(Number.NaN, 2)).toThrow(RangeError);
+  });
+});
+
+describe('decimal text helpers shared by the pages', () => {
+  it('drops trailing zeros without touching the value', () => {
+    expect(['12.50', '3.000', '-0.0', '100', '-0.050'].map(trimZeros)).toEqual(['12.5', '3', '0', '100', '-0.05']);
+  });
+  it('counts written decimals without throwing, and tells unsigned decimals apart', () => {
+    expect(['0.01', '5', '', '1.'].map(decimalsOf)).toEqual([2, 0, 0, 0]);
+    expect(['0.5', '12', '-1', '1e3', '1,5'].map((s) => UNSIGNED_DECIMAL.test(s))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 });
