@@ -11,41 +11,10 @@ import {
   canRunDesk,
   expectNoHorizontalScroll,
   openDeskWorld,
+  submitTrade,
   type DeskUser,
   type DeskWorld,
 } from './world.ts';
-
-function onTick(x: number, tick: string): string {
-  const dp = tick.includes('.') ? tick.split('.')[1]!.length : 0;
-  const t = Number(tick);
-  return (Math.round(x / t) * t).toFixed(dp);
-}
-
-/** Submits a market long (stop 0.6% below, target 2.2× as far) and steps the replay until it closes. */
-async function closedLong(w: DeskWorld, u: DeskUser) {
-  const instruments = (await w.api(u, 'GET', '/api/v1/instruments')) as {
-    symbol: string;
-    lastPrice: string;
-    tickSize: string;
-  }[];
-  const i = instruments.find((x) => x.symbol === 'BTC-USD')!;
-  const p = Number(i.lastPrice);
-  const d = p * 0.006;
-  const r = await w.api(u, 'POST', '/api/v1/trades', {
-    symbol: 'BTC-USD',
-    side: 'buy',
-    stopLoss: onTick(p - d, i.tickSize),
-    takeProfit: onTick(p + 2.2 * d, i.tickSize),
-    setup: 'breakout',
-  });
-  const id = r.trade?.id ?? r.id;
-  for (let n = 0; n < 400; n++) {
-    const t = await w.api(u, 'GET', `/api/v1/trades/${id}`);
-    if (t.status === 'closed') return t;
-    await w.advance(1);
-  }
-  throw new Error(`trade ${id} did not close`);
-}
 
 const HOSTILE = [
   '## Lesson',
@@ -68,7 +37,7 @@ describe.skipIf(!canRunDesk)('the Journal in Chromium', () => {
   beforeAll(async () => {
     w = await openDeskWorld({ warmup: 300 });
     alice = await w.user('alice@journal.test');
-    trade = await closedLong(w, alice);
+    trade = await submitTrade(w, alice, 'buy', { setup: 'breakout' });
   }, 300_000);
   afterAll(async () => {
     await w?.close();

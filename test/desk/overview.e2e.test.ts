@@ -11,62 +11,12 @@ import {
   canRunDesk,
   expectNoHorizontalScroll,
   openDeskWorld,
+  submitTrade,
   type DeskUser,
   type DeskWorld,
 } from './world.ts';
 
 /** Rounds `x` down to the tick grid as decimal text. */
-function onTick(x: number, tick: string): string {
-  const dp = tick.includes('.') ? tick.split('.')[1]!.length : 0;
-  const t = Number(tick);
-  return (Math.round(x / t) * t).toFixed(dp);
-}
-
-/**
- * Submits a market trade with a stop `pct`% away and a target at 2R, then steps the replay until it closes;
- * returns the closed trade. A rule rejection (daily loss limit, loss-streak cooldown) waits a day of bars and
- * tries again.
- */
-async function closedTrade(
-  w: DeskWorld,
-  u: DeskUser,
-  side: 'buy' | 'sell',
-  extra: { setup?: string; tags?: string[] } = {},
-  pct = 0.6,
-) {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const instruments = (await w.api(u, 'GET', '/api/v1/instruments')) as {
-      symbol: string;
-      lastPrice: string;
-      tickSize: string;
-    }[];
-    const i = instruments.find((x) => x.symbol === 'BTC-USD')!;
-    const p = Number(i.lastPrice);
-    const d = (p * pct) / 100;
-    const body = {
-      symbol: 'BTC-USD',
-      side,
-      stopLoss: onTick(side === 'buy' ? p - d : p + d, i.tickSize),
-      takeProfit: onTick(side === 'buy' ? p + 2.2 * d : p - 2.2 * d, i.tickSize),
-      ...extra,
-    };
-    const r = await w.app.inject({ method: 'POST', url: '/api/v1/trades', headers: u.headers, payload: body });
-    if (r.statusCode === 422) {
-      await w.advance(24);
-      continue;
-    }
-    expect(r.statusCode, r.body).toBe(201);
-    const id = (r.json() as { trade?: { id: number }; id?: number }).trade?.id ?? r.json().id;
-    for (let n = 0; n < 400; n++) {
-      const t = await w.api(u, 'GET', `/api/v1/trades/${id}`);
-      if (t.status === 'closed') return t;
-      await w.advance(1);
-    }
-    throw new Error(`trade ${id} did not close`);
-  }
-  throw new Error('trade refused five times');
-}
-
 async function chartStates(page: Page): Promise<Record<string, string>> {
   return (await page.evaluate(`Object.fromEntries([...document.querySelectorAll('[data-chart]')].map((e) => [
     e.getAttribute('data-chart'), e.getAttribute('data-state') + ':' + (e.querySelector('svg, canvas') ? 'drawn' : 'none')]))`)) as Record<
@@ -97,11 +47,11 @@ describe.skipIf(!canRunDesk)('the Overview in Chromium', () => {
     w = await openDeskWorld({ warmup: 300 });
     alice = await w.user('alice@overview.test');
     empty = await w.user('empty@overview.test');
-    await closedTrade(w, alice, 'buy', { setup: 'breakout', tags: ['trend'] });
-    await closedTrade(w, alice, 'sell', { setup: 'fade', tags: ['range'] });
-    await closedTrade(w, alice, 'buy', { setup: 'breakout', tags: ['trend', 'a-plus'] });
-    await closedTrade(w, alice, 'sell', { setup: 'breakout' });
-    await closedTrade(w, alice, 'buy', { setup: 'fade', tags: ['range'] });
+    await submitTrade(w, alice, 'buy', { setup: 'breakout', tags: ['trend'] });
+    await submitTrade(w, alice, 'sell', { setup: 'fade', tags: ['range'] });
+    await submitTrade(w, alice, 'buy', { setup: 'breakout', tags: ['trend', 'a-plus'] });
+    await submitTrade(w, alice, 'sell', { setup: 'breakout' });
+    await submitTrade(w, alice, 'buy', { setup: 'fade', tags: ['range'] });
   }, 300_000);
   afterAll(async () => {
     await w?.close();
@@ -215,7 +165,7 @@ describe.skipIf(!canRunDesk)('the Overview in Chromium', () => {
     await w.signIn(page, alice);
     await page.goto(w.base + '/overview');
     await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('5');
-    await closedTrade(w, alice, 'sell', { setup: 'late' });
+    await submitTrade(w, alice, 'sell', { setup: 'late' });
     await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('6');
     await expect
       .poll(() => page.locator('[data-chart="cumulative-r"] figcaption').textContent())

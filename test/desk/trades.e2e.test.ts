@@ -13,58 +13,11 @@ import {
   canRunDesk,
   expectNoHorizontalScroll,
   openDeskWorld,
+  onTick,
+  submitTrade,
   type DeskUser,
   type DeskWorld,
 } from './world.ts';
-
-function onTick(x: number, tick: string): string {
-  const dp = tick.includes('.') ? tick.split('.')[1]!.length : 0;
-  const t = Number(tick);
-  return (Math.round(x / t) * t).toFixed(dp);
-}
-
-/** Submits a market trade (stop `pct`% away, target 2.2× as far); when `close`, steps the replay until it closes. */
-async function trade(
-  w: DeskWorld,
-  u: DeskUser,
-  side: 'buy' | 'sell',
-  extra: { setup?: string; tags?: string[]; notes?: string } = {},
-  close = true,
-  pct = 0.6,
-) {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const instruments = (await w.api(u, 'GET', '/api/v1/instruments')) as {
-      symbol: string;
-      lastPrice: string;
-      tickSize: string;
-    }[];
-    const i = instruments.find((x) => x.symbol === 'BTC-USD')!;
-    const p = Number(i.lastPrice);
-    const d = (p * pct) / 100;
-    const body = {
-      symbol: 'BTC-USD',
-      side,
-      stopLoss: onTick(side === 'buy' ? p - d : p + d, i.tickSize),
-      takeProfit: onTick(side === 'buy' ? p + 2.2 * d : p - 2.2 * d, i.tickSize),
-      ...extra,
-    };
-    const r = await w.app.inject({ method: 'POST', url: '/api/v1/trades', headers: u.headers, payload: body });
-    if (r.statusCode === 422) {
-      await w.advance(24);
-      continue;
-    }
-    expect(r.statusCode, r.body).toBe(201);
-    const id = (r.json() as { trade?: { id: number }; id?: number }).trade?.id ?? r.json().id;
-    if (!close) return w.api(u, 'GET', `/api/v1/trades/${id}`);
-    for (let n = 0; n < 400; n++) {
-      const t = await w.api(u, 'GET', `/api/v1/trades/${id}`);
-      if (t.status === 'closed') return t;
-      await w.advance(1);
-    }
-    throw new Error(`trade ${id} did not close`);
-  }
-  throw new Error('trade refused five times');
-}
 
 const rowIds = async (page: Page): Promise<number[]> =>
   (await page
@@ -78,11 +31,11 @@ describe.skipIf(!canRunDesk)('the Trades page in Chromium', () => {
   beforeAll(async () => {
     w = await openDeskWorld({ warmup: 300 });
     alice = await w.user('alice@trades.test');
-    await trade(w, alice, 'buy', { setup: 'breakout', tags: ['trend'] });
-    await trade(w, alice, 'sell', { setup: 'fade', tags: ['range'] });
-    await trade(w, alice, 'buy', { setup: 'breakout', tags: ['trend', 'a-plus'], notes: 'first, "quoted"' });
-    await trade(w, alice, 'sell', { setup: 'fade' });
-    await trade(w, alice, 'buy', { setup: 'pullback' }, false);
+    await submitTrade(w, alice, 'buy', { setup: 'breakout', tags: ['trend'] });
+    await submitTrade(w, alice, 'sell', { setup: 'fade', tags: ['range'] });
+    await submitTrade(w, alice, 'buy', { setup: 'breakout', tags: ['trend', 'a-plus'], notes: 'first, "quoted"' });
+    await submitTrade(w, alice, 'sell', { setup: 'fade' });
+    await submitTrade(w, alice, 'buy', { setup: 'pullback' }, false);
     trades = (await w.api(alice, 'GET', '/api/v1/trades')).trades;
   }, 300_000);
   afterAll(async () => {

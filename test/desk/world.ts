@@ -169,3 +169,57 @@ export async function expectNoHorizontalScroll(page: Page): Promise<void> {
   )) as { scroll: number; client: number };
   expect(scroll, 'the page scrolls sideways').toBeLessThanOrEqual(client);
 }
+
+/** `x` rounded to the nearest multiple of `tick`, written with the tick's decimals. */
+export function onTick(x: number, tick: string): string {
+  const dp = tick.includes('.') ? tick.split('.')[1]!.length : 0;
+  const t = Number(tick);
+  return (Math.round(x / t) * t).toFixed(dp);
+}
+
+/**
+ * Submits a market trade on BTC-USD (stop `pct`% away, target 2.2× as far) through the API; when `close`, steps
+ * the replay until it closes and returns the closed trade. A rule rejection (daily loss limit, loss-streak cooldown)
+ * waits a day of bars and tries again, five times at most.
+ */
+export async function submitTrade(
+  w: DeskWorld,
+  u: DeskUser,
+  side: 'buy' | 'sell',
+  extra: { setup?: string; tags?: string[]; notes?: string } = {},
+  close = true,
+  pct = 0.6,
+) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const instruments = (await w.api(u, 'GET', '/api/v1/instruments')) as {
+      symbol: string;
+      lastPrice: string;
+      tickSize: string;
+    }[];
+    const i = instruments.find((x) => x.symbol === 'BTC-USD')!;
+    const p = Number(i.lastPrice);
+    const d = (p * pct) / 100;
+    const body = {
+      symbol: 'BTC-USD',
+      side,
+      stopLoss: onTick(side === 'buy' ? p - d : p + d, i.tickSize),
+      takeProfit: onTick(side === 'buy' ? p + 2.2 * d : p - 2.2 * d, i.tickSize),
+      ...extra,
+    };
+    const r = await w.app.inject({ method: 'POST', url: '/api/v1/trades', headers: u.headers, payload: body });
+    if (r.statusCode === 422) {
+      await w.advance(24);
+      continue;
+    }
+    expect(r.statusCode, r.body).toBe(201);
+    const id = (r.json() as { trade?: { id: number }; id?: number }).trade?.id ?? r.json().id;
+    if (!close) return w.api(u, 'GET', `/api/v1/trades/${id}`);
+    for (let n = 0; n < 400; n++) {
+      const t = await w.api(u, 'GET', `/api/v1/trades/${id}`);
+      if (t.status === 'closed') return t;
+      await w.advance(1);
+    }
+    throw new Error(`trade ${id} did not close`);
+  }
+  throw new Error('trade refused five times');
+}

@@ -4,6 +4,7 @@
  * OpenAPI types); each reply is assigned to the narrow interface the page uses, so TypeScript checks that the
  * server's declared response schema provides every field read here (no cast).
  */
+import type { CandleBar } from '@/api/types';
 import { useQuery } from '@tanstack/react-query';
 import { api, ApiError, unwrap } from '@/api/client';
 import type { paths } from '@/api/schema';
@@ -36,15 +37,7 @@ export interface MarketSymbol {
 }
 
 /** One chart bar (`GET /candles`). */
-export interface ChartBar {
-  time: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  complete?: boolean;
-}
+export type ChartBar = CandleBar;
 
 /** Reply of `GET /candles`. */
 export interface CandlesReply {

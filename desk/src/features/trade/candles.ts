@@ -4,6 +4,7 @@
  * aggregates them into the current bucket: first open, max high, min low, last close, summed volume, exactly as
  * the server's rollups), and the numeric form lightweight-charts draws (display only).
  */
+import type { Bar } from '@/api/types';
 import { add, cmp, formatDec, parseDec } from '@/lib/decimal';
 
 /** Bar lengths in seconds, by timeframe (the server's TIMEFRAMES). */
@@ -18,14 +19,7 @@ export const TIMEFRAME_SECONDS: Record<string, number> = {
 };
 
 /** One bar: open time in epoch seconds UTC and decimal-string prices and volume. */
-export interface Bar {
-  time: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-}
+export type { Bar };
 
 /** A `candle` event's data: a bar of the feed's timeframe for one symbol. */
 export interface CandleEvent extends Bar {

@@ -4,6 +4,7 @@
  * (`GET /trades/:id`), the journal edit (`PATCH /trades/:id`), the candles around a trade (`GET /candles`) and the
  * journal entries linked to it. Shapes follow the routes' response schemas (src/server/*-routes.ts).
  */
+import type { Bar } from '@/api/types';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useLiveEvent } from '@/api/live';
 import { toApiQuery, type JournalFilter } from '@/features/overview/filters';
@@ -110,14 +111,7 @@ export interface TradeEdit {
 }
 
 /** One bar of `GET /candles` (time: open, epoch seconds; OHLCV decimal text). */
-export interface Bar {
-  time: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-}
+export type { Bar };
 
 /** A journal entry as the trade panel lists it. */
 export interface LinkedEntry {
