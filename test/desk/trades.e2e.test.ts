@@ -52,17 +52,17 @@ describe.skipIf(!canRunDesk)('the Trades page in Chromium', () => {
     expect(await rowIds(page)).toEqual([...trades].sort((a, b) => b.id - a.id).map((t) => t.id));
     const rHeader = page.getByRole('columnheader', { name: 'R', exact: true });
     await rHeader.getByRole('button').click();
-    expect(await rHeader.getAttribute('aria-sort')).toBe('descending');
+    await expect.poll(() => rHeader.getAttribute('aria-sort')).toBe('descending');
     const byR = trades
       .filter((t) => t.rMultiple !== null)
       .sort((a, b) => b.rMultiple! - a.rMultiple! || b.id - a.id)
       .map((t) => t.id);
     const open = trades.filter((t) => t.rMultiple === null).map((t) => t.id);
-    expect(await rowIds(page)).toEqual([...byR, ...open]);
+    await expect.poll(() => rowIds(page)).toEqual([...byR, ...open]);
     await rHeader.getByRole('button').focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => rHeader.getAttribute('aria-sort')).toBe('ascending');
-    expect(await rowIds(page)).toEqual([...[...byR].reverse(), ...open]);
+    await expect.poll(() => rowIds(page)).toEqual([...[...byR].reverse(), ...open]);
     expect(new URL(page.url()).searchParams.get('sort')).toBe('r');
     await w.shot(page, 'trades-1280');
     await context.close();
