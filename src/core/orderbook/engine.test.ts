@@ -942,3 +942,373 @@ describe('OrderBook: views', () => {
     expect(run()).toEqual(a);
   });
 });
+
+const tp = (id: number, account: number, side: Side, stopPrice: number, size: number) =>
+  ({ id, account, side, type: 'take-profit', stopPrice, size }) satisfies NewOrder;
+
+const tpLim = (id: number, account: number, side: Side, stopPrice: number, price: number, size: number) =>
+  ({ id, account, side, type: 'take-profit-limit', stopPrice, price, size }) satisfies NewOrder;
+
+/** A book whose last trade was at `last`, with one ask at 110 and one bid at 90 left over (accounts 90–92). */
+function tradedAt(last: number): OrderBook {
+  const book = bookWith(lim(900, 90, 'sell', 110, 100), lim(901, 90, 'buy', 90, 100));
+  book.submit(lim(902, 91, 'sell', last, 1));
+  book.submit(lim(903, 92, 'buy', last, 1));
+  expect(book.lastPrice()).toBe(last);
+  return book;
+}
+
+/** The `cancelled` + `done` pair of an order cancelled with reason `oco`. */
+const ocoCancel = (id: number, account: number, remaining: number, filled = 0): MatchEvent[] => [
+  { type: 'cancelled', orderId: id, account, remaining, reason: 'oco' },
+  { type: 'done', orderId: id, account, filled, reason: 'cancelled' },
+];
+
+describe('OrderBook: take-profit orders', () => {
+  it('waits as a pending order, shown with its trigger price', () => {
+    const book = tradedAt(100);
+    const evs = book.submit(tp(1, 1, 'sell', 105, 3));
+    expect(evs).toEqual([
+      {
+        type: 'accepted',
+        orderId: 1,
+        account: 1,
+        side: 'sell',
+        orderType: 'take-profit',
+        price: null,
+        size: 3,
+        pending: true,
+      },
+    ]);
+    expect(book.getOrder(1)).toMatchObject({ state: 'pending', type: 'take-profit', price: null, stopPrice: 105 });
+    book.submit(tpLim(2, 1, 'buy', 95, 94, 2));
+    expect(book.getOrder(2)).toMatchObject({ state: 'pending', type: 'take-profit-limit', price: 94, stopPrice: 95 });
+  });
+
+  it('triggers a sell take-profit when the last trade rises to its stop (last ≥ stop) and sells at market', () => {
+    const book = tradedAt(100);
+    book.submit(tp(1, 1, 'sell', 104, 3));
+    book.submit(lim(2, 2, 'buy', 103, 5)); // the take-profit will sell into this bid
+    expect(triggeredIds(book.submit(lim(3, 3, 'sell', 103, 1)))).toEqual([]); // 103 < 104: still waiting
+    book.submit(lim(4, 3, 'sell', 104, 1));
+    const evs = book.submit(lim(5, 4, 'buy', 104, 1));
+    expect(fills(evs)).toEqual([
+      [4, 5, 104, 1],
+      [2, 1, 103, 3],
+    ]);
+    expect(evs).toContainEqual({ type: 'triggered', orderId: 1, lastPrice: 104 });
+    expect(book.getOrder(1)).toBeUndefined();
+  });
+
+  it('triggers a buy take-profit when the last trade falls to its stop (last ≤ stop), not when it rises', () => {
+    const book = tradedAt(100);
+    book.submit(tp(1, 1, 'buy', 97, 2));
+    book.submit(lim(2, 2, 'sell', 101, 1));
+    expect(triggeredIds(book.submit(lim(3, 3, 'buy', 101, 1)))).toEqual([]);
+    book.submit(lim(4, 2, 'sell', 99, 5));
+    book.submit(lim(5, 2, 'buy', 97, 1));
+    const evs = book.submit(lim(6, 3, 'sell', 97, 1));
+    expect(triggeredIds(evs)).toEqual([1]);
+    // as a market buy it takes the lowest ask
+    expect(fills(evs)).toEqual([
+      [5, 6, 97, 1],
+      [4, 1, 99, 2],
+    ]);
+  });
+
+  it('triggers a take-profit-limit into a limit order that rests what it cannot fill', () => {
+    const book = tradedAt(100);
+    book.submit(tpLim(1, 1, 'sell', 102, 105, 4));
+    book.submit(lim(2, 2, 'sell', 102, 1));
+    const evs = book.submit(lim(3, 3, 'buy', 102, 1));
+    expect(triggeredIds(evs)).toEqual([1]);
+    expect(book.getOrder(1)).toMatchObject({
+      state: 'resting',
+      type: 'limit',
+      price: 105,
+      stopPrice: null,
+      remaining: 4,
+    });
+    expect(book.bestAsk()).toBe(105);
+  });
+
+  it('triggers at once, after the command, when its trigger is already met at submission', () => {
+    const book = tradedAt(100);
+    expect(book.wouldTriggerImmediately(tp(1, 1, 'sell', 100, 1))).toBe(true);
+    const evs = book.submit(tp(1, 1, 'sell', 100, 1));
+    expect(evs.map((e) => e.type)).toEqual(['accepted', 'triggered', 'trade', 'done']);
+    expect(fills(evs)).toEqual([[901, 1, 90, 1]]);
+  });
+
+  it('queues due up-triggers (buy stops, sell take-profits) by price, then down-triggers, ties by arrival', () => {
+    // a book with no trade yet, so that the first trade makes both directions due at once
+    const fresh = bookWith(
+      tp(1, 1, 'sell', 101, 1), // up
+      stopMkt(2, 1, 'buy', 100, 1), // up, lower trigger: first
+      stopMkt(3, 2, 'sell', 102, 1), // down, highest trigger: first of the down ones
+      tp(4, 2, 'buy', 101, 1), // down
+      tp(5, 3, 'sell', 100, 1), // up, same trigger as 2, later
+    );
+    fresh.submit(lim(10, 8, 'sell', 101, 1));
+    const evs = fresh.submit(lim(11, 9, 'buy', 101, 1)); // last 101: up ≤ 101 due, down ≥ 101 due
+    expect(triggeredIds(evs)).toEqual([2, 5, 1, 3, 4]);
+  });
+});
+
+describe('OrderBook: wouldTriggerImmediately', () => {
+  it('is false before any trade and for non-conditional orders', () => {
+    expect(new OrderBook().wouldTriggerImmediately(stopMkt(1, 1, 'buy', 1, 1))).toBe(false);
+    const book = tradedAt(100);
+    expect(book.wouldTriggerImmediately(lim(1, 1, 'buy', 100, 1))).toBe(false);
+    expect(book.wouldTriggerImmediately(mkt(1, 1, 'buy', 1))).toBe(false);
+    expect(book.wouldTriggerImmediately({ ...stopMkt(1, 1, 'buy', 100, 1), stopPrice: 0 })).toBe(false);
+  });
+
+  it('compares the trigger with the last price in each type’s direction, inclusive', () => {
+    const book = tradedAt(100);
+    const cases: [NewOrder, boolean][] = [
+      [stopMkt(1, 1, 'buy', 100, 1), true],
+      [stopMkt(1, 1, 'buy', 101, 1), false],
+      [stopLim(1, 1, 'sell', 100, 99, 1), true],
+      [stopLim(1, 1, 'sell', 99, 99, 1), false],
+      [tp(1, 1, 'buy', 100, 1), true],
+      [tp(1, 1, 'buy', 99, 1), false],
+      [tpLim(1, 1, 'sell', 100, 101, 1), true],
+      [tpLim(1, 1, 'sell', 101, 101, 1), false],
+    ];
+    for (const [o, want] of cases) expect(book.wouldTriggerImmediately(o), JSON.stringify(o)).toBe(want);
+    // and it is pure
+    expect(book.size()).toBe(2);
+  });
+});
+
+describe('OrderBook: OCO', () => {
+  /** A sell OCO on a book last traded at 100: a limit sell at 105 (id 1) and a sell stop at 95 (id 2). */
+  function sellOco(book = tradedAt(100)): OrderBook {
+    const evs = book.submitOco(lim(1, 1, 'sell', 105, 4), stopMkt(2, 1, 'sell', 95, 4));
+    expect(evs).toEqual([
+      {
+        type: 'accepted',
+        orderId: 1,
+        account: 1,
+        side: 'sell',
+        orderType: 'limit',
+        price: 105,
+        size: 4,
+        pending: false,
+        linkedId: 2,
+      },
+      {
+        type: 'accepted',
+        orderId: 2,
+        account: 1,
+        side: 'sell',
+        orderType: 'stop-market',
+        price: null,
+        size: 4,
+        pending: true,
+        linkedId: 1,
+      },
+    ]);
+    return book;
+  }
+
+  it('accepts both legs linked: the limit rests, the stop waits, both show linkedId', () => {
+    const book = sellOco();
+    expect(book.getOrder(1)).toMatchObject({ state: 'resting', linkedId: 2 });
+    expect(book.getOrder(2)).toMatchObject({ state: 'pending', linkedId: 1 });
+    expect(book.bestAsk()).toBe(105);
+    expect(book.getOrder(900)).not.toHaveProperty('linkedId');
+  });
+
+  it('cancels the stop leg when the limit leg trades, even partially, right after the trade', () => {
+    const book = sellOco();
+    const evs = book.submit(lim(3, 3, 'buy', 105, 1));
+    expect(evs.slice(1)).toEqual([
+      {
+        type: 'trade',
+        makerOrderId: 1,
+        takerOrderId: 3,
+        makerAccount: 1,
+        takerAccount: 3,
+        price: 105,
+        size: 1,
+        takerSide: 'buy',
+      },
+      ...ocoCancel(2, 1, 4),
+      { type: 'done', orderId: 3, account: 3, filled: 1, reason: 'filled' },
+    ]);
+    expect(book.getOrder(1)).toEqual(expect.objectContaining({ remaining: 3, filled: 1 }));
+    expect(book.getOrder(1)).not.toHaveProperty('linkedId');
+    expect(book.getOrder(2)).toBeUndefined();
+    // the stop never triggers now
+    book.submit(lim(4, 3, 'buy', 95, 1));
+    expect(triggeredIds(book.submit(lim(5, 4, 'sell', 95, 1)))).toEqual([]);
+  });
+
+  it('cancels the limit leg when the stop leg triggers, before the stop trades', () => {
+    const book = sellOco();
+    book.submit(lim(3, 3, 'buy', 95, 1));
+    const evs = book.submit(lim(4, 4, 'sell', 95, 1));
+    const i = evs.findIndex((e) => e.type === 'triggered');
+    expect(evs.slice(i, i + 3)).toEqual([{ type: 'triggered', orderId: 2, lastPrice: 95 }, ...ocoCancel(1, 1, 4)]);
+    expect(fills(evs.slice(i))).toEqual([[901, 2, 90, 4]]);
+    expect(book.bestAsk()).toBe(110);
+  });
+
+  it('a user cancel of either leg cancels both', () => {
+    for (const id of [1, 2]) {
+      const book = sellOco();
+      const other = id === 1 ? 2 : 1;
+      expect(book.cancel(id)).toEqual([
+        { type: 'cancelled', orderId: id, account: 1, remaining: 4, reason: 'user' },
+        { type: 'done', orderId: id, account: 1, filled: 0, reason: 'cancelled' },
+        ...ocoCancel(other, 1, 4),
+      ]);
+      expect(book.size()).toBe(2);
+      expect(book.bestAsk()).toBe(110);
+    }
+  });
+
+  it('a self-trade-prevention cancel of the resting leg takes the other leg too, even the next order in its level', () => {
+    const book = tradedAt(100);
+    book.submitOco(lim(1, 1, 'sell', 105, 2), lim(2, 1, 'sell', 105, 3));
+    book.submit(lim(3, 2, 'sell', 105, 1));
+    const evs = book.submit(lim(4, 1, 'buy', 105, 1)); // account 1 meets its own leg first
+    expect(evs.filter((e) => e.type === 'cancelled')).toEqual([
+      { type: 'cancelled', orderId: 1, account: 1, remaining: 2, reason: 'self-trade-prevention' },
+      { type: 'cancelled', orderId: 2, account: 1, remaining: 3, reason: 'oco' },
+    ]);
+    expect(fills(evs)).toEqual([[3, 4, 105, 1]]);
+    expect(book.bestAsk()).toBe(110);
+  });
+
+  it('a maker leg that fills its partner’s neighbour: the sweep skips the cancelled partner and goes on', () => {
+    const book = tradedAt(100);
+    book.submitOco(lim(1, 1, 'sell', 105, 2), lim(2, 1, 'sell', 105, 3));
+    book.submit(lim(3, 2, 'sell', 105, 4));
+    const evs = book.submit(lim(4, 3, 'buy', 105, 5));
+    expect(fills(evs)).toEqual([
+      [1, 4, 105, 2],
+      [3, 4, 105, 3],
+    ]);
+    expect(evs.filter((e) => e.type === 'cancelled')).toEqual([ocoCancel(2, 1, 3)[0]]);
+    expect(book.depth().asks).toEqual([
+      { price: 105, size: 1, orders: 1 },
+      { price: 110, size: 100, orders: 1 },
+    ]);
+  });
+
+  it('a limit leg that crosses on arrival trades and cancels the other leg before it is placed', () => {
+    const book = tradedAt(100);
+    const evs = book.submitOco(lim(1, 1, 'buy', 110, 2), tp(2, 1, 'buy', 95, 2));
+    expect(evs.map((e) => e.type)).toEqual(['accepted', 'accepted', 'trade', 'cancelled', 'done', 'done']);
+    expect(evs[3]).toMatchObject({ orderId: 2, reason: 'oco' });
+    expect(book.getOrder(2)).toBeUndefined();
+    expect(book.size()).toBe(2);
+  });
+
+  it('a leg whose trigger is already met triggers in the same command, after the other leg is placed', () => {
+    const book = tradedAt(100);
+    const evs = book.submitOco(lim(1, 1, 'sell', 105, 1), stopMkt(2, 1, 'sell', 100, 1));
+    expect(evs.map((e) => e.type)).toEqual(['accepted', 'accepted', 'triggered', 'cancelled', 'done', 'trade', 'done']);
+    expect(evs[3]).toMatchObject({ orderId: 1, reason: 'oco' });
+    expect(book.bestAsk()).toBe(110);
+  });
+
+  it('never fills both legs when both are conditional and due on the same trade', () => {
+    const book = bookWith(lim(900, 90, 'sell', 110, 100), lim(901, 90, 'buy', 90, 100));
+    book.submitOco(stopMkt(1, 1, 'buy', 100, 1), tp(2, 1, 'buy', 100, 1));
+    book.submit(lim(3, 2, 'sell', 100, 1));
+    const evs = book.submit(lim(4, 3, 'buy', 100, 1)); // first trade ever: both triggers are met
+    expect(triggeredIds(evs)).toEqual([1]);
+    expect(evs).toContainEqual(ocoCancel(2, 1, 1)[0]);
+    expect(fills(evs)).toEqual([
+      [3, 4, 100, 1],
+      [900, 1, 110, 1],
+    ]);
+  });
+
+  it('rejects both legs atomically, changing nothing, each with its own reason', () => {
+    const cases: [NewOrder, NewOrder, string, string][] = [
+      [lim(1, 1, 'sell', 105, 0), stopMkt(2, 1, 'sell', 95, 1), 'invalid-size', 'oco-leg-rejected'],
+      [lim(1, 1, 'sell', 105, 1), stopMkt(2, 1, 'sell', 0, 1), 'oco-leg-rejected', 'invalid-stop-price'],
+      [lim(1, 1, 'sell', 105, 1), lim(1, 1, 'sell', 106, 1), 'oco-leg-rejected', 'duplicate-id'],
+      [lim(900, 1, 'sell', 105, 1), lim(2, 1, 'sell', 106, 1), 'duplicate-id', 'oco-leg-rejected'],
+      [lim(1, 1, 'sell', 105, 1), stopMkt(2, 2, 'sell', 95, 1), 'invalid-oco', 'invalid-oco'],
+      [lim(1, 1, 'sell', 105, 1), stopMkt(2, 1, 'buy', 95, 1), 'invalid-oco', 'invalid-oco'],
+      [mkt(1, 1, 'sell', 1), stopMkt(2, 1, 'sell', 95, 1), 'invalid-oco', 'oco-leg-rejected'],
+      [lim(1, 1, 'sell', 105, 1, { tif: 'IOC' }), tp(2, 1, 'sell', 106, 1), 'invalid-oco', 'oco-leg-rejected'],
+      [
+        lim(1, 1, 'sell', 90, 1, { postOnly: true }),
+        tp(2, 1, 'sell', 106, 1),
+        'post-only-would-take',
+        'oco-leg-rejected',
+      ],
+    ];
+    for (const [a, b, ra, rb] of cases) {
+      const book = tradedAt(100);
+      const before = snapshot(book);
+      expect(book.submitOco(a, b), JSON.stringify([a, b])).toEqual([
+        { type: 'rejected', orderId: a.id, reason: ra },
+        { type: 'rejected', orderId: b.id, reason: rb },
+      ]);
+      expect(snapshot(book)).toEqual(before);
+    }
+  });
+
+  it('keeps the link through an amend; a crossing amend trades and cancels the other leg', () => {
+    const book = sellOco();
+    expect(book.amend(1, { size: 2 })).toEqual([
+      { type: 'amended', orderId: 1, price: 105, remaining: 2, priorityKept: true },
+    ]);
+    book.amend(1, { price: 106 });
+    expect(book.getOrder(1)).toMatchObject({ price: 106, linkedId: 2 });
+    const evs = book.amend(1, { price: 90 });
+    expect(fills(evs)).toEqual([[901, 1, 90, 2]]);
+    expect(evs).toContainEqual(ocoCancel(2, 1, 4)[0]);
+    expect(book.getOrder(2)).toBeUndefined();
+  });
+
+  it('restores the link when two live legs are submitted again with submitOco, or linked after submit', () => {
+    const book = sellOco();
+    const views = book.allOrders();
+    const rebuild = (how: 'oco' | 'link') => {
+      const fresh = new OrderBook({ lastPrice: book.lastPrice() });
+      const legs: NewOrder[] = [];
+      for (const v of views) {
+        const o: NewOrder = { id: v.id, account: v.account, side: v.side, type: v.type, size: v.remaining };
+        if (v.price !== null) o.price = v.price;
+        if (v.stopPrice !== null) o.stopPrice = v.stopPrice;
+        if (v.linkedId !== undefined) legs.push(o);
+        else expect(fresh.submit(o).map((e) => e.type)).toEqual(['accepted']);
+      }
+      if (how === 'oco') {
+        expect(fresh.submitOco(legs[0]!, legs[1]!).map((e) => e.type)).toEqual(['accepted', 'accepted']);
+      } else {
+        for (const o of legs) fresh.submit(o);
+        expect(fresh.link(legs[0]!.id, legs[1]!.id)).toBe(true);
+        expect(fresh.link(legs[0]!.id, legs[1]!.id)).toBe(false); // already linked
+      }
+      expect(fresh.allOrders()).toEqual(views);
+      // and the link works: cancelling one leg takes both
+      expect(
+        fresh
+          .cancel(2)
+          .filter((e) => e.type === 'cancelled')
+          .map((e) => e.orderId),
+      ).toEqual([2, 1]);
+    };
+    rebuild('oco');
+    rebuild('link');
+  });
+
+  it('link refuses unknown ids, one id twice, or orders of different accounts or sides', () => {
+    const book = bookWith(lim(1, 1, 'sell', 105, 1), lim(2, 2, 'sell', 106, 1), lim(3, 1, 'buy', 95, 1));
+    expect(book.link(1, 99)).toBe(false);
+    expect(book.link(1, 1)).toBe(false);
+    expect(book.link(1, 2)).toBe(false);
+    expect(book.link(1, 3)).toBe(false);
+    expect(book.allOrders().some((v) => v.linkedId !== undefined)).toBe(false);
+  });
+});

@@ -14,10 +14,26 @@
  *   O(1) (each side keeps its levels sorted with the best at the end of an array, and no price index).
  *   Resting at an existing level away from the top finds it by a scan of at most 8 levels back from the best,
  *   then a binary search: O(log levels on that side). Creating or emptying a price level away from the top adds
- *   a shift of the array, O(levels on that side); at the top it is a push or pop. Adding a stop order is a binary
- *   search plus an insertion into the side's stop array, O(pending stops on that side).
- * - Stop orders wait outside the book and trigger on the last trade price (buy: last ≥ stop; sell: last ≤ stop),
- *   in order of trigger price then arrival; triggered orders are processed after the command that triggered them.
+ *   a shift of the array, O(levels on that side); at the top it is a push or pop. Adding a conditional order is a
+ *   binary search plus an insertion into its direction's array, O(pending conditional orders in that direction).
+ * - Conditional orders wait outside the book and trigger on the last trade price. "Up" triggers fire when
+ *   last ≥ stopPrice (buy stop-market/stop-limit, sell take-profit/take-profit-limit), "down" triggers when
+ *   last ≤ stopPrice (sell stops, buy take-profits). Trigger order: they are checked after each price level a
+ *   taker trades at (every trade of a level shares its price) and queued: first the due "up" orders by trigger
+ *   price ascending, then the due "down" orders by trigger price descending, ties by arrival (a triggered order's
+ *   arrival is its original submission). Queued orders are processed, in queue order, after the command that
+ *   triggered them (and the orders they trigger join the end of the queue). On trigger, stop-market/take-profit
+ *   become market orders and stop-limit/take-profit-limit limit orders (their own time in force), entering as new.
+ * - A conditional order whose trigger is already met by the last price when it arrives is accepted (`pending:
+ *   true`) and queued at once: it triggers in the same command, after the command's own matching.
+ *   `wouldTriggerImmediately` tells a gateway beforehand (Binance rejects such orders).
+ * - OCO (`submitOco`): two legs of one account and side (each a GTC limit or a conditional order) are validated
+ *   together and accepted (two `accepted` events carrying `linkedId`) or rejected (two `rejected` events) with no
+ *   state change. The legs are placed in argument order. While linked, when either leg trades (maker or taker, the
+ *   first partial fill counts) the other is cancelled (`cancelled` reason `oco`, `done`) right after that trade's
+ *   events; when either triggers, right after its `triggered` event; when either is cancelled for any reason, right
+ *   after its own `cancelled`/`done`. So at most one leg ever trades, and a linked pair leaves the engine together.
+ *   A reduce/re-price amend of a resting leg keeps the link. Cancelling a leg stays O(1).
  *
  * Performance notes (measured; see bench/orderbook): an incoming order matches in a reused scratch node, which
  * stays in the book only if the order rests; the `accepted` event is stored with `out[out.length] =` rather than
@@ -50,7 +66,9 @@ class Node {
   remaining: number;
   filled = 0;
   cancelled = false;
-  /** A market or stop-market order (a stop-market stays one when triggered): matched within a price band. */
+  /** The other leg of this order's OCO pair while they are linked. */
+  link: Node | null = null;
+  /** A market, stop-market or take-profit order (it stays one when triggered): matched within a price band. */
   isMarket: boolean;
   constructor(
     public id: number,
@@ -67,7 +85,7 @@ class Node {
     public seq: number,
   ) {
     this.remaining = size;
-    this.isMarket = type === 'market' || type === 'stop-market';
+    this.isMarket = type === 'market' || type === 'stop-market' || type === 'take-profit';
   }
 }
 
@@ -202,14 +220,26 @@ export interface Amendment {
 
 const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
+/** Whether an order type waits for a trigger (stop-market, stop-limit, take-profit, take-profit-limit). */
+const isConditional = (t: OrderType): boolean =>
+  t === 'stop-market' || t === 'stop-limit' || t === 'take-profit' || t === 'take-profit-limit';
+
+/** Whether a conditional order triggers upwards (last ≥ stopPrice): buy stops and sell take-profits. */
+const triggersUp = (side: number, t: OrderType): boolean =>
+  (side === BUY) === (t === 'stop-market' || t === 'stop-limit');
+
 /** A price-time priority order book for one instrument. */
 export class OrderBook {
   private readonly bids = new BookSide(true);
   private readonly asks = new BookSide(false);
   private readonly orders = new IdIndex<Node>(1024);
-  /** Pending stops, sorted so that the next to trigger is last: buy stops by stop price descending, sell ascending. */
-  private readonly buyStops: Node[] = [];
-  private readonly sellStops: Node[] = [];
+  /**
+   * Pending conditional orders, sorted so that the next to trigger is last: those triggering upwards (last ≥ stop:
+   * buy stops, sell take-profits) by stop price descending, those triggering downwards (last ≤ stop: sell stops,
+   * buy take-profits) ascending; ties: earlier at the end. Cancelled ones are only marked, and dropped on the way.
+   */
+  private readonly upStops: Node[] = [];
+  private readonly downStops: Node[] = [];
   private readonly triggered: Node[] = [];
   private seq = 0;
   /** The node an incoming (non-stop) order matches in; see `submit`. */
@@ -239,7 +269,7 @@ export class OrderBook {
     return this.last;
   }
 
-  /** Number of live orders (resting and pending stops). */
+  /** Number of live orders (resting and pending conditional orders). */
   size(): number {
     return this.orders.size;
   }
@@ -256,8 +286,8 @@ export class OrderBook {
     }
     const side = o.side === 'buy' ? BUY : SELL;
     const type = o.type;
-    const isMarket = type === 'market' || type === 'stop-market';
-    const isStop = type === 'stop-limit' || type === 'stop-market';
+    const isMarket = type === 'market' || type === 'stop-market' || type === 'take-profit';
+    const isStop = isConditional(type);
     const price = isMarket ? 0 : o.price!;
     const tif = isMarket ? 'IOC' : (o.tif ?? 'GTC');
     const stp = o.stp ?? 'cancel-resting';
@@ -317,9 +347,7 @@ export class OrderBook {
     };
     if (isStop) {
       this.orders.set(n.id, n);
-      const l = this.last;
-      if (l !== null && (side === BUY ? l >= n.stopPrice : l <= n.stopPrice)) this.triggered.push(n);
-      else this.addStop(n);
+      this.place(n, out);
     } else {
       this.execute(n, out);
     }
@@ -327,7 +355,11 @@ export class OrderBook {
     return out;
   }
 
-  /** Cancels a live order (resting or pending stop). */
+  /**
+   * Cancels a live order (resting or pending conditional). A leg of an OCO pair takes the other leg with it: the
+   * events are this order's `cancelled` (reason `user`) and `done`, then the other leg's `cancelled` (reason `oco`)
+   * and `done`.
+   */
   cancel(id: number, out: MatchEvent[] = []): MatchEvent[] {
     const n = this.orders.get(id);
     if (!n) {
@@ -335,13 +367,86 @@ export class OrderBook {
       return out;
     }
     if (n.level) this.removeResting(n);
-    else n.cancelled = true; // a pending stop: skipped when its turn comes
+    else n.cancelled = true; // a pending conditional order: skipped when its turn comes
     this.finishCancelled(n, 'user', out);
     return out;
   }
 
   /**
-   * Amends a resting order. Reducing the size at the same price keeps time priority; changing the price or
+   * Submits an OCO pair ("one cancels the other"): two orders of the same account and side, each a GTC limit order
+   * (post-only allowed) or a conditional order (stop-market, stop-limit, take-profit, take-profit-limit).
+   *
+   * Atomic: if either leg is invalid (the single-order checks of `submit`, post-only that would take, or the pair
+   * rules: same id → `duplicate-id` for `b`; other account or side, a market leg or a non-GTC limit leg →
+   * `invalid-oco`), the events are exactly `rejected` for `a` then `rejected` for `b`, each with its own reason, or
+   * `oco-leg-rejected` for a valid leg whose partner failed, and nothing changes.
+   *
+   * Otherwise: `accepted` for `a` then `b` (each with `linkedId` = the other's id), then `a` is placed (it may trade
+   * at once, or queue its trigger if already met), then `b` unless `a` already took it out, then any triggered
+   * orders. From then on the legs are linked: see the OCO invariant at the top of this file.
+   *
+   * Rebuilding a book: submitting two live legs (resting limits that do not cross, pending conditionals whose
+   * trigger is not met) again with `submitOco` restores the link without trading; `link` links two orders that
+   * were submitted one by one (to keep their original time priority).
+   */
+  submitOco(a: NewOrder, b: NewOrder, out: MatchEvent[] = []): MatchEvent[] {
+    let ra = this.validate(a) ?? ocoLegReason(a);
+    let rb = this.validate(b) ?? ocoLegReason(b);
+    if (rb === null && a.id === b.id) rb = 'duplicate-id';
+    if (a.account !== b.account || a.side !== b.side) {
+      ra ??= 'invalid-oco';
+      rb ??= 'invalid-oco';
+    }
+    if (ra === null && a.postOnly && this.crosses(a.side === 'buy' ? BUY : SELL, a.price!)) ra = 'post-only-would-take';
+    if (rb === null && b.postOnly && this.crosses(b.side === 'buy' ? BUY : SELL, b.price!)) rb = 'post-only-would-take';
+    if (ra !== null || rb !== null) {
+      out.push({ type: 'rejected', orderId: a.id, reason: ra ?? 'oco-leg-rejected' });
+      out.push({ type: 'rejected', orderId: b.id, reason: rb ?? 'oco-leg-rejected' });
+      return out;
+    }
+    const na = this.newNode(a);
+    const nb = this.newNode(b);
+    na.link = nb;
+    nb.link = na;
+    this.orders.set(na.id, na);
+    this.orders.set(nb.id, nb);
+    out.push(accepted(na, nb.id), accepted(nb, na.id));
+    this.place(na, out);
+    if (!nb.cancelled && nb.remaining > 0) this.place(nb, out);
+    if (this.triggered.length !== 0) this.runTriggered(out);
+    return out;
+  }
+
+  /**
+   * Links two live orders (resting or pending) into an OCO pair, as `submitOco` would have: for rebuilding a book
+   * whose orders were submitted one by one in time priority. Emits no events; returns false (and changes nothing)
+   * unless both ids are live, distinct, unlinked, and of the same account and side.
+   */
+  link(idA: number, idB: number): boolean {
+    const na = this.orders.get(idA);
+    const nb = this.orders.get(idB);
+    if (!na || !nb || na === nb || na.cancelled || nb.cancelled || na.link !== null || nb.link !== null) return false;
+    if (na.account !== nb.account || na.side !== nb.side) return false;
+    na.link = nb;
+    nb.link = na;
+    return true;
+  }
+
+  /**
+   * Whether a conditional order's trigger is already met by the last trade price (buy stop: last ≥ stopPrice; sell
+   * stop: last ≤ stopPrice; take-profits the other way), i.e. it would trigger as soon as it is submitted. False for
+   * other types, before any trade, and when `stopPrice` is not a positive safe integer. Pure; O(1).
+   */
+  wouldTriggerImmediately(o: NewOrder): boolean {
+    const l = this.last;
+    if (l === null || !isConditional(o.type) || !isPosInt(o.stopPrice)) return false;
+    if (o.side !== 'buy' && o.side !== 'sell') return false;
+    return triggersUp(o.side === 'buy' ? BUY : SELL, o.type) ? l >= o.stopPrice : l <= o.stopPrice;
+  }
+
+  /**
+   * Amends a resting order (a resting OCO leg stays linked; if the amend makes it trade, the other leg is
+   * cancelled as for any trade). Reducing the size at the same price keeps time priority; changing the price or
    * increasing the size sends it to the back of the level (and a new price may trade at once, as a taker).
    * `size` is the new remaining size in lots.
    */
@@ -407,12 +512,12 @@ export class OrderBook {
     return n && !n.cancelled ? view(n) : undefined;
   }
 
-  /** Every live order: resting orders by side and priority (best first), then pending stops by id. */
+  /** Every live order: resting orders by side and priority (best first), then pending conditional orders by id. */
   allOrders(): OrderView[] {
     const res: OrderView[] = [];
     for (const s of [this.bids, this.asks])
       for (let i = s.sorted.length - 1; i >= 0; i--) for (let n = s.sorted[i]!.head; n; n = n.next) res.push(view(n));
-    const stops = [...this.buyStops, ...this.sellStops].filter((n) => !n.cancelled).sort((a, b) => a.id - b.id);
+    const stops = [...this.upStops, ...this.downStops].filter((n) => !n.cancelled).sort((a, b) => a.id - b.id);
     for (const n of stops) res.push(view(n));
     return res;
   }
@@ -429,10 +534,12 @@ export class OrderBook {
       case 'market':
         break;
       case 'stop-limit':
+      case 'take-profit-limit':
         if (!isPosInt(o.price)) return 'invalid-price';
         if (!isPosInt(o.stopPrice)) return 'invalid-stop-price';
         break;
       case 'stop-market':
+      case 'take-profit':
         if (!isPosInt(o.stopPrice)) return 'invalid-stop-price';
         break;
       default:
@@ -445,8 +552,45 @@ export class OrderBook {
   }
 
   private wouldTake(n: Node): boolean {
-    const opp = n.side === BUY ? this.bestAsk() : this.bestBid();
-    return opp !== null && (n.side === BUY ? n.price >= opp : n.price <= opp);
+    return this.crosses(n.side, n.price);
+  }
+
+  /** Whether a limit price on `side` would cross the opposite best price. */
+  private crosses(side: number, price: number): boolean {
+    const opp = side === BUY ? this.bestAsk() : this.bestBid();
+    return opp !== null && (side === BUY ? price >= opp : price <= opp);
+  }
+
+  /** A node for an accepted order that is not matched in the scratch node (conditional orders, OCO legs). */
+  private newNode(o: NewOrder): Node {
+    const type = o.type;
+    const isMarket = type === 'market' || type === 'stop-market' || type === 'take-profit';
+    return new Node(
+      o.id,
+      o.account,
+      o.side === 'buy' ? BUY : SELL,
+      type,
+      isMarket ? 0 : o.price!,
+      isConditional(type) ? o.stopPrice! : 0,
+      o.size,
+      isMarket ? 'IOC' : (o.tif ?? 'GTC'),
+      o.postOnly === true,
+      o.stp ?? 'cancel-resting',
+      o.bandTicks ?? this.band,
+      ++this.seq,
+    );
+  }
+
+  /**
+   * Places an accepted, indexed node that is not the scratch node: a conditional order waits (or is queued at once
+   * when the last price already meets its trigger); any other order executes.
+   */
+  private place(n: Node, out: MatchEvent[]): void {
+    if (isConditional(n.type)) {
+      const l = this.last;
+      if (l !== null && (triggersUp(n.side, n.type) ? l >= n.stopPrice : l <= n.stopPrice)) this.triggered.push(n);
+      else this.addStop(n);
+    } else this.execute(n, out);
   }
 
   /** Matches an incoming order, then rests, or cancels, what is left. */
@@ -468,18 +612,21 @@ export class OrderBook {
       return;
     }
     const takerSide: Side = buy ? 'buy' : 'sell';
-    // Stops are only added by `submit`, never while matching: whether any wait is known once per execution.
-    const watchStops = this.buyStops.length !== 0 || this.sellStops.length !== 0;
+    // Conditional orders are only added by `submit` and `submitOco`, never while matching: whether any wait is
+    // known once per execution.
+    const watchStops = this.upStops.length !== 0 || this.downStops.length !== 0;
     while (n.remaining > 0) {
       const level = opp.best();
       if (!level || (buy ? level.price > limit : level.price < limit)) break;
       let m = level.head;
       while (m && n.remaining > 0) {
-        const next = m.next;
+        let next = m.next;
         if (m.account === n.account) {
           // Self-trade prevention.
           if (n.stp === 'cancel-resting' || n.stp === 'cancel-both') {
             level.unlink(m);
+            // Its OCO partner goes too: if that is the next order here, step past it first.
+            if (m.link !== null && m.link === next) next = next.next;
             this.finishCancelled(m, 'self-trade-prevention', out);
           }
           if (n.stp === 'cancel-incoming' || n.stp === 'cancel-both') {
@@ -522,6 +669,12 @@ export class OrderBook {
           this.orders.delete(m.id);
           out.push({ type: 'done', orderId: m.id, account: m.account, filled: m.filled, reason: 'filled' });
         }
+        // An OCO leg that trades cancels its partner (which rests on the maker's side: perhaps the next order here).
+        if (m.link !== null) {
+          if (m.link === next) next = next.next;
+          this.cancelLinked(m, out);
+        }
+        if (n.link !== null) this.cancelLinked(n, out);
         m = next;
       }
       // Per level (all its trades share one price), so a sweep's intermediate prices trigger stops too.
@@ -573,25 +726,34 @@ export class OrderBook {
     if (level.count === 0) (n.side === BUY ? this.bids : this.asks).removeLevel(level);
   }
 
+  /** Emits `cancelled` and `done` for a node already out of the book; an OCO partner follows (reason `oco`). */
   private finishCancelled(n: Node, reason: CancelReason, out: MatchEvent[]): void {
     // The scratch node (an incoming order that has not rested) is never in the index.
     if (n !== this.scratch) this.orders.delete(n.id);
     out.push({ type: 'cancelled', orderId: n.id, account: n.account, remaining: n.remaining, reason });
     out.push({ type: 'done', orderId: n.id, account: n.account, filled: n.filled, reason: 'cancelled' });
     n.remaining = 0;
+    if (n.link !== null) this.cancelLinked(n, out);
+  }
+
+  /** Dissolves `n`'s OCO link and cancels the other leg (resting, pending, queued to trigger, or not yet placed). */
+  private cancelLinked(n: Node, out: MatchEvent[]): void {
+    const p = n.link!;
+    n.link = null;
+    p.link = null;
+    if (p.level) this.removeResting(p);
+    else p.cancelled = true; // pending or queued: skipped when its turn comes
+    this.finishCancelled(p, 'oco', out);
   }
 
   private addStop(n: Node): void {
-    // Buy stops: descending by stop price (lowest, triggered first, at the end); ties: earlier at the end.
-    // Sell stops: ascending by stop price (highest at the end); ties: earlier at the end.
-    const arr = n.side === BUY ? this.buyStops : this.sellStops;
+    // Up (last ≥ stop): descending by stop price (lowest, triggered first, at the end); ties: earlier at the end.
+    // Down (last ≤ stop): ascending by stop price (highest at the end); ties: earlier at the end.
+    const up = triggersUp(n.side, n.type);
+    const arr = up ? this.upStops : this.downStops;
     const before = (a: Node, b: Node): boolean =>
       // true when a must trigger before b (so a goes nearer the end)
-      a.stopPrice === b.stopPrice
-        ? a.seq < b.seq
-        : n.side === BUY
-          ? a.stopPrice < b.stopPrice
-          : a.stopPrice > b.stopPrice;
+      a.stopPrice === b.stopPrice ? a.seq < b.seq : up ? a.stopPrice < b.stopPrice : a.stopPrice > b.stopPrice;
     let lo = 0;
     let hi = arr.length;
     while (lo < hi) {
@@ -604,12 +766,12 @@ export class OrderBook {
 
   private collectTriggers(): void {
     const last = this.last!;
-    const b = this.buyStops;
+    const b = this.upStops;
     while (b.length && (b[b.length - 1]!.cancelled || b[b.length - 1]!.stopPrice <= last)) {
       const n = b.pop()!;
       if (!n.cancelled) this.triggered.push(n);
     }
-    const s = this.sellStops;
+    const s = this.downStops;
     while (s.length && (s[s.length - 1]!.cancelled || s[s.length - 1]!.stopPrice >= last)) {
       const n = s.pop()!;
       if (!n.cancelled) this.triggered.push(n);
@@ -622,7 +784,8 @@ export class OrderBook {
       const n = q.shift()!;
       if (n.cancelled || !this.orders.has(n.id)) continue;
       out.push({ type: 'triggered', orderId: n.id, lastPrice: this.last! });
-      n.type = n.type === 'stop-market' ? 'market' : 'limit';
+      if (n.link !== null) this.cancelLinked(n, out);
+      n.type = n.isMarket ? 'market' : 'limit';
       n.seq = ++this.seq;
       if (n.postOnly && this.wouldTake(n)) {
         this.finishCancelled(n, 'ioc', out);
@@ -633,17 +796,41 @@ export class OrderBook {
   }
 }
 
-function view(n: Node): OrderView {
+/** The reason an otherwise valid order cannot be a leg of an OCO pair, or null. */
+function ocoLegReason(o: NewOrder): RejectReason | null {
+  if (o.type === 'market') return 'invalid-oco';
+  if (o.type === 'limit' && o.tif !== undefined && o.tif !== 'GTC') return 'invalid-oco';
+  return null;
+}
+
+/** The `accepted` event of a node placed by `submitOco` (`linkedId` = the other leg). */
+function accepted(n: Node, linkedId: number): MatchEvent {
   return {
+    type: 'accepted',
+    orderId: n.id,
+    account: n.account,
+    side: n.side === BUY ? 'buy' : 'sell',
+    orderType: n.type,
+    price: n.isMarket ? null : n.price,
+    size: n.size,
+    pending: isConditional(n.type),
+    linkedId,
+  };
+}
+
+function view(n: Node): OrderView {
+  const v: OrderView = {
     id: n.id,
     account: n.account,
     side: n.side === BUY ? 'buy' : 'sell',
     type: n.type,
-    price: n.type === 'market' || n.type === 'stop-market' ? null : n.price,
-    stopPrice: n.type === 'stop-market' || n.type === 'stop-limit' ? n.stopPrice : null,
+    price: n.isMarket ? null : n.price,
+    stopPrice: isConditional(n.type) ? n.stopPrice : null,
     size: n.size,
     remaining: n.remaining,
     filled: n.filled,
     state: n.level ? 'resting' : 'pending',
   };
+  if (n.link !== null) v.linkedId = n.link.id;
+  return v;
 }

@@ -6,8 +6,15 @@
 /** Order side. */
 export type Side = 'buy' | 'sell';
 
-/** Order type: limit, market (IOC within a price band), stop-market and stop-limit (triggered by the last trade). */
-export type OrderType = 'limit' | 'market' | 'stop-market' | 'stop-limit';
+/**
+ * Order type: limit, market (IOC within a price band), and the conditional types, which wait outside the book until
+ * the last trade price reaches their `stopPrice` and then enter as a market or limit order:
+ * - `stop-market` / `stop-limit` (Binance STOP_LOSS / STOP_LOSS_LIMIT): buy when last ≥ stopPrice, sell when
+ *   last ≤ stopPrice;
+ * - `take-profit` / `take-profit-limit` (Binance TAKE_PROFIT / TAKE_PROFIT_LIMIT): the other direction, buy when
+ *   last ≤ stopPrice, sell when last ≥ stopPrice.
+ */
+export type OrderType = 'limit' | 'market' | 'stop-market' | 'stop-limit' | 'take-profit' | 'take-profit-limit';
 
 /** Time in force of a limit order: good-till-cancelled, immediate-or-cancel, fill-or-kill. */
 export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
@@ -27,9 +34,9 @@ export interface NewOrder {
   type: OrderType;
   /** Size in lots (> 0). */
   size: number;
-  /** Limit price in ticks: required for `limit` and `stop-limit`. */
+  /** Limit price in ticks: required for `limit`, `stop-limit` and `take-profit-limit`. */
   price?: number;
-  /** Trigger price in ticks: required for `stop-market` and `stop-limit`. */
+  /** Trigger price in ticks: required for the conditional types (`stop-*`, `take-profit*`). */
   stopPrice?: number;
   /** Default `GTC`. Market orders are always IOC. */
   tif?: TimeInForce;
@@ -51,13 +58,27 @@ export type RejectReason =
   | 'invalid-type'
   | 'invalid-time-in-force'
   | 'post-only-would-take'
-  | 'unknown-order';
+  | 'unknown-order'
+  /**
+   * `submitOco`: the pair cannot form an OCO (legs of different accounts or sides, or a leg that is a market order
+   * or a limit order that is not GTC).
+   */
+  | 'invalid-oco'
+  /** `submitOco`: this leg is valid, but the other leg was rejected, so neither was accepted. */
+  | 'oco-leg-rejected';
 
 /** Why (part of) an order was cancelled. */
 export type CancelReason =
-  'user' | 'ioc' | 'fok-not-fillable' | 'self-trade-prevention' | 'market-band' | 'no-liquidity';
+  | 'user'
+  | 'ioc'
+  | 'fok-not-fillable'
+  | 'self-trade-prevention'
+  | 'market-band'
+  | 'no-liquidity'
+  /** The other leg of its OCO pair traded, triggered or was cancelled. */
+  | 'oco';
 
-/** The command was accepted; a stop order waits for its trigger (`pending: true`). */
+/** The command was accepted; a conditional (stop / take-profit) order waits for its trigger (`pending: true`). */
 export interface AcceptedEvent {
   type: 'accepted';
   orderId: number;
@@ -67,6 +88,8 @@ export interface AcceptedEvent {
   price: number | null;
   size: number;
   pending: boolean;
+  /** For a leg of an OCO pair (`submitOco`): the other leg's id. Absent otherwise. */
+  linkedId?: number;
 }
 
 /** The command was rejected and changed nothing. */
@@ -106,7 +129,10 @@ export interface AmendedEvent {
   priorityKept: boolean;
 }
 
-/** A stop order's trigger was reached; it now enters the book as a market or limit order. */
+/**
+ * A conditional order's trigger was reached; it now enters the book as a market or limit order (for a leg of an OCO
+ * pair, the other leg's `cancelled` (reason `oco`) and `done` events follow at once).
+ */
 export interface TriggeredEvent {
   type: 'triggered';
   orderId: number;
@@ -144,6 +170,8 @@ export interface OrderView {
   size: number;
   remaining: number;
   filled: number;
-  /** `resting` in the book, or `pending` (a stop waiting for its trigger). */
+  /** `resting` in the book, or `pending` (a conditional order waiting for its trigger). */
   state: 'resting' | 'pending';
+  /** For a live leg of an OCO pair: the other leg's id. Absent otherwise. */
+  linkedId?: number;
 }
