@@ -86,6 +86,10 @@ describe('exchange response schemas', () => {
         'postOnly',
         'stp',
         'status',
+        'clientOrderId',
+        'listId',
+        'createdAt',
+        'updatedAt',
       ].sort(),
     );
     expect(placed.events[0]).toMatchObject({

@@ -14,6 +14,9 @@ const iso = z.string().describe('ISO 8601 time');
 export const MarketView = z.object({
   id,
   name: z.string(),
+  symbol: z.string().describe('gateway symbol, [A-Z0-9]{2,20}, unique (e.g. TUDOUSD)'),
+  baseAsset: z.string(),
+  quoteAsset: z.string().describe("the exchange's cash asset unless set otherwise"),
   kind: z.enum(['spot', 'bounded']),
   status: z.enum(['open', 'paused', 'closed']),
   tickSize: dec,
@@ -56,7 +59,7 @@ export const OrderView = z.object({
   marketId: id,
   accountId: id,
   side: z.enum(['buy', 'sell']),
-  type: z.enum(['limit', 'market', 'stop-market', 'stop-limit']),
+  type: z.enum(['limit', 'market', 'stop-market', 'stop-limit', 'take-profit', 'take-profit-limit']),
   price: dec.nullable(),
   stopPrice: dec.nullable(),
   size: dec,
@@ -66,6 +69,10 @@ export const OrderView = z.object({
   postOnly: z.boolean(),
   stp: z.string(),
   status: z.enum(['open', 'pending', 'filled', 'cancelled']),
+  clientOrderId: z.string().nullable(),
+  listId: id.nullable().describe('the order list (OCO) the order belongs to'),
+  createdAt: iso,
+  updatedAt: iso,
 });
 
 /**

@@ -41,13 +41,18 @@ export const OrderBody = z
     accountId: z.number().int().positive().optional().describe('default: your personal account'),
     marketId: z.number().int().positive(),
     side: z.enum(['buy', 'sell']),
-    type: z.enum(['limit', 'market', 'stop-market', 'stop-limit']).default('limit'),
+    type: z.enum(['limit', 'market', 'stop-market', 'stop-limit', 'take-profit', 'take-profit-limit']).default('limit'),
     size: decimalText,
     price: decimalText.optional(),
     stopPrice: decimalText.optional(),
     tif: z.enum(['GTC', 'IOC', 'FOK']).optional(),
     postOnly: z.boolean().optional(),
     stp: z.enum(['cancel-resting', 'cancel-incoming', 'cancel-both']).optional(),
+    clientOrderId: z
+      .string()
+      .regex(/^[A-Za-z0-9._:/-]{1,36}$/)
+      .optional()
+      .describe("the client's own id; unique among the account's live orders"),
   })
   .strict();
 
@@ -56,6 +61,20 @@ const MarketBody = z
     name: z.string().min(1).max(80),
     description: z.string().max(2000).optional(),
     kind: z.enum(['spot', 'bounded']),
+    symbol: z
+      .string()
+      .regex(/^[A-Z0-9]{2,20}$/)
+      .optional()
+      .describe('gateway symbol; default: from the name'),
+    baseAsset: z
+      .string()
+      .regex(/^[A-Z0-9]{1,20}$/)
+      .optional(),
+    quoteAsset: z
+      .string()
+      .regex(/^[A-Z0-9]{1,20}$/)
+      .optional()
+      .describe("default: the exchange's cash asset"),
     tickSize: decimalText,
     lotSize: decimalText,
     minPrice: decimalText.optional(),

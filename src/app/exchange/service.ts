@@ -40,6 +40,10 @@ import { amountOf, auctionReservedCash } from './auctions.ts';
 interface MarketRuntime {
   id: number;
   name: string;
+  /** Gateway symbol, `[A-Z0-9]{2,20}`, unique (e.g. `TUDOUSD`). */
+  symbol: string;
+  baseAsset: string;
+  quoteAsset: string;
   kind: 'spot' | 'bounded';
   status: 'open' | 'paused' | 'closed';
   tickSize: string;
@@ -52,18 +56,26 @@ interface MarketRuntime {
   book: OrderBook;
 }
 
+/**
+ * Order types of the exchange: the engine's, plus take-profit (market) and take-profit-limit, which wait for the
+ * last price to reach `stopPrice` from the other side than a stop (buy: last ≤ stop; sell: last ≥ stop).
+ */
+export type ExchangeOrderType = OrderType | 'take-profit' | 'take-profit-limit';
+
 /** A command to place an order, as validated at the boundary (prices and sizes as decimal text). */
 export interface PlaceOrderInput {
   accountId: number;
   marketId: number;
   side: Side;
-  type: OrderType;
+  type: ExchangeOrderType;
   size: string;
   price?: string | undefined;
   stopPrice?: string | undefined;
   tif?: TimeInForce | undefined;
   postOnly?: boolean | undefined;
   stp?: StpMode | undefined;
+  /** The client's own id of the order (Binance `newClientOrderId`); unique among the account's live orders. */
+  clientOrderId?: string | undefined;
 }
 
 /** Definition of a new market (prices in decimal text; bounds required for a bounded market). */
@@ -71,6 +83,12 @@ export interface CreateMarketInput {
   name: string;
   description?: string | undefined;
   kind: 'spot' | 'bounded';
+  /** Gateway symbol `[A-Z0-9]{2,20}`; absent: derived from the name (upper-cased alphanumerics, de-duplicated). */
+  symbol?: string | undefined;
+  /** Base asset `[A-Z0-9]{1,20}`; absent: the symbol without a trailing quote asset. */
+  baseAsset?: string | undefined;
+  /** Quote asset `[A-Z0-9]{1,20}`; absent: the exchange's cash asset ({@link cashAsset}). */
+  quoteAsset?: string | undefined;
   tickSize: string;
   lotSize: string;
   minPrice?: string | undefined;
@@ -79,6 +97,29 @@ export interface CreateMarketInput {
   /** Accounts that may see and trade the market; absent or empty: everyone. */
   visibleTo?: number[] | undefined;
 }
+
+/** The exchange's cash asset: `TESTUDO_EXCHANGE_CASH_ASSET`, default `USD`. */
+export function cashAsset(): string {
+  const v = process.env.TESTUDO_EXCHANGE_CASH_ASSET?.trim().toUpperCase();
+  return v && /^[A-Z0-9]{1,20}$/.test(v) ? v : 'USD';
+}
+
+/** A gateway symbol from a market name: its upper-cased alphanumerics, clipped to 20 (`M` + digits when < 2). */
+export function symbolFromName(name: string, fallback: string): string {
+  const s = name
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '')
+    .slice(0, 20);
+  return s.length >= 2 ? s : fallback;
+}
+
+/** Whether an order of `type` waits for a trigger (stop and take-profit orders). */
+export const isConditional = (type: string): boolean => type.startsWith('stop') || type.startsWith('take-profit');
+/** Whether an order of `type` carries a limit price. */
+export const hasLimitPrice = (type: string): boolean =>
+  type === 'limit' || type === 'stop-limit' || type === 'take-profit-limit';
+/** A client order id as Binance accepts it. */
+const CLIENT_ID = /^[A-Za-z0-9._:/-]{1,36}$/;
 
 /** The audit action of each market status an admin sets. */
 const STATUS_ACTION = { open: 'market-resumed', paused: 'market-paused', closed: 'market-closed' } as const;
@@ -124,6 +165,9 @@ export class ExchangeService {
     const m: MarketRuntime = {
       id: toInt(r.id),
       name: String(r.name),
+      symbol: String(r.symbol),
+      baseAsset: String(r.base_asset),
+      quoteAsset: String(r.quote_asset),
       kind: r.kind as 'spot' | 'bounded',
       status: r.status as MarketRuntime['status'],
       tickSize,
@@ -369,7 +413,7 @@ export class ExchangeService {
           get(mid),
           o.side as Side,
           BigInt(String(o.remaining)),
-          this.reservePrice(m, o.side as Side, o.type as OrderType, o.price, o.stop_price),
+          this.reservePrice(m, o.side as Side, o.type as ExchangeOrderType, o.price, o.stop_price),
         ),
       );
     }
@@ -384,12 +428,12 @@ export class ExchangeService {
   }
 
   /** The price at which an order's worst case is reserved, ticks: its limit, or the market's bound for a market order. */
-  private reservePrice(m: MarketRuntime, side: Side, type: OrderType, price: unknown, stop: unknown): bigint {
-    if (type === 'limit' || type === 'stop-limit') return BigInt(String(price));
+  private reservePrice(m: MarketRuntime, side: Side, type: ExchangeOrderType, price: unknown, stop: unknown): bigint {
+    if (hasLimitPrice(type)) return BigInt(String(price));
     const book = m.book;
     if (side === 'buy') {
       if (m.margin.maxPrice !== null) return m.margin.maxPrice;
-      const ref = type === 'stop-market' ? Number(stop) : (book.bestAsk() ?? book.lastPrice() ?? 0);
+      const ref = isConditional(type) ? Number(stop) : (book.bestAsk() ?? book.lastPrice() ?? 0);
       return BigInt(ref + 1000);
     }
     return m.margin.minPrice;
@@ -516,14 +560,35 @@ export class ExchangeService {
         message: 'only a bounded market has settlement bounds',
       });
     }
+    for (const [field, v, re] of [
+      ['symbol', input.symbol, /^[A-Z0-9]{2,20}$/],
+      ['baseAsset', input.baseAsset, /^[A-Z0-9]{1,20}$/],
+      ['quoteAsset', input.quoteAsset, /^[A-Z0-9]{1,20}$/],
+    ] as const)
+      if (v !== undefined && !re.test(v))
+        issues.push({ field, code: 'invalid-symbol', message: `must match ${re.source}` });
     if (issues.length) throw new ValidationError(issues);
     return this.serial(async () => {
+      const taken = new Set([...this.markets.values()].map((m) => m.symbol));
+      let symbol = input.symbol;
+      if (symbol === undefined) {
+        const stem = symbolFromName(input.name, 'M' + String(this.markets.size + 1));
+        symbol = stem;
+        for (let k = 2; taken.has(symbol); k++) symbol = stem.slice(0, 20 - String(k).length) + String(k);
+      } else if (taken.has(symbol)) throw new ConflictError('market-symbol-taken', `a market has symbol ${symbol}`);
+      const quoteAsset = input.quoteAsset ?? cashAsset();
+      const baseAsset =
+        input.baseAsset ??
+        (symbol.endsWith(quoteAsset) && symbol.length > quoteAsset.length
+          ? symbol.slice(0, symbol.length - quoteAsset.length)
+          : symbol);
       const row = await this.sql.tx(async (q) => {
         let r: Row | undefined;
         try {
           [r] = await q.query(
             `INSERT INTO ex_markets (name, description, kind, tick_size, lot_size, min_price, max_price, status, hide_accounts,
-               restricted, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10) RETURNING *`,
+               restricted, created_by, symbol, base_asset, quote_asset)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11, $12, $13) RETURNING *`,
             [
               input.name,
               input.description ?? '',
@@ -535,11 +600,18 @@ export class ExchangeService {
               input.hideAccounts ?? false,
               (input.visibleTo?.length ?? 0) > 0,
               userId,
+              symbol,
+              baseAsset,
+              quoteAsset,
             ],
           );
         } catch (e) {
-          if (String((e as { code?: string }).code) === '23505')
+          if (String((e as { code?: string }).code) === '23505') {
+            const err = e as { constraint?: string; message?: string };
+            if (String(err.constraint ?? err.message).includes('symbol'))
+              throw new ConflictError('market-symbol-taken', `a market has symbol ${symbol}`);
             throw new ConflictError('market-name-taken', `a market named ${input.name} exists`);
+          }
           throw e;
         }
         for (const a of input.visibleTo ?? []) {
@@ -574,6 +646,9 @@ export class ExchangeService {
     return {
       id: m.id,
       name: m.name,
+      symbol: m.symbol,
+      baseAsset: m.baseAsset,
+      quoteAsset: m.quoteAsset,
       kind: m.kind,
       status: m.status,
       tickSize: m.tickSize,
@@ -808,10 +883,15 @@ export class ExchangeService {
     if (!(await this.canSee(userId, m)) || (m.restricted && !(await this.accountHasAccess(m.id, input.accountId))))
       throw new NotFoundError('market-not-found', `no market ${input.marketId}`);
     const size = this.toLots(m, 'size', input.size);
-    const needsPrice = input.type === 'limit' || input.type === 'stop-limit';
+    const needsPrice = hasLimitPrice(input.type);
     if (needsPrice && input.price === undefined)
       throw new ValidationError([{ field: 'price', code: 'required', message: `a ${input.type} order needs a price` }]);
-    if (input.type.startsWith('stop') && input.stopPrice === undefined)
+    const clientOrderId = input.clientOrderId;
+    if (clientOrderId !== undefined && !CLIENT_ID.test(clientOrderId))
+      throw new ValidationError([
+        { field: 'clientOrderId', code: 'invalid-client-order-id', message: `must match ${CLIENT_ID.source}` },
+      ]);
+    if (isConditional(input.type) && input.stopPrice === undefined)
       throw new ValidationError([
         { field: 'stopPrice', code: 'required', message: `a ${input.type} order needs a stopPrice` },
       ]);
@@ -826,7 +906,7 @@ export class ExchangeService {
         id,
         account: input.accountId,
         side: input.side,
-        type: input.type,
+        type: input.type as OrderType,
         size,
         price,
         stopPrice,
@@ -835,6 +915,17 @@ export class ExchangeService {
         stp: input.stp,
         bandTicks: m.margin.maxPrice !== null ? Number(m.margin.maxPrice) : undefined,
       };
+      if (clientOrderId !== undefined) {
+        const [dup] = await this.sql.query(
+          `SELECT 1 FROM ex_orders WHERE account_id = $1 AND client_order_id = $2 AND status IN ('open', 'pending')`,
+          [input.accountId, clientOrderId],
+        );
+        if (dup)
+          throw new ConflictError(
+            'duplicate-client-order-id',
+            `a live order of account ${input.accountId} has clientOrderId ${clientOrderId}`,
+          );
+      }
       // Margin check before the engine sees the order.
       const [acc] = await this.sql.query('SELECT cash FROM ex_accounts WHERE id = $1', [input.accountId]);
       const reserve = this.reservePrice(m, input.side, input.type, price ?? null, stopPrice ?? null);
@@ -855,7 +946,7 @@ export class ExchangeService {
         throw new UnprocessableError(rejected.reason, `the order was rejected: ${rejected.reason}`);
       this.nextOrderId++;
       const priority = this.nextPriority++;
-      await this.persist(m, events, { order, userId, priority });
+      await this.persist(m, events, { order, userId, priority, clientOrderId: clientOrderId ?? null, listId: null });
       return { order: await this.orderView(m, id), events: this.eventsView(m, events) };
     });
   }
@@ -939,7 +1030,10 @@ export class ExchangeService {
   private async persist(
     m: MarketRuntime,
     events: MatchEvent[],
-    ctx: { order: NewOrder; userId: number; priority: number } | { amendPriority: number; orderId: number } | null,
+    ctx:
+      | { order: NewOrder; userId: number; priority: number; clientOrderId: string | null; listId: number | null }
+      | { amendPriority: number; orderId: number }
+      | null,
   ): Promise<void> {
     try {
       await this.sql.tx(async (q) => {
@@ -947,7 +1041,8 @@ export class ExchangeService {
           const o = ctx.order;
           await q.query(
             `INSERT INTO ex_orders (id, market_id, account_id, user_id, side, type, price, stop_price, size, remaining, tif,
-               post_only, stp, status, priority) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14)`,
+               post_only, stp, status, priority, client_order_id, list_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16)`,
             [
               o.id,
               m.id,
@@ -958,11 +1053,13 @@ export class ExchangeService {
               o.price ?? null,
               o.stopPrice ?? null,
               o.size,
-              o.type === 'market' || o.type === 'stop-market' ? 'IOC' : (o.tif ?? 'GTC'),
+              hasLimitPrice(o.type) ? (o.tif ?? 'GTC') : 'IOC',
               o.postOnly ?? false,
               o.stp ?? 'cancel-resting',
-              o.type.startsWith('stop') ? 'pending' : 'open',
+              isConditional(o.type) ? 'pending' : 'open',
               ctx.priority,
+              ctx.clientOrderId,
+              ctx.listId,
             ],
           );
           await q.query(`INSERT INTO ex_order_history (order_id, event, remaining) VALUES ($1, 'accepted', $2)`, [
@@ -1031,7 +1128,7 @@ export class ExchangeService {
               break;
             case 'triggered':
               await q.query(
-                `UPDATE ex_orders SET status = 'open', type = CASE type WHEN 'stop-market' THEN 'market' ELSE 'limit' END,
+                `UPDATE ex_orders SET status = 'open', type = CASE WHEN type IN ('stop-market', 'take-profit') THEN 'market' ELSE 'limit' END,
                    priority = $2, updated_at = now() WHERE id = $1`,
                 [e.orderId, this.nextPriority++],
               );
@@ -1130,6 +1227,10 @@ export class ExchangeService {
       postOnly: o.post_only,
       stp: o.stp,
       status: o.status,
+      clientOrderId: o.client_order_id ?? null,
+      listId: o.list_id === null || o.list_id === undefined ? null : toInt(o.list_id),
+      createdAt: new Date(o.created_at as string | Date).toISOString(),
+      updatedAt: new Date(o.updated_at as string | Date).toISOString(),
     };
   }
 
@@ -1176,6 +1277,145 @@ export class ExchangeService {
   /** Resolves once every queued command has finished. */
   async drain(): Promise<void> {
     await this.queue;
+  }
+
+  // ---------------------------------------------------------------- gateway queries (Binance API)
+
+  /** The market with gateway symbol `symbol` (exact, upper case), or null. Visibility is checked by the caller. */
+  marketBySymbol(symbol: string): Record<string, unknown> | null {
+    for (const m of this.markets.values()) if (m.symbol === symbol) return this.marketView(m);
+    return null;
+  }
+
+  /**
+   * One order of an account the user owns, by exchange id or by client order id (the newest with that id).
+   * @throws NotFoundError `account-not-found` (not an owner), `order-not-found`.
+   */
+  async accountOrder(
+    userId: number,
+    accountId: number,
+    by: { orderId: number } | { clientOrderId: string },
+  ): Promise<Record<string, unknown>> {
+    await this.requireOwner(userId, accountId);
+    const [o] =
+      'orderId' in by
+        ? await this.sql.query('SELECT * FROM ex_orders WHERE id = $1 AND account_id = $2', [by.orderId, accountId])
+        : await this.sql.query(
+            'SELECT * FROM ex_orders WHERE account_id = $1 AND client_order_id = $2 ORDER BY id DESC LIMIT 1',
+            [accountId, by.clientOrderId],
+          );
+    if (!o) throw new NotFoundError('order-not-found', 'no such order of this account');
+    return this.orderRowView(this.marketOf(toInt(o.market_id)), o);
+  }
+
+  /**
+   * Orders of an account the user owns, oldest first: with `fromId`, those with id ≥ fromId; otherwise the latest
+   * `limit`. `live` keeps open and pending ones; `startTime`/`endTime` (ms since the epoch, inclusive) filter on
+   * creation time. @throws NotFoundError `account-not-found`.
+   */
+  async accountOrders(
+    userId: number,
+    accountId: number,
+    f: { marketId?: number; live?: boolean; fromId?: number; startTime?: number; endTime?: number; limit: number },
+  ): Promise<Record<string, unknown>[]> {
+    await this.requireOwner(userId, accountId);
+    const where = ['account_id = $1'];
+    const args: unknown[] = [accountId];
+    const arg = (v: unknown): string => {
+      args.push(v);
+      return `$${args.length}`;
+    };
+    if (f.marketId !== undefined) where.push(`market_id = ${arg(f.marketId)}`);
+    if (f.live) where.push(`status IN ('open', 'pending')`);
+    if (f.fromId !== undefined) where.push(`id >= ${arg(f.fromId)}`);
+    if (f.startTime !== undefined) where.push(`created_at >= ${arg(new Date(f.startTime))}`);
+    if (f.endTime !== undefined) where.push(`created_at <= ${arg(new Date(f.endTime))}`);
+    const order = f.fromId !== undefined ? 'ASC' : 'DESC';
+    const rows = await this.sql.query(
+      `SELECT * FROM ex_orders WHERE ${where.join(' AND ')} ORDER BY id ${order} LIMIT ${arg(f.limit)}`,
+      args,
+    );
+    if (order === 'DESC') rows.reverse();
+    return rows.map((o) => this.orderRowView(this.marketOf(toInt(o.market_id)), o));
+  }
+
+  /**
+   * The account's own trades in a market, oldest first (one row per side the account took; a self-trade gives
+   * two): with `fromId`, trades with id ≥ fromId; otherwise the latest `limit`. Each: `id` (trade id), `orderId`,
+   * `side`, `maker`, `price`, `size`, `quoteQty` (price × size in cash, decimal text), `at` (ISO) and `time` (ms).
+   * @throws NotFoundError `account-not-found`, `market-not-found`.
+   */
+  async accountTrades(
+    userId: number,
+    accountId: number,
+    f: { marketId: number; fromId?: number; startTime?: number; endTime?: number; limit: number },
+  ): Promise<Record<string, unknown>[]> {
+    await this.requireOwner(userId, accountId);
+    const m = this.marketOf(f.marketId);
+    const where = ['market_id = $2', '(maker_account_id = $1 OR taker_account_id = $1)'];
+    const args: unknown[] = [accountId, m.id];
+    const arg = (v: unknown): string => {
+      args.push(v);
+      return `$${args.length}`;
+    };
+    if (f.fromId !== undefined) where.push(`id >= ${arg(f.fromId)}`);
+    if (f.startTime !== undefined) where.push(`at >= ${arg(new Date(f.startTime))}`);
+    if (f.endTime !== undefined) where.push(`at <= ${arg(new Date(f.endTime))}`);
+    const order = f.fromId !== undefined ? 'ASC' : 'DESC';
+    const rows = await this.sql.query(
+      `SELECT * FROM ex_trades WHERE ${where.join(' AND ')} ORDER BY id ${order} LIMIT ${arg(f.limit)}`,
+      args,
+    );
+    if (order === 'DESC') rows.reverse();
+    const out: Record<string, unknown>[] = [];
+    for (const t of rows) {
+      const price = toInt(t.price);
+      const size = toInt(t.size);
+      const at = new Date(t.at as string | Date);
+      const base = {
+        id: toInt(t.id),
+        marketId: m.id,
+        symbol: m.symbol,
+        price: this.price(m, price),
+        size: this.size(m, size),
+        quoteQty: formatAtoms(BigInt(price) * BigInt(size) * m.margin.atomsPerTickLot),
+        at: at.toISOString(),
+        time: at.getTime(),
+      };
+      const takerSide = String(t.taker_side) as Side;
+      if (toInt(t.maker_account_id) === accountId)
+        out.push({
+          ...base,
+          orderId: toInt(t.maker_order_id),
+          side: takerSide === 'buy' ? 'sell' : 'buy',
+          maker: true,
+        });
+      if (toInt(t.taker_account_id) === accountId)
+        out.push({ ...base, orderId: toInt(t.taker_order_id), side: takerSide, maker: false });
+    }
+    return out;
+  }
+
+  /**
+   * Cancels every live (open or pending) order of an account in a market. Returns the cancelled orders.
+   * @throws NotFoundError `account-not-found`, `market-not-found`.
+   */
+  async cancelAllOrders(userId: number, accountId: number, marketId: number): Promise<Record<string, unknown>[]> {
+    await this.requireOwner(userId, accountId);
+    const m = this.marketOf(marketId);
+    return this.serial(async () => {
+      const events: MatchEvent[] = [];
+      const ids: number[] = [];
+      for (const o of m.book.allOrders())
+        if (o.account === accountId) {
+          m.book.cancel(o.id, events);
+          ids.push(o.id);
+        }
+      if (ids.length === 0) return [];
+      await this.persist(m, events, null);
+      const rows = await this.sql.query('SELECT * FROM ex_orders WHERE id = ANY($1::bigint[]) ORDER BY id', [ids]);
+      return rows.map((o) => this.orderRowView(m, o));
+    });
   }
 
   // ---------------------------------------------------------------- change feeds (WebSocket API)
