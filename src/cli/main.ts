@@ -1,5 +1,6 @@
 /**
- * The `testudo` command: `serve`, `size`, `candles import`, `trade`, `journal stats`, `backtest`.
+ * The `testudo` command: `serve`, `size`, `candles import`, `trade`, `journal stats`, `backtest`, `optimize`, `worker`,
+ * `bot`.
  * Output for people on stdout; `--json` prints one JSON document and nothing else.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import type { SizeFlags } from './size.ts';
 import type { ExportFlags, GapsFlags, ImportFlags, ResampleFlags } from './candles.ts';
 import type { StatsFlags, TradeFlags } from './client.ts';
 import type { BacktestFlags } from './backtest.ts';
+import type { BotFlags, BotKind } from './bot.ts';
 
 // Subcommands load lazily: `testudo size` need not import the server, the database or CCXT.
 const runServe = async (f: RawServeFlags, cmd: Command): Promise<void> => {
@@ -29,6 +31,11 @@ const runCandlesGaps = async (f: GapsFlags): Promise<void> => (await import('./c
 const runCandlesExport = async (f: ExportFlags): Promise<void> => (await import('./candles.ts')).runCandlesExport(f);
 const runTrade = async (f: TradeFlags): Promise<void> => (await import('./client.ts')).runTrade(f);
 const runJournalStats = async (f: StatsFlags): Promise<void> => (await import('./client.ts')).runJournalStats(f);
+const runBotCmd =
+  (kind: BotKind) =>
+  async (f: BotFlags): Promise<void> => {
+    await (await import('./bot.ts')).runBot(kind, f);
+  };
 const runBacktestCmd = async (f: BacktestFlags): Promise<void> => (await import('./backtest.ts')).runBacktestCommand(f);
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -229,6 +236,48 @@ export function program(): Command {
     .option('--token <token>', 'API token for --url (or TESTUDO_TOKEN)', process.env.TESTUDO_TOKEN)
     .option('--json', 'print one JSON document')
     .action(async (f) => (await import('./optimize.ts')).runOptimize(f));
+
+  // --- bot (src/cli/bot.ts, the bots in src/bots/) ---
+  const bot = p
+    .command('bot')
+    .description("reference trading bots on the simulated exchange's Binance gateway, written with CCXT");
+  /** The flags every bot takes: market, API key, server, run time. */
+  const botCommand = (name: BotKind, description: string): Command =>
+    bot
+      .command(name)
+      .description(description)
+      .requiredOption('--market <symbol>', 'gateway symbol (TUDOUSD) or CCXT symbol (TUDO/USD)')
+      .option('--account-key <key:secret>', 'API key and secret of the exchange account, joined by a colon')
+      .option('--api-key <key>', 'API key (or TESTUDO_BOT_API_KEY)')
+      .option('--api-secret <secret>', 'API secret (or TESTUDO_BOT_API_SECRET)')
+      .option('--url <url>', 'server URL (or TESTUDO_URL)', process.env.TESTUDO_URL ?? DEFAULT_URL)
+      .option('--for <duration>', 'stop by itself after this long, e.g. 60s, 5m (default: until Ctrl-C)');
+  botCommand('market-maker', 'quote bids and asks around a fair value, skewed against its position')
+    .option('--spread <fraction>', 'best ask minus best bid, as a fraction of the fair value', '0.01')
+    .option('--levels <n>', 'quotes per side', '3')
+    .option('--step <fraction>', 'distance between levels as a fraction of fair (default: spread/2)')
+    .option('--size <amount>', 'size of each quote, base units', '1')
+    .option('--max-position <amount>', 'position limit, base units (default: 2 × levels × size)')
+    .option('--skew <fraction>', 'quote shift at the position limit, fraction of fair (default: spread)')
+    .option('--fair <price>', 'fair value to start from while the book is empty')
+    .option('--period <duration>', 'time between requotes', '2s')
+    .action(runBotCmd('market-maker'));
+  botCommand('noise', 'random market and marketable limit orders of random side and size')
+    .option('--min-size <amount>', 'smallest order, base units', '1')
+    .option('--max-size <amount>', 'largest order, base units', '5')
+    .option('--interval <duration>', 'mean time between orders (exponential waits)', '1s')
+    .option('--market-share <fraction>', 'share of market orders; the rest are IOC limits', '0.5')
+    .option('--slippage <fraction>', 'how far past the best price an IOC limit may trade', '0.01')
+    .option('--seed <n>', 'random seed, to repeat a run')
+    .action(runBotCmd('noise'));
+  botCommand('momentum', "trend follower on the market's own candles (fast/slow moving averages)")
+    .option('--timeframe <tf>', 'candle length: 1s 1m 5m 15m 1h ...', '1m')
+    .option('--fast <n>', 'bars of the fast average', '5')
+    .option('--slow <n>', 'bars of the slow average', '20')
+    .option('--size <amount>', 'position limit, base units (long in an up-trend, short in a down-trend)', '1')
+    .option('--long-only', 'flat instead of short in a down-trend')
+    .option('--period <duration>', 'time between looks at the candles', '10s')
+    .action(runBotCmd('momentum'));
 
   p.command('worker')
     .description('take backtest and optimisation jobs from the PostgreSQL queue (pg-boss) and run them')
