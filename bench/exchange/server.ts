@@ -1,0 +1,253 @@
+/**
+ * The server under test, run the way `npm start` runs it (`node bin/testudo.mjs serve`) in a child process, on a fresh
+ * database: a scratch PostgreSQL database (created and dropped here) or a PGlite data directory in a temporary
+ * directory. Also the HTTP set-up the benchmark needs: users with API tokens, a spot market, cash and assets.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** A fresh database: the flags that select it for `testudo serve`, and how to remove it. */
+export interface FreshDatabase {
+  kind: 'postgres' | 'pglite';
+  flags: string[];
+  /** What it is, for the report. */
+  label: string;
+  drop(): Promise<void>;
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Creates a scratch database `bench_ex_<hex>` on the PostgreSQL server of `pgUrl` (PostgreSQL) or a temporary PGlite
+ * data directory. @throws when the PostgreSQL server does not answer.
+ */
+export async function freshDatabase(kind: 'postgres' | 'pglite', pgUrl: string): Promise<FreshDatabase> {
+  if (kind === 'pglite') {
+    const dir = await mkdtemp(join(tmpdir(), 'testudo-bench-ex-'));
+    return {
+      kind,
+      flags: ['--data-dir', dir],
+      label: `PGlite in ${dir}`,
+      drop: () => rm(dir, { recursive: true, force: true }),
+    };
+  }
+  const name = `bench_ex_${randomBytes(4).toString('hex')}`;
+  await adminQuery(pgUrl, `CREATE DATABASE ${name}`);
+  const u = new URL(pgUrl);
+  u.pathname = `/${name}`;
+  let dropped = false;
+  return {
+    kind,
+    flags: ['--database-url', u.toString()],
+    label: `PostgreSQL database ${name} at ${u.host}`,
+    drop: async () => {
+      if (dropped) return;
+      dropped = true;
+      await adminQuery(pgUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+/** A running server child. */
+export interface ServerChild {
+  child: ChildProcess;
+  /** `http://127.0.0.1:<port>` */
+  base: string;
+  /** The first-run admin's API token (printed by `testudo serve` on an empty database). */
+  adminToken: string;
+  /** Stops the server with SIGINT (it closes and exits; a CPU profile is written then) and waits for it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node [--cpu-prof] bin/testudo.mjs serve --port 0 --no-feed <db flags>` and waits for its "listening" line
+ * and first-run token. @throws when it exits or does not listen within 120 s.
+ */
+export async function startServerChild(
+  db: FreshDatabase,
+  opts: {
+    profileDir: string | null;
+    verbose: boolean;
+    /** Checkout to run (default: this one). */
+    root?: string | null;
+    extraArgs?: string[];
+    env?: Record<string, string>;
+  },
+): Promise<ServerChild> {
+  const root = opts.root ?? ROOT;
+  const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      join(root, 'bin/testudo.mjs'),
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--no-feed',
+      ...db.flags,
+      ...(opts.extraArgs ?? []),
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env } },
+  );
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stderr!.on('data', (d: Buffer) => {
+    if (opts.verbose) process.stderr.write(`[server] ${d.toString()}`);
+  });
+  const ready = new Promise<{ base: string; token: string }>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (opts.verbose) process.stdout.write(`[server] ${d.toString()}`);
+      const listen = /listening on (http:\/\/[^/\s]+)\//.exec(out);
+      const token = /API token: (\S+)/.exec(out);
+      if (listen && token) resolve({ base: listen[1]!, token: token[1]! });
+    });
+    void exited.then((code) => reject(new Error(`the server exited (code ${code}) before listening:\n${out}`)));
+    setTimeout(() => reject(new Error(`the server did not listen within 120 s:\n${out}`)), 120_000).unref();
+  });
+  let r: { base: string; token: string };
+  try {
+    r = await ready;
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  return {
+    child,
+    base: r.base,
+    adminToken: r.token,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGINT');
+      const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** The answer of {@link api}. */
+export interface ApiReply {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: any;
+  headers: Headers;
+}
+
+/** One JSON request to the server. */
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  opts: { token?: string; cookie?: string; body?: unknown } = {},
+): Promise<ApiReply> {
+  const headers: Record<string, string> = {};
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.cookie) headers.cookie = opts.cookie;
+  const r = await fetch(base + path, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  const text = await r.text();
+  return { status: r.status, json: text ? JSON.parse(text) : {}, headers: r.headers };
+}
+
+/** Like {@link api} but throws unless the status is `expect`. */
+export async function apiOk(
+  base: string,
+  method: string,
+  path: string,
+  expect: number,
+  opts: { token?: string; cookie?: string; body?: unknown } = {},
+): Promise<ApiReply> {
+  const r = await api(base, method, path, opts);
+  if (r.status !== expect) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.json).slice(0, 500)}`);
+  return r;
+}
+
+/** A trading user of the benchmark. */
+export interface BenchTrader {
+  id: number;
+  email: string;
+  token: string;
+  /** Personal exchange account. */
+  accountId: number;
+}
+
+/** The spot market the benchmark trades: tick 0.01, lot 1, mid 100. */
+export interface BenchMarket {
+  id: number;
+  symbol: string | null;
+}
+
+/** Creates the spot market `name` (as the admin). */
+export async function createMarket(base: string, adminToken: string, name: string): Promise<BenchMarket> {
+  const r = await apiOk(base, 'POST', '/api/v1/exchange/markets', 201, {
+    token: adminToken,
+    body: { name, kind: 'spot', tickSize: '0.01', lotSize: '1' },
+  });
+  return { id: Number(r.json.id), symbol: typeof r.json.symbol === 'string' ? r.json.symbol : null };
+}
+
+/**
+ * Registers `n` users, gives each an API token, makes them admins (ten times the rate limits: the only way to lift
+ * them from outside until the server has a benchmark option), mints `cash` into their personal accounts and
+ * deposits `units` of the market's base asset.
+ */
+export async function createTraders(
+  base: string,
+  adminToken: string,
+  market: BenchMarket,
+  n: number,
+  opts: { cash: string; units: string; admins: boolean },
+): Promise<BenchTrader[]> {
+  const tag = randomBytes(3).toString('hex');
+  const one = async (i: number): Promise<BenchTrader> => {
+    const email = `bench-${tag}-${i}@bench.local`;
+    const reg = await apiOk(base, 'POST', '/api/v1/auth/register', 201, {
+      body: { email, password: 'bench-password-1' },
+    });
+    const cookie = reg.headers.get('set-cookie')?.split(';')[0];
+    const id = Number(reg.json.user.id);
+    const tok = await apiOk(base, 'POST', '/api/v1/auth/tokens', 201, { cookie, body: { name: 'bench' } });
+    const token = String(tok.json.token);
+    if (opts.admins)
+      await apiOk(base, 'POST', `/api/v1/admin/users/${id}/admin`, 200, { token: adminToken, body: { admin: true } });
+    const acc = await apiOk(base, 'GET', '/api/v1/exchange/accounts', 200, { token });
+    const personal = (acc.json.accounts as { id: number; kind: string }[]).find((a) => a.kind !== 'alt');
+    const accountId = Number((personal ?? acc.json.accounts[0]).id);
+    await apiOk(base, 'POST', '/api/v1/exchange/transfers', 201, {
+      token: adminToken,
+      body: { fromAccountId: null, toAccountId: accountId, amount: opts.cash, note: 'bench' },
+    });
+    await apiOk(base, 'POST', `/api/v1/exchange/markets/${market.id}/deposits`, 201, {
+      token: adminToken,
+      body: { accountId, size: opts.units },
+    });
+    return { id, email, token, accountId };
+  };
+  const out: BenchTrader[] = [];
+  // A few at a time: registration hashes a password (argon2) on the server.
+  for (let i = 0; i < n; i += 8)
+    out.push(...(await Promise.all(Array.from({ length: Math.min(8, n - i) }, (_, k) => one(i + k)))));
+  return out;
+}
