@@ -121,6 +121,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   (await import('./auction-routes.ts')).auctionRoutes(app, ctx, exchangeLimiter);
   (await import('./backtest-routes.ts')).backtestRoutes(app, ctx, exchangeLimiter);
   exchangeWebSocket(app, ctx, exchangeLimiter);
+  (await import('./exchange-key-routes.ts')).exchangeKeyRoutes(app, ctx, exchangeLimiter);
+  await app.register((await import('./binance/plugin.ts')).binancePlugin, { prefix: '/binance', ctx });
   await app.register((await import('./desk.ts')).deskPlugin);
 
   // --- events ---

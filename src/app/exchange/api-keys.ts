@@ -57,12 +57,20 @@ export function randomToken(): string {
 export class ApiKeyService {
   private readonly cache = new Map<string, ResolvedApiKey | null>();
   private readonly touched = new Map<number, number>();
+  private readonly boxOf: () => SecretBox;
 
+  /**
+   * @param box the secret box, or a function giving it (called on first use, so a server that never touches keys
+   *   never opens or creates a key file).
+   */
   constructor(
     private readonly sql: Sql,
-    private readonly box: SecretBox,
+    box: SecretBox | (() => SecretBox),
     private readonly now: () => number = () => Date.now(),
-  ) {}
+  ) {
+    let opened: SecretBox | null = typeof box === 'function' ? null : box;
+    this.boxOf = () => (opened ??= (box as () => SecretBox)());
+  }
 
   private async requireOwner(userId: number, accountId: number): Promise<void> {
     if (!(await this.owns(userId, accountId)))
@@ -115,7 +123,7 @@ export class ApiKeyService {
       const [r] = await q.query(
         `INSERT INTO ex_api_keys (account_id, created_by, label, api_key, secret_sealed, permission)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-        [accountId, userId, input.label ?? '', apiKey, this.box.seal(secret), input.permission],
+        [accountId, userId, input.label ?? '', apiKey, this.boxOf().seal(secret), input.permission],
       );
       return r!;
     });
@@ -164,7 +172,7 @@ export class ApiKeyService {
             accountId: toInt(r.account_id),
             userId: toInt(r.created_by),
             permission: r.permission as ApiKeyPermission,
-            secret: this.box.open(String(r.secret_sealed)),
+            secret: this.boxOf().open(String(r.secret_sealed)),
           }
         : null;
       if (this.cache.size > 10_000) this.cache.clear();

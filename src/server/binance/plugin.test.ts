@@ -1,0 +1,416 @@
+/**
+ * The Binance-compatible gateway over real HTTP on a real database (PGlite, or PostgreSQL with
+ * TESTUDO_TEST_DB=postgres), driven by CCXT's own `binance` class with only its `urls` changed, and by a plain signed
+ * `fetch` using the signature examples of Binance's documentation.
+ *
+ * Market TUDO/USD: tick 0.01, lot 0.1. Alice and Bob each get 10,000 USD and 100 TUDO.
+ */
+process.env.TESTUDO_SECRET_KEY ??= '11'.repeat(32);
+
+import ccxt from 'ccxt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createContext, type AppContext } from '../../app/context.ts';
+import type { Sql } from '../../db/sql.ts';
+import { openTestDatabase } from '../../db/testing.ts';
+import { buildServer } from '../app.ts';
+import { apiKeysOf } from './keys.ts';
+import { gatewayOf } from './plugin.ts';
+import { hmacHex } from './signing.ts';
+
+/** A JSON reply of the gateway (Binance shapes vary by endpoint). */
+type Json = Record<string, unknown> & { code?: number; msg?: string };
+
+interface User {
+  id: number;
+  h: Record<string, string>;
+  account: number;
+  apiKey: string;
+  secret: string;
+}
+
+let sql: Sql;
+let ctx: AppContext;
+let app: FastifyInstance;
+let base: string;
+let adminId: number;
+let alice: User;
+let bob: User;
+let tudo: number;
+
+async function user(email: string): Promise<User> {
+  const u = await ctx.auth.register(email, 'password1');
+  const h = { authorization: `Bearer ${await ctx.auth.createApiToken(u.id, 't')}` };
+  const account = (await ctx.exchange.createAltAccount(u.id, `${email} bot`)).id as number;
+  await ctx.exchange.transfer({ id: adminId, isAdmin: true }, null, account, '10000');
+  await ctx.exchange.depositAsset(tudo, account, '100');
+  const r = await fetch(`${base.replace('/binance', '')}/api/v1/exchange/accounts/${account}/api-keys`, {
+    method: 'POST',
+    headers: { ...h, 'content-type': 'application/json' },
+    body: JSON.stringify({ label: 'ccxt', permission: 'trade' }),
+  });
+  expect(r.status).toBe(201);
+  const k = (await r.json()) as { apiKey: string; secret: string };
+  return { id: u.id, h, account, apiKey: k.apiKey, secret: k.secret };
+}
+
+/** CCXT's binance class with every API url pointed at the test server (nothing else changed). */
+function exchange(u?: User): InstanceType<typeof ccxt.binance> {
+  const ex = new ccxt.binance(u ? { apiKey: u.apiKey, secret: u.secret } : {});
+  const api = ex.urls.api as Record<string, string>;
+  for (const k of Object.keys(api)) api[k] = api[k]!.replace(/^https:\/\/[^/]+/, base);
+  return ex;
+}
+
+beforeAll(async () => {
+  sql = await openTestDatabase();
+  ctx = await createContext({ sql });
+  app = await buildServer(ctx);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address() as { port: number };
+  base = `http://127.0.0.1:${addr.port}/binance`;
+  adminId = (await ctx.auth.register('admin@gw.test', 'password1')).id;
+  await ctx.auth.setAdmin('admin@gw.test', true);
+  tudo = (
+    await ctx.exchange.createMarket(adminId, {
+      name: 'Tudo',
+      kind: 'spot',
+      tickSize: '0.01',
+      lotSize: '0.1',
+      symbol: 'TUDOUSD',
+      baseAsset: 'TUDO',
+      quoteAsset: 'USD',
+    } as Parameters<typeof ctx.exchange.createMarket>[1])
+  ).id as number;
+  alice = await user('alice@gw.test');
+  bob = await user('bob@gw.test');
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await ctx?.close();
+  await sql?.close();
+});
+
+/** A signed request as a plain client sends it (query string, form body). */
+async function signed(
+  u: Pick<User, 'apiKey' | 'secret'>,
+  method: string,
+  path: string,
+  params: Record<string, string>,
+  o: { inBody?: boolean; signature?: string; timestamp?: number } = {},
+): Promise<{ status: number; body: Json; headers: Headers }> {
+  const q = new URLSearchParams({ ...params, timestamp: String(o.timestamp ?? gatewayOf(ctx).now()) }).toString();
+  const sig = o.signature ?? hmacHex(u.secret, q);
+  const full = `${q}&signature=${sig}`;
+  const r = await fetch(`${base}${path}${o.inBody ? '' : `?${full}`}`, {
+    method,
+    headers: {
+      'X-MBX-APIKEY': u.apiKey,
+      ...(o.inBody ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    },
+    ...(o.inBody ? { body: full } : {}),
+  });
+  return { status: r.status, body: (await r.json()) as Json, headers: r.headers };
+}
+
+async function countRows(table: string): Promise<number> {
+  const [r] = await sql.query(`SELECT count(*)::int AS n FROM ${table}`);
+  return Number(r!.n);
+}
+
+describe('CCXT binance against the gateway', () => {
+  it('loads markets: TUDOUSD is TUDO/USD with precision and limits from the tick and lot', async () => {
+    const ex = exchange(alice);
+    const markets = await ex.loadMarkets();
+    const m = markets['TUDO/USD']!;
+    expect(m).toMatchObject({ id: 'TUDOUSD', base: 'TUDO', quote: 'USD', spot: true, active: true, type: 'spot' });
+    expect(m.precision).toMatchObject({ price: 0.01, amount: 0.1 });
+    expect(m.limits.amount?.min).toBe(0.1);
+    // fetchCurrencies (sapi capital config, signed) gave the account's assets
+    expect(Object.keys(ex.currencies)).toEqual(expect.arrayContaining(['USD', 'TUDO']));
+    expect(await ex.fetchTime()).toBeGreaterThan(0);
+  });
+
+  it('public data without keys: order book with lastUpdateId, trades, OHLCV from the market trades, tickers', async () => {
+    const a = exchange(alice);
+    const b = exchange(bob);
+    const pub = exchange();
+    await a.createOrder('TUDO/USD', 'limit', 'sell', 2, 10.5);
+    await a.createOrder('TUDO/USD', 'limit', 'buy', 1.5, 9.5);
+    const book = await pub.fetchOrderBook('TUDO/USD');
+    expect(book.asks[0]).toEqual([10.5, 2]);
+    expect(book.bids[0]).toEqual([9.5, 1.5]);
+    expect(book.nonce).toBeGreaterThan(0);
+    // Bob buys 0.5 at 10.50 then sells 0.5 into 9.50: two trades this minute
+    await b.createOrder('TUDO/USD', 'market', 'buy', 0.5);
+    await b.createOrder('TUDO/USD', 'limit', 'sell', 0.5, 9.5, { timeInForce: 'IOC' });
+    const candles = await pub.fetchOHLCV('TUDO/USD', '1m');
+    expect(candles.at(-1)!.slice(1)).toEqual([10.5, 10.5, 9.5, 9.5, 1]);
+    const month = await pub.fetchOHLCV('TUDO/USD', '1M');
+    const d = new Date();
+    expect(month.at(-1)![0]).toBe(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+    const trades = await pub.fetchTrades('TUDO/USD');
+    expect(trades.slice(-2).map((t) => [t.price, t.amount, t.side])).toEqual([
+      [10.5, 0.5, 'buy'],
+      [9.5, 0.5, 'sell'],
+    ]);
+    const t = await pub.fetchTicker('TUDO/USD');
+    expect(t).toMatchObject({ last: 9.5, open: 10.5, high: 10.5, low: 9.5, baseVolume: 1, quoteVolume: 10 });
+    expect(t.bid).toBe(9.5);
+    expect(t.ask).toBe(10.5);
+  });
+
+  it('balances: cash free and locked by open orders, the base asset free and locked by open sells', async () => {
+    const b = exchange(bob);
+    const bal = await b.fetchBalance();
+    // Bob bought 0.5 at 10.50 (−5.25) and sold 0.5 at 9.50 (+4.75): 9,999.50 USD, 100 TUDO, nothing open
+    expect(bal.USD).toMatchObject({ free: 9999.5, used: 0, total: 9999.5 });
+    expect(bal.TUDO).toMatchObject({ free: 100, used: 0, total: 100 });
+    await b.createOrder('TUDO/USD', 'limit', 'sell', 3, 20);
+    const after = await b.fetchBalance();
+    expect(after.TUDO).toMatchObject({ free: 97, used: 3, total: 100 });
+    await b.cancelAllOrders('TUDO/USD');
+  });
+
+  it('creates every order type, fetches, lists and cancels them', async () => {
+    const a = exchange(alice);
+    // last price is 9.50: stops to buy above, take-profits to buy below
+    const limit = await a.createOrder('TUDO/USD', 'limit', 'buy', 1, 8, { clientOrderId: 'my-limit-1' });
+    expect(limit).toMatchObject({ status: 'open', type: 'limit', clientOrderId: 'my-limit-1', price: 8, amount: 1 });
+    const maker = await a.createOrder('TUDO/USD', 'limit', 'buy', 1, 8.1, { postOnly: true });
+    expect(maker).toMatchObject({ status: 'open', postOnly: true });
+    const sl = await a.createOrder('TUDO/USD', 'market', 'buy', 1, undefined, { stopLossPrice: 12 });
+    const sll = await a.createOrder('TUDO/USD', 'limit', 'buy', 1, 12.5, { stopLossPrice: 12 });
+    const tp = await a.createOrder('TUDO/USD', 'market', 'buy', 1, undefined, { takeProfitPrice: 7 });
+    const tpl = await a.createOrder('TUDO/USD', 'limit', 'buy', 1, 7, { takeProfitPrice: 7 });
+    for (const [o, type] of [
+      [sl, 'STOP_LOSS'],
+      [sll, 'STOP_LOSS_LIMIT'],
+      [tp, 'TAKE_PROFIT'],
+      [tpl, 'TAKE_PROFIT_LIMIT'],
+    ] as const) {
+      const f = await a.fetchOrder(String(o.id), 'TUDO/USD');
+      expect(f.info.type).toBe(type);
+      expect(f.status).toBe('open');
+    }
+    expect((await a.fetchOrder(String(sll.id), 'TUDO/USD')).triggerPrice).toBe(12);
+    const open = await a.fetchOpenOrders('TUDO/USD');
+    expect(open.map((o) => o.id)).toEqual(expect.arrayContaining([limit.id, maker.id, sl.id, sll.id, tp.id, tpl.id]));
+    const cancelled = await a.cancelOrder(String(limit.id), 'TUDO/USD');
+    expect(cancelled.status).toBe('canceled');
+    const all = await a.cancelAllOrders('TUDO/USD');
+    expect(all.length).toBeGreaterThanOrEqual(6);
+    expect(await a.fetchOpenOrders('TUDO/USD')).toEqual([]);
+    const history = await a.fetchOrders('TUDO/USD');
+    expect(history.find((o) => o.id === limit.id)).toMatchObject({ status: 'canceled', clientOrderId: 'my-limit-1' });
+  });
+
+  it('market orders by quantity and by cost (quoteOrderQty), with fills and my trades', async () => {
+    const a = exchange(alice);
+    const b = exchange(bob);
+    await b.createOrder('TUDO/USD', 'limit', 'sell', 1, 11);
+    await b.createOrder('TUDO/USD', 'limit', 'sell', 1, 12);
+    // Alice spends 17.00: 1 at 11.00 (11.00) and 0.5 at 12.00 (6.00)
+    const bought = await a.createOrder('TUDO/USD', 'market', 'buy', 1.5, 11.3333);
+    expect(bought.info.origQuoteOrderQty).toBe('16.99');
+    expect(bought).toMatchObject({ status: 'closed', filled: 1.4, cost: 15.8 });
+    expect(bought.trades.map((t) => [t.price, t.amount])).toEqual([
+      [11, 1],
+      [12, 0.4],
+    ]);
+    const mine = await a.fetchMyTrades('TUDO/USD');
+    expect(mine.filter((t) => t.order === bought.id).map((t) => [t.price, t.amount, t.side, t.takerOrMaker])).toEqual([
+      [11, 1, 'buy', 'taker'],
+      [12, 0.4, 'buy', 'taker'],
+    ]);
+    const sold = await a.createOrder('TUDO/USD', 'market', 'sell', 0.2);
+    expect(sold.status === 'closed' || sold.status === 'expired').toBe(true);
+    await b.cancelAllOrders('TUDO/USD').catch(() => undefined);
+  });
+
+  it('refuses what Binance refuses, with its codes: CCXT raises the matching errors', async () => {
+    const a = exchange(alice);
+    await a.loadMarkets();
+    // CCXT rounds amounts to the lot itself; its implicit API sends what it is given
+    const offLot = { symbol: 'TUDOUSD', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.15', price: '9' };
+    await expect(a.privatePostOrder(offLot)).rejects.toThrow(ccxt.InvalidOrder);
+    await expect(a.createOrder('TUDO/USD', 'limit', 'buy', 1000000, 9)).rejects.toThrow(ccxt.InsufficientFunds);
+    await expect(a.fetchOrder('999999', 'TUDO/USD')).rejects.toThrow(ccxt.OrderNotFound);
+    await expect(a.cancelOrder('999999', 'TUDO/USD')).rejects.toThrow(ccxt.OrderNotFound);
+    // last is 12.00 now: a stop to sell above it would trigger at once
+    await expect(a.createOrder('TUDO/USD', 'market', 'sell', 1, undefined, { stopLossPrice: 13 })).rejects.toThrow(
+      /immediately trigger/,
+    );
+  });
+});
+
+describe('signed requests with plain fetch', () => {
+  // Binance's documentation example (SIGNED endpoint examples for POST /api/v3/order, HMAC keys)
+  const doc = {
+    apiKey: 'vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A',
+    secret: 'NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j',
+  };
+  const query =
+    'symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559';
+
+  it("reproduces the documentation's signatures", () => {
+    expect(hmacHex(doc.secret, query)).toBe('c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71');
+    expect(
+      hmacHex(
+        doc.secret,
+        'symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC' +
+          'quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559',
+      ),
+    ).toBe('0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77');
+  });
+
+  it('accepts the documented requests (query, body, mixed) at their time; a replay is refused', async () => {
+    const ltc = (
+      await ctx.exchange.createMarket(adminId, {
+        name: 'LTCBTC',
+        kind: 'spot',
+        tickSize: '0.1',
+        lotSize: '1',
+        symbol: 'LTCBTC',
+        baseAsset: 'LTC',
+        quoteAsset: 'BTC',
+      } as Parameters<typeof ctx.exchange.createMarket>[1])
+    ).id as number;
+    const acct = (await ctx.exchange.createAltAccount(alice.id, 'doc')).id as number;
+    await ctx.exchange.transfer({ id: adminId, isAdmin: true }, null, acct, '10');
+    await apiKeysOf(ctx).create(alice.id, acct, { permission: 'trade' }, doc);
+    const post = (url: string, body?: string): Promise<Response> =>
+      fetch(`${base}/api/v3/order${url}`, {
+        method: 'POST',
+        headers: { 'X-MBX-APIKEY': doc.apiKey, 'content-type': 'application/x-www-form-urlencoded' },
+        ...(body === undefined ? {} : { body }),
+      });
+    const sig1 = 'c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71';
+    // At today's clock the example is stale: the signature checks, the timestamp does not
+    const stale = await post(`?${query}&signature=${sig1}`);
+    expect([stale.status, ((await stale.json()) as { code: number }).code]).toEqual([400, -1021]);
+    const gw = gatewayOf(ctx);
+    const realNow = gw.now;
+    gw.now = () => 1499827319559 + 100;
+    try {
+      const before = await countRows('ex_orders');
+      const q = await post(`?${query}&signature=${sig1}`);
+      expect(q.status).toBe(200);
+      expect(await q.json()).toMatchObject({ symbol: 'LTCBTC', status: 'NEW', price: '0.1', origQty: '1' });
+      // the same signed request again (here in the body) is a replay
+      const again = await post('', `${query}&signature=${sig1}`);
+      expect([again.status, ((await again.json()) as { code: number }).code]).toEqual([400, -1021]);
+      const mixed = await post(
+        '?symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC',
+        'quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559&signature=0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77',
+      );
+      expect(mixed.status).toBe(200);
+      expect(await countRows('ex_orders')).toBe(before + 2);
+      const orders = await ctx.exchange.accountOrders(alice.id, acct, { marketId: ltc, limit: 10 });
+      expect(orders).toHaveLength(2);
+    } finally {
+      gw.now = realNow;
+    }
+  });
+
+  it('answers bad requests in Binance shape and changes nothing', async () => {
+    const before = [await countRows('ex_orders'), await countRows('ex_trades')];
+    const order = { symbol: 'TUDOUSD', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '1', price: '5' };
+    const cases: [Promise<{ status: number; body: Json }>, number, number][] = [
+      [signed(alice, 'POST', '/api/v3/order', order, { signature: '0'.repeat(64) }), 400, -1022],
+      [signed({ ...alice, apiKey: 'x'.repeat(64) }, 'POST', '/api/v3/order', order), 401, -2015],
+      [signed({ ...alice, apiKey: 'short' }, 'POST', '/api/v3/order', order), 401, -2014],
+      [signed(alice, 'POST', '/api/v3/order', { ...order, recvWindow: '70000' }), 400, -1131],
+      [signed(alice, 'POST', '/api/v3/order', order, { timestamp: Date.now() + 5000 }), 400, -1021],
+      [signed(alice, 'POST', '/api/v3/order', { ...order, symbol: 'NOPE' }), 400, -1121],
+      [signed(alice, 'POST', '/api/v3/order', { ...order, side: 'UP' }), 400, -1117],
+      [signed(alice, 'POST', '/api/v3/order', { ...order, type: 'ICEBERG' }), 400, -1116],
+      [signed(alice, 'POST', '/api/v3/order', { ...order, timeInForce: 'DAY' }), 400, -1115],
+      [signed(alice, 'POST', '/api/v3/order', { ...order, price: '5.001' }), 400, -1013],
+      [signed(alice, 'POST', '/api/v3/order', { ...order, quantity: '' }), 400, -1102],
+      [signed(alice, 'POST', '/api/v3/order', { ...order, stopPrice: '4' }), 400, -1106],
+      [signed(alice, 'GET', '/api/v3/order', { symbol: 'TUDOUSD' }), 400, -1102],
+      [signed(alice, 'GET', '/api/v3/order', { symbol: 'TUDOUSD', orderId: '987654' }), 400, -2013],
+      [signed(alice, 'DELETE', '/api/v3/order', { symbol: 'TUDOUSD', orderId: '987654' }), 400, -2011],
+    ];
+    for (const [p, status, code] of cases) {
+      const r = await p;
+      expect([r.status, r.body.code], JSON.stringify(r.body)).toEqual([status, code]);
+      expect(typeof r.body.msg).toBe('string');
+    }
+    const unsigned = await fetch(`${base}/api/v3/account?timestamp=${Date.now()}`, {
+      headers: { 'X-MBX-APIKEY': alice.apiKey },
+    });
+    expect([unsigned.status, ((await unsigned.json()) as { code: number }).code]).toEqual([400, -1102]);
+    const nokey = await fetch(`${base}/api/v3/account?timestamp=${Date.now()}&signature=${'a'.repeat(64)}`);
+    expect([nokey.status, ((await nokey.json()) as { code: number }).code]).toEqual([401, -2014]);
+    const depth = await fetch(`${base}/api/v3/depth?symbol=NOPE`);
+    expect([depth.status, await depth.json()]).toEqual([400, { code: -1121, msg: 'Invalid symbol.' }]);
+    expect([await countRows('ex_orders'), await countRows('ex_trades')]).toEqual(before);
+  });
+
+  it('a read-only key reads but cannot trade; a revoked key stops at once', async () => {
+    const r = await fetch(`${base.replace('/binance', '')}/api/v1/exchange/accounts/${alice.account}/api-keys`, {
+      method: 'POST',
+      headers: { ...alice.h, 'content-type': 'application/json' },
+      body: JSON.stringify({ permission: 'read' }),
+    });
+    const ro = (await r.json()) as { id: number; apiKey: string; secret: string };
+    expect((await signed(ro, 'GET', '/api/v3/account', {})).status).toBe(200);
+    const placed = await signed(ro, 'POST', '/api/v3/order', {
+      symbol: 'TUDOUSD',
+      side: 'BUY',
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      quantity: '1',
+      price: '5',
+    });
+    expect([placed.status, placed.body.code]).toEqual([401, -2015]);
+    // Bob is no owner: he can neither list nor revoke Alice's keys
+    const keysUrl = `${base.replace('/binance', '')}/api/v1/exchange/accounts/${alice.account}/api-keys`;
+    expect((await fetch(keysUrl, { headers: bob.h })).status).toBe(404);
+    expect((await fetch(`${keysUrl}/${ro.id}`, { method: 'DELETE', headers: bob.h })).status).toBe(404);
+    const list = (await (await fetch(keysUrl, { headers: alice.h })).json()) as { keys: Record<string, unknown>[] };
+    expect(list.keys.map((k) => k.id)).toContain(ro.id);
+    expect(JSON.stringify(list)).not.toContain(ro.secret);
+    expect((await fetch(`${keysUrl}/${ro.id}`, { method: 'DELETE', headers: alice.h })).status).toBe(200);
+    const after = await signed(ro, 'GET', '/api/v3/account', {});
+    expect([after.status, after.body.code]).toEqual([401, -2015]);
+  });
+
+  it('reports weight, answers 429 over the limit and bans (418) a client that keeps going', async () => {
+    const gw = gatewayOf(ctx);
+    const saved = { ...gw.limiter.limits };
+    const realNow = gw.now;
+    let t = Math.ceil(Date.now() / 60_000) * 60_000 + 1000; // the start of a fresh minute
+    gw.now = () => t;
+    try {
+      gw.limiter.limits = { ...saved, weightPerMinute: 30, violationsBeforeBan: 2 };
+      const hit = (): Promise<Response> => fetch(`${base}/api/v3/depth?symbol=TUDOUSD`); // weight 5
+      const weights: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const r = await hit();
+        expect(r.status).toBe(200);
+        weights.push(r.headers.get('x-mbx-used-weight-1m')!);
+      }
+      expect(weights).toEqual(['5', '10', '15', '20', '25', '30']);
+      const limited = await hit();
+      expect([limited.status, ((await limited.json()) as { code: number }).code]).toEqual([429, -1003]);
+      expect(Number(limited.headers.get('retry-after'))).toBe(59);
+      // bad requests count too
+      const bad = await fetch(`${base}/api/v3/depth?symbol=NOPE`);
+      expect(bad.status).toBe(429);
+      const banned = await hit();
+      expect([banned.status, ((await banned.json()) as { code: number }).code]).toEqual([418, -1003]);
+      expect(Number(banned.headers.get('retry-after'))).toBe(120);
+      t += 60_000; // a new minute does not lift the ban
+      expect((await hit()).status).toBe(418);
+      t += 61_000;
+      expect((await hit()).status).toBe(200);
+    } finally {
+      gw.limiter.limits = saved;
+      gw.now = realNow;
+    }
+  });
+});
