@@ -19,6 +19,7 @@
  *
  * Prices are whole ticks and sizes whole lots inside; the decimal text is made only for the exchange.
  */
+import ccxt from 'ccxt';
 import {
   errorBudget,
   multiplySteps,
@@ -231,13 +232,14 @@ export async function runMarketMaker(cfg: MarketMakerConfig, ctx: BotContext): P
       }));
       const levels = (xs: [number | undefined, number | undefined][]): Level[] =>
         xs.map(([p, a]) => [toUnits(p ?? 0, m.tick), toUnits(a ?? 0, m.lot)]);
-      let last: number | undefined;
-      if (!book.bids.length || !book.asks.length) {
-        const trades = await exchange.fetchTrades(m.symbol, undefined, 1);
-        const price = trades.at(-1)?.price;
-        last = price !== undefined ? toUnits(price, m.tick) : undefined;
+      const bids = levels(book.bids);
+      const asks = levels(book.asks);
+      // the last trade is only fetched when the others' orders give no mid
+      let fv = fairValue(bids, asks, resting);
+      if (!fv) {
+        const price = (await exchange.fetchTrades(m.symbol, undefined, 1)).at(-1)?.price;
+        fv = fairValue(bids, asks, resting, price !== undefined ? toUnits(price, m.tick) : undefined, fallback);
       }
-      const fv = fairValue(levels(book.bids), levels(book.asks), resting, last, fallback);
       if (!fv) {
         if (!waiting) log('waiting: the book is empty and nothing has traded yet (give a price with --fair)');
         waiting = true;
@@ -258,27 +260,43 @@ export async function runMarketMaker(cfg: MarketMakerConfig, ctx: BotContext): P
       });
       const plan = planRequote(resting, wanted);
       if (!plan.cancel.length && !plan.place.length) return;
-      for (const o of plan.cancel) {
-        if ((await budget.run(`cancel ${o.id}`, () => exchange.cancelOrder(o.id, m.symbol))) !== undefined)
-          summary.cancels++;
-      }
-      for (const q of plan.place) {
-        const placed = await budget.run(`place ${q.side} ${toText(q.amount, m.lot)}@${toText(q.price, m.tick)}`, () =>
-          exchange.createOrder(
-            m.symbol,
-            'limit',
-            q.side,
-            Number(toText(q.amount, m.lot)),
-            Number(toText(q.price, m.tick)),
+      // cancels first (their cash and base units are then free for the new quotes), each batch in parallel
+      const cancelled = await Promise.all(
+        plan.cancel.map((o) =>
+          budget.run(`cancel ${o.id}`, () =>
+            exchange.cancelOrder(o.id, m.symbol).catch((e: unknown) => {
+              if (e instanceof ccxt.OrderNotFound) return null; // filled meanwhile: nothing to cancel
+              throw e;
+            }),
           ),
-        );
-        if (placed) summary.orders++;
-      }
-      const bids = wanted.filter((q) => q.side === 'buy');
-      const asks = wanted.filter((q) => q.side === 'sell');
+        ),
+      );
+      summary.cancels += cancelled.filter((x) => x).length;
+      const placed = await Promise.all(
+        plan.place.map((q) =>
+          budget.run(`place ${q.side} ${toText(q.amount, m.lot)}@${toText(q.price, m.tick)}`, () =>
+            exchange.createOrder(
+              m.symbol,
+              'limit',
+              q.side,
+              Number(toText(q.amount, m.lot)),
+              Number(toText(q.price, m.tick)),
+            ),
+          ),
+        ),
+      );
+      summary.orders += placed.filter((x) => x).length;
+      const bidText = ladder(
+        wanted.filter((q) => q.side === 'buy'),
+        m,
+      );
+      const askText = ladder(
+        wanted.filter((q) => q.side === 'sell'),
+        m,
+      );
       log(
         `quote fair ${toText(fv.fair, m.tick)} (${fv.source}) position ${signed(toText(position, m.lot))}: ` +
-          `bids ${ladder(bids, m)} | asks ${ladder(asks, m)} (placed ${plan.place.length}, cancelled ${plan.cancel.length})`,
+          `bids ${bidText} | asks ${askText} (placed ${plan.place.length}, cancelled ${plan.cancel.length})`,
       );
     });
     await clock.sleep(cfg.periodMs, signal);

@@ -139,7 +139,7 @@ export async function runNoise(cfg: NoiseConfig, ctx: BotContext): Promise<BotSu
             });
       summary.orders++;
       const what = next.kind === 'market' ? 'market' : `IOC limit ${toText(limit, m.tick)}`;
-      const avg = placed.average ?? placed.price;
+      const avg = placed.filled ? (placed.average ?? placed.price) : undefined;
       log(
         `${order.side} ${toText(order.amount, m.lot)} ${m.base} ${what}: filled ${placed.filled ?? '?'}` +
           (avg ? ` at ${avg}` : '') +
