@@ -46,13 +46,17 @@ interface OrderState {
   nDay: number;
 }
 
-/** The limits from the environment: `TESTUDO_BINANCE_WEIGHT_LIMIT`, `TESTUDO_BINANCE_ORDER_LIMIT_10S` (0 = off). */
+/**
+ * The limits from the environment: `TESTUDO_BINANCE_WEIGHT_LIMIT`, `TESTUDO_BINANCE_ORDER_LIMIT_10S`,
+ * `TESTUDO_BINANCE_ORDER_LIMIT_1D` (0 = off; the benchmark switches them off).
+ */
 export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Limits {
   const n = (v: string | undefined, d: number): number => (v !== undefined && /^\d+$/.test(v) ? Number(v) : d);
   return {
     ...DEFAULT_LIMITS,
     weightPerMinute: n(env.TESTUDO_BINANCE_WEIGHT_LIMIT, DEFAULT_LIMITS.weightPerMinute),
     ordersPer10s: n(env.TESTUDO_BINANCE_ORDER_LIMIT_10S, DEFAULT_LIMITS.ordersPer10s),
+    ordersPerDay: n(env.TESTUDO_BINANCE_ORDER_LIMIT_1D, DEFAULT_LIMITS.ordersPerDay),
   };
 }
 
