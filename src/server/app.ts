@@ -123,6 +123,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   exchangeWebSocket(app, ctx, exchangeLimiter);
   (await import('./exchange-key-routes.ts')).exchangeKeyRoutes(app, ctx, exchangeLimiter);
   await app.register((await import('./binance/plugin.ts')).binancePlugin, { prefix: '/binance', ctx });
+  await app.register((await import('./binance/ws.ts')).binanceStreams, { ctx }); // Binance streams, user data
   await app.register((await import('./desk.ts')).deskPlugin);
 
   // --- events ---

@@ -1,0 +1,167 @@
+/**
+ * CCXT pro's own `binance` class (`ccxt.pro.binance`, only its `urls` changed) against the gateway's WebSocket
+ * streams: watchTrades, watchOrderBook (diff stream + REST snapshot sync), watchOHLCV, and the user data of
+ * watchOrders / watchBalance (WebSocket API `userDataStream.subscribe.signature`). PGlite by default, PostgreSQL with
+ * `TESTUDO_TEST_DB=postgres`.
+ */
+import { randomBytes } from 'node:crypto';
+import { Agent } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import ccxt from 'ccxt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createContext, type AppContext } from '../../app/context.ts';
+import type { Sql } from '../../db/sql.ts';
+import { openTestDatabase } from '../../db/testing.ts';
+import { buildServer } from '../app.ts';
+import { apiKeysOf } from './keys.ts';
+
+process.env.TESTUDO_SECRET_KEY ??= randomBytes(32).toString('hex');
+
+interface User {
+  id: number;
+  account: number;
+  apiKey: string;
+  secret: string;
+}
+
+let sql: Sql;
+let ctx: AppContext;
+let app: FastifyInstance;
+let host: string;
+let adminId: number;
+let alice: User;
+let bob: User;
+let marketId: number;
+const SYMBOL = 'WSTUDOUSD';
+const PAIR = 'WSTUDO/USD';
+const open: { close(): Promise<unknown> }[] = [];
+
+async function user(email: string): Promise<User> {
+  const u = await ctx.auth.register(email, 'password1');
+  const account = (await ctx.exchange.createAltAccount(u.id, `${email} bot`)).id as number;
+  await ctx.exchange.transfer({ id: adminId, isAdmin: true }, null, account, '10000');
+  await ctx.exchange.depositAsset(marketId, account, '100');
+  const k = await apiKeysOf(ctx).create(u.id, account, { permission: 'trade' });
+  return { id: u.id, account, apiKey: k.apiKey, secret: k.secret };
+}
+
+/** CCXT pro's binance with its REST and WebSocket urls pointed at the test server (and an agent for ws://). */
+function pro(u?: User): InstanceType<typeof ccxt.pro.binance> {
+  // a plain ws:// url needs an http agent (CCXT refuses otherwise: "use loadHttpProxyAgent()")
+  const ex = new ccxt.pro.binance({ httpAgent: new Agent(), ...(u ? { apiKey: u.apiKey, secret: u.secret } : {}) });
+  const api = ex.urls.api as Record<string, unknown>;
+  for (const [k, v] of Object.entries(api))
+    if (typeof v === 'string') api[k] = v.replace(/^https:\/\/[^/]+/, `http://${host}/binance`);
+  const ws = api.ws as Record<string, unknown>;
+  ws.spot = `ws://${host}/binance/ws`;
+  (ws['ws-api'] as Record<string, string>).spot = `ws://${host}/binance/ws-api/v3`;
+  open.push(ex);
+  return ex;
+}
+
+async function order(who: User, side: 'buy' | 'sell', price: string, size: string): Promise<Record<string, unknown>> {
+  return ctx.exchange.placeOrder(who.id, {
+    accountId: who.account,
+    marketId,
+    side,
+    type: 'limit',
+    size,
+    price,
+    tif: 'GTC',
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  sql = await openTestDatabase();
+  ctx = await createContext({ sql });
+  app = await buildServer(ctx);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  host = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  adminId = (await ctx.auth.register('admin@ccxtpro.test', 'password1')).id;
+  await ctx.auth.setAdmin('admin@ccxtpro.test', true);
+  marketId = (
+    await ctx.exchange.createMarket(adminId, {
+      name: 'WS Tudo',
+      kind: 'spot',
+      tickSize: '0.01',
+      lotSize: '0.1',
+      symbol: SYMBOL,
+      baseAsset: 'WSTUDO',
+      quoteAsset: 'USD',
+    } as Parameters<typeof ctx.exchange.createMarket>[1])
+  ).id as number;
+  alice = await user('alice@ccxtpro.test');
+  bob = await user('bob@ccxtpro.test');
+}, 60_000);
+
+afterAll(async () => {
+  for (const ex of open) await ex.close().catch(() => undefined);
+  await app?.close();
+  await ctx?.close();
+  await sql?.close();
+});
+
+describe('CCXT pro binance against the gateway streams', () => {
+  it('watchTrades receives the market trades', async () => {
+    const ex = pro();
+    await ex.loadMarkets();
+    const first = ex.watchTrades(PAIR);
+    await sleep(300);
+    await order(alice, 'sell', '10.50', '2');
+    await order(bob, 'buy', '10.50', '1.5');
+    const trades = await first;
+    expect(trades.length).toBeGreaterThan(0);
+    expect(trades[0]).toMatchObject({ symbol: PAIR, price: 10.5, amount: 1.5, side: 'buy' });
+    expect(typeof trades[0]!.id).toBe('string');
+  });
+
+  it('watchOrderBook syncs the diff stream with the REST snapshot and follows changes', async () => {
+    await order(alice, 'sell', '11.00', '1');
+    await order(alice, 'buy', '9.00', '2');
+    const ex = pro();
+    await ex.loadMarkets();
+    let book = await ex.watchOrderBook(PAIR);
+    const truth = async (): Promise<{ bids: number[][]; asks: number[][] }> => {
+      const d = (await ctx.exchange.market(null, marketId, 100)).book as {
+        bids: { price: string; size: string }[];
+        asks: { price: string; size: string }[];
+      };
+      const f = (ls: { price: string; size: string }[]): number[][] => ls.map((l) => [Number(l.price), Number(l.size)]);
+      return { bids: f(d.bids), asks: f(d.asks) };
+    };
+    for (let i = 0; i < 12; i++) {
+      await order(i % 2 ? alice : bob, i % 2 ? 'sell' : 'buy', (i % 2 ? 11 + i / 10 : 9 - i / 10).toFixed(2), '0.3');
+      if (i === 6) await order(bob, 'buy', '11.00', '0.5'); // takes part of the best ask
+    }
+    const want = await truth();
+    for (let tries = 0; tries < 50; tries++) {
+      book = await ex.watchOrderBook(PAIR);
+      if (
+        JSON.stringify(book.bids) === JSON.stringify(want.bids) &&
+        JSON.stringify(book.asks) === JSON.stringify(want.asks)
+      )
+        break;
+    }
+    expect(book.bids).toEqual(want.bids);
+    expect(book.asks).toEqual(want.asks);
+    expect(book.nonce).toEqual(expect.any(Number));
+  });
+
+  it('watchOHLCV receives the current 1m candle built from the trades', async () => {
+    const ex = pro();
+    await ex.loadMarkets();
+    const p = ex.watchOHLCV(PAIR, '1m');
+    await sleep(300);
+    await order(alice, 'sell', '10.40', '1');
+    await order(bob, 'buy', '10.40', '1');
+    let candles = await p;
+    for (let i = 0; i < 5 && candles[candles.length - 1]![4] !== 10.4; i++) candles = await ex.watchOHLCV(PAIR, '1m');
+    const c = candles[candles.length - 1]!;
+    expect(c[0]! % 60_000).toBe(0);
+    expect(c[4]).toBe(10.4);
+    expect(c[5]).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,0 +1,267 @@
+/**
+ * The Binance user-data stream over a real listening server: listenKey REST endpoints, the WebSocket API
+ * `userDataStream.subscribe.signature`, and the `executionReport` / `outboundAccountPosition` events of real orders,
+ * on PGlite by default or PostgreSQL with `TESTUDO_TEST_DB=postgres`.
+ */
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createContext, type AppContext } from '../../app/context.ts';
+import type { Sql } from '../../db/sql.ts';
+import { openTestDatabase } from '../../db/testing.ts';
+import { buildServer } from '../app.ts';
+import { apiKeysOf } from './keys.ts';
+import { hmacHex } from './signing.ts';
+import { executionReport } from './user-stream.ts';
+
+interface WsSocket {
+  on(event: 'message', listener: (data: Buffer) => void): void;
+  on(event: 'open', listener: () => void): void;
+  on(event: 'close', listener: (code: number) => void): void;
+  on(event: 'error', listener: (err: Error) => void): void;
+  send(data: string): void;
+  close(): void;
+}
+const WebSocket = createRequire(import.meta.url)('ws') as new (url: string) => WsSocket;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Msg = Record<string, any>;
+
+interface User {
+  id: number;
+  account: number;
+  apiKey: string;
+  secret: string;
+}
+
+process.env.TESTUDO_SECRET_KEY ??= randomBytes(32).toString('hex');
+
+let sql: Sql;
+let ctx: AppContext;
+let app: FastifyInstance;
+let base: string;
+let alice: User;
+let bob: User;
+
+async function user(email: string, isAdmin = false, cash = '1000'): Promise<User> {
+  const u = await ctx.auth.register(email, 'password1');
+  if (isAdmin) await ctx.auth.setAdmin(email, true);
+  const accounts = await ctx.exchange.accounts(u.id);
+  const account = accounts[0]!.id as number;
+  if (cash !== '0') await ctx.exchange.transfer({ id: u.id, isAdmin: true }, null, account, cash);
+  const k = await apiKeysOf(ctx).create(u.id, account, { permission: 'trade' });
+  return { id: u.id, account, apiKey: k.apiKey, secret: k.secret };
+}
+
+interface Conn {
+  messages: Msg[];
+  send(body: unknown): void;
+  waitFor(what: string, ok: (m: Msg) => boolean, ms?: number): Promise<Msg>;
+  closed(): number | null;
+  close(): void;
+}
+
+async function connect(path: string): Promise<Conn> {
+  const ws = new WebSocket(`ws://${base}${path}`);
+  const messages: Msg[] = [];
+  let closedWith: number | null = null;
+  ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as Msg));
+  ws.on('close', (code) => {
+    closedWith = code;
+  });
+  ws.on('error', () => {});
+  await new Promise<void>((resolve) => ws.on('open', resolve));
+  return {
+    messages,
+    send: (body) => ws.send(JSON.stringify(body)),
+    waitFor: async (what, ok, ms = 5000) => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const m = messages.find(ok);
+        if (m) return m;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    closed: () => closedWith,
+    close: () => ws.close(),
+  };
+}
+
+/** Signed params of the WebSocket API: sorted `key=value&…`, HMAC-SHA256 hex. */
+function signed(who: User, params: Record<string, string | number> = {}): Record<string, string | number> {
+  const p: Record<string, string | number> = { apiKey: who.apiKey, timestamp: Date.now(), ...params };
+  const payload = Object.keys(p)
+    .sort()
+    .map((k) => `${k}=${p[k]}`)
+    .join('&');
+  return { ...p, signature: hmacHex(who.secret, payload) };
+}
+
+const settle = (ms = 250): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function rest(method: 'POST' | 'PUT' | 'DELETE', apiKey: string | null, listenKey?: string): Promise<Msg> {
+  const r = await app.inject({
+    method,
+    url: '/binance/api/v3/userDataStream',
+    headers: {
+      ...(apiKey === null ? {} : { 'x-mbx-apikey': apiKey }),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    payload: listenKey === undefined ? '' : `listenKey=${listenKey}`,
+  });
+  return { status: r.statusCode, body: r.json() };
+}
+
+beforeAll(async () => {
+  sql = await openTestDatabase();
+  ctx = await createContext({ sql });
+  app = await buildServer(ctx);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  base = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  alice = await user('alice@bus.test');
+  bob = await user('bob@bus.test');
+});
+
+afterAll(async () => {
+  await app?.close();
+  await ctx?.close();
+  await sql?.close();
+});
+
+describe('listenKey REST endpoints', () => {
+  it('creates one listenKey per API key, keeps it alive and closes it', async () => {
+    const a = await rest('POST', alice.apiKey);
+    expect(a.status).toBe(200);
+    expect(a.body.listenKey).toMatch(/^[A-Za-z0-9_-]{60}$/);
+    expect((await rest('POST', alice.apiKey)).body).toEqual(a.body);
+    expect(await rest('PUT', alice.apiKey, a.body.listenKey)).toEqual({ status: 200, body: {} });
+    expect(await rest('PUT', bob.apiKey, a.body.listenKey)).toEqual({
+      status: 400,
+      body: { code: -1125, msg: 'This listenKey does not exist.' },
+    });
+    expect(await rest('DELETE', alice.apiKey, a.body.listenKey)).toEqual({ status: 200, body: {} });
+    expect((await rest('PUT', alice.apiKey, a.body.listenKey)).body.code).toBe(-1125);
+    expect((await rest('POST', alice.apiKey)).body.listenKey).not.toBe(a.body.listenKey);
+  });
+
+  it("refuses a missing, malformed or unknown API key with Binance's codes", async () => {
+    expect(await rest('POST', null)).toEqual({ status: 401, body: { code: -2014, msg: 'API-key format invalid.' } });
+    expect((await rest('POST', 'x'.repeat(64))).body).toEqual({
+      code: -2015,
+      msg: 'Invalid API-key, IP, or permissions for action.',
+    });
+    expect((await rest('PUT', alice.apiKey)).body.code).toBe(-1102);
+  });
+
+  it('ends the legacy stream with listenKeyExpired when the key is closed', async () => {
+    const { listenKey } = (await rest('POST', bob.apiKey)).body as { listenKey: string };
+    const s = await connect(`/binance/ws/${listenKey}`);
+    try {
+      await rest('DELETE', bob.apiKey, listenKey);
+      expect(await s.waitFor('expired', (m) => m.e === 'listenKeyExpired')).toMatchObject({ listenKey });
+      await settle(100);
+      expect(s.closed()).toBe(1000);
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe('WebSocket API user data subscription', () => {
+  it('subscribes with a signature and refuses bad signatures, stale timestamps and unknown keys', async () => {
+    const s = await connect('/binance/ws-api/v3');
+    try {
+      s.send({
+        id: 'bad-sig',
+        method: 'userDataStream.subscribe.signature',
+        params: { ...signed(alice), signature: 'ab'.repeat(32) },
+      });
+      expect(await s.waitFor('bad signature', (m) => m.id === 'bad-sig')).toEqual({
+        id: 'bad-sig',
+        status: 400,
+        error: { code: -1022, msg: 'Signature for this request is not valid.' },
+      });
+      s.send({
+        id: 2,
+        method: 'userDataStream.subscribe.signature',
+        params: signed(alice, { timestamp: Date.now() - 70_000 }),
+      });
+      expect((await s.waitFor('stale', (m) => m.id === 2)).error.code).toBe(-1021);
+      s.send({
+        id: 3,
+        method: 'userDataStream.subscribe.signature',
+        params: { ...signed(alice), apiKey: 'y'.repeat(64) },
+      });
+      expect((await s.waitFor('unknown key', (m) => m.id === 3)).error.code).toBe(-2015);
+      s.send({ id: 4, method: 'order.cancelReplace', params: {} });
+      expect((await s.waitFor('unknown method', (m) => m.id === 4)).error.code).toBe(-1020);
+      s.send({ id: 5, method: 'userDataStream.subscribe.signature', params: signed(alice) });
+      expect(await s.waitFor('subscribed', (m) => m.id === 5)).toEqual({
+        id: 5,
+        status: 200,
+        result: { subscriptionId: 0 },
+      });
+      s.send({ id: 6, method: 'session.subscriptions' });
+      expect((await s.waitFor('list', (m) => m.id === 6)).result).toEqual([{ subscriptionId: 0 }]);
+      s.send({ id: 7, method: 'userDataStream.unsubscribe', params: { subscriptionId: 0 } });
+      expect(await s.waitFor('unsubscribed', (m) => m.id === 7)).toEqual({ id: 7, status: 200, result: {} });
+      expect(await s.waitFor('terminated', (m) => m.event?.e === 'eventStreamTerminated')).toMatchObject({
+        subscriptionId: 0,
+      });
+    } finally {
+      s.close();
+    }
+  });
+
+  it('shapes an executionReport with every documented field letter', () => {
+    const ev = executionReport(
+      {
+        id: 7,
+        marketId: 1,
+        accountId: 2,
+        side: 'buy',
+        type: 'limit',
+        price: '0.45',
+        stopPrice: null,
+        size: '5',
+        remaining: '3',
+        filled: '2',
+        tif: 'GTC',
+        postOnly: false,
+        status: 'open',
+        clientOrderId: 'my-1',
+        lastFill: { price: '0.4', size: '2', tradeId: 11, maker: false },
+      },
+      'BUSONE',
+      1_000,
+    );
+    expect(ev).toMatchObject({
+      e: 'executionReport',
+      E: 1_000,
+      s: 'BUSONE',
+      c: 'my-1',
+      S: 'BUY',
+      o: 'LIMIT',
+      f: 'GTC',
+      q: '5',
+      p: '0.45',
+      P: '0',
+      g: -1,
+      x: 'TRADE',
+      X: 'PARTIALLY_FILLED',
+      r: 'NONE',
+      i: 7,
+      l: '2',
+      z: '2',
+      L: '0.4',
+      t: 11,
+      w: true,
+      m: false,
+      Y: '0.8',
+    });
+    for (const f of ['n', 'N', 'T', 'I', 'M', 'O', 'Z', 'Q', 'W', 'V', 'F', 'C']) expect(ev).toHaveProperty(f);
+  });
+});
