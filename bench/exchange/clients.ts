@@ -276,17 +276,12 @@ function countOf(text: string, needle: string): number {
 async function prepareRestOrders(job: Extract<ClientJob, { kind: 'rest-orders' }>): Promise<Prepared> {
   const { default: ccxt } = await import('ccxt');
   const res = emptyResult();
-  const api = `${job.httpBase}/binance/api/v3`;
   const clients = job.traders.map((t) => {
     const ex = new ccxt.binance({ apiKey: t.apiKey, secret: t.secret, enableRateLimit: false, timeout: 30_000 });
-    // Point every Binance API family at the gateway (CCXT calls some of them from loadMarkets).
-    const urls = ex.urls as { api: Record<string, string> };
-    for (const k of Object.keys(urls.api)) {
-      const v = urls.api[k]!;
-      urls.api[k] = v.replace(/^https:\/\/[^/]+/, `${job.httpBase}/binance`);
-    }
-    urls.api.public = api;
-    urls.api.private = api;
+    // Point every Binance API family at the gateway (CCXT calls some of them from loadMarkets); `ws` is an object.
+    const urls = ex.urls as { api: Record<string, unknown> };
+    for (const [k, v] of Object.entries(urls.api))
+      if (typeof v === 'string') urls.api[k] = v.replace(/^https:\/\/[^/]+/, `${job.httpBase}/binance`);
     return ex;
   });
   // Load markets once per client (as a CCXT script does), and find the unified symbol of the market.

@@ -4,7 +4,8 @@
  * monotonic clock in µs, the clock of `process.hrtime` in every process of the machine: the windows are recorded
  * with it (see {@link monoNow}).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { transformSync } from 'esbuild';
 
 interface CallFrame {
   functionName: string;
@@ -70,10 +71,98 @@ function area(f: CallFrame, root: string): string {
   return u;
 }
 
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Decodes a source map's `mappings` into, per generated line, [generated column, original line] pairs (0-based). */
+export function decodeMappings(mappings: string): [number, number][][] {
+  const lines: [number, number][][] = [];
+  let srcLine = 0;
+  for (const line of mappings.split(';')) {
+    const segs: [number, number][] = [];
+    let genCol = 0;
+    for (const seg of line.split(',')) {
+      if (!seg) continue;
+      const vals: number[] = [];
+      let shift = 0;
+      let value = 0;
+      for (const ch of seg) {
+        const d = B64.indexOf(ch);
+        value += (d & 31) << shift;
+        if (d & 32) shift += 5;
+        else {
+          vals.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      genCol += vals[0] ?? 0;
+      if (vals.length >= 4) {
+        srcLine += vals[2]!;
+        segs.push([genCol, srcLine]);
+      }
+    }
+    lines.push(segs);
+  }
+  return lines;
+}
+
+/**
+ * Maps positions in the code tsx runs back to lines of the TypeScript sources: tsx transforms each module with
+ * esbuild (`minifyWhitespace`, `keepNames`, format esm, target this Node) into one line, so a profile's columns are
+ * re-derived by the same transform of the file as it is now (exact while the file is unchanged since the run).
+ */
+class SourceLines {
+  private readonly cache = new Map<string, { map: [number, number][][]; lines: string[] } | null>();
+
+  /** `path:line  source text` of a frame of a .ts file, or null when it cannot be mapped. */
+  describe(file: string, line: number, col: number): { line: number; text: string } | null {
+    let entry = this.cache.get(file);
+    if (entry === undefined) {
+      entry = null;
+      try {
+        if (file.endsWith('.ts') && existsSync(file)) {
+          const src = readFileSync(file, 'utf8');
+          const r = transformSync(src, {
+            target: `node${process.versions.node}`,
+            loader: 'ts',
+            format: 'esm',
+            sourcemap: true,
+            minifyWhitespace: true,
+            keepNames: true,
+            sourcefile: file,
+          });
+          const map = JSON.parse(r.map) as { mappings: string };
+          entry = { map: decodeMappings(map.mappings), lines: src.split('\n') };
+        }
+      } catch {
+        entry = null;
+      }
+      this.cache.set(file, entry);
+    }
+    if (!entry) return null;
+    const segs = entry.map[line];
+    if (!segs?.length) return null;
+    let best: [number, number] | undefined;
+    for (const s of segs) {
+      if (s[0] > col) break;
+      best = s;
+    }
+    if (!best) return null;
+    return { line: best[1] + 1, text: (entry.lines[best[1]] ?? '').trim().slice(0, 60) };
+  }
+}
+
+const sources = new SourceLines();
+
 function label(f: CallFrame, root: string): string {
   const u = shorten(f.url, root);
-  // tsx emits each module on one line, so the column is what tells two functions of a .ts file apart.
-  return `${f.functionName || '(anonymous)'}${u ? `  ${u}:${f.lineNumber + 1}:${f.columnNumber + 1}` : ''}`;
+  const name = f.functionName || '(anonymous)';
+  if (!u) return name;
+  if (u.startsWith('src/') && u.endsWith('.ts')) {
+    const at = sources.describe(root + u, f.lineNumber, f.columnNumber);
+    if (at) return `${name}  ${u}:${at.line}${name === '(anonymous)' ? `  «${at.text}»` : ''}`;
+  }
+  return `${name}  ${u}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
 }
 
 /**

@@ -198,7 +198,7 @@ async function apiKeys(base: string, traders: BenchTrader[]): Promise<ClientTrad
     traders.map(async (t) => {
       const r = await apiOk(base, 'POST', `/api/v1/exchange/accounts/${t.accountId}/api-keys`, 201, {
         token: t.token,
-        body: { name: 'bench', permissions: ['read', 'trade'] },
+        body: { label: 'bench', permission: 'trade' },
       });
       return { ...toClient(t), apiKey: String(r.json.apiKey), secret: String(r.json.secret) };
     }),

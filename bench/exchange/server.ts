@@ -12,6 +12,13 @@ import pg from 'pg';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
+/** The gateway's Binance rate limits switched off (src/server/binance/limits.ts): the benchmark is one IP. */
+export const BENCH_ENV: Record<string, string> = {
+  TESTUDO_BINANCE_WEIGHT_LIMIT: '0',
+  TESTUDO_BINANCE_ORDER_LIMIT_10S: '0',
+  TESTUDO_BINANCE_ORDER_LIMIT_1D: '0',
+};
+
 /** A fresh database: the flags that select it for `testudo serve`, and how to remove it. */
 export interface FreshDatabase {
   kind: 'postgres' | 'pglite';
@@ -104,7 +111,11 @@ export async function startServerChild(
       ...db.flags,
       ...(opts.extraArgs ?? []),
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env } },
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'warn', ...BENCH_ENV, ...opts.env },
+    },
   );
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
