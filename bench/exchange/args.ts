@@ -39,8 +39,8 @@ export interface ExchangeBenchOptions {
 export const USAGE = `usage: npm run bench:exchange -- [options]
   --db postgres|pglite|both   databases (default both: PostgreSQL, then PGlite)
   --only ws,rest,md           parts to run (default all: native WebSocket orders, CCXT REST orders, market data)
-  --duration S                seconds of each measured window (default 8)
-  --warmup S                  seconds of warm-up before each window (default 2)
+  --duration S                seconds of each measured window (default 5)
+  --warmup S                  seconds of warm-up before each window (default 1)
   --clients N                 order clients (default 50)
   --window N                  requests in flight per WebSocket client (default 2)
   --subscribers N             market-data sockets (default 500)
@@ -103,8 +103,8 @@ export function parseExchangeBenchArgs(argv: string[]): ExchangeBenchOptions {
   return {
     databases: db === 'both' ? ['postgres', 'pglite'] : [db],
     parts: parts as Part[],
-    seconds: positive('duration', values.duration, 8, 0.5),
-    warmup: positive('warmup', values.warmup, 2, 0),
+    seconds: positive('duration', values.duration, 5, 0.5),
+    warmup: positive('warmup', values.warmup, 1, 0),
     clients: Math.floor(positive('clients', values.clients, 50)),
     window: Math.floor(positive('window', values.window, 2)),
     subscribers: Math.floor(positive('subscribers', values.subscribers, 500)),
