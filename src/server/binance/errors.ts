@@ -67,8 +67,8 @@ const REJECT_MSG: Record<string, string> = {
 
 /**
  * Maps an error of the service to Binance's shape, given what the request was doing (`new-order` answers -2010,
- * `cancel` -2011, `query` -2013 for a missing order). Unknown errors become -1000 (500) and are rethrown by the
- * caller's logger as unexpected.
+ * `cancel` -2011, `query` -2013 for a missing order).
+ * @throws `e` itself when it is not one of Testudo's typed errors (the plugin logs it and answers 500 -1000).
  */
 export function toBinance(e: unknown, op: 'new-order' | 'cancel' | 'query' | 'other'): BinanceError {
   if (e instanceof BinanceError) return e;
@@ -90,5 +90,5 @@ export function toBinance(e: unknown, op: 'new-order' | 'cancel' | 'query' | 'ot
     if (op === 'cancel') return cancelRejected(e.message);
     return rejected(REJECT_MSG[e.code] ?? e.message);
   }
-  return new BinanceError(500, -1000, 'An unknown error occurred while processing the request.');
+  throw e; // unexpected: the plugin's error handler logs it and answers -1000
 }

@@ -118,31 +118,33 @@ export function bucketEnd(interval: string, start: number): number {
 /**
  * Binance kline rows `[openTime, open, high, low, close, volume, closeTime, quoteVolume, trades, takerBuyBase,
  * takerBuyQuote, "0"]` built from the market's trades in [startTime, endTime], oldest first; only buckets with
- * trades (Binance also omits empty intervals of a new market). Without startTime: the latest `limit` buckets.
- * The trades in the range are folded here in id order, in one pass.
+ * trades (Binance also omits empty intervals of a new market). Without startTime: the buckets of the latest
+ * `limit` intervals up to endTime (or now). The trades in the range are folded here in id order, in one pass.
  */
 export async function klines(
   sql: Sql,
   g: Grid,
   interval: string,
-  f: { startTime?: number | undefined; endTime?: number | undefined; limit: number },
+  f: { startTime?: number | undefined; endTime?: number | undefined; limit: number; now?: number },
 ): Promise<(string | number)[][]> {
   const args: unknown[] = [g.id];
   const where = ['market_id = $1'];
-  if (f.startTime !== undefined) {
-    args.push(new Date(bucketStart(interval, f.startTime)));
-    where.push(`at >= $${args.length}`);
-  }
+  // Without startTime: the latest `limit` intervals up to endTime (or now), so the scan stays bounded.
+  const from =
+    f.startTime !== undefined
+      ? bucketStart(interval, f.startTime)
+      : bucketStart(interval, (f.endTime ?? f.now ?? Date.now()) - (f.limit - 1) * INTERVALS[interval]!);
+  args.push(new Date(from));
+  where.push(`at >= $${args.length}`);
   if (f.endTime !== undefined) {
     args.push(new Date(f.endTime));
     where.push(`at <= $${args.length}`);
   }
   const ascending = f.startTime !== undefined;
   const rows = await sql.query(
-    `SELECT price, size, taker_side, at FROM ex_trades WHERE ${where.join(' AND ')} ORDER BY id ${ascending ? 'ASC' : 'DESC'}`,
+    `SELECT price, size, taker_side, at FROM ex_trades WHERE ${where.join(' AND ')} ORDER BY id`,
     args,
   );
-  if (!ascending) rows.reverse();
   interface Bar {
     t: number;
     o: bigint;

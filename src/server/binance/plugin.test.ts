@@ -245,6 +245,106 @@ describe('CCXT binance against the gateway', () => {
   });
 });
 
+describe('endpoints in Binance shapes (plain fetch)', () => {
+  const get = async (path: string): Promise<{ status: number; body: unknown }> => {
+    const r = await fetch(`${base}${path}`);
+    return { status: r.status, body: await r.json() };
+  };
+
+  it('exchangeInfo: status, assets, filters from the grid, order types; filtered by symbol(s)', async () => {
+    const info = (await get('/api/v3/exchangeInfo?symbol=TUDOUSD')).body as { symbols: Json[]; rateLimits: Json[] };
+    expect(info.symbols).toHaveLength(1);
+    expect(info.symbols[0]).toMatchObject({
+      symbol: 'TUDOUSD',
+      status: 'TRADING',
+      baseAsset: 'TUDO',
+      quoteAsset: 'USD',
+      permissionSets: [['SPOT']],
+      orderTypes: expect.arrayContaining(['LIMIT', 'MARKET', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT', 'LIMIT_MAKER']),
+    });
+    expect(info.symbols[0]!.filters).toEqual(
+      expect.arrayContaining([
+        { filterType: 'PRICE_FILTER', minPrice: '0.01', maxPrice: '0', tickSize: '0.01' },
+        { filterType: 'LOT_SIZE', minQty: '0.1', maxQty: '9000000000', stepSize: '0.1' },
+        expect.objectContaining({ filterType: 'MARKET_LOT_SIZE', stepSize: '0.1' }),
+        expect.objectContaining({ filterType: 'NOTIONAL' }),
+      ]),
+    );
+    expect(info.rateLimits[0]).toMatchObject({ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', limit: 6000 });
+    const two = (await get(`/api/v3/exchangeInfo?symbols=${encodeURIComponent('["TUDOUSD"]')}`)).body as {
+      symbols: Json[];
+    };
+    expect(two.symbols.map((x) => x.symbol)).toEqual(['TUDOUSD']);
+    expect((await get('/api/v3/exchangeInfo?symbol=NOPE')).body).toEqual({ code: -1121, msg: 'Invalid symbol.' });
+    expect((await get('/fapi/v1/exchangeInfo')).body).toMatchObject({ symbols: [] });
+    expect((await get('/dapi/v1/exchangeInfo')).body).toMatchObject({ symbols: [] });
+    expect((await get('/sapi/v1/system/status')).body).toEqual({ status: 0, msg: 'normal' });
+  });
+
+  it('ticker/price, bookTicker, aggTrades, historicalTrades, avgPrice, klines errors', async () => {
+    const price = (await get('/api/v3/ticker/price?symbol=TUDOUSD')).body as Json;
+    expect(price.symbol).toBe('TUDOUSD');
+    const all = (await get('/api/v3/ticker/price')).body as Json[];
+    expect(all.map((x) => x.symbol)).toContain('TUDOUSD');
+    expect((await get('/api/v3/ticker/bookTicker?symbol=TUDOUSD')).body).toMatchObject({ symbol: 'TUDOUSD' });
+    const agg = (await get('/api/v3/aggTrades?symbol=TUDOUSD&limit=2')).body as Json[];
+    expect(agg).toHaveLength(2);
+    expect(agg[0]).toEqual({
+      a: expect.any(Number),
+      p: expect.any(String),
+      q: expect.any(String),
+      f: agg[0]!.a,
+      l: agg[0]!.a,
+      T: expect.any(Number),
+      m: expect.any(Boolean),
+      M: true,
+    });
+    const first = agg[0]!.a as number;
+    const hist = (await get(`/api/v3/historicalTrades?symbol=TUDOUSD&fromId=${first}&limit=1`)).body as Json[];
+    expect(hist.map((t) => t.id)).toEqual([first]);
+    expect((await get('/api/v3/avgPrice?symbol=TUDOUSD')).body).toMatchObject({ mins: 5, price: expect.any(String) });
+    expect((await get('/api/v3/klines?symbol=TUDOUSD&interval=7m')).body).toEqual({
+      code: -1120,
+      msg: 'Invalid interval.',
+    });
+    expect((await get('/api/v3/klines?symbol=TUDOUSD')).body).toMatchObject({ code: -1102 });
+    expect((await get('/api/v3/depth?symbol=TUDOUSD&limit=6000')).body).toMatchObject({ code: -1100 });
+    const nowhere = await get('/api/v3/nowhere');
+    expect([nowhere.status, (nowhere.body as Json).code]).toEqual([404, -1020]);
+  });
+
+  it('order/test checks without placing; ACK and RESULT responses; order rate headers; zero fees', async () => {
+    const before = await countRows('ex_orders');
+    const order = { symbol: 'TUDOUSD', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '1', price: '5' };
+    const t = await signed(alice, 'POST', '/api/v3/order/test', order, { inBody: true });
+    expect([t.status, t.body]).toEqual([200, {}]);
+    const bad = await signed(alice, 'POST', '/api/v3/order/test', { ...order, quantity: '0.05' }, { inBody: true });
+    expect(bad.body).toEqual({ code: -1013, msg: 'Filter failure: LOT_SIZE' });
+    expect(await countRows('ex_orders')).toBe(before);
+    const ack = await signed(alice, 'POST', '/api/v3/order', { ...order, newOrderRespType: 'ACK' }, { inBody: true });
+    expect(Object.keys(ack.body).sort()).toEqual(
+      ['clientOrderId', 'orderId', 'orderListId', 'symbol', 'transactTime'].sort(),
+    );
+    expect(ack.body.clientOrderId).toBe(`testudo-${String(ack.body.orderId)}`);
+    expect(ack.headers.get('x-mbx-order-count-10s')).toMatch(/^\d+$/);
+    const res = await signed(alice, 'POST', '/api/v3/order', { ...order, newOrderRespType: 'RESULT' });
+    expect(res.body).toMatchObject({ status: 'NEW', type: 'LIMIT', side: 'BUY', executedQty: '0' });
+    expect(res.body.fills).toBeUndefined();
+    const dup = await signed(alice, 'POST', '/api/v3/order', { ...order, newClientOrderId: 'same-id' });
+    expect(dup.status).toBe(200);
+    const dup2 = await signed(alice, 'POST', '/api/v3/order', { ...order, newClientOrderId: 'same-id' });
+    expect([dup2.status, dup2.body.code]).toEqual([400, -2010]);
+    const byClient = await signed(alice, 'GET', '/api/v3/order', { symbol: 'TUDOUSD', origClientOrderId: 'same-id' });
+    expect(byClient.body).toMatchObject({ clientOrderId: 'same-id', status: 'NEW' });
+    const limits = await signed(alice, 'GET', '/api/v3/rateLimit/order', {});
+    expect((limits.body as unknown as Json[])[0]).toMatchObject({ rateLimitType: 'ORDERS', intervalNum: 10 });
+    const fees = await signed(alice, 'GET', '/sapi/v1/asset/tradeFee', { symbol: 'TUDOUSD' });
+    expect(fees.body).toEqual([{ symbol: 'TUDOUSD', makerCommission: '0', takerCommission: '0' }]);
+    const gone = await signed(alice, 'DELETE', '/api/v3/openOrders', { symbol: 'TUDOUSD' });
+    expect((gone.body as unknown as Json[]).length).toBeGreaterThanOrEqual(3);
+  });
+});
+
 describe('signed requests with plain fetch', () => {
   // Binance's documentation example (SIGNED endpoint examples for POST /api/v3/order, HMAC keys)
   const doc = {

@@ -331,7 +331,7 @@ export function publicRoutes(route: Router, ctx: AppContext): void {
       weight: 2,
       security: 'NONE',
       response: z.array(Kline),
-      handler: async ({ p }) => {
+      handler: async ({ p, now }) => {
         const m = publicMarket(ctx, p.symbol());
         const interval = p.reqOneOf('interval', Object.keys(INTERVALS));
         const limit = p.int('limit', { min: 1, max: 1000 }) ?? 500;
@@ -339,6 +339,7 @@ export function publicRoutes(route: Router, ctx: AppContext): void {
           startTime: p.int('startTime', { min: 0 }),
           endTime: p.int('endTime', { min: 0 }),
           limit,
+          now,
         });
       },
     });
