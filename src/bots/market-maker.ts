@@ -213,103 +213,126 @@ export async function runMarketMaker(cfg: MarketMakerConfig, ctx: BotContext): P
   let lastPosition = 0;
   let waiting = false;
 
-  while (!signal.aborted) {
-    await budget.run('requote', async () => {
-      const [book, open, now] = await Promise.all([
-        exchange.fetchOrderBook(m.symbol, 20),
-        exchange.fetchOpenOrders(m.symbol),
-        holdings(),
-      ]);
-      const position = now.base - start.base;
-      if (position !== lastPosition)
-        log(`filled: position ${signed(toText(lastPosition, m.lot))} → ${signed(toText(position, m.lot))} ${m.base}`);
-      lastPosition = position;
-      const resting: RestingQuote[] = open.map((o) => ({
-        id: String(o.id),
-        side: o.side === 'buy' ? 'buy' : 'sell',
-        price: toUnits(o.price ?? 0, m.tick),
-        amount: toUnits(o.remaining ?? o.amount ?? 0, m.lot),
-      }));
-      const levels = (xs: [number | undefined, number | undefined][]): Level[] =>
-        xs.map(([p, a]) => [toUnits(p ?? 0, m.tick), toUnits(a ?? 0, m.lot)]);
-      const bids = levels(book.bids);
-      const asks = levels(book.asks);
-      // the last trade is only fetched when the others' orders give no mid
-      let fv = fairValue(bids, asks, resting);
-      if (!fv) {
-        const price = (await exchange.fetchTrades(m.symbol, undefined, 1)).at(-1)?.price;
-        fv = fairValue(bids, asks, resting, price !== undefined ? toUnits(price, m.tick) : undefined, fallback);
-      }
-      if (!fv) {
-        if (!waiting) log('waiting: the book is empty and nothing has traded yet (give a price with --fair)');
-        waiting = true;
-        return;
-      }
-      waiting = false;
-      const wanted = computeQuotes({
-        fair: fv.fair,
-        position,
-        halfSpread: ticksOf(cfg.spread / 2, fv.fair, 1),
-        step: ticksOf(cfg.step ?? cfg.spread / 2, fv.fair, 1),
-        levels: cfg.levels,
-        size,
-        maxPosition,
-        skew: ticksOf(cfg.skew ?? cfg.spread, fv.fair, 0),
-        sellable: now.base,
-        cash: now.cash,
-      });
-      const plan = planRequote(resting, wanted);
-      if (!plan.cancel.length && !plan.place.length) return;
-      // cancels first (their cash and base units are then free for the new quotes), each batch in parallel
-      const cancelled = await Promise.all(
-        plan.cancel.map((o) =>
-          budget.run(`cancel ${o.id}`, () =>
-            exchange.cancelOrder(o.id, m.symbol).catch((e: unknown) => {
-              if (e instanceof ccxt.OrderNotFound) return null; // filled meanwhile: nothing to cancel
-              throw e;
-            }),
-          ),
-        ),
-      );
-      summary.cancels += cancelled.filter((x) => x).length;
-      const placed = await Promise.all(
-        plan.place.map((q) =>
-          budget.run(`place ${q.side} ${toText(q.amount, m.lot)}@${toText(q.price, m.tick)}`, () =>
-            exchange.createOrder(
-              m.symbol,
-              'limit',
-              q.side,
-              Number(toText(q.amount, m.lot)),
-              Number(toText(q.price, m.tick)),
-            ),
-          ),
-        ),
-      );
-      summary.orders += placed.filter((x) => x).length;
-      const bidText = ladder(
-        wanted.filter((q) => q.side === 'buy'),
-        m,
-      );
-      const askText = ladder(
-        wanted.filter((q) => q.side === 'sell'),
-        m,
-      );
-      log(
-        `quote fair ${toText(fv.fair, m.tick)} (${fv.source}) position ${signed(toText(position, m.lot))}: ` +
-          `bids ${bidText} | asks ${askText} (placed ${plan.place.length}, cancelled ${plan.cancel.length})`,
-      );
+  /** One round: read the book, the bot's orders and holdings; compute the wanted quotes; cancel and place. */
+  const requote = async (): Promise<void> => {
+    const [book, open, now] = await Promise.all([
+      exchange.fetchOrderBook(m.symbol, 20),
+      exchange.fetchOpenOrders(m.symbol),
+      holdings(),
+    ]);
+    const position = now.base - start.base;
+    if (position !== lastPosition)
+      log(`filled: position ${signed(toText(lastPosition, m.lot))} → ${signed(toText(position, m.lot))} ${m.base}`);
+    lastPosition = position;
+    const resting: RestingQuote[] = open.map((o) => ({
+      id: String(o.id),
+      side: o.side === 'buy' ? 'buy' : 'sell',
+      price: toUnits(o.price ?? 0, m.tick),
+      amount: toUnits(o.remaining ?? o.amount ?? 0, m.lot),
+    }));
+    const levels = (xs: [number | undefined, number | undefined][]): Level[] =>
+      xs.map(([p, a]) => [toUnits(p ?? 0, m.tick), toUnits(a ?? 0, m.lot)]);
+    const bids = levels(book.bids);
+    const asks = levels(book.asks);
+    // the last trade is only fetched when the others' orders give no mid
+    let fv = fairValue(bids, asks, resting);
+    if (!fv) {
+      const price = (await exchange.fetchTrades(m.symbol, undefined, 1)).at(-1)?.price;
+      fv = fairValue(bids, asks, resting, price !== undefined ? toUnits(price, m.tick) : undefined, fallback);
+    }
+    if (!fv) {
+      if (!waiting) log('waiting: the book is empty and nothing has traded yet (give a price with --fair)');
+      waiting = true;
+      return;
+    }
+    waiting = false;
+    const wanted = computeQuotes({
+      fair: fv.fair,
+      position,
+      halfSpread: ticksOf(cfg.spread / 2, fv.fair, 1),
+      step: ticksOf(cfg.step ?? cfg.spread / 2, fv.fair, 1),
+      levels: cfg.levels,
+      size,
+      maxPosition,
+      skew: ticksOf(cfg.skew ?? cfg.spread, fv.fair, 0),
+      sellable: now.base,
+      cash: now.cash,
     });
-    await clock.sleep(cfg.periodMs, signal);
-  }
+    const plan = planRequote(resting, wanted);
+    if (!plan.cancel.length && !plan.place.length) return;
+    // cancels first (their cash and base units are then free for the new quotes), each batch in parallel
+    const cancelled = await Promise.all(
+      plan.cancel.map((o) =>
+        budget.run(`cancel ${o.id}`, () =>
+          exchange.cancelOrder(o.id, m.symbol).catch((e: unknown) => {
+            if (e instanceof ccxt.OrderNotFound) return null; // filled meanwhile: nothing to cancel
+            throw e;
+          }),
+        ),
+      ),
+    );
+    summary.cancels += cancelled.filter((x) => x).length;
+    const placed = await Promise.all(
+      plan.place.map((q) =>
+        budget.run(`place ${q.side} ${toText(q.amount, m.lot)}@${toText(q.price, m.tick)}`, () =>
+          exchange.createOrder(
+            m.symbol,
+            'limit',
+            q.side,
+            Number(toText(q.amount, m.lot)),
+            Number(toText(q.price, m.tick)),
+          ),
+        ),
+      ),
+    );
+    summary.orders += placed.filter((x) => x).length;
+    const bidText = ladder(
+      wanted.filter((q) => q.side === 'buy'),
+      m,
+    );
+    const askText = ladder(
+      wanted.filter((q) => q.side === 'sell'),
+      m,
+    );
+    log(
+      `quote fair ${toText(fv.fair, m.tick)} (${fv.source}) position ${signed(toText(position, m.lot))}: ` +
+        `bids ${bidText} | asks ${askText} (placed ${plan.place.length}, cancelled ${plan.cancel.length})`,
+    );
+  };
 
-  // Stop: take every quote of the bot off the book.
-  const cancelled = await budget.run('cancel all', async () => {
-    const open = await exchange.fetchOpenOrders(m.symbol);
-    if (open.length) await exchange.cancelAllOrders(m.symbol);
-    return open.length;
-  });
-  summary.cancels += cancelled ?? 0;
-  summary.errors = budget.count();
-  log(`stopped: cancelled ${cancelled ?? 0} open quotes; ${summary.orders} orders placed, ${summary.errors} errors`);
+  /** Takes every quote of the bot off the book (three tries); returns how many it cancelled, or says what is left. */
+  const cancelQuotes = async (): Promise<number> => {
+    const stopBudget = errorBudget(log);
+    let cancelled = 0;
+    let left: number | undefined;
+    for (let attempt = 0; attempt < 3 && left !== 0; attempt++) {
+      left = await stopBudget
+        .run('cancel all', async () => {
+          const open = await exchange.fetchOpenOrders(m.symbol);
+          if (!open.length) return 0;
+          await exchange.cancelAllOrders(m.symbol);
+          cancelled += open.length;
+          return (await exchange.fetchOpenOrders(m.symbol)).length;
+        })
+        .catch(() => undefined);
+    }
+    if (left !== 0) log(`warning: quotes may still be open on ${m.symbol}: cancel them with DELETE /api/v3/openOrders`);
+    summary.errors += stopBudget.count();
+    return cancelled;
+  };
+
+  try {
+    while (!signal.aborted) {
+      await budget.run('requote', requote);
+      await clock.sleep(cfg.periodMs, signal);
+    }
+  } catch (e) {
+    await cancelQuotes(); // a bot that gives up takes its quotes with it
+    throw e;
+  }
+  summary.errors += budget.count();
+  const cancelled = await cancelQuotes();
+  summary.cancels += cancelled;
+  log(`stopped: cancelled ${cancelled} open quotes; ${summary.orders} orders placed, ${summary.errors} errors`);
   return summary;
 }

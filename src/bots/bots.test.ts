@@ -1,0 +1,210 @@
+/**
+ * The reference bots against a real listening test server: CCXT's `binance` class over HTTP to the gateway under
+ * `/binance`, API keys made by the account owners through `POST /api/v1/exchange/accounts/:id/api-keys`, the market
+ * and the money set up through the native API. On PGlite by default, PostgreSQL with TESTUDO_TEST_DB=postgres.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { createContext, type AppContext } from '../app/context.ts';
+import { openTestDatabase } from '../db/testing.ts';
+import { buildServer } from '../server/app.ts';
+import { runBot } from '../cli/bot.ts';
+import { createExchange, findMarket } from './common.ts';
+
+process.env.TESTUDO_SECRET_KEY ??= '5e'.repeat(32);
+
+describe('reference bots on a test server', () => {
+  let ctx: AppContext;
+  let app: FastifyInstance;
+  let url: string;
+  const token: Record<string, string> = {};
+  const account: Record<string, number> = {};
+  const key: Record<string, string> = {};
+  let marketId: number;
+  let trendMarketId: number;
+
+  const call = async (who: string, method: 'GET' | 'POST', path: string, payload?: object) => {
+    const r = await app.inject({ method, url: path, headers: { authorization: `Bearer ${token[who]}` }, payload });
+    if (r.statusCode >= 300) throw new Error(`${method} ${path}: ${r.statusCode} ${r.body}`);
+    return r.json() as Record<string, unknown>;
+  };
+
+  beforeAll(async () => {
+    ctx = await createContext({ sql: await openTestDatabase() });
+    app = await buildServer(ctx);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    for (const name of ['admin', 'maker', 'noise', 'trend', 'seller', 'buyer']) {
+      const u = await ctx.auth.register(`${name}@example.com`, 'password1');
+      if (name === 'admin') await ctx.auth.setAdmin(`${name}@example.com`, true);
+      token[name] = await ctx.auth.createApiToken(u.id, 't');
+      account[name] = await ctx.exchange.personalAccount(u.id);
+    }
+    const market = await call('admin', 'POST', '/api/v1/exchange/markets', {
+      name: 'Tudo',
+      symbol: 'TUDOUSD',
+      baseAsset: 'TUDO',
+      kind: 'spot',
+      tickSize: '0.01',
+      lotSize: '1',
+    });
+    marketId = market.id as number;
+    const trend = await call('admin', 'POST', '/api/v1/exchange/markets', {
+      name: 'Trend',
+      symbol: 'TRNDUSD',
+      baseAsset: 'TRND',
+      kind: 'spot',
+      tickSize: '0.01',
+      lotSize: '1',
+    });
+    trendMarketId = trend.id as number;
+    for (const name of ['maker', 'noise', 'trend', 'seller', 'buyer']) {
+      await call('admin', 'POST', '/api/v1/exchange/transfers', {
+        fromAccountId: null,
+        toAccountId: account[name],
+        amount: '100000',
+      });
+      for (const id of [marketId, trendMarketId])
+        await call('admin', 'POST', `/api/v1/exchange/markets/${id}/deposits`, {
+          accountId: account[name],
+          size: '200',
+        });
+      const k = await call(name, 'POST', `/api/v1/exchange/accounts/${account[name]}/api-keys`, {
+        label: `${name} bot`,
+        permission: 'trade',
+      });
+      key[name] = `${k.apiKey as string}:${k.secret as string}`;
+    }
+  });
+  afterAll(async () => {
+    await app?.close();
+    await ctx?.close();
+    await ctx?.sql.close();
+  });
+
+  it('market maker and noise trader trade with each other; the maker skews its quotes and leaves no order behind', async () => {
+    const lines: Record<string, string[]> = { 'market-maker': [], noise: [] };
+    const started = Date.now();
+    const [mm, noise] = await Promise.all([
+      runBot(
+        'market-maker',
+        {
+          market: 'TUDOUSD',
+          accountKey: key.maker,
+          url,
+          for: '5s',
+          fair: '100',
+          spread: '0.02',
+          levels: '3',
+          size: '2',
+          maxPosition: '10',
+          period: '250ms',
+        },
+        (l) => lines['market-maker']!.push(l),
+      ),
+      // the noise trader starts once the maker has quoted
+      new Promise((r) => setTimeout(r, 800)).then(() =>
+        runBot(
+          'noise',
+          {
+            market: 'TUDO/USD',
+            accountKey: key.noise,
+            url,
+            for: '4s',
+            minSize: '1',
+            maxSize: '3',
+            interval: '100ms',
+            seed: '7',
+          },
+          (l) => lines.noise!.push(l),
+        ),
+      ),
+    ]);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(12_000); // both stopped by themselves at --for (plus a last round trip)
+    expect(mm.orders).toBeGreaterThanOrEqual(6); // at least the first ladder of 3 bids and 3 asks
+    expect(noise.orders).toBeGreaterThanOrEqual(2); // ~10/s asked for; a loaded machine manages far fewer
+
+    // trades happened between the two accounts, as both sides see them through CCXT
+    const [kk, ks] = key.noise!.split(':') as [string, string];
+    const noiseClient = createExchange(url, { apiKey: kk, secret: ks });
+    const m = await findMarket(noiseClient, 'TUDOUSD');
+    const trades = await noiseClient.fetchMyTrades(m.symbol);
+    expect(trades.length).toBeGreaterThanOrEqual(2);
+    const [mk, ms] = key.maker!.split(':') as [string, string];
+    const makerClient = createExchange(url, { apiKey: mk, secret: ms });
+    await makerClient.loadMarkets();
+    const makerTrades = await makerClient.fetchMyTrades(m.symbol);
+    expect(makerTrades.length).toBe(trades.length);
+    expect(makerTrades.every((t) => t.takerOrMaker === 'maker')).toBe(true);
+    // every fill of the maker was at one of its quote prices around 100 (spread 2 %, 3 levels of 1 % steps, skew)
+    for (const t of makerTrades) expect(Math.abs((t.price ?? 0) - 100)).toBeLessThan(10);
+
+    // on stop the maker cancelled every quote
+    expect(await makerClient.fetchOpenOrders(m.symbol)).toEqual([]);
+    expect(lines['market-maker']!.at(-1)).toMatch(/market-maker stopped: cancelled \d+ open quotes/);
+
+    // one line per action, none with a secret
+    expect(
+      lines['market-maker']!.some((l) => /quote fair [\d.]+ \(.+\) position [+-]?\d+: bids .* \| asks /.test(l)),
+    ).toBe(true);
+    expect(lines.noise!.some((l) => /noise (buy|sell) \d+ TUDO (market|IOC limit [\d.]+): filled/.test(l))).toBe(true);
+    const secrets = [ms, ks];
+    for (const l of [...lines['market-maker']!, ...lines.noise!]) for (const s of secrets) expect(l).not.toContain(s);
+  });
+
+  it('momentum trader buys into an up-trend of 1-second candles, up to its position limit', async () => {
+    // an up-trend: one trade a second, 1 % higher each time, between two other accounts
+    const trade = async (price: string) => {
+      await call('seller', 'POST', '/api/v1/exchange/orders', {
+        marketId: trendMarketId,
+        side: 'sell',
+        size: '1',
+        price,
+      });
+      await call('buyer', 'POST', '/api/v1/exchange/orders', {
+        marketId: trendMarketId,
+        side: 'buy',
+        size: '1',
+        price,
+      });
+    };
+    for (let i = 0; i < 6; i++) {
+      await trade((100 + i).toFixed(2));
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    // liquidity for the bot to buy from
+    await call('seller', 'POST', '/api/v1/exchange/orders', {
+      marketId: trendMarketId,
+      side: 'sell',
+      size: '10',
+      price: '106',
+    });
+    const lines: string[] = [];
+    const summary = await runBot(
+      'momentum',
+      {
+        market: 'TRNDUSD',
+        accountKey: key.trend,
+        url,
+        for: '1500ms',
+        timeframe: '1s',
+        fast: '2',
+        slow: '4',
+        size: '3',
+        period: '200ms',
+      },
+      (l) => lines.push(l),
+    );
+    expect(summary.orders).toBe(1); // one order to the limit, none after
+    expect(lines.some((l) => /momentum up-trend \(fast [\d.]+ > slow [\d.]+\): buy 3 TRND at market/.test(l))).toBe(
+      true,
+    );
+    const [k, s] = key.trend!.split(':') as [string, string];
+    const client = createExchange(url, { apiKey: k, secret: s });
+    const m = await findMarket(client, 'TRNDUSD');
+    const balance = await client.fetchBalance();
+    expect(balance[m.base]?.total).toBe(203); // 200 deposited + 3 bought
+  });
+});
