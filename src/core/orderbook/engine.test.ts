@@ -1312,3 +1312,67 @@ describe('OrderBook: OCO', () => {
     expect(book.allOrders().some((v) => v.linkedId !== undefined)).toBe(false);
   });
 });
+
+describe('OrderBook: cancelled conditional orders', () => {
+  /** White-box: how many entries the pending-order arrays hold, cancelled ones included. */
+  const stopEntries = (book: OrderBook): number => {
+    const b = book as unknown as { upStops: unknown[]; downStops: unknown[] };
+    return b.upStops.length + b.downStops.length;
+  };
+
+  it('do not pile up when their trigger is never reached (the stop legs of OCOs that ended in a fill)', () => {
+    const book = tradedAt(100);
+    book.submit(stopMkt(1, 1, 'sell', 95, 1)); // live throughout
+    book.submit(tp(2, 1, 'sell', 140, 1)); // live throughout
+    for (let i = 0; i < 1000; i++) {
+      const evs = book.submitOco(
+        lim(10_000 + 2 * i, 1, 'sell', 105, 1),
+        stopMkt(10_001 + 2 * i, 1, 'sell', 50 + (i % 7), 1),
+      );
+      expect(evs.map((e) => e.type)).toEqual(['accepted', 'accepted']);
+      book.submit(lim(20_000 + i, 2, 'buy', 105, 1)); // fills the limit leg: the stop leg is cancelled
+    }
+    expect(stopEntries(book)).toBeLessThan(100);
+    expect(
+      book
+        .allOrders()
+        .filter((v) => v.state === 'pending')
+        .map((v) => v.id),
+    ).toEqual([1, 2]);
+    // the live ones still trigger
+    const evs = book.submit(lim(9001, 4, 'sell', 90, 1));
+    expect(triggeredIds(evs)).toEqual([1]);
+  });
+
+  it('compacting keeps the trigger order of the live ones', () => {
+    const book = tradedAt(100);
+    const live = [95, 97, 93, 97, 99];
+    live.forEach((p, i) => book.submit(stopMkt(1 + i, 1, 'sell', p, 1)));
+    for (let i = 0; i < 200; i++) book.submit(stopMkt(100 + i, 1, 'sell', 90 + (i % 10), 1));
+    for (let i = 0; i < 200; i++) book.cancel(100 + i);
+    expect(stopEntries(book)).toBeLessThan(100);
+    book.submit(lim(900_000, 3, 'buy', 93, 5));
+    const evs = book.submit(lim(900_001, 4, 'sell', 93, 1)); // last 93: all five are due
+    expect(triggeredIds(evs)).toEqual([5, 2, 4, 1, 3]);
+  });
+});
+
+describe('OrderBook: OCO legs and FOK', () => {
+  it('a FOK taker counts only one leg of a linked pair, since the other leaves at the first trade', () => {
+    const book = bookWith(lim(3, 3, 'buy', 97, 2));
+    book.submitOco(lim(1, 1, 'buy', 97, 6), lim(2, 1, 'buy', 97, 1));
+    const before = snapshot(book);
+    expect(book.submit(lim(4, 2, 'sell', 97, 9, { tif: 'FOK' })).map((e) => e.type)).toEqual([
+      'accepted',
+      'cancelled',
+      'done',
+    ]);
+    expect(snapshot(book)).toEqual(before);
+    const evs = book.submit(lim(5, 2, 'sell', 97, 8, { tif: 'FOK' }));
+    expect(fills(evs)).toEqual([
+      [3, 5, 97, 2],
+      [1, 5, 97, 6],
+    ]);
+    expect(evs).toContainEqual(ocoCancel(2, 1, 1)[0]);
+  });
+});

@@ -9,7 +9,7 @@
  * - Quantity is conserved per order: size = filled + resting + cancelled.
  * - Deterministic: no clock, no randomness; the same command stream gives the same events.
  * - Cancel and a size-reducing amend are O(1) (id index + list unlink), unless a cancel empties a level away from
- *   the top (below); cancelling a pending stop only marks it, and it is dropped when its turn comes. Any other
+ *   the top (below); cancelling a pending stop only marks it (amortised O(1), see `dropPending`). Any other
  *   amend leaves its level and re-enters like a new order: it may match, and it rests as below. The best price is
  *   O(1) (each side keeps its levels sorted with the best at the end of an array, and no price index).
  *   Resting at an existing level away from the top finds it by a scan of at most 8 levels back from the best,
@@ -33,7 +33,8 @@
  *   first partial fill counts) the other is cancelled (`cancelled` reason `oco`, `done`) right after that trade's
  *   events; when either triggers, right after its `triggered` event; when either is cancelled for any reason, right
  *   after its own `cancelled`/`done`. So at most one leg ever trades, and a linked pair leaves the engine together.
- *   A reduce/re-price amend of a resting leg keeps the link. Cancelling a leg stays O(1).
+ *   A FOK taker counts only one leg of a pair as fillable. A reduce/re-price amend of a resting leg keeps the link. Cancelling a leg stays O(1) (amortised for a pending
+ *   one: see `dropPending`).
  *
  * Performance notes (measured; see bench/orderbook): an incoming order matches in a reused scratch node, which
  * stays in the book only if the order rests; the `accepted` event is stored with `out[out.length] =` rather than
@@ -66,6 +67,8 @@ class Node {
   remaining: number;
   filled = 0;
   cancelled = false;
+  /** In `upStops` or `downStops` (a pending conditional order not yet collected for triggering). */
+  waiting = false;
   /** The other leg of this order's OCO pair while they are linked. */
   link: Node | null = null;
   /** A market, stop-market or take-profit order (it stays one when triggered): matched within a price band. */
@@ -241,6 +244,8 @@ export class OrderBook {
   private readonly upStops: Node[] = [];
   private readonly downStops: Node[] = [];
   private readonly triggered: Node[] = [];
+  /** Cancelled nodes still in `upStops`/`downStops`; they are compacted away once they are half of them. */
+  private deadStops = 0;
   private seq = 0;
   /** The node an incoming (non-stop) order matches in; see `submit`. */
   private scratch = newScratch();
@@ -367,7 +372,7 @@ export class OrderBook {
       return out;
     }
     if (n.level) this.removeResting(n);
-    else n.cancelled = true; // a pending conditional order: skipped when its turn comes
+    else this.dropPending(n); // a pending conditional order: skipped when its turn comes
     this.finishCancelled(n, 'user', out);
     return out;
   }
@@ -705,6 +710,8 @@ export class OrderBook {
   private fillable(n: Node, limit: number): boolean {
     const opp = n.side === BUY ? this.asks : this.bids;
     let need = n.remaining;
+    /** OCO legs that will be gone by their turn: the partner of a leg met earlier trades with the taker first. */
+    let gone: Set<Node> | null = null;
     for (let i = opp.sorted.length - 1; i >= 0; i--) {
       const level = opp.sorted[i]!;
       if (n.side === BUY ? level.price > limit : level.price < limit) return false;
@@ -712,6 +719,10 @@ export class OrderBook {
         if (m.account === n.account) {
           if (n.stp !== 'cancel-resting') return false;
           continue;
+        }
+        if (m.link !== null) {
+          if (gone?.has(m)) continue;
+          (gone ??= new Set()).add(m.link);
         }
         need -= m.remaining;
         if (need <= 0) return true;
@@ -742,7 +753,7 @@ export class OrderBook {
     n.link = null;
     p.link = null;
     if (p.level) this.removeResting(p);
-    else p.cancelled = true; // pending or queued: skipped when its turn comes
+    else this.dropPending(p); // pending or queued: skipped when its turn comes
     this.finishCancelled(p, 'oco', out);
   }
 
@@ -762,6 +773,30 @@ export class OrderBook {
       else hi = mid;
     }
     arr.splice(lo, 0, n);
+    n.waiting = true;
+  }
+
+  /**
+   * Marks a pending (or queued, or not yet placed) conditional order cancelled, in O(1) amortised: it is skipped
+   * when its turn comes, and the stop arrays are compacted once cancelled entries are half of them (so cancelled
+   * orders whose trigger is never reached, such as the stop leg of every OCO that ended in a fill, cannot pile up).
+   */
+  private dropPending(n: Node): void {
+    n.cancelled = true;
+    if (!n.waiting) return;
+    const dead = ++this.deadStops;
+    if (dead > 32 && dead * 2 > this.upStops.length + this.downStops.length) {
+      for (const arr of [this.upStops, this.downStops]) {
+        let j = 0;
+        for (let i = 0; i < arr.length; i++) {
+          const m = arr[i]!;
+          if (m.cancelled) m.waiting = false;
+          else arr[j++] = m;
+        }
+        arr.length = j;
+      }
+      this.deadStops = 0;
+    }
   }
 
   private collectTriggers(): void {
@@ -769,12 +804,16 @@ export class OrderBook {
     const b = this.upStops;
     while (b.length && (b[b.length - 1]!.cancelled || b[b.length - 1]!.stopPrice <= last)) {
       const n = b.pop()!;
+      n.waiting = false;
       if (!n.cancelled) this.triggered.push(n);
+      else this.deadStops--;
     }
     const s = this.downStops;
     while (s.length && (s[s.length - 1]!.cancelled || s[s.length - 1]!.stopPrice >= last)) {
       const n = s.pop()!;
+      n.waiting = false;
       if (!n.cancelled) this.triggered.push(n);
+      else this.deadStops--;
     }
   }
 
