@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { decimalPlaces, formatAtoms, MONEY_SCALE, toAtoms } from '../../core/money/decimal.ts';
 import { BinanceError, invalidSymbol } from './errors.ts';
-import { depthSeqOf } from './depth-seq.ts';
+import { marketDataHub } from './ws.ts';
 import { INTERVALS, klines, publicTrades, stats24h, type Grid } from './market-data.ts';
 import type { Params } from './params.ts';
 import { gatewayOf, type Router } from './plugin.ts';
@@ -191,7 +191,6 @@ export function rateLimitsInfo(ctx: AppContext): Record<string, unknown>[] {
 /** Registers the public endpoints. */
 export function publicRoutes(route: Router, ctx: AppContext): void {
   const ex = ctx.exchange;
-  const seq = depthSeqOf(ctx);
   const all = async (): Promise<ExMarket[]> => (await ex.listMarkets(null)) as unknown as ExMarket[];
   const top = async (m: ExMarket): Promise<{ bid: [string, string]; ask: [string, string] }> => {
     const d = (await ex.market(null, m.id, 1)) as unknown as {
@@ -250,15 +249,10 @@ export function publicRoutes(route: Router, ctx: AppContext): void {
     handler: async ({ p }) => {
       const m = publicMarket(ctx, p.symbol());
       const limit = p.int('limit', { min: 1, max: 5000 }) ?? 100;
-      const lastUpdateId = seq.current(m.id); // read before the book: see ./depth-seq.ts
-      const d = (await ex.market(null, m.id, limit)) as unknown as {
-        book: { bids: { price: string; size: string }[]; asks: { price: string; size: string }[] };
-      };
-      return {
-        lastUpdateId,
-        bids: d.book.bids.map((l) => [l.price, l.size] as [string, string]),
-        asks: d.book.asks.map((l) => [l.price, l.size] as [string, string]),
-      };
+      // The streams' own book, so lastUpdateId matches the U/u of the diff depth streams (./ws.ts).
+      const snap = await marketDataHub(ctx).depthSnapshot(m.id, limit);
+      if (!snap) throw invalidSymbol();
+      return snap;
     },
   });
   const TradeJson = z.object({
