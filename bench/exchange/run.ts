@@ -26,6 +26,7 @@ import type { ClientJob, ClientResult, ClientTrader } from './clients.ts';
 import {
   api,
   apiOk,
+  commitLatencies,
   createMarket,
   createTraders,
   freshDatabase,
@@ -70,7 +71,8 @@ interface MdFigures {
 interface DbFigures {
   db: 'postgres' | 'pglite';
   label: string;
-  ws: OrderFigures | null;
+  /** One WebSocket run per `--window` value. */
+  ws: { window: number; f: OrderFigures }[];
   rest: OrderFigures | string | null;
   md: MdFigures | null;
   mdBinance: MdFigures | string | null;
@@ -170,16 +172,22 @@ function printMd(title: string, f: MdFigures): void {
   );
 }
 
-async function wsOrders(srv: ServerChild, traders: BenchTrader[], m: BenchMarket, o: ExchangeBenchOptions) {
+async function wsOrders(
+  srv: ServerChild,
+  traders: BenchTrader[],
+  m: BenchMarket,
+  o: ExchangeBenchOptions,
+  window: number,
+): Promise<OrderFigures> {
   const wsBase = srv.base.replace(/^http/, 'ws');
   const jobs: ClientJob[] = split(traders.slice(0, o.clients), o.procs).map((ts, k) => ({
     kind: 'ws-orders',
     wsBase,
     traders: ts.map(toClient),
-    flow: { marketId: m.id, seed: o.seed * 31 + k },
-    window: o.window,
+    flow: { marketId: m.id, seed: o.seed * 31 + k + window * 1000 },
+    window,
   }));
-  const { results, seconds } = await runJobs(jobs, o, 'WebSocket orders');
+  const { results, seconds } = await runJobs(jobs, o, `WebSocket orders, ${window} in flight per client`);
   return orderFigures(results, seconds);
 }
 
@@ -258,7 +266,7 @@ async function marketData(
     wsBase,
     traders: traders.slice(0, o.mdDrivers).map(toClient),
     flow: { marketId: m.id, seed: o.seed * 41 },
-    window: o.window,
+    window: Math.max(...o.windows),
   };
   const { results, seconds } = await runJobs([driver, ...subJobs], o, `market data (${source})`);
   const [d, ...subs] = results as [ClientResult, ...ClientResult[]];
@@ -313,7 +321,7 @@ async function newestProfile(dir: string, since: number, pid: number): Promise<s
 
 async function benchDatabase(kind: 'postgres' | 'pglite', o: ExchangeBenchOptions): Promise<DbFigures> {
   const db = await freshDatabase(kind, o.pgUrl);
-  const out: DbFigures = { db: kind, label: db.label, ws: null, rest: null, md: null, mdBinance: null, profile: null };
+  const out: DbFigures = { db: kind, label: db.label, ws: [], rest: null, md: null, mdBinance: null, profile: null };
   let srv: ServerChild | null = null;
   let pid = 0;
   const t0 = Date.now();
@@ -342,11 +350,21 @@ async function benchDatabase(kind: 'postgres' | 'pglite', o: ExchangeBenchOption
         )}; set-up: market ${market.id}${market.symbol ? ` (${market.symbol})` : ''}, ${traders.length} admin traders ` +
         `with 1,000,000,000 USD and 100,000,000 units each (${((performance.now() - tSetup) / 1000).toFixed(1)} s)`,
     );
-    const want = (p: Part): boolean => o.parts.includes(p);
-    if (want('ws')) {
-      out.ws = await wsOrders(srv, traders, market, o);
-      printOrders(`WebSocket, ${o.clients} clients × ${o.window} in flight`, out.ws);
+    if (db.url) {
+      const c = await commitLatencies(db.url);
+      const at = (q: number): number => c[Math.min(c.length - 1, Math.ceil(q * c.length) - 1)]!;
+      say(
+        `  PostgreSQL durable commit (BEGIN; INSERT 1 row; COMMIT, ${c.length} in a row): p50 ${ms(at(0.5))} ms, ` +
+          `p99 ${ms(at(0.99))} ms — the floor of any acknowledge-after-commit latency`,
+      );
     }
+    const want = (p: Part): boolean => o.parts.includes(p);
+    if (want('ws'))
+      for (const window of o.windows) {
+        const f = await wsOrders(srv, traders, market, o, window);
+        out.ws.push({ window, f });
+        printOrders(`WebSocket, ${o.clients} clients × ${window} in flight`, f);
+      }
     if (want('rest')) {
       out.rest = await restOrders(srv, traders, market, o);
       if (typeof out.rest === 'string') say(`  REST (CCXT binance): ${out.rest}`);
@@ -386,15 +404,21 @@ function verdict(ok: boolean): string {
   return ok ? 'PASS' : 'MISS';
 }
 
-function goalLines(all: DbFigures[]): void {
+function goalLines(all: DbFigures[], o: ExchangeBenchOptions): void {
   say('\nGoals (issue 9; on PostgreSQL on this machine):');
   for (const f of all) {
     const tag = f.db === 'postgres' ? 'PostgreSQL' : 'PGlite (for reference)';
-    if (f.ws)
+    // The goal line takes the run that meets the latency goal with the most orders/s, else the fastest run.
+    const meets = (r: { f: OrderFigures }): boolean => r.f.lat.p99 <= GOALS.wsP99Ms;
+    const best = [...f.ws].sort(
+      (a, b) => Number(meets(b)) - Number(meets(a)) || b.f.ordersPerSec - a.f.ordersPerSec,
+    )[0];
+    if (best)
       say(
-        `  ${verdict(f.ws.ordersPerSec >= GOALS.wsOrdersPerSec && f.ws.lat.p99 <= GOALS.wsP99Ms)}  ` +
+        `  ${verdict(best.f.ordersPerSec >= GOALS.wsOrdersPerSec && meets(best))}  ` +
           `≥ ${f0(GOALS.wsOrdersPerSec)} acknowledged orders/s over the WebSocket with p99 ≤ ${GOALS.wsP99Ms} ms — ` +
-          `${tag}: ${f0(f.ws.ordersPerSec)} orders/s, p99 ${ms(f.ws.lat.p99)} ms`,
+          `${tag}: ${f0(best.f.ordersPerSec)} orders/s, p99 ${ms(best.f.lat.p99)} ms (${o.clients} clients × ` +
+          `${best.window} in flight)`,
       );
     if (f.md) {
       const best = Math.max(
@@ -426,7 +450,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   say(machineLine('bench:exchange'));
   say(
-    `${o.clients} order clients (${o.window} in flight each) and ${o.subscribers} market-data sockets in ${o.procs} ` +
+    `${o.clients} order clients (${o.windows.join(', ')} in flight each) and ${o.subscribers} market-data sockets in ${o.procs} ` +
       `client processes; ${o.warmup} s warm-up + ${o.seconds} s measured per run; seed ${o.seed}`,
   );
   const all: DbFigures[] = [];
@@ -437,7 +461,7 @@ async function main(): Promise<void> {
       say(`\n${kind}: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
   }
-  goalLines(all);
+  goalLines(all, o);
   say(totalTime(t0));
 }
 

@@ -22,6 +22,8 @@ export const BENCH_ENV: Record<string, string> = {
 /** A fresh database: the flags that select it for `testudo serve`, and how to remove it. */
 export interface FreshDatabase {
   kind: 'postgres' | 'pglite';
+  /** The PostgreSQL URL of the scratch database (null for PGlite). */
+  url: string | null;
   flags: string[];
   /** What it is, for the report. */
   label: string;
@@ -47,6 +49,7 @@ export async function freshDatabase(kind: 'postgres' | 'pglite', pgUrl: string):
     const dir = await mkdtemp(join(tmpdir(), 'testudo-bench-ex-'));
     return {
       kind,
+      url: null,
       flags: ['--data-dir', dir],
       label: `PGlite in ${dir}`,
       drop: () => rm(dir, { recursive: true, force: true }),
@@ -59,6 +62,7 @@ export async function freshDatabase(kind: 'postgres' | 'pglite', pgUrl: string):
   let dropped = false;
   return {
     kind,
+    url: u.toString(),
     flags: ['--database-url', u.toString()],
     label: `PostgreSQL database ${name} at ${u.host}`,
     drop: async () => {
@@ -67,6 +71,31 @@ export async function freshDatabase(kind: 'postgres' | 'pglite', pgUrl: string):
       await adminQuery(pgUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
+}
+
+/**
+ * Latency of a durable commit on the PostgreSQL database at `url` (`n` transactions each inserting one row into a
+ * temporary table, one after another): the floor of any acknowledge-after-commit latency. Milliseconds, sorted.
+ */
+export async function commitLatencies(url: string, n = 50): Promise<number[]> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    // A temporary table's rows are not WAL-logged: use a real one, dropped afterwards.
+    await c.query('CREATE TABLE bench_commit_probe (a int)');
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await c.query('BEGIN');
+      await c.query('INSERT INTO bench_commit_probe VALUES ($1)', [i]);
+      await c.query('COMMIT');
+      out.push(performance.now() - t);
+    }
+    await c.query('DROP TABLE bench_commit_probe');
+    return out.sort((a, b) => a - b);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }
 
 /** A running server child. */
