@@ -17,7 +17,7 @@
  *
  * Security: a stream is bound to the key's account and the key's creator; events of other accounts are never sent
  * (each event is checked for the account id and that the creator is among the account's owners), and every
- * {@link KEY_RECHECK_MS} the key is resolved again: a revoked key, or a creator who no longer owns the account, ends
+ * `userStreamTiming.keyRecheckMs` (10 s) the key is resolved again: a revoked key, or a creator who no longer owns the account, ends
  * the stream (`eventStreamTerminated` / `listenKeyExpired`).
  *
  * Source events (published by the exchange on the event bus, see `src/app/events.ts`): `ex-order` (an order view with
@@ -38,8 +38,9 @@ import type { MarketDataHub, WsLike } from './ws.ts';
 
 /** A listenKey lives this long after its creation or last keep-alive (Binance: 60 minutes). */
 export const LISTEN_KEY_TTL_MS = 60 * 60_000;
-/** How often a live stream re-resolves its API key (revocation, ownership). */
-export const KEY_RECHECK_MS = 10_000;
+/** Timing of the user streams; `keyRecheckMs`: how often a live stream re-resolves its API key (revocation,
+ * ownership). Tests shorten it. */
+export const userStreamTiming = { keyRecheckMs: 10_000 };
 const OPEN = 1;
 
 /** The key behind a stream. */
@@ -228,7 +229,7 @@ function follow(ctx: AppContext, hub: MarketDataHub, sink: Sink, log: (err: unkn
         if (!k || k.accountId !== accountId || k.userId !== userId) sink.end();
       })
       .catch(log);
-  }, KEY_RECHECK_MS);
+  }, userStreamTiming.keyRecheckMs);
   timer.unref();
   return () => {
     off();

@@ -140,7 +140,7 @@ describe('stream names and kline intervals', () => {
     expect(parseStream('tudousd@depth@100ms')).toEqual({ kind: 'depth', symbol: 'tudousd', ms: 100 });
     expect(parseStream('tudousd@depth20@100ms')).toEqual({ kind: 'partial', symbol: 'tudousd', levels: 20, ms: 100 });
     expect(parseStream('tudousd@kline_1M')).toEqual({ kind: 'kline', symbol: 'tudousd', interval: '1M' });
-    for (const bad of ['TUDOUSD@trade', 'tudousd@depth7', 'tudousd@kline_7m', 'x@trade', 'tudousd@ticker', '0'])
+    for (const bad of ['TUDOUSD@trade', 'tudousd@depth7', 'tudousd@kline_7m', 'x@trade', 'tudousd@ticker_1h', '0'])
       expect(parseStream(bad)).toBeNull();
   });
 
@@ -374,6 +374,49 @@ describe('market data', () => {
       const klines = s.messages.filter((m) => m.e === 'kline' && m.k.t === k.k.t);
       expect(klines.filter((m) => m.k.x === true)).toHaveLength(1);
       expect(klines.at(-1)).toBe(k);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('pushes 24 h tickers and mini tickers from the trades, once a second when changed', async () => {
+    const { id, sym } = await market();
+    await order(alice, id, 'sell', '0.40', '2');
+    await order(bob, id, 'buy', '0.40', '2');
+    await order(alice, id, 'sell', '0.50', '1');
+    await order(bob, id, 'buy', '0.50', '1');
+    await order(bob, id, 'buy', '0.30', '4');
+    const s = await connect(`/binance/stream?streams=${sym}@ticker/${sym}@miniTicker`);
+    try {
+      const t = await s.waitFor('ticker', (m) => m.stream === `${sym}@ticker`, 3000);
+      expect(t.data).toMatchObject({
+        e: '24hrTicker',
+        s: sym.toUpperCase(),
+        o: '0.4',
+        c: '0.5',
+        h: '0.5',
+        l: '0.4',
+        p: '0.1',
+        P: '25.00',
+        v: '3',
+        q: '1.3',
+        Q: '1',
+        b: '0.3',
+        B: '4',
+        a: '0',
+        n: 2,
+      });
+      const mini = await s.waitFor('mini', (m) => m.stream === `${sym}@miniTicker`, 3000);
+      expect(mini.data).toMatchObject({
+        e: '24hrMiniTicker',
+        s: sym.toUpperCase(),
+        c: '0.5',
+        o: '0.4',
+        v: '3',
+        q: '1.3',
+      });
+      await settle(1200);
+      expect(s.messages.filter((m) => m.stream === `${sym}@ticker`)).toHaveLength(1);
     } finally {
       s.close();
     }

@@ -14,6 +14,7 @@
  *   whose unsent output exceeds {@link MAX_BUFFERED} bytes (slow consumer).
  *
  * Streams (symbols lower-case): `<s>@trade`, `<s>@aggTrade` (one trade per aggregate), `<s>@bookTicker` (real time),
+ * `<s>@ticker` / `<s>@miniTicker` (24 h rolling window from the trades, every second when changed),
  * `<s>@depth` / `<s>@depth@100ms` (diff events with first/final update ids `U`/`u`), `<s>@depth5|10|20[@100ms]`
  * (partial book with `lastUpdateId`), `<s>@kline_<1s|1m|3m|5m|15m|30m|1h|2h|4h|6h|8h|12h|1d|3d|1w|1M>` (pushed every
  * 1 s for 1s, every 2 s otherwise, when changed; a closed kline once with `x: true`).
@@ -36,7 +37,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { TradingEvent } from '../../app/events.ts';
-import { decimalPlaces, fromScaled, tryScaled } from '../../core/money/decimal.ts';
+import { decimalPlaces, formatAtoms, fromScaled, MONEY_SCALE, toAtoms, tryScaled } from '../../core/money/decimal.ts';
+import { stats24h } from './market-data.ts';
 import { depthSeqOf, type DepthSeq } from './depth-seq.ts';
 import { userDataRoutes, type UserStreams } from './user-stream.ts';
 
@@ -93,13 +95,13 @@ export const KLINE_INTERVALS: Readonly<Record<string, number>> = {
 
 /** A parsed stream name. */
 export type StreamSpec =
-  | { kind: 'trade' | 'aggTrade' | 'bookTicker'; symbol: string }
+  | { kind: 'trade' | 'aggTrade' | 'bookTicker' | 'ticker' | 'miniTicker'; symbol: string }
   | { kind: 'depth'; symbol: string; ms: 100 | 1000 }
   | { kind: 'partial'; symbol: string; levels: 5 | 10 | 20; ms: 100 | 1000 }
   | { kind: 'kline'; symbol: string; interval: string };
 
 const STREAM_RE =
-  /^([a-z0-9]{2,20})@(trade|aggTrade|bookTicker|depth(5|10|20)?(@100ms|@1000ms)?|kline_([0-9]{1,2}[smhdwM]))$/;
+  /^([a-z0-9]{2,20})@(trade|aggTrade|bookTicker|ticker|miniTicker|depth(5|10|20)?(@100ms|@1000ms)?|kline_([0-9]{1,2}[smhdwM]))$/;
 
 /** Parses a stream name such as `tudousd@depth@100ms`; null when it is not one this gateway serves. */
 export function parseStream(name: string): StreamSpec | null {
@@ -107,7 +109,8 @@ export function parseStream(name: string): StreamSpec | null {
   if (!m) return null;
   const symbol = m[1]!;
   const what = m[2]!;
-  if (what === 'trade' || what === 'aggTrade' || what === 'bookTicker') return { kind: what, symbol };
+  if (what === 'trade' || what === 'aggTrade' || what === 'bookTicker' || what === 'ticker' || what === 'miniTicker')
+    return { kind: what, symbol };
   if (what.startsWith('kline_')) {
     const interval = m[5]!;
     return Object.hasOwn(KLINE_INTERVALS, interval) ? { kind: 'kline', symbol, interval } : null;
@@ -466,6 +469,8 @@ export class MarketDataHub {
   private readonly klines = new Map<string, KlineAgg>();
   private readonly tickerDue = new Set<number>();
   private readonly lastTicker = new Map<number, string>();
+  private readonly lastStats = new Map<string, string>();
+  private statsRunning = false;
   private readonly ready: Promise<void>;
   private readonly off: () => void;
   private readonly timer: NodeJS.Timeout;
@@ -585,6 +590,8 @@ export class MarketDataHub {
     } else if (spec.kind === 'bookTicker') {
       this.lastTicker.delete(m.id);
       this.scheduleTicker(m.id);
+    } else if (spec.kind === 'ticker' || spec.kind === 'miniTicker') {
+      this.lastStats.delete(name); // the next second's statistics go to the new subscriber too
     }
   }
 
@@ -820,6 +827,73 @@ export class MarketDataHub {
     );
   }
 
+  // ------------------------------------------------------------------ 24 h tickers
+
+  /** Pushes the `@ticker` and `@miniTicker` events (24 h rolling window from the trades) that changed. */
+  private async sendStats(): Promise<void> {
+    const bySymbol = new Map<string, { full: boolean; mini: boolean }>();
+    for (const name of this.subs.keys()) {
+      const spec = parseStream(name);
+      if (!spec || (spec.kind !== 'ticker' && spec.kind !== 'miniTicker')) continue;
+      const w = bySymbol.get(spec.symbol) ?? { full: false, mini: false };
+      if (spec.kind === 'ticker') w.full = true;
+      else w.mini = true;
+      bySymbol.set(spec.symbol, w);
+    }
+    for (const [lower, want] of bySymbol) {
+      const m = this.bySymbol.get(lower);
+      if (!m) continue;
+      const now = Date.now();
+      const st = await stats24h(this.ctx.sql, m, now);
+      const last = st.last ?? '0';
+      const open = st.open ?? last;
+      const low = st.low ?? last;
+      const high = st.high ?? last;
+      const mini = { s: m.symbol, c: last, o: open, h: high, l: low, v: st.volume, q: st.quoteVolume };
+      if (want.mini) this.sendStat(`${lower}@miniTicker`, { e: '24hrMiniTicker', E: now, ...mini });
+      if (!want.full) continue;
+      const v = await this.ctx.exchange.market(null, m.id, 1);
+      const book = v.book as { bids: { price: string; size: string }[]; asks: { price: string; size: string }[] };
+      const change = formatAtoms(toAtoms(last) - toAtoms(open));
+      const o = toAtoms(open);
+      const vol = toAtoms(st.volume);
+      this.sendStat(`${lower}@ticker`, {
+        e: '24hrTicker',
+        E: now,
+        s: m.symbol,
+        p: change,
+        P: o === 0n ? '0' : (Number((toAtoms(change) * 10_000n) / o) / 100).toFixed(2),
+        w: vol === 0n ? '0' : formatAtoms((toAtoms(st.quoteVolume) * MONEY_SCALE) / vol),
+        x: open,
+        c: last,
+        Q: st.lastQty,
+        b: book.bids[0]?.price ?? '0',
+        B: book.bids[0]?.size ?? '0',
+        a: book.asks[0]?.price ?? '0',
+        A: book.asks[0]?.size ?? '0',
+        o: open,
+        h: high,
+        l: low,
+        v: st.volume,
+        q: st.quoteVolume,
+        O: now - 86_400_000,
+        C: now,
+        F: st.firstId,
+        L: st.lastId,
+        n: st.count,
+      });
+    }
+  }
+
+  /** Publishes a ticker event when it differs from the last one sent on that stream (event time aside). */
+  private sendStat(name: string, ev: Record<string, unknown>): void {
+    const { E: _e, O: _o, C: _c, ...rest } = ev;
+    const key = JSON.stringify(rest);
+    if (this.lastStats.get(name) === key) return;
+    this.lastStats.set(name, key);
+    this.publish(name, JSON.stringify(ev));
+  }
+
   // ------------------------------------------------------------------ klines
 
   /** Loads the trades of the current kline (the latest 1,000 trades at most), then the ones that arrived meanwhile. */
@@ -906,7 +980,15 @@ export class MarketDataHub {
         })
         .catch((err: unknown) => this.log(err, `depth of ${tr.market.symbol}`));
     }
-    if (second) this.tickKlines(true);
+    if (second) {
+      this.tickKlines(true);
+      if (!this.statsRunning) {
+        this.statsRunning = true;
+        void this.sendStats()
+          .catch((err: unknown) => this.log(err, '24h tickers'))
+          .finally(() => (this.statsRunning = false));
+      }
+    }
     if (this.ticks % 20 === 0) this.tickKlines(false);
   }
 }
