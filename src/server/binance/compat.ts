@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { Router } from './plugin.ts';
-import { accountBalances } from './private.ts';
+import { accountBalances } from './ops.ts';
 import type { ExMarket } from './public.ts';
 
 /** Registers the compatibility endpoints. */

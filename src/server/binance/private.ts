@@ -3,15 +3,24 @@
  * order/test, openOrders (GET, DELETE), allOrders, myTrades, rateLimit/order. They act for the API key's account as
  * the owner who created the key, through the exchange service (`src/app/exchange/service.ts`).
  */
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { ResolvedApiKey } from '../../app/exchange/api-keys.ts';
 import { formatAtoms, MONEY_SCALE, toAtoms } from '../../core/money/decimal.ts';
-import { toInt } from '../../db/sql.ts';
-import { BinanceError, invalidSymbol, missing, rejected, toBinance } from './errors.ts';
-import { quoteText } from './market-data.ts';
+import { BinanceError, missing, rejected, toBinance } from './errors.ts';
 import type { Params } from './params.ts';
+import {
+  CLIENT_ID,
+  accountBalances,
+  cancelJson,
+  findOrder,
+  marketFor,
+  newCancelId,
+  ordersJson,
+  quoteFilled,
+  span,
+  symbols,
+} from './ops.ts';
 import { gatewayOf, type Router } from './plugin.ts';
 import { ORDER_TYPES, type ExMarket } from './public.ts';
 import {
@@ -21,7 +30,6 @@ import {
   OrderJson,
   STP_FROM_BINANCE,
   binanceStatus,
-  binanceType,
   clientIdOf,
   orderJson,
   type ExOrder,
@@ -37,12 +45,6 @@ const TYPE_FROM_BINANCE: Record<(typeof ORDER_TYPES)[number], string> = {
   TAKE_PROFIT: 'take-profit',
   TAKE_PROFIT_LIMIT: 'take-profit-limit',
 };
-
-/** Client order ids as Binance accepts them. */
-const CLIENT_ID = /^[a-zA-Z0-9._:/-]{1,36}$/;
-
-/** A fresh client id for a cancel (Binance generates one when `newClientOrderId` is not sent). */
-const newCancelId = (): string => randomBytes(16).toString('base64url').slice(0, 22);
 
 /** The exchange's trade view of an account (accountTrades). */
 interface ExTrade {
@@ -86,76 +88,9 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
   const ex = ctx.exchange;
   const gw = gatewayOf(ctx);
 
-  /** The market of `symbol` as the key's user may see it. @throws -1121. */
-  async function marketFor(key: ResolvedApiKey, symbol: string): Promise<ExMarket> {
-    const m = ex.marketBySymbol(symbol) as ExMarket | null;
-    if (!m) throw invalidSymbol();
-    if (m.restricted && !(await ex.listMarkets(key.userId)).some((x) => (x as { id: number }).id === m.id))
-      throw invalidSymbol();
-    return m;
-  }
-
-  /** Symbols by market id, for listing orders across markets. */
-  async function symbols(key: ResolvedApiKey): Promise<Map<number, ExMarket>> {
-    const list = (await ex.listMarkets(key.userId)) as unknown as ExMarket[];
-    return new Map(list.map((m) => [m.id, m]));
-  }
-
-  /** Quote quantity filled per order (Σ price × size of its trades), for the orders with fills. */
-  async function quoteFilled(orders: ExOrder[], markets: Map<number, ExMarket>): Promise<Map<number, string>> {
-    const ids = orders.filter((o) => toAtoms(o.filled) > 0n).map((o) => o.id);
-    const out = new Map<number, string>();
-    if (ids.length === 0) return out;
-    const rows = await ctx.sql.query(
-      `SELECT o, sum(price * size)::text AS tl FROM (
-         SELECT maker_order_id AS o, price, size FROM ex_trades WHERE maker_order_id = ANY($1::bigint[])
-         UNION ALL SELECT taker_order_id, price, size FROM ex_trades WHERE taker_order_id = ANY($1::bigint[])
-       ) x GROUP BY o`,
-      [ids],
-    );
-    const byId = new Map(orders.map((o) => [o.id, o]));
-    for (const r of rows) {
-      const o = byId.get(toInt(r.o));
-      const m = o ? markets.get(o.marketId) : undefined;
-      if (o && m) out.set(o.id, quoteText(m, BigInt(String(r.tl))));
-    }
-    return out;
-  }
-
-  /** Orders in Binance's shape. */
-  async function ordersJson(orders: ExOrder[], markets: Map<number, ExMarket>, now: number): Promise<OrderJson[]> {
-    const q = await quoteFilled(orders, markets);
-    return orders.map((o) => orderJson(markets.get(o.marketId)?.symbol ?? '', o, q.get(o.id) ?? '0', now));
-  }
-
-  /** The order named by `orderId` or `origClientOrderId`, in `m`. @throws -1102, -2013. */
-  async function findOrder(key: ResolvedApiKey, m: ExMarket, p: Params): Promise<ExOrder> {
-    const orderId = p.int('orderId', { min: 0 });
-    const orig = p.opt('origClientOrderId');
-    if (orderId === undefined && orig === undefined)
-      throw new BinanceError(
-        400,
-        -1102,
-        "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
-      );
-    let o: ExOrder;
-    try {
-      o = (await ex.accountOrder(
-        key.userId,
-        key.accountId,
-        orderId !== undefined ? { orderId } : { clientOrderId: orig! },
-      )) as unknown as ExOrder;
-    } catch (e) {
-      throw toBinance(e, 'query');
-    }
-    if (o.marketId !== m.id || (orig !== undefined && orderId !== undefined && clientIdOf(o) !== orig))
-      throw new BinanceError(400, -2013, 'Order does not exist.');
-    return o;
-  }
-
   /** Parses and checks a new order (filters, required and forbidden parameters, immediate triggers). */
   async function parseOrder(key: ResolvedApiKey, p: Params): Promise<NewOrder> {
-    const m = await marketFor(key, p.symbol());
+    const m = await marketFor(ctx, key, p.symbol());
     const side = p.reqOneOf('side', ['BUY', 'SELL'] as const).toLowerCase() as 'buy' | 'sell';
     const bType = p.reqOneOf('type', ORDER_TYPES);
     const tif = p.oneOf('timeInForce', ['GTC', 'IOC', 'FOK'] as const);
@@ -363,40 +298,11 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
     security: 'USER_DATA',
     response: OrderJson,
     handler: async ({ p, key, now }) => {
-      const m = await marketFor(key!, p.symbol());
-      const o = await findOrder(key!, m, p);
-      return (await ordersJson([o], new Map([[m.id, m]]), now))[0]!;
+      const m = await marketFor(ctx, key!, p.symbol());
+      const o = await findOrder(ctx, key!, m, p);
+      return (await ordersJson(ctx, [o], new Map([[m.id, m]]), now))[0]!;
     },
   });
-
-  /** A cancelled order as Binance reports it. */
-  const cancelJson = (
-    m: ExMarket,
-    o: ExOrder,
-    quote: string,
-    newId: string,
-    now: number,
-  ): z.infer<typeof CancelJson> => {
-    const j = orderJson(m.symbol, o, quote, now);
-    return {
-      symbol: m.symbol,
-      origClientOrderId: j.clientOrderId,
-      orderId: o.id,
-      orderListId: j.orderListId,
-      clientOrderId: newId,
-      transactTime: now,
-      price: j.price,
-      origQty: j.origQty,
-      executedQty: j.executedQty,
-      cummulativeQuoteQty: j.cummulativeQuoteQty,
-      status: j.status,
-      timeInForce: j.timeInForce,
-      type: binanceType(o),
-      side: j.side,
-      stopPrice: j.stopPrice,
-      selfTradePreventionMode: j.selfTradePreventionMode,
-    };
-  };
 
   route({
     method: 'DELETE',
@@ -406,9 +312,9 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
     response: CancelJson,
     handler: async ({ p, key, now }) => {
       const k = key!;
-      const m = await marketFor(k, p.symbol());
+      const m = await marketFor(ctx, k, p.symbol());
       const newId = p.opt('newClientOrderId', CLIENT_ID) ?? newCancelId();
-      const found = await findOrder(k, m, p).catch((e: unknown) => {
+      const found = await findOrder(ctx, k, m, p).catch((e: unknown) => {
         throw e instanceof BinanceError && e.code === -2013 ? new BinanceError(400, -2011, 'Unknown order sent.') : e;
       });
       let done: { order: ExOrder };
@@ -417,7 +323,7 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
       } catch (e) {
         throw toBinance(e, 'cancel');
       }
-      const q = await quoteFilled([done.order], new Map([[m.id, m]]));
+      const q = await quoteFilled(ctx, [done.order], new Map([[m.id, m]]));
       return cancelJson(m, done.order, q.get(done.order.id) ?? '0', newId, now);
     },
   });
@@ -430,7 +336,7 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
     response: z.array(CancelJson),
     handler: async ({ p, key, now }) => {
       const k = key!;
-      const m = await marketFor(k, p.symbol());
+      const m = await marketFor(ctx, k, p.symbol());
       let orders: ExOrder[];
       try {
         orders = (await ex.cancelAllOrders(k.userId, k.accountId, m.id)) as unknown as ExOrder[];
@@ -438,7 +344,7 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
         throw toBinance(e, 'cancel');
       }
       if (orders.length === 0) throw new BinanceError(400, -2011, 'Unknown order sent.');
-      const q = await quoteFilled(orders, new Map([[m.id, m]]));
+      const q = await quoteFilled(ctx, orders, new Map([[m.id, m]]));
       return orders.map((o) => cancelJson(m, o, q.get(o.id) ?? '0', newCancelId(), now));
     },
   });
@@ -452,24 +358,15 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
     handler: async ({ p, key, now }) => {
       const k = key!;
       const sym = p.opt('symbol');
-      const m = sym === undefined ? undefined : await marketFor(k, sym.toUpperCase());
+      const m = sym === undefined ? undefined : await marketFor(ctx, k, sym.toUpperCase());
       const orders = (await ex.accountOrders(k.userId, k.accountId, {
         ...(m ? { marketId: m.id } : {}),
         live: true,
         limit: 1000,
       })) as unknown as ExOrder[];
-      return ordersJson(orders, await symbols(k), now);
+      return ordersJson(ctx, orders, await symbols(ctx, k), now);
     },
   });
-
-  /** startTime/endTime of a history query. @throws -1127 when more than 24 hours apart. */
-  const span = (p: Params): { startTime?: number; endTime?: number } => {
-    const startTime = p.int('startTime', { min: 0 });
-    const endTime = p.int('endTime', { min: 0 });
-    if (startTime !== undefined && endTime !== undefined && endTime - startTime > 86_400_000)
-      throw new BinanceError(400, -1127, 'More than 24 hours between startTime and endTime.');
-    return { ...(startTime !== undefined ? { startTime } : {}), ...(endTime !== undefined ? { endTime } : {}) };
-  };
 
   route({
     method: 'GET',
@@ -479,7 +376,7 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
     response: z.array(OrderJson),
     handler: async ({ p, key, now }) => {
       const k = key!;
-      const m = await marketFor(k, p.symbol());
+      const m = await marketFor(ctx, k, p.symbol());
       const fromId = p.int('orderId', { min: 0 });
       const orders = (await ex.accountOrders(k.userId, k.accountId, {
         marketId: m.id,
@@ -487,7 +384,7 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
         ...span(p),
         limit: p.int('limit', { min: 1, max: 1000 }) ?? 500,
       })) as unknown as ExOrder[];
-      return ordersJson(orders, new Map([[m.id, m]]), now);
+      return ordersJson(ctx, orders, new Map([[m.id, m]]), now);
     },
   });
 
@@ -499,7 +396,7 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
     response: z.array(MyTradeJson),
     handler: async ({ p, key }) => {
       const k = key!;
-      const m = await marketFor(k, p.symbol());
+      const m = await marketFor(ctx, k, p.symbol());
       const orderId = p.int('orderId', { min: 0 });
       const fromId = p.int('fromId', { min: 0 });
       const limit = p.int('limit', { min: 1, max: 1000 }) ?? 500;
@@ -603,45 +500,4 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
       ];
     },
   });
-}
-
-/** One balance in Binance's shape. */
-export interface Balance {
-  asset: string;
-  free: string;
-  locked: string;
-}
-
-/**
- * The account's balances: the cash asset (free = available, locked = cash − available: what open orders and auction
- * bids reserve) and, per market asset, the position (free = position − open sell orders, locked = open sell
- * orders). A bounded market's short position shows as a negative free balance.
- */
-export async function accountBalances(ctx: AppContext, k: ResolvedApiKey): Promise<Balance[]> {
-  const ex = ctx.exchange;
-  const pf = (await ex.portfolio(k.userId, k.accountId)) as {
-    cash: string;
-    available: string | null;
-    positions: { marketId: number; position: string }[];
-  };
-  const markets = (await ex.listMarkets(k.userId)) as unknown as ExMarket[];
-  const live = (await ex.accountOrders(k.userId, k.accountId, { live: true, limit: 1000 })) as unknown as ExOrder[];
-  const sells = new Map<number, bigint>();
-  for (const o of live)
-    if (o.side === 'sell') sells.set(o.marketId, (sells.get(o.marketId) ?? 0n) + toAtoms(o.remaining));
-  const pos = new Map(pf.positions.map((x) => [x.marketId, toAtoms(x.position)]));
-  const cash = toAtoms(pf.cash);
-  const avail = pf.available === null ? cash : toAtoms(pf.available);
-  const quote = markets[0]?.quoteAsset ?? 'USD';
-  const out = new Map<string, { free: bigint; locked: bigint }>();
-  out.set(quote, { free: avail, locked: cash - avail });
-  for (const m of markets) {
-    const p = pos.get(m.id) ?? 0n;
-    const locked = m.kind === 'spot' ? (sells.get(m.id) ?? 0n) : 0n;
-    const b = out.get(m.baseAsset) ?? { free: 0n, locked: 0n };
-    b.free += p - locked;
-    b.locked += locked;
-    out.set(m.baseAsset, b);
-  }
-  return [...out].map(([asset, b]) => ({ asset, free: formatAtoms(b.free), locked: formatAtoms(b.locked) }));
 }
