@@ -1,86 +1,26 @@
 /**
- * The reference bots against a real listening test server: CCXT's `binance` class over HTTP to the gateway under
- * `/binance`, API keys made by the account owners through `POST /api/v1/exchange/accounts/:id/api-keys`, the market
- * and the money set up through the native API. On PGlite by default, PostgreSQL with TESTUDO_TEST_DB=postgres.
+ * The reference bots against a real listening test server (./test-world.ts): CCXT's `binance` class over HTTP to the
+ * gateway under `/binance`, with API keys made by the account owners.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { AddressInfo } from 'node:net';
-import { createContext, type AppContext } from '../app/context.ts';
-import { openTestDatabase } from '../db/testing.ts';
-import { buildServer } from '../server/app.ts';
 import { runBot } from '../cli/bot.ts';
 import { createExchange, findMarket } from './common.ts';
-
-process.env.TESTUDO_SECRET_KEY ??= '5e'.repeat(32);
+import { startBotWorld, type BotWorld } from './test-world.ts';
 
 describe('reference bots on a test server', () => {
-  let ctx: AppContext;
-  let app: FastifyInstance;
+  let w: BotWorld;
   let url: string;
-  const token: Record<string, string> = {};
-  const account: Record<string, number> = {};
-  const key: Record<string, string> = {};
-  let marketId: number;
+  let key: Record<string, string>;
   let trendMarketId: number;
-
-  const call = async (who: string, method: 'GET' | 'POST', path: string, payload?: object) => {
-    const r = await app.inject({ method, url: path, headers: { authorization: `Bearer ${token[who]}` }, payload });
-    if (r.statusCode >= 300) throw new Error(`${method} ${path}: ${r.statusCode} ${r.body}`);
-    return r.json() as Record<string, unknown>;
-  };
+  const call: BotWorld['call'] = (...args) => w.call(...args);
 
   beforeAll(async () => {
-    ctx = await createContext({ sql: await openTestDatabase() });
-    app = await buildServer(ctx);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    for (const name of ['admin', 'maker', 'noise', 'trend', 'seller', 'buyer']) {
-      const u = await ctx.auth.register(`${name}@example.com`, 'password1');
-      if (name === 'admin') await ctx.auth.setAdmin(`${name}@example.com`, true);
-      token[name] = await ctx.auth.createApiToken(u.id, 't');
-      account[name] = await ctx.exchange.personalAccount(u.id);
-    }
-    const market = await call('admin', 'POST', '/api/v1/exchange/markets', {
-      name: 'Tudo',
-      symbol: 'TUDOUSD',
-      baseAsset: 'TUDO',
-      kind: 'spot',
-      tickSize: '0.01',
-      lotSize: '1',
-    });
-    marketId = market.id as number;
-    const trend = await call('admin', 'POST', '/api/v1/exchange/markets', {
-      name: 'Trend',
-      symbol: 'TRNDUSD',
-      baseAsset: 'TRND',
-      kind: 'spot',
-      tickSize: '0.01',
-      lotSize: '1',
-    });
-    trendMarketId = trend.id as number;
-    for (const name of ['maker', 'noise', 'trend', 'seller', 'buyer']) {
-      await call('admin', 'POST', '/api/v1/exchange/transfers', {
-        fromAccountId: null,
-        toAccountId: account[name],
-        amount: '100000',
-      });
-      for (const id of [marketId, trendMarketId])
-        await call('admin', 'POST', `/api/v1/exchange/markets/${id}/deposits`, {
-          accountId: account[name],
-          size: '200',
-        });
-      const k = await call(name, 'POST', `/api/v1/exchange/accounts/${account[name]}/api-keys`, {
-        label: `${name} bot`,
-        permission: 'trade',
-      });
-      key[name] = `${k.apiKey as string}:${k.secret as string}`;
-    }
+    w = await startBotWorld(['TUDOUSD', 'TRNDUSD'], ['maker', 'noise', 'trend', 'seller', 'buyer']);
+    ({ url, key } = w);
+    trendMarketId = w.market.TRNDUSD!;
   });
   afterAll(async () => {
-    await app?.close();
-    await ctx?.close();
-    await ctx?.sql.close();
+    await w?.close();
   });
 
   it('market maker and noise trader trade with each other; the maker skews its quotes and leaves no order behind', async () => {

@@ -1,10 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { CliError } from './errors.ts';
 import { runBot, type BotFlags, type BotKind } from './bot.ts';
+import { createExchange } from '../bots/common.ts';
+import { startBotWorld, type BotWorld } from '../bots/test-world.ts';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/testudo.mjs', import.meta.url));
@@ -84,5 +86,42 @@ describe('testudo bot (usage and connection errors)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(/^testudo bot momentum: server-unreachable: cannot reach the gateway at http/);
     expect(r.stderr + r.stdout).not.toContain('topsecret');
+  });
+});
+
+describe('testudo bot against a running server', () => {
+  let w: BotWorld;
+  beforeAll(async () => {
+    w = await startBotWorld(['TUDOUSD'], ['maker']);
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('quotes until Ctrl-C, then cancels its quotes and exits 0, never printing the secret', async () => {
+    const [apiKey, secret] = w.key.maker!.split(':') as [string, string];
+    const child = spawn(
+      process.execPath,
+      [BIN, 'bot', 'market-maker', '--market', 'TUDOUSD', '--url', w.url, '--fair', '50', '--period', '200ms'],
+      { env: { ...process.env, TESTUDO_BOT_API_KEY: apiKey, TESTUDO_BOT_API_SECRET: secret } },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    for (let t = 0; !out.includes(' quote fair ') && t < 400; t++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toMatch(
+      /market-maker quote fair 50 \(--fair\) position 0: bids 1@49.75 1@49.5 1@49.25 \| asks 1@50.25/,
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('market-maker SIGINT: stopping');
+    expect(out).toMatch(/market-maker stopped: cancelled 6 open quotes/);
+    expect(err).toBe('');
+    expect(out + err).not.toContain(secret);
+    const client = createExchange(w.url, { apiKey, secret });
+    await client.loadMarkets();
+    expect(await client.fetchOpenOrders('TUDO/USD')).toEqual([]);
   });
 });
