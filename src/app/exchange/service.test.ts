@@ -634,7 +634,8 @@ describe('orders, history and rebuilding', () => {
       price: '0.6',
     })) as OrderResult;
     expect(r.order).toMatchObject({ status: 'filled', filled: '5' });
-    expect((await portfolio(alice, a)).cash).toBe('97');
-    expect((await portfolio(bob, b)).cash).toBe('103');
+    // (read through `svc`: each service holds accounts in memory, one exchange process per database)
+    expect((await svc.portfolio(alice.id, a)).cash).toBe('97');
+    expect((await svc.portfolio(bob.id, b)).cash).toBe('103');
   });
 });
