@@ -1,7 +1,8 @@
 /**
- * Market administration: create a spot or bounded market (grid, settlement bounds, hidden accounts, restricted
- * visibility), pause and resume (a paused market refuses new orders with `market-paused` and keeps its book),
- * close (cancels every live order), settle a bounded market at a price, and deposit a spot market's base asset.
+ * Market administration: create a spot or bounded market (grid, settlement bounds, optional gateway symbol and
+ * base/quote assets, hidden accounts, restricted visibility), pause and resume (a paused market refuses new orders
+ * with `market-paused` and keeps its book), close (cancels every live order), settle a bounded market at a price,
+ * and deposit a spot market's base asset.
  */
 import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
@@ -14,7 +15,23 @@ import { dec } from '@/features/exchange/fmt';
 import { statusTone } from '@/features/exchange/MarketList';
 import { useMarketAdmin, type CreateMarketInput } from './api';
 
-const CREATE_FIELDS = ['name', 'description', 'kind', 'tickSize', 'lotSize', 'minPrice', 'maxPrice', 'visibleTo'];
+const CREATE_FIELDS = [
+  'name',
+  'description',
+  'kind',
+  'symbol',
+  'baseAsset',
+  'quoteAsset',
+  'tickSize',
+  'lotSize',
+  'minPrice',
+  'maxPrice',
+  'visibleTo',
+];
+
+/** Upper-case letters and digits, 1–20 of them (2–20 for a symbol), as the server requires. */
+const ASSET = /^[A-Z0-9]{1,20}$/;
+const SYMBOL = /^[A-Z0-9]{2,20}$/;
 
 function CreateMarket() {
   const { create } = useMarketAdmin();
@@ -28,6 +45,9 @@ function CreateMarket() {
     maxPrice: '1',
     hideAccounts: false,
     visibleTo: '',
+    symbol: '',
+    baseAsset: '',
+    quoteAsset: '',
   });
   const [local, setLocal] = useState<Record<string, string>>({});
   const set = (k: keyof typeof f, v: string | boolean) => setF((o) => ({ ...o, [k]: v }));
@@ -41,6 +61,12 @@ function CreateMarket() {
       .filter(Boolean)
       .map((s) => Number(s));
     if (ids.some((n) => !Number.isInteger(n) || n <= 0)) errs.visibleTo = 'Account ids separated by commas';
+    const symbol = f.symbol.trim().toUpperCase();
+    const baseAsset = f.baseAsset.trim().toUpperCase();
+    const quoteAsset = f.quoteAsset.trim().toUpperCase();
+    if (symbol && !SYMBOL.test(symbol)) errs.symbol = '2 to 20 letters A–Z or digits, e.g. RAINUSD';
+    if (baseAsset && !ASSET.test(baseAsset)) errs.baseAsset = 'Letters A–Z or digits, e.g. RAIN';
+    if (quoteAsset && !ASSET.test(quoteAsset)) errs.quoteAsset = 'Letters A–Z or digits, e.g. USD';
     setLocal(errs);
     if (Object.keys(errs).length) return;
     const body: CreateMarketInput = {
@@ -49,14 +75,18 @@ function CreateMarket() {
       tickSize: f.tickSize.trim(),
       lotSize: f.lotSize.trim(),
       ...(f.description.trim() ? { description: f.description.trim() } : {}),
+      ...(symbol ? { symbol } : {}),
+      ...(baseAsset ? { baseAsset } : {}),
+      ...(quoteAsset ? { quoteAsset } : {}),
       ...(f.kind === 'bounded' ? { minPrice: f.minPrice.trim(), maxPrice: f.maxPrice.trim() } : {}),
       ...(f.hideAccounts ? { hideAccounts: true } : {}),
       ...(ids.length ? { visibleTo: ids } : {}),
     };
     create.mutate(body);
   };
-  const err = (k: string) => local[k] ?? fieldError(create.error, k, { 'market-name-taken': 'name' });
-  const general = formError(create.error, CREATE_FIELDS, { 'market-name-taken': 'name' });
+  const codes = { 'market-name-taken': 'name', 'market-symbol-taken': 'symbol' };
+  const err = (k: string) => local[k] ?? fieldError(create.error, k, codes);
+  const general = formError(create.error, CREATE_FIELDS, codes);
   return (
     <form
       className="grid grid-cols-1 gap-2 p-3 sm:grid-cols-2 lg:grid-cols-4"
@@ -112,6 +142,40 @@ function CreateMarket() {
           </Field>
         </>
       ) : null}
+      <Field label="Symbol" error={err('symbol')} hint="Optional: from the name">
+        {(ids) => (
+          <Input
+            {...ids}
+            value={f.symbol}
+            maxLength={20}
+            autoCapitalize="characters"
+            placeholder="e.g. RAINUSD"
+            onChange={(e) => set('symbol', e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label="Base asset" error={err('baseAsset')} hint="Optional: from the symbol">
+        {(ids) => (
+          <Input
+            {...ids}
+            value={f.baseAsset}
+            maxLength={20}
+            autoCapitalize="characters"
+            onChange={(e) => set('baseAsset', e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label="Quote asset" error={err('quoteAsset')} hint="Optional: the cash asset">
+        {(ids) => (
+          <Input
+            {...ids}
+            value={f.quoteAsset}
+            maxLength={20}
+            autoCapitalize="characters"
+            onChange={(e) => set('quoteAsset', e.target.value)}
+          />
+        )}
+      </Field>
       <Field label="Description" error={err('description')} className="sm:col-span-2">
         {(ids) => <Input {...ids} value={f.description} onChange={(e) => set('description', e.target.value)} />}
       </Field>
@@ -131,7 +195,8 @@ function CreateMarket() {
       ) : null}
       {create.isSuccess ? (
         <p role="status" className="text-xs text-profit sm:col-span-2 lg:col-span-4">
-          Market #{create.data.id} {create.data.name} created ({create.data.kind}, {create.data.status})
+          Market #{create.data.id} {create.data.name} created ({create.data.kind}, {create.data.status}), symbol{' '}
+          {create.data.symbol} ({create.data.baseAsset}/{create.data.quoteAsset})
         </p>
       ) : null}
     </form>
@@ -261,7 +326,7 @@ export function MarketsAdmin() {
                     <td className="px-3 py-1.5">
                       <span className="font-medium">{m.name}</span>{' '}
                       <span className="text-xs text-muted">
-                        #{m.id} · {m.kind} · tick {m.tickSize} · lot {m.lotSize}
+                        #{m.id} · {m.symbol} · {m.kind} · tick {m.tickSize} · lot {m.lotSize}
                         {m.restricted ? ' · restricted' : ''}
                       </span>
                     </td>

@@ -14,6 +14,12 @@ export interface CreateMarketInput {
   name: string;
   description?: string;
   kind: 'spot' | 'bounded';
+  /** Gateway symbol `[A-Z0-9]{2,20}` (default: from the name). */
+  symbol?: string;
+  /** Base asset `[A-Z0-9]{1,20}` (default: from the symbol). */
+  baseAsset?: string;
+  /** Quote asset (default: the exchange's cash asset). */
+  quoteAsset?: string;
   tickSize: string;
   lotSize: string;
   minPrice?: string;

@@ -14,6 +14,7 @@ import { useMe } from '@/api/session';
 import { cn } from '@/lib/cn';
 import { useAccounts, useExchangeLive, useMarket, useMarkets, useSocketState } from './api';
 import { AccountsPanel } from './AccountsPanel';
+import { ApiKeysPanel } from './ApiKeysPanel';
 import { AuctionsPanel } from './AuctionsPanel';
 import { BookPanel } from './BookPanel';
 import { FillsPanel } from './FillsPanel';
@@ -45,6 +46,9 @@ function MarketHeader({ marketId }: { marketId: number }) {
       <h2 className="text-lg font-semibold" data-testid="market-title">
         {m.name}
       </h2>
+      <span className="num text-xs text-muted" data-testid="market-symbol">
+        {m.symbol} · {m.baseAsset}/{m.quoteAsset}
+      </span>
       <Badge>{m.kind}</Badge>
       <Badge tone={statusTone(m.status)}>{m.status}</Badge>
       <span className="text-xs text-muted">
@@ -81,6 +85,7 @@ export default function ExchangePage() {
   useExchangeLive(marketId, accountId);
   const market = useMarket(marketId);
   const listed = markets.data?.find((m) => m.id === marketId);
+  const selectedAccount = accountList.find((a) => a.id === accountId);
   const isAdmin = Boolean(me.data?.user.isAdmin);
 
   const select = (key: 'm' | 'a', v: number) =>
@@ -158,11 +163,22 @@ export default function ExchangePage() {
 
       {accountId !== null ? (
         <Tabs defaultValue="transfers" className="min-w-0">
-          <TabsList aria-label="Transfers, fills, accounts and auctions" className="overflow-x-auto">
-            <TabsTrigger value="transfers">Transfers</TabsTrigger>
-            <TabsTrigger value="fills">Fills</TabsTrigger>
-            <TabsTrigger value="accounts">Accounts</TabsTrigger>
-            <TabsTrigger value="auctions">Auctions</TabsTrigger>
+          <TabsList aria-label="Transfers, fills, accounts, API keys and auctions" className="overflow-x-auto">
+            <TabsTrigger value="transfers" className="whitespace-nowrap">
+              Transfers
+            </TabsTrigger>
+            <TabsTrigger value="fills" className="whitespace-nowrap">
+              Fills
+            </TabsTrigger>
+            <TabsTrigger value="accounts" className="whitespace-nowrap">
+              Accounts
+            </TabsTrigger>
+            <TabsTrigger value="api-keys" className="whitespace-nowrap">
+              API keys
+            </TabsTrigger>
+            <TabsTrigger value="auctions" className="whitespace-nowrap">
+              Auctions
+            </TabsTrigger>
           </TabsList>
           <TabsContent value="transfers" className="pt-3">
             <TransfersPanel key={accountId} accounts={accountList} accountId={accountId} />
@@ -172,6 +188,11 @@ export default function ExchangePage() {
           </TabsContent>
           <TabsContent value="accounts" className="pt-3">
             <AccountsPanel accounts={accountList} />
+          </TabsContent>
+          <TabsContent value="api-keys" className="pt-3">
+            {selectedAccount ? (
+              <ApiKeysPanel key={selectedAccount.id} account={selectedAccount} symbol={listed?.symbol} />
+            ) : null}
           </TabsContent>
           <TabsContent value="auctions" className="pt-3">
             <AuctionsPanel accounts={accountList} accountId={accountId} isAdmin={isAdmin} />

@@ -1,4 +1,7 @@
-/** The markets list: name, kind, status, best bid, best ask and last price; a row selects its market. */
+/**
+ * The markets list: name, gateway symbol (with base/quote assets), kind, status, best bid, best ask and last price;
+ * a row selects its market.
+ */
 import { Badge, Card, CardHeader } from '@/components/ui/card';
 import { Empty, ErrorState, Loading } from '@/components/ui/states';
 import { cn } from '@/lib/cn';
@@ -55,6 +58,9 @@ export function MarketList({ selected, onSelect }: MarketListProps) {
                     >
                       {m.name}
                     </button>
+                    <div className="num text-xs text-muted" title={`${m.baseAsset}/${m.quoteAsset}`}>
+                      {m.symbol}
+                    </div>
                     <div className="mt-0.5 flex gap-1">
                       <Badge>{m.kind}</Badge>
                       <Badge tone={statusTone(m.status)}>{m.status}</Badge>

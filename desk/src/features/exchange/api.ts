@@ -8,11 +8,13 @@ import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tansta
 import { api, unwrap } from '@/api/client';
 import type {
   Account,
+  ApiKey,
   Auction,
   AuctionWithBids,
   Fill,
   Market,
   MarketWithBook,
+  NewApiKey,
   Order,
   Portfolio,
   Trade,
@@ -33,6 +35,7 @@ export const exKeys = {
   transfers: ['ex', 'transfers'] as const,
   auctions: ['ex', 'auctions'] as const,
   auction: (id: number) => ['ex', 'auction', id] as const,
+  apiKeys: (accountId: number) => ['ex', 'api-keys', accountId] as const,
 };
 
 /** Depth levels asked of the book. */
@@ -211,6 +214,50 @@ export function useAddOwner() {
           body: { email: a.email },
         }),
       ),
+  });
+}
+
+/** An account's live API keys (no secrets), oldest first as the server lists them (null id: disabled). */
+export function useApiKeys(accountId: number | null) {
+  return useQuery({
+    queryKey: exKeys.apiKeys(accountId ?? 0),
+    enabled: accountId !== null,
+    queryFn: async () =>
+      (await unwrap(api.GET('/api/v1/exchange/accounts/{id}/api-keys', { params: { path: { id: accountId! } } }))).keys,
+  });
+}
+
+/**
+ * Creates an API key for the gateway. The answer carries the secret, the only time the server ever sends it: the
+ * mutation's `data` holds it until `reset()` (the panel's "Done"), and it is never written to the query cache.
+ */
+export function useCreateApiKey() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (a: { accountId: number; label?: string; permission: 'read' | 'trade' }) =>
+      unwrap(
+        api.POST('/api/v1/exchange/accounts/{id}/api-keys', {
+          params: { path: { id: a.accountId } },
+          body: { permission: a.permission, ...(a.label ? { label: a.label } : {}) },
+        }),
+      ),
+    gcTime: 0, // dropped from the mutation cache as soon as the panel resets or unmounts
+    onSuccess: (k) => void qc.invalidateQueries({ queryKey: exKeys.apiKeys(k.accountId) }),
+  });
+}
+
+/** Revokes an API key at once (requests signed with it are refused from then on). */
+export function useRevokeApiKey() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (a: { accountId: number; keyId: number }) =>
+      unwrap(
+        api.DELETE('/api/v1/exchange/accounts/{id}/api-keys/{keyId}', {
+          params: { path: { id: a.accountId, keyId: a.keyId } },
+        }),
+      ),
+    onSuccess: (k) =>
+      qc.setQueryData<ApiKey[]>(exKeys.apiKeys(k.accountId), (prev) => prev?.filter((x) => x.id !== k.id)),
   });
 }
 
@@ -431,4 +478,17 @@ export function useFills(): Fill[] | null {
   return fills;
 }
 
-export type { Account, Auction, AuctionWithBids, Fill, Market, MarketWithBook, Order, Portfolio, Trade, Transfer };
+export type {
+  Account,
+  ApiKey,
+  Auction,
+  AuctionWithBids,
+  Fill,
+  Market,
+  MarketWithBook,
+  NewApiKey,
+  Order,
+  Portfolio,
+  Trade,
+  Transfer,
+};

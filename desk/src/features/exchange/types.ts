@@ -24,6 +24,10 @@ export type Order = Reply<'/api/v1/exchange/orders', 'get'>['orders'][number];
 export type OrderResult = Reply<'/api/v1/exchange/orders', 'post', 201>;
 /** An account the user owns. */
 export type Account = Reply<'/api/v1/exchange/accounts', 'get'>['accounts'][number];
+/** An API key of an account as listed (never its secret). */
+export type ApiKey = Reply<'/api/v1/exchange/accounts/{id}/api-keys', 'get'>['keys'][number];
+/** A new API key with its secret (the only answer that carries it). */
+export type NewApiKey = Reply<'/api/v1/exchange/accounts/{id}/api-keys', 'post', 201>;
 /** An account's portfolio. */
 export type Portfolio = Reply<'/api/v1/exchange/accounts/{id}/portfolio', 'get'>;
 /** A transfer as listed. */

@@ -1,0 +1,246 @@
+/**
+ * API keys of the selected account for the Binance-compatible gateway (`/binance`): create one with a label and a
+ * permission (`read`: balances, orders and trades; `trade`: also place and cancel), its secret shown once in a
+ * copyable box until "Done" drops it from memory; the live keys (never their secrets) with their creation and last
+ * use; revoke one after a confirmation; and how to point CCXT or `testudo bot` at the gateway.
+ */
+import { useState, type FormEvent } from 'react';
+import { Button } from '@/components/ui/button';
+import { Badge, Card, CardHeader } from '@/components/ui/card';
+import { Dialog } from '@/components/ui/dialog';
+import { Field, Input, Select } from '@/components/ui/input';
+import { Empty, ErrorState, Loading } from '@/components/ui/states';
+import { utc } from '@/lib/format';
+import { useApiKeys, useCreateApiKey, useRevokeApiKey, type Account, type ApiKey } from './api';
+import { fieldError, formError } from './errors';
+
+/** Props of {@link ApiKeysPanel}. */
+export interface ApiKeysPanelProps {
+  account: Account;
+  /** The selected market's gateway symbol, used in the example command (a placeholder when none). */
+  symbol?: string | undefined;
+}
+
+/** `abcd…wxyz` of a long key, for the list (the full key is in the cell's title). */
+function shortKey(k: string): string {
+  return k.length > 14 ? `${k.slice(0, 6)}…${k.slice(-6)}` : k;
+}
+
+/** A value with a Copy button; says whether the browser let it be copied. */
+function CopyRow({ label, value }: { label: string; value: string }) {
+  const [note, setNote] = useState<string | null>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setNote('Copied.');
+    } catch {
+      setNote('The browser did not allow copying: select the text and copy it by hand.');
+    }
+  };
+  return (
+    <div className="flex flex-col gap-1">
+      <span className="text-xs font-medium text-muted">{label}</span>
+      <div className="flex items-start gap-2">
+        <code className="num min-w-0 flex-1 break-all rounded bg-panel px-2 py-1 text-xs" aria-label={label}>
+          {value}
+        </code>
+        <Button size="sm" variant="outline" aria-label={`Copy ${label.toLowerCase()}`} onClick={() => void copy()}>
+          Copy
+        </Button>
+      </div>
+      {note ? (
+        <p role="status" className="text-xs text-muted">
+          {note}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** The API keys panel of one account (mount it with `key={account.id}`: a new account starts with no secret shown). */
+export function ApiKeysPanel({ account, symbol }: ApiKeysPanelProps) {
+  const keys = useApiKeys(account.id);
+  const create = useCreateApiKey();
+  const revoke = useRevokeApiKey();
+  const [label, setLabel] = useState('');
+  const [permission, setPermission] = useState<'read' | 'trade'>('trade');
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  const origin = window.location.origin;
+  // the secret lives only in the mutation's answer: "Done" (reset) drops it, and the mutation keeps no cache entry
+  const made = create.data ?? null;
+  const command = `testudo bot market-maker --market ${symbol ?? 'SYMBOL'} --account-key KEY:SECRET --url ${origin}`;
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate(
+      { accountId: account.id, permission, ...(label.trim() ? { label: label.trim() } : {}) },
+      { onSuccess: () => setLabel('') },
+    );
+  };
+  const createError = formError(create.error, ['label', 'permission']);
+
+  return (
+    <Card className="min-w-0">
+      <CardHeader title={`API keys · #${account.id} ${account.name}`} />
+      <div className="flex flex-col gap-3 p-3">
+        <p className="text-sm text-muted">
+          A key lets a program trade this account through the Binance-compatible gateway. <b>read</b>: balances, orders
+          and trades; <b>trade</b>: also place and cancel orders. Revoke a key you no longer use.
+        </p>
+
+        {made ? (
+          <section
+            aria-label="New API key"
+            className="flex flex-col gap-2 rounded-md border border-warn/60 bg-warn/10 p-3 text-sm"
+          >
+            <p role="alert" className="font-medium text-warn">
+              Copy the secret now: it is shown only once. Testudo stores it sealed and will never show it again.
+            </p>
+            <p className="text-xs text-muted">
+              Key “{made.label || 'unnamed'}” ({made.permission}) for account #{made.accountId}.
+            </p>
+            <CopyRow label="API key" value={made.apiKey} />
+            <CopyRow label="Secret" value={made.secret} />
+            <div className="flex justify-end">
+              <Button onClick={() => create.reset()}>Done</Button>
+            </div>
+          </section>
+        ) : null}
+
+        <form
+          className="grid grid-cols-1 gap-2 sm:grid-cols-[minmax(0,1fr)_160px_auto] sm:items-end"
+          onSubmit={submit}
+          noValidate
+          aria-label="New API key form"
+        >
+          <Field label="Key label" error={fieldError(create.error, 'label')}>
+            {(ids) => (
+              <Input
+                {...ids}
+                value={label}
+                maxLength={100}
+                placeholder="e.g. market maker"
+                onChange={(e) => setLabel(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Permission" error={fieldError(create.error, 'permission')}>
+            {(ids) => (
+              <Select {...ids} value={permission} onChange={(e) => setPermission(e.target.value as 'read' | 'trade')}>
+                <option value="trade">trade</option>
+                <option value="read">read</option>
+              </Select>
+            )}
+          </Field>
+          <Button type="submit" disabled={create.isPending || made !== null}>
+            Create API key
+          </Button>
+          {createError ? (
+            <p role="alert" className="text-xs text-loss sm:col-span-3">
+              {createError}
+            </p>
+          ) : null}
+        </form>
+
+        {keys.isPending ? (
+          <Loading />
+        ) : keys.isError ? (
+          <ErrorState error={keys.error} retry={() => void keys.refetch()} />
+        ) : keys.data.length === 0 ? (
+          <Empty>No API key for this account yet.</Empty>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-sm" aria-label="API keys">
+              <thead className="text-xs text-muted">
+                <tr className="border-b border-border text-left">
+                  <th className="px-2 py-1.5 font-medium">Label</th>
+                  <th className="px-2 py-1.5 font-medium">Key</th>
+                  <th className="px-2 py-1.5 font-medium">Permission</th>
+                  <th className="hidden px-2 py-1.5 font-medium sm:table-cell">Created (UTC)</th>
+                  <th className="hidden px-2 py-1.5 font-medium sm:table-cell">Last used (UTC)</th>
+                  <th className="px-2 py-1.5" />
+                </tr>
+              </thead>
+              <tbody>
+                {keys.data.map((k) => (
+                  <tr key={k.id} data-key-id={k.id} className="border-b border-border last:border-0">
+                    <td className="px-2 py-1.5">{k.label || '–'}</td>
+                    <td className="num px-2 py-1.5 text-xs text-muted" title={k.apiKey}>
+                      {shortKey(k.apiKey)}
+                    </td>
+                    <td className="px-2 py-1.5">
+                      <Badge tone={k.permission === 'trade' ? 'accent' : 'neutral'}>{k.permission}</Badge>
+                    </td>
+                    <td className="num hidden px-2 py-1.5 text-muted sm:table-cell">{utc(k.createdAt)}</td>
+                    <td className="num hidden px-2 py-1.5 text-muted sm:table-cell">
+                      {k.lastUsedAt ? utc(k.lastUsedAt) : 'never'}
+                    </td>
+                    <td className="px-2 py-1.5 text-right">
+                      <Button
+                        size="sm"
+                        variant="danger"
+                        aria-label={`Revoke API key ${k.label || k.id}`}
+                        onClick={() => {
+                          revoke.reset();
+                          setRevoking(k);
+                        }}
+                      >
+                        Revoke
+                      </Button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+
+        <details className="rounded-md border border-border p-2 text-sm" open>
+          <summary className="cursor-pointer font-medium">Connect a program</summary>
+          <div className="mt-2 flex flex-col gap-2 text-xs text-muted">
+            <p>
+              The gateway speaks Binance's spot API at{' '}
+              <code className="break-all text-fg" data-testid="gateway-url">
+                {origin}/binance
+              </code>
+              : point CCXT's <code>binance</code> class there by replacing <code>https://api.binance.com</code> in its{' '}
+              <code>urls.api</code> entries, with the key as <code>apiKey</code> and the secret as <code>secret</code>.
+            </p>
+            <p>Or run a reference bot:</p>
+            <pre
+              className="whitespace-pre-wrap break-all rounded bg-panel-2 px-2 py-1 text-fg"
+              data-testid="bot-command"
+            >
+              {command}
+            </pre>
+          </div>
+        </details>
+      </div>
+      <Dialog
+        open={revoking !== null}
+        onOpenChange={(o) => {
+          if (!o) setRevoking(null);
+        }}
+        title={`Revoke API key “${revoking?.label || revoking?.id || ''}”?`}
+        description="Programs using this key are refused at once (Binance error -2015). This cannot be undone."
+      >
+        {revoke.error ? <ErrorState error={revoke.error} /> : null}
+        <div className="flex justify-end gap-2">
+          <Button variant="ghost" onClick={() => setRevoking(null)}>
+            Keep it
+          </Button>
+          <Button
+            variant="danger"
+            disabled={revoke.isPending}
+            onClick={() =>
+              revoking &&
+              revoke.mutate({ accountId: account.id, keyId: revoking.id }, { onSuccess: () => setRevoking(null) })
+            }
+          >
+            Revoke key
+          </Button>
+        </div>
+      </Dialog>
+    </Card>
+  );
+}
