@@ -15,6 +15,9 @@
  *   it is alive; valid 60 minutes), `PUT` (keep-alive) and `DELETE` with `listenKey`; then `/binance/ws/<listenKey>`
  *   carries the raw events, and `{"e":"listenKeyExpired",…}` when the key expires or is closed.
  *
+ * Every request (REST or WebSocket API message, malformed ones too) takes weight 2 from the caller's IP in the
+ * gateway's limiter (`./limits.ts`): 429 / 418 answers as on the REST gateway, and a banned socket is closed.
+ *
  * Security: a stream is bound to the key's account and the key's creator; events of other accounts are never sent
  * (each event is checked for the account id and that the creator is among the account's owners), and every
  * `userStreamTiming.keyRecheckMs` (10 s) the key is resolved again: a revoked key, or a creator who no longer owns the account, ends
@@ -33,6 +36,7 @@ import type { TradingEvent } from '../../app/events.ts';
 import { decimalPlaces, fromScaled, tryScaled } from '../../core/money/decimal.ts';
 import { BinanceError, badKey, missing } from './errors.ts';
 import { apiKeysOf } from './keys.ts';
+import { gatewayOf } from './plugin.ts';
 import { checkTimestamp, signatureValid } from './signing.ts';
 import type { MarketDataHub, WsLike } from './ws.ts';
 
@@ -320,6 +324,11 @@ export async function userDataRoutes(app: FastifyInstance, ctx: AppContext, hub:
       scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
         done(null, Object.fromEntries(new URLSearchParams(String(body))));
       });
+    // every request, good or bad, counts against the IP's weight (Binance: 2 per userDataStream call)
+    scope.addHook('onRequest', async (req, reply) => {
+      const used = gatewayOf(ctx).limiter.take(req.ip, 2);
+      void reply.header('x-mbx-used-weight', String(used)).header('x-mbx-used-weight-1m', String(used));
+    });
     scope.setErrorHandler((err, _req, reply) => {
       const b =
         err instanceof BinanceError
@@ -364,7 +373,7 @@ export async function userDataRoutes(app: FastifyInstance, ctx: AppContext, hub:
   });
 
   // --- WebSocket API: /binance/ws-api/v3
-  r.get('/binance/ws-api/v3', { websocket: true, schema: { hide: true } }, (raw) => {
+  r.get('/binance/ws-api/v3', { websocket: true, schema: { hide: true } }, (raw, upgrade) => {
     const socket = raw as unknown as WsLike;
     const subs = new Map<number, { stop: () => void; accountId: number }>();
     let nextSub = 0;
@@ -387,6 +396,13 @@ export async function userDataRoutes(app: FastifyInstance, ctx: AppContext, hub:
     let chain: Promise<unknown> = Promise.resolve();
     socket.on('message', (data, isBinary) => {
       let id: unknown = null;
+      try {
+        gatewayOf(ctx).limiter.take(upgrade.ip, 2); // weight 2 per request, malformed ones included
+      } catch (err) {
+        if (err instanceof BinanceError) fail(null, err);
+        if (err instanceof BinanceError && err.status === 418) socket.close(1008, 'banned');
+        return;
+      }
       let req: z.infer<typeof WsApiRequest>;
       try {
         const parsed = WsApiRequest.safeParse(JSON.parse(isBinary ? '' : data.toString('utf8')));
@@ -415,7 +431,7 @@ export async function userDataRoutes(app: FastifyInstance, ctx: AppContext, hub:
               const signature = text('signature');
               if (!signature) throw missing('signature');
               const g = await grantOf(p.apiKey);
-              checkTimestamp(text('timestamp'), text('recvWindow'), Date.now());
+              checkTimestamp(text('timestamp'), text('recvWindow'), gatewayOf(ctx).now());
               const k = await apiKeysOf(ctx).resolve(g.apiKey);
               const payload = Object.keys(p)
                 .filter((x) => x !== 'signature')
