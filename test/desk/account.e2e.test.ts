@@ -44,7 +44,7 @@ describe.skipIf(!canRunDesk)('the Account page in Chromium', () => {
     const { context, page } = await w.page();
     await openAccount(w, page, alice);
     const risk = page.getByLabel('Risk per trade', { exact: true });
-    expect(await risk.inputValue()).toBe('1');
+    await expect.poll(() => risk.inputValue()).toBe('1');
     await expect
       .poll(() => page.getByText('A stop-out costs you about 100.00 USDT (1% of 10,000.00 USDT)').count())
       .toBe(1);

@@ -48,8 +48,8 @@ describe.skipIf(!canRunDesk)('the Journal in Chromium', () => {
     await w.signIn(page, alice);
     await page.goto(`${w.base}/trades/${trade.id}`);
     await page.getByRole('button', { name: 'Write a journal entry' }).click();
-    expect(new URL(page.url()).pathname).toBe('/journal');
-    expect(await page.getByRole('textbox', { name: 'Linked trades' }).inputValue()).toBe(String(trade.id));
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/journal');
+    await expect.poll(() => page.getByRole('textbox', { name: 'Linked trades' }).inputValue()).toBe(String(trade.id));
     await page.getByLabel('Title').fill('Breakout review');
     await page.getByLabel('Tags').fill('lesson, retest');
     await page.getByLabel('Body (Markdown)').fill(HOSTILE);
@@ -71,17 +71,20 @@ describe.skipIf(!canRunDesk)('the Journal in Chromium', () => {
     await card.waitFor();
     expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(await card.locator('h3').textContent()).toBe('Breakout review');
+    // the chip's symbol, side and R come with the trades list, which loads after the entry
     const chip = card.locator(`[data-trade-link="${trade.id}"]`);
-    expect(await chip.textContent()).toContain('BTC-USD');
-    expect(await chip.textContent()).toContain('Long');
-    expect(await chip.textContent()).toContain(`${trade.rMultiple > 0 ? '+' : ''}${trade.rMultiple.toFixed(2)}R`);
+    await expect.poll(() => chip.textContent()).toContain('BTC-USD');
+    await expect.poll(() => chip.textContent()).toContain('Long');
+    await expect
+      .poll(() => chip.textContent())
+      .toContain(`${trade.rMultiple > 0 ? '+' : ''}${trade.rMultiple.toFixed(2)}R`);
     expect(await card.locator('script, [onerror]').count()).toBe(0);
     const entries = await w.api(alice, 'GET', `/api/v1/journal/entries?tradeId=${trade.id}`);
     expect(entries.entries).toHaveLength(1);
     expect(entries.entries[0].body).toBe(HOSTILE); // stored as typed; sanitised when shown
     // the trade panel lists it, and the chip leads back to the trade
     await chip.click();
-    expect(new URL(page.url()).pathname).toBe(`/trades/${trade.id}`);
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/trades/${trade.id}`);
     await page.getByRole('list', { name: 'Linked journal entries' }).getByText('Breakout review').waitFor();
     // and the entry opens from there for editing
     await page

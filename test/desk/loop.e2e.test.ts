@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { canRunDesk, openDeskWorld, type DeskWorld } from './world.ts';
+import { canRunDesk, openDeskWorld, waitLive, type DeskWorld } from './world.ts';
 
 const nav = (page: Page, name: string) =>
   page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
@@ -68,7 +68,8 @@ describe.skipIf(!canRunDesk)('a newcomer’s first hour in the Desk', { timeout:
       takeProfit: target,
     });
     expect(sizing.sizing.requestedRiskPct).toBe('0.5');
-    expect(await page.getByTestId('ticket-qty').textContent()).toBe(`${sizing.sizing.qty} BTC`);
+    // aria-busy turns true only once the preview is asked for, after a render: wait for the answer itself
+    await expect.poll(() => page.getByTestId('ticket-qty').textContent()).toBe(`${sizing.sizing.qty} BTC`);
 
     // A target at 1R is refused by the protocol and cannot be sent; the 2R default can.
     await input(page, 'Target').fill((2 * Number(entry) - Number(stop)).toFixed(2));
@@ -98,6 +99,7 @@ describe.skipIf(!canRunDesk)('a newcomer’s first hour in the Desk', { timeout:
 
     // The replay runs until the trade closes; it leaves Positions.
     let closed = open;
+    await waitLive(page);
     for (let n = 0; n < 600 && closed.status !== 'closed'; n++) {
       await w.advance(1);
       closed = await w.api(me, 'GET', `/api/v1/trades/${id}`);

@@ -12,6 +12,7 @@ import {
   expectNoHorizontalScroll,
   openDeskWorld,
   submitTrade,
+  waitLive,
   type DeskUser,
   type DeskWorld,
 } from './world.ts';
@@ -88,9 +89,9 @@ describe.skipIf(!canRunDesk)('the Overview in Chromium', () => {
     expect(await text('sqn')).toBe(stats.sqn === null ? '–' : stats.sqn.toFixed(2));
     expect(await text('profit-factor')).toBe(stats.profitFactor === null ? '–' : stats.profitFactor.toFixed(2));
     expect(await text('losing-streak')).toBe(String(stats.longestLosingStreak));
-    const states = await chartStates(page);
-    for (const id of CHARTS) expect(states[id], id).toBe('ready:drawn');
-    expect(states.equity).toBe('ready:drawn');
+    // a chart draws once its container is measured, a frame or more after its data came
+    for (const id of [...CHARTS, 'equity'])
+      await expect.poll(async () => (await chartStates(page))[id], { message: id }).toBe('ready:drawn');
     // every chart has a title, and a text summary
     for (const id of CHARTS) {
       const card = page.locator(`[data-chart="${id}"]`);
@@ -101,7 +102,9 @@ describe.skipIf(!canRunDesk)('the Overview in Chromium', () => {
     // the breakdowns measure R or net P&L
     await page.getByLabel('P&L by weekday: measure').selectOption('netPnl');
     await expect.poll(() => page.locator('[data-chart="by-weekday"] svg text').allTextContents()).toContain('Net P&L');
-    expect(await page.locator('[data-chart="by-weekday"] .recharts-bar-rectangle').count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('[data-chart="by-weekday"] .recharts-bar-rectangle').count())
+      .toBeGreaterThan(0);
     await w.shot(page, 'overview-1280');
     await page.getByRole('button', { name: 'Switch to the light theme' }).click();
     await w.shot(page, 'overview-light-1280');
@@ -136,7 +139,7 @@ describe.skipIf(!canRunDesk)('the Overview in Chromium', () => {
     // the URL alone reproduces the view
     await page.goto(w.base + '/overview?tag=trend');
     await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('2');
-    expect(await page.getByLabel('Tag', { exact: true }).inputValue()).toBe('trend');
+    await expect.poll(() => page.getByLabel('Tag', { exact: true }).inputValue()).toBe('trend');
     // a date range with no trades empties the charts
     await page.goto(w.base + '/overview?from=2001-01-01&to=2001-01-31');
     await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('0');
@@ -150,9 +153,9 @@ describe.skipIf(!canRunDesk)('the Overview in Chromium', () => {
     await page.goto(w.base + '/overview');
     await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('5');
     await expect.poll(() => page.locator('[data-chart][data-state="loading"]').count()).toBe(0);
+    for (const id of CHARTS)
+      await expect.poll(async () => (await chartStates(page))[id], { message: id }).toBe('ready:drawn');
     await expectNoHorizontalScroll(page);
-    const states = await chartStates(page);
-    for (const id of CHARTS) expect(states[id], id).toBe('ready:drawn');
     await w.shot(page, 'overview-390');
     await page.screenshot({ path: `${ARTIFACTS}overview-390-top.png` });
     await page.locator('[data-chart="calendar"]').scrollIntoViewIfNeeded();
@@ -165,6 +168,7 @@ describe.skipIf(!canRunDesk)('the Overview in Chromium', () => {
     await w.signIn(page, alice);
     await page.goto(w.base + '/overview');
     await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('5');
+    await waitLive(page);
     await submitTrade(w, alice, 'sell', { setup: 'late' });
     await expect.poll(() => page.locator('[data-stat="trades"] dd').textContent()).toBe('6');
     await expect

@@ -6,7 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { canRunDesk, expectNoHorizontalScroll, openDeskWorld, type DeskUser, type DeskWorld } from './world.ts';
+import {
+  canRunDesk,
+  expectNoHorizontalScroll,
+  openDeskWorld,
+  waitLive,
+  type DeskUser,
+  type DeskWorld,
+} from './world.ts';
 
 /** A page of the world with a patient default timeout (the machine is shared; Chromium may be slow to start). */
 async function open(w: DeskWorld, width?: number, height?: number) {
@@ -63,17 +70,22 @@ describe.skipIf(!canRunDesk)('the Positions page in Chromium', { timeout: 240_00
     await page.getByRole('link', { name: 'Positions' }).click();
     await card(page).waitFor();
     let p = await apiPosition();
-    expect((await card(page).getByTestId('pnl').textContent())!.trim()).toBe(`${signed2(p.unrealizedPnl)} USD`);
-    expect(await card(page).getByTestId('leg-entry').textContent()).toContain('filled');
-    expect(await card(page).getByTestId('leg-stop').textContent()).toContain(stop0.toFixed(2));
-    expect(await card(page).getByTestId('leg-target').textContent()).toContain('open');
+    await expect
+      .poll(async () => (await card(page).getByTestId('pnl').textContent())!.trim())
+      .toBe(`${signed2(p.unrealizedPnl)} USD`);
+    await expect.poll(() => card(page).getByTestId('leg-entry').textContent()).toContain('filled');
+    await expect.poll(() => card(page).getByTestId('leg-stop').textContent()).toContain(stop0.toFixed(2));
+    await expect.poll(() => card(page).getByTestId('leg-target').textContent()).toContain('open');
+    await waitLive(page);
     await w.advance(2);
     p = await apiPosition();
     await expect
       .poll(async () => (await card(page).getByTestId('pnl').textContent())!.trim())
       .toBe(`${signed2(p.unrealizedPnl)} USD`);
     const r = p.unrealizedR as number;
-    expect((await card(page).getByTestId('pnl-r').textContent())!.trim()).toBe(`${r > 0 ? '+' : ''}${r.toFixed(2)}R`);
+    await expect
+      .poll(async () => (await card(page).getByTestId('pnl-r').textContent())!.trim())
+      .toBe(`${r > 0 ? '+' : ''}${r.toFixed(2)}R`);
     await w.shot(page, 'positions-1280');
     await context.close();
   });
@@ -85,7 +97,7 @@ describe.skipIf(!canRunDesk)('the Positions page in Chromium', { timeout: 240_00
     await card(page).getByRole('button', { name: 'Move stop' }).click();
     const dialog = page.getByRole('dialog');
     const field = dialog.getByLabel('New stop');
-    expect(await field.inputValue()).toBe(stop0.toFixed(2));
+    await expect.poll(() => field.inputValue()).toBe(stop0.toFixed(2));
     // off the tick grid: the form says so next to the field, nothing is sent
     await field.fill('1234.567');
     await dialog.getByRole('button', { name: 'Move stop' }).click();
@@ -194,9 +206,11 @@ describe.skipIf(!canRunDesk)('the Positions page in Chromium', { timeout: 240_00
     await card(page).waitFor();
     const risk = page.getByRole('region', { name: 'Risk state' });
     await risk.getByTestId('risk-open-positions').waitFor();
-    expect(await risk.getByTestId('risk-open-positions').textContent()).toContain('1 / 5');
-    expect(await risk.getByTestId('risk-breaker').textContent()).toContain('closed');
-    expect(await risk.getByTestId('risk-open-risk').textContent()).toMatch(/[1-9][\d,]*\.\d\d \/ [1-9][\d,]*\.\d\d/);
+    await expect.poll(() => risk.getByTestId('risk-open-positions').textContent()).toContain('1 / 5');
+    await expect.poll(() => risk.getByTestId('risk-breaker').textContent()).toContain('closed');
+    await expect
+      .poll(() => risk.getByTestId('risk-open-risk').textContent())
+      .toMatch(/[1-9][\d,]*\.\d\d \/ [1-9][\d,]*\.\d\d/);
     await expectNoHorizontalScroll(page);
     await w.shot(page, 'positions-390');
     await context.close();
@@ -207,6 +221,7 @@ describe.skipIf(!canRunDesk)('the Positions page in Chromium', { timeout: 240_00
     await w.signIn(page, alice);
     await page.goto(w.base + '/positions');
     await card(page).waitFor();
+    await waitLive(page);
     for (let i = 0; i < 400 && (await apiPosition()); i++) await w.advance(5);
     expect(await apiPosition()).toBeUndefined();
     await expect.poll(() => card(page).count()).toBe(0);

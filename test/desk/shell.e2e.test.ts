@@ -54,7 +54,7 @@ describe.skipIf(!canRunDesk)('the Desk shell in Chromium', () => {
     await page.getByRole('button', { name: 'Skip' }).click(); // the first-run onboarding of a new user
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await page.getByRole('link', { name: 'Journal' }).click();
-    expect(new URL(page.url()).pathname).toBe('/journal');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/journal');
     await context.close();
   });
 

@@ -6,7 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { canRunDesk, expectNoHorizontalScroll, openDeskWorld, type DeskUser, type DeskWorld } from './world.ts';
+import {
+  canRunDesk,
+  expectNoHorizontalScroll,
+  openDeskWorld,
+  waitLive,
+  type DeskUser,
+  type DeskWorld,
+} from './world.ts';
 
 /** Drags `handle` vertically by `dy` pixels with the mouse, in small steps like a hand would. */
 async function drag(page: Page, handle: Locator, dy: number): Promise<void> {
@@ -54,6 +61,57 @@ async function ticketNumbers(page: Page) {
   };
 }
 
+type TicketField = 'qty' | 'notional' | 'risk' | 'rr';
+
+/**
+ * Waits until the ticket shows, with no preview pending, what `POST /sizing` answers for the prices in its inputs
+ * (compared on `fields`), and returns that answer. A drag's last pointer move may render after the mouse is up, and
+ * the preview is asked for only after a quiet period, so `aria-busy` alone may still be the previous preview's
+ * `false`: the inputs, the answer and the shown numbers are read again until they agree.
+ */
+async function ticketAnswers(
+  w: DeskWorld,
+  u: DeskUser,
+  page: Page,
+  entryType: 'market' | 'limit',
+  fields: readonly TicketField[],
+) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let api: any;
+  await expect
+    .poll(
+      async () => {
+        api = await w.api(u, 'POST', '/api/v1/sizing', {
+          symbol: 'BTC-USD',
+          side: 'buy',
+          entryType,
+          ...(entryType === 'limit' ? { entryPrice: await input(page, 'Entry').inputValue() } : {}),
+          stopLoss: await input(page, 'Stop').inputValue(),
+          takeProfit: await input(page, 'Target').inputValue(),
+        });
+        const sizing = page.getByRole('region', { name: 'Sizing' });
+        const shown = async (id: string) => ((await sizing.getByTestId(id).allTextContents())[0] ?? '').trim();
+        const want: Record<TicketField, [string, string]> = {
+          qty: ['ticket-qty', `${api.sizing.qty} BTC`],
+          notional: ['ticket-notional', `${money2(api.sizing.notional)} USD`],
+          risk: ['ticket-risk', `${money2(api.sizing.risk)} USD · ${api.sizing.riskPct}%`],
+          rr: ['ticket-rr', (Math.trunc(Math.round(api.sizing.rewardRisk * 1e6) / 1e4) / 100).toFixed(2)],
+        };
+        const wrong = [];
+        if ((await sizing.getAttribute('aria-busy')) !== 'false') wrong.push('a preview is pending');
+        for (const f of fields) {
+          const [id, expected] = want[f];
+          const got = await shown(id);
+          if (got !== expected) wrong.push(`${f}: shown ${JSON.stringify(got)}, POST /sizing ${expected}`);
+        }
+        return wrong;
+      },
+      { timeout: 15_000 },
+    )
+    .toEqual([]);
+  return api;
+}
+
 const group = (s: string) => s.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 /** The ticket's way of showing money: grouped, 2 decimals (round half up on the exact digits). */
 function money2(s: string): string {
@@ -93,25 +151,13 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
 
     await dragLine(page, stopHandle, 25); // the stop line itself, further down
     await drag(page, targetHandle, -30); // the target's handle, further up
+    const api = await ticketAnswers(w, alice, page, 'market', ['qty', 'notional', 'risk', 'rr']);
     const stop = await input(page, 'Stop').inputValue();
     const target = await input(page, 'Target').inputValue();
     expect(Number(stop)).toBeLessThan(Number(stop0));
     expect(Number(target)).toBeGreaterThan(Number(target0));
     expect(stop).toMatch(/^\d+\.\d{2}$/); // snapped to the 0.01 tick
     expect(target).toMatch(/^\d+\.\d{2}$/);
-
-    const shown = await ticketNumbers(page);
-    const api = await w.api(alice, 'POST', '/api/v1/sizing', {
-      symbol: 'BTC-USD',
-      side: 'buy',
-      entryType: 'market',
-      stopLoss: stop,
-      takeProfit: target,
-    });
-    expect(shown.qty).toBe(`${api.sizing.qty} BTC`);
-    expect(shown.notional).toBe(`${money2(api.sizing.notional)} USD`);
-    expect(shown.risk).toBe(`${money2(api.sizing.risk)} USD · ${api.sizing.riskPct}%`);
-    expect(shown.rr).toBe((Math.trunc(Math.round(api.sizing.rewardRisk * 1e6) / 1e4) / 100).toFixed(2));
     for (const v of api.verdicts as { rule: string; passed: boolean }[])
       expect(await page.getByTestId(`verdict-${v.rule}`).getAttribute('data-passed')).toBe(String(v.passed));
     await w.shot(page, 'trade-dragged-1280');
@@ -134,7 +180,9 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
       .toContain('reward-risk-too-low');
     expect(await page.getByTestId('place').isDisabled()).toBe(true);
     expect(await page.getByTestId('place-refused').textContent()).toContain('reward-risk-too-low');
-    expect(await page.getByRole('slider', { name: 'Target price' }).getAttribute('aria-valuetext')).toBe(oneR);
+    await expect
+      .poll(() => page.getByRole('slider', { name: 'Target price' }).getAttribute('aria-valuetext'))
+      .toBe(oneR);
     await w.shot(page, 'trade-rejected-1280');
     await context.close();
   });
@@ -162,7 +210,7 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
     const id = Number(/#(\d+)/.exec(placedText)![1]);
     expect((await w.api(alice, 'GET', '/api/v1/positions')).positions.map((p: { id: number }) => p.id)).toEqual([id]);
     // nothing stale: the lines are gone until the next setup
-    expect(await page.getByRole('slider', { name: 'Stop price' }).count()).toBe(0);
+    await expect.poll(() => page.getByRole('slider', { name: 'Stop price' }).count()).toBe(0);
     await w.shot(page, 'trade-placed-1280');
     await page.getByRole('link', { name: 'See it in Positions' }).click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/positions');
@@ -176,6 +224,7 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
     await page.getByRole('button', { name: 'Long' }).click();
     await ticketNumbers(page);
     // market: the entry follows each new bar's close
+    await waitLive(page);
     await w.advance(1);
     const last = (await w.api(alice, 'GET', '/api/v1/instruments')).find(
       (i: { symbol: string }) => i.symbol === 'BTC-USD',
@@ -194,17 +243,7 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
     await page.keyboard.press('ArrowUp');
     await expect.poll(() => input(page, 'Stop').inputValue()).toBe((Number(stopBefore) + 0.01).toFixed(2));
 
-    const shown = await ticketNumbers(page);
-    const api = await w.api(alice, 'POST', '/api/v1/sizing', {
-      symbol: 'BTC-USD',
-      side: 'buy',
-      entryType: 'limit',
-      entryPrice: await input(page, 'Entry').inputValue(),
-      stopLoss: await input(page, 'Stop').inputValue(),
-      takeProfit: await input(page, 'Target').inputValue(),
-    });
-    expect(shown.qty).toBe(`${api.sizing.qty} BTC`);
-    expect(shown.risk).toBe(`${money2(api.sizing.risk)} USD · ${api.sizing.riskPct}%`);
+    await ticketAnswers(w, alice, page, 'limit', ['qty', 'risk']);
     await context.close();
   });
 
@@ -214,6 +253,7 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
     const chart = page.getByTestId('trade-chart');
     await expect.poll(() => chart.getAttribute('data-bars')).not.toBeNull();
     const bars0 = Number(await chart.getAttribute('data-bars'));
+    await waitLive(page);
     await w.advance(1);
     const hour = (await w.api(alice, 'GET', '/api/v1/candles?symbol=BTC-USD&timeframe=1h&limit=1')).bars[0];
     await expect.poll(() => chart.getAttribute('data-last-time')).toBe(String(hour.time));
@@ -236,6 +276,7 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
     await w.signIn(page, admin);
     const replay = page.getByRole('group', { name: 'Replay' });
     await replay.waitFor();
+    await waitLive(page);
     const before = (await w.api(admin, 'GET', '/api/v1/replay')).index;
     await replay.getByRole('button', { name: 'Step one bar' }).click();
     await expect.poll(async () => (await w.api(admin, 'GET', '/api/v1/replay')).index).toBe(before + 1);
@@ -262,10 +303,11 @@ describe.skipIf(!canRunDesk)('the Trade page in Chromium', { timeout: 180_000 },
     const replay = page.getByRole('group', { name: 'Replay' });
     await replay.waitFor();
     expect(await replay.getByRole('button').count()).toBe(0);
-    expect(await page.getByTestId('replay-time').textContent()).toMatch(/UTC · bar \d+\/\d+/);
+    await expect.poll(() => page.getByTestId('replay-time').textContent()).toMatch(/UTC · bar \d+\/\d+/);
     // the clock follows the bars the replay emits
     const before = (await w.api(alice, 'GET', '/api/v1/replay')).index as number;
     await expect.poll(() => page.getByTestId('replay-time').textContent()).toContain(`bar ${before}/`);
+    await waitLive(page);
     await w.advance(1);
     await expect.poll(() => page.getByTestId('replay-time').textContent()).toContain(`bar ${before + 1}/`);
     await context.close();

@@ -127,7 +127,7 @@ describe.skipIf(!canRunDesk)('the Trades page in Chromium', () => {
     await w.signIn(page, alice);
     await page.goto(w.base + '/trades');
     await page.locator(`tr[data-trade-id="${closed.id}"] a`).click();
-    expect(new URL(page.url()).pathname).toBe(`/trades/${closed.id}`);
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/trades/${closed.id}`);
     const panel = page.getByTestId('trade-detail');
     await panel.locator('[data-chart="trade"] canvas').first().waitFor();
     await expect.poll(() => panel.locator('[data-chart="trade"]').getAttribute('data-bars')).not.toBe('0');
@@ -178,9 +178,11 @@ describe.skipIf(!canRunDesk)('the Trades page in Chromium', () => {
     const panel = page.getByTestId('trade-detail');
     await panel.locator('[data-chart="trade"] canvas').first().waitFor();
     expect(await panel.locator('[data-chart="trade"]').getAttribute('data-lines')).toBe('4');
-    const caption = await panel.locator('[data-chart="trade"] figcaption').textContent();
-    expect(caption).toContain(`Initial stop ${after.stopLoss}, Stop ${after.currentStopLoss}`);
-    expect(caption).toContain('1h candles'); // chosen on the replay's clock, not the wall clock
+    const caption = () => panel.locator('[data-chart="trade"] figcaption').textContent();
+    await expect.poll(caption).toContain(`Initial stop ${after.stopLoss}, Stop ${after.currentStopLoss}`);
+    // chosen on the replay's clock, not the wall clock (among the timeframes GET /market/symbols serves, which load
+    // after the panel)
+    await expect.poll(caption).toContain('1h candles');
     const record = panel.getByRole('list', { name: 'Decision record' });
     expect(await record.locator('> li').count()).toBe(after.decisions.length);
     expect(await record.textContent()).toContain('Stop moved');
@@ -212,7 +214,7 @@ describe.skipIf(!canRunDesk)('the Trades page in Chromium', () => {
     await w.shot(page, 'trade-detail-390');
     await page.screenshot({ path: `${ARTIFACTS}trade-detail-390-top.png` });
     await panel.getByRole('button', { name: 'Close the trade panel' }).click();
-    expect(new URL(page.url()).pathname).toBe('/trades');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/trades');
     await context.close();
   });
 

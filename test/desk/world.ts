@@ -162,6 +162,15 @@ export async function openDeskWorld(o: DeskWorldOptions = {}): Promise<DeskWorld
   return w;
 }
 
+/**
+ * Waits until `page`'s live event stream (`/ws`) is open: the header's dot says "live". An event the server sends
+ * before then never reaches the page (the first connection does not refetch), so a test waits for this before it
+ * makes the server emit something the open page must follow (a bar, a closed trade, a replay step).
+ */
+export async function waitLive(page: Page): Promise<void> {
+  await page.locator('header [aria-label="live"]').waitFor();
+}
+
 /** Expects the page not to scroll sideways (the Desk must fit 390 px wide screens). */
 export async function expectNoHorizontalScroll(page: Page): Promise<void> {
   const { scroll, client } = (await page.evaluate(
