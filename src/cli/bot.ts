@@ -120,7 +120,7 @@ async function prepare(kind: BotKind, f: BotFlags): Promise<(ctx: BotContext) =>
     const { runNoise } = await import('../bots/noise.ts');
     const cfg = {
       minSize: amount('--min-size', f.minSize) ?? '1',
-      maxSize: amount('--max-size', f.maxSize) ?? amount('--min-size', f.minSize) ?? '5',
+      maxSize: amount('--max-size', f.maxSize) ?? (Number(f.minSize ?? 1) > 5 ? f.minSize! : '5'),
       meanIntervalMs: duration('--interval', f.interval, 1000),
       marketShare: num('--market-share', f.marketShare, 0.5, 0, 1),
       slippage: num('--slippage', f.slippage, 0.01, 0, 1),

@@ -264,7 +264,7 @@ export function program(): Command {
     .action(runBotCmd('market-maker'));
   botCommand('noise', 'random market and marketable limit orders of random side and size')
     .option('--min-size <amount>', 'smallest order, base units', '1')
-    .option('--max-size <amount>', 'largest order, base units', '5')
+    .option('--max-size <amount>', 'largest order, base units (default: 5, or --min-size if larger)')
     .option('--interval <duration>', 'mean time between orders (exponential waits)', '1s')
     .option('--market-share <fraction>', 'share of market orders; the rest are IOC limits', '0.5')
     .option('--slippage <fraction>', 'how far past the best price an IOC limit may trade', '0.01')
