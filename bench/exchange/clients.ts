@@ -405,4 +405,7 @@ async function main(): Promise<void> {
   });
 }
 
-if (process.send) void main();
+/** The argument `run.ts` forks this module with (importing it elsewhere, e.g. in a test, starts nothing). */
+export const CLIENT_ARG = '--bench-exchange-client';
+
+if (process.send && process.argv.includes(CLIENT_ARG)) void main();

@@ -23,7 +23,7 @@ import os from 'node:os';
 import { machineLine, totalTime } from '../format.ts';
 import { formatSummary, monoAt, summariseWindows, type MonoWindow } from './profile.ts';
 import { parseExchangeBenchArgs, type ExchangeBenchOptions, type Part } from './args.ts';
-import type { ClientJob, ClientResult, ClientTrader } from './clients.ts';
+import { CLIENT_ARG, type ClientJob, type ClientResult, type ClientTrader } from './clients.ts';
 import {
   api,
   apiOk,
@@ -88,7 +88,10 @@ const ms = (n: number): string => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 /** Forks one client process with `job`; resolves once it has connected (`ready`). */
 function startClient(job: ClientJob): Promise<{ child: ChildProcess; result: Promise<ClientResult> }> {
-  const child = fork(CLIENT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(CLIENT, [CLIENT_ARG], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let onResult: (r: ClientResult) => void = () => {};
   let onError: (e: Error) => void = () => {};
   const result = new Promise<ClientResult>((resolve, reject) => {
