@@ -30,11 +30,12 @@
  * - OCO (`submitOco`): two legs of one account and side (each a GTC limit or a conditional order) are validated
  *   together and accepted (two `accepted` events carrying `linkedId`) or rejected (two `rejected` events) with no
  *   state change. The legs are placed in argument order. While linked, when either leg trades (maker or taker, the
- *   first partial fill counts) the other is cancelled (`cancelled` reason `oco`, `done`) right after that trade's
- *   events; when either triggers, right after its `triggered` event; when either is cancelled for any reason, right
- *   after its own `cancelled`/`done`. So at most one leg ever trades, and a linked pair leaves the engine together.
- *   A FOK taker counts only one leg of a pair as fillable. A reduce/re-price amend of a resting leg keeps the link. Cancelling a leg stays O(1) (amortised for a pending
- *   one: see `dropPending`).
+ *   first partial fill counts) the other is cancelled (`cancelled` reason `oco`, then `done`) right after that
+ *   `trade` event (and the maker's own `done` if the trade filled it); when either triggers, right after its
+ *   `triggered` event; when either is cancelled for any reason, right after its own `cancelled` and `done`. So at
+ *   most one leg ever trades or triggers, and a linked pair leaves the engine together (a leg outlives its
+ *   partner only once it has traded or triggered, and is then unlinked). A FOK taker counts one leg of a pair. An amend of a resting leg keeps the link (and if it trades, the other leg goes). Cancelling
+ *   a leg stays O(1) (amortised for a pending one: see `dropPending`).
  *
  * Performance notes (measured; see bench/orderbook): an incoming order matches in a reused scratch node, which
  * stays in the book only if the order rests; the `accepted` event is stored with `out[out.length] =` rather than
