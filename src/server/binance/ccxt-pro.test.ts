@@ -33,8 +33,11 @@ let adminId: number;
 let alice: User;
 let bob: User;
 let marketId: number;
+let ordersMarketId: number;
 const SYMBOL = 'WSTUDOUSD';
 const PAIR = 'WSTUDO/USD';
+/** A market only the watchOrders test trades on. */
+const PAIR2 = 'WSORD/USD';
 const open: { close(): Promise<unknown> }[] = [];
 
 async function user(email: string): Promise<User> {
@@ -42,6 +45,7 @@ async function user(email: string): Promise<User> {
   const account = (await ctx.exchange.createAltAccount(u.id, `${email} bot`)).id as number;
   await ctx.exchange.transfer({ id: adminId, isAdmin: true }, null, account, '10000');
   await ctx.exchange.depositAsset(marketId, account, '100');
+  await ctx.exchange.depositAsset(ordersMarketId, account, '100');
   const k = await apiKeysOf(ctx).create(u.id, account, { permission: 'trade' });
   return { id: u.id, account, apiKey: k.apiKey, secret: k.secret };
 }
@@ -90,6 +94,17 @@ beforeAll(async () => {
       lotSize: '0.1',
       symbol: SYMBOL,
       baseAsset: 'WSTUDO',
+      quoteAsset: 'USD',
+    } as Parameters<typeof ctx.exchange.createMarket>[1])
+  ).id as number;
+  ordersMarketId = (
+    await ctx.exchange.createMarket(adminId, {
+      name: 'WS Orders',
+      kind: 'spot',
+      tickSize: '0.01',
+      lotSize: '0.1',
+      symbol: 'WSORDUSD',
+      baseAsset: 'WSORD',
       quoteAsset: 'USD',
     } as Parameters<typeof ctx.exchange.createMarket>[1])
   ).id as number;
@@ -163,5 +178,55 @@ describe('CCXT pro binance against the gateway streams', () => {
     expect(c[0]! % 60_000).toBe(0);
     expect(c[4]).toBe(10.4);
     expect(c[5]).toBeGreaterThanOrEqual(1);
+  });
+
+  it('watchTicker receives the 24 h statistics of the market trades', async () => {
+    await order(alice, 'sell', '10.70', '0.5');
+    await order(bob, 'buy', '10.70', '0.5');
+    const ex = pro();
+    await ex.loadMarkets();
+    let t = await ex.watchTicker(PAIR);
+    for (let i = 0; i < 5 && t.last !== 10.7; i++) t = await ex.watchTicker(PAIR);
+    // CCXT 4.5 watches <symbol>@miniTicker (no bid/ask); watchBidsAsks reads @bookTicker
+    expect(t).toMatchObject({ symbol: PAIR, last: 10.7 });
+    expect(t.baseVolume).toBeGreaterThanOrEqual(0.5);
+    const d = (await ctx.exchange.market(null, marketId, 1)).book as { bids: { price: string }[] };
+    const ba = await ex.watchBidsAsks([PAIR]);
+    expect(ba[PAIR]).toMatchObject({ symbol: PAIR, bid: Number(d.bids[0]!.price) });
+  });
+
+  it("watchOrders and watchBalance receive the key's account's order changes and balances (WebSocket API)", async () => {
+    const ex = pro(alice);
+    await ex.loadMarkets();
+    const firstOrders = ex.watchOrders(PAIR2);
+    const firstBalance = ex.watchBalance();
+    await sleep(500);
+    const placed = await ex.createOrder(PAIR2, 'limit', 'sell', 1, 12.5);
+    let orders = await firstOrders;
+    expect(orders.at(-1)).toMatchObject({
+      id: placed.id,
+      symbol: PAIR2,
+      type: 'limit',
+      side: 'sell',
+      price: 12.5,
+      amount: 1,
+      filled: 0,
+      status: 'open',
+    });
+    let balance = await firstBalance;
+    for (let i = 0; i < 5 && balance.WSORD?.used !== 1; i++) balance = await ex.watchBalance();
+    expect(balance.WSORD).toMatchObject({ used: 1 });
+    await ctx.exchange.placeOrder(bob.id, {
+      accountId: bob.account,
+      marketId: ordersMarketId,
+      side: 'buy',
+      type: 'limit',
+      size: '1',
+      price: '12.50',
+      tif: 'GTC',
+    });
+    for (let i = 0; i < 5 && orders.at(-1)?.status !== 'closed'; i++) orders = await ex.watchOrders(PAIR2);
+    expect(orders.at(-1)).toMatchObject({ id: placed.id, status: 'closed', filled: 1, remaining: 0, cost: 12.5 });
+    expect(orders.every((o) => o.id === placed.id)).toBe(true);
   });
 });

@@ -13,8 +13,9 @@ import type { Sql } from '../../db/sql.ts';
 import { openTestDatabase } from '../../db/testing.ts';
 import { buildServer } from '../app.ts';
 import { apiKeysOf } from './keys.ts';
+import { gatewayOf } from './plugin.ts';
 import { hmacHex } from './signing.ts';
-import { executionReport } from './user-stream.ts';
+import { executionReport, userStreamTiming } from './user-stream.ts';
 
 interface WsSocket {
   on(event: 'message', listener: (data: Buffer) => void): void;
@@ -32,6 +33,7 @@ type Msg = Record<string, any>;
 interface User {
   id: number;
   account: number;
+  keyId: number;
   apiKey: string;
   secret: string;
 }
@@ -42,8 +44,11 @@ let sql: Sql;
 let ctx: AppContext;
 let app: FastifyInstance;
 let base: string;
+let admin: User;
 let alice: User;
 let bob: User;
+let marketId: number;
+let symbol: string;
 
 async function user(email: string, isAdmin = false, cash = '1000'): Promise<User> {
   const u = await ctx.auth.register(email, 'password1');
@@ -52,7 +57,7 @@ async function user(email: string, isAdmin = false, cash = '1000'): Promise<User
   const account = accounts[0]!.id as number;
   if (cash !== '0') await ctx.exchange.transfer({ id: u.id, isAdmin: true }, null, account, cash);
   const k = await apiKeysOf(ctx).create(u.id, account, { permission: 'trade' });
-  return { id: u.id, account, apiKey: k.apiKey, secret: k.secret };
+  return { id: u.id, account, keyId: k.id, apiKey: k.apiKey, secret: k.secret };
 }
 
 interface Conn {
@@ -121,8 +126,18 @@ beforeAll(async () => {
   app = await buildServer(ctx);
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  admin = await user('admin@bus.test', true, '0');
   alice = await user('alice@bus.test');
   bob = await user('bob@bus.test');
+  const m = await ctx.exchange.createMarket(admin.id, {
+    name: 'bus one',
+    kind: 'bounded',
+    tickSize: '0.01',
+    lotSize: '1',
+    maxPrice: '1',
+  });
+  marketId = m.id as number;
+  symbol = typeof m.symbol === 'string' ? m.symbol : 'BUSONE';
 });
 
 afterAll(async () => {
@@ -154,6 +169,23 @@ describe('listenKey REST endpoints', () => {
       msg: 'Invalid API-key, IP, or permissions for action.',
     });
     expect((await rest('PUT', alice.apiKey)).body.code).toBe(-1102);
+  });
+
+  it("counts every call against the IP's request weight, with Binance's 429 over the limit", async () => {
+    const gw = gatewayOf(ctx);
+    const saved = gw.limiter.limits;
+    try {
+      const first = await app.inject({ method: 'POST', url: '/binance/api/v3/userDataStream' });
+      const used = Number(first.headers['x-mbx-used-weight-1m']);
+      expect(used).toBeGreaterThanOrEqual(2);
+      gw.limiter.limits = { ...saved, weightPerMinute: used + 2 };
+      expect((await rest('POST', alice.apiKey)).status).toBe(200);
+      const over = await rest('POST', alice.apiKey);
+      expect(over.status).toBe(429);
+      expect(over.body.code).toBe(-1003);
+    } finally {
+      gw.limiter.limits = saved;
+    }
   });
 
   it('ends the legacy stream with listenKeyExpired when the key is closed', async () => {
@@ -263,5 +295,101 @@ describe('WebSocket API user data subscription', () => {
       Y: '0.8',
     });
     for (const f of ['n', 'N', 'T', 'I', 'M', 'O', 'Z', 'Q', 'W', 'V', 'F', 'C']) expect(ev).toHaveProperty(f);
+  });
+});
+
+describe('account events of real orders', () => {
+  it("delivers the key's account's executionReports and balances, and nothing of other accounts", async () => {
+    const s = await connect('/binance/ws-api/v3');
+    const other = await connect('/binance/ws-api/v3');
+    try {
+      s.send({ id: 1, method: 'userDataStream.subscribe.signature', params: signed(alice) });
+      await s.waitFor('subscribed', (m) => m.id === 1);
+      other.send({ id: 1, method: 'userDataStream.subscribe.signature', params: signed(bob) });
+      await other.waitFor('subscribed', (m) => m.id === 1);
+      const placed = await ctx.exchange.placeOrder(alice.id, {
+        accountId: alice.account,
+        marketId,
+        side: 'sell',
+        type: 'limit',
+        size: '3',
+        price: '0.60',
+        tif: 'GTC',
+      });
+      const aliceId = (placed.order as Msg | undefined)?.id ?? placed.id;
+      await ctx.exchange.placeOrder(bob.id, {
+        accountId: bob.account,
+        marketId,
+        side: 'buy',
+        type: 'limit',
+        size: '2',
+        price: '0.60',
+        tif: 'GTC',
+      });
+      const fresh = await s.waitFor('new', (m) => m.event?.e === 'executionReport' && m.event.x === 'NEW');
+      expect(fresh.event).toMatchObject({ s: symbol, S: 'SELL', o: 'LIMIT', q: '3', p: '0.6', X: 'NEW', i: aliceId });
+      const fill = await s.waitFor('trade', (m) => m.event?.e === 'executionReport' && m.event.x === 'TRADE');
+      expect(fill.event).toMatchObject({ i: aliceId, X: 'PARTIALLY_FILLED', l: '2', z: '2', L: '0.6', m: true });
+      await s.waitFor('balance', (m) => m.event?.e === 'outboundAccountPosition');
+      const bobs = other.messages.filter((m) => m.event?.e === 'executionReport');
+      expect(bobs.length).toBeGreaterThan(0);
+      expect(bobs.every((m) => m.event.i !== aliceId)).toBe(true);
+      expect(s.messages.filter((m) => m.event?.e === 'executionReport').every((m) => m.event.i === aliceId)).toBe(true);
+    } finally {
+      s.close();
+      other.close();
+    }
+  });
+
+  it('serves the same events raw on the legacy /ws/<listenKey> stream', async () => {
+    const { listenKey } = (await rest('POST', alice.apiKey)).body as { listenKey: string };
+    const s = await connect(`/binance/ws/${listenKey}`);
+    try {
+      await settle(50);
+      await ctx.exchange.placeOrder(alice.id, {
+        accountId: alice.account,
+        marketId,
+        side: 'buy',
+        type: 'limit',
+        size: '1',
+        price: '0.10',
+        tif: 'GTC',
+        clientOrderId: 'legacy-1',
+      });
+      const ev = await s.waitFor('executionReport', (m) => m.e === 'executionReport');
+      expect(ev).toMatchObject({ s: symbol, c: 'legacy-1', S: 'BUY', x: 'NEW', X: 'NEW', p: '0.1', w: true });
+      const pos = await s.waitFor('balances', (m) => m.e === 'outboundAccountPosition');
+      expect(pos.B).toEqual(expect.arrayContaining([expect.objectContaining({ a: expect.any(String) })]));
+    } finally {
+      s.close();
+    }
+  });
+
+  it('ends the stream when its API key is revoked', async () => {
+    userStreamTiming.keyRecheckMs = 100;
+    const carol = await user('carol@bus.test');
+    const s = await connect('/binance/ws-api/v3');
+    try {
+      s.send({ id: 1, method: 'userDataStream.subscribe.signature', params: signed(carol) });
+      await s.waitFor('subscribed', (m) => m.id === 1);
+      await apiKeysOf(ctx).revoke(carol.id, carol.account, carol.keyId);
+      expect(await s.waitFor('terminated', (m) => m.event?.e === 'eventStreamTerminated')).toMatchObject({
+        subscriptionId: 0,
+      });
+      await ctx.exchange.placeOrder(carol.id, {
+        accountId: carol.account,
+        marketId,
+        side: 'buy',
+        type: 'limit',
+        size: '1',
+        price: '0.10',
+        tif: 'GTC',
+      });
+      await settle(300);
+      expect(s.messages.filter((m) => m.event?.e === 'executionReport')).toEqual([]);
+    } finally {
+      userStreamTiming.keyRecheckMs = 10_000;
+      s.close();
+    }
   });
 });

@@ -218,10 +218,10 @@ function follow(ctx: AppContext, hub: MarketDataHub, sink: Sink, log: (err: unkn
     return e.userId === null && Array.isArray(e.data.ownerIds) && e.data.ownerIds.includes(userId);
   };
   const off = ctx.events.subscribe(userId, (e) => {
-    if ((e.type as string) === 'ex-order' && mine(e)) {
+    if (e.type === 'ex-order' && mine(e)) {
       const o = e.data;
       chain = chain.then(async () => sink.send(executionReport(o, await symbolOf(o)))).catch(log);
-    } else if ((e.type as string) === 'ex-account' && mine(e)) {
+    } else if (e.type === 'ex-account' && mine(e)) {
       const ev = accountPosition(e.data);
       if (ev) chain = chain.then(() => sink.send(ev)).catch(log);
     }
