@@ -11,13 +11,11 @@ describe('reference bots on a test server', () => {
   let w: BotWorld;
   let url: string;
   let key: Record<string, string>;
-  let trendMarketId: number;
   const call: BotWorld['call'] = (...args) => w.call(...args);
 
   beforeAll(async () => {
-    w = await startBotWorld(['TUDOUSD', 'TRNDUSD'], ['maker', 'noise', 'trend', 'seller', 'buyer']);
+    w = await startBotWorld(['TUDOUSD', 'TRNDUSD', 'DOWNUSD'], ['maker', 'noise', 'trend', 'flat', 'seller', 'buyer']);
     ({ url, key } = w);
-    trendMarketId = w.market.TRNDUSD!;
   });
   afterAll(async () => {
     await w?.close();
@@ -94,57 +92,52 @@ describe('reference bots on a test server', () => {
     for (const l of [...lines['market-maker']!, ...lines.noise!]) for (const s of secrets) expect(l).not.toContain(s);
   });
 
-  it('momentum trader buys into an up-trend of 1-second candles, up to its position limit', async () => {
-    // an up-trend: one trade a second, 1 % higher each time, between two other accounts
-    const trade = async (price: string) => {
-      await call('seller', 'POST', '/api/v1/exchange/orders', {
-        marketId: trendMarketId,
-        side: 'sell',
-        size: '1',
-        price,
-      });
-      await call('buyer', 'POST', '/api/v1/exchange/orders', {
-        marketId: trendMarketId,
-        side: 'buy',
-        size: '1',
-        price,
-      });
+  it('momentum trader buys into an up-trend and sells into a down-trend of 1-second candles, up to its limit', async () => {
+    // an up-trend on TRND and a down-trend on DOWN: one trade a second, 1 higher (lower) each time, between two
+    // other accounts
+    const trade = async (symbol: string, price: string) => {
+      const marketId = w.market[symbol];
+      await call('seller', 'POST', '/api/v1/exchange/orders', { marketId, side: 'sell', size: '1', price });
+      await call('buyer', 'POST', '/api/v1/exchange/orders', { marketId, side: 'buy', size: '1', price });
     };
     for (let i = 0; i < 6; i++) {
-      await trade((100 + i).toFixed(2));
+      await Promise.all([trade('TRNDUSD', (100 + i).toFixed(2)), trade('DOWNUSD', (100 - i).toFixed(2))]);
       await new Promise((r) => setTimeout(r, 1000));
     }
-    // liquidity for the bot to buy from
+    // liquidity for the bots to take
     await call('seller', 'POST', '/api/v1/exchange/orders', {
-      marketId: trendMarketId,
+      marketId: w.market.TRNDUSD,
       side: 'sell',
       size: '10',
       price: '106',
     });
-    const lines: string[] = [];
-    const summary = await runBot(
-      'momentum',
-      {
-        market: 'TRNDUSD',
-        accountKey: key.trend,
-        url,
-        for: '1500ms',
-        timeframe: '1s',
-        fast: '2',
-        slow: '4',
-        size: '3',
-        period: '200ms',
-      },
-      (l) => lines.push(l),
-    );
-    expect(summary.orders).toBe(1); // one order to the limit, none after
-    expect(lines.some((l) => /momentum up-trend \(fast [\d.]+ > slow [\d.]+\): buy 3 TRND at market/.test(l))).toBe(
+    await call('buyer', 'POST', '/api/v1/exchange/orders', {
+      marketId: w.market.DOWNUSD,
+      side: 'buy',
+      size: '10',
+      price: '94',
+    });
+    const flags = { url, for: '4s', timeframe: '1s', fast: '2', slow: '4', size: '3', period: '200ms' };
+    const lines: string[][] = [[], [], []];
+    const [up, down, longOnly] = await Promise.all([
+      runBot('momentum', { ...flags, market: 'TRNDUSD', accountKey: key.trend }, (l) => lines[0]!.push(l)),
+      runBot('momentum', { ...flags, market: 'DOWNUSD', accountKey: key.trend }, (l) => lines[1]!.push(l)),
+      runBot('momentum', { ...flags, market: 'DOWNUSD', accountKey: key.flat, longOnly: true }, (l) =>
+        lines[2]!.push(l),
+      ),
+    ]);
+    // one order each to the limit, none after; long-only stays flat in a down-trend
+    expect([up.orders, down.orders, longOnly.orders]).toEqual([1, 1, 0]);
+    expect(lines[0]!.some((l) => /momentum up-trend \(fast [\d.]+ > slow [\d.]+\): buy 3 TRND at market/.test(l))).toBe(
       true,
     );
+    expect(
+      lines[1]!.some((l) => /momentum down-trend \(fast [\d.]+ < slow [\d.]+\): sell 3 DOWN at market/.test(l)),
+    ).toBe(true);
+    expect(lines[2]!.some((l) => /down-trend .*: position 0 is where it should be/.test(l))).toBe(true);
     const [k, s] = key.trend!.split(':') as [string, string];
-    const client = createExchange(url, { apiKey: k, secret: s });
-    const m = await findMarket(client, 'TRNDUSD');
-    const balance = await client.fetchBalance();
-    expect(balance[m.base]?.total).toBe(203); // 200 deposited + 3 bought
+    const balance = await createExchange(url, { apiKey: k, secret: s }).fetchBalance();
+    expect(balance.TRND?.total).toBe(203); // 200 deposited + 3 bought
+    expect(balance.DOWN?.total).toBe(197); // 200 deposited − 3 sold
   });
 });
