@@ -345,6 +345,110 @@ describe('endpoints in Binance shapes (plain fetch)', () => {
   });
 });
 
+describe('OCO order lists', () => {
+  it('a sell bracket through CCXT: take-profit fills, the stop is cancelled; lists by id, client id, open and all', async () => {
+    const m = (
+      await ctx.exchange.createMarket(adminId, {
+        name: 'Oco',
+        kind: 'spot',
+        tickSize: '0.1',
+        lotSize: '1',
+        symbol: 'OCOUSD',
+        baseAsset: 'OCO',
+      } as Parameters<typeof ctx.exchange.createMarket>[1])
+    ).id as number;
+    await ctx.exchange.depositAsset(m, alice.account, '10');
+    const a = exchange(alice);
+    const b = exchange(bob);
+    await a.loadMarkets();
+    await b.loadMarkets();
+    // a first trade sets the last price at 10.0
+    await a.createOrder('OCO/USD', 'limit', 'sell', 1, 10);
+    await b.createOrder('OCO/USD', 'market', 'buy', 1);
+    const list = (await a.privatePostOrderListOco({
+      symbol: 'OCOUSD',
+      side: 'SELL',
+      quantity: '2',
+      listClientOrderId: 'bracket-1',
+      aboveType: 'LIMIT_MAKER',
+      abovePrice: '12',
+      belowType: 'STOP_LOSS_LIMIT',
+      belowStopPrice: '9',
+      belowPrice: '8.9',
+      belowTimeInForce: 'GTC',
+    })) as Json & { orders: Json[]; orderReports: Json[] };
+    expect(list).toMatchObject({
+      contingencyType: 'OCO',
+      listStatusType: 'EXEC_STARTED',
+      listOrderStatus: 'EXECUTING',
+      listClientOrderId: 'bracket-1',
+      symbol: 'OCOUSD',
+    });
+    expect(list.orderReports.map((r) => [r.type, r.status, r.orderListId])).toEqual([
+      ['LIMIT_MAKER', 'NEW', list.orderListId],
+      ['STOP_LOSS_LIMIT', 'NEW', list.orderListId],
+    ]);
+    const byId = (await a.privateGetOrderList({ orderListId: list.orderListId })) as Json;
+    expect(byId.listClientOrderId).toBe('bracket-1');
+    const byClient = (await a.privateGetOrderList({ origClientOrderId: 'bracket-1' })) as Json;
+    expect(byClient.orderListId).toBe(list.orderListId);
+    expect(((await a.privateGetOpenOrderList()) as Json[]).map((l) => l.orderListId)).toContain(list.orderListId);
+    // Bob lifts the take-profit: the stop leg is cancelled with it
+    await b.createOrder('OCO/USD', 'limit', 'buy', 2, 12);
+    const [tpId, slId] = list.orders.map((o) => String(o.orderId));
+    expect((await a.fetchOrder(tpId!, 'OCO/USD')).status).toBe('closed');
+    expect((await a.fetchOrder(slId!, 'OCO/USD')).status).toBe('canceled');
+    expect(((await a.privateGetOpenOrderList()) as Json[]).map((l) => l.orderListId)).not.toContain(list.orderListId);
+    const all = (await a.privateGetAllOrderList()) as Json[];
+    expect(all.find((l) => l.orderListId === list.orderListId)).toMatchObject({ listOrderStatus: 'ALL_DONE' });
+  });
+
+  it('legacy order/oco (a buy) and DELETE orderList; wrong price order or types refused', async () => {
+    const a = exchange(alice);
+    await a.loadMarkets();
+    // last 12.0: buy below with a limit maker at 11, stop above at 13
+    const list = (await a.privatePostOrderOco({
+      symbol: 'OCOUSD',
+      side: 'BUY',
+      quantity: '1',
+      price: '11',
+      stopPrice: '13',
+      stopLimitPrice: '13.5',
+      stopLimitTimeInForce: 'GTC',
+    })) as Json & { orderReports: Json[] };
+    expect(list.orderReports.map((r) => r.type)).toEqual(['STOP_LOSS_LIMIT', 'LIMIT_MAKER']);
+    const gone = (await a.privateDeleteOrderList({ symbol: 'OCOUSD', orderListId: list.orderListId })) as Json & {
+      orderReports: Json[];
+    };
+    expect(gone.listOrderStatus).toBe('ALL_DONE');
+    expect(gone.orderReports.map((r) => r.status)).toEqual(['CANCELED', 'CANCELED']);
+    const before = await countRows('ex_orders');
+    const bad = await signed(alice, 'POST', '/api/v3/orderList/oco', {
+      symbol: 'OCOUSD',
+      side: 'SELL',
+      quantity: '1',
+      aboveType: 'LIMIT_MAKER',
+      abovePrice: '11',
+      belowType: 'STOP_LOSS',
+      belowStopPrice: '13',
+    });
+    expect([bad.status, bad.body.code]).toEqual([400, -2010]);
+    const types = await signed(alice, 'POST', '/api/v3/orderList/oco', {
+      symbol: 'OCOUSD',
+      side: 'SELL',
+      quantity: '1',
+      aboveType: 'STOP_LOSS',
+      aboveStopPrice: '13',
+      belowType: 'LIMIT_MAKER',
+      belowPrice: '11',
+    });
+    expect([types.status, types.body.code]).toEqual([400, -1014]);
+    const unknown = await signed(alice, 'DELETE', '/api/v3/orderList', { symbol: 'OCOUSD', orderListId: '99999' });
+    expect([unknown.status, unknown.body.code]).toEqual([400, -2011]);
+    expect(await countRows('ex_orders')).toBe(before);
+  });
+});
+
 describe('signed requests with plain fetch', () => {
   // Binance's documentation example (SIGNED endpoint examples for POST /api/v3/order, HMAC keys)
   const doc = {

@@ -206,5 +206,6 @@ export async function binancePlugin(app: FastifyInstance, opts: BinancePluginOpt
 
   (await import('./public.ts')).publicRoutes(route, ctx);
   (await import('./private.ts')).privateRoutes(route, ctx);
+  (await import('./oco.ts')).ocoRoutes(route, ctx);
   (await import('./compat.ts')).compatRoutes(route, ctx);
 }
