@@ -14,6 +14,7 @@ import {
   canRunDesk,
   expectNoHorizontalScroll,
   openDeskWorld,
+  waitLive,
   type DeskUser,
   type DeskWorld,
 } from './world.ts';
@@ -204,6 +205,19 @@ describe.skipIf(!canRunDesk)('gateway API keys and market symbols on the Desk', 
     expect((await signedAccount(w.base, key)).status).toBe(200); // a read key reads
     await box.getByRole('button', { name: 'Done' }).click();
     await box.waitFor({ state: 'detached' });
+    await expectNoHorizontalScroll(page);
+    await context.close();
+  }, 120_000);
+
+  it("follows ownership live: an account shared with Bob appears on Bob's open page without a reload", async () => {
+    const bob = await w.user('bob@keys.test');
+    const alt = (await w.api(alice, 'POST', `${EX}/accounts`, { name: 'Shared desk' })).id as number;
+    const { context, page } = await exchange(bob, 390, 844);
+    await waitLive(page);
+    expect(await page.getByLabel('Trading account').count()).toBe(0); // one account: no picker
+    await w.api(alice, 'POST', `${EX}/accounts/${alt}/owners`, { email: bob.email });
+    const picker = page.getByLabel('Trading account');
+    await poll(() => picker.locator('option').allTextContents()).toContain(`#${alt} Shared desk (alt)`);
     await expectNoHorizontalScroll(page);
     await context.close();
   }, 120_000);

@@ -6,6 +6,7 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/api/client';
+import { useLiveEvent } from '@/api/live';
 import type {
   Account,
   ApiKey,
@@ -368,11 +369,14 @@ export function useSocketState(): SocketState {
 
 /**
  * Keeps the page's queries live over `/ws/exchange`: the market list, the selected market's book and trades, the
- * user's live orders, the selected account's portfolio and the transfers. Snapshots replace the cached data (also
+ * user's live orders, the selected account's portfolio and the transfers; and the accounts over `/ws`'s
+ * `ownership` events. Snapshots replace the cached data (also
  * after a reconnect); updates are merged in.
  */
 export function useExchangeLive(marketId: number | null, accountId: number | null): void {
   const qc = useQueryClient();
+  // an owner added to or removed from a shared account (`ownership` on /ws): the accounts and their owners change
+  useLiveEvent('ownership', () => void qc.invalidateQueries({ queryKey: exKeys.accounts }));
   useEffect(() => {
     const s = acquire();
     const offs = [
