@@ -100,6 +100,7 @@ export async function runNoise(cfg: NoiseConfig, ctx: BotContext): Promise<BotSu
   const random = seededRandom(seed);
   const budget = errorBudget(log);
   const summary: BotSummary = { orders: 0, cancels: 0, errors: 0 };
+  let skipping = false;
   log(`start ${m.symbol}: sizes ${toText(minLots, m.lot)}..${toText(maxLots, m.lot)} ${m.base}, seed ${seed}`);
 
   while (!signal.aborted) {
@@ -126,9 +127,13 @@ export async function runNoise(cfg: NoiseConfig, ctx: BotContext): Promise<BotSu
       const sellLots = bestBid === undefined ? 0 : toUnits(balance[m.base]?.free ?? 0, m.lot, 'floor');
       const order = fitToBalance(next.side, next.amount, { buyLots, sellLots });
       if (!order) {
-        log(`skip: nothing to take or nothing to pay with (bid ${bestBid ?? '-'}, ask ${bestAsk ?? '-'})`);
+        // said once until it can trade again, not at every draw
+        if (!skipping)
+          log(`skip: nothing to take or nothing to pay with (bid ${bestBid ?? '-'}, ask ${bestAsk ?? '-'})`);
+        skipping = true;
         return;
       }
+      skipping = false;
       const amount = Number(toText(order.amount, m.lot));
       const limit = price(order.side)!;
       const placed =
