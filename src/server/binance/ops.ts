@@ -42,8 +42,13 @@ export async function quoteFilled(
   orders: ExOrder[],
   markets: Map<number, ExMarket>,
 ): Promise<Map<number, string>> {
-  const ids = orders.filter((o) => toAtoms(o.filled) > 0n).map((o) => o.id);
   const out = new Map<number, string>();
+  const ids: number[] = [];
+  for (const o of orders) {
+    if (typeof o.filledQuote === 'string')
+      out.set(o.id, o.filledQuote); // the exchange keeps it: no query
+    else if (toAtoms(o.filled) > 0n) ids.push(o.id);
+  }
   if (ids.length === 0) return out;
   const rows = await ctx.sql.query(
     `SELECT o, sum(price * size)::text AS tl FROM (

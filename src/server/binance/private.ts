@@ -225,7 +225,10 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
       reply.header('x-mbx-order-count-10s', String(counts.n10));
       reply.header('x-mbx-order-count-1d', String(counts.nDay));
       const size = o.size ?? (await sizeForQuote(k, o));
-      let placed: { order: ExOrder; events: { type: string; takerOrderId?: number }[] };
+      let placed: {
+        order: ExOrder;
+        events: { type: string; takerOrderId?: number; tradeId?: number; price?: string; size?: string }[];
+      };
       try {
         placed = (await ex.placeOrder(k.userId, {
           accountId: k.accountId,
@@ -254,12 +257,26 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
       if (o.respType === 'ACK') return ack;
       let fills: ExTrade[] = [];
       if (toAtoms(ord.filled) > 0n) {
-        const n = placed.events.filter((e) => e.type === 'trade').length;
-        const mine = (await ex.accountTrades(k.userId, k.accountId, {
-          marketId: o.m.id,
-          limit: 2 * n + 50,
-        })) as unknown as ExTrade[];
-        fills = mine.filter((t) => t.orderId === ord.id);
+        const trades = placed.events.filter((e) => e.type === 'trade' && e.takerOrderId === ord.id);
+        if (trades.length > 0 && trades.every((e) => typeof e.tradeId === 'number'))
+          // the engine's events carry the trade ids: no query needed
+          fills = trades.map((e) => ({
+            id: e.tradeId!,
+            orderId: ord.id,
+            side: o.side,
+            maker: false,
+            price: e.price!,
+            size: e.size!,
+            quoteQty: formatAtoms((toAtoms(e.price!) * toAtoms(e.size!)) / MONEY_SCALE),
+            time: now,
+          }));
+        else {
+          const mine = (await ex.accountTrades(k.userId, k.accountId, {
+            marketId: o.m.id,
+            limit: 2 * trades.length + 50,
+          })) as unknown as ExTrade[];
+          fills = mine.filter((t) => t.orderId === ord.id);
+        }
       }
       const cum = formatAtoms(fills.reduce((s, t) => s + toAtoms(t.quoteQty), 0n));
       const result = {

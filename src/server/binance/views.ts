@@ -51,6 +51,8 @@ export interface ExOrder {
   listId?: number | null;
   createdAt?: string;
   updatedAt?: string;
+  /** Σ price × size of the order's fills, when the exchange's view carries it. */
+  filledQuote?: string;
 }
 
 const isZero = (s: string): boolean => /^0*(\.0*)?$/.test(s);
