@@ -1,8 +1,8 @@
 /**
  * Group commit of the exchange's command path. Commands change the in-memory state at once (in arrival order) and
  * record their writes in the open {@link Batch}; one transaction persists a whole batch — everything that arrived
- * while the previous transaction was committing — with a constant number of multi-row statements (`unnest` of
- * arrays), whatever the number of orders in it. Each command is acknowledged when its batch commits.
+ * while the previous transaction was committing — with ONE statement (data-modifying CTEs over `unnest` of column
+ * arrays, {@link BATCH_SQL}), whatever the number of orders in it. Each command is acknowledged when its batch commits.
  *
  * Invariants:
  * - Batches commit one at a time, in order; a batch's rows are taken from memory synchronously when its flush
@@ -138,100 +138,107 @@ function atomsText(v: bigint): string {
 }
 
 /**
- * The statements of one batch, in order (empty parts skipped): order lists, new orders, changed orders, history,
- * trades, positions, cash, changed lists — at most eight statements whatever the batch size.
+ * The one statement that writes a batch: data-modifying CTEs for the new order lists, new orders (in their final
+ * state), changed orders, history rows, trades, position deltas, cash deltas and changed lists, each fed by `unnest`
+ * of column arrays (empty arrays write nothing). A single statement is atomic on its own, so a batch costs one round
+ * trip; foreign keys between its parts (orders → lists, history → orders) are checked at the end of the statement.
  */
+export const BATCH_SQL = `WITH
+  l AS (INSERT INTO ex_order_lists (id, account_id, market_id, client_list_id, status, created_at, updated_at)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[],
+      $7::timestamptz[])),
+  o AS (INSERT INTO ex_orders (id, market_id, account_id, user_id, side, type, price, stop_price, size, remaining,
+      filled, tif, post_only, stp, status, priority, client_order_id, list_id, created_at, updated_at)
+    SELECT * FROM unnest($8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::text[],
+      $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[], $19::text[], $20::boolean[],
+      $21::text[], $22::text[], $23::bigint[], $24::text[], $25::bigint[], $26::timestamptz[], $27::timestamptz[])),
+  u AS (UPDATE ex_orders x SET type = v.type, price = v.price, size = v.size, remaining = v.remaining,
+      filled = v.filled, status = v.status, priority = v.priority, updated_at = v.updated
+    FROM unnest($28::bigint[], $29::text[], $30::bigint[], $31::bigint[], $32::bigint[], $33::bigint[], $34::text[],
+      $35::bigint[], $36::timestamptz[]) AS v(id, type, price, size, remaining, filled, status, priority, updated)
+    WHERE x.id = v.id),
+  h AS (INSERT INTO ex_order_history (order_id, event, remaining, reason, at)
+    SELECT * FROM unnest($37::bigint[], $38::text[], $39::bigint[], $40::text[], $41::timestamptz[])),
+  t AS (INSERT INTO ex_trades (id, market_id, maker_order_id, taker_order_id, maker_account_id, taker_account_id,
+      price, size, taker_side, at) OVERRIDING SYSTEM VALUE
+    SELECT * FROM unnest($42::bigint[], $43::bigint[], $44::bigint[], $45::bigint[], $46::bigint[], $47::bigint[],
+      $48::bigint[], $49::bigint[], $50::text[], $51::timestamptz[])),
+  p AS (INSERT INTO ex_positions (account_id, market_id, position)
+    SELECT * FROM unnest($52::bigint[], $53::bigint[], $54::bigint[])
+    ON CONFLICT (account_id, market_id) DO UPDATE SET position = ex_positions.position + EXCLUDED.position),
+  c AS (UPDATE ex_accounts a SET cash = a.cash + v.delta
+    FROM unnest($55::bigint[], $56::numeric[]) AS v(id, delta) WHERE a.id = v.id),
+  lu AS (UPDATE ex_order_lists x SET status = v.status, updated_at = v.updated
+    FROM unnest($57::bigint[], $58::text[], $59::timestamptz[]) AS v(id, status, updated) WHERE x.id = v.id)
+SELECT 1`;
+
+/** Writes a batch with {@link BATCH_SQL} (one statement, atomic by itself or inside `q`'s transaction). */
 export async function writeBatch(q: Sql, b: Snapshot): Promise<number> {
-  let statements = 0;
-  const run = async (text: string, params: unknown[]): Promise<void> => {
-    statements++;
-    await q.query(text, params);
-  };
-  if (b.lists.id.length)
-    await run(
-      `INSERT INTO ex_order_lists (id, account_id, market_id, client_list_id, status, created_at, updated_at)
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])`,
-      [b.lists.id, b.lists.account, b.lists.market, b.lists.client, b.lists.status, b.lists.created, b.lists.updated],
-    );
-  if (b.inserts.id.length) {
-    const o = b.inserts;
-    await run(
-      `INSERT INTO ex_orders (id, market_id, account_id, user_id, side, type, price, stop_price, size, remaining, filled,
-         tif, post_only, stp, status, priority, client_order_id, list_id, created_at, updated_at)
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[],
-         $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::boolean[], $14::text[], $15::text[],
-         $16::bigint[], $17::text[], $18::bigint[], $19::timestamptz[], $20::timestamptz[])`,
-      [
-        o.id,
-        o.market,
-        o.account,
-        o.user,
-        o.side,
-        o.type,
-        o.price,
-        o.stop,
-        o.size,
-        o.remaining,
-        o.filled,
-        o.tif,
-        o.postOnly,
-        o.stp,
-        o.status,
-        o.priority,
-        o.client,
-        o.list,
-        o.created,
-        o.updated,
-      ],
-    );
-  }
-  if (b.updates.id.length) {
-    const u = b.updates;
-    await run(
-      `UPDATE ex_orders o SET type = v.type, price = v.price, size = v.size, remaining = v.remaining,
-         filled = v.filled, status = v.status, priority = v.priority, updated_at = v.updated
-       FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[],
-         $8::bigint[], $9::timestamptz[]) AS v(id, type, price, size, remaining, filled, status, priority, updated)
-       WHERE o.id = v.id`,
-      [u.id, u.type, u.price, u.size, u.remaining, u.filled, u.status, u.priority, u.updated],
-    );
-  }
-  if (b.history.order.length)
-    await run(
-      `INSERT INTO ex_order_history (order_id, event, remaining, reason, at)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[])`,
-      [b.history.order, b.history.event, b.history.remaining, b.history.reason, b.history.at],
-    );
-  if (b.trades.id.length) {
-    const t = b.trades;
-    await run(
-      `INSERT INTO ex_trades (id, market_id, maker_order_id, taker_order_id, maker_account_id, taker_account_id, price,
-         size, taker_side, at) OVERRIDING SYSTEM VALUE
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-         $7::bigint[], $8::bigint[], $9::text[], $10::timestamptz[])`,
-      [t.id, t.market, t.maker, t.taker, t.makerAccount, t.takerAccount, t.price, t.size, t.takerSide, t.at],
-    );
-  }
-  if (b.positions.account.length)
-    await run(
-      `INSERT INTO ex_positions (account_id, market_id, position)
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
-       ON CONFLICT (account_id, market_id) DO UPDATE SET position = ex_positions.position + EXCLUDED.position`,
-      [b.positions.account, b.positions.market, b.positions.delta],
-    );
-  if (b.cash.account.length)
-    await run(
-      `UPDATE ex_accounts a SET cash = a.cash + v.delta
-       FROM unnest($1::bigint[], $2::numeric[]) AS v(id, delta) WHERE a.id = v.id`,
-      [b.cash.account, b.cash.delta],
-    );
-  if (b.listUpdates.id.length)
-    await run(
-      `UPDATE ex_order_lists l SET status = v.status, updated_at = v.updated
-       FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS v(id, status, updated) WHERE l.id = v.id`,
-      [b.listUpdates.id, b.listUpdates.status, b.listUpdates.updated],
-    );
-  return statements;
+  const o = b.inserts;
+  const u = b.updates;
+  const t = b.trades;
+  await q.query(BATCH_SQL, [
+    b.lists.id,
+    b.lists.account,
+    b.lists.market,
+    b.lists.client,
+    b.lists.status,
+    b.lists.created,
+    b.lists.updated,
+    o.id,
+    o.market,
+    o.account,
+    o.user,
+    o.side,
+    o.type,
+    o.price,
+    o.stop,
+    o.size,
+    o.remaining,
+    o.filled,
+    o.tif,
+    o.postOnly,
+    o.stp,
+    o.status,
+    o.priority,
+    o.client,
+    o.list,
+    o.created,
+    o.updated,
+    u.id,
+    u.type,
+    u.price,
+    u.size,
+    u.remaining,
+    u.filled,
+    u.status,
+    u.priority,
+    u.updated,
+    b.history.order,
+    b.history.event,
+    b.history.remaining,
+    b.history.reason,
+    b.history.at,
+    t.id,
+    t.market,
+    t.maker,
+    t.taker,
+    t.makerAccount,
+    t.takerAccount,
+    t.price,
+    t.size,
+    t.takerSide,
+    t.at,
+    b.positions.account,
+    b.positions.market,
+    b.positions.delta,
+    b.cash.account,
+    b.cash.delta,
+    b.listUpdates.id,
+    b.listUpdates.status,
+    b.listUpdates.updated,
+  ]);
+  return 1;
 }
 
 /** The rows of a batch as column arrays, taken from memory when its flush starts. */
@@ -440,6 +447,8 @@ export interface WriterStats {
   statements: number;
   /** The largest batch, in commands. */
   largest: number;
+  /** Time spent in batch transactions, ms (wall clock, from the snapshot to the commit). */
+  commitMs: number;
 }
 
 /** The group-commit writer: one batch open for new commands, at most one committing. */
@@ -448,7 +457,7 @@ export class GroupWriter {
   private flushing: Promise<void> | null = null;
   private scheduled = false;
   /** Figures since start. */
-  readonly stats: WriterStats = { batches: 0, commands: 0, statements: 0, largest: 0 };
+  readonly stats: WriterStats = { batches: 0, commands: 0, statements: 0, largest: 0, commitMs: 0 };
 
   /**
    * @param sql the database
@@ -510,9 +519,11 @@ export class GroupWriter {
       if (typeof e === 'function') events.push(...e());
       else events.push(e);
     events.push(...this.tail(b));
+    const started = performance.now();
     const run = async (): Promise<void> => {
       try {
-        const n = await this.sql.tx((q) => writeBatch(q, rows));
+        const n = await writeBatch(this.sql, rows);
+        this.stats.commitMs += performance.now() - started;
         this.stats.batches++;
         this.stats.commands += b.commands;
         this.stats.statements += n;
