@@ -50,6 +50,8 @@ export const MAX_BUFFERED = 8 * 1024 * 1024;
 export const DEPTH_LEVELS = 5000;
 /** How long (ms) a market's published book is kept up to date after the last REST snapshot, without subscribers. */
 export const SNAPSHOT_LINGER_MS = 30_000;
+/** Least time (ms) between two writes of market data to the sockets; see `flusher`. */
+export const FLUSH_INTERVAL_MS = 5;
 /** Largest accepted control message, in characters. */
 const MAX_MESSAGE_CHARS = 64 * 1024;
 const OPEN = 1;
@@ -198,23 +200,28 @@ interface RawSocket {
 }
 
 /**
- * Frames delivered during one turn of the event loop are queued per socket and written together when the turn ends
- * (one write per socket instead of one per event).
+ * Frames delivered to a socket are queued and written together, at most once per {@link FLUSH_INTERVAL_MS} (at the
+ * end of the loop turn when the last write is older): under load one write carries many events, which is what keeps
+ * 500 subscribers × 100,000 messages/s within reach (the cost per socket is the write system call, not the bytes).
  */
 const flusher = {
   pending: new Set<StreamClient>(),
   scheduled: false,
+  last: 0,
   add(c: StreamClient): void {
     this.pending.add(c);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        const list = [...this.pending];
-        this.pending.clear();
-        for (const x of list) x.flush();
-      });
-    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const wait = this.last + FLUSH_INTERVAL_MS - Date.now();
+    if (wait > 0) setTimeout(() => this.run(), wait);
+    else setImmediate(() => this.run());
+  },
+  run(): void {
+    this.scheduled = false;
+    this.last = Date.now();
+    const list = [...this.pending];
+    this.pending.clear();
+    for (const x of list) x.flush();
   },
 };
 
