@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../context.ts';
 import type { Sql } from '../../db/sql.ts';
 import { openTestDatabase } from '../../db/testing.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import type { TradingEvent } from '../events.ts';
 import type { ExchangeService } from './service.ts';
 
 let sql: Sql;
@@ -242,5 +243,169 @@ describe('client order ids and account history', () => {
     expect(live.map((o) => o.id)).toEqual([keep1]);
     expect((await ex.accountOrder(alice.id, other, { orderId: keep2 })).status).toBe('open');
     await expect(ex.cancelAllOrders(bob.id, a, m1)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('OCO order lists', () => {
+  it('margins only the worse leg, cancels the other leg when one fills, and finishes the list', async () => {
+    const mid = await bounded();
+    const a = await account(alice, '100');
+    const b = await account(bob, '100');
+    const r = (await ex.placeOco(alice.id, {
+      accountId: a,
+      marketId: mid,
+      side: 'sell',
+      size: '10',
+      above: { type: 'limit', price: '0.8', clientOrderId: 'tp' },
+      below: { type: 'stop-limit', stopPrice: '0.3', price: '0.29', clientOrderId: 'sl' },
+      listClientOrderId: 'bracket-1',
+    })) as { list: { id: number; status: string; orderIds: number[] }; orders: { id: number; listId: number }[] };
+    expect(r.list).toMatchObject({ status: 'executing', clientListId: 'bracket-1' });
+    expect(r.orders.map((o) => o.listId)).toEqual([r.list.id, r.list.id]);
+    // worst case of the stop leg alone: short 10 at 1 for 2.9 → −7.1 (the limit leg alone would be −2)
+    expect((await ex.portfolio(alice.id, a)).available).toBe('92.9');
+    await ex.placeOrder(bob.id, { accountId: b, marketId: mid, side: 'buy', type: 'limit', size: '10', price: '0.8' });
+    const after = (await ex.orderList(alice.id, r.list.id)) as {
+      list: { status: string };
+      orders: { status: string; clientOrderId: string }[];
+    };
+    expect(after.list.status).toBe('all-done');
+    expect(after.orders.map((o) => [o.clientOrderId, o.status])).toEqual([
+      ['tp', 'filled'],
+      ['sl', 'cancelled'],
+    ]);
+    // 100 + 8 from the sale; short 10 worth at most 10: 98 available
+    expect(await ex.portfolio(alice.id, a)).toMatchObject({ cash: '108', available: '98' });
+    const [h] = await sql.query(`SELECT reason FROM ex_order_history WHERE order_id = $1 AND event = 'cancel'`, [
+      r.orders[1]!.id,
+    ]);
+    expect(h!.reason).toBe('oco');
+    expect((await ex.orderLists(alice.id, a, { limit: 10 })).length).toBe(1);
+  });
+
+  it('cancels both legs of a list, and refuses a list whose legs cannot pair', async () => {
+    const mid = await bounded();
+    const a = await account(alice, '100');
+    const r = (await ex.placeOco(alice.id, {
+      accountId: a,
+      marketId: mid,
+      side: 'buy',
+      size: '1',
+      above: { type: 'stop-market', stopPrice: '0.7' },
+      below: { type: 'limit', price: '0.2' },
+    })) as { list: { id: number } };
+    const c = (await ex.cancelOrderList(alice.id, r.list.id)) as { orders: { status: string }[] };
+    expect(c.orders.map((o) => o.status)).toEqual(['cancelled', 'cancelled']);
+    await expect(ex.cancelOrderList(alice.id, r.list.id)).rejects.toBeInstanceOf(ConflictError);
+    await expect(ex.cancelOrderList(bob.id, r.list.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      ex.placeOco(alice.id, {
+        accountId: a,
+        marketId: mid,
+        side: 'buy',
+        size: '1',
+        above: { type: 'limit', price: '0.5', tif: 'IOC' },
+        below: { type: 'limit', price: '0.2' },
+      }),
+    ).rejects.toMatchObject({ code: 'invalid-oco' });
+    expect((await ex.portfolio(alice.id, a)).available).toBe('100');
+  });
+});
+
+describe('events and ownership', () => {
+  it('tells the owners of both sides of a fill (ex-order with the last fill, ex-account with balances), after commit', async () => {
+    const mid = await bounded();
+    const a = await account(alice, '100');
+    const b = await account(bob, '100');
+    const seen: TradingEvent[] = [];
+    const off = ctx.events.subscribe(alice.id, (e) => seen.push(e));
+    await ex.placeOrder(alice.id, {
+      accountId: a,
+      marketId: mid,
+      side: 'buy',
+      type: 'limit',
+      size: '2',
+      price: '0.4',
+      clientOrderId: 'ev-1',
+    });
+    await ex.placeOrder(bob.id, { accountId: b, marketId: mid, side: 'sell', type: 'limit', size: '2', price: '0.4' });
+    off();
+    const mine = seen.filter((e) => e.userId === alice.id);
+    const orders = mine.filter((e) => e.type === 'ex-order').map((e) => e.data);
+    expect(orders.map((o) => [o.event, o.status, o.clientOrderId])).toEqual([
+      ['accepted', 'open', 'ev-1'],
+      ['fill', 'filled', 'ev-1'],
+    ]);
+    expect(orders[1]).toMatchObject({
+      accountId: a,
+      ownerIds: [alice.id],
+      filled: '2',
+      remaining: '0',
+      lastFill: { price: '0.4', size: '2', quoteQty: '0.8', maker: true },
+    });
+    const acct = mine.filter((e) => e.type === 'ex-account').map((e) => e.data);
+    expect(acct.at(-1)).toMatchObject({ accountId: a, cash: '99.2', balances: [{ asset: 'USD', free: '99.2' }] });
+    // nothing of Bob's account reached Alice
+    expect(mine.some((e) => e.data.accountId === b)).toBe(false);
+  });
+
+  it('removes a co-owner (never the last one, nor a personal account’s user) and tells every owner', async () => {
+    const a = await account(alice, '1');
+    const seenBob: TradingEvent[] = [];
+    const off = ctx.events.subscribe(bob.id, (e) => {
+      if (e.type === 'ownership') seenBob.push(e);
+    });
+    await ex.shareAccount(alice.id, a, 'bob@gw.test');
+    expect(await ex.removeOwner(bob.id, a, alice.id)).toMatchObject({ removed: alice.id, owners: [bob.id] });
+    await expect(ex.removeOwner(bob.id, a, bob.id)).rejects.toMatchObject({ code: 'last-owner' });
+    await expect(ex.removeOwner(alice.id, a, bob.id)).rejects.toMatchObject({ code: 'account-not-found' });
+    off();
+    expect(seenBob.map((e) => [e.data.change, e.data.userId])).toEqual([
+      ['added', bob.id],
+      ['removed', alice.id],
+    ]);
+    const personal = await ex.personalAccount(alice.id);
+    await ex.shareAccount(alice.id, personal, 'bob@gw.test');
+    await expect(ex.removeOwner(bob.id, personal, alice.id)).rejects.toMatchObject({ code: 'personal-account-owner' });
+    expect(await ex.removeOwner(alice.id, personal, bob.id)).toMatchObject({ owners: [alice.id] });
+  });
+
+  it('pages the whole trade history of a market by cursor', async () => {
+    const mid = await bounded();
+    const a = await account(alice, '100');
+    const b = await account(bob, '100');
+    for (let i = 0; i < 5; i++) {
+      await ex.placeOrder(alice.id, {
+        accountId: a,
+        marketId: mid,
+        side: 'buy',
+        type: 'limit',
+        size: '1',
+        price: '0.5',
+      });
+      await ex.placeOrder(bob.id, {
+        accountId: b,
+        marketId: mid,
+        side: 'sell',
+        type: 'limit',
+        size: '1',
+        price: '0.5',
+      });
+    }
+    const all = await ex.trades(null, mid, 100);
+    expect(all).toHaveLength(5);
+    const page1 = await ex.trades(null, mid, 2);
+    const page2 = await ex.trades(null, mid, 2, { beforeId: page1.at(-1)!.id as number });
+    const page3 = await ex.trades(null, mid, 2, { beforeId: page2.at(-1)!.id as number });
+    expect([...page1, ...page2, ...page3].map((t) => t.id)).toEqual(all.map((t) => t.id));
+    expect((await ex.trades(null, mid, 2, { afterId: all[4]!.id as number })).map((t) => t.id)).toEqual([
+      all[2]!.id,
+      all[3]!.id,
+    ]);
+    const fills = await ex.fills(alice.id, null, 3);
+    const older = await ex.fills(alice.id, null, 3, fills.at(-1)!.tradeId as number);
+    expect(fills).toHaveLength(3);
+    // the next page starts right below the first one
+    expect(Math.max(...older.map((f) => f.tradeId as number))).toBeLessThan(fills.at(-1)!.tradeId as number);
   });
 });
