@@ -422,6 +422,24 @@ describe('market data', () => {
     }
   });
 
+  it('starts the streams of a symbol subscribed before its market existed', async () => {
+    const s = await connect('/binance/stream?streams=latecomer@trade/latecomer@depth5@100ms');
+    try {
+      const { id, sym } = await market({ symbol: 'LATECOMER' });
+      expect(sym).toBe('latecomer');
+      await order(alice, id, 'sell', '0.60', '2');
+      await order(bob, id, 'buy', '0.60', '1');
+      expect((await s.waitFor('trade', (m) => m.stream === 'latecomer@trade')).data).toMatchObject({
+        p: '0.6',
+        q: '1',
+      });
+      const book = await s.waitFor('partial', (m) => m.stream === 'latecomer@depth5@100ms' && m.data.asks.length > 0);
+      expect(book.data.asks).toEqual([['0.6', '1']]);
+    } finally {
+      s.close();
+    }
+  });
+
   it('never streams a restricted market, which behaves like an unknown symbol', async () => {
     const { id } = await market({ visibleTo: [alice.account] });
     const sym = ((await ctx.exchange.market(alice.id, id)).symbol as string | undefined)?.toLowerCase() ?? `bws${seq}`;

@@ -522,7 +522,14 @@ export class MarketDataHub {
     if (v.restricted === true) return; // never streamed publicly
     const m: StreamMarket = { id, symbol: symbolOf(v), tickSize: String(v.tickSize), lotSize: String(v.lotSize) };
     this.byId.set(id, m);
-    this.bySymbol.set(m.symbol.toLowerCase(), m);
+    const lower = m.symbol.toLowerCase();
+    this.bySymbol.set(lower, m);
+    if (old) return;
+    // a market that became public (new, or no longer restricted): start the streams already asked for
+    for (const [name, set] of this.subs) {
+      const spec = parseStream(name);
+      if (spec?.symbol === lower) for (const c of set) this.start(c, name, spec);
+    }
   }
 
   /** The public market of a gateway symbol (any case), or null (unknown or restricted). */
@@ -941,7 +948,7 @@ export class MarketDataHub {
     for (const [key, agg] of this.klines) {
       if ((agg.interval === '1s') !== oneSecond || agg.buffer) continue;
       const name = `${agg.market.symbol.toLowerCase()}@kline_${agg.interval}`;
-      if (!this.has(name)) {
+      if (!this.has(name) || !this.byId.has(agg.market.id)) {
         this.klines.delete(key);
         continue;
       }
@@ -967,7 +974,8 @@ export class MarketDataHub {
     for (const tr of this.trackers.values()) {
       if (!tr.active) continue;
       const watched = this.watched(tr);
-      if (!watched && now - tr.lastSnapshotAt > SNAPSHOT_LINGER_MS) {
+      const gone = !this.byId.has(tr.market.id); // restricted since: no longer public
+      if (gone || (!watched && now - tr.lastSnapshotAt > SNAPSHOT_LINGER_MS)) {
         tr.active = false;
         tr.bids = tr.asks = [];
         tr.bidMap = new Map();
