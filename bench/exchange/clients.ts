@@ -73,6 +73,8 @@ export interface ClientResult {
   sent: number;
   /** Successful responses (orders) or frames (md) received inside the window. */
   inWindow: number;
+  /** Successful responses over the whole run (warm-up and drain included). */
+  okTotal: number;
   /** Failed responses by error code (whole run). */
   failures: Record<string, number>;
   /** Latencies (ms) of the requests sent inside the window and answered. */
@@ -133,6 +135,7 @@ function open(url: string): Promise<WsSocket> {
 const emptyResult = (): ClientResult => ({
   sent: 0,
   inWindow: 0,
+  okTotal: 0,
   failures: {},
   latencies: [],
   perSecond: [],
@@ -202,6 +205,7 @@ async function prepareWsOrders(job: Extract<ClientJob, { kind: 'ws-orders' }>): 
             const now = Date.now();
             const inWin = now >= w.measureFrom && now <= w.measureTo;
             if (m[2] === 'true') {
+              res.okTotal++;
               if (inWin) {
                 res.inWindow++;
                 // A crossing order's response lists its trades as engine events.
@@ -303,6 +307,7 @@ async function prepareRestOrders(job: Extract<ClientJob, { kind: 'rest-orders' }
               const order = await c.createOrder(symbol, 'limit', o.side, o.size, Number(o.price));
               const lat = performance.now() - t0;
               const now = Date.now();
+              res.okTotal++;
               if (now >= w.measureFrom && now <= w.measureTo) {
                 res.inWindow++;
                 if (Number(order.filled ?? 0) > 0) res.fills++;

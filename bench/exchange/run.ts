@@ -29,6 +29,7 @@ import {
   apiOk,
   commitLatencies,
   createMarket,
+  dbCounters,
   createTraders,
   freshDatabase,
   startServerChild,
@@ -55,6 +56,10 @@ interface OrderFigures {
   failures: Record<string, number>;
   unanswered: number;
   errors: string[];
+  /** Successful responses over the whole run. */
+  okTotal: number;
+  /** PostgreSQL: what the database did over the whole run, or null (PGlite). */
+  db: { commits: number; rowsWritten: number; rollbacks: number } | null;
 }
 
 /** Figures of one market-data run. */
@@ -152,6 +157,8 @@ function orderFigures(results: ClientResult[], seconds: number): OrderFigures {
     failures: mergeFailures(results.map((r) => r.failures)),
     unanswered: results.reduce((s, r) => s + r.unanswered, 0),
     errors: results.flatMap((r) => (r.error ? [r.error] : [])),
+    okTotal: results.reduce((s, r) => s + r.okTotal, 0),
+    db: null,
   };
 }
 
@@ -164,6 +171,12 @@ function printOrders(title: string, f: OrderFigures): void {
       `p99 ${ms(f.lat.p99)} ms, max ${ms(f.lat.max)} ms (${f0(f.lat.n)} timed); takers filled ${f0(f.fillsPerSec)}/s` +
       (fails ? `; refused: ${fails}` : '') +
       (f.unanswered ? `; ${f.unanswered} unanswered at the end` : '') +
+      (f.db
+        ? `; PostgreSQL: ${f0(f.db.commits)} transactions incl. read-only (` +
+          `${(f.okTotal / Math.max(1, f.db.commits)).toFixed(1)} orders per transaction), ` +
+          `${(f.db.rowsWritten / Math.max(1, f.okTotal)).toFixed(1)} rows written per order` +
+          (f.db.rollbacks ? `, ${f0(f.db.rollbacks)} rollbacks` : '')
+        : '') +
       (f.errors.length ? `; errors: ${[...new Set(f.errors)].join(' | ')}` : ''),
   );
 }
@@ -191,8 +204,31 @@ async function wsOrders(
     flow: { marketId: m.id, seed: o.seed * 31 + k + window * 1000 },
     window,
   }));
-  const { results, seconds } = await runJobs(jobs, o, `WebSocket orders, ${window} in flight per client`);
-  return orderFigures(results, seconds);
+  return withDbCounters(srv, () => runJobs(jobs, o, `WebSocket orders, ${window} in flight per client`));
+}
+
+/**
+ * Runs an order run and, on PostgreSQL, adds what the database did meanwhile: transactions committed (read-only ones
+ * count too: every statement outside a transaction is one) and rows inserted, updated or deleted.
+ */
+async function withDbCounters(
+  srv: ServerChild,
+  run: () => Promise<{ results: ClientResult[]; seconds: number }>,
+): Promise<OrderFigures> {
+  const before = srv.dbUrl ? await dbCounters(srv.dbUrl) : null;
+  const { results, seconds } = await run();
+  const f = orderFigures(results, seconds);
+  if (before && srv.dbUrl) {
+    const after = await dbCounters(srv.dbUrl);
+    // Minus the counter reading's own transaction.
+    f.db = {
+      commits: after.commits - before.commits - 1,
+      rollbacks: after.rollbacks - before.rollbacks,
+      rowsWritten:
+        after.inserted - before.inserted + (after.updated - before.updated) + (after.deleted - before.deleted),
+    };
+  }
+  return f;
 }
 
 /** Whether the server has the Binance REST gateway (`GET /binance/api/v3/ping` answers 200). */
@@ -232,8 +268,7 @@ async function restOrders(
     traders: ts,
     flow: { marketId: m.id, symbol: m.symbol, seed: o.seed * 37 + k },
   }));
-  const { results, seconds } = await runJobs(jobs, o, 'REST (CCXT) orders');
-  return orderFigures(results, seconds);
+  return withDbCounters(srv, () => runJobs(jobs, o, 'REST (CCXT) orders'));
 }
 
 async function marketData(

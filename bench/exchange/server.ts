@@ -98,9 +98,46 @@ export async function commitLatencies(url: string, n = 50): Promise<number[]> {
   }
 }
 
+/** Counters of a PostgreSQL database (`pg_stat_database`). */
+export interface DbCounters {
+  commits: number;
+  rollbacks: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+}
+
+/**
+ * The counters of the database at `url`, read after 1.1 s: backends publish their statistics at most once a second
+ * (PostgreSQL 15), so a reading taken right after a run would miss its last second.
+ */
+export async function dbCounters(url: string): Promise<DbCounters> {
+  await new Promise((r) => setTimeout(r, 1100));
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    const { rows } = await c.query(
+      `SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted
+         FROM pg_stat_database WHERE datname = current_database()`,
+    );
+    const r = rows[0] as Record<string, string>;
+    return {
+      commits: Number(r.xact_commit),
+      rollbacks: Number(r.xact_rollback),
+      inserted: Number(r.tup_inserted),
+      updated: Number(r.tup_updated),
+      deleted: Number(r.tup_deleted),
+    };
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
 /** A running server child. */
 export interface ServerChild {
   child: ChildProcess;
+  /** The PostgreSQL database it runs on (null: PGlite). */
+  dbUrl: string | null;
   /** `http://127.0.0.1:<port>` */
   base: string;
   /** The first-run admin's API token (printed by `testudo serve` on an empty database). */
@@ -171,6 +208,7 @@ export async function startServerChild(
   }
   return {
     child,
+    dbUrl: db.url,
     base: r.base,
     adminToken: r.token,
     stop: async () => {
