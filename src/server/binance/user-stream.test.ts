@@ -341,6 +341,39 @@ describe('account events of real orders', () => {
     }
   });
 
+  it("keeps a co-owner's key on its own account: events of a shared account stay off it", async () => {
+    const shared = (await ctx.exchange.createAltAccount(alice.id, 'shared desk')).id as number;
+    await ctx.exchange.transfer({ id: alice.id, isAdmin: true }, null, shared, '100');
+    await ctx.exchange.shareAccount(alice.id, shared, 'bob@bus.test');
+    const sharedKey = await apiKeysOf(ctx).create(bob.id, shared, { permission: 'trade' });
+    const bobs = await connect('/binance/ws-api/v3');
+    const sharedStream = await connect('/binance/ws-api/v3');
+    try {
+      bobs.send({ id: 1, method: 'userDataStream.subscribe.signature', params: signed(bob) });
+      await bobs.waitFor('subscribed', (m) => m.id === 1);
+      const k = { ...bob, account: shared, apiKey: sharedKey.apiKey, secret: sharedKey.secret };
+      sharedStream.send({ id: 1, method: 'userDataStream.subscribe.signature', params: signed(k) });
+      await sharedStream.waitFor('subscribed', (m) => m.id === 1);
+      const placed = await ctx.exchange.placeOrder(alice.id, {
+        accountId: shared,
+        marketId,
+        side: 'buy',
+        type: 'limit',
+        size: '1',
+        price: '0.05',
+        tif: 'GTC',
+      });
+      const id = (placed.order as Msg).id as number;
+      expect((await sharedStream.waitFor('shared order', (m) => m.event?.i === id)).event).toMatchObject({ x: 'NEW' });
+      await settle(300);
+      expect(bobs.messages.filter((m) => m.event?.e === 'executionReport')).toEqual([]);
+      expect(bobs.messages.filter((m) => m.event?.e === 'outboundAccountPosition')).toEqual([]);
+    } finally {
+      bobs.close();
+      sharedStream.close();
+    }
+  });
+
   it('serves the same events raw on the legacy /ws/<listenKey> stream', async () => {
     const { listenKey } = (await rest('POST', alice.apiKey)).body as { listenKey: string };
     const s = await connect(`/binance/ws/${listenKey}`);
