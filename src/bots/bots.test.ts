@@ -140,4 +140,22 @@ describe('reference bots on a test server', () => {
     expect(balance.TRND?.total).toBe(203); // 200 deposited + 3 bought
     expect(balance.DOWN?.total).toBe(197); // 200 deposited − 3 sold
   });
+
+  it("reads a bounded market's price range from exchangeInfo, so the bots quote within it", async () => {
+    await call('admin', 'POST', '/api/v1/exchange/markets', {
+      name: 'Will it rain',
+      symbol: 'RAINUSD',
+      baseAsset: 'RAIN',
+      kind: 'bounded',
+      tickSize: '0.01',
+      lotSize: '1',
+      minPrice: '0',
+      maxPrice: '1',
+    });
+    const [k, s] = key.maker!.split(':') as [string, string];
+    const rain = await findMarket(createExchange(url, { apiKey: k, secret: s }), 'RAINUSD');
+    expect(rain).toMatchObject({ symbol: 'RAIN/USD', tick: '0.01', lot: '1', minTicks: 1, maxTicks: 100 });
+    const tudo = await findMarket(createExchange(url, { apiKey: k, secret: s }), 'TUDO/USD');
+    expect(tudo).toMatchObject({ id: 'TUDOUSD', minTicks: 1, maxTicks: Infinity });
+  });
 });

@@ -58,6 +58,9 @@ export interface BotMarket {
   tick: string;
   /** Quantity step as decimal text, e.g. `"1"`. */
   lot: string;
+  /** Lowest and highest price an order may have, in ticks (a bounded market's range; else 1 tick and no limit). */
+  minTicks: number;
+  maxTicks: number;
 }
 
 /**
@@ -85,6 +88,8 @@ export async function findMarket(exchange: BinanceClient, market: string): Promi
     quote: m.quote,
     tick: numberToDecimalText(tick),
     lot: numberToDecimalText(lot),
+    minTicks: Math.max(1, toUnits(m.limits.price?.min ?? 0, numberToDecimalText(tick), 'ceil')),
+    maxTicks: m.limits.price?.max ? toUnits(m.limits.price.max, numberToDecimalText(tick), 'floor') : Infinity,
   };
 }
 

@@ -257,7 +257,7 @@ export async function runMarketMaker(cfg: MarketMakerConfig, ctx: BotContext): P
       skew: ticksOf(cfg.skew ?? cfg.spread, fv.fair, 0),
       sellable: now.base,
       cash: now.cash,
-    });
+    }).filter((q) => q.price >= m.minTicks && q.price <= m.maxTicks); // a bounded market's price range
     const plan = planRequote(resting, wanted);
     if (!plan.cancel.length && !plan.place.length) return;
     // cancels first (their cash and base units are then free for the new quotes), each batch in parallel

@@ -118,7 +118,9 @@ export async function runNoise(cfg: NoiseConfig, ctx: BotContext): Promise<BotSu
       const bestBid = book.bids[0]?.[0];
       const price = (side: 'buy' | 'sell'): number | undefined => {
         const best = side === 'buy' ? bestAsk : bestBid;
-        return best === undefined ? undefined : marketablePrice(side, toUnits(best, m.tick), cfg.slippage);
+        if (best === undefined) return undefined;
+        const p = marketablePrice(side, toUnits(best, m.tick), cfg.slippage);
+        return Math.min(m.maxTicks, Math.max(m.minTicks, p)); // within a bounded market's price range
       };
       const buyPrice = price('buy');
       // lots the free cash pays for at the worst price this buy may reach (cash in tick × lot units)
