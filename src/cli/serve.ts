@@ -208,7 +208,11 @@ async function serve(
       `the Desk could not be built (${e instanceof Error ? e.message : String(e)}): the API works; run npm run build:desk`,
     );
   }
-  const app = await buildServer(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
+  const app = await buildServer(ctx, {
+    logger: { level: process.env.LOG_LEVEL ?? 'warn' },
+    // a benchmark may raise the exchange's rate limits (a factor; "off" turns them off): never the default
+    rateLimitFactor: rateLimitFactorOf(process.env.TESTUDO_RATE_LIMIT_FACTOR),
+  });
   cleanup.push(() => app.close());
   await app.listen({ port: f.port, host: f.host });
   const address = app.server.address();
@@ -252,4 +256,12 @@ export function firstRunMessage(o: {
     `             npx testudo journal stats${urlFlag}`,
     '  (the password and token are shown only now: keep them)',
   ];
+}
+
+/** `TESTUDO_RATE_LIMIT_FACTOR`: a positive number multiplies the exchange's rate limits, `off` disables them. */
+export function rateLimitFactorOf(v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  if (v.trim().toLowerCase() === 'off') return Infinity;
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }

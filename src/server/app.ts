@@ -43,6 +43,8 @@ export interface ServerOptions {
   secureCookies?: boolean;
   /** Rate limiter of the exchange routes (tests inject one with a fake clock). */
   rateLimiter?: RateLimiter;
+  /** Without `rateLimiter`: multiply the exchange's rate limits by this (a benchmark); `Infinity` turns them off. */
+  rateLimitFactor?: number;
 }
 
 function tokenOf(req: FastifyRequest): string | null {
@@ -116,7 +118,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   (await import('./admin-routes.ts')).adminRoutes(app, ctx);
   replayRoutes(app, ctx);
   await (await import('./market-routes.ts')).marketRoutes(app, ctx);
-  const exchangeLimiter = opts.rateLimiter ?? new RateLimiter(); // shared by the REST routes and the WebSocket
+  const exchangeLimiter = opts.rateLimiter ?? new RateLimiter(undefined, opts.rateLimitFactor); // REST and WebSocket
   exchangeRoutes(app, ctx, exchangeLimiter);
   (await import('./auction-routes.ts')).auctionRoutes(app, ctx, exchangeLimiter);
   (await import('./backtest-routes.ts')).backtestRoutes(app, ctx, exchangeLimiter);

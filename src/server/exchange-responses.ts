@@ -103,6 +103,26 @@ export const AltAccountView = z.object({ id, name: z.string(), kind: z.literal('
 /** A co-owner added to an account. */
 export const AccountOwnerView = z.object({ accountId: id, owner: id.describe('user id of the new owner') });
 
+/** An owner removed from an account, and the owners left. */
+export const RemovedOwnerView = z.object({
+  accountId: id,
+  removed: id.describe('user id of the removed owner'),
+  owners: z.array(id),
+});
+
+/** One side of a trade that one of the user's accounts took. */
+export const FillView = z.object({
+  tradeId: id,
+  marketId: id,
+  orderId: id,
+  accountId: id,
+  side: z.enum(['buy', 'sell']),
+  liquidity: z.enum(['maker', 'taker']),
+  price: dec,
+  size: dec,
+  at: iso,
+});
+
 /** An account's portfolio: cash, available balance (null when unbounded) and non-zero positions. */
 export const PortfolioView = z.object({
   accountId: id,

@@ -692,3 +692,37 @@ describe('rate limits', () => {
     expect((await call(boss, 'GET', `/markets/${m}/trades`)).status).toBe(429);
   });
 });
+
+describe('classroom gaps', () => {
+  it('removes a co-owner (DELETE /accounts/:id/owners/:userId), but never the last owner', async () => {
+    const acct = await account(carol, '0');
+    await ok(carol, 'POST', `/accounts/${acct}/owners`, { email: 'bob@routes.test' });
+    expect((await call(alice, 'DELETE', `/accounts/${acct}/owners/${bob.id}`)).status).toBe(404);
+    const removed = await call(bob, 'DELETE', `/accounts/${acct}/owners/${carol.id}`);
+    expect(removed).toMatchObject({ status: 200, body: { accountId: acct, removed: carol.id, owners: [bob.id] } });
+    const last = await call(bob, 'DELETE', `/accounts/${acct}/owners/${bob.id}`);
+    expect({ status: last.status, code: codeOf(last) }).toEqual({ status: 409, code: 'last-owner' });
+    expect((await call(carol, 'GET', `/accounts/${acct}/portfolio`)).status).toBe(404);
+  });
+
+  it('pages a market’s trades and the user’s fills by cursor', async () => {
+    const m = await market();
+    const a = await account(alice, '100');
+    const b = await account(bob, '100');
+    for (let i = 0; i < 3; i++) {
+      await ok(alice, 'POST', '/orders', { accountId: a, marketId: m, side: 'buy', size: '1', price: '0.5' });
+      await ok(bob, 'POST', '/orders', { accountId: b, marketId: m, side: 'sell', size: '1', price: '0.5' });
+    }
+    const all = (await ok(alice, 'GET', `/markets/${m}/trades`)).trades as { id: number }[];
+    expect(all).toHaveLength(3);
+    const older = (await ok(alice, 'GET', `/markets/${m}/trades?limit=2&beforeId=${all[0]!.id}`)).trades;
+    expect(older.map((t: { id: number }) => t.id)).toEqual([all[1]!.id, all[2]!.id]);
+    const newer = (await ok(alice, 'GET', `/markets/${m}/trades?limit=1&afterId=${all[2]!.id}`)).trades;
+    expect(newer.map((t: { id: number }) => t.id)).toEqual([all[1]!.id]);
+    const fills = (await ok(bob, 'GET', '/fills?limit=2')).fills;
+    expect(fills.map((f: { tradeId: number }) => f.tradeId)).toEqual([all[0]!.id, all[1]!.id]);
+    expect(fills[0]).toMatchObject({ accountId: b, side: 'sell', liquidity: 'taker', price: '0.5', size: '1' });
+    const next = (await ok(bob, 'GET', `/fills?limit=2&beforeId=${all[1]!.id}`)).fills;
+    expect(next[0].tradeId).toBe(all[2]!.id);
+  });
+});

@@ -17,12 +17,14 @@ import {
   AccountView,
   AltAccountView,
   DepositView,
+  FillView,
   MarketView,
   MarketWithBook,
   NewTransferView,
   OrderResult,
   OrderView,
   PortfolioView,
+  RemovedOwnerView,
   SettledMarket,
   TradeView,
   TransferView,
@@ -140,13 +142,23 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
       schema: {
         tags: ['exchange'],
         params: Id,
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(100) }),
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(10_000).default(100),
+          beforeId: z.coerce.number().int().positive().optional().describe('older page: trades with a smaller id'),
+          afterId: z.coerce.number().int().nonnegative().optional().describe('newer page: trades with a larger id'),
+        }),
         response: { 200: z.object({ trades: z.array(TradeView) }) },
       },
       preHandler: limit('expensive'),
     },
     async (req) => ({
-      trades: typed(z.array(TradeView), await ex.trades(req.user?.id ?? null, req.params.id, req.query.limit)),
+      trades: typed(
+        z.array(TradeView),
+        await ex.trades(req.user?.id ?? null, req.params.id, req.query.limit, {
+          beforeId: req.query.beforeId,
+          afterId: req.query.afterId,
+        }),
+      ),
     }),
   );
   r.post(
@@ -228,6 +240,34 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
       },
     },
     async (req) => typed(AccountOwnerView, await ex.shareAccount(requireUser(req).id, req.params.id, req.body.email)),
+  );
+  r.delete(
+    '/api/v1/exchange/accounts/:id/owners/:userId',
+    {
+      schema: {
+        tags: ['exchange'],
+        params: z.object({ id: z.coerce.number().int().positive(), userId: z.coerce.number().int().positive() }),
+        response: { 200: RemovedOwnerView },
+      },
+    },
+    async (req) => typed(RemovedOwnerView, await ex.removeOwner(requireUser(req).id, req.params.id, req.params.userId)),
+  );
+  r.get(
+    '/api/v1/exchange/fills',
+    {
+      schema: {
+        tags: ['exchange'],
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          beforeId: z.coerce.number().int().positive().optional().describe('older page: fills of smaller trade ids'),
+        }),
+        response: { 200: z.object({ fills: z.array(FillView) }) },
+      },
+      preHandler: limit('expensive'),
+    },
+    async (req) => ({
+      fills: typed(z.array(FillView), await ex.fills(requireUser(req).id, null, req.query.limit, req.query.beforeId)),
+    }),
   );
   r.get(
     '/api/v1/exchange/accounts/:id/portfolio',
