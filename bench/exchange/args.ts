@@ -33,6 +33,8 @@ export interface ExchangeBenchOptions {
   pgUrl: string;
   /** Directory for the server's CPU profiles, or null. */
   profileDir: string | null;
+  /** Make the traders admins (ten times the rate limits; for servers without `TESTUDO_RATE_LIMIT_FACTOR`). */
+  admins: boolean;
   /** Keep the server's stderr/stdout lines in the output. */
   verbose: boolean;
   /** Checkout whose `bin/testudo.mjs` is started (default: this one). */
@@ -55,6 +57,7 @@ export const USAGE = `usage: npm run bench:exchange -- [options]
                               and print a summary of each
   --server-root DIR           start the server of another checkout (e.g. \`git archive HEAD\` unpacked next to a
                               node_modules link) instead of this working tree
+  --admins                    make the traders admins (10× rate limits), for servers without TESTUDO_RATE_LIMIT_FACTOR
   --verbose                   show the server's output`;
 
 const positive = (name: string, v: string | undefined, dflt: number, min = 1): number => {
@@ -92,6 +95,7 @@ export function parseExchangeBenchArgs(argv: string[]): ExchangeBenchOptions {
       seed: { type: 'string' },
       'pg-url': { type: 'string' },
       verbose: { type: 'boolean' },
+      admins: { type: 'boolean' },
       'server-root': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -117,6 +121,7 @@ export function parseExchangeBenchArgs(argv: string[]): ExchangeBenchOptions {
     pgUrl: values['pg-url'] ?? process.env.TESTUDO_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     profileDir,
     verbose: values.verbose === true,
+    admins: values.admins === true,
     serverRoot: values['server-root'] ?? null,
   };
 }

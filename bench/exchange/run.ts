@@ -12,8 +12,9 @@
  *    channels (and the gateway's Binance streams when the server has them) count the messages they receive per
  *    second while `--md-drivers` traders trade.
  *
- * Traders are admins (ten times the per-user rate limits) with cash and base asset minted by the first-run admin, so
- * no order is refused for funds or rate. Prints the figures and the goal lines of issue 9 (on PostgreSQL: ≥ 10,000
+ * The server runs with its rate limits off (`TESTUDO_RATE_LIMIT_FACTOR=off`, the gateway's `TESTUDO_BINANCE_*=0`);
+ * traders get cash and base asset minted by the first-run admin, so no order is refused for funds or rate
+ * (`--admins` also makes them admins, ten times the limits, for servers without that option). Prints the figures and the goal lines of issue 9 (on PostgreSQL: ≥ 10,000
  * acknowledged orders/s over the WebSocket with p99 ≤ 20 ms; ≥ 100,000 market-data messages/s).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -378,7 +379,7 @@ async function benchDatabase(kind: 'postgres' | 'pglite', o: ExchangeBenchOption
     const traders = await createTraders(srv.base, srv.adminToken, market, Math.max(o.clients, o.mdDrivers), {
       cash: '1000000000',
       units: '100000000',
-      admins: true,
+      admins: o.admins,
     });
     say(
       `  load average ${os
@@ -386,7 +387,7 @@ async function benchDatabase(kind: 'postgres' | 'pglite', o: ExchangeBenchOption
         .map((x) => x.toFixed(1))
         .join(
           ' ',
-        )}; set-up: market ${market.id}${market.symbol ? ` (${market.symbol})` : ''}, ${traders.length} admin traders ` +
+        )}; set-up: market ${market.id}${market.symbol ? ` (${market.symbol})` : ''}, ${traders.length} ${o.admins ? 'admin ' : ''}traders ` +
         `with 1,000,000,000 USD and 100,000,000 units each (${((performance.now() - tSetup) / 1000).toFixed(1)} s)`,
     );
     if (db.url) {

@@ -12,8 +12,12 @@ import pg from 'pg';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-/** The gateway's Binance rate limits switched off (src/server/binance/limits.ts): the benchmark is one IP. */
+/**
+ * Rate limits off for the benchmark: the exchange's per-user limits (`TESTUDO_RATE_LIMIT_FACTOR`, src/cli/serve.ts)
+ * and the gateway's Binance limits (src/server/binance/limits.ts; the benchmark is one IP).
+ */
 export const BENCH_ENV: Record<string, string> = {
+  TESTUDO_RATE_LIMIT_FACTOR: 'off',
   TESTUDO_BINANCE_WEIGHT_LIMIT: '0',
   TESTUDO_BINANCE_ORDER_LIMIT_10S: '0',
   TESTUDO_BINANCE_ORDER_LIMIT_1D: '0',
@@ -287,9 +291,9 @@ export async function createMarket(base: string, adminToken: string, name: strin
 }
 
 /**
- * Registers `n` users, gives each an API token, makes them admins (ten times the rate limits: the only way to lift
- * them from outside until the server has a benchmark option), mints `cash` into their personal accounts and
- * deposits `units` of the market's base asset.
+ * Registers `n` users, gives each an API token, optionally makes them admins (ten times the per-user rate limits, for
+ * servers older than `TESTUDO_RATE_LIMIT_FACTOR`), mints `cash` into their personal accounts and deposits `units` of
+ * the market's base asset.
  */
 export async function createTraders(
   base: string,
