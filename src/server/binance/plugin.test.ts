@@ -345,6 +345,37 @@ describe('endpoints in Binance shapes (plain fetch)', () => {
   });
 });
 
+describe('a bounded (prediction) market through the gateway', () => {
+  it('lists its bounds as PRICE_FILTER, refuses prices outside them, and shows a short as a negative balance', async () => {
+    await ctx.exchange.createMarket(adminId, {
+      name: 'Rain tomorrow',
+      kind: 'bounded',
+      tickSize: '0.01',
+      lotSize: '1',
+      maxPrice: '1',
+      symbol: 'RAIN',
+    } as Parameters<typeof ctx.exchange.createMarket>[1]);
+    const a = exchange(alice);
+    const b = exchange(bob);
+    const markets = await a.loadMarkets(true);
+    expect(markets['RAIN/USD']).toMatchObject({ id: 'RAIN', base: 'RAIN', quote: 'USD' });
+    const info = (await (await fetch(`${base}/api/v3/exchangeInfo?symbol=RAIN`)).json()) as { symbols: Json[] };
+    expect((info.symbols[0]!.filters as Json[])[0]).toEqual({
+      filterType: 'PRICE_FILTER',
+      minPrice: '0.01',
+      maxPrice: '1',
+      tickSize: '0.01',
+    });
+    const over = { symbol: 'RAIN', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '1', price: '1.5' };
+    await expect(a.privatePostOrder(over)).rejects.toThrow(ccxt.InvalidOrder);
+    // Alice sells 10 she does not hold (a short in a bounded market), Bob buys them
+    await a.createOrder('RAIN/USD', 'limit', 'sell', 10, 0.4);
+    await b.createOrder('RAIN/USD', 'limit', 'buy', 10, 0.4);
+    expect((await a.fetchBalance()).RAIN).toMatchObject({ free: -10, used: 0 });
+    expect((await b.fetchBalance()).RAIN).toMatchObject({ free: 10, used: 0 });
+  });
+});
+
 describe('OCO order lists', () => {
   it('a sell bracket through CCXT: take-profit fills, the stop is cancelled; lists by id, client id, open and all', async () => {
     const m = (
