@@ -117,7 +117,8 @@ describe('reference bots on a test server', () => {
       size: '10',
       price: '94',
     });
-    const flags = { url, for: '4s', timeframe: '1s', fast: '2', slow: '4', size: '3', period: '200ms' };
+    // slow 8: the trend shows once two flat seconds have been added to the 6 trend bars, and lasts 6 more seconds
+    const flags = { url, for: '4s', timeframe: '1s', fast: '2', slow: '8', size: '3', period: '200ms' };
     const lines: string[][] = [[], [], []];
     const [up, down, longOnly] = await Promise.all([
       runBot('momentum', { ...flags, market: 'TRNDUSD', accountKey: key.trend }, (l) => lines[0]!.push(l)),

@@ -16,7 +16,7 @@ describe('momentum trader', () => {
     expect(trendSignal(rising.slice(0, 9), 3, 10)).toBeUndefined(); // too few bars
   });
 
-  it('keeps only bars that have closed', () => {
+  it('keeps only bars that have closed, and fills intervals without trades with the previous close', () => {
     const rows = [
       [0, 1, 1, 1, 10, 1],
       [60_000, 1, 1, 1, 11, 1],
@@ -24,6 +24,14 @@ describe('momentum trader', () => {
     ];
     expect(closedCloses(rows, 60_000, 150_000)).toEqual([10, 11]);
     expect(closedCloses(rows, 60_000, 180_000)).toEqual([10, 11, 12]);
+    // no trade in minutes 2 and 3: the price stayed at 11; minute 5 is not over at 330 s
+    const sparse = [
+      [0, 1, 1, 1, 10, 1],
+      [60_000, 1, 1, 1, 11, 1],
+      [240_000, 1, 1, 1, 13, 1],
+    ];
+    expect(closedCloses(sparse, 60_000, 330_000)).toEqual([10, 11, 11, 11, 13]);
+    expect(closedCloses([], 60_000, 330_000)).toEqual([]);
   });
 
   it('orders the difference to the wanted position and never passes the limit', () => {

@@ -49,11 +49,23 @@ export function trendSignal(
 }
 
 /**
- * The closes of the bars that have closed by `now` (pure): CCXT's OHLCV rows `[openTime, o, h, l, c, v]`, oldest
- * first; a bar is closed once `openTime + timeframeMs ≤ now`.
+ * The closes of the bars that have closed by `now` (pure), one per `timeframeMs` from the first row on: CCXT's OHLCV
+ * rows `[openTime, o, h, l, c, v]`, oldest first; a bar is closed once `openTime + timeframeMs ≤ now`. An interval
+ * without a row (no trade then: the gateway, like many exchanges, leaves empty intervals out) repeats the previous
+ * close, since the price did not move.
  */
 export function closedCloses(rows: (number | undefined)[][], timeframeMs: number, now: number): number[] {
-  return rows.filter((r) => (r[0] ?? Infinity) + timeframeMs <= now && r[4] !== undefined).map((r) => r[4]!);
+  const byTime = new Map<number, number>();
+  for (const r of rows) if (r[0] !== undefined && r[4] !== undefined) byTime.set(r[0], r[4]);
+  const first = rows[0]?.[0];
+  if (first === undefined) return [];
+  const closes: number[] = [];
+  let last = byTime.get(first)!;
+  for (let t = first; t + timeframeMs <= now; t += timeframeMs) {
+    last = byTime.get(t) ?? last;
+    closes.push(last);
+  }
+  return closes;
 }
 
 /**
@@ -94,7 +106,7 @@ export async function runMomentum(cfg: MomentumConfig, ctx: BotContext): Promise
 
   while (!signal.aborted) {
     await budget.run('look', async () => {
-      const rows = await exchange.fetchOHLCV(m.symbol, cfg.timeframe, undefined, cfg.slow + 2);
+      const rows = await exchange.fetchOHLCV(m.symbol, cfg.timeframe, undefined, 2 * cfg.slow + 2);
       const s = trendSignal(closedCloses(rows, timeframeMs, clock.now()), cfg.fast, cfg.slow);
       if (!s) {
         if (lastTrend !== 'none') log(`no signal yet: fewer than ${cfg.slow} closed ${cfg.timeframe} bars or flat`);

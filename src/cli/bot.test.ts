@@ -112,7 +112,7 @@ describe('testudo bot against a running server', () => {
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     for (let t = 0; !out.includes(' quote fair ') && t < 400; t++) await new Promise((r) => setTimeout(r, 100));
     expect(out).toMatch(
-      /market-maker quote fair 50 \(--fair\) position 0: bids 1@49.75 1@49.5 1@49.25 \| asks 1@50.25/,
+      /market-maker quote fair 50 \(--fair\) position 0: bids 5@49.75 5@49.5 5@49.25 \| asks 5@50.25/,
     );
     child.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -108,7 +108,7 @@ async function prepare(kind: BotKind, f: BotFlags): Promise<(ctx: BotContext) =>
       spread,
       levels: num('--levels', f.levels, 3, 1, 50, true),
       step: f.step === undefined ? undefined : num('--step', f.step, 0, 0, 1),
-      size: amount('--size', f.size) ?? '1',
+      size: amount('--size', f.size) ?? '5',
       maxPosition: amount('--max-position', f.maxPosition),
       skew: f.skew === undefined ? undefined : num('--skew', f.skew, 0, 0, 1),
       fair: amount('--fair', f.fair),
@@ -120,7 +120,7 @@ async function prepare(kind: BotKind, f: BotFlags): Promise<(ctx: BotContext) =>
     const { runNoise } = await import('../bots/noise.ts');
     const cfg = {
       minSize: amount('--min-size', f.minSize) ?? '1',
-      maxSize: amount('--max-size', f.maxSize) ?? (Number(f.minSize ?? 1) > 5 ? f.minSize! : '5'),
+      maxSize: amount('--max-size', f.maxSize) ?? (Number(f.minSize ?? 1) > 3 ? f.minSize! : '3'),
       meanIntervalMs: duration('--interval', f.interval, 1000),
       marketShare: num('--market-share', f.marketShare, 0.5, 0, 1),
       slippage: num('--slippage', f.slippage, 0.01, 0, 1),

@@ -256,7 +256,7 @@ export function program(): Command {
     .option('--spread <fraction>', 'best ask minus best bid, as a fraction of the fair value', '0.01')
     .option('--levels <n>', 'quotes per side', '3')
     .option('--step <fraction>', 'distance between levels as a fraction of fair (default: spread/2)')
-    .option('--size <amount>', 'size of each quote, base units', '1')
+    .option('--size <amount>', 'size of each quote, base units', '5')
     .option('--max-position <amount>', 'position limit, base units (default: 2 × levels × size)')
     .option('--skew <fraction>', 'quote shift at the position limit, fraction of fair (default: spread)')
     .option('--fair <price>', 'fair value to start from while the book is empty')
@@ -264,7 +264,7 @@ export function program(): Command {
     .action(runBotCmd('market-maker'));
   botCommand('noise', 'random market and marketable limit orders of random side and size')
     .option('--min-size <amount>', 'smallest order, base units', '1')
-    .option('--max-size <amount>', 'largest order, base units (default: 5, or --min-size if larger)')
+    .option('--max-size <amount>', 'largest order, base units (default: 3, or --min-size if larger)')
     .option('--interval <duration>', 'mean time between orders (exponential waits)', '1s')
     .option('--market-share <fraction>', 'share of market orders; the rest are IOC limits', '0.5')
     .option('--slippage <fraction>', 'how far past the best price an IOC limit may trade', '0.01')
