@@ -448,3 +448,27 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('ownership', () => {
+  it('tells every owner on a private socket when an owner is added or removed, and ends a removed owner’s portfolio feed', async () => {
+    const acct = (await ctx.exchange.createAltAccount(alice.id, 'shared pot')).id as number;
+    const a = await connect(alice);
+    const b = await connect(bob);
+    try {
+      await a.req('subscribe', { channel: 'orders' });
+      await b.req('subscribe', { channel: 'orders' });
+      await ctx.exchange.shareAccount(alice.id, acct, 'bob@ws.test');
+      const added = await b.waitFor('added', (x) => x.channel === 'ownership' && x.update?.change === 'added');
+      expect(added.update).toEqual({ accountId: acct, userId: bob.id, change: 'added', owners: [alice.id, bob.id] });
+      await a.waitFor('added (alice)', (x) => x.channel === 'ownership' && x.update?.userId === bob.id);
+      expect((await b.req('subscribe', { channel: `portfolio:${acct}` })).ok).toBe(true);
+      await ctx.exchange.removeOwner(alice.id, acct, bob.id);
+      const ended = await b.waitFor('portfolio ended', (x) => x.channel === `portfolio:${acct}` && x.unsubscribed);
+      expect(ended.error).toMatchObject({ code: 'account-not-found' });
+      await a.waitFor('removed (alice)', (x) => x.channel === 'ownership' && x.update?.change === 'removed');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});

@@ -19,16 +19,24 @@
  *
  * A bad message never closes the socket: it fails with `malformed-message`, `unknown-op`, `unknown-channel` or
  * `validation-failed`. Work on one socket runs in order, so a response precedes the updates its command caused, and a
- * subscribe's snapshot precedes that channel's updates. Private feeds follow cursors over the order history, trades
- * and transfers, checked when the exchange publishes an event and every `pollMs` (to catch transfers made by other
- * users, which the event bus delivers only to their sender).
+ * subscribe's snapshot precedes that channel's updates. Private feeds follow the exchange's in-memory events, which it
+ * publishes after each commit to the owners of the account only (`ex-order`, `ex-account`, `transfer`): no database
+ * read per update. A socket with any private subscription also gets `{ channel: 'ownership', update }` when an owner
+ * is added to or removed from one of the user's accounts; a removed owner's `portfolio:<id>` subscription ends.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
 import type { User } from '../app/auth.ts';
 import type { TradingEvent } from '../app/events.ts';
-import { AuthError, RateLimitedError, TestudoError, ValidationError, type FieldIssue } from '../app/errors.ts';
+import {
+  AuthError,
+  NotFoundError,
+  RateLimitedError,
+  TestudoError,
+  ValidationError,
+  type FieldIssue,
+} from '../app/errors.ts';
 import { BreakerOpenError } from '../core/risk/breaker.ts';
 import { ZOD_ISSUE_CODES, statusOf } from './errors.ts';
 import type { RateLimiter } from './ratelimit.ts';
@@ -36,7 +44,7 @@ import { OrderBody, TransferBody, decimalText } from './exchange-routes.ts';
 
 /** Options of {@link exchangeWebSocket}. */
 export interface ExchangeWsOptions {
-  /** How often (ms) a socket with private subscriptions re-checks its feeds without an event; default 1000. */
+  /** Unused: private feeds follow the exchange's events (kept so existing callers still compile). */
   pollMs?: number;
   /** Most subscriptions per socket; default 200. */
   maxSubscriptions?: number;
@@ -149,6 +157,35 @@ interface Sub {
   last?: string;
 }
 
+/** The fields of an order view (REST `OrderView`) in an `ex-order` event. */
+const ORDER_FIELDS = [
+  'id',
+  'marketId',
+  'accountId',
+  'side',
+  'type',
+  'price',
+  'stopPrice',
+  'size',
+  'remaining',
+  'filled',
+  'tif',
+  'postOnly',
+  'stp',
+  'status',
+  'clientOrderId',
+  'listId',
+  'createdAt',
+  'updatedAt',
+] as const;
+
+/** An `ex-order` event's order view, as the `orders` channel and REST serve it. */
+function orderUpdate(d: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ORDER_FIELDS) out[k] = d[k];
+  return out;
+}
+
 /** Registers `GET /ws/exchange` on `app`. Mutating ops take tokens from `limiter` (the REST routes' limiter). */
 export function exchangeWebSocket(
   app: FastifyInstance,
@@ -157,17 +194,14 @@ export function exchangeWebSocket(
   opts: ExchangeWsOptions = {},
 ): void {
   const ex = ctx.exchange;
-  const pollMs = opts.pollMs ?? 1000;
   const maxSubs = opts.maxSubscriptions ?? 200;
 
   app.get('/ws/exchange', { websocket: true, schema: { hide: true } }, (socket, req) => {
     const user: User | null = req.user;
     const uid = user?.id ?? null;
     const subs = new Map<string, Sub>();
-    const cursors = { orders: 0, trades: 0, transfers: 0 };
     let chain: Promise<unknown> = Promise.resolve();
     let closed = false;
-    let privateScheduled = false;
     const bookScheduled = new Set<number>();
 
     const send = (msg: Record<string, unknown>): void => {
@@ -194,45 +228,67 @@ export function exchangeWebSocket(
 
     // --- pushing updates
 
-    const refreshPrivate = async (): Promise<void> => {
-      privateScheduled = false;
-      if (!user || !hasPrivate()) return;
-      const upTo = await ex.feedCursors();
-      const kinds = new Set([...subs.values()].map((s) => s.channel.kind));
-      if (kinds.has('orders') && upTo.orders > cursors.orders)
-        for (const o of await ex.orderChanges(user.id, cursors.orders, upTo.orders))
-          send({ channel: 'orders', update: o });
-      if (kinds.has('fills') && upTo.trades > cursors.trades)
-        for (const f of await ex.fills(user.id, { after: cursors.trades, upTo: upTo.trades }))
-          send({ channel: 'fills', update: f });
-      if (kinds.has('transfers') && upTo.transfers > cursors.transfers)
-        for (const t of await ex.transferChanges(user.id, cursors.transfers, upTo.transfers))
-          send({ channel: 'transfers', update: t });
-      const moved = upTo.orders > cursors.orders || upTo.trades > cursors.trades || upTo.transfers > cursors.transfers;
-      Object.assign(cursors, upTo);
-      if (!moved) return;
-      for (const [name, s] of subs) {
-        if (s.channel.kind !== 'portfolio') continue;
-        let p: Record<string, unknown>;
-        try {
-          p = await ex.portfolio(user.id, s.channel.accountId);
-        } catch (err) {
-          // no longer an owner: end the subscription
-          subs.delete(name);
-          send({ channel: name, error: errorBody(err), unsubscribed: true });
-          continue;
-        }
-        const json = JSON.stringify(p);
-        if (json !== s.last) {
-          s.last = json;
-          send({ channel: name, update: p });
-        }
-      }
+    /** Sends a private update on channel `name` if still subscribed (events carry the owner's userId). */
+    const privateUpdate = (name: string, update: unknown): void => {
+      enqueue(async () => {
+        if (subs.has(name)) send({ channel: name, update });
+      });
     };
-    const schedulePrivate = (): void => {
-      if (privateScheduled || !user || !hasPrivate()) return;
-      privateScheduled = true;
-      enqueue(refreshPrivate);
+    const onPrivate = (e: TradingEvent): void => {
+      const d = e.data;
+      switch (e.type) {
+        case 'ex-order': {
+          if (subs.has('orders')) privateUpdate('orders', orderUpdate(d));
+          const fill = d.lastFill as Record<string, unknown> | undefined;
+          if (fill && subs.has('fills'))
+            privateUpdate('fills', {
+              tradeId: fill.tradeId,
+              marketId: d.marketId,
+              price: fill.price,
+              size: fill.size,
+              at: d.updatedAt,
+              orderId: d.id,
+              accountId: d.accountId,
+              side: d.side,
+              liquidity: fill.maker === true ? 'maker' : 'taker',
+            });
+          break;
+        }
+        case 'ex-account': {
+          const name = `portfolio:${String(d.accountId)}`;
+          const s = subs.get(name);
+          if (!s || !d.portfolio) break;
+          const json = JSON.stringify(d.portfolio);
+          if (json === s.last) break;
+          s.last = json;
+          privateUpdate(name, d.portfolio);
+          break;
+        }
+        case 'transfer':
+          if (subs.has('transfers')) privateUpdate('transfers', d);
+          break;
+        case 'ownership': {
+          if (hasPrivate())
+            enqueue(async () => {
+              if (hasPrivate()) send({ channel: 'ownership', update: d });
+            });
+          const name = `portfolio:${String(d.accountId)}`;
+          if (d.change === 'removed' && d.userId === uid && subs.has(name)) {
+            // no longer an owner: end the subscription
+            enqueue(async () => {
+              if (!subs.delete(name)) return;
+              send({
+                channel: name,
+                error: errorBody(new NotFoundError('account-not-found', `no account ${String(d.accountId)} of yours`)),
+                unsubscribed: true,
+              });
+            });
+          }
+          break;
+        }
+        default:
+          break;
+      }
     };
     const scheduleBook = (marketId: number): void => {
       const name = `book:${marketId}`;
@@ -247,6 +303,10 @@ export function exchangeWebSocket(
     };
 
     const onEvent = (e: TradingEvent): void => {
+      if (e.userId !== null) {
+        if (e.userId === uid && uid !== null) onPrivate(e);
+        return;
+      }
       const marketId = typeof e.data.marketId === 'number' ? e.data.marketId : null;
       if (e.type === 'book' && marketId !== null) scheduleBook(marketId);
       if (e.type === 'trade' && marketId !== null && subs.has(`trades:${marketId}`)) {
@@ -269,16 +329,12 @@ export function exchangeWebSocket(
           send({ channel: 'markets', update: view });
         });
       }
-      if (e.type === 'book' || e.type === 'market' || e.type === 'transfer') schedulePrivate();
     };
     // A negative id receives only the broadcast (userId null) events.
     const off = ctx.events.subscribe(uid ?? -1, onEvent);
-    const timer = setInterval(schedulePrivate, pollMs);
-    timer.unref();
     socket.on('close', () => {
       closed = true;
       off();
-      clearInterval(timer);
     });
 
     // --- requests
@@ -323,7 +379,6 @@ export function exchangeWebSocket(
           if (isPrivate) needUser();
           if (!subs.has(name) && subs.size >= maxSubs)
             throw new WsError('too-many-subscriptions', `at most ${maxSubs} subscriptions per socket`, 429);
-          if (isPrivate && !hasPrivate()) Object.assign(cursors, await ex.feedCursors());
           const levels = typeof m.levels === 'number' ? m.levels : 20;
           const existed = subs.get(name);
           subs.set(name, { channel: c, levels });

@@ -231,7 +231,8 @@ export async function transfer(
     to.cash += atoms;
     // Private: every owner of either account hears of it, and nobody else.
     const notify = new Set([user.id, ...to.owners, ...(from?.owners ?? [])]);
-    for (const uid of notify) core.events.publish({ type: 'transfer', userId: uid, data: out });
+    const event = { ...out, at: new Date().toISOString() };
+    for (const uid of notify) core.events.publish({ type: 'transfer', userId: uid, data: event });
     for (const e of accountEvents(s, from ? [from.id, to.id] : [to.id])) core.events.publish(e);
     return out;
   });

@@ -569,12 +569,29 @@ export function accountEvents(s: ExchangeState, touched: Iterable<number>): Trad
     const a = s.accounts.get(id);
     if (!a) continue;
     const avail = available(s, a);
+    const cash = money(a.cash);
+    const availText = avail === null ? null : money(avail);
     const data = {
       accountId: a.id,
       ownerIds: [...a.owners],
-      cash: money(a.cash),
-      available: avail === null ? null : money(avail),
+      cash,
+      available: availText,
       balances: balancesOf(s, a),
+      /** The account's portfolio as `GET .../portfolio` serves it. */
+      portfolio: {
+        accountId: a.id,
+        name: a.name,
+        kind: a.kind,
+        cash,
+        available: availText,
+        positions: [...a.exposure]
+          .filter(([mid, e]) => e.position !== 0n && s.markets.has(mid))
+          .sort(([x], [y]) => x - y)
+          .map(([mid, e]) => {
+            const m = s.markets.get(mid)!;
+            return { marketId: m.id, market: m.name, position: sizeText(m, e.position) };
+          }),
+      },
     };
     for (const uid of a.owners) out.push({ type: 'ex-account', userId: uid, data });
   }
