@@ -286,6 +286,15 @@ describe('market data', () => {
         if (i % 7 === 3) await order(alice, id, 'sell', '0.30', '2'); // takes bids
         if (i % 5 === 0) await settle(30);
       }
+      // and bursts of concurrent orders, committed in shared batches
+      for (let burst = 0; burst < 5; burst++) {
+        await Promise.all(
+          prices.map((p, j) =>
+            order(j % 2 ? alice : bob, id, Number(p) < 0.5 ? 'buy' : 'sell', p, String(1 + ((j + burst) % 2))),
+          ),
+        );
+        await Promise.all([order(bob, id, 'buy', '0.70', '3'), order(alice, id, 'sell', '0.30', '3')]);
+      }
       await settle(400);
       const events = s.messages.filter((m) => m.e === 'depthUpdate');
       expect(events.length).toBeGreaterThan(1);
