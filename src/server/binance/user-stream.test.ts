@@ -228,6 +228,8 @@ describe('WebSocket API user data subscription', () => {
         params: { ...signed(alice), apiKey: 'y'.repeat(64) },
       });
       expect((await s.waitFor('unknown key', (m) => m.id === 3)).error.code).toBe(-2015);
+      s.send({ method: 'ping' });
+      expect((await s.waitFor('no id', (m) => m.error?.code === -1102)).id).toBeNull();
       s.send({ id: 4, method: 'order.cancelReplace', params: {} });
       expect((await s.waitFor('unknown method', (m) => m.id === 4)).error.code).toBe(-1020);
       s.send({ id: 5, method: 'userDataStream.subscribe.signature', params: signed(alice) });

@@ -404,8 +404,12 @@ export async function userDataRoutes(app: FastifyInstance, ctx: AppContext, hub:
         return;
       }
       let req: z.infer<typeof WsApiRequest>;
+      if (isBinary || data.length > 64 * 1024) {
+        fail(null, new BinanceError(400, -1102, 'Malformed request: one JSON object per text frame, at most 64 KiB.'));
+        return;
+      }
       try {
-        const parsed = WsApiRequest.safeParse(JSON.parse(isBinary ? '' : data.toString('utf8')));
+        const parsed = WsApiRequest.safeParse(JSON.parse(data.toString('utf8')));
         if (!parsed.success) {
           fail(null, new BinanceError(400, -1102, 'Mandatory parameter was not sent, was empty/null, or malformed.'));
           return;
