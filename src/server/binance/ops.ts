@@ -131,14 +131,28 @@ export const cancelJson = (
   };
 };
 
-/** startTime/endTime of a history query. @throws -1127 when more than 24 hours apart. */
+/**
+ * startTime/endTime of a history query (allOrders, myTrades), as Binance reads them: at most 24 hours apart, and one
+ * of them alone stands for the 24 hours after startTime (or before endTime).
+ * @throws BinanceError -1127 when more than 24 hours apart.
+ */
 export const span = (p: Params): { startTime?: number; endTime?: number } => {
   const startTime = p.int('startTime', { min: 0 });
   const endTime = p.int('endTime', { min: 0 });
   if (startTime !== undefined && endTime !== undefined && endTime - startTime > 86_400_000)
     throw new BinanceError(400, -1127, 'More than 24 hours between startTime and endTime.');
-  return { ...(startTime !== undefined ? { startTime } : {}), ...(endTime !== undefined ? { endTime } : {}) };
+  if (startTime !== undefined) return { startTime, endTime: endTime ?? startTime + 86_400_000 };
+  if (endTime !== undefined) return { startTime: endTime - 86_400_000, endTime };
+  return {};
 };
+
+/**
+ * Rows of a history query in Binance's order: with a startTime (and no fromId), the OLDEST `limit` from startTime;
+ * the exchange returns the latest rows of the window (oldest first), so the gateway asks for the maximum and keeps
+ * the head.
+ */
+export const historyLimit = (p: Params, limit: number, fromId: number | undefined): number =>
+  fromId === undefined && p.int('startTime', { min: 0 }) !== undefined ? 1000 : limit;
 
 /** One balance in Binance's shape. */
 export interface Balance {

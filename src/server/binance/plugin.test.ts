@@ -224,6 +224,13 @@ describe('CCXT binance against the gateway', () => {
       [11, 1, 'buy', 'taker'],
       [12, 0.4, 'buy', 'taker'],
     ]);
+    // with `since`, Binance answers the oldest rows from that time on (CCXT pages forward with it)
+    const allMine = await a.fetchMyTrades('TUDO/USD');
+    const firstMine = await a.fetchMyTrades('TUDO/USD', allMine[0]!.timestamp, 1);
+    expect(firstMine.map((t) => t.id)).toEqual([allMine[0]!.id]);
+    const allOrders = await a.fetchOrders('TUDO/USD');
+    const firstOrder = await a.fetchOrders('TUDO/USD', allOrders[0]!.timestamp, 1);
+    expect(firstOrder.map((o) => o.id)).toEqual([allOrders[0]!.id]);
     const sold = await a.createOrder('TUDO/USD', 'market', 'sell', 0.2);
     expect(sold.status === 'closed' || sold.status === 'expired').toBe(true);
     await b.cancelAllOrders('TUDO/USD').catch(() => undefined);

@@ -16,6 +16,7 @@ import {
   findOrder,
   marketFor,
   newCancelId,
+  historyLimit,
   ordersJson,
   quoteFilled,
   span,
@@ -395,13 +396,14 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
       const k = key!;
       const m = await marketFor(ctx, k, p.symbol());
       const fromId = p.int('orderId', { min: 0 });
+      const limit = p.int('limit', { min: 1, max: 1000 }) ?? 500;
       const orders = (await ex.accountOrders(k.userId, k.accountId, {
         marketId: m.id,
         ...(fromId !== undefined ? { fromId } : {}),
         ...span(p),
-        limit: p.int('limit', { min: 1, max: 1000 }) ?? 500,
+        limit: historyLimit(p, limit, fromId),
       })) as unknown as ExOrder[];
-      return ordersJson(ctx, orders, new Map([[m.id, m]]), now);
+      return ordersJson(ctx, orders.slice(0, limit), new Map([[m.id, m]]), now);
     },
   });
 
@@ -421,7 +423,7 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
         marketId: m.id,
         ...(fromId !== undefined ? { fromId } : {}),
         ...span(p),
-        limit: orderId !== undefined ? 1000 : limit,
+        limit: orderId !== undefined ? 1000 : historyLimit(p, limit, fromId),
       })) as unknown as ExTrade[];
       return trades
         .filter((t) => orderId === undefined || t.orderId === orderId)
