@@ -98,7 +98,7 @@ async function signed(
   method: string,
   path: string,
   params: Record<string, string>,
-  o: { inBody?: boolean; signature?: string; timestamp?: number } = {},
+  o: { inBody?: boolean; signature?: string; timestamp?: number; contentType?: string } = {},
 ): Promise<{ status: number; body: Json; headers: Headers }> {
   const q = new URLSearchParams({ ...params, timestamp: String(o.timestamp ?? gatewayOf(ctx).now()) }).toString();
   const sig = o.signature ?? hmacHex(u.secret, q);
@@ -107,7 +107,7 @@ async function signed(
     method,
     headers: {
       'X-MBX-APIKEY': u.apiKey,
-      ...(o.inBody ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      ...(o.inBody ? { 'content-type': o.contentType ?? 'application/x-www-form-urlencoded' } : {}),
     },
     ...(o.inBody ? { body: full } : {}),
   });
@@ -325,6 +325,11 @@ describe('endpoints in Binance shapes (plain fetch)', () => {
     const order = { symbol: 'TUDOUSD', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '1', price: '5' };
     const t = await signed(alice, 'POST', '/api/v3/order/test', order, { inBody: true });
     expect([t.status, t.body]).toEqual([200, {}]);
+    const charset = await signed(alice, 'POST', '/api/v3/order/test', order, {
+      inBody: true,
+      contentType: 'application/x-www-form-urlencoded; charset=UTF-8',
+    });
+    expect([charset.status, charset.body]).toEqual([200, {}]);
     const bad = await signed(alice, 'POST', '/api/v3/order/test', { ...order, quantity: '0.05' }, { inBody: true });
     expect(bad.body).toEqual({ code: -1013, msg: 'Filter failure: LOT_SIZE' });
     expect(await countRows('ex_orders')).toBe(before);
@@ -609,6 +614,14 @@ describe('signed requests with plain fetch', () => {
       price: '5',
     });
     expect([placed.status, placed.body.code]).toEqual([401, -2015]);
+    const keysBase = `${base.replace('/binance', '')}/api/v1/exchange/accounts/${alice.account}/api-keys`;
+    expect((await fetch(keysBase)).status).toBe(401);
+    const badPerm = await fetch(keysBase, {
+      method: 'POST',
+      headers: { ...alice.h, 'content-type': 'application/json' },
+      body: JSON.stringify({ permission: 'withdraw' }),
+    });
+    expect(badPerm.status).toBe(400);
     // Bob is no owner: he can neither list nor revoke Alice's keys
     const keysUrl = `${base.replace('/binance', '')}/api/v1/exchange/accounts/${alice.account}/api-keys`;
     expect((await fetch(keysUrl, { headers: bob.h })).status).toBe(404);
