@@ -388,6 +388,34 @@ describe('market data', () => {
     }
   });
 
+  it('starts a 1m kline stream from the trades already made in the current minute', async () => {
+    const { id, sym } = await market();
+    if (Date.now() % 60_000 > 50_000) await settle(60_000 - (Date.now() % 60_000) + 50);
+    await order(alice, id, 'sell', '0.52', '2');
+    await order(bob, id, 'buy', '0.52', '2');
+    await order(alice, id, 'sell', '0.55', '1');
+    await order(bob, id, 'buy', '0.55', '1');
+    const s = await connect(`/binance/ws/${sym}@kline_1m`);
+    try {
+      const k = await s.waitFor('kline', (m) => m.e === 'kline', 4000);
+      expect(k.k).toMatchObject({
+        i: '1m',
+        o: '0.52',
+        h: '0.55',
+        l: '0.52',
+        c: '0.55',
+        v: '3',
+        q: '1.59',
+        n: 2,
+        x: false,
+      });
+      expect(k.k.t % 60_000).toBe(0);
+      expect(k.k.L - k.k.f).toBe(1);
+    } finally {
+      s.close();
+    }
+  });
+
   it('pushes 24 h tickers and mini tickers from the trades, once a second when changed', async () => {
     const { id, sym } = await market();
     await order(alice, id, 'sell', '0.40', '2');

@@ -38,7 +38,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { TradingEvent } from '../../app/events.ts';
 import { decimalPlaces, formatAtoms, fromScaled, MONEY_SCALE, toAtoms, tryScaled } from '../../core/money/decimal.ts';
-import { stats24h } from './market-data.ts';
+import { publicTrades, stats24h } from './market-data.ts';
 import { depthSeqOf, type DepthSeq } from './depth-seq.ts';
 import { userDataRoutes, type UserStreams } from './user-stream.ts';
 
@@ -50,6 +50,8 @@ export const MAX_BUFFERED = 8 * 1024 * 1024;
 export const DEPTH_LEVELS = 5000;
 /** How long (ms) a market's published book is kept up to date after the last REST snapshot, without subscribers. */
 export const SNAPSHOT_LINGER_MS = 30_000;
+/** Most trades read from the history to start a kline stream (the current interval's, oldest first). */
+export const KLINE_SEED_TRADES = 100_000;
 /** Least time (ms) between two writes of market data to the sockets; see `flusher`. */
 export const FLUSH_INTERVAL_MS = 5;
 /** Largest accepted control message, in characters. */
@@ -910,18 +912,20 @@ export class MarketDataHub {
 
   // ------------------------------------------------------------------ klines
 
-  /** Loads the trades of the current kline (the latest 1,000 trades at most), then the ones that arrived meanwhile. */
+  /**
+   * Loads the trades of the current kline from the trade history (at most {@link KLINE_SEED_TRADES}) and the price
+   * of the trade before it, then the live trades that arrived meanwhile (by trade id, none twice).
+   */
   private async seedKline(agg: KlineAgg): Promise<void> {
     const start = klineStart(agg.interval, Date.now());
     let maxId = -Infinity;
     try {
-      const rows = await this.ctx.exchange.trades(null, agg.market.id, 1000);
-      for (let i = rows.length - 1; i >= 0; i--) {
-        const tr = tradeOf(rows[i]!, () => 0);
-        if (!tr) continue;
-        if (typeof rows[i]!.id === 'number') maxId = Math.max(maxId, tr.id);
-        if (tr.time >= start) agg.add(tr);
-        else agg.lastClose = tr.price;
+      const [before] = await publicTrades(this.ctx.sql, agg.market, { endTime: start - 1, limit: 1 });
+      if (before) agg.lastClose = before.price;
+      const rows = await publicTrades(this.ctx.sql, agg.market, { startTime: start, limit: KLINE_SEED_TRADES });
+      for (const r of rows) {
+        maxId = Math.max(maxId, r.id);
+        agg.add({ id: r.id, price: r.price, size: r.qty, time: r.time, takerSide: r.isBuyerMaker ? 'sell' : 'buy' });
       }
     } finally {
       const buffered = agg.buffer ?? [];
