@@ -334,7 +334,7 @@ describe('endpoints in Binance shapes (plain fetch)', () => {
     expect(bad.body).toEqual({ code: -1013, msg: 'Filter failure: LOT_SIZE' });
     expect(await countRows('ex_orders')).toBe(before);
     const ack = await signed(alice, 'POST', '/api/v3/order', { ...order, newOrderRespType: 'ACK' }, { inBody: true });
-    expect(Object.keys(ack.body).sort()).toEqual(
+    expect(Object.keys(ack.body).sort(), JSON.stringify(ack.body)).toEqual(
       ['clientOrderId', 'orderId', 'orderListId', 'symbol', 'transactTime'].sort(),
     );
     expect(ack.body.clientOrderId).toBe(`testudo-${String(ack.body.orderId)}`);
