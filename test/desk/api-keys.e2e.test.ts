@@ -209,18 +209,49 @@ describe.skipIf(!canRunDesk)('gateway API keys and market symbols on the Desk', 
     await context.close();
   }, 120_000);
 
-  it("follows ownership live: an account shared with Bob appears on Bob's open page without a reload", async () => {
+  it("shares an account, lists its owners and removes one; Bob's open page follows both live", async () => {
     const bob = await w.user('bob@keys.test');
-    const alt = (await w.api(alice, 'POST', `${EX}/accounts`, { name: 'Shared desk' })).id as number;
-    const { context, page } = await exchange(bob, 390, 844);
-    await waitLive(page);
-    expect(await page.getByLabel('Trading account').count()).toBe(0); // one account: no picker
-    await w.api(alice, 'POST', `${EX}/accounts/${alt}/owners`, { email: bob.email });
-    const picker = page.getByLabel('Trading account');
+    const b = await exchange(bob, 390, 844);
+    await waitLive(b.page);
+    expect(await b.page.getByLabel('Trading account').count()).toBe(0); // one account: no picker
+
+    const a = await exchange(alice);
+    await waitLive(a.page);
+    const pa = a.page;
+    await pa.getByRole('tab', { name: 'Accounts' }).click();
+    await pa.getByLabel('New alt account name').fill('Shared desk');
+    await pa.getByRole('button', { name: 'Create alt account' }).click();
+    await poll(() => pa.getByText(/Alt account #\d+ Shared desk created/).isVisible()).toBe(true);
+    const alt = (await w.api(alice, 'GET', `${EX}/accounts`)).accounts.find(
+      (x: { name: string }) => x.name === 'Shared desk',
+    ).id as number;
+    await pa.locator('form[aria-label="Add owner"]').getByLabel('Account').selectOption(String(alt));
+    const owners = pa.getByRole('region', { name: `Owners of account ${alt}` });
+    const ownerRows = () => owners.locator('li').allTextContents();
+    await poll(ownerRows).toEqual([`${alice.email} (you)`]); // the last owner: no Remove
+    await pa.getByLabel('Co-owner e-mail').fill(bob.email);
+    await pa.getByRole('button', { name: 'Add owner' }).click();
+    await poll(ownerRows).toEqual([`${alice.email} (you)Leave`, `user #${bob.id}Remove`]);
+
+    // Bob's open page: the shared account appears in his picker without a reload
+    const picker = b.page.getByLabel('Trading account');
     await poll(() => picker.locator('option').allTextContents()).toContain(`#${alt} Shared desk (alt)`);
-    await expectNoHorizontalScroll(page);
-    await context.close();
-  }, 120_000);
+    await w.shot(pa, 'exchange-owners-1280');
+
+    // Alice removes Bob, after a confirmation
+    await owners.getByRole('button', { name: `Remove owner user #${bob.id}` }).click();
+    const dialog = pa.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Remove owner' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await poll(ownerRows).toEqual([`${alice.email} (you)`]);
+    await poll(() => pa.getByText(`user #${bob.id} no longer owns account #${alt}`).isVisible()).toBe(true);
+    expect((await w.api(bob, 'GET', `${EX}/accounts`)).accounts.map((x: { id: number }) => x.id)).not.toContain(alt);
+    // and Bob's page drops it live
+    await poll(() => picker.count()).toBe(0);
+    await expectNoHorizontalScroll(b.page);
+    await a.context.close();
+    await b.context.close();
+  }, 180_000);
 
   it('logged no console error', () => {
     // the refusals provoked on purpose (the taken symbol's 409) are logged by Chromium

@@ -1,14 +1,98 @@
 /**
- * The user's accounts (personal and alt) with cash and available balance; creating an alt account and adding a
- * co-owner by e-mail (the API has no route to list or remove owners: a new owner is shown once added).
+ * The user's accounts (personal and alt) with cash and available balance; creating an alt account; adding a
+ * co-owner by e-mail; the owners of the picked account with Remove (or Leave for oneself) after a confirmation.
+ * The accounts list does not carry owners: they are the ones this tab has learnt (see {@link useKnownOwners}).
  */
 import { useState, type FormEvent } from 'react';
+import { useMe } from '@/api/session';
 import { Button } from '@/components/ui/button';
 import { Badge, Card, CardHeader } from '@/components/ui/card';
+import { Dialog } from '@/components/ui/dialog';
 import { Field, Input, Select } from '@/components/ui/input';
-import { useAddOwner, useCreateAccount, type Account } from './api';
+import { ErrorState } from '@/components/ui/states';
+import { useAddOwner, useCreateAccount, useKnownOwners, useRemoveOwner, type Account } from './api';
 import { fieldError, formError } from './errors';
 import { dec } from './fmt';
+
+/** The owners of `account` with a Remove button each (none when only one owner is left). */
+function Owners({ account }: { account: Account }) {
+  const me = useMe().data?.user;
+  const owners = useKnownOwners(account.id);
+  const remove = useRemoveOwner();
+  const [removing, setRemoving] = useState<number | null>(null);
+  const name = (id: number) => (id === me?.id ? `${me.email} (you)` : `user #${id}`);
+  return (
+    <section className="flex flex-col gap-1" aria-label={`Owners of account ${account.id}`}>
+      <h3 className="text-xs font-medium text-muted">
+        Owners of #{account.id} {account.name}
+      </h3>
+      {owners === null ? (
+        <p className="text-xs text-muted" data-testid="owners-unknown">
+          The server does not list owners yet: owners added or removed while this page is open show here.
+        </p>
+      ) : (
+        <ul className="flex flex-col rounded-md border border-border">
+          {owners.map((id) => (
+            <li
+              key={id}
+              data-owner-id={id}
+              className="flex items-center justify-between gap-2 border-b border-border px-2 py-1 text-sm last:border-0"
+            >
+              <span className="min-w-0 break-all">{name(id)}</span>
+              {owners.length > 1 ? (
+                <Button
+                  size="sm"
+                  variant="danger"
+                  aria-label={`Remove owner ${name(id)}`}
+                  onClick={() => {
+                    remove.reset();
+                    setRemoving(id);
+                  }}
+                >
+                  {id === me?.id ? 'Leave' : 'Remove'}
+                </Button>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+      {remove.isSuccess ? (
+        <p role="status" className="text-xs text-profit">
+          {name(remove.data.removed)} no longer owns account #{remove.data.accountId}
+        </p>
+      ) : null}
+      <Dialog
+        open={removing !== null}
+        onOpenChange={(o) => {
+          if (!o) setRemoving(null);
+        }}
+        title={removing === me?.id ? `Leave account #${account.id}?` : `Remove ${name(removing ?? 0)}?`}
+        description={
+          removing === me?.id
+            ? 'You lose access to its cash, positions, orders and API keys at once.'
+            : 'They lose access to the account at once; their API keys for it stop working.'
+        }
+      >
+        {remove.error ? <ErrorState error={remove.error} /> : null}
+        <div className="flex justify-end gap-2">
+          <Button variant="ghost" onClick={() => setRemoving(null)}>
+            Keep
+          </Button>
+          <Button
+            variant="danger"
+            disabled={remove.isPending}
+            onClick={() =>
+              removing !== null &&
+              remove.mutate({ accountId: account.id, userId: removing }, { onSuccess: () => setRemoving(null) })
+            }
+          >
+            {removing === me?.id ? 'Leave account' : 'Remove owner'}
+          </Button>
+        </div>
+      </Dialog>
+    </section>
+  );
+}
 
 /** The accounts list and its forms. */
 export function AccountsPanel({ accounts }: { accounts: Account[] }) {
@@ -25,6 +109,7 @@ export function AccountsPanel({ accounts }: { accounts: Account[] }) {
     e.preventDefault();
     addOwner.mutate({ accountId: owned, email: email.trim() });
   };
+  const ownedAccount = accounts.find((a) => a.id === owned) ?? accounts[0];
   const createError = formError(create.error, ['name']);
   const ownerError = formError(addOwner.error, ['email'], { 'user-not-found': 'email' });
   return (
@@ -74,35 +159,38 @@ export function AccountsPanel({ accounts }: { accounts: Account[] }) {
             </p>
           ) : null}
         </form>
-        <form className="flex flex-col gap-2" onSubmit={submitOwner} noValidate aria-label="Add owner">
-          <Field label="Account">
-            {(ids) => (
-              <Select {...ids} value={owned} onChange={(e) => setOwned(Number(e.target.value))}>
-                {accounts.map((a) => (
-                  <option key={a.id} value={a.id}>
-                    #{a.id} {a.name}
-                  </option>
-                ))}
-              </Select>
-            )}
-          </Field>
-          <Field label="Co-owner e-mail" error={fieldError(addOwner.error, 'email', { 'user-not-found': 'email' })}>
-            {(ids) => <Input {...ids} type="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
-          </Field>
-          <Button type="submit" variant="outline" disabled={addOwner.isPending}>
-            Add owner
-          </Button>
-          {ownerError ? (
-            <p role="alert" className="text-xs text-loss">
-              {ownerError}
-            </p>
-          ) : null}
-          {addOwner.isSuccess ? (
-            <p role="status" className="text-xs text-profit">
-              User #{addOwner.data.owner} now co-owns account #{addOwner.data.accountId}
-            </p>
-          ) : null}
-        </form>
+        <div className="flex flex-col gap-3">
+          <form className="flex flex-col gap-2" onSubmit={submitOwner} noValidate aria-label="Add owner">
+            <Field label="Account">
+              {(ids) => (
+                <Select {...ids} value={owned} onChange={(e) => setOwned(Number(e.target.value))}>
+                  {accounts.map((a) => (
+                    <option key={a.id} value={a.id}>
+                      #{a.id} {a.name}
+                    </option>
+                  ))}
+                </Select>
+              )}
+            </Field>
+            <Field label="Co-owner e-mail" error={fieldError(addOwner.error, 'email', { 'user-not-found': 'email' })}>
+              {(ids) => <Input {...ids} type="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
+            </Field>
+            <Button type="submit" variant="outline" disabled={addOwner.isPending}>
+              Add owner
+            </Button>
+            {ownerError ? (
+              <p role="alert" className="text-xs text-loss">
+                {ownerError}
+              </p>
+            ) : null}
+            {addOwner.isSuccess ? (
+              <p role="status" className="text-xs text-profit">
+                User #{addOwner.data.owner} now co-owns account #{addOwner.data.accountId}
+              </p>
+            ) : null}
+          </form>
+          {ownedAccount ? <Owners key={ownedAccount.id} account={ownedAccount} /> : null}
+        </div>
       </div>
     </Card>
   );
