@@ -476,6 +476,8 @@ export class MarketDataHub {
   private readonly trackers = new Map<number, DepthTracker>();
   private readonly seq: DepthSeq;
   private readonly klines = new Map<string, KlineAgg>();
+  /** The kline aggregations of each market (what a trade updates). */
+  private readonly klinesOf = new Map<number, KlineAgg[]>();
   private readonly tickerDue = new Set<number>();
   private readonly lastTicker = new Map<number, string>();
   private readonly lastStats = new Map<string, string>();
@@ -601,6 +603,9 @@ export class MarketDataHub {
       if (!this.klines.has(key)) {
         const agg = new KlineAgg(m, spec.interval);
         this.klines.set(key, agg);
+        const list = this.klinesOf.get(m.id);
+        if (list) list.push(agg);
+        else this.klinesOf.set(m.id, [agg]);
         void this.seedKline(agg).catch((err: unknown) => this.log(err, `klines of ${m.symbol}`));
       }
     } else if (spec.kind === 'bookTicker') {
@@ -633,13 +638,8 @@ export class MarketDataHub {
     const lower = m.symbol.toLowerCase();
     const wantTrade = this.has(`${lower}@trade`);
     const wantAgg = this.has(`${lower}@aggTrade`);
-    let hasKlines = false;
-    for (const iv in KLINE_INTERVALS)
-      if (this.klines.has(`${m.id}:${iv}`)) {
-        hasKlines = true;
-        break;
-      }
-    if (!wantTrade && !wantAgg && !hasKlines) return;
+    const aggs = this.klinesOf.get(m.id);
+    if (!wantTrade && !wantAgg && !aggs) return;
     const tr = tradeOf(e.data, () => --this.syntheticTradeId);
     if (!tr) return;
     const now = Date.now();
@@ -675,10 +675,8 @@ export class MarketDataHub {
           M: true,
         }),
       );
-    if (hasKlines)
-      for (const iv in KLINE_INTERVALS) {
-        const agg = this.klines.get(`${m.id}:${iv}`);
-        if (!agg) continue;
+    if (aggs)
+      for (const agg of aggs) {
         if (agg.buffer) agg.buffer.push(tr);
         else this.addKlineTrade(agg, tr);
       }
@@ -954,6 +952,9 @@ export class MarketDataHub {
       const name = `${agg.market.symbol.toLowerCase()}@kline_${agg.interval}`;
       if (!this.has(name) || !this.byId.has(agg.market.id)) {
         this.klines.delete(key);
+        const rest = (this.klinesOf.get(agg.market.id) ?? []).filter((a) => a !== agg);
+        if (rest.length) this.klinesOf.set(agg.market.id, rest);
+        else this.klinesOf.delete(agg.market.id);
         continue;
       }
       if (agg.cur && now > agg.cur.T) {
