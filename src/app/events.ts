@@ -48,12 +48,32 @@ export class EventBus {
     }
   }
 
-  /** Subscribes to the events of `userId` (and to broadcast events); returns an unsubscribe function. */
+  /** Subscriptions per user id (for {@link watching}). */
+  private readonly watchers = new Map<number, number>();
+
+  /**
+   * Subscribes to the events of `userId` (and to broadcast events); a negative id gets only the broadcast ones.
+   * Returns an unsubscribe function (idempotent).
+   */
   subscribe(userId: number, fn: (e: TradingEvent) => void): () => void {
     const f = (e: TradingEvent): void => {
       if (e.userId === null || e.userId === userId) fn(e);
     };
     this.subs.add(f);
-    return () => this.subs.delete(f);
+    this.watchers.set(userId, (this.watchers.get(userId) ?? 0) + 1);
+    let on = true;
+    return () => {
+      if (!on) return;
+      on = false;
+      this.subs.delete(f);
+      const n = (this.watchers.get(userId) ?? 1) - 1;
+      if (n > 0) this.watchers.set(userId, n);
+      else this.watchers.delete(userId);
+    };
+  }
+
+  /** Whether anyone is subscribed to `userId`'s events (publishers may skip building private events otherwise). */
+  watching(userId: number): boolean {
+    return this.watchers.has(userId);
   }
 }

@@ -277,6 +277,7 @@ export function exchangeWebSocket(
             // no longer an owner: end the subscription
             enqueue(async () => {
               if (!subs.delete(name)) return;
+              followPrivate();
               send({
                 channel: name,
                 error: errorBody(new NotFoundError('account-not-found', `no account ${String(d.accountId)} of yours`)),
@@ -303,10 +304,7 @@ export function exchangeWebSocket(
     };
 
     const onEvent = (e: TradingEvent): void => {
-      if (e.userId !== null) {
-        if (e.userId === uid && uid !== null) onPrivate(e);
-        return;
-      }
+      if (e.userId !== null) return;
       const marketId = typeof e.data.marketId === 'number' ? e.data.marketId : null;
       if (e.type === 'book' && marketId !== null) scheduleBook(marketId);
       if (e.type === 'trade' && marketId !== null && subs.has(`trades:${marketId}`)) {
@@ -330,11 +328,24 @@ export function exchangeWebSocket(
         });
       }
     };
-    // A negative id receives only the broadcast (userId null) events.
-    const off = ctx.events.subscribe(uid ?? -1, onEvent);
+    // Public events: a negative id receives only the broadcast (userId null) ones. The user's own events are
+    // followed only while a private channel is subscribed (the exchange skips building them for nobody).
+    const off = ctx.events.subscribe(-1, onEvent);
+    let offPrivate: (() => void) | null = null;
+    const followPrivate = (): void => {
+      if (hasPrivate() && uid !== null) {
+        offPrivate ??= ctx.events.subscribe(uid, (e) => {
+          if (e.userId === uid) onPrivate(e);
+        });
+      } else if (offPrivate) {
+        offPrivate();
+        offPrivate = null;
+      }
+    };
     socket.on('close', () => {
       closed = true;
       off();
+      offPrivate?.();
     });
 
     // --- requests
@@ -382,11 +393,13 @@ export function exchangeWebSocket(
           const levels = typeof m.levels === 'number' ? m.levels : 20;
           const existed = subs.get(name);
           subs.set(name, { channel: c, levels });
+          followPrivate(); // before the snapshot, so no update after it is missed
           try {
             return { channel: name, snapshot: await snapshot(name, c, levels) };
           } catch (err) {
             if (existed) subs.set(name, existed);
             else subs.delete(name);
+            followPrivate();
             throw err;
           }
         }
@@ -394,6 +407,7 @@ export function exchangeWebSocket(
           const name = m.channel as string;
           if (!parseChannel(name)) throw new WsError('unknown-channel', `no channel "${name}"`);
           if (!subs.delete(name)) throw new WsError('not-subscribed', `not subscribed to "${name}"`, 409);
+          followPrivate();
           return { channel: name };
         }
         case 'place_order': {

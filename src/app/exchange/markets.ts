@@ -15,7 +15,7 @@ import { MONEY_DP, decimalPlaces, formatAtoms, isDecimalText, tryScaled } from '
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import type { Core } from './core.ts';
 import { toLots, toTicks } from './grid.ts';
-import { applyEvents } from './orders.ts';
+import { applyEvents } from './apply.ts';
 import {
   accountEvents,
   canSee,
