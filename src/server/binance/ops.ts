@@ -50,12 +50,16 @@ export async function quoteFilled(
     else if (toAtoms(o.filled) > 0n) ids.push(o.id);
   }
   if (ids.length === 0) return out;
+  // Scoped by account so the (maker|taker)_account_id indexes bound the scan to the account's own trades.
+  const accounts = [...new Set(orders.map((o) => o.accountId))];
   const rows = await ctx.sql.query(
     `SELECT o, sum(price * size)::text AS tl FROM (
-       SELECT maker_order_id AS o, price, size FROM ex_trades WHERE maker_order_id = ANY($1::bigint[])
-       UNION ALL SELECT taker_order_id, price, size FROM ex_trades WHERE taker_order_id = ANY($1::bigint[])
+       SELECT maker_order_id AS o, price, size FROM ex_trades
+        WHERE maker_account_id = ANY($2::bigint[]) AND maker_order_id = ANY($1::bigint[])
+       UNION ALL SELECT taker_order_id, price, size FROM ex_trades
+        WHERE taker_account_id = ANY($2::bigint[]) AND taker_order_id = ANY($1::bigint[])
      ) x GROUP BY o`,
-    [ids],
+    [ids, accounts],
   );
   const byId = new Map(orders.map((o) => [o.id, o]));
   for (const r of rows) {

@@ -219,6 +219,8 @@ describe('CCXT binance against the gateway', () => {
       [11, 1],
       [12, 0.4],
     ]);
+    // the filled quote of a queried order (cummulativeQuoteQty) is the same 15.80
+    expect(await a.fetchOrder(String(bought.id), 'TUDO/USD')).toMatchObject({ status: 'closed', cost: 15.8 });
     const mine = await a.fetchMyTrades('TUDO/USD');
     expect(mine.filter((t) => t.order === bought.id).map((t) => [t.price, t.amount, t.side, t.takerOrMaker])).toEqual([
       [11, 1, 'buy', 'taker'],

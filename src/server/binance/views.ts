@@ -36,6 +36,7 @@ export const STP_FROM_BINANCE: Record<string, 'cancel-resting' | 'cancel-incomin
 export interface ExOrder {
   id: number;
   marketId: number;
+  accountId: number;
   side: string;
   type: string;
   price: string | null;
