@@ -283,6 +283,7 @@ async function liveOrderOf(core: Core, userId: number, orderId: number): Promise
   const [r] = await core.sql.query('SELECT account_id FROM ex_orders WHERE id = $1', [orderId]);
   if (!r || !core.state.accounts.get(toInt(r.account_id))?.owners.has(userId))
     throw new NotFoundError('order-not-found', `no order ${orderId} of yours`);
+  if (!core.isOpen) await core.ready(); // an exclusive command may have started meanwhile
   const again = core.state.orders.get(orderId);
   if (again) return again;
   throw new ConflictError('order-not-live', `order ${orderId} is no longer live`);
