@@ -57,7 +57,9 @@ const FILTER_BY_CODE: Record<string, string> = {
 const REJECT_MSG: Record<string, string> = {
   'insufficient-balance': 'Account has insufficient balance for requested action.',
   'insufficient-position': 'Account has insufficient balance for requested action.',
+  'post-only-would-take': 'Order would immediately match and take.',
   'post-only-would-cross': 'Order would immediately match and take.',
+  'fok-not-fillable': 'Order would not fill completely (FOK).',
   'would-take': 'Order would immediately match and take.',
   'would-trigger-immediately': 'Order would immediately trigger.',
   'duplicate-client-order-id': 'Duplicate order sent.',

@@ -247,6 +247,12 @@ describe('CCXT binance against the gateway', () => {
     await expect(a.createOrder('TUDO/USD', 'limit', 'buy', 1000000, 9)).rejects.toThrow(ccxt.InsufficientFunds);
     await expect(a.fetchOrder('999999', 'TUDO/USD')).rejects.toThrow(ccxt.OrderNotFound);
     await expect(a.cancelOrder('999999', 'TUDO/USD')).rejects.toThrow(ccxt.OrderNotFound);
+    // a LIMIT_MAKER that would take is refused, as Binance does
+    await a.createOrder('TUDO/USD', 'limit', 'sell', 1, 30);
+    await expect(a.createOrder('TUDO/USD', 'limit', 'buy', 1, 30, { postOnly: true })).rejects.toThrow(
+      /immediately match and take/,
+    );
+    await a.cancelAllOrders('TUDO/USD');
     // last is 12.00 now: a stop to sell above it would trigger at once
     await expect(a.createOrder('TUDO/USD', 'market', 'sell', 1, undefined, { stopLossPrice: 13 })).rejects.toThrow(
       /immediately trigger/,
