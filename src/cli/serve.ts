@@ -4,7 +4,7 @@
  * and serves the API.
  */
 import { mkdir } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createContext } from '../app/context.ts';
 import { buildServer } from '../server/app.ts';
@@ -169,6 +169,10 @@ async function serve(
   cleanup: (() => Promise<unknown>)[],
 ): Promise<void> {
   if (!f.databaseUrl) await mkdir(f.dataDir, { recursive: true });
+  // The exchange's API-key secrets are sealed under a key kept beside the data directory (see src/app/secrets.ts)
+  // unless the environment names the key or its file.
+  if (!process.env.TESTUDO_SECRET_KEY && !process.env.TESTUDO_SECRET_KEY_FILE && !process.env.TESTUDO_DATA_DIR)
+    process.env.TESTUDO_SECRET_KEY_FILE = `${resolve(f.dataDir)}.secret-key`;
   // Errors met while processing bars (a failed fill write, say) go to stderr as JSON lines.
   const onError = (err: unknown, context: Record<string, unknown>): void => {
     process.stderr.write(`${JSON.stringify({ level: 'error', ...context, error: String(err) })}\n`);

@@ -80,7 +80,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(websocket);
+  // No WebSocket message of any API is larger than 64 KiB; refuse anything over 1 MiB before buffering it.
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
 
   app.decorateRequest('user', null);
   app.decorateRequest('authToken', null);
