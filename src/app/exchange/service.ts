@@ -23,7 +23,7 @@ import { Core } from './core.ts';
 import * as markets from './markets.ts';
 import * as orders from './orders.ts';
 import * as queries from './queries.ts';
-import { available, marketOf, type ExchangeOrderType } from './state.ts';
+import { accountEvents, available, marketOf, type ExchangeOrderType } from './state.ts';
 import type { WriterStats } from './writer.ts';
 
 export type { PlaceOrderInput, PlaceOcoInput, OcoLeg } from './orders.ts';
@@ -47,10 +47,16 @@ export class ExchangeService {
    */
   serial<T>(fn: () => Promise<T>): Promise<T> {
     return this.core.exclusive(async () => {
+      const before = new Map([...this.core.state.accounts.values()].map((a) => [a.id, `${a.cash}/${a.reserved}`]));
       try {
         return await fn();
       } finally {
         await this.core.reloadMoney();
+        // owners hear of every account whose cash or reservation changed (ex-account, portfolio feeds)
+        const changed = [...this.core.state.accounts.values()]
+          .filter((a) => before.get(a.id) !== `${a.cash}/${a.reserved}`)
+          .map((a) => a.id);
+        for (const e of accountEvents(this.core.state, changed)) this.core.events.publish(e);
       }
     });
   }
