@@ -33,6 +33,8 @@ export interface ExchangeBenchOptions {
   pgUrl: string;
   /** Directory for the server's CPU profiles, or null. */
   profileDir: string | null;
+  /** Keep the scratch database / data directory for inspection instead of removing it. */
+  keepDb: boolean;
   /** Make the traders admins (ten times the rate limits; for servers without `TESTUDO_RATE_LIMIT_FACTOR`). */
   admins: boolean;
   /** Keep the server's stderr/stdout lines in the output. */
@@ -57,6 +59,7 @@ export const USAGE = `usage: npm run bench:exchange -- [options]
                               and print a summary of each
   --server-root DIR           start the server of another checkout (e.g. \`git archive HEAD\` unpacked next to a
                               node_modules link) instead of this working tree
+  --keep-db                   keep the scratch database (PostgreSQL) or data directory (PGlite) for inspection
   --admins                    make the traders admins (10× rate limits), for servers without TESTUDO_RATE_LIMIT_FACTOR
   --verbose                   show the server's output`;
 
@@ -96,6 +99,7 @@ export function parseExchangeBenchArgs(argv: string[]): ExchangeBenchOptions {
       'pg-url': { type: 'string' },
       verbose: { type: 'boolean' },
       admins: { type: 'boolean' },
+      'keep-db': { type: 'boolean' },
       'server-root': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -122,6 +126,7 @@ export function parseExchangeBenchArgs(argv: string[]): ExchangeBenchOptions {
     profileDir,
     verbose: values.verbose === true,
     admins: values.admins === true,
+    keepDb: values['keep-db'] === true,
     serverRoot: values['server-root'] ?? null,
   };
 }

@@ -79,7 +79,7 @@ export interface ClientResult {
   failures: Record<string, number>;
   /** Latencies (ms) of the requests sent inside the window and answered. */
   latencies: number[];
-  /** Frames received per whole second of the window (md). */
+  /** Successful responses (WebSocket orders) or frames (md) per whole second of the window. */
   perSecond: number[];
   /** Requests still unanswered at the end. */
   unanswered: number;
@@ -163,6 +163,7 @@ async function prepareWsOrders(job: Extract<ClientJob, { kind: 'ws-orders' }>): 
   return {
     run: (w) =>
       new Promise((resolve) => {
+        res.perSecond = new Array<number>(Math.max(1, Math.floor((w.measureTo - w.measureFrom) / 1000))).fill(0);
         let stopped = false;
         let inFlight = 0;
         const sentAt = new Map<number, number>();
@@ -208,6 +209,8 @@ async function prepareWsOrders(job: Extract<ClientJob, { kind: 'ws-orders' }>): 
               res.okTotal++;
               if (inWin) {
                 res.inWindow++;
+                const sec = Math.floor((now - w.measureFrom) / 1000);
+                if (sec < res.perSecond.length) res.perSecond[sec]!++;
                 // A crossing order's response lists its trades as engine events.
                 res.fills += countOf(text, '"type":"trade"');
               }

@@ -59,6 +59,8 @@ interface OrderFigures {
   errors: string[];
   /** Successful responses over the whole run. */
   okTotal: number;
+  /** Acknowledged orders in each whole second of the window (WebSocket runs; empty for REST). */
+  perSecond: number[];
   /** PostgreSQL: what the database did over the whole run, or null (PGlite). */
   db: { commits: number; rowsWritten: number; rollbacks: number } | null;
 }
@@ -159,6 +161,7 @@ function orderFigures(results: ClientResult[], seconds: number): OrderFigures {
     unanswered: results.reduce((s, r) => s + r.unanswered, 0),
     errors: results.flatMap((r) => (r.error ? [r.error] : [])),
     okTotal: results.reduce((s, r) => s + r.okTotal, 0),
+    perSecond: (results[0]?.perSecond ?? []).map((_, i) => results.reduce((s, r) => s + (r.perSecond[i] ?? 0), 0)),
     db: null,
   };
 }
@@ -172,6 +175,7 @@ function printOrders(title: string, f: OrderFigures): void {
       `p99 ${ms(f.lat.p99)} ms, max ${ms(f.lat.max)} ms (${f0(f.lat.n)} timed); takers filled ${f0(f.fillsPerSec)}/s` +
       (fails ? `; refused: ${fails}` : '') +
       (f.unanswered ? `; ${f.unanswered} unanswered at the end` : '') +
+      (f.perSecond.length > 1 ? `; per second ${f.perSecond.map(f0).join(' ')}` : '') +
       (f.db
         ? `; PostgreSQL: ${f0(f.db.commits)} transactions incl. read-only (` +
           `${(f.okTotal / Math.max(1, f.db.commits)).toFixed(1)} orders per transaction), ` +
@@ -423,7 +427,8 @@ async function benchDatabase(kind: 'postgres' | 'pglite', o: ExchangeBenchOption
     }
   } finally {
     await srv?.stop();
-    await db.drop().catch((e: unknown) => say(`  (could not drop the scratch database: ${String(e)})`));
+    if (o.keepDb) say(`  kept: ${db.label}`);
+    else await db.drop().catch((e: unknown) => say(`  (could not drop the scratch database: ${String(e)})`));
   }
   if (o.profileDir) {
     out.profile = await newestProfile(o.profileDir, t0, pid);
