@@ -41,6 +41,8 @@ export interface ExchangeBenchOptions {
   verbose: boolean;
   /** Checkout whose `bin/testudo.mjs` is started (default: this one). */
   serverRoot: string | null;
+  /** A git revision to export and run instead of the working tree (see `checkoutOf` in server.ts). */
+  commit: string | null;
 }
 
 export const USAGE = `usage: npm run bench:exchange -- [options]
@@ -59,6 +61,8 @@ export const USAGE = `usage: npm run bench:exchange -- [options]
                               and print a summary of each
   --server-root DIR           start the server of another checkout (e.g. \`git archive HEAD\` unpacked next to a
                               node_modules link) instead of this working tree
+  --commit REV                run the server of a committed revision (exported with git archive into a temporary
+                              directory; node_modules and dist/desk linked), not the shared working tree
   --keep-db                   keep the scratch database (PostgreSQL) or data directory (PGlite) for inspection
   --admins                    make the traders admins (10× rate limits), for servers without TESTUDO_RATE_LIMIT_FACTOR
   --verbose                   show the server's output`;
@@ -101,12 +105,15 @@ export function parseExchangeBenchArgs(argv: string[]): ExchangeBenchOptions {
       admins: { type: 'boolean' },
       'keep-db': { type: 'boolean' },
       'server-root': { type: 'string' },
+      commit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: false,
   });
   if (values.help) throw new Error(USAGE);
+  if (values.commit !== undefined && values['server-root'] !== undefined)
+    throw new Error(`--commit and --server-root exclude each other\n${USAGE}`);
   const db = values.db ?? 'both';
   if (db !== 'postgres' && db !== 'pglite' && db !== 'both') throw new Error(`--db ${db}\n${USAGE}`);
   const parts = (values.only ?? 'ws,rest,md').split(',').map((s) => s.trim());
@@ -128,5 +135,6 @@ export function parseExchangeBenchArgs(argv: string[]): ExchangeBenchOptions {
     admins: values.admins === true,
     keepDb: values['keep-db'] === true,
     serverRoot: values['server-root'] ?? null,
+    commit: values.commit ?? null,
   };
 }

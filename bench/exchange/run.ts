@@ -28,6 +28,7 @@ import { CLIENT_ARG, type ClientJob, type ClientResult, type ClientTrader } from
 import {
   api,
   apiOk,
+  checkoutOf,
   commitLatencies,
   createMarket,
   dbCounters,
@@ -491,6 +492,10 @@ async function main(): Promise<void> {
   } catch (e) {
     say((e as Error).message);
     process.exit(2);
+  }
+  if (o.commit) {
+    o.serverRoot = await checkoutOf(o.commit);
+    say(`server: revision ${o.commit} exported to ${o.serverRoot}`);
   }
   const t0 = performance.now();
   say(machineLine('bench:exchange'));

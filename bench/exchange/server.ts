@@ -3,9 +3,10 @@
  * database: a scratch PostgreSQL database (created and dropped here) or a PGlite data directory in a temporary
  * directory. Also the HTTP set-up the benchmark needs: users with API tokens, a spot market, cash and assets.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -135,6 +136,26 @@ export async function dbCounters(url: string): Promise<DbCounters> {
   } finally {
     await c.end().catch(() => undefined);
   }
+}
+
+/**
+ * A checkout of the git revision `rev` to run the server from: `git archive` of it unpacked into
+ * `<tmpdir>/testudo-bench-<sha>` (reused when present), with this checkout's node_modules and built Desk linked in
+ * (so `serve` neither lacks packages nor rebuilds the Desk). Returns its path.
+ * @throws when `rev` is not a revision of this repository.
+ */
+export async function checkoutOf(rev: string): Promise<string> {
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  const sha = git('rev-parse', '--short=12', `${rev}^{commit}`);
+  const dir = join(tmpdir(), `testudo-bench-${sha}`);
+  if (existsSync(join(dir, 'bin/testudo.mjs'))) return dir;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(join(dir, 'dist'), { recursive: true });
+  const tar = execFileSync('git', ['archive', '--format=tar', sha], { cwd: ROOT, maxBuffer: 1 << 30 });
+  execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  if (existsSync(join(ROOT, 'dist/desk'))) await symlink(join(ROOT, 'dist/desk'), join(dir, 'dist/desk'));
+  return dir;
 }
 
 /** A running server child. */
