@@ -1278,6 +1278,156 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/exchange/accounts/{id}/api-keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              keys: {
+                accountId: number;
+                apiKey: string;
+                createdAt: string;
+                createdBy: number;
+                id: number;
+                label: string;
+                lastUsedAt: string | null;
+                /**
+                 * @description read: account, orders, trades; trade: also place and cancel
+                 * @enum {string}
+                 */
+                permission: 'read' | 'trade';
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            label?: string;
+            /**
+             * @default trade
+             * @enum {string}
+             */
+            permission?: 'read' | 'trade';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              accountId: number;
+              apiKey: string;
+              createdAt: string;
+              createdBy: number;
+              id: number;
+              label: string;
+              lastUsedAt: string | null;
+              /**
+               * @description read: account, orders, trades; trade: also place and cancel
+               * @enum {string}
+               */
+              permission: 'read' | 'trade';
+              /** @description the HMAC-SHA256 secret; shown once, store it now */
+              secret: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/exchange/accounts/{id}/api-keys/{keyId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          keyId: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              accountId: number;
+              apiKey: string;
+              createdAt: string;
+              createdBy: number;
+              id: number;
+              label: string;
+              lastUsedAt: string | null;
+              /**
+               * @description read: account, orders, trades; trade: also place and cancel
+               * @enum {string}
+               */
+              permission: 'read' | 'trade';
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/exchange/accounts/{id}/owners': {
     parameters: {
       query?: never;
@@ -1320,6 +1470,49 @@ export interface paths {
       };
     };
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/exchange/accounts/{id}/owners/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          userId: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              accountId: number;
+              owners: number[];
+              /** @description user id of the removed owner */
+              removed: number;
+            };
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -1831,6 +2024,62 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/exchange/fills': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description older page: fills of smaller trade ids */
+          beforeId?: number;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              fills: {
+                accountId: number;
+                /** @description ISO 8601 time */
+                at: string;
+                /** @enum {string} */
+                liquidity: 'maker' | 'taker';
+                marketId: number;
+                orderId: number;
+                /** @description decimal text */
+                price: string;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @description decimal text */
+                size: string;
+                tradeId: number;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/exchange/markets': {
     parameters: {
       query?: never;
@@ -1855,6 +2104,7 @@ export interface paths {
           content: {
             'application/json': {
               markets: {
+                baseAsset: string;
                 /** @description decimal text */
                 bestAsk: string | null;
                 /** @description decimal text */
@@ -1872,9 +2122,13 @@ export interface paths {
                 /** @description lowest settlement price (0 for spot markets) */
                 minPrice: string | null;
                 name: string;
+                /** @description the exchange's cash asset unless set otherwise */
+                quoteAsset: string;
                 restricted: boolean;
                 /** @enum {string} */
                 status: 'open' | 'paused' | 'closed';
+                /** @description gateway symbol, [A-Z0-9]{2,20}, unique (e.g. TUDOUSD) */
+                symbol: string;
                 /** @description decimal text */
                 tickSize: string;
               }[];
@@ -1894,6 +2148,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            baseAsset?: string;
             description?: string;
             hideAccounts?: boolean;
             /** @enum {string} */
@@ -1902,6 +2157,10 @@ export interface paths {
             maxPrice?: string | number;
             minPrice?: string | number;
             name: string;
+            /** @description default: the exchange's cash asset */
+            quoteAsset?: string;
+            /** @description gateway symbol; default: from the name */
+            symbol?: string;
             tickSize: string | number;
             visibleTo?: number[];
           };
@@ -1915,6 +2174,7 @@ export interface paths {
           };
           content: {
             'application/json': {
+              baseAsset: string;
               /** @description decimal text */
               bestAsk: string | null;
               /** @description decimal text */
@@ -1932,9 +2192,13 @@ export interface paths {
               /** @description lowest settlement price (0 for spot markets) */
               minPrice: string | null;
               name: string;
+              /** @description the exchange's cash asset unless set otherwise */
+              quoteAsset: string;
               restricted: boolean;
               /** @enum {string} */
               status: 'open' | 'paused' | 'closed';
+              /** @description gateway symbol, [A-Z0-9]{2,20}, unique (e.g. TUDOUSD) */
+              symbol: string;
               /** @description decimal text */
               tickSize: string;
             };
@@ -1975,6 +2239,7 @@ export interface paths {
           };
           content: {
             'application/json': {
+              baseAsset: string;
               /** @description decimal text */
               bestAsk: string | null;
               /** @description decimal text */
@@ -2008,9 +2273,13 @@ export interface paths {
               /** @description lowest settlement price (0 for spot markets) */
               minPrice: string | null;
               name: string;
+              /** @description the exchange's cash asset unless set otherwise */
+              quoteAsset: string;
               restricted: boolean;
               /** @enum {string} */
               status: 'open' | 'paused' | 'closed';
+              /** @description gateway symbol, [A-Z0-9]{2,20}, unique (e.g. TUDOUSD) */
+              symbol: string;
               /** @description decimal text */
               tickSize: string;
             };
@@ -2110,6 +2379,7 @@ export interface paths {
           };
           content: {
             'application/json': {
+              baseAsset: string;
               /** @description decimal text */
               bestAsk: string | null;
               /** @description decimal text */
@@ -2128,11 +2398,15 @@ export interface paths {
               minPrice: string | null;
               name: string;
               positionsPaid: number;
+              /** @description the exchange's cash asset unless set otherwise */
+              quoteAsset: string;
               restricted: boolean;
               /** @description decimal text */
               settledPrice: string;
               /** @enum {string} */
               status: 'open' | 'paused' | 'closed';
+              /** @description gateway symbol, [A-Z0-9]{2,20}, unique (e.g. TUDOUSD) */
+              symbol: string;
               /** @description decimal text */
               tickSize: string;
             };
@@ -2180,6 +2454,7 @@ export interface paths {
           };
           content: {
             'application/json': {
+              baseAsset: string;
               /** @description decimal text */
               bestAsk: string | null;
               /** @description decimal text */
@@ -2197,9 +2472,13 @@ export interface paths {
               /** @description lowest settlement price (0 for spot markets) */
               minPrice: string | null;
               name: string;
+              /** @description the exchange's cash asset unless set otherwise */
+              quoteAsset: string;
               restricted: boolean;
               /** @enum {string} */
               status: 'open' | 'paused' | 'closed';
+              /** @description gateway symbol, [A-Z0-9]{2,20}, unique (e.g. TUDOUSD) */
+              symbol: string;
               /** @description decimal text */
               tickSize: string;
             };
@@ -2223,6 +2502,10 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description newer page: trades with a larger id */
+          afterId?: number;
+          /** @description older page: trades with a smaller id */
+          beforeId?: number;
           limit?: number;
         };
         header?: never;
@@ -2295,9 +2578,14 @@ export interface paths {
             'application/json': {
               orders: {
                 accountId: number;
+                clientOrderId: string | null;
+                /** @description ISO 8601 time */
+                createdAt: string;
                 /** @description decimal text */
                 filled: string;
                 id: number;
+                /** @description the order list (OCO) the order belongs to */
+                listId: number | null;
                 marketId: number;
                 postOnly: boolean;
                 /** @description decimal text */
@@ -2315,7 +2603,9 @@ export interface paths {
                 stp: string;
                 tif: string;
                 /** @enum {string} */
-                type: 'limit' | 'market' | 'stop-market' | 'stop-limit';
+                type: 'limit' | 'market' | 'stop-market' | 'stop-limit' | 'take-profit' | 'take-profit-limit';
+                /** @description ISO 8601 time */
+                updatedAt: string;
               }[];
             };
           };
@@ -2335,6 +2625,8 @@ export interface paths {
           'application/json': {
             /** @description default: your personal account */
             accountId?: number;
+            /** @description the client's own id; unique among the account's live orders */
+            clientOrderId?: string;
             marketId: number;
             postOnly?: boolean;
             price?: string | number;
@@ -2350,7 +2642,7 @@ export interface paths {
              * @default limit
              * @enum {string}
              */
-            type?: 'limit' | 'market' | 'stop-market' | 'stop-limit';
+            type?: 'limit' | 'market' | 'stop-market' | 'stop-limit' | 'take-profit' | 'take-profit-limit';
           };
         };
       };
@@ -2371,9 +2663,14 @@ export interface paths {
               })[];
               order: {
                 accountId: number;
+                clientOrderId: string | null;
+                /** @description ISO 8601 time */
+                createdAt: string;
                 /** @description decimal text */
                 filled: string;
                 id: number;
+                /** @description the order list (OCO) the order belongs to */
+                listId: number | null;
                 marketId: number;
                 postOnly: boolean;
                 /** @description decimal text */
@@ -2391,7 +2688,9 @@ export interface paths {
                 stp: string;
                 tif: string;
                 /** @enum {string} */
-                type: 'limit' | 'market' | 'stop-market' | 'stop-limit';
+                type: 'limit' | 'market' | 'stop-market' | 'stop-limit' | 'take-profit' | 'take-profit-limit';
+                /** @description ISO 8601 time */
+                updatedAt: string;
               };
             };
           };
@@ -2441,9 +2740,14 @@ export interface paths {
               })[];
               order: {
                 accountId: number;
+                clientOrderId: string | null;
+                /** @description ISO 8601 time */
+                createdAt: string;
                 /** @description decimal text */
                 filled: string;
                 id: number;
+                /** @description the order list (OCO) the order belongs to */
+                listId: number | null;
                 marketId: number;
                 postOnly: boolean;
                 /** @description decimal text */
@@ -2461,7 +2765,9 @@ export interface paths {
                 stp: string;
                 tif: string;
                 /** @enum {string} */
-                type: 'limit' | 'market' | 'stop-market' | 'stop-limit';
+                type: 'limit' | 'market' | 'stop-market' | 'stop-limit' | 'take-profit' | 'take-profit-limit';
+                /** @description ISO 8601 time */
+                updatedAt: string;
               };
             };
           };
@@ -2504,9 +2810,14 @@ export interface paths {
               })[];
               order: {
                 accountId: number;
+                clientOrderId: string | null;
+                /** @description ISO 8601 time */
+                createdAt: string;
                 /** @description decimal text */
                 filled: string;
                 id: number;
+                /** @description the order list (OCO) the order belongs to */
+                listId: number | null;
                 marketId: number;
                 postOnly: boolean;
                 /** @description decimal text */
@@ -2524,7 +2835,9 @@ export interface paths {
                 stp: string;
                 tif: string;
                 /** @enum {string} */
-                type: 'limit' | 'market' | 'stop-market' | 'stop-limit';
+                type: 'limit' | 'market' | 'stop-market' | 'stop-limit' | 'take-profit' | 'take-profit-limit';
+                /** @description ISO 8601 time */
+                updatedAt: string;
               };
             };
           };
