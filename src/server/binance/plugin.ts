@@ -93,7 +93,10 @@ export async function binancePlugin(app: FastifyInstance, opts: BinancePluginOpt
   const gw = gatewayOf(ctx);
   const keys = apiKeysOf(ctx);
 
-  // Binance takes form-encoded bodies; the raw text is kept because the signature covers it as sent.
+  // Binance takes form-encoded bodies only; the raw text is kept because the signature covers it as sent. Fastify's
+  // default JSON and text parsers are removed in this scope: a JSON body is not covered by the signature, yet its
+  // values would override the signed query parameters (answered -1100 like any other media type).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
     const text = String(body);
     rawBodies.set(req, text);

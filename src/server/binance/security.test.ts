@@ -1,0 +1,145 @@
+/**
+ * Security of the Binance-compatible gateway, as an attacker probes it, over real HTTP on a real database (PGlite,
+ * or PostgreSQL with TESTUDO_TEST_DB=postgres): only signed parameters act, malformed numbers answer Binance's codes
+ * (never a 500), and a key reaches only its own account's order lists.
+ *
+ * Market TUDO/USD: tick 0.01, lot 0.1. Alice and Bob each get 10,000 USD and 100 TUDO.
+ */
+process.env.TESTUDO_SECRET_KEY ??= '11'.repeat(32);
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createContext, type AppContext } from '../../app/context.ts';
+import type { Sql } from '../../db/sql.ts';
+import { openTestDatabase } from '../../db/testing.ts';
+import { buildServer } from '../app.ts';
+import { apiKeysOf } from './keys.ts';
+import { gatewayOf } from './plugin.ts';
+import { hmacHex } from './signing.ts';
+
+/** A JSON reply of the gateway (Binance shapes vary by endpoint). */
+type Json = Record<string, unknown> & { code?: number; msg?: string };
+
+interface User {
+  id: number;
+  h: Record<string, string>;
+  account: number;
+  apiKey: string;
+  secret: string;
+}
+
+let sql: Sql;
+let ctx: AppContext;
+let app: FastifyInstance;
+let base: string;
+let adminId: number;
+let alice: User;
+let bob: User;
+let tudo: number;
+
+async function user(email: string): Promise<User> {
+  const u = await ctx.auth.register(email, 'password1');
+  const h = { authorization: `Bearer ${await ctx.auth.createApiToken(u.id, 't')}` };
+  const account = (await ctx.exchange.createAltAccount(u.id, `${email} bot`)).id as number;
+  await ctx.exchange.transfer({ id: adminId, isAdmin: true }, null, account, '10000');
+  await ctx.exchange.depositAsset(tudo, account, '100');
+  const r = await fetch(`${base.replace('/binance', '')}/api/v1/exchange/accounts/${account}/api-keys`, {
+    method: 'POST',
+    headers: { ...h, 'content-type': 'application/json' },
+    body: JSON.stringify({ label: 'ccxt', permission: 'trade' }),
+  });
+  expect(r.status).toBe(201);
+  const k = (await r.json()) as { apiKey: string; secret: string };
+  return { id: u.id, h, account, apiKey: k.apiKey, secret: k.secret };
+}
+
+beforeAll(async () => {
+  sql = await openTestDatabase();
+  ctx = await createContext({ sql });
+  app = await buildServer(ctx);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address() as { port: number };
+  base = `http://127.0.0.1:${addr.port}/binance`;
+  adminId = (await ctx.auth.register('admin@gw.test', 'password1')).id;
+  await ctx.auth.setAdmin('admin@gw.test', true);
+  tudo = (
+    await ctx.exchange.createMarket(adminId, {
+      name: 'Tudo',
+      kind: 'spot',
+      tickSize: '0.01',
+      lotSize: '0.1',
+      symbol: 'TUDOUSD',
+      baseAsset: 'TUDO',
+      quoteAsset: 'USD',
+    } as Parameters<typeof ctx.exchange.createMarket>[1])
+  ).id as number;
+  alice = await user('alice@gw.test');
+  bob = await user('bob@gw.test');
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await ctx?.close();
+  await sql?.close();
+});
+
+/** A signed request as a plain client sends it (query string, form body). */
+async function signed(
+  u: Pick<User, 'apiKey' | 'secret'>,
+  method: string,
+  path: string,
+  params: Record<string, string>,
+  o: { inBody?: boolean; signature?: string; timestamp?: number; contentType?: string } = {},
+): Promise<{ status: number; body: Json; headers: Headers }> {
+  const q = new URLSearchParams({ ...params, timestamp: String(o.timestamp ?? gatewayOf(ctx).now()) }).toString();
+  const sig = o.signature ?? hmacHex(u.secret, q);
+  const full = `${q}&signature=${sig}`;
+  const r = await fetch(`${base}${path}${o.inBody ? '' : `?${full}`}`, {
+    method,
+    headers: {
+      'X-MBX-APIKEY': u.apiKey,
+      ...(o.inBody ? { 'content-type': o.contentType ?? 'application/x-www-form-urlencoded' } : {}),
+    },
+    ...(o.inBody ? { body: full } : {}),
+  });
+  return { status: r.status, body: (await r.json()) as Json, headers: r.headers };
+}
+
+async function countRows(table: string): Promise<number> {
+  const [r] = await sql.query(`SELECT count(*)::int AS n FROM ${table}`);
+  return Number(r!.n);
+}
+
+/** A request signed over its query string only, with whatever body and content type the attacker adds. */
+async function querySigned(
+  u: Pick<User, 'apiKey' | 'secret'>,
+  method: string,
+  path: string,
+  params: Record<string, string>,
+  body: { text: string; contentType: string },
+): Promise<{ status: number; body: Json }> {
+  const q = new URLSearchParams({ ...params, timestamp: String(gatewayOf(ctx).now()) }).toString();
+  const r = await fetch(`${base}${path}?${q}&signature=${hmacHex(u.secret, q)}`, {
+    method,
+    headers: { 'X-MBX-APIKEY': u.apiKey, 'content-type': body.contentType },
+    body: body.text,
+  });
+  return { status: r.status, body: (await r.json()) as Json };
+}
+
+const LIMIT_BUY = { symbol: 'TUDOUSD', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '1', price: '1' };
+
+describe('only signed parameters act', () => {
+  it('a body the signature does not cover (JSON, plain text) is refused and places nothing', async () => {
+    const before = await countRows('ex_orders');
+    for (const body of [
+      { text: JSON.stringify({ quantity: '7', price: '2' }), contentType: 'application/json' },
+      { text: 'quantity=3', contentType: 'text/plain' },
+    ]) {
+      const r = await querySigned(alice, 'POST', '/api/v3/order', LIMIT_BUY, body);
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(r.body.code).toBe(-1100);
+    }
+    expect(await countRows('ex_orders')).toBe(before);
+  });
+});
