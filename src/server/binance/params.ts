@@ -1,8 +1,9 @@
 /**
  * Reading Binance request parameters (query string and form body merged, all text) with Binance's error codes:
- * -1102 mandatory parameter missing, -1100 illegal characters, -1101 duplicate values, -1105 empty, and the
- * enum-specific codes (-1115 timeInForce, -1116 orderType, -1117 side, -1120 interval).
+ * -1102 mandatory parameter missing, -1100 illegal characters, -1101 duplicate values, -1105 empty, -1111 too much
+ * precision, and the enum-specific codes (-1115 timeInForce, -1116 orderType, -1117 side, -1120 interval).
  */
+import { decimalPlaces, MONEY_DP } from '../../core/money/decimal.ts';
 import { BinanceError, illegal, missing } from './errors.ts';
 
 /** Enum parameters with their own error code and message. */
@@ -65,11 +66,15 @@ export class Params {
     return n;
   }
 
-  /** An optional positive decimal text, e.g. a price or quantity. @throws -1100 when malformed. */
+  /**
+   * An optional positive decimal text, e.g. a price or quantity.
+   * @throws -1100 when malformed; -1111 with more significant decimals than the exchange keeps ({@link MONEY_DP}).
+   */
   decimal(name: string): string | undefined {
     const v = this.opt(name);
     if (v === undefined) return undefined;
     if (!/^\d{1,20}(\.\d{1,20})?$/.test(v)) throw illegal(name, '^([0-9]{1,20})(\\.[0-9]{1,20})?$');
+    if (decimalPlaces(v) > MONEY_DP) throw new BinanceError(400, -1111, `Parameter '${name}' has too much precision.`);
     return v;
   }
 

@@ -143,3 +143,20 @@ describe('only signed parameters act', () => {
     expect(await countRows('ex_orders')).toBe(before);
   });
 });
+
+describe('numbers out of range answer Binance codes, never a 500', () => {
+  it('more decimals than the exchange keeps (12) is -1111 for quantity, price, stopPrice and quoteOrderQty', async () => {
+    const cases: Record<string, string>[] = [
+      { ...LIMIT_BUY, quantity: '0.00000000000000000001' },
+      { ...LIMIT_BUY, quantity: '99999999999999999999.99999999999999999999' },
+      { ...LIMIT_BUY, price: '0.0000000000001' },
+      { symbol: 'TUDOUSD', side: 'BUY', type: 'MARKET', quoteOrderQty: '0.000000000000000001' },
+      { symbol: 'TUDOUSD', side: 'SELL', type: 'STOP_LOSS', quantity: '1', stopPrice: '1.0000000000001' },
+    ];
+    for (const c of cases) {
+      const r = await signed(alice, 'POST', '/api/v3/order', c);
+      expect(r.status, JSON.stringify([c, r.body])).toBe(400);
+      expect(r.body.code).toBe(-1111);
+    }
+  });
+});
