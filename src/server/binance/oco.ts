@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
+import { NotFoundError } from '../../app/errors.ts';
 import type { ResolvedApiKey } from '../../app/exchange/api-keys.ts';
 import { toAtoms } from '../../core/money/decimal.ts';
 import { BinanceError, missing, rejected, toBinance } from './errors.ts';
@@ -43,6 +44,7 @@ interface Leg {
 /** The exchange's order list view. */
 interface ExList {
   id: number;
+  accountId: number;
   marketId: number;
   clientListId: string | null;
   status: string;
@@ -245,7 +247,12 @@ export function ocoRoutes(route: Router, ctx: AppContext): void {
         `Param '${clientParam}' or 'orderListId' must be sent, but both were empty/null!`,
       );
     try {
-      if (id !== undefined) return (await ex.orderList(k.userId, id)) as unknown as { list: ExList; orders: ExOrder[] };
+      if (id !== undefined) {
+        const r = (await ex.orderList(k.userId, id)) as unknown as { list: ExList; orders: ExOrder[] };
+        // the service answers any list of the key's user; a key acts only for its own account
+        if (r.list.accountId === k.accountId) return r;
+        throw toBinance(new NotFoundError('order-list-not-found', `no order list ${id} on this account`), op);
+      }
       const all = (await ex.orderLists(k.userId, k.accountId, { limit: 1000 })) as unknown as {
         list: ExList;
         orders: ExOrder[];

@@ -160,3 +160,27 @@ describe('numbers out of range answer Binance codes, never a 500', () => {
     }
   });
 });
+
+describe('a key reaches only its own account', () => {
+  it("an order list of another account of the same user is neither shown nor cancelled by the key's orderListId", async () => {
+    const other = (await ctx.exchange.createAltAccount(alice.id, 'alice other')).id as number;
+    await ctx.exchange.depositAsset(tudo, other, '10');
+    const placed = (await ctx.exchange.placeOco(alice.id, {
+      accountId: other,
+      marketId: tudo,
+      side: 'sell',
+      size: '1',
+      above: { type: 'limit', price: '50', tif: 'GTC' },
+      below: { type: 'stop-market', stopPrice: '1' },
+    })) as unknown as { list: { id: number } };
+    const listId = String(placed.list.id);
+    const q = await signed(alice, 'GET', '/api/v3/orderList', { orderListId: listId });
+    expect(q.status, JSON.stringify(q.body)).toBe(400);
+    expect(q.body.code).toBe(-2013);
+    const d = await signed(alice, 'DELETE', '/api/v3/orderList', { symbol: 'TUDOUSD', orderListId: listId });
+    expect(d.status, JSON.stringify(d.body)).toBe(400);
+    expect(d.body.code).toBe(-2011);
+    const still = (await ctx.exchange.orderList(alice.id, placed.list.id)) as unknown as { list: { status: string } };
+    expect(still.list.status).not.toMatch(/done|cancel/i);
+  });
+});
