@@ -11,7 +11,7 @@ import { formatAtoms, toAtoms } from '../../core/money/decimal.ts';
 import { toInt } from '../../db/sql.ts';
 import { BinanceError, invalidSymbol, toBinance } from './errors.ts';
 import { quoteText } from './market-data.ts';
-import type { Params } from './params.ts';
+import { TIME_RANGE, type Params } from './params.ts';
 import type { ExMarket } from './public.ts';
 import { CancelJson, binanceType, clientIdOf, orderJson, type ExOrder, type OrderJson } from './views.ts';
 
@@ -141,8 +141,8 @@ export const cancelJson = (
  * @throws BinanceError -1127 when more than 24 hours apart.
  */
 export const span = (p: Params): { startTime?: number; endTime?: number } => {
-  const startTime = p.int('startTime', { min: 0 });
-  const endTime = p.int('endTime', { min: 0 });
+  const startTime = p.int('startTime', TIME_RANGE);
+  const endTime = p.int('endTime', TIME_RANGE);
   if (startTime !== undefined && endTime !== undefined && endTime - startTime > 86_400_000)
     throw new BinanceError(400, -1127, 'More than 24 hours between startTime and endTime.');
   if (startTime !== undefined) return { startTime, endTime: endTime ?? startTime + 86_400_000 };
@@ -156,7 +156,7 @@ export const span = (p: Params): { startTime?: number; endTime?: number } => {
  * the head.
  */
 export const historyLimit = (p: Params, limit: number, fromId: number | undefined): number =>
-  fromId === undefined && p.int('startTime', { min: 0 }) !== undefined ? 1000 : limit;
+  fromId === undefined && p.int('startTime', TIME_RANGE) !== undefined ? 1000 : limit;
 
 /** One balance in Binance's shape. */
 export interface Balance {

@@ -14,6 +14,9 @@ const ENUM_ERRORS: Record<string, [number, string]> = {
   interval: [-1120, 'Invalid interval.'],
 };
 
+/** The range of `startTime`/`endTime` (ms): what a JavaScript Date can hold (±8.64e15), from the epoch on. */
+export const TIME_RANGE = { min: 0, max: 8_640_000_000_000_000 } as const;
+
 /** The parameters of one request. */
 export class Params {
   constructor(private readonly raw: Record<string, unknown>) {}

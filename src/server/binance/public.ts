@@ -9,7 +9,7 @@ import { decimalPlaces, formatAtoms, MONEY_SCALE, toAtoms } from '../../core/mon
 import { BinanceError, invalidSymbol } from './errors.ts';
 import { marketDataHub } from './ws.ts';
 import { INTERVALS, klines, publicTrades, stats24h, type Grid } from './market-data.ts';
-import type { Params } from './params.ts';
+import { TIME_RANGE, type Params } from './params.ts';
 import { gatewayOf, type Router } from './plugin.ts';
 
 /** The exchange's market view, as far as the gateway reads it. */
@@ -300,8 +300,8 @@ export function publicRoutes(route: Router, ctx: AppContext): void {
       const m = publicMarket(ctx, p.symbol());
       const limit = p.int('limit', { min: 1, max: 1000 }) ?? 500;
       const fromId = p.int('fromId', { min: 0 });
-      const startTime = p.int('startTime', { min: 0 });
-      const endTime = p.int('endTime', { min: 0 });
+      const startTime = p.int('startTime', TIME_RANGE);
+      const endTime = p.int('endTime', TIME_RANGE);
       if (startTime !== undefined && endTime !== undefined && endTime - startTime > 3_600_000)
         throw new BinanceError(400, -1127, 'More than 1 hours between startTime and endTime.');
       const rows = await publicTrades(ctx.sql, m, { fromId, startTime, endTime, limit });
@@ -330,8 +330,8 @@ export function publicRoutes(route: Router, ctx: AppContext): void {
         const interval = p.reqOneOf('interval', Object.keys(INTERVALS));
         const limit = p.int('limit', { min: 1, max: 1000 }) ?? 500;
         return klines(ctx.sql, m, interval, {
-          startTime: p.int('startTime', { min: 0 }),
-          endTime: p.int('endTime', { min: 0 }),
+          startTime: p.int('startTime', TIME_RANGE),
+          endTime: p.int('endTime', TIME_RANGE),
           limit,
           now,
         });

@@ -161,6 +161,25 @@ describe('numbers out of range answer Binance codes, never a 500', () => {
   });
 });
 
+describe('times beyond what a date holds answer -1100, never a 500', () => {
+  it('startTime or endTime of 9999999999999999 ms on klines, aggTrades, allOrders and myTrades', async () => {
+    for (const path of [
+      '/api/v3/klines?symbol=TUDOUSD&interval=1m&startTime=9999999999999999',
+      '/api/v3/klines?symbol=TUDOUSD&interval=1m&endTime=9999999999999999',
+      '/api/v3/aggTrades?symbol=TUDOUSD&startTime=9999999999999999',
+    ]) {
+      const r = await fetch(base + path);
+      expect(r.status, path).toBe(400);
+      expect(((await r.json()) as Json).code).toBe(-1100);
+    }
+    for (const path of ['/api/v3/allOrders', '/api/v3/myTrades']) {
+      const r = await signed(alice, 'GET', path, { symbol: 'TUDOUSD', startTime: '9999999999999999' });
+      expect(r.status, JSON.stringify([path, r.body])).toBe(400);
+      expect(r.body.code).toBe(-1100);
+    }
+  });
+});
+
 describe('a key reaches only its own account', () => {
   it("an order list of another account of the same user is neither shown nor cancelled by the key's orderListId", async () => {
     const other = (await ctx.exchange.createAltAccount(alice.id, 'alice other')).id as number;
