@@ -88,13 +88,14 @@ export const EngineEventView = z.looseObject({
 /** The answer of placing, cancelling or amending an order: the order and the engine's events. */
 export const OrderResult = z.object({ order: OrderView, events: z.array(EngineEventView) });
 
-/** An account the user owns, with cash and available balance (null when unbounded). */
+/** An account the user owns, with cash, available balance (null when unbounded) and its owners by user id. */
 export const AccountView = z.object({
   id,
   name: z.string(),
   kind: z.enum(['user', 'alt']),
   cash: dec,
   available: dec.nullable(),
+  owners: z.array(z.object({ userId: id, email: z.string() })),
 });
 
 /** A new alt account and its owners' user ids. */

@@ -231,20 +231,25 @@ describe.skipIf(!canRunDesk)('gateway API keys and market symbols on the Desk', 
     await poll(ownerRows).toEqual([`${alice.email} (you)`]); // the last owner: no Remove
     await pa.getByLabel('Co-owner e-mail').fill(bob.email);
     await pa.getByRole('button', { name: 'Add owner' }).click();
-    await poll(ownerRows).toEqual([`${alice.email} (you)Leave`, `user #${bob.id}Remove`]);
+    await poll(ownerRows).toEqual([`${alice.email} (you)Leave`, `${bob.email}Remove`]);
 
     // Bob's open page: the shared account appears in his picker without a reload
     const picker = b.page.getByLabel('Trading account');
     await poll(() => picker.locator('option').allTextContents()).toContain(`#${alt} Shared desk (alt)`);
     await w.shot(pa, 'exchange-owners-1280');
+    // the server lists the owners: still there after a reload
+    await pa.reload();
+    await pa.getByRole('tab', { name: 'Accounts' }).click();
+    await pa.locator('form[aria-label="Add owner"]').getByLabel('Account').selectOption(String(alt));
+    await poll(ownerRows).toEqual([`${alice.email} (you)Leave`, `${bob.email}Remove`]);
 
     // Alice removes Bob, after a confirmation
-    await owners.getByRole('button', { name: `Remove owner user #${bob.id}` }).click();
+    await owners.getByRole('button', { name: `Remove owner ${bob.email}` }).click();
     const dialog = pa.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Remove owner' }).click();
     await dialog.waitFor({ state: 'detached' });
     await poll(ownerRows).toEqual([`${alice.email} (you)`]);
-    await poll(() => pa.getByText(`user #${bob.id} no longer owns account #${alt}`).isVisible()).toBe(true);
+    await poll(() => pa.getByText(`${bob.email} no longer owns account #${alt}`).isVisible()).toBe(true);
     expect((await w.api(bob, 'GET', `${EX}/accounts`)).accounts.map((x: { id: number }) => x.id)).not.toContain(alt);
     // and Bob's page drops it live
     await poll(() => picker.count()).toBe(0);

@@ -1233,6 +1233,10 @@ export interface paths {
                 /** @enum {string} */
                 kind: 'user' | 'alt';
                 name: string;
+                owners: {
+                  email: string;
+                  userId: number;
+                }[];
               }[];
             };
           };

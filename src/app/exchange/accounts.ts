@@ -132,23 +132,31 @@ export async function removeOwner(
   });
 }
 
-/** Accounts the user owns, with cash and available balance. */
+/**
+ * Accounts the user owns, with cash, available balance and every owner (`{ userId, email }`, by user id) — the
+ * e-mails are read from `users`, the rest from memory.
+ */
 export async function accounts(core: Core, userId: number): Promise<Record<string, unknown>[]> {
   await personalAccount(core, userId);
   const s = core.state;
-  return [...(s.owned.get(userId) ?? [])]
-    .sort((x, y) => x - y)
-    .map((id) => {
-      const a = s.accounts.get(id)!;
-      const avail = available(s, a);
-      return {
-        id,
-        name: a.name,
-        kind: a.kind,
-        cash: formatAtoms(a.cash),
-        available: avail === null ? null : formatAtoms(avail),
-      };
-    });
+  const ids = [...(s.owned.get(userId) ?? [])].sort((x, y) => x - y);
+  const ownerIds = [...new Set(ids.flatMap((id) => [...s.accounts.get(id)!.owners]))];
+  const emails = new Map<number, string>();
+  if (ownerIds.length > 0)
+    for (const u of await core.sql.query('SELECT id, email FROM users WHERE id = ANY($1::bigint[])', [ownerIds]))
+      emails.set(toInt(u.id), String(u.email));
+  return ids.map((id) => {
+    const a = s.accounts.get(id)!;
+    const avail = available(s, a);
+    return {
+      id,
+      name: a.name,
+      kind: a.kind,
+      cash: formatAtoms(a.cash),
+      available: avail === null ? null : formatAtoms(avail),
+      owners: [...a.owners].sort((x, y) => x - y).map((u) => ({ userId: u, email: emails.get(u) ?? '' })),
+    };
+  });
 }
 
 /** An account's portfolio: cash, available balance and positions (from memory). */

@@ -121,7 +121,16 @@ describe('accounts', () => {
     expect(await ex.personalAccount(dave.id)).toBe(id);
     expect(await count('ex_accounts', 'personal_of = $1', [dave.id])).toBe(1);
     const list = await ex.accounts(dave.id);
-    expect(list).toEqual([{ id, name: 'dave@ex.test', kind: 'user', cash: '0', available: '0' }]);
+    expect(list).toEqual([
+      {
+        id,
+        name: 'dave@ex.test',
+        kind: 'user',
+        cash: '0',
+        available: '0',
+        owners: [{ userId: dave.id, email: 'dave@ex.test' }],
+      },
+    ]);
   });
 
   it('lists a new alt account among the owner’s accounts, and not among anybody else’s', async () => {

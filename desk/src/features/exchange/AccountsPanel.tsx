@@ -1,7 +1,6 @@
 /**
  * The user's accounts (personal and alt) with cash and available balance; creating an alt account; adding a
  * co-owner by e-mail; the owners of the picked account with Remove (or Leave for oneself) after a confirmation.
- * The accounts list does not carry owners: they are the ones this tab has learnt (see {@link useKnownOwners}).
  */
 import { useState, type FormEvent } from 'react';
 import { useMe } from '@/api/session';
@@ -10,55 +9,52 @@ import { Badge, Card, CardHeader } from '@/components/ui/card';
 import { Dialog } from '@/components/ui/dialog';
 import { Field, Input, Select } from '@/components/ui/input';
 import { ErrorState } from '@/components/ui/states';
-import { useAddOwner, useCreateAccount, useKnownOwners, useRemoveOwner, type Account } from './api';
+import { useAddOwner, useCreateAccount, useRemoveOwner, type Account } from './api';
 import { fieldError, formError } from './errors';
 import { dec } from './fmt';
 
 /** The owners of `account` with a Remove button each (none when only one owner is left). */
 function Owners({ account }: { account: Account }) {
   const me = useMe().data?.user;
-  const owners = useKnownOwners(account.id);
+  const owners = account.owners.map((o) => o.userId);
   const remove = useRemoveOwner();
   const [removing, setRemoving] = useState<number | null>(null);
-  const name = (id: number) => (id === me?.id ? `${me.email} (you)` : `user #${id}`);
+  // who was removed, named while still in the list (the refreshed list no longer has them)
+  const [removed, setRemoved] = useState('');
+  const emails = new Map(account.owners.map((o) => [o.userId, o.email]));
+  const name = (id: number) => (id === me?.id ? `${me.email} (you)` : (emails.get(id) ?? `user #${id}`));
   return (
     <section className="flex flex-col gap-1" aria-label={`Owners of account ${account.id}`}>
       <h3 className="text-xs font-medium text-muted">
         Owners of #{account.id} {account.name}
       </h3>
-      {owners === null ? (
-        <p className="text-xs text-muted" data-testid="owners-unknown">
-          The server does not list owners yet: owners added or removed while this page is open show here.
-        </p>
-      ) : (
-        <ul className="flex flex-col rounded-md border border-border">
-          {owners.map((id) => (
-            <li
-              key={id}
-              data-owner-id={id}
-              className="flex items-center justify-between gap-2 border-b border-border px-2 py-1 text-sm last:border-0"
-            >
-              <span className="min-w-0 break-all">{name(id)}</span>
-              {owners.length > 1 ? (
-                <Button
-                  size="sm"
-                  variant="danger"
-                  aria-label={`Remove owner ${name(id)}`}
-                  onClick={() => {
-                    remove.reset();
-                    setRemoving(id);
-                  }}
-                >
-                  {id === me?.id ? 'Leave' : 'Remove'}
-                </Button>
-              ) : null}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ul className="flex flex-col rounded-md border border-border">
+        {owners.map((id) => (
+          <li
+            key={id}
+            data-owner-id={id}
+            className="flex items-center justify-between gap-2 border-b border-border px-2 py-1 text-sm last:border-0"
+          >
+            <span className="min-w-0 break-all">{name(id)}</span>
+            {owners.length > 1 ? (
+              <Button
+                size="sm"
+                variant="danger"
+                aria-label={`Remove owner ${name(id)}`}
+                onClick={() => {
+                  remove.reset();
+                  setRemoving(id);
+                }}
+              >
+                {id === me?.id ? 'Leave' : 'Remove'}
+              </Button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
       {remove.isSuccess ? (
         <p role="status" className="text-xs text-profit">
-          {name(remove.data.removed)} no longer owns account #{remove.data.accountId}
+          {removed} no longer owns account #{remove.data.accountId}
         </p>
       ) : null}
       <Dialog
@@ -81,10 +77,11 @@ function Owners({ account }: { account: Account }) {
           <Button
             variant="danger"
             disabled={remove.isPending}
-            onClick={() =>
-              removing !== null &&
-              remove.mutate({ accountId: account.id, userId: removing }, { onSuccess: () => setRemoving(null) })
-            }
+            onClick={() => {
+              if (removing === null) return;
+              setRemoved(name(removing));
+              remove.mutate({ accountId: account.id, userId: removing }, { onSuccess: () => setRemoving(null) });
+            }}
           >
             {removing === me?.id ? 'Leave account' : 'Remove owner'}
           </Button>
@@ -185,7 +182,8 @@ export function AccountsPanel({ accounts }: { accounts: Account[] }) {
             ) : null}
             {addOwner.isSuccess ? (
               <p role="status" className="text-xs text-profit">
-                User #{addOwner.data.owner} now co-owns account #{addOwner.data.accountId}
+                {addOwner.variables?.email ?? `User #${addOwner.data.owner}`} now co-owns account #
+                {addOwner.data.accountId}
               </p>
             ) : null}
           </form>

@@ -37,7 +37,6 @@ export const exKeys = {
   auctions: ['ex', 'auctions'] as const,
   auction: (id: number) => ['ex', 'auction', id] as const,
   apiKeys: (accountId: number) => ['ex', 'api-keys', accountId] as const,
-  owners: (accountId: number) => ['ex', 'owners', accountId] as const,
 };
 
 /** Depth levels asked of the book. */
@@ -202,10 +201,7 @@ export function useCreateAccount() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (name: string) => unwrap(api.POST('/api/v1/exchange/accounts', { body: { name } })),
-    onSuccess: (r) => {
-      qc.setQueryData<number[]>(exKeys.owners(r.id), r.owners);
-      void qc.invalidateQueries({ queryKey: exKeys.accounts });
-    },
+    onSuccess: () => void qc.invalidateQueries({ queryKey: exKeys.accounts }),
   });
 }
 
@@ -220,12 +216,7 @@ export function useAddOwner() {
           body: { email: a.email },
         }),
       ),
-    onSuccess: (r) => {
-      qc.setQueryData<number[]>(exKeys.owners(r.accountId), (prev) =>
-        prev && !prev.includes(r.owner) ? [...prev, r.owner].sort((x, y) => x - y) : prev,
-      );
-      void qc.invalidateQueries({ queryKey: exKeys.accounts });
-    },
+    onSuccess: () => void qc.invalidateQueries({ queryKey: exKeys.accounts }),
   });
 }
 
@@ -242,27 +233,8 @@ export function useRemoveOwner() {
           params: { path: { id: a.accountId, userId: a.userId } },
         }),
       ),
-    onSuccess: (r) => {
-      qc.setQueryData<number[]>(exKeys.owners(r.accountId), r.owners);
-      void qc.invalidateQueries({ queryKey: exKeys.accounts });
-    },
+    onSuccess: () => void qc.invalidateQueries({ queryKey: exKeys.accounts }),
   });
-}
-
-/**
- * The user ids owning an account as far as this tab has learnt them (null: not known yet): the accounts list does
- * not carry owners, so they come from the answers of creating an account, adding and removing owners, and the
- * `ownership` events of `/ws` (which carry every owner of the account).
- */
-export function useKnownOwners(accountId: number): number[] | null {
-  const q = useQuery<number[]>({
-    queryKey: exKeys.owners(accountId),
-    queryFn: () => Promise.reject(new Error('owners are only learnt from events')),
-    enabled: false,
-    staleTime: Infinity,
-    gcTime: Infinity,
-  });
-  return q.data ?? null;
 }
 
 /** An account's live API keys (no secrets), oldest first as the server lists them (null id: disabled). */
@@ -423,12 +395,7 @@ export function useSocketState(): SocketState {
 export function useExchangeLive(marketId: number | null, accountId: number | null): void {
   const qc = useQueryClient();
   // an owner added to or removed from a shared account (`ownership` on /ws): the accounts and their owners change
-  useLiveEvent('ownership', (e) => {
-    const { accountId, owners } = e.data as { accountId?: unknown; owners?: unknown };
-    if (typeof accountId === 'number' && Array.isArray(owners))
-      qc.setQueryData<number[]>(exKeys.owners(accountId), owners as number[]);
-    void qc.invalidateQueries({ queryKey: exKeys.accounts });
-  });
+  useLiveEvent('ownership', () => void qc.invalidateQueries({ queryKey: exKeys.accounts }));
   useEffect(() => {
     const s = acquire();
     const offs = [
