@@ -19,7 +19,9 @@
  *
  * A bad message never closes the socket: it fails with `malformed-message`, `unknown-op`, `unknown-channel` or
  * `validation-failed`. Work on one socket runs in order, so a response precedes the updates its command caused, and a
- * subscribe's snapshot precedes that channel's updates. Private feeds follow the exchange's in-memory events, which it
+ * subscribe's snapshot precedes that channel's updates. Orders are pipelined: a `place_order` that arrives while
+ * nothing else of its socket waits is applied at once and answered in order after its batch commits, so a client
+ * may keep several orders in flight and they share one commit. Private feeds follow the exchange's in-memory events, which it
  * publishes after each commit to the owners of the account only (`ex-order`, `ex-account`, `transfer`): no database
  * read per update. A socket with any private subscription also gets `{ channel: 'ownership', update }` when an owner
  * is added to or removed from one of the user's accounts; a removed owner's `portfolio:<id>` subscription ends.
@@ -202,6 +204,8 @@ export function exchangeWebSocket(
     const subs = new Map<string, Sub>();
     let chain: Promise<unknown> = Promise.resolve();
     let closed = false;
+    /** Requests queued on `chain` that have not finished (a place_order is pipelined only when there are none). */
+    let waiting = 0;
     const bookScheduled = new Set<number>();
 
     const send = (msg: Record<string, unknown>): void => {
@@ -488,12 +492,33 @@ export function exchangeWebSocket(
         fail(new ValidationError(fields));
         return;
       }
+      const body = parsed.data as Record<string, unknown>;
+      if (op === 'place_order' && waiting === 0 && typeof body.accountId === 'number' && ex.appliesNow) {
+        // Pipelined: applied to the engine now (in arrival order: nothing earlier on this socket is still waiting to
+        // run), acknowledged in order on the chain once its batch has committed. So a client with several orders in
+        // flight gets them all into one group commit instead of one per commit cycle.
+        const result = handle('place_order', body);
+        result.catch(() => undefined); // handled in order on the chain below
+        chain = chain
+          .then(() => result)
+          .then(
+            (r) => send({ request_id: requestIdOut, ok: true, ...r }),
+            (err: unknown) => fail(err),
+          )
+          .catch((err: unknown) => {
+            req.log.error({ err }, 'exchange websocket');
+          });
+        return;
+      }
+      waiting++;
       enqueue(async () => {
         try {
-          const result = await handle(op as Op, parsed.data as Record<string, unknown>);
+          const result = await handle(op as Op, body);
           send({ request_id: requestIdOut, ok: true, ...result });
         } catch (err) {
           fail(err);
+        } finally {
+          waiting--;
         }
       });
     });

@@ -42,6 +42,15 @@ export class ExchangeService {
   }
 
   /**
+   * Whether order commands apply to memory at once right now (no exclusive command or reload is running): then
+   * `placeOrder` with an `accountId` applies synchronously — before its promise is returned — and only its
+   * acknowledgement waits for the commit. The WebSocket API pipelines a socket's orders on this.
+   */
+  get appliesNow(): boolean {
+    return this.core.isOpen;
+  }
+
+  /**
    * Runs `fn` alone, after every command before it has committed (fast commands wait meanwhile); then reloads
    * every account's cash and auction reservations, since `fn` may change them in the database. For the auctions.
    */
