@@ -13,8 +13,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { Router } from './plugin.ts';
-import { accountBalances } from './ops.ts';
-import type { ExMarket } from './public.ts';
+import { accountBalances, accountMarkets } from './ops.ts';
 
 /** Registers the compatibility endpoints. */
 export function compatRoutes(route: Router, ctx: AppContext): void {
@@ -124,7 +123,7 @@ export function compatRoutes(route: Router, ctx: AppContext): void {
     response: z.array(z.object({ symbol: z.string(), makerCommission: z.string(), takerCommission: z.string() })),
     handler: async ({ key, p }) => {
       const sym = p.opt('symbol');
-      const markets = (await ctx.exchange.listMarkets(key!.userId)) as unknown as ExMarket[];
+      const markets = await accountMarkets(ctx, key!);
       return markets
         .filter((m) => sym === undefined || m.symbol === sym.toUpperCase())
         .map((m) => ({ symbol: m.symbol, makerCommission: '0', takerCommission: '0' }));

@@ -21,12 +21,24 @@ export const CLIENT_ID = /^[a-zA-Z0-9._:/-]{1,36}$/;
 /** A fresh client id for a cancel (Binance generates one when `newClientOrderId` is not sent). */
 export const newCancelId = (): string => randomBytes(16).toString('base64url').slice(0, 22);
 
-/** The market of `symbol` as the key's user may see it. @throws -1121. */
+/**
+ * The markets the key's account may see: the public ones and the restricted ones its own account has access to
+ * (`ex_market_access`), not those the key's user sees through another of their accounts. One read, and only when
+ * some market the user sees is restricted.
+ */
+export async function accountMarkets(ctx: AppContext, key: ResolvedApiKey): Promise<ExMarket[]> {
+  const list = (await ctx.exchange.listMarkets(key.userId)) as unknown as ExMarket[];
+  if (!list.some((m) => m.restricted)) return list;
+  const rows = await ctx.sql.query('SELECT market_id FROM ex_market_access WHERE account_id = $1', [key.accountId]);
+  const ok = new Set(rows.map((r) => toInt(r.market_id)));
+  return list.filter((m) => !m.restricted || ok.has(m.id));
+}
+
+/** The market of `symbol` as the key's account may see it (see {@link accountMarkets}). @throws -1121. */
 export async function marketFor(ctx: AppContext, key: ResolvedApiKey, symbol: string): Promise<ExMarket> {
   const m = ctx.exchange.marketBySymbol(symbol) as ExMarket | null;
   if (!m) throw invalidSymbol();
-  if (m.restricted && !(await ctx.exchange.listMarkets(key.userId)).some((x) => (x as { id: number }).id === m.id))
-    throw invalidSymbol();
+  if (m.restricted && !(await accountMarkets(ctx, key)).some((x) => x.id === m.id)) throw invalidSymbol();
   return m;
 }
 
@@ -177,7 +189,7 @@ export async function accountBalances(ctx: AppContext, k: ResolvedApiKey): Promi
     available: string | null;
     positions: { marketId: number; position: string }[];
   };
-  const markets = (await ex.listMarkets(k.userId)) as unknown as ExMarket[];
+  const markets = await accountMarkets(ctx, k);
   const live = (await ex.accountOrders(k.userId, k.accountId, { live: true, limit: 1000 })) as unknown as ExOrder[];
   const sells = new Map<number, bigint>();
   for (const o of live)

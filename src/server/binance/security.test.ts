@@ -3,7 +3,7 @@
  * or PostgreSQL with TESTUDO_TEST_DB=postgres): only signed parameters act, malformed numbers answer Binance's codes
  * (never a 500), and a key reaches only its own account's order lists.
  *
- * Market TUDO/USD: tick 0.01, lot 0.1. Alice and Bob each get 10,000 USD and 100 TUDO.
+ * Market TUDO/USD: tick 0.01, lot 0.1. Alice gets 10,000 USD and 100 TUDO.
  */
 process.env.TESTUDO_SECRET_KEY ??= '11'.repeat(32);
 
@@ -13,7 +13,6 @@ import { createContext, type AppContext } from '../../app/context.ts';
 import type { Sql } from '../../db/sql.ts';
 import { openTestDatabase } from '../../db/testing.ts';
 import { buildServer } from '../app.ts';
-import { apiKeysOf } from './keys.ts';
 import { gatewayOf } from './plugin.ts';
 import { hmacHex } from './signing.ts';
 
@@ -34,7 +33,6 @@ let app: FastifyInstance;
 let base: string;
 let adminId: number;
 let alice: User;
-let bob: User;
 let tudo: number;
 
 async function user(email: string): Promise<User> {
@@ -74,7 +72,6 @@ beforeAll(async () => {
     } as Parameters<typeof ctx.exchange.createMarket>[1])
   ).id as number;
   alice = await user('alice@gw.test');
-  bob = await user('bob@gw.test');
 }, 60_000);
 
 afterAll(async () => {
@@ -181,6 +178,39 @@ describe('times beyond what a date holds answer -1100, never a 500', () => {
 });
 
 describe('a key reaches only its own account', () => {
+  it("a market restricted to another account of the key's user is an unknown symbol to the key, and unlisted", async () => {
+    const other = (await ctx.exchange.createAltAccount(alice.id, 'alice restricted')).id as number;
+    await ctx.exchange.createMarket(adminId, {
+      name: 'Alice Other Only',
+      kind: 'spot',
+      tickSize: '0.01',
+      lotSize: '0.1',
+      symbol: 'AOOUSD',
+      baseAsset: 'AOO',
+      quoteAsset: 'USD',
+      visibleTo: [other],
+    } as Parameters<typeof ctx.exchange.createMarket>[1]);
+    for (const [method, path, params] of [
+      ['GET', '/api/v3/openOrders', { symbol: 'AOOUSD' }],
+      ['GET', '/api/v3/allOrders', { symbol: 'AOOUSD' }],
+      ['POST', '/api/v3/order', { symbol: 'AOOUSD', side: 'BUY', type: 'MARKET', quoteOrderQty: '10' }],
+      [
+        'POST',
+        '/api/v3/order',
+        { symbol: 'AOOUSD', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '1', price: '1' },
+      ],
+    ] as const) {
+      const r = await signed(alice, method, path, params);
+      expect(r.status, JSON.stringify([path, params, r.body])).toBe(400);
+      expect(r.body.code).toBe(-1121);
+    }
+    const fees = await signed(alice, 'GET', '/sapi/v1/asset/tradeFee', {});
+    expect(JSON.stringify(fees.body)).not.toContain('AOO');
+    const account = await signed(alice, 'GET', '/api/v3/account', {});
+    expect(account.status).toBe(200);
+    expect(JSON.stringify(account.body)).not.toContain('AOO');
+  });
+
   it("an order list of another account of the same user is neither shown nor cancelled by the key's orderListId", async () => {
     const other = (await ctx.exchange.createAltAccount(alice.id, 'alice other')).id as number;
     await ctx.exchange.depositAsset(tudo, other, '10');
