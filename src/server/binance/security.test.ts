@@ -141,6 +141,26 @@ describe('only signed parameters act', () => {
   });
 });
 
+describe('malformed signatures answer -1022, never a 500', () => {
+  it('a signature with broken percent-encoding, in the query or the form body', async () => {
+    const q = new URLSearchParams({ symbol: 'TUDOUSD', timestamp: String(gatewayOf(ctx).now()) }).toString();
+    for (const sig of ['%E0%A4%A', '%ZZ', '%']) {
+      const inQuery = await fetch(`${base}/api/v3/openOrders?${q}&signature=${sig}`, {
+        headers: { 'X-MBX-APIKEY': alice.apiKey },
+      });
+      expect(inQuery.status, sig).toBe(400);
+      expect(((await inQuery.json()) as Json).code).toBe(-1022);
+      const inBody = await fetch(`${base}/api/v3/order`, {
+        method: 'POST',
+        headers: { 'X-MBX-APIKEY': alice.apiKey, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `${q}&signature=${sig}`,
+      });
+      expect(inBody.status, sig).toBe(400);
+      expect(((await inBody.json()) as Json).code).toBe(-1022);
+    }
+  });
+});
+
 describe('numbers out of range answer Binance codes, never a 500', () => {
   it('more decimals than the exchange keeps (12) is -1111 for quantity, price, stopPrice and quoteOrderQty', async () => {
     const cases: Record<string, string>[] = [

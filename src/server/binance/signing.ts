@@ -19,7 +19,13 @@ export function hmacHex(secret: string, payload: string): string {
 function splitSignature(part: string): { rest: string; signature: string } | null {
   const m = /(^|&)signature=([^&]*)$/.exec(part);
   if (!m) return null;
-  return { rest: part.slice(0, m.index), signature: decodeURIComponent(m[2]!) };
+  let signature = m[2]!;
+  try {
+    signature = decodeURIComponent(signature);
+  } catch {
+    // malformed percent-encoding: kept as sent, so it fails the hex check (-1022) instead of throwing a URIError
+  }
+  return { rest: part.slice(0, m.index), signature };
 }
 
 /**
