@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SecretBox, SecretBoxError, keyIdOf, openSecretBox, parseKey } from './secrets.ts';
 
@@ -19,6 +20,15 @@ describe('SecretBox', () => {
     expect(a.split('.')[1]).toBe(keyIdOf(K1));
     expect(a).not.toContain('NhqPtmd');
     expect(box.open(a)).toBe('NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP');
+  });
+
+  it('shows no key material when inspected (console.log, error causes) or serialized', () => {
+    const box = new SecretBox(Buffer.alloc(32, 0xab), [Buffer.alloc(32, 0xcd)]);
+    for (const text of [inspect(box, { depth: 5 }), JSON.stringify(box), String(box)]) {
+      expect(text).not.toMatch(/ab ab|abab|cd cd|cdcd|q6ur|zc3N/i);
+      expect(text).not.toContain('Buffer');
+    }
+    expect(inspect(box)).toContain(box.keyId);
   });
 
   it('opens ciphertexts of an old key after rotation and seals under the new one', () => {

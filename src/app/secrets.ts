@@ -17,6 +17,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { inspect } from 'node:util';
 
 /** A key that cannot be used (bad encoding or length), or a ciphertext no known key opens. */
 export class SecretBoxError extends Error {
@@ -96,6 +97,11 @@ export class SecretBox {
   /** Never reveal key material through inspection or JSON. */
   toJSON(): Record<string, unknown> {
     return { keyId: this.keyId };
+  }
+
+  /** What `util.inspect` (console.log, error causes) shows: the key id only, never the keys. */
+  [inspect.custom](): string {
+    return `SecretBox { keyId: '${this.keyId}' }`;
   }
 }
 
