@@ -400,6 +400,29 @@ describe('account events of real orders', () => {
     }
   });
 
+  it("a listenKey of a revoked key delivers nothing to a socket that connects afterwards, not even before the key's recheck", async () => {
+    const dave = await user('dave@bus.test');
+    const listenKey = String((await rest('POST', dave.apiKey)).body.listenKey);
+    await apiKeysOf(ctx).revoke(dave.id, dave.account, dave.keyId);
+    const s = await connect(`/binance/ws/${listenKey}`); // recheck every 10 s: the order below comes well before it
+    try {
+      await settle(100);
+      await ctx.exchange.placeOrder(dave.id, {
+        accountId: dave.account,
+        marketId,
+        side: 'buy',
+        type: 'limit',
+        size: '1',
+        price: '0.10',
+        tif: 'GTC',
+      });
+      await settle(300);
+      expect(s.messages.filter((m) => m.e === 'executionReport' || m.e === 'outboundAccountPosition')).toEqual([]);
+    } finally {
+      s.close();
+    }
+  });
+
   it('ends the stream when its API key is revoked', async () => {
     userStreamTiming.keyRecheckMs = 100;
     const carol = await user('carol@bus.test');

@@ -197,7 +197,19 @@ interface Sink {
 /** Subscribes a sink to its account's events; returns the unsubscribe function. */
 function follow(ctx: AppContext, hub: MarketDataHub, sink: Sink, log: (err: unknown) => void): () => void {
   const { accountId, userId } = sink.grant;
-  let chain: Promise<unknown> = Promise.resolve();
+  // The key is resolved again now and every keyRecheckMs; events wait for the first check (a listenKey outlives a
+  // revoked key or a removed owner until it expires) and nothing is sent once a check failed.
+  let valid = true;
+  const recheck = (): Promise<void> =>
+    apiKeysOf(ctx)
+      .resolve(sink.grant.apiKey)
+      .then((k) => {
+        if (valid && (!k || k.accountId !== accountId || k.userId !== userId)) {
+          valid = false;
+          sink.end();
+        }
+      });
+  let chain: Promise<unknown> = recheck().catch(log);
   const symbols = new Map<number, string>();
   const symbolOf = async (o: Record<string, unknown>): Promise<string> => {
     if (typeof o.symbol === 'string') return o.symbol;
@@ -220,20 +232,23 @@ function follow(ctx: AppContext, hub: MarketDataHub, sink: Sink, log: (err: unkn
   const off = ctx.events.subscribe(userId, (e) => {
     if (e.type === 'ex-order' && mine(e)) {
       const o = e.data;
-      chain = chain.then(async () => sink.send(executionReport(o, await symbolOf(o)))).catch(log);
+      chain = chain
+        .then(async () => {
+          const report = executionReport(o, await symbolOf(o));
+          if (valid) sink.send(report);
+        })
+        .catch(log);
     } else if (e.type === 'ex-account' && mine(e)) {
       const ev = accountPosition(e.data);
-      if (ev) chain = chain.then(() => sink.send(ev)).catch(log);
+      if (ev)
+        chain = chain
+          .then(() => {
+            if (valid) sink.send(ev);
+          })
+          .catch(log);
     }
   });
-  const timer = setInterval(() => {
-    void apiKeysOf(ctx)
-      .resolve(sink.grant.apiKey)
-      .then((k) => {
-        if (!k || k.accountId !== accountId || k.userId !== userId) sink.end();
-      })
-      .catch(log);
-  }, userStreamTiming.keyRecheckMs);
+  const timer = setInterval(() => void recheck().catch(log), userStreamTiming.keyRecheckMs);
   timer.unref();
   return () => {
     off();
