@@ -52,7 +52,7 @@ describe('options', () => {
     const o = parseExchangeBenchArgs([]);
     expect(o).toMatchObject({ databases: ['postgres', 'pglite'], parts: ['ws', 'rest', 'md'], clients: 50 });
     expect(o.subscribers).toBe(500);
-    expect(o.windows).toEqual([1, 4]);
+    expect(o.windows).toEqual([1, 8]);
     expect(o.profileDir).toBeNull();
   });
 

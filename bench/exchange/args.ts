@@ -51,7 +51,7 @@ export const USAGE = `usage: npm run bench:exchange -- [options]
   --duration S                seconds of each measured window (default 5)
   --warmup S                  seconds of warm-up before each window (default 1)
   --clients N                 order clients (default 50)
-  --window 1,4                requests in flight per WebSocket client, one WebSocket run per value (default 1,4)
+  --window 1,8                requests in flight per WebSocket client, one WebSocket run per value (default 1,8)
   --subscribers N             market-data sockets (default 500)
   --md-drivers N              order clients trading during the market-data run (default 10)
   --procs N                   child processes the clients run in (default 2)
@@ -124,7 +124,7 @@ export function parseExchangeBenchArgs(argv: string[]): ExchangeBenchOptions {
     seconds: positive('duration', values.duration, 5, 0.5),
     warmup: positive('warmup', values.warmup, 1, 0),
     clients: Math.floor(positive('clients', values.clients, 50)),
-    windows: (values.window ?? '1,4').split(',').map((w) => Math.floor(positive('window', w.trim(), 1))),
+    windows: (values.window ?? '1,8').split(',').map((w) => Math.floor(positive('window', w.trim(), 1))),
     subscribers: Math.floor(positive('subscribers', values.subscribers, 500)),
     mdDrivers: Math.floor(positive('md-drivers', values['md-drivers'], 10)),
     procs: Math.floor(positive('procs', values.procs, 2)),

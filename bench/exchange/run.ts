@@ -3,7 +3,7 @@
  * database each), with the real server started in a child process the way `npm start` runs it.
  *
  * 1. Orders over the native WebSocket `/ws/exchange`: `--clients` traders (default 50), spread over `--procs` forked
- *    client processes, each keeping `--window` `place_order` requests in flight (one run per value, default 1 and 4);
+ *    client processes, each keeping `--window` `place_order` requests in flight (one run per value, default 1 and 8);
  *    limit orders, half of them crossing. → acknowledged orders/s and p50/p99 acknowledgement latency. On
  *    PostgreSQL, the latency of one durable commit is measured first: the floor of any ack-after-commit latency.
  * 2. The same orders through CCXT's `binance` class against the Binance-compatible REST gateway (`/binance/api/v3`),
