@@ -31,7 +31,8 @@ const NewApiKeyView = ApiKeyView.extend({
 const KeyBody = z
   .object({
     label: z.string().max(100).optional(),
-    permission: z.enum(['read', 'trade']).default('trade'),
+    // least privilege, as Binance's own keys: reading unless trading is asked for
+    permission: z.enum(['read', 'trade']).default('read'),
   })
   .strict();
 

@@ -1341,7 +1341,7 @@ export interface paths {
           'application/json': {
             label?: string;
             /**
-             * @default trade
+             * @default read
              * @enum {string}
              */
             permission?: 'read' | 'trade';

@@ -605,13 +605,14 @@ describe('signed requests with plain fetch', () => {
     expect([await countRows('ex_orders'), await countRows('ex_trades')]).toEqual(before);
   });
 
-  it('a read-only key reads but cannot trade; a revoked key stops at once', async () => {
+  it('a key reads only unless trade is asked for; a read-only key cannot trade; a revoked key stops at once', async () => {
     const r = await fetch(`${base.replace('/binance', '')}/api/v1/exchange/accounts/${alice.account}/api-keys`, {
       method: 'POST',
       headers: { ...alice.h, 'content-type': 'application/json' },
-      body: JSON.stringify({ permission: 'read' }),
+      body: JSON.stringify({ label: 'no permission named' }),
     });
-    const ro = (await r.json()) as { id: number; apiKey: string; secret: string };
+    const ro = (await r.json()) as { id: number; apiKey: string; secret: string; permission: string };
+    expect([r.status, ro.permission]).toEqual([201, 'read']); // least privilege by default, as on Binance
     expect((await signed(ro, 'GET', '/api/v3/account', {})).status).toBe(200);
     const placed = await signed(ro, 'POST', '/api/v3/order', {
       symbol: 'TUDOUSD',
