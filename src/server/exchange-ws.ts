@@ -208,11 +208,25 @@ export function exchangeWebSocket(
     let waiting = 0;
     const bookScheduled = new Set<number>();
 
+    // The TCP socket under the WebSocket (a `ws` internal): corked from a turn's first message until the end of that
+    // turn's ticks and microtasks, so the frames one turn sends (e.g. the acknowledgements of a client's orders that
+    // committed in one batch) leave in one write instead of one system call each.
+    const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void; destroyed: boolean } })._socket;
+    let corked = false;
+    const uncork = (): void => {
+      corked = false;
+      if (raw && !raw.destroyed) raw.uncork();
+    };
     const send = (msg: Record<string, unknown>): void => {
       if (closed || socket.readyState !== socket.OPEN) return;
       if (socket.bufferedAmount > 16 * 1024 * 1024) {
         socket.close(1013, 'slow consumer');
         return;
+      }
+      if (!corked && raw) {
+        corked = true;
+        raw.cork();
+        setImmediate(uncork);
       }
       socket.send(JSON.stringify(msg));
     };

@@ -181,72 +181,100 @@ SELECT 1`;
  */
 const BATCH_SQL_UNNAMED = `${BATCH_SQL}\n-- ${'(unnamed: see BATCH_SQL_UNNAMED) '.repeat(Math.ceil(8300 / 34))}`;
 
+/** An element quoted for a PostgreSQL array literal: `"` and `\\` escaped. */
+function quoted(s: string): string {
+  return `"${s.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+/**
+ * The text form of a PostgreSQL array (`{1,NULL,"a b"}`) for a parameter cast to `bigint[]`, `text[]`,
+ * `boolean[]`, `numeric[]` or `timestamptz[]` (dates as UTC ISO-8601 text, millisecond precision). Built here in one
+ * pass: `pg`'s own array serialisation (prepareValue/escapeElement per element, dates in local time) cost ~10 % of
+ * the server's busy time on the order path.
+ */
+export function pgArray(values: readonly (number | string | boolean | Date | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    if (v === null || v === undefined) out += 'NULL';
+    else if (typeof v === 'number') out += String(v);
+    else if (typeof v === 'boolean') out += v ? 't' : 'f';
+    else if (v instanceof Date) out += `"${v.toISOString()}"`;
+    else out += quoted(v);
+  }
+  return `${out}}`;
+}
+
 /** Writes a batch with {@link BATCH_SQL} (one statement, atomic by itself or inside `q`'s transaction). */
 export async function writeBatch(q: Sql, b: Snapshot): Promise<number> {
   const o = b.inserts;
   const u = b.updates;
   const t = b.trades;
-  await q.query(BATCH_SQL_UNNAMED, [
-    b.lists.id,
-    b.lists.account,
-    b.lists.market,
-    b.lists.client,
-    b.lists.status,
-    b.lists.created,
-    b.lists.updated,
-    o.id,
-    o.market,
-    o.account,
-    o.user,
-    o.side,
-    o.type,
-    o.price,
-    o.stop,
-    o.size,
-    o.remaining,
-    o.filled,
-    o.tif,
-    o.postOnly,
-    o.stp,
-    o.status,
-    o.priority,
-    o.client,
-    o.list,
-    o.created,
-    o.updated,
-    u.id,
-    u.type,
-    u.price,
-    u.size,
-    u.remaining,
-    u.filled,
-    u.status,
-    u.priority,
-    u.updated,
-    b.history.order,
-    b.history.event,
-    b.history.remaining,
-    b.history.reason,
-    b.history.at,
-    t.id,
-    t.market,
-    t.maker,
-    t.taker,
-    t.makerAccount,
-    t.takerAccount,
-    t.price,
-    t.size,
-    t.takerSide,
-    t.at,
-    b.positions.account,
-    b.positions.market,
-    b.positions.delta,
-    b.cash.account,
-    b.cash.delta,
-    b.listUpdates.id,
-    b.listUpdates.status,
-    b.listUpdates.updated,
-  ]);
+  await q.query(
+    BATCH_SQL_UNNAMED,
+    [
+      b.lists.id,
+      b.lists.account,
+      b.lists.market,
+      b.lists.client,
+      b.lists.status,
+      b.lists.created,
+      b.lists.updated,
+      o.id,
+      o.market,
+      o.account,
+      o.user,
+      o.side,
+      o.type,
+      o.price,
+      o.stop,
+      o.size,
+      o.remaining,
+      o.filled,
+      o.tif,
+      o.postOnly,
+      o.stp,
+      o.status,
+      o.priority,
+      o.client,
+      o.list,
+      o.created,
+      o.updated,
+      u.id,
+      u.type,
+      u.price,
+      u.size,
+      u.remaining,
+      u.filled,
+      u.status,
+      u.priority,
+      u.updated,
+      b.history.order,
+      b.history.event,
+      b.history.remaining,
+      b.history.reason,
+      b.history.at,
+      t.id,
+      t.market,
+      t.maker,
+      t.taker,
+      t.makerAccount,
+      t.takerAccount,
+      t.price,
+      t.size,
+      t.takerSide,
+      t.at,
+      b.positions.account,
+      b.positions.market,
+      b.positions.delta,
+      b.cash.account,
+      b.cash.delta,
+      b.listUpdates.id,
+      b.listUpdates.status,
+      b.listUpdates.updated,
+    ].map(pgArray),
+  );
   return 1;
 }
 
