@@ -9,50 +9,34 @@ process.env.TESTUDO_SECRET_KEY ??= '11'.repeat(32);
 
 import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { createContext, type AppContext } from '../../app/context.ts';
+import type { AppContext } from '../../app/context.ts';
 import type { Sql } from '../../db/sql.ts';
-import { openTestDatabase } from '../../db/testing.ts';
-import { buildServer } from '../app.ts';
 import { apiKeysOf } from './keys.ts';
 import { gatewayOf } from './plugin.ts';
 import { hmacHex } from './signing.ts';
+import {
+  countRows as countRowsIn,
+  restUser,
+  signedFetch,
+  spotMarket,
+  startGatewayWorld,
+  type GatewayWorld,
+  type Json,
+  type RestUser,
+} from './test-world.ts';
 
-/** A JSON reply of the gateway (Binance shapes vary by endpoint). */
-type Json = Record<string, unknown> & { code?: number; msg?: string };
+type User = RestUser;
 
-interface User {
-  id: number;
-  h: Record<string, string>;
-  account: number;
-  apiKey: string;
-  secret: string;
-}
-
+let w: GatewayWorld;
 let sql: Sql;
 let ctx: AppContext;
-let app: FastifyInstance;
 let base: string;
 let adminId: number;
 let alice: User;
 let bob: User;
 let tudo: number;
 
-async function user(email: string): Promise<User> {
-  const u = await ctx.auth.register(email, 'password1');
-  const h = { authorization: `Bearer ${await ctx.auth.createApiToken(u.id, 't')}` };
-  const account = (await ctx.exchange.createAltAccount(u.id, `${email} bot`)).id as number;
-  await ctx.exchange.transfer({ id: adminId, isAdmin: true }, null, account, '10000');
-  await ctx.exchange.depositAsset(tudo, account, '100');
-  const r = await fetch(`${base.replace('/binance', '')}/api/v1/exchange/accounts/${account}/api-keys`, {
-    method: 'POST',
-    headers: { ...h, 'content-type': 'application/json' },
-    body: JSON.stringify({ label: 'ccxt', permission: 'trade' }),
-  });
-  expect(r.status).toBe(201);
-  const k = (await r.json()) as { apiKey: string; secret: string };
-  return { id: u.id, h, account, apiKey: k.apiKey, secret: k.secret };
-}
+const user = (email: string): Promise<User> => restUser(w, adminId, email, [tudo]);
 
 /** CCXT's binance class with every API url pointed at the test server (nothing else changed). */
 function exchange(u?: User): InstanceType<typeof ccxt.binance> {
@@ -63,61 +47,30 @@ function exchange(u?: User): InstanceType<typeof ccxt.binance> {
 }
 
 beforeAll(async () => {
-  sql = await openTestDatabase();
-  ctx = await createContext({ sql });
-  app = await buildServer(ctx);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address() as { port: number };
-  base = `http://127.0.0.1:${addr.port}/binance`;
+  w = await startGatewayWorld();
+  ({ sql, ctx } = w);
+  base = `http://${w.host}/binance`;
   adminId = (await ctx.auth.register('admin@gw.test', 'password1')).id;
   await ctx.auth.setAdmin('admin@gw.test', true);
-  tudo = (
-    await ctx.exchange.createMarket(adminId, {
-      name: 'Tudo',
-      kind: 'spot',
-      tickSize: '0.01',
-      lotSize: '0.1',
-      symbol: 'TUDOUSD',
-      baseAsset: 'TUDO',
-      quoteAsset: 'USD',
-    } as Parameters<typeof ctx.exchange.createMarket>[1])
-  ).id as number;
+  tudo = await spotMarket(ctx, adminId, { name: 'Tudo', symbol: 'TUDOUSD', baseAsset: 'TUDO' });
   alice = await user('alice@gw.test');
   bob = await user('bob@gw.test');
 }, 60_000);
 
 afterAll(async () => {
-  await app?.close();
-  await ctx?.close();
-  await sql?.close();
+  await w?.close();
 });
 
 /** A signed request as a plain client sends it (query string, form body). */
-async function signed(
+const signed = (
   u: Pick<User, 'apiKey' | 'secret'>,
   method: string,
   path: string,
   params: Record<string, string>,
-  o: { inBody?: boolean; signature?: string; timestamp?: number; contentType?: string } = {},
-): Promise<{ status: number; body: Json; headers: Headers }> {
-  const q = new URLSearchParams({ ...params, timestamp: String(o.timestamp ?? gatewayOf(ctx).now()) }).toString();
-  const sig = o.signature ?? hmacHex(u.secret, q);
-  const full = `${q}&signature=${sig}`;
-  const r = await fetch(`${base}${path}${o.inBody ? '' : `?${full}`}`, {
-    method,
-    headers: {
-      'X-MBX-APIKEY': u.apiKey,
-      ...(o.inBody ? { 'content-type': o.contentType ?? 'application/x-www-form-urlencoded' } : {}),
-    },
-    ...(o.inBody ? { body: full } : {}),
-  });
-  return { status: r.status, body: (await r.json()) as Json, headers: r.headers };
-}
+  o: Parameters<typeof signedFetch>[5] = {},
+): ReturnType<typeof signedFetch> => signedFetch(w, u, method, path, params, o);
 
-async function countRows(table: string): Promise<number> {
-  const [r] = await sql.query(`SELECT count(*)::int AS n FROM ${table}`);
-  return Number(r!.n);
-}
+const countRows = (table: string): Promise<number> => countRowsIn(sql, table);
 
 describe('CCXT binance against the gateway', () => {
   it('loads markets: TUDOUSD is TUDO/USD with precision and limits from the tick and lot', async () => {
