@@ -24,6 +24,7 @@ describe('pgArray', () => {
 
   it('round-trips integers, booleans, numerics and timestamps', async () => {
     const at = new Date('2026-12-02T15:04:05.678Z');
+    const later = new Date('2026-12-02T15:04:05.679Z');
     const [r] = await sql.query<{ n: string[]; b: boolean[]; d: string[]; t: Date[]; e: number }>(
       `SELECT $1::bigint[]::text[] AS n, $2::boolean[] AS b, $3::numeric[]::text[] AS d, $4::timestamptz[] AS t,
          cardinality($5::bigint[]) AS e`,
@@ -31,14 +32,19 @@ describe('pgArray', () => {
         pgArray([1, -2, 9007199254740991, null]),
         pgArray([true, false, null]),
         pgArray(['-0.000000000001', '12.500000000000']),
-        pgArray([at, null]),
+        pgArray([at, new Date(at.getTime()), later, null]),
         pgArray([]),
       ],
     );
     expect(r!.n).toEqual(['1', '-2', '9007199254740991', null]);
     expect(r!.b).toEqual([true, false, null]);
     expect(r!.d).toEqual(['-0.000000000001', '12.500000000000']);
-    expect(r!.t.map((x) => (x === null ? null : new Date(x).getTime()))).toEqual([at.getTime(), null]);
+    expect(r!.t.map((x) => (x === null ? null : new Date(x).getTime()))).toEqual([
+      at.getTime(),
+      at.getTime(),
+      later.getTime(),
+      null,
+    ]);
     expect(Number(r!.e)).toBe(0);
   });
 });

@@ -183,7 +183,7 @@ const BATCH_SQL_UNNAMED = `${BATCH_SQL}\n-- ${'(unnamed: see BATCH_SQL_UNNAMED) 
 
 /** An element quoted for a PostgreSQL array literal: `"` and `\\` escaped. */
 function quoted(s: string): string {
-  return `"${s.replace(/[\\"]/g, '\\$&')}"`;
+  return s.includes('"') || s.includes('\\') ? `"${s.replace(/[\\"]/g, '\\$&')}"` : `"${s}"`;
 }
 
 /**
@@ -194,14 +194,22 @@ function quoted(s: string): string {
  */
 export function pgArray(values: readonly (number | string | boolean | Date | null)[]): string {
   let out = '{';
+  let lastMs = NaN; // a batch's rows mostly share a few instants: format each once
+  let lastIso = '';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (i > 0) out += ',';
     if (v === null || v === undefined) out += 'NULL';
     else if (typeof v === 'number') out += String(v);
     else if (typeof v === 'boolean') out += v ? 't' : 'f';
-    else if (v instanceof Date) out += `"${v.toISOString()}"`;
-    else out += quoted(v);
+    else if (v instanceof Date) {
+      const ms = v.getTime();
+      if (ms !== lastMs) {
+        lastMs = ms;
+        lastIso = `"${v.toISOString()}"`;
+      }
+      out += lastIso;
+    } else out += quoted(v);
   }
   return `${out}}`;
 }
