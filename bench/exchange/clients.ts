@@ -388,6 +388,8 @@ async function prepareMd(job: Extract<ClientJob, { kind: 'md' }>): Promise<Prepa
 /** Runs a job in this process (the IPC loop of a forked child). */
 async function main(): Promise<void> {
   let prepared: Prepared | null = null;
+  // The benchmark went away (finished, interrupted or crashed): so do its clients.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (msg: { type: string; job?: ClientJob } & Partial<Window>) => {
     void (async () => {
       try {

@@ -369,6 +369,16 @@ async function benchDatabase(kind: 'postgres' | 'pglite', o: ExchangeBenchOption
   const out: DbFigures = { db: kind, label: db.label, ws: [], rest: null, md: null, mdBinance: null, profile: null };
   let srv: ServerChild | null = null;
   let pid = 0;
+  // Interrupted (Ctrl-C): stop the server and remove the scratch database before exiting.
+  const onSignal = (): void => {
+    void (async () => {
+      await srv?.stop().catch(() => undefined);
+      if (!o.keepDb) await db.drop().catch(() => undefined);
+      process.exit(130);
+    })();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const t0 = Date.now();
   windows = [];
   try {
@@ -428,6 +438,8 @@ async function benchDatabase(kind: 'postgres' | 'pglite', o: ExchangeBenchOption
     }
   } finally {
     await srv?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     if (o.keepDb) say(`  kept: ${db.label}`);
     else await db.drop().catch((e: unknown) => say(`  (could not drop the scratch database: ${String(e)})`));
   }

@@ -57,7 +57,11 @@ export async function freshDatabase(kind: 'postgres' | 'pglite', pgUrl: string):
       url: null,
       flags: ['--data-dir', dir],
       label: `PGlite in ${dir}`,
-      drop: () => rm(dir, { recursive: true, force: true }),
+      // The server keeps its secret-box key file beside the data directory (src/app/secrets.ts).
+      drop: async () => {
+        await rm(dir, { recursive: true, force: true });
+        await rm(`${dir}.secret-key`, { force: true });
+      },
     };
   }
   const name = `bench_ex_${randomBytes(4).toString('hex')}`;
