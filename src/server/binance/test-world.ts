@@ -75,6 +75,25 @@ export async function spotMarket(
   return v.id as number;
 }
 
+/** A user and their personal account. */
+export interface CashUser {
+  id: number;
+  account: number;
+}
+
+/**
+ * Registers `email` (an admin when `isAdmin`) and credits `cash` USD to their personal account from outside the
+ * exchange (none when `'0'`).
+ */
+export async function cashUser(ctx: AppContext, email: string, isAdmin = false, cash = '1000'): Promise<CashUser> {
+  const u = await ctx.auth.register(email, 'password1');
+  if (isAdmin) await ctx.auth.setAdmin(email, true);
+  const accounts = await ctx.exchange.accounts(u.id);
+  const me = { id: u.id, account: accounts[0]!.id as number };
+  if (cash !== '0') await ctx.exchange.transfer({ id: u.id, isAdmin: true }, null, me.account, cash);
+  return me;
+}
+
 /** A trading user of the REST tests: a bearer header `h` for the native API, an account and its API key. */
 export interface RestUser {
   id: number;

@@ -3,32 +3,22 @@
  * `userDataStream.subscribe.signature`, and the `executionReport` / `outboundAccountPosition` events of real orders,
  * on PGlite by default or PostgreSQL with `TESTUDO_TEST_DB=postgres`.
  */
-import { createRequire } from 'node:module';
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createContext, type AppContext } from '../../app/context.ts';
-import type { Sql } from '../../db/sql.ts';
-import { openTestDatabase } from '../../db/testing.ts';
-import { buildServer } from '../app.ts';
+import type { AppContext } from '../../app/context.ts';
 import { apiKeysOf } from './keys.ts';
 import { gatewayOf } from './plugin.ts';
 import { hmacHex } from './signing.ts';
 import { executionReport, userStreamTiming } from './user-stream.ts';
-
-interface WsSocket {
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  on(event: 'open', listener: () => void): void;
-  on(event: 'close', listener: (code: number) => void): void;
-  on(event: 'error', listener: (err: Error) => void): void;
-  send(data: string): void;
-  close(): void;
-}
-const WebSocket = createRequire(import.meta.url)('ws') as new (url: string) => WsSocket;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Msg = Record<string, any>;
+import {
+  cashUser,
+  connectWs,
+  settle,
+  startGatewayWorld,
+  type GatewayWorld,
+  type Msg,
+  type WsConn,
+} from './test-world.ts';
 
 interface User {
   id: number;
@@ -38,9 +28,7 @@ interface User {
   secret: string;
 }
 
-process.env.TESTUDO_SECRET_KEY ??= randomBytes(32).toString('hex');
-
-let sql: Sql;
+let w: GatewayWorld;
 let ctx: AppContext;
 let app: FastifyInstance;
 let base: string;
@@ -51,49 +39,12 @@ let marketId: number;
 let symbol: string;
 
 async function user(email: string, isAdmin = false, cash = '1000'): Promise<User> {
-  const u = await ctx.auth.register(email, 'password1');
-  if (isAdmin) await ctx.auth.setAdmin(email, true);
-  const accounts = await ctx.exchange.accounts(u.id);
-  const account = accounts[0]!.id as number;
-  if (cash !== '0') await ctx.exchange.transfer({ id: u.id, isAdmin: true }, null, account, cash);
-  const k = await apiKeysOf(ctx).create(u.id, account, { permission: 'trade' });
-  return { id: u.id, account, keyId: k.id, apiKey: k.apiKey, secret: k.secret };
+  const { id, account } = await cashUser(ctx, email, isAdmin, cash);
+  const k = await apiKeysOf(ctx).create(id, account, { permission: 'trade' });
+  return { id, account, keyId: k.id, apiKey: k.apiKey, secret: k.secret };
 }
 
-interface Conn {
-  messages: Msg[];
-  send(body: unknown): void;
-  waitFor(what: string, ok: (m: Msg) => boolean, ms?: number): Promise<Msg>;
-  closed(): number | null;
-  close(): void;
-}
-
-async function connect(path: string): Promise<Conn> {
-  const ws = new WebSocket(`ws://${base}${path}`);
-  const messages: Msg[] = [];
-  let closedWith: number | null = null;
-  ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as Msg));
-  ws.on('close', (code) => {
-    closedWith = code;
-  });
-  ws.on('error', () => {});
-  await new Promise<void>((resolve) => ws.on('open', resolve));
-  return {
-    messages,
-    send: (body) => ws.send(JSON.stringify(body)),
-    waitFor: async (what, ok, ms = 5000) => {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const m = messages.find(ok);
-        if (m) return m;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages)}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
-    closed: () => closedWith,
-    close: () => ws.close(),
-  };
-}
+const connect = (path: string): Promise<WsConn> => connectWs(base, path);
 
 /** Signed params of the WebSocket API: sorted `key=value&…`, HMAC-SHA256 hex. */
 function signed(who: User, params: Record<string, string | number> = {}): Record<string, string | number> {
@@ -104,8 +55,6 @@ function signed(who: User, params: Record<string, string | number> = {}): Record
     .join('&');
   return { ...p, signature: hmacHex(who.secret, payload) };
 }
-
-const settle = (ms = 250): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function rest(method: 'POST' | 'PUT' | 'DELETE', apiKey: string | null, listenKey?: string): Promise<Msg> {
   const r = await app.inject({
@@ -121,11 +70,9 @@ async function rest(method: 'POST' | 'PUT' | 'DELETE', apiKey: string | null, li
 }
 
 beforeAll(async () => {
-  sql = await openTestDatabase();
-  ctx = await createContext({ sql });
-  app = await buildServer(ctx);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  w = await startGatewayWorld();
+  ({ ctx, app } = w);
+  base = w.host;
   admin = await user('admin@bus.test', true, '0');
   alice = await user('alice@bus.test');
   bob = await user('bob@bus.test');
@@ -141,9 +88,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app?.close();
-  await ctx?.close();
-  await sql?.close();
+  await w?.close();
 });
 
 describe('listenKey REST endpoints', () => {

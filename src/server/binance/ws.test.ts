@@ -3,51 +3,31 @@
  * PostgreSQL with `TESTUDO_TEST_DB=postgres`. Markets are bounded 0..1 with tick 0.01 and lot 1 (cash only, so any
  * account can buy and sell).
  */
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { createContext, type AppContext } from '../../app/context.ts';
-import type { Sql } from '../../db/sql.ts';
-import { openTestDatabase } from '../../db/testing.ts';
-import { buildServer } from '../app.ts';
+import type { AppContext } from '../../app/context.ts';
 import { klineEnd, klineStart, marketDataHub, parseStream } from './ws.ts';
+import {
+  cashUser,
+  connectWs,
+  settle,
+  startGatewayWorld,
+  type CashUser,
+  type GatewayWorld,
+  type Msg,
+  type WsConn,
+} from './test-world.ts';
 
-interface WsSocket {
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  on(event: 'open', listener: () => void): void;
-  on(event: 'close', listener: (code: number) => void): void;
-  on(event: 'error', listener: (err: Error) => void): void;
-  send(data: string): void;
-  close(): void;
-}
-const WebSocket = createRequire(import.meta.url)('ws') as new (url: string) => WsSocket;
+type User = CashUser;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Msg = Record<string, any>;
-
-interface User {
-  id: number;
-  account: number;
-}
-
-let sql: Sql;
+let w: GatewayWorld;
 let ctx: AppContext;
-let app: FastifyInstance;
 let base: string;
 let admin: User;
 let alice: User;
 let bob: User;
 let seq = 0;
 
-async function user(email: string, isAdmin = false, cash = '1000'): Promise<User> {
-  const u = await ctx.auth.register(email, 'password1');
-  if (isAdmin) await ctx.auth.setAdmin(email, true);
-  const accounts = await ctx.exchange.accounts(u.id);
-  const me = { id: u.id, account: accounts[0]!.id as number };
-  if (cash !== '0') await ctx.exchange.transfer({ id: u.id, isAdmin: true }, null, me.account, cash);
-  return me;
-}
+const user = (email: string, isAdmin = false, cash = '1000'): Promise<User> => cashUser(ctx, email, isAdmin, cash);
 
 /** A new bounded market; returns its id and lower-case gateway symbol. */
 async function market(o: Record<string, unknown> = {}): Promise<{ id: number; sym: string }> {
@@ -76,61 +56,19 @@ async function order(who: User, marketId: number, side: 'buy' | 'sell', price: s
   });
 }
 
-interface Conn {
-  messages: Msg[];
-  send(body: unknown): void;
-  raw(text: string): void;
-  waitFor(what: string, ok: (m: Msg) => boolean, ms?: number): Promise<Msg>;
-  closed(): number | null;
-  close(): void;
-}
-
-async function connect(path: string): Promise<Conn> {
-  const ws = new WebSocket(`ws://${base}${path}`);
-  const messages: Msg[] = [];
-  let closedWith: number | null = null;
-  ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as Msg));
-  ws.on('close', (code) => {
-    closedWith = code;
-  });
-  ws.on('error', () => {});
-  await new Promise<void>((resolve) => ws.on('open', resolve));
-  const waitFor = async (what: string, ok: (m: Msg) => boolean, ms = 5000): Promise<Msg> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = messages.find(ok);
-      if (m) return m;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages)}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  return {
-    messages,
-    send: (body) => ws.send(JSON.stringify(body)),
-    raw: (text) => ws.send(text),
-    waitFor,
-    closed: () => closedWith,
-    close: () => ws.close(),
-  };
-}
-
-const settle = (ms = 250): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const connect = (path: string): Promise<WsConn> => connectWs(base, path);
 
 beforeAll(async () => {
-  sql = await openTestDatabase();
-  ctx = await createContext({ sql });
-  app = await buildServer(ctx);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  w = await startGatewayWorld();
+  ({ ctx } = w);
+  base = w.host;
   admin = await user('admin@bws.test', true, '0');
   alice = await user('alice@bws.test');
   bob = await user('bob@bws.test');
 });
 
 afterAll(async () => {
-  await app?.close();
-  await ctx?.close();
-  await sql?.close();
+  await w?.close();
 });
 
 describe('stream names and kline intervals', () => {
