@@ -190,8 +190,23 @@ export async function openPglite(dataDir?: string): Promise<Sql> {
  * instead of on every call. Texts are named by first use; very long or too many distinct texts stay unnamed.
  */
 const statementNames = new Map<string, string>();
+/** Texts sent unnamed on every call: see {@link planEachTime}. */
+const plannedEachTime = new Set<string>();
+
+/**
+ * Marks `text` to be sent as an unnamed statement on every call, so PostgreSQL plans it with the actual parameters
+ * each time instead of switching a named statement to a generic plan after five runs (a generic plan chosen while a
+ * table was small goes on scanning the whole table as it grows). For hot statements whose best plan depends on
+ * their parameters; planning costs a fraction of a millisecond. Returns `text` unchanged. PGlite ignores it.
+ */
+export function planEachTime(text: string): string {
+  plannedEachTime.add(text);
+  return text;
+}
+
 function prepared(text: string, params: readonly unknown[] | undefined): pg.QueryConfig {
-  if (!params || params.length === 0 || text.length > 8192) return { text, values: params as unknown[] };
+  if (!params || params.length === 0 || text.length > 8192 || plannedEachTime.has(text))
+    return { text, values: params as unknown[] };
   let name = statementNames.get(text);
   if (name === undefined) {
     if (statementNames.size >= 1000) return { text, values: params as unknown[] };

@@ -11,7 +11,7 @@
  *   then `onFailure` reloads the state from the database before any new command runs.
  * - Events of a batch are published only after it commits, in command order.
  */
-import type { Sql } from '../../db/sql.ts';
+import { planEachTime, type Sql } from '../../db/sql.ts';
 import type { EventBus, TradingEvent } from '../events.ts';
 import type { LiveOrder, OrderList } from './state.ts';
 
@@ -173,13 +173,13 @@ export const BATCH_SQL = `WITH
 SELECT 1`;
 
 /**
- * {@link BATCH_SQL} padded with a trailing comment beyond the 8 KiB under which `src/db/sql.ts` makes a text a named
- * prepared statement. It must stay unnamed: a named statement switches to PostgreSQL's generic plan after five runs,
- * and a generic plan built while `ex_orders` was small joins the `u` CTE by a hash over a sequential scan of the
- * whole table — every batch then reads every order ever placed (seen: one full scan per batch). Unnamed, each batch
- * is planned with its own arrays (an index lookup per changed order); planning costs well under a millisecond.
+ * {@link BATCH_SQL}, sent unnamed on every call ({@link planEachTime}): a named statement switches to PostgreSQL's
+ * generic plan after five runs, and a generic plan built while `ex_orders` was small joins the `u` CTE by a hash over
+ * a sequential scan of the whole table — every batch then reads every order ever placed (seen: one full scan per
+ * batch). Unnamed, each batch is planned with its own arrays (an index lookup per changed order); planning costs
+ * well under a millisecond.
  */
-const BATCH_SQL_UNNAMED = `${BATCH_SQL}\n-- ${'(unnamed: see BATCH_SQL_UNNAMED) '.repeat(Math.ceil(8300 / 34))}`;
+const BATCH_SQL_UNNAMED = planEachTime(BATCH_SQL);
 
 /** An element quoted for a PostgreSQL array literal: `"` and `\\` escaped. */
 function quoted(s: string): string {
