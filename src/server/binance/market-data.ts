@@ -72,7 +72,10 @@ export async function publicTrades(
   }));
 }
 
-/** Kline intervals of Binance's spot API and their bucket widths in ms (weeks and months are calendar buckets). */
+/**
+ * Kline intervals of Binance's spot API and their bucket widths in ms, for REST klines and the kline streams alike.
+ * Weeks start on Monday; `1M` is a calendar month (its 31 days here only bound a look-back; see {@link bucketStart}).
+ */
 export const INTERVALS: Record<string, number> = {
   '1s': 1000,
   '1m': 60_000,

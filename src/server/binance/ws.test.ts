@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../app/context.ts';
-import { klineEnd, klineStart, marketDataHub, parseStream } from './ws.ts';
+import { bucketEnd as klineEnd, bucketStart as klineStart } from './market-data.ts';
+import { marketDataHub, parseStream } from './ws.ts';
 import {
   cashUser,
   connectWs,

@@ -38,7 +38,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { TradingEvent } from '../../app/events.ts';
 import { decimalPlaces, formatAtoms, fromScaled, MONEY_SCALE, toAtoms, tryScaled } from '../../core/money/decimal.ts';
-import { publicTrades, stats24h } from './market-data.ts';
+import { bucketEnd, bucketStart, INTERVALS, publicTrades, stats24h } from './market-data.ts';
 import { depthSeqOf, type DepthSeq } from './depth-seq.ts';
 import { userDataRoutes, type UserStreams } from './user-stream.ts';
 
@@ -77,26 +77,6 @@ export interface StreamMarket {
   lotSize: string;
 }
 
-/** Kline intervals and their length in ms (`1M` is a calendar month, `1w` starts on Monday 00:00 UTC). */
-export const KLINE_INTERVALS: Readonly<Record<string, number>> = {
-  '1s': 1_000,
-  '1m': 60_000,
-  '3m': 180_000,
-  '5m': 300_000,
-  '15m': 900_000,
-  '30m': 1_800_000,
-  '1h': 3_600_000,
-  '2h': 7_200_000,
-  '4h': 14_400_000,
-  '6h': 21_600_000,
-  '8h': 28_800_000,
-  '12h': 43_200_000,
-  '1d': 86_400_000,
-  '3d': 259_200_000,
-  '1w': 604_800_000,
-  '1M': 2_592_000_000,
-};
-
 /** A parsed stream name. */
 export type StreamSpec =
   | { kind: 'trade' | 'aggTrade' | 'bookTicker' | 'ticker' | 'miniTicker'; symbol: string }
@@ -117,34 +97,11 @@ export function parseStream(name: string): StreamSpec | null {
     return { kind: what, symbol };
   if (what.startsWith('kline_')) {
     const interval = m[5]!;
-    return Object.hasOwn(KLINE_INTERVALS, interval) ? { kind: 'kline', symbol, interval } : null;
+    return Object.hasOwn(INTERVALS, interval) ? { kind: 'kline', symbol, interval } : null;
   }
   const ms = m[4] === '@100ms' ? 100 : 1000;
   if (m[3] === undefined) return { kind: 'depth', symbol, ms };
   return { kind: 'partial', symbol, levels: Number(m[3]) as 5 | 10 | 20, ms };
-}
-
-/** Start (ms UTC) of the kline of `interval` containing `t`. */
-export function klineStart(interval: string, t: number): number {
-  if (interval === '1M') {
-    const d = new Date(t);
-    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-  }
-  const len = KLINE_INTERVALS[interval]!;
-  if (interval === '1w') {
-    const monday = 4 * 86_400_000; // 1970-01-05 was a Monday
-    return Math.floor((t - monday) / len) * len + monday;
-  }
-  return Math.floor(t / len) * len;
-}
-
-/** End (ms UTC, inclusive, as Binance's `T`) of the kline of `interval` that starts at `start`. */
-export function klineEnd(interval: string, start: number): number {
-  if (interval === '1M') {
-    const d = new Date(start);
-    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) - 1;
-  }
-  return start + KLINE_INTERVALS[interval]! - 1;
 }
 
 /** The gateway symbol of a market view: its `symbol`, or (before markets had one) derived from its name. */
@@ -357,7 +314,7 @@ class KlineAgg {
     }
     if (this.cur && tr.time < this.cur.t) return closed; // older than the kline being built
     if (!this.cur) {
-      const t = klineStart(this.interval, tr.time);
+      const t = bucketStart(this.interval, tr.time);
       this.cur = this.empty(t, tr.price);
       this.cur.hS = p;
       this.cur.lS = p;
@@ -398,7 +355,7 @@ class KlineAgg {
     const ps = tryScaled(price, this.pdp) ?? 0n;
     return {
       t,
-      T: klineEnd(this.interval, t),
+      T: bucketEnd(this.interval, t),
       o: price,
       h: price,
       l: price,
@@ -915,7 +872,7 @@ export class MarketDataHub {
    * of the trade before it, then the live trades that arrived meanwhile (by trade id, none twice).
    */
   private async seedKline(agg: KlineAgg): Promise<void> {
-    const start = klineStart(agg.interval, Date.now());
+    const start = bucketStart(agg.interval, Date.now());
     let maxId = -Infinity;
     try {
       const [before] = await publicTrades(this.ctx.sql, agg.market, { endTime: start - 1, limit: 1 });
@@ -963,7 +920,7 @@ export class MarketDataHub {
       }
       if (!agg.cur) {
         if (agg.lastClose === null) continue; // no trade yet: nothing to show
-        agg.cur = agg.empty(klineStart(agg.interval, now), agg.lastClose);
+        agg.cur = agg.empty(bucketStart(agg.interval, now), agg.lastClose);
       }
       if (klineKey(agg.cur) !== agg.lastSent) this.publishKline(agg, agg.cur, false);
     }
