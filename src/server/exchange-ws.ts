@@ -198,6 +198,42 @@ export function exchangeWebSocket(
   const ex = ctx.exchange;
   const maxSubs = opts.maxSubscriptions ?? 200;
 
+  // Market data frames shared by every socket: a book update is built and serialised once per book change and
+  // depth, a trade once per trade, instead of once per subscribed socket.
+  const bookVersion = new Map<number, number>();
+  const bookFrames = new Map<string, { version: number; frame: Promise<string | null> }>();
+  const offBooks = ctx.events.subscribe(-1, (e) => {
+    if (e.type === 'book' && typeof e.data.marketId === 'number')
+      bookVersion.set(e.data.marketId, (bookVersion.get(e.data.marketId) ?? 0) + 1);
+  });
+  app.addHook('onClose', async () => {
+    offBooks();
+  });
+  /** The `book:<id>` update frame at `levels` as anyone may see it; null for a restricted market. */
+  const publicBookFrame = (marketId: number, levels: number): Promise<string | null> => {
+    const version = bookVersion.get(marketId) ?? 0;
+    const key = `${marketId}:${levels}`;
+    const hit = bookFrames.get(key);
+    if (hit && hit.version === version) return hit.frame;
+    const frame = ex.market(null, marketId, levels).then(
+      (update) => JSON.stringify({ channel: `book:${marketId}`, update }),
+      () => null,
+    );
+    bookFrames.set(key, { version, frame });
+    return frame;
+  };
+  const tradeFrames = new WeakMap<Record<string, unknown>, string>();
+  /** The `trades:<id>` update frame of a `trade` event (without the internal `accounts` list). */
+  const tradeFrame = (data: Record<string, unknown>): string => {
+    let f = tradeFrames.get(data);
+    if (f === undefined) {
+      const { accounts: _internal, ...trade } = data;
+      f = JSON.stringify({ channel: `trades:${String(data.marketId)}`, update: trade });
+      tradeFrames.set(data, f);
+    }
+    return f;
+  };
+
   app.get('/ws/exchange', { websocket: true, schema: { hide: true } }, (socket, req) => {
     const user: User | null = req.user;
     const uid = user?.id ?? null;
@@ -217,7 +253,9 @@ export function exchangeWebSocket(
       corked = false;
       if (raw && !raw.destroyed) raw.uncork();
     };
-    const send = (msg: Record<string, unknown>): void => {
+    const send = (msg: Record<string, unknown>): void => sendFrame(JSON.stringify(msg));
+    /** Sends an already serialised message (unless closed; a consumer more than 16 MiB behind is dropped). */
+    const sendFrame = (frame: string): void => {
       if (closed || socket.readyState !== socket.OPEN) return;
       if (socket.bufferedAmount > 16 * 1024 * 1024) {
         socket.close(1013, 'slow consumer');
@@ -228,7 +266,7 @@ export function exchangeWebSocket(
         raw.cork();
         setImmediate(uncork);
       }
-      socket.send(JSON.stringify(msg));
+      socket.send(frame);
     };
     /** Runs `fn` after everything queued on this socket; errors are logged, never thrown. */
     const enqueue = (fn: () => Promise<void>): void => {
@@ -317,7 +355,9 @@ export function exchangeWebSocket(
         bookScheduled.delete(marketId);
         const s = subs.get(name);
         if (!s) return;
-        send({ channel: name, update: await ex.market(uid, marketId, s.levels) });
+        const shared = await publicBookFrame(marketId, s.levels);
+        if (shared !== null) sendFrame(shared);
+        else send({ channel: name, update: await ex.market(uid, marketId, s.levels) });
       });
     };
 
@@ -326,9 +366,9 @@ export function exchangeWebSocket(
       const marketId = typeof e.data.marketId === 'number' ? e.data.marketId : null;
       if (e.type === 'book' && marketId !== null) scheduleBook(marketId);
       if (e.type === 'trade' && marketId !== null && subs.has(`trades:${marketId}`)) {
-        const { accounts: _internal, ...trade } = e.data;
+        const data = e.data;
         enqueue(async () => {
-          if (subs.has(`trades:${marketId}`)) send({ channel: `trades:${marketId}`, update: trade });
+          if (subs.has(`trades:${marketId}`)) sendFrame(tradeFrame(data));
         });
       }
       if (e.type === 'market' && subs.has('markets')) {
