@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import type { Router } from './plugin.ts';
 import { accountBalances, accountMarkets } from './ops.ts';
+import { clockRoutes } from './public.ts';
 
 /** Registers the compatibility endpoints. */
 export function compatRoutes(route: Router, ctx: AppContext): void {
@@ -26,54 +27,22 @@ export function compatRoutes(route: Router, ctx: AppContext): void {
     optionSymbols: z.array(z.unknown()).optional(),
     assets: z.array(z.unknown()).optional(),
   });
-  for (const family of ['fapi', 'dapi'])
+  // futures list assets and symbols, options optionSymbols: all empty here
+  const families: [string, Record<string, never[]>][] = [
+    ['fapi', { assets: [], symbols: [] }],
+    ['dapi', { assets: [], symbols: [] }],
+    ['eapi', { optionSymbols: [] }],
+  ];
+  for (const [family, empty] of families)
     route({
       method: 'GET',
       url: `/${family}/v1/exchangeInfo`,
       weight: 1,
       security: 'NONE',
       response: EmptyInfo,
-      handler: async ({ now }) => ({
-        timezone: 'UTC',
-        serverTime: now,
-        rateLimits: [],
-        exchangeFilters: [],
-        assets: [],
-        symbols: [],
-      }),
+      handler: async ({ now }) => ({ timezone: 'UTC', serverTime: now, rateLimits: [], exchangeFilters: [], ...empty }),
     });
-  route({
-    method: 'GET',
-    url: '/eapi/v1/exchangeInfo',
-    weight: 1,
-    security: 'NONE',
-    response: EmptyInfo,
-    handler: async ({ now }) => ({
-      timezone: 'UTC',
-      serverTime: now,
-      rateLimits: [],
-      exchangeFilters: [],
-      optionSymbols: [],
-    }),
-  });
-  for (const family of ['fapi', 'dapi']) {
-    route({
-      method: 'GET',
-      url: `/${family}/v1/time`,
-      weight: 1,
-      security: 'NONE',
-      response: z.object({ serverTime: z.number().int() }),
-      handler: async ({ now }) => ({ serverTime: now }),
-    });
-    route({
-      method: 'GET',
-      url: `/${family}/v1/ping`,
-      weight: 1,
-      security: 'NONE',
-      response: z.object({}),
-      handler: async () => ({}),
-    });
-  }
+  for (const family of ['fapi', 'dapi']) clockRoutes(route, `/${family}/v1`);
   route({
     method: 'GET',
     url: '/sapi/v1/system/status',

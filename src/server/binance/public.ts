@@ -188,6 +188,29 @@ export function rateLimitsInfo(ctx: AppContext): Record<string, unknown>[] {
   ];
 }
 
+/**
+ * Registers `<prefix>/ping` (answers `{}`) and `<prefix>/time` (`{ serverTime }`, the gateway clock in ms), unsigned,
+ * weight 1: spot's `/api/v3` and the futures families' `/fapi/v1`, `/dapi/v1` answer alike.
+ */
+export function clockRoutes(route: Router, prefix: string): void {
+  route({
+    method: 'GET',
+    url: `${prefix}/ping`,
+    weight: 1,
+    security: 'NONE',
+    response: z.object({}),
+    handler: async () => ({}),
+  });
+  route({
+    method: 'GET',
+    url: `${prefix}/time`,
+    weight: 1,
+    security: 'NONE',
+    response: z.object({ serverTime: z.number().int() }),
+    handler: async ({ now }) => ({ serverTime: now }),
+  });
+}
+
 /** Registers the public endpoints. */
 export function publicRoutes(route: Router, ctx: AppContext): void {
   const ex = ctx.exchange;
@@ -201,22 +224,7 @@ export function publicRoutes(route: Router, ctx: AppContext): void {
     return { bid: b ? [b.price, b.size] : ['0', '0'], ask: a ? [a.price, a.size] : ['0', '0'] };
   };
 
-  route({
-    method: 'GET',
-    url: '/api/v3/ping',
-    weight: 1,
-    security: 'NONE',
-    response: z.object({}),
-    handler: async () => ({}),
-  });
-  route({
-    method: 'GET',
-    url: '/api/v3/time',
-    weight: 1,
-    security: 'NONE',
-    response: z.object({ serverTime: z.number().int() }),
-    handler: async ({ now }) => ({ serverTime: now }),
-  });
+  clockRoutes(route, '/api/v3');
   route({
     method: 'GET',
     url: '/api/v3/exchangeInfo',
