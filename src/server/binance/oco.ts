@@ -190,7 +190,7 @@ export function ocoRoutes(route: Router, ctx: AppContext): void {
     response: OrderListJson,
     handler: async ({ p, key, now, reply }) => {
       const m = await marketFor(ctx, key!, p.symbol());
-      const side = p.reqOneOf('side', ['BUY', 'SELL'] as const).toLowerCase() as 'buy' | 'sell';
+      const side = p.side();
       return place(key!, p, m, side, readLeg(p, 'above'), readLeg(p, 'below'), now, reply);
     },
   });
@@ -204,7 +204,7 @@ export function ocoRoutes(route: Router, ctx: AppContext): void {
     response: OrderListJson,
     handler: async ({ p, key, now, reply }) => {
       const m = await marketFor(ctx, key!, p.symbol());
-      const side = p.reqOneOf('side', ['BUY', 'SELL'] as const).toLowerCase() as 'buy' | 'sell';
+      const side = p.side();
       const price = p.decimal('price');
       const stopPrice = p.decimal('stopPrice');
       if (price === undefined) throw missing('price');

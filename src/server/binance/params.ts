@@ -100,6 +100,11 @@ export class Params {
     return v;
   }
 
+  /** The `side` parameter (required, `BUY` or `SELL`) as the exchange's `buy` / `sell`. */
+  side(): 'buy' | 'sell' {
+    return this.reqOneOf('side', ['BUY', 'SELL'] as const).toLowerCase() as 'buy' | 'sell';
+  }
+
   /** An optional boolean (`true`/`false`). */
   bool(name: string): boolean | undefined {
     const v = this.oneOf(name, ['true', 'false', 'TRUE', 'FALSE']);

@@ -92,7 +92,7 @@ export function privateRoutes(route: Router, ctx: AppContext): void {
   /** Parses and checks a new order (filters, required and forbidden parameters, immediate triggers). */
   async function parseOrder(key: ResolvedApiKey, p: Params): Promise<NewOrder> {
     const m = await marketFor(ctx, key, p.symbol());
-    const side = p.reqOneOf('side', ['BUY', 'SELL'] as const).toLowerCase() as 'buy' | 'sell';
+    const side = p.side();
     const bType = p.reqOneOf('type', ORDER_TYPES);
     const tif = p.oneOf('timeInForce', ['GTC', 'IOC', 'FOK'] as const);
     const size = p.decimal('quantity');
