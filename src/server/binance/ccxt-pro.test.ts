@@ -4,19 +4,12 @@
  * watchOrders / watchBalance (WebSocket API `userDataStream.subscribe.signature`). PGlite by default, PostgreSQL with
  * `TESTUDO_TEST_DB=postgres`.
  */
-import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { createContext, type AppContext } from '../../app/context.ts';
-import type { Sql } from '../../db/sql.ts';
-import { openTestDatabase } from '../../db/testing.ts';
-import { buildServer } from '../app.ts';
+import type { AppContext } from '../../app/context.ts';
 import { apiKeysOf } from './keys.ts';
-
-process.env.TESTUDO_SECRET_KEY ??= randomBytes(32).toString('hex');
+import { spotMarket, startGatewayWorld, type GatewayWorld } from './test-world.ts';
 
 interface User {
   id: number;
@@ -25,9 +18,8 @@ interface User {
   secret: string;
 }
 
-let sql: Sql;
+let w: GatewayWorld;
 let ctx: AppContext;
-let app: FastifyInstance;
 let host: string;
 let adminId: number;
 let alice: User;
@@ -79,44 +71,20 @@ async function order(who: User, side: 'buy' | 'sell', price: string, size: strin
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  sql = await openTestDatabase();
-  ctx = await createContext({ sql });
-  app = await buildServer(ctx);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  host = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  w = await startGatewayWorld();
+  ({ ctx } = w);
+  host = w.host;
   adminId = (await ctx.auth.register('admin@ccxtpro.test', 'password1')).id;
   await ctx.auth.setAdmin('admin@ccxtpro.test', true);
-  marketId = (
-    await ctx.exchange.createMarket(adminId, {
-      name: 'WS Tudo',
-      kind: 'spot',
-      tickSize: '0.01',
-      lotSize: '0.1',
-      symbol: SYMBOL,
-      baseAsset: 'WSTUDO',
-      quoteAsset: 'USD',
-    } as Parameters<typeof ctx.exchange.createMarket>[1])
-  ).id as number;
-  ordersMarketId = (
-    await ctx.exchange.createMarket(adminId, {
-      name: 'WS Orders',
-      kind: 'spot',
-      tickSize: '0.01',
-      lotSize: '0.1',
-      symbol: 'WSORDUSD',
-      baseAsset: 'WSORD',
-      quoteAsset: 'USD',
-    } as Parameters<typeof ctx.exchange.createMarket>[1])
-  ).id as number;
+  marketId = await spotMarket(ctx, adminId, { name: 'WS Tudo', symbol: SYMBOL, baseAsset: 'WSTUDO' });
+  ordersMarketId = await spotMarket(ctx, adminId, { name: 'WS Orders', symbol: 'WSORDUSD', baseAsset: 'WSORD' });
   alice = await user('alice@ccxtpro.test');
   bob = await user('bob@ccxtpro.test');
 }, 60_000);
 
 afterAll(async () => {
   for (const ex of open) await ex.close().catch(() => undefined);
-  await app?.close();
-  await ctx?.close();
-  await sql?.close();
+  await w?.close();
 });
 
 describe('CCXT pro binance against the gateway streams', () => {
