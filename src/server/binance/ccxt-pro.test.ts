@@ -9,7 +9,7 @@ import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../app/context.ts';
 import { apiKeysOf } from './keys.ts';
-import { spotMarket, startGatewayWorld, type GatewayWorld } from './test-world.ts';
+import { limitOrder, spotMarket, startGatewayWorld, type GatewayWorld } from './test-world.ts';
 
 interface User {
   id: number;
@@ -56,17 +56,8 @@ function pro(u?: User): InstanceType<typeof ccxt.pro.binance> {
   return ex;
 }
 
-async function order(who: User, side: 'buy' | 'sell', price: string, size: string): Promise<Record<string, unknown>> {
-  return ctx.exchange.placeOrder(who.id, {
-    accountId: who.account,
-    marketId,
-    side,
-    type: 'limit',
-    size,
-    price,
-    tif: 'GTC',
-  });
-}
+const order = (who: User, side: 'buy' | 'sell', price: string, size: string): Promise<Record<string, unknown>> =>
+  limitOrder(ctx, who, marketId, side, price, size);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -94,6 +94,26 @@ export async function cashUser(ctx: AppContext, email: string, isAdmin = false, 
   return me;
 }
 
+/** Places a GTC limit order of `size` at `price` on `marketId` for `who`'s account, through the exchange service. */
+export async function limitOrder(
+  ctx: AppContext,
+  who: CashUser,
+  marketId: number,
+  side: 'buy' | 'sell',
+  price: string,
+  size: string,
+): Promise<Msg> {
+  return ctx.exchange.placeOrder(who.id, {
+    accountId: who.account,
+    marketId,
+    side,
+    type: 'limit',
+    size,
+    price,
+    tif: 'GTC',
+  });
+}
+
 /** A trading user of the REST tests: a bearer header `h` for the native API, an account and its API key. */
 export interface RestUser {
   id: number;

@@ -10,6 +10,7 @@ import { marketDataHub, parseStream } from './ws.ts';
 import {
   cashUser,
   connectWs,
+  limitOrder,
   settle,
   startGatewayWorld,
   type CashUser,
@@ -45,17 +46,8 @@ async function market(o: Record<string, unknown> = {}): Promise<{ id: number; sy
   return { id: v.id as number, sym: symbol.toLowerCase() };
 }
 
-async function order(who: User, marketId: number, side: 'buy' | 'sell', price: string, size = '1'): Promise<Msg> {
-  return ctx.exchange.placeOrder(who.id, {
-    accountId: who.account,
-    marketId,
-    side,
-    type: 'limit',
-    size,
-    price,
-    tif: 'GTC',
-  });
-}
+const order = (who: User, marketId: number, side: 'buy' | 'sell', price: string, size = '1'): Promise<Msg> =>
+  limitOrder(ctx, who, marketId, side, price, size);
 
 const connect = (path: string): Promise<WsConn> => connectWs(base, path);
 
