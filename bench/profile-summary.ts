@@ -9,21 +9,18 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { heading, num, table } from './format.ts';
 
-/** A V8 CPU profile's call frame. */
-export interface CallFrame {
+interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
   columnNumber: number;
 }
-/** A node of a V8 CPU profile's call tree. */
-export interface ProfileNode {
+interface ProfileNode {
   id: number;
   callFrame: CallFrame;
   children?: number[];
 }
-/** A V8 CPU profile as `node --cpu-prof` writes it (times in µs). */
-export interface CpuProfile {
+interface CpuProfile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;
