@@ -24,7 +24,10 @@ export type TradingEventType =
   | 'replay'
   | 'import-progress'
   | 'import-done'
-  | 'import-failed';
+  | 'import-failed'
+  | 'import-complete'
+  | 'connection'
+  | 'reconcile';
 
 /** One event: its type, the user it belongs to (null: every user), and a JSON-safe payload. */
 export interface TradingEvent {
