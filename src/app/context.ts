@@ -15,6 +15,7 @@ import { ExchangeService } from './exchange/service.ts';
 import { BacktestService, type BacktestServiceOptions } from './backtests.ts';
 import { MarketService } from './market.ts';
 import { ProfileService } from './profile.ts';
+import { ConnectionService } from './connections.ts';
 
 /** Everything the interfaces need. */
 export interface AppContext {
@@ -30,6 +31,8 @@ export interface AppContext {
   /** Chart bars, chartable symbols, `candle`/`replay` events and candle file imports (`./market.ts`). */
   market: MarketService;
   events: EventBus;
+  /** Exchange connections (venues) and their risk accounts, breakers and cached venues (`./connections.ts`). */
+  connections: ConnectionService;
   breaker: CircuitBreaker;
   feed: MarketFeed | null;
   /** Market clock (the feed's time), ms UTC. */
@@ -110,6 +113,7 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
     instruments: () => trading.listInstruments().map((i) => i.symbol),
     onError: o.onError,
   });
+  const connections = new ConnectionService({ sql, events });
   return {
     sql,
     auth: new AuthService(sql),
@@ -120,11 +124,13 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
     market,
     profiles,
     events,
+    connections,
     breaker,
     feed,
     now,
     close: async () => {
       await feed?.stop();
+      await connections.close();
       await trading.drain();
       await exchange.drain();
       await backtests.close();
