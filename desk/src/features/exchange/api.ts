@@ -338,6 +338,8 @@ export function upsertOrder(qc: QueryClient, o: Order): void {
     if (i >= 0) return prev.map((x) => (x.id === o.id ? o : x));
     return [o, ...rest].sort((a, b) => b.id - a.id);
   });
+  // a REST refetch in flight read the list before this update: cancelled, so it cannot bring the old state back
+  if (qc.getQueryData(exKeys.orders) !== undefined) void qc.cancelQueries({ queryKey: exKeys.orders, exact: true });
 }
 
 // ---------------------------------------------------------------- the live socket
@@ -465,10 +467,16 @@ export function useExchangeLive(marketId: number | null, accountId: number | nul
   useEffect(() => {
     if (accountId === null) return;
     const s = acquire();
+    // A REST refetch still in flight (after an order, say) read the portfolio before this message: cancelled, so
+    // its older answer cannot overwrite the pushed one (set first: a cancel reverts to the last data set by hand).
+    const push = (p: Portfolio): void => {
+      qc.setQueryData<Portfolio>(exKeys.portfolio(accountId), p);
+      void qc.cancelQueries({ queryKey: exKeys.portfolio(accountId), exact: true });
+    };
     const off = s.subscribe(`portfolio:${accountId}`, {
-      snapshot: (p) => qc.setQueryData<Portfolio>(exKeys.portfolio(accountId), p),
+      snapshot: push,
       update: (p) => {
-        qc.setQueryData<Portfolio>(exKeys.portfolio(accountId), p);
+        push(p);
         qc.setQueryData<Account[]>(exKeys.accounts, (prev) =>
           prev?.map((a) => (a.id === accountId ? { ...a, cash: p.cash, available: p.available } : a)),
         );
