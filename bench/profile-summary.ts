@@ -9,18 +9,21 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { heading, num, table } from './format.ts';
 
-interface CallFrame {
+/** A V8 CPU profile's call frame. */
+export interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
   columnNumber: number;
 }
-interface ProfileNode {
+/** A node of a V8 CPU profile's call tree. */
+export interface ProfileNode {
   id: number;
   callFrame: CallFrame;
   children?: number[];
 }
-interface CpuProfile {
+/** A V8 CPU profile as `node --cpu-prof` writes it (times in µs). */
+export interface CpuProfile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;

@@ -6,25 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { transformSync } from 'esbuild';
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-  columnNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
+import type { CallFrame, CpuProfile, ProfileNode } from '../profile-summary.ts';
 
 /** A measured window on the monotonic clock, µs. */
 export interface MonoWindow {

@@ -43,6 +43,7 @@ import { BreakerOpenError } from '../core/risk/breaker.ts';
 import { ZOD_ISSUE_CODES, statusOf } from './errors.ts';
 import type { RateLimiter } from './ratelimit.ts';
 import { OrderBody, TransferBody, decimalText } from './exchange-routes.ts';
+import { OrderView } from './exchange-responses.ts';
 
 /** Options of {@link exchangeWebSocket}. */
 export interface ExchangeWsOptions {
@@ -160,26 +161,7 @@ interface Sub {
 }
 
 /** The fields of an order view (REST `OrderView`) in an `ex-order` event. */
-const ORDER_FIELDS = [
-  'id',
-  'marketId',
-  'accountId',
-  'side',
-  'type',
-  'price',
-  'stopPrice',
-  'size',
-  'remaining',
-  'filled',
-  'tif',
-  'postOnly',
-  'stp',
-  'status',
-  'clientOrderId',
-  'listId',
-  'createdAt',
-  'updatedAt',
-] as const;
+const ORDER_FIELDS = Object.keys(OrderView.shape);
 
 /** An `ex-order` event's order view, as the `orders` channel and REST serve it. */
 function orderUpdate(d: Record<string, unknown>): Record<string, unknown> {
