@@ -221,11 +221,13 @@ export class VenueError extends Error {
    * @param code what happened (see {@link VenueErrorCode})
    * @param message a sentence for the user, including the venue's own reason (never credentials)
    * @param venueCode the venue's own error code when it gave one (Binance `-2010`)
+   * @param retryAt `breaker-open`: when the breaker lets a probe through (ms UTC)
    */
   constructor(
     readonly code: VenueErrorCode,
     message: string,
     readonly venueCode?: string | number,
+    readonly retryAt?: number,
   ) {
     super(message);
   }
