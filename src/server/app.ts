@@ -125,6 +125,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   (await import('./backtest-routes.ts')).backtestRoutes(app, ctx, exchangeLimiter);
   exchangeWebSocket(app, ctx, exchangeLimiter);
   (await import('./exchange-key-routes.ts')).exchangeKeyRoutes(app, ctx, exchangeLimiter);
+  (await import('./connection-routes.ts')).connectionRoutes(app, ctx); // also sets ctx.connections' own URL
   await app.register((await import('./binance/plugin.ts')).binancePlugin, { prefix: '/binance', ctx });
   await app.register((await import('./binance/ws.ts')).binanceStreams, { ctx }); // Binance streams, user data
   await app.register((await import('./desk.ts')).deskPlugin);
