@@ -285,6 +285,17 @@ export function program(): Command {
     .option('--concurrency <n>', 'jobs at a time', int, 1)
     .option('--threads <n>', 'worker threads per optimisation (default: cores)', int)
     .action(async (f) => (await import('./worker.ts')).runWorker(f));
+
+  // --- secrets (src/cli/secrets.ts) ---
+  database(
+    p
+      .command('secrets')
+      .description('stored secrets (exchange connections, API keys)')
+      .command('rotate')
+      .description('reseal every stored secret under TESTUDO_SECRET_KEY (old keys in TESTUDO_SECRET_KEYS_OLD)'),
+  )
+    .option('--json', 'print JSON')
+    .action(async (f) => (await import('./secrets.ts')).runSecretsRotate(f));
   // Parse errors are thrown (not printed by commander) and tagged with the command, so main prints them in the
   // CLI's one error shape.
   const tag = (c: Command): void => {
