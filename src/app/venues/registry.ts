@@ -1,0 +1,50 @@
+/**
+ * Opens the {@link Venue} of a connection from its {@link VenueConfig}: `sim` (the simulated exchange's Binance
+ * gateway, through CCXT's binance class) and `ccxt` (binance, bybit, okx) are served by {@link CcxtVenue};
+ * `hyperliquid` by src/app/venues/hyperliquid.ts.
+ *
+ * The returned venue is not guarded: wrap it with `guardVenue` (guard.ts) and the connection's circuit breaker.
+ */
+import { ValidationError } from '../errors.ts';
+import { CCXT_EXCHANGES, CcxtVenue } from './ccxt.ts';
+import type { Venue, VenueConfig } from './types.ts';
+// ── hyperliquid (H5): import the venue here ──
+
+/**
+ * A venue for `config`.
+ * @throws ValidationError `base-url-required` (sim without `baseUrl`), `unsupported-exchange` (a `ccxt` exchange
+ *   other than binance, bybit, okx), `unsupported-venue` (an unknown kind)
+ * @throws Error `hyperliquid venue not available` until the Hyperliquid venue is wired in
+ */
+export function createVenue(config: VenueConfig): Venue {
+  switch (config.kind) {
+    case 'sim':
+      if (!config.baseUrl)
+        throw new ValidationError(
+          [{ field: 'baseUrl', code: 'required', message: 'the simulated exchange needs its gateway url' }],
+          'base-url-required',
+        );
+      return new CcxtVenue(config);
+    case 'ccxt':
+      if (!(CCXT_EXCHANGES as readonly string[]).includes(config.exchange))
+        throw new ValidationError(
+          [
+            {
+              field: 'exchange',
+              code: 'unsupported-exchange',
+              message: `${config.exchange} is not supported (one of ${CCXT_EXCHANGES.join(', ')})`,
+            },
+          ],
+          'unsupported-exchange',
+        );
+      return new CcxtVenue(config);
+    case 'hyperliquid':
+      // ── hyperliquid (H5): return the Hyperliquid venue here ──
+      throw new Error('hyperliquid venue not available');
+    default:
+      throw new ValidationError(
+        [{ field: 'venue', code: 'unsupported-venue', message: `unknown venue kind ${String(config.kind)}` }],
+        'unsupported-venue',
+      );
+  }
+}
