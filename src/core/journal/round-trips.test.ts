@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { roundTrips, symbolAssets, type RoundTripFill, type RoundTripResult } from './round-trips.ts';
