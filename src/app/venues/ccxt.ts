@@ -95,6 +95,31 @@ function rebase(ex: Exchange, base: string, binanceLike: boolean): void {
   }
 }
 
+/**
+ * Marks every future of `ex`'s WebSocket clients as handled. CCXT 4.5's binance creates a future nobody awaits
+ * (`ensureUserDataStreamWsSubscribeSignature`: `client.future('authenticate:signature:spot')` "ahead of the request")
+ * and rejects it when the connection fails, an unhandled rejection that would end the process. The no-op handler
+ * changes nothing for the callers awaiting a future: they still get its rejection.
+ */
+function quietFutures(ex: Exchange): void {
+  type Client = { future(hash: string): Promise<unknown>; testudoQuiet?: true };
+  const target = ex as unknown as { client(url: string): Client };
+  const client = target.client.bind(ex);
+  target.client = (url: string): Client => {
+    const c = client(url);
+    if (!c.testudoQuiet) {
+      const future = c.future.bind(c);
+      c.future = (hash: string) => {
+        const f = future(hash);
+        f.catch(() => undefined);
+        return f;
+      };
+      c.testudoQuiet = true;
+    }
+    return c;
+  };
+}
+
 /** Options that keep market loading to the connection's type (and skip private or irrelevant calls). */
 function exchangeOptions(id: string, marketType: MarketType): Record<string, unknown> {
   const defaultType = marketType === 'swap' ? 'swap' : 'spot';
@@ -196,6 +221,7 @@ export class CcxtVenue implements Venue {
       // a plain ws:// url needs an http agent (CCXT refuses otherwise)
       ...(config.baseUrl?.startsWith('http://') ? { httpAgent: new Agent({ keepAlive: true }) } : {}),
     });
+    quietFutures(this.client);
     if (config.sandbox) this.client.setSandboxMode(true);
     if (config.baseUrl) rebase(this.client, config.baseUrl, id === 'binance');
     this.kind = config.kind;
