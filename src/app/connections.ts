@@ -447,7 +447,8 @@ export class ConnectionService {
     };
     const f = await this.venueFactory();
     let balances: VenueBalance[];
-    const v = await this.openRaw(f, config);
+    // guarded by a breaker of its own (the connection has none yet), for the guard's error mapping
+    const v = f.guard(await this.openRaw(f, config), new CircuitBreaker(this.now));
     try {
       balances = (await v.test()).balances;
     } catch (e) {
@@ -547,7 +548,12 @@ export class ConnectionService {
     const r = await this.owned(userId, id);
     let temp: Venue | null = null;
     try {
-      const v = r.status === 'active' ? await this.venue(id) : (temp = await this.openRaw(...(await this.open(r))));
+      let v: Venue;
+      if (r.status === 'active') v = await this.venue(id);
+      else {
+        const [f, config] = await this.open(r);
+        v = temp = f.guard(await this.openRaw(f, config), new CircuitBreaker(this.now));
+      }
       const { balances } = await v.test();
       await this.sql.query('UPDATE connections SET last_tested_at = $2, last_error = NULL WHERE id = $1', [
         id,
