@@ -254,7 +254,8 @@ export class CcxtVenue implements Venue {
     if (!refresh && c && Date.now() - c.at < MARKETS_TTL_MS) return c.list;
     if (this.loading) return this.loading;
     this.loading = this.call('load markets', async () => {
-      const all = await this.client.loadMarkets(Boolean(c) || refresh);
+      // always `reload`: CCXT keeps a failed load's rejected promise and would answer it again after an outage
+      const all = await this.client.loadMarkets(true);
       const list: VenueMarket[] = [];
       for (const m of Object.values(all)) {
         const v = m ? this.toMarket(m) : null;
