@@ -8,13 +8,12 @@
 import { ValidationError } from '../errors.ts';
 import { CCXT_EXCHANGES, CcxtVenue } from './ccxt.ts';
 import type { Venue, VenueConfig } from './types.ts';
-// ── hyperliquid (H5): import the venue here ──
+import { HyperliquidVenue } from './hyperliquid.ts';
 
 /**
  * A venue for `config`.
  * @throws ValidationError `base-url-required` (sim without `baseUrl`), `unsupported-exchange` (a `ccxt` exchange
  *   other than binance, bybit, okx), `unsupported-venue` (an unknown kind)
- * @throws Error `hyperliquid venue not available` until the Hyperliquid venue is wired in
  */
 export function createVenue(config: VenueConfig): Venue {
   switch (config.kind) {
@@ -39,8 +38,7 @@ export function createVenue(config: VenueConfig): Venue {
         );
       return new CcxtVenue(config);
     case 'hyperliquid':
-      // ── hyperliquid (H5): return the Hyperliquid venue here ──
-      throw new Error('hyperliquid venue not available');
+      return new HyperliquidVenue(config);
     default:
       throw new ValidationError(
         [{ field: 'venue', code: 'unsupported-venue', message: `unknown venue kind ${String(config.kind)}` }],
