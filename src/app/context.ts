@@ -16,6 +16,7 @@ import { BacktestService, type BacktestServiceOptions } from './backtests.ts';
 import { MarketService } from './market.ts';
 import { ProfileService } from './profile.ts';
 import { ConnectionService } from './connections.ts';
+import { LiveEngine } from './live/engine.ts';
 
 /** Everything the interfaces need. */
 export interface AppContext {
@@ -33,6 +34,8 @@ export interface AppContext {
   events: EventBus;
   /** Exchange connections (venues) and their risk accounts, breakers and cached venues (`./connections.ts`). */
   connections: ConnectionService;
+  /** The live bracket engine: trades through connections, their fills, exits and reconciliation (`./live/`). */
+  live: LiveEngine;
   breaker: CircuitBreaker;
   feed: MarketFeed | null;
   /** Market clock (the feed's time), ms UTC. */
@@ -114,6 +117,9 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
     onError: o.onError,
   });
   const connections = new ConnectionService({ sql, events });
+  const live = new LiveEngine({ sql, events, connections, onError: o.onError });
+  trading.setLive(live);
+  await live.start();
   return {
     sql,
     auth: new AuthService(sql),
@@ -125,11 +131,13 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
     profiles,
     events,
     connections,
+    live,
     breaker,
     feed,
     now,
     close: async () => {
       await feed?.stop();
+      await live.stop();
       await connections.close();
       await trading.drain();
       await exchange.drain();

@@ -31,6 +31,8 @@ import {
   type TradeEdit,
 } from './trading/management.ts';
 import { decisions, getTrade, lastSubmission, positions } from './trading/queries.ts';
+import type { LiveEngine } from './live/engine.ts';
+import { UnavailableError } from './errors.ts';
 
 export type { SetupInput, SubmitResult } from './trading/submission.ts';
 export type { TradingOptions } from './trading/state.ts';
@@ -42,6 +44,8 @@ export class TradingService {
   readonly breaker: CircuitBreaker;
   private readonly beforeDecide: ((userId: number) => Promise<void>) | undefined;
   private unsubscribe: (() => void) | null = null;
+  /** The live engine trades with a `connectionId` go to (src/app/live); set by the composition root. */
+  private live: LiveEngine | null = null;
 
   constructor(o: TradingOptions) {
     this.st = new TradingState(o);
@@ -55,7 +59,7 @@ export class TradingService {
     await st.loadInstruments();
     const rows = await st.sql.query(
       `SELECT t.*, a.user_id FROM trades t JOIN accounts a ON a.id = t.account_id
-        WHERE t.status IN ('pending', 'open') ORDER BY t.id`,
+        WHERE t.status IN ('pending', 'open') AND t.connection_id IS NULL ORDER BY t.id`,
     );
     const partials = await st.sql.query(
       `SELECT f.* FROM fills f JOIN orders o ON o.id = f.order_id JOIN trades t ON t.id = f.trade_id
@@ -70,6 +74,22 @@ export class TradingService {
         ),
       );
     if (st.feed) this.attachFeed(st.feed);
+  }
+
+  /** Routes trades that name a connection, and changes to them, to the live engine. */
+  setLive(live: LiveEngine | null): void {
+    this.live = live;
+  }
+
+  private requireLive(): LiveEngine {
+    if (!this.live)
+      throw new UnavailableError('live-trading-unavailable', 'live trading is not running on this server');
+    return this.live;
+  }
+
+  /** The connection of a live trade of the user, or null (paper, unknown, or no live engine). */
+  private async liveOf(userId: number, tradeId: number): Promise<number | null> {
+    return this.live ? this.live.connectionOf(userId, tradeId) : null;
   }
 
   /** Switches to another feed (the replay controls use this). */
@@ -110,6 +130,7 @@ export class TradingService {
   /** Sizes a setup and evaluates the rules without sending anything (the decision is not persisted). */
   async preview(userId: number, input: SetupInput): Promise<Record<string, unknown>> {
     await this.beforeDecide?.(userId);
+    if (input.connectionId !== undefined) return this.requireLive().preview(userId, input);
     return preview(this.st, userId, input);
   }
 
@@ -121,6 +142,7 @@ export class TradingService {
    */
   async submit(userId: number, input: SetupInput, idempotencyKey?: string): Promise<SubmitResult> {
     await this.beforeDecide?.(userId);
+    if (input.connectionId !== undefined) return this.requireLive().submit(userId, input, idempotencyKey);
     return submit(this.st, userId, input, idempotencyKey);
   }
 
@@ -134,22 +156,29 @@ export class TradingService {
    * with `quantity` (decimal text below the open size) only that part of the position (see `management.ts`).
    * @throws NotFoundError for an unknown or foreign trade; ConflictError when it is already closed.
    */
-  close(userId: number, tradeId: number, quantity?: string): Promise<ManageResult> {
+  async close(userId: number, tradeId: number, quantity?: string): Promise<ManageResult> {
+    if ((await this.liveOf(userId, tradeId)) !== null) return this.requireLive().close(userId, tradeId, quantity);
     return close(this.st, userId, tradeId, quantity);
   }
 
   /** Moves the stop of an open trade (see `management.ts` for the rules and refusals). */
-  moveStop(userId: number, tradeId: number, price: string): Promise<ManageResult> {
+  async moveStop(userId: number, tradeId: number, price: string): Promise<ManageResult> {
+    if ((await this.liveOf(userId, tradeId)) !== null)
+      return this.requireLive().move(userId, tradeId, 'move-stop', price);
     return moveStop(this.st, userId, tradeId, price);
   }
 
   /** Moves (or sets) the take-profit of an open trade (see `management.ts`). */
-  moveTarget(userId: number, tradeId: number, price: string): Promise<ManageResult> {
+  async moveTarget(userId: number, tradeId: number, price: string): Promise<ManageResult> {
+    if ((await this.liveOf(userId, tradeId)) !== null)
+      return this.requireLive().move(userId, tradeId, 'move-target', price);
     return moveTarget(this.st, userId, tradeId, price);
   }
 
   /** Moves the stop of an open trade to its entry fill price (see `management.ts`). */
-  breakeven(userId: number, tradeId: number): Promise<ManageResult> {
+  async breakeven(userId: number, tradeId: number): Promise<ManageResult> {
+    if ((await this.liveOf(userId, tradeId)) !== null)
+      return this.requireLive().move(userId, tradeId, 'breakeven', null);
     return breakeven(this.st, userId, tradeId);
   }
 

@@ -61,6 +61,9 @@ export function tradeView(r: Row): Record<string, unknown> {
     maeR: r.mae_r === null || r.mae_r === undefined ? null : Number(r.mae_r),
     mfeR: r.mfe_r === null || r.mfe_r === undefined ? null : Number(r.mfe_r),
     holdingMs: opened !== null && closed !== null ? closed - opened : null,
+    connectionId: r.connection_id === null || r.connection_id === undefined ? null : toInt(r.connection_id),
+    source: r.source ?? 'testudo',
+    venueError: r.venue_error ?? null,
   };
 }
 
@@ -78,6 +81,9 @@ export function orderView(r: Row): Record<string, unknown> {
     oco: r.oco,
     status: r.status,
     updatedAt: iso(r.updated_at),
+    clientOrderId: r.client_order_id ?? null,
+    venueOrderId: r.venue_order_id ?? null,
+    filledQty: dec(r.filled_qty) ?? '0',
   };
 }
 

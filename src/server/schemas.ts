@@ -53,6 +53,12 @@ export const SetupBody = z
     setup: z.string().max(80).optional().describe('setup name for the journal'),
     tags: z.array(z.string().min(1).max(40)).max(20).optional(),
     notes: z.string().max(4000).optional(),
+    connectionId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('exchange connection to trade through (live); absent: the paper account'),
   })
   .strict()
   .transform((b) => ({ ...b, entryType: b.entryType ?? (b.entryPrice !== undefined ? 'limit' : 'market') }) as const);

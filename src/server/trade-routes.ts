@@ -78,8 +78,11 @@ const Order = z.object({
   qty: money,
   reduceOnly: z.boolean(),
   oco: z.boolean(),
-  status: z.enum(['held', 'open', 'filled', 'cancelled']),
+  status: z.enum(['held', 'open', 'filled', 'cancelled', 'rejected']),
   updatedAt: time.nullable(),
+  clientOrderId: z.string().nullable().optional().describe('client order id sent to the venue (live trades)'),
+  venueOrderId: z.string().nullable().optional().describe("the venue's order id (live trades)"),
+  filledQty: money.optional().describe('quantity filled so far'),
 });
 
 const Fill = z.object({
@@ -101,7 +104,7 @@ const Trade = z
     decisionId: z.number(),
     symbol: z.string(),
     side: z.enum(['buy', 'sell']),
-    status: z.enum(['pending', 'open', 'closed', 'cancelled']),
+    status: z.enum(['pending', 'open', 'closed', 'cancelled', 'rejected']),
     entryType: z.enum(['market', 'limit']),
     entryPrice: money.describe('limit price, or the reference price of a market entry'),
     stopLoss: money.describe('initial stop-loss'),
@@ -136,7 +139,16 @@ const Trade = z
   .loose();
 
 const FromTo = z.object({ from: money.nullable(), to: money.nullable() });
-const DecisionKind = z.enum(['submit', 'move-stop', 'move-target', 'breakeven', 'partial-close', 'close']);
+const DecisionKind = z.enum([
+  'submit',
+  'move-stop',
+  'move-target',
+  'breakeven',
+  'partial-close',
+  'close',
+  'venue',
+  'reconcile',
+]);
 
 /** A stored decision of any kind. */
 const Decision = z.object({
@@ -207,8 +219,12 @@ const Rejection = (decision: z.ZodType) =>
       code: z.string(),
       message: z.string(),
       rules: z.array(Verdict).optional(),
+      venueCode: z.string().nullable().optional().describe("the venue's own error code (venue-rejected)"),
     }),
     decision: decision.optional(),
+    trade: Trade.extend({ orders: z.array(Order) })
+      .optional()
+      .describe('venue-rejected: the trade, status rejected'),
   });
 
 const Managed = z.object({ decision: Decision, trade: TradeDetail });

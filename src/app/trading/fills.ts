@@ -24,7 +24,7 @@ function exitGross(b: Bracket, spec: InstrumentSpec, f: Fill): bigint {
  * The account's peak equity after its balance becomes `balance` (atoms), and whether that starts a drawdown halt
  * (not halted yet, and (peak − balance) ÷ peak ≥ the profile's maximum drawdown).
  */
-function drawdown(st: TradingState, acc: AccountRow, balance: bigint): { peak: bigint; haltNow: boolean } {
+export function drawdown(st: TradingState, acc: AccountRow, balance: bigint): { peak: bigint; haltNow: boolean } {
   const peak = toAtoms(acc.peak_equity) > balance ? toAtoms(acc.peak_equity) : balance;
   const haltNow =
     acc.halted_at === null && (peak - balance) * FRACTION_SCALE >= st.compiled(acc).maxDrawdown * peak && peak > 0n;

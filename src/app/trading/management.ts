@@ -69,12 +69,14 @@ export async function editTrade(
   return getTrade(st, userId, tradeId);
 }
 
-interface DecisionRecord {
+/** A management decision to store (see {@link insertDecision}). */
+export interface DecisionRecord {
   accountId: number;
   tradeId: number;
   symbol: string;
   side: string;
-  kind: ManageKind;
+  /** A management kind, or (live trades, src/app/live) `venue` / `reconcile`. */
+  kind: ManageKind | 'venue' | 'reconcile';
   input: Record<string, unknown>;
   check: ManageCheck;
   change: Record<string, unknown>;
@@ -82,7 +84,7 @@ interface DecisionRecord {
 }
 
 /** Inserts a management decision; returns it as the decision log serves it. */
-async function insertDecision(q: Sql, d: DecisionRecord): Promise<Record<string, unknown>> {
+export async function insertDecision(q: Sql, d: DecisionRecord): Promise<Record<string, unknown>> {
   const [row] = await q.query(
     `INSERT INTO decisions (account_id, market_time, symbol, side, approved, input, verdicts, sizing, kind, trade_id,
        change)
@@ -104,7 +106,7 @@ async function insertDecision(q: Sql, d: DecisionRecord): Promise<Record<string,
 }
 
 /** The 422 body of a refused change: the failed verdicts as `rules`, and the stored decision. */
-function rejection(decision: Record<string, unknown>, check: ManageCheck): ManageResult {
+export function rejection(decision: Record<string, unknown>, check: ManageCheck): ManageResult {
   const failed = check.verdicts.filter((v) => !v.passed);
   return {
     status: 422,

@@ -79,6 +79,11 @@ export interface SetupInput {
   setup?: string | undefined;
   tags?: string[] | undefined;
   notes?: string | undefined;
+  /**
+   * The exchange connection to trade through (src/app/live); absent: the paper account. The live path sizes on the
+   * connection's risk account and the venue's instrument.
+   */
+  connectionId?: number | undefined;
 }
 
 /** Result of a submission: the HTTP status it maps to and the JSON body (also what an Idempotency-Key replays). */
@@ -87,11 +92,16 @@ export interface SubmitResult {
   body: Record<string, unknown>;
 }
 
-/** Converts a validated setup to integer form, checking prices against the instrument's tick grid. */
-function toSetup(
+/**
+ * Converts a validated setup to integer form, checking prices against the instrument's tick grid. The market price is
+ * `last` when given (a venue's ticker), else the feed's last price.
+ * @throws ValidationError on off-grid prices; UnprocessableError `no-market-price` for a market entry without a price.
+ */
+export function toSetup(
   st: TradingState,
   input: SetupInput,
   spec: InstrumentSpec,
+  last: string | undefined = st.feed?.lastPrice(input.symbol),
 ): { setup: Setup; marketTicks: bigint | null } {
   const issues: { field: string; code: string; message: string }[] = [];
   const grid = (field: string, v: string): bigint => {
@@ -107,7 +117,6 @@ function toSetup(
   };
   let entryTicks = 0n;
   let marketTicks: bigint | null = null;
-  const last = st.feed?.lastPrice(input.symbol);
   if (last !== undefined) marketTicks = priceToNearestTicks(spec, last);
   if (input.entryType === 'limit') {
     if (input.entryPrice === undefined)
@@ -151,7 +160,8 @@ function toSetup(
   };
 }
 
-function sizingView(spec: InstrumentSpec, d: Decision, setup: Setup, equity: bigint): Record<string, unknown> {
+/** The sizing part of a preview or a submission's decision (decimal text; see the `Sizing` reply schema). */
+export function sizingView(spec: InstrumentSpec, d: Decision, setup: Setup, equity: bigint): Record<string, unknown> {
   const s = d.sizing;
   const base = {
     entryPrice: ticksToPrice(spec, setup.entryTicks),
@@ -458,7 +468,11 @@ export async function submit(
   return result;
 }
 
-function replay(prior: Row, hash: string): SubmitResult & { replayed: true } {
+/**
+ * The stored answer of an Idempotency-Key used before. @throws ConflictError `idempotency-key-reused` when that
+ * request's body hash differs from `hash`.
+ */
+export function replay(prior: Row, hash: string): SubmitResult & { replayed: true } {
   if (prior.request_hash !== hash)
     throw new ConflictError(
       'idempotency-key-reused',
