@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../context.ts';
+import { ValidationError } from '../errors.ts';
 import {
   cashUser,
   limitOrder,
@@ -367,5 +368,43 @@ describe('CcxtVenue (sim) against the Binance gateway', () => {
     expect(v.exchange).toBe('binance');
     expect((await v.market(PAIR)).instrument.tickSize).toBe('0.01');
     expect((await v.balances()).some((b) => b.asset === 'VTUDO')).toBe(true);
+  });
+});
+
+describe('createVenue', () => {
+  const cfg = (over: Partial<VenueConfig>): VenueConfig => ({
+    kind: 'ccxt',
+    exchange: 'binance',
+    marketType: 'spot',
+    sandbox: false,
+    credentials: { apiKey: 'k', secret: 's' },
+    ...over,
+  });
+
+  it('opens binance, bybit and okx (spot and swap, sandbox) with their capabilities, without a request', async () => {
+    const cases = [
+      [cfg({}), { oco: true, reduceOnly: false, positions: false, watch: true }],
+      [cfg({ marketType: 'swap', sandbox: true }), { oco: false, reduceOnly: true, positions: true }],
+      [cfg({ exchange: 'bybit', sandbox: true }), { oco: false, reduceOnly: false }],
+      [
+        cfg({ exchange: 'okx', marketType: 'swap', credentials: { apiKey: 'k', secret: 's', password: 'p' } }),
+        { oco: false, reduceOnly: true },
+      ],
+    ] as const;
+    for (const [c, caps] of cases) {
+      const v = createVenue(c);
+      expect(v).toMatchObject({ kind: 'ccxt', exchange: c.exchange, marketType: c.marketType });
+      expect(v.capabilities).toMatchObject(caps);
+      expect(await v.positions().catch(() => 'called')).toEqual(c.marketType === 'spot' ? [] : 'called');
+      await v.close();
+    }
+    const sandboxed = new CcxtVenue(cfg({ sandbox: true }));
+    expect(JSON.stringify(sandboxed.client.urls.api)).toContain('testnet');
+  });
+
+  it('refuses other exchanges and a sim without its gateway url', () => {
+    expect(() => createVenue(cfg({ exchange: 'kraken' }))).toThrow(ValidationError);
+    expect(() => createVenue(cfg({ exchange: 'kraken' }))).toThrow(/kraken is not supported/);
+    expect(() => createVenue(cfg({ kind: 'sim', exchange: 'testudo' }))).toThrow(ValidationError);
   });
 });

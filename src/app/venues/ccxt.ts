@@ -181,6 +181,17 @@ function checkOrder(m: VenueMarket, qty: string, prices: (string | undefined)[])
   }
 }
 
+/** How many delivered order states and fill ids a watch remembers to drop repeats (oldest forgotten first). */
+const WATCH_MEMORY = 20_000;
+
+/** Adds `key` to `seen` (bounded by {@link WATCH_MEMORY}); false when it was there already. */
+function remember(seen: Set<string>, key: string): boolean {
+  if (seen.has(key)) return false;
+  seen.add(key);
+  if (seen.size > WATCH_MEMORY) seen.delete(seen.values().next().value!);
+  return true;
+}
+
 const STATUSES: readonly VenueOrderStatus[] = ['open', 'closed', 'canceled', 'rejected', 'expired'];
 
 /** A venue built on CCXT (kinds `ccxt` and `sim`). Construct with {@link createVenue} (registry.ts) or directly. */
@@ -197,6 +208,14 @@ export class CcxtVenue implements Venue {
   /** Client order ids of venue order ids seen (fills from REST carry no client id). */
   private readonly clientIds = new Map<string, string>();
   private readonly stops = new Set<() => Promise<void>>();
+  /**
+   * Whether the venue keeps stop orders in a separate list that CCXT reaches with `{ trigger: true }`: Binance
+   * USDⓈ-M (algo orders), OKX (algo orders), Bybit spot (`orderFilter: StopOrder`). Binance spot's STOP_LOSS is an
+   * ordinary order.
+   */
+  private readonly triggerList: boolean;
+  /** Venue ids of the stop orders placed here (cancelled and fetched with `{ trigger: true }` on such venues). */
+  private readonly triggerIds = new Set<string>();
 
   /**
    * @param config kind `sim` (needs `baseUrl`: the gateway, `http://host:port/binance`) or `ccxt` (`exchange` one of
@@ -224,6 +243,10 @@ export class CcxtVenue implements Venue {
     quietFutures(this.client);
     if (config.sandbox) this.client.setSandboxMode(true);
     if (config.baseUrl) rebase(this.client, config.baseUrl, id === 'binance');
+    this.triggerList =
+      id === 'okx' ||
+      (id === 'binance' && config.marketType === 'swap') ||
+      (id === 'bybit' && config.marketType === 'spot');
     this.kind = config.kind;
     this.exchange = config.kind === 'sim' ? 'testudo' : id;
     this.marketType = config.marketType;
@@ -445,6 +468,7 @@ export class CcxtVenue implements Venue {
       this.client.createOrder(r.symbol, type, r.side, Number(r.qty), price, params),
     );
     const v = this.toOrder(o, r.symbol);
+    if (r.type === 'stop-market' && this.triggerList) this.triggerIds.add(v.id);
     // Binance answers ACK-like fields only for some types: fill what the request said
     return {
       ...v,
@@ -515,13 +539,26 @@ export class CcxtVenue implements Venue {
   /** @inheritdoc */
   async cancelOrder(symbol: string, id: string): Promise<VenueOrder | null> {
     await this.market(symbol);
-    try {
-      const o = await this.call(`cancel order ${id}`, () => this.client.cancelOrder(id, symbol));
-      return this.toOrder(o, symbol);
-    } catch (e) {
-      if (e instanceof VenueError && e.code === 'order-not-found') return null;
-      throw e;
+    const cancel = (trigger: boolean): Promise<Order> =>
+      this.call(`cancel order ${id}`, () => this.client.cancelOrder(id, symbol, trigger ? { trigger: true } : {}));
+    return this.eitherList(this.triggerIds.has(id), async (trigger) => this.toOrder(await cancel(trigger), symbol));
+  }
+
+  /**
+   * Runs `fn` on the list where the order is expected (`trigger`), then — on venues with a separate stop-order list
+   * and when the order was not found — on the other list.
+   * @returns null when neither list has the order
+   */
+  private async eitherList<T>(trigger: boolean, fn: (trigger: boolean) => Promise<T>): Promise<T | null> {
+    const tries = this.triggerList ? [trigger, !trigger] : [false];
+    for (const t of tries) {
+      try {
+        return await fn(t);
+      } catch (e) {
+        if (!(e instanceof VenueError && e.code === 'order-not-found')) throw e;
+      }
     }
+    return null;
   }
 
   /** @inheritdoc */
@@ -546,25 +583,36 @@ export class CcxtVenue implements Venue {
     await this.market(symbol);
     if (ref.id === undefined && ref.clientOrderId === undefined)
       throw new VenueError('order-not-found', 'fetchOrder needs an order id or a client order id');
-    const params: Record<string, unknown> = {};
-    if (ref.id === undefined) params.clientOrderId = ref.clientOrderId;
-    if (this.client.id === 'bybit') params.acknowledged = true;
-    try {
+    const base: Record<string, unknown> = {};
+    if (ref.id === undefined) base.clientOrderId = ref.clientOrderId;
+    if (this.client.id === 'bybit') base.acknowledged = true;
+    const trigger = ref.id !== undefined && this.triggerIds.has(ref.id);
+    return this.eitherList(trigger, async (t) => {
+      const params = t ? { ...base, trigger: true } : base;
       const o = await this.call(`fetch order ${ref.id ?? ref.clientOrderId}`, () =>
         this.client.fetchOrder(ref.id ?? '', symbol, params),
       );
       return this.toOrder(o, symbol);
-    } catch (e) {
-      if (e instanceof VenueError && e.code === 'order-not-found') return null;
-      throw e;
-    }
+    });
   }
 
   /** @inheritdoc */
   async openOrders(symbol?: string): Promise<VenueOrder[]> {
     if (symbol !== undefined) await this.market(symbol);
     else await this.markets();
-    const os = await this.call(`open orders ${symbol ?? ''}`.trim(), () => this.client.fetchOpenOrders(symbol));
+    const what = `open orders ${symbol ?? ''}`.trim();
+    const os = await this.call(what, () => this.client.fetchOpenOrders(symbol));
+    if (this.triggerList) {
+      const ids = new Set(os.map((o) => o.id));
+      const stops = await this.call(what, () =>
+        this.client.fetchOpenOrders(symbol, undefined, undefined, { trigger: true }),
+      );
+      for (const o of stops) {
+        if (ids.has(o.id)) continue;
+        this.triggerIds.add(String(o.id));
+        os.push(o);
+      }
+    }
     return os.map((o) => this.toOrder(o, symbol));
   }
 
@@ -627,15 +675,13 @@ export class CcxtVenue implements Venue {
 
     const order = (v: VenueOrder): void => {
       const key = `${v.id}:${v.status}:${v.filled}`;
-      if (delivered.has(key)) return;
-      delivered.add(key);
+      if (!remember(delivered, key)) return;
       if (v.status === 'open') knownOpen.set(v.id, v);
       else knownOpen.delete(v.id);
       h.onOrder(v);
     };
     const fill = (f: VenueFill): void => {
-      if (fillIds.has(f.id)) return;
-      fillIds.add(f.id);
+      if (!remember(fillIds, f.id)) return;
       if (f.time > (lastFill.get(f.symbol) ?? 0)) lastFill.set(f.symbol, f.time);
       h.onFill(f);
     };
