@@ -7,6 +7,7 @@ import ccxt from 'ccxt';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSpec } from '../../core/instruments/instrument.ts';
+import { createVenue } from './registry.ts';
 import { HyperliquidVenue, fromCloid, perpTickSize, toCloid, validPerpPrice } from './hyperliquid.ts';
 import {
   addressOfKey,
@@ -457,6 +458,9 @@ describe('Hyperliquid venue config', () => {
     venues.push(v);
     expect(v.capabilities).toEqual({ oco: false, reduceOnly: true, stopMarket: true, watch: false, positions: true });
     expect((await v.balances())[0]!.total).toBe('42');
+    const fromRegistry = createVenue(hyperliquidTestConfig(server, a));
+    expect(fromRegistry).toBeInstanceOf(HyperliquidVenue);
+    expect(fromRegistry).toMatchObject({ kind: 'hyperliquid', exchange: 'hyperliquid', marketType: 'swap' });
     const bad = new HyperliquidVenue({ ...hyperliquidTestConfig(server, a), credentials: { walletAddress: 'nope' } });
     expect((await refusal(bad.test())).code).toBe('invalid-credentials');
   });

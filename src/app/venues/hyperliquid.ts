@@ -272,6 +272,8 @@ export class HyperliquidVenue implements Venue {
   private readonly wallet: string;
   private readonly key: string;
   private cache: { at: number; markets: VenueMarket[] } | null = null;
+  /** symbol → szDecimals of the loaded markets. */
+  private readonly szDecimals = new Map<string, number>();
   /** cloid (lowercase) → client order id, for hashed ids and for fills. */
   private readonly cloids = new Map<string, string>();
   /** oid → client order id (null: the order has none). */
@@ -338,6 +340,7 @@ export class HyperliquidVenue implements Venue {
   private toMarket(m: Market & object): VenueMarket {
     const info = m.info as { name: string; szDecimals: string | number; markPx?: string };
     const szDecimals = Number(info.szDecimals);
+    this.szDecimals.set(m.symbol, szDecimals);
     const lot = new Decimal(10).pow(-szDecimals).toFixed();
     const instrument: Instrument = {
       symbol: m.symbol,
@@ -439,13 +442,15 @@ export class HyperliquidVenue implements Venue {
 
   /**
    * Places one order (`order` action, grouping `na`): limit GTC, market (IOC 5 % through the mark), stop-market
-   * (trigger `sl`, market on trigger). The price and quantity must already obey the market's rules.
+   * (trigger `sl`, market on trigger). The price and quantity must already obey the market's rules. Hyperliquid
+   * answers `resting` (→ `open`, filled 0: a partial fill at placement reaches {@link fills} and {@link watch}) or
+   * `filled` with its size and average (→ `closed`, or `canceled` for the unfilled rest of an IOC).
    * @throws VenueError `precision` before sending when they do not; the venue's refusals otherwise.
    */
   async placeOrder(r: VenueOrderRequest): Promise<VenueOrder> {
     this.requireCredentials();
     const m = await this.market(r.symbol);
-    const szDecimals = Number(m.instrument.lotSize === '1' ? 0 : m.instrument.lotSize.split('.')[1]!.length);
+    const szDecimals = this.szDecimals.get(m.symbol) ?? 0;
     if (!/^\d+(\.\d+)?$/.test(r.qty) || new Decimal(r.qty).decimalPlaces() > szDecimals || new Decimal(r.qty).lte(0))
       throw new VenueError(
         'precision',
@@ -473,9 +478,9 @@ export class HyperliquidVenue implements Venue {
       ccxtType = 'market';
       price = t.last;
     }
-    const o = await this.call(() =>
-      this.ex.createOrder(m.symbol, ccxtType, r.side, Number(r.qty), Number(price), params),
-    );
+    // decimal text, not floats: CCXT's hyperliquid reads amount and price with safeString / Precise
+    const [amount, limit] = [r.qty, price] as unknown as [number, number];
+    const o = await this.call(() => this.ex.createOrder(m.symbol, ccxtType, r.side, amount, limit, params));
     const info = (o.info ?? {}) as {
       resting?: { oid: number };
       filled?: { oid: number; totalSz: string; avgPx: string };
@@ -525,7 +530,7 @@ export class HyperliquidVenue implements Venue {
     return this.fetchOrder(symbol, { id });
   }
 
-  /** `orderStatus` by oid or by cloid; null for `unknownOid`. */
+  /** `orderStatus` by oid or by cloid; null for `unknownOid`. `average` is null (Hyperliquid's order has none). */
   async fetchOrder(symbol: string, ref: { id?: string; clientOrderId?: string }): Promise<VenueOrder | null> {
     this.requireCredentials();
     const m = await this.market(symbol);
