@@ -641,7 +641,10 @@ export class HyperliquidVenue implements Venue {
     };
   }
 
-  /** The account's fills on `symbol` since `since` (ms UTC), oldest first. */
+  /**
+   * The account's fills on `symbol` since `since` (ms UTC), oldest first, every page of `userFillsByTime` (2000 a
+   * page; Hyperliquid keeps the 10 000 most recent fills of an account there).
+   */
   async fills(symbol: string, since: number): Promise<VenueFill[]> {
     this.requireCredentials();
     const m = await this.market(symbol);
@@ -652,12 +655,13 @@ export class HyperliquidVenue implements Venue {
   }
 
   /**
-   * Polls open orders and fills every `pollMs` (default 2000): each new or changed open order and each order that
-   * left the open list (its final state from `orderStatus`) → `onOrder`; each new fill → `onFill`; failures →
-   * `onError` and the next poll.
+   * Polls open orders and fills every `pollMs` (default 5000: `userFillsByTime` and `frontendOpenOrders` weigh 20
+   * each of Hyperliquid's 1200 per minute): each new or changed open order and each order that left the open list
+   * (its final state from `orderStatus`) → `onOrder`; each new fill → `onFill`; failures → `onError` and the next
+   * poll.
    */
   watch(h: VenueWatchHandlers, o: { symbols?: string[]; pollMs?: number } = {}): () => Promise<void> {
-    const pollMs = o.pollMs ?? 2000;
+    const pollMs = o.pollMs ?? 5000;
     const symbols = o.symbols ? new Set(o.symbols) : undefined;
     const last = new Map<string, string>();
     const seenFills = new Set<string>();
