@@ -75,7 +75,7 @@ describe('guardVenue', () => {
     const v = guardVenue(inner, breaker);
     for (let i = 0; i < 3; i++) expect((await venueError(v.balances())).code).toBe('unavailable');
     expect(breaker.state()).toBe('open');
-    const refused = await venueError(v.markets());
+    const refused = await venueError(v.balances());
     expect(refused.code).toBe('breaker-open');
     expect(refused.retryAt).toBe(1_010_000);
     expect(refused.refused).toBe(false);
@@ -87,7 +87,7 @@ describe('guardVenue', () => {
     for (const k of Object.keys(api)) api[k] = liveApi[k];
     now += 10_000;
     expect(breaker.state()).toBe('half-open');
-    expect((await v.markets()).map((m) => m.symbol)).toContain(PAIR);
+    expect((await v.markets(true)).map((m) => m.symbol)).toContain(PAIR);
     expect(breaker.state()).toBe('closed');
     expect((await v.test()).balances.length).toBeGreaterThan(0);
   });
@@ -113,9 +113,27 @@ describe('guardVenue', () => {
     expect((await venueError(down.balances())).code).toBe('unavailable');
     expect(breaker.failureCount()).toBe(1);
     expect((await venueError(v.market('NOPE/USD'))).code).toBe('unknown-symbol');
-    expect(breaker.state()).toBe('closed');
-    expect(breaker.failureCount()).toBe(0);
+    expect(breaker.failureCount()).toBe(1); // a cached lookup says nothing about the venue's health
+    // the venue answers "unknown order": an answer
     expect(await v.cancelOrder(PAIR, '987654321')).toBeNull();
     expect(breaker.state()).toBe('closed');
+    expect(breaker.failureCount()).toBe(0);
+  });
+
+  it('cached market lookups between failures do not reset the count: the breaker still opens', async () => {
+    const breaker = new CircuitBreaker(() => 0, { failureThreshold: 3 });
+    const inner = venue();
+    const v = guardVenue(inner, breaker);
+    await v.markets();
+    // the venue goes away; its markets stay cached
+    const api = inner.client.urls.api as Record<string, unknown>;
+    for (const k of Object.keys(api)) if (typeof api[k] === 'string') api[k] = `http://127.0.0.1:${deadPort}/binance`;
+    for (let i = 0; i < 3; i++) {
+      expect((await v.market(PAIR)).id).toBe('GTUDOUSD');
+      expect((await venueError(v.openOrders(PAIR))).code).toBe('unavailable');
+    }
+    expect(breaker.state()).toBe('open');
+    expect((await v.market(PAIR)).id).toBe('GTUDOUSD');
+    expect((await venueError(v.openOrders(PAIR))).code).toBe('breaker-open');
   });
 });

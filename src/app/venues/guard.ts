@@ -8,6 +8,9 @@
  *   count as a success — a wrong price never pauses trading.
  * - While the breaker refuses, no request is sent: calls throw `VenueError('breaker-open')` with `retryAt`.
  * - `watch` and `close` pass through (a stream has its own fallback; closing must always work).
+ * - `market` and `markets()` (without `refresh`) are answered from the venue's cache almost always: they are not
+ *   refused and their success does not count (a cached answer says nothing about the venue's health and would reset
+ *   the failure count between real failures); only an `unavailable` failure (the cache had to reload) counts.
  */
 import type { CircuitBreaker } from '../../core/risk/breaker.ts';
 import { toVenueError } from './errors.ts';
@@ -41,13 +44,24 @@ export function guardVenue(venue: Venue, breaker: CircuitBreaker): Venue {
       throw ve;
     }
   };
+  /** A call mostly answered from cache: never refused, only its outage counts. */
+  const cached = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      const ve = toVenueError(e, `${venue.exchange} ${what}`);
+      if (ve.code === 'unavailable') breaker.onFailure();
+      throw ve;
+    }
+  };
   return {
     kind: venue.kind,
     exchange: venue.exchange,
     marketType: venue.marketType,
     capabilities: venue.capabilities,
-    markets: (refresh) => run('markets', () => venue.markets(refresh)),
-    market: (symbol) => run('market', () => venue.market(symbol)),
+    markets: (refresh) =>
+      refresh ? run('markets', () => venue.markets(true)) : cached('markets', () => venue.markets()),
+    market: (symbol) => cached('market', () => venue.market(symbol)),
     ticker: (symbol) => run('ticker', () => venue.ticker(symbol)),
     test: () => run('test', () => venue.test()),
     balances: () => run('balances', () => venue.balances()),
