@@ -1,9 +1,11 @@
 /**
- * `testudo candles import|resample|gaps|export`: the candle store from the command line.
+ * `testudo candles import|download|resample|gaps|export`: the candle store from the command line.
  *
  * - `import FILE` loads an OHLCV file (format detected) or, with `--from-trades FILE` (or a file detected as the
  *   freqtrade trades format), builds 1m candles from public trades; then ingests them (COPY; idempotent: rows are
  *   keyed by symbol, timeframe and open time, changed rows are updated) and rolls up the higher timeframes.
+ * - `download` fills the store from a venue's REST history through CCXT (`src/app/candle-download.ts`: closed bars
+ *   only, resumes after what is stored, idempotent).
  * - `resample` (re)builds every timeframe above `--from-timeframe` from the stored candles.
  * - `gaps` lists the missing bars of a stored series (reported, never filled).
  * - `export` writes a stored range as CSV (`time,open,high,low,close,volume`, ISO times) or JSON
@@ -59,6 +61,25 @@ export interface ImportFlags extends DbFlags {
   fromTrades?: string;
   /** `--no-rollup`: leave the higher timeframes alone. */
   rollup?: boolean;
+}
+
+/** Flags of `testudo candles download`. */
+export interface DownloadFlags extends DbFlags {
+  /** CCXT exchange id; default `binance`. */
+  exchange: string;
+  /** The venue's market, `BTC/USDT` (or `BTC-USDT`). */
+  symbol: string;
+  timeframe: string;
+  since: string;
+  until?: string;
+  /** Symbol to store under; default the platform form (`BTC-USDT`). */
+  storeSymbol?: string;
+  /** The exchange API's scheme and host (and path prefix) instead of its own, e.g. `http://127.0.0.1:3000/binance`. */
+  baseUrl?: string;
+  /** Fetch the whole range again, whatever is stored. */
+  full?: boolean;
+  /** Bars per request. */
+  limit?: string;
 }
 
 /** Flags of `testudo candles resample`. */
@@ -318,6 +339,65 @@ export async function runCandlesImport(file: string | undefined, f: ImportFlags)
       );
     }
   });
+}
+
+/** Action of `testudo candles download`. */
+export async function runCandlesDownload(f: DownloadFlags): Promise<void> {
+  const timeframe = timeframeFlag(f.timeframe);
+  const since = timeFlag(f.since, '--since')!;
+  const until = timeFlag(f.until, '--until');
+  if (until !== undefined && until <= since) throw usageError(`--until ${f.until}: must be after --since ${f.since}`);
+  if (!/^[a-z0-9]+$/.test(f.exchange)) throw usageError(`--exchange ${f.exchange}: not a CCXT exchange id`);
+  if (!/^[A-Za-z0-9]+[/-][A-Za-z0-9]+$/.test(f.symbol))
+    throw usageError(`--symbol ${f.symbol}: use BASE/QUOTE (e.g. BTC/USDT)`);
+  if (f.baseUrl !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(f.baseUrl))
+    throw usageError(`--base-url ${f.baseUrl}: must be an http(s) URL`);
+  const limit = f.limit === undefined ? undefined : Number(f.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000))
+    throw usageError(`--limit ${f.limit}: must be a whole number from 1 to 1000`);
+  const { downloadCandles } = await import('../app/candle-download.ts');
+  let exchange;
+  try {
+    const { createExchange } = await import('../feed/live.ts');
+    exchange = createExchange({ exchangeId: f.exchange, apiBaseUrl: f.baseUrl });
+  } catch (e) {
+    throw usageError(`--exchange ${f.exchange}: ${(e as Error).message}`);
+  }
+  try {
+    await withDb(f, async (sql) => {
+      const bar = progressBar(f.json, `download ${f.symbol} ${timeframe}`, 'bars');
+      let out;
+      try {
+        out = await downloadCandles(sql, {
+          exchange,
+          symbol: f.symbol,
+          timeframe,
+          since,
+          until,
+          storeSymbol: f.storeSymbol,
+          full: f.full === true,
+          limit,
+          onProgress: (done, total) => bar.update(done, total),
+        });
+      } finally {
+        bar.stop();
+      }
+      if (f.json) process.stdout.write(JSON.stringify(out) + '\n');
+      else if (out.fetchedRanges.length === 0)
+        process.stdout.write(
+          `${out.storeSymbol} ${timeframe}: every closed bar from ${out.since} to ${out.until} is stored already\n`,
+        );
+      else
+        process.stdout.write(
+          `downloaded ${out.candles} ${timeframe} candles of ${out.symbol} from ${out.exchange} as ${out.storeSymbol} ` +
+            `(${out.inserted} new, ${out.updated} updated, ${out.unchanged} already stored) in ${out.requests} requests` +
+            `${out.first ? `, ${out.first} → ${out.last}` : ''}` +
+            `${out.resumedAfter ? `; resumed at ${out.resumedAfter}` : ''}\n`,
+        );
+    });
+  } finally {
+    await exchange.close().catch(() => undefined);
+  }
 }
 
 /** Action of `testudo candles resample`. */

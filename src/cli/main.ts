@@ -9,7 +9,7 @@ import { CliError, describeError, formatError } from './errors.ts';
 import { DEFAULT_URL } from './client.ts'; // small: the HTTP client loads nothing else
 import type { RawServeFlags } from './serve-flags.ts';
 import type { SizeFlags } from './size.ts';
-import type { ExportFlags, GapsFlags, ImportFlags, ResampleFlags } from './candles.ts';
+import type { DownloadFlags, ExportFlags, GapsFlags, ImportFlags, ResampleFlags } from './candles.ts';
 import type { StatsFlags, TradeFlags } from './client.ts';
 import type { BacktestFlags } from './backtest.ts';
 import type { BotFlags, BotKind } from './bot.ts';
@@ -25,6 +25,8 @@ const runServe = async (f: RawServeFlags, cmd: Command): Promise<void> => {
 const runSize = async (f: SizeFlags): Promise<void> => (await import('./size.ts')).runSize(f);
 const runCandlesImport = async (file: string | undefined, f: ImportFlags): Promise<void> =>
   (await import('./candles.ts')).runCandlesImport(file, f);
+const runCandlesDownload = async (f: DownloadFlags): Promise<void> =>
+  (await import('./candles.ts')).runCandlesDownload(f);
 const runCandlesResample = async (f: ResampleFlags): Promise<void> =>
   (await import('./candles.ts')).runCandlesResample(f);
 const runCandlesGaps = async (f: GapsFlags): Promise<void> => (await import('./candles.ts')).runCandlesGaps(f);
@@ -103,6 +105,7 @@ export function program(): Command {
     .option('--exchange <id>', 'live market data from this CCXT exchange when not replaying', 'binance')
     .option('--symbols <list>', 'live symbols, comma-separated', 'BTC-USDT,ETH-USDT')
     .option('--no-feed', 'start without any market data feed')
+    .option('--no-record-candles', "do not store the live feed's closed bars in the candle store")
     .action(runServe);
 
   p.command('size')
@@ -136,6 +139,20 @@ export function program(): Command {
       .option('--from-trades <file>', 'build 1m candles from a freqtrade trades file (.json or .json.gz)')
       .option('--no-rollup', 'do not update the higher timeframes'),
   ).action(runCandlesImport);
+  candleDb(
+    candles
+      .command('download')
+      .description("fill the store from a venue's REST history (closed bars; resumes after what is stored)")
+      .requiredOption('--symbol <symbol>', "the venue's market, e.g. BTC/USDT")
+      .requiredOption('--since <time>', 'first bar time (ISO date or time, UTC)')
+      .option('--until <time>', 'bars before this time (default: up to the last closed bar)')
+      .option('--exchange <id>', 'CCXT exchange id', 'binance')
+      .option('--timeframe <tf>', 'bar length: 1m 5m 15m 1h 4h 1d 1w', '1m')
+      .option('--store-symbol <symbol>', 'store under this symbol (default: BASE-QUOTE)')
+      .option('--base-url <url>', "the exchange API's URL instead of its own (a proxy, the simulated exchange)")
+      .option('--limit <n>', 'bars per request (default 1000)')
+      .option('--full', 'fetch the whole range again, whatever is stored'),
+  ).action(runCandlesDownload);
   candleDb(
     candles
       .command('resample')

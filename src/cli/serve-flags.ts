@@ -26,6 +26,8 @@ export interface RawServeFlags {
   exchange: string;
   symbols: string;
   feed: boolean;
+  /** false with `--no-record-candles`: the live feed's closed bars are not stored in the candle store. */
+  recordCandles?: boolean;
   /** `--exchange` or `--symbols` was given on the command line (a live feed was asked for explicitly). */
   liveExplicit?: boolean;
 }
@@ -50,6 +52,8 @@ export interface ServeFlags {
   symbols: string[];
   /** false with `--no-feed`. */
   feed: boolean;
+  /** Store the live feed's closed bars in the candle store (default true; false with `--no-record-candles`). */
+  recordCandles?: boolean;
   liveExplicit: boolean;
 }
 
@@ -101,6 +105,7 @@ export async function checkServeFlags(f: RawServeFlags): Promise<ServeFlags> {
     exchange: f.exchange,
     symbols,
     feed: f.feed,
+    recordCandles: f.recordCandles !== false,
     liveExplicit: f.liveExplicit ?? false,
   };
 }
