@@ -12,6 +12,7 @@ import { ensureDeskBuilt } from '../server/desk.ts';
 import { ReplayFeed } from '../feed/replay.ts';
 import { loadCandleFile } from '../feed/load.ts';
 import { LiveFeed, createExchange, fetchInstruments } from '../feed/live.ts';
+import { CandleRecorder } from '../feed/venue-candles.ts';
 import type { Exchange } from 'ccxt';
 import { SAMPLE, SAMPLE_FILE, type ServeFlags } from './serve-flags.ts';
 import { usageError } from './errors.ts';
@@ -48,6 +49,8 @@ export function instrumentForReplay(symbol: string, candles: readonly Candle[]):
 
 /** `TESTUDO_EXCHANGE_API`: the scheme and host the exchange's API is reached at instead of its own (a proxy, a test). */
 const EXCHANGE_API = process.env.TESTUDO_EXCHANGE_API || undefined;
+/** `TESTUDO_EXCHANGE_WS`: the scheme and host of the exchange's WebSocket streams (default: from the API's). */
+const EXCHANGE_WS = process.env.TESTUDO_EXCHANGE_WS || undefined;
 
 /**
  * Whether the exchange answers one light request (its server time) within `ms`: null when it does, else the reason.
@@ -122,9 +125,12 @@ export async function runServe(f: ServeFlags): Promise<void> {
       const live = new LiveFeed({
         exchangeId: f.exchange,
         apiBaseUrl: EXCHANGE_API,
+        wsBaseUrl: EXCHANGE_WS,
         symbols: f.symbols,
         timeframe: '1m',
         pollMs: 5000,
+        // closed bars from the kline stream; the REST poll only while the stream fails or is silent
+        stream: true,
         wrapCall: (_op, call) => breaker.run(call),
       });
       try {
@@ -135,7 +141,9 @@ export async function runServe(f: ServeFlags): Promise<void> {
           })),
         );
         feed = live;
-        say(`market data: live 1m bars of ${f.symbols.join(', ')} from ${f.exchange}`);
+        say(
+          `market data: live 1m bars of ${f.symbols.join(', ')} from ${f.exchange} (WebSocket kline stream, REST poll as fallback)`,
+        );
       } catch (e) {
         await live.stop().catch(() => undefined);
         say(`market data: ${f.exchange} did not start (${(e as Error).message.split('\n')[0]}).`);
@@ -187,6 +195,18 @@ async function serve(
   });
   cleanup.push(() => ctx.close());
   say(`database: ${f.databaseUrl ? 'PostgreSQL' : `PGlite in ${f.dataDir}`}`);
+  // The live feed's closed bars go into the candle store as they close (MAE/MFE, charts, later backtests).
+  let recorder: CandleRecorder | undefined;
+  if (feed instanceof LiveFeed && f.recordCandles !== false) {
+    recorder = new CandleRecorder(ctx.sql, {
+      timeframe: feed.timeframe,
+      onError: (err, symbol) => onError(err, { where: 'record-candles', symbol }),
+    });
+    recorder.attach(feed);
+    const rec = recorder;
+    cleanup.push(() => rec.close()); // run in reverse: before the database closes
+    say('market data: closed bars are stored in the candle store (--no-record-candles to turn off)');
+  }
   if (feed instanceof ReplayFeed && f.start === undefined) {
     // A restarted replay resumes after the latest trade submitted on it, never before an open trade.
     const symbol = feed.symbols()[0]!;
@@ -230,6 +250,8 @@ async function serve(
   await feed?.start();
   const shutdown = async (): Promise<void> => {
     await app.close();
+    await feed?.stop();
+    await recorder?.close();
     await ctx.close();
     process.exit(0);
   };
