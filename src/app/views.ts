@@ -29,7 +29,8 @@ export function tradeView(r: Row): Record<string, unknown> {
   return {
     id: toInt(r.id),
     accountId: toInt(r.account_id),
-    decisionId: toInt(r.decision_id),
+    // null for a trade imported from a venue's history (no decision, stop or planned risk: R unknown)
+    decisionId: r.decision_id === null || r.decision_id === undefined ? null : toInt(r.decision_id),
     symbol: r.symbol,
     side: r.side,
     status: r.status,

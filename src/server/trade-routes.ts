@@ -101,18 +101,18 @@ const Trade = z
   .object({
     id: z.number(),
     accountId: z.number(),
-    decisionId: z.number(),
+    decisionId: z.number().nullable().describe('null for a trade imported from a venue history'),
     symbol: z.string(),
     side: z.enum(['buy', 'sell']),
     status: z.enum(['pending', 'open', 'closed', 'cancelled', 'rejected']),
     entryType: z.enum(['market', 'limit']),
     entryPrice: money.describe('limit price, or the reference price of a market entry'),
-    stopLoss: money.describe('initial stop-loss'),
+    stopLoss: money.nullable().describe('initial stop-loss (null: imported, unknown)'),
     takeProfit: money.nullable().describe('initial take-profit'),
     qty: money.describe('entry quantity'),
-    requestedRiskPct: money,
-    plannedRisk: money,
-    margin: money,
+    requestedRiskPct: money.nullable(),
+    plannedRisk: money.nullable(),
+    margin: money.nullable(),
     setup: z.string().nullable(),
     tags: z.array(z.string()),
     notes: z.string().nullable(),
@@ -190,7 +190,7 @@ const SubmitDecision = z.object({
 });
 
 const managementFields = {
-  currentStopLoss: money.describe('the stop now (moves, breakeven)'),
+  currentStopLoss: money.nullable().describe('the stop now (moves, breakeven); null: imported, unknown'),
   currentTakeProfit: money.nullable(),
   openQty: money.describe('size still open (the entry size while pending; 0 once closed)'),
   maeDistance: money.nullable().describe('largest adverse move from the entry fill, price units; null until filled'),
