@@ -310,7 +310,29 @@ describe('CcxtVenue (sim) against the Binance gateway', () => {
         orders.find((o) => o.id === placed.id && o.status === 'closed'),
       );
       expect(closed).toMatchObject({ filled: '1', clientOrderId: id });
-      expect(errors).toEqual([]);
+      // a restart with more symbols: the new watcher starts before the old one stops, and the stream stays up
+      const later: VenueOrder[] = [];
+      const stop2 = v.watch(
+        { onOrder: (x) => later.push(x), onFill: () => undefined, onError: (e) => errors.push(e) },
+        { symbols: [PAIR, PAIR2], pollMs: 600_000 },
+      );
+      await stop();
+      try {
+        const next = await v.placeOrder({
+          clientOrderId: cid(),
+          symbol: PAIR2,
+          side: 'sell',
+          type: 'limit',
+          qty: '0.1',
+          price: '13.00',
+        });
+        await until('the order on the kept stream', () => later.find((x) => x.id === next.id));
+        expect(orders.find((x) => x.id === next.id)).toBeUndefined(); // the stopped watcher hears nothing
+        expect(errors).toEqual([]);
+        await v.cancelOrder(PAIR2, next.id);
+      } finally {
+        await stop2();
+      }
     } finally {
       await stop();
     }

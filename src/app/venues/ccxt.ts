@@ -208,6 +208,14 @@ export class CcxtVenue implements Venue {
   /** Client order ids of venue order ids seen (fills from REST carry no client id). */
   private readonly clientIds = new Map<string, string>();
   private readonly stops = new Set<() => Promise<void>>();
+  /** The shared order and fill stream of {@link CcxtVenue.watch} (see there). */
+  private readonly stream: {
+    watchers: Set<Watcher>;
+    run: StreamRun | undefined;
+    /** Whether the stream failed and has not delivered since (watchers poll meanwhile). */
+    down: boolean;
+    closing: Promise<void> | undefined;
+  } = { watchers: new Set(), run: undefined, down: false, closing: undefined };
   /**
    * Whether the venue keeps stop orders in a separate list that CCXT reaches with `{ trigger: true }`: Binance
    * USDⓈ-M (algo orders), OKX (algo orders), Bybit spot (`orderFilter: StopOrder`). Binance spot's STOP_LOSS is an
@@ -643,72 +651,47 @@ export class CcxtVenue implements Venue {
 
   // ── streams ────────────────────────────────────────────────────────────────────────────────────────────────────
 
-  /** @inheritdoc */
+  /**
+   * @inheritdoc
+   *
+   * One WebSocket stream pair (`watchOrders`, `watchMyTrades`) per venue serves every watcher (a restart with more
+   * symbols starts the new watcher before stopping the old one: the stream stays up). Each watcher drops repeats of
+   * its own and polls REST (open orders, then the orders that left the open list, then fills since the last seen,
+   * for `symbols` and the symbols of the orders it saw) every `pollMs` while the stream is down. The stream is
+   * retried every 5 × `pollMs` (1 s … 30 s) and counts as up again once it delivers.
+   */
   watch(h: VenueWatchHandlers, o: { symbols?: string[]; pollMs?: number } = {}): () => Promise<void> {
     const pollMs = o.pollMs ?? 2000;
-    const retryMs = Math.min(30_000, Math.max(1000, pollMs * 5));
-    let stopped = false;
-    let down = !this.capabilities.watch;
-    /** Pending sleeps: their timer and how to end them early (on stop). */
-    const timers = new Map<NodeJS.Timeout, () => void>();
-    const sleep = (ms: number): Promise<void> =>
-      new Promise((resolve) => {
-        if (stopped) return resolve();
-        const t = setTimeout(() => {
-          timers.delete(t);
-          resolve();
-        }, ms);
-        timers.set(t, resolve);
-      });
-    const wake = (): void => {
-      for (const [t, resolve] of timers) {
-        clearTimeout(t);
-        resolve();
-      }
-      timers.clear();
-    };
+    const timers = new Timers();
     const delivered = new Set<string>();
     const fillIds = new Set<string>();
     const knownOpen = new Map<string, VenueOrder>();
     const startedAt = Date.now() - 5000;
     const lastFill = new Map<string, number>();
-
-    const order = (v: VenueOrder): void => {
-      const key = `${v.id}:${v.status}:${v.filled}`;
-      if (!remember(delivered, key)) return;
-      if (v.status === 'open') knownOpen.set(v.id, v);
-      else knownOpen.delete(v.id);
-      h.onOrder(v);
-    };
-    const fill = (f: VenueFill): void => {
-      if (!remember(fillIds, f.id)) return;
-      if (f.time > (lastFill.get(f.symbol) ?? 0)) lastFill.set(f.symbol, f.time);
-      h.onFill(f);
-    };
-    const failed = (e: unknown, what: string): void => {
-      if (stopped) return;
-      if (!down) {
-        down = true;
-        const ve = toVenueError(e, `${this.exchange} ${what} stream`, this.secrets);
-        try {
-          h.onError?.(ve);
-        } catch {
-          // a handler's failure must not end the stream
-        }
+    const guarded = (fn: () => void): void => {
+      try {
+        fn();
+      } catch {
+        // a handler's failure must not end the stream
       }
     };
-
-    const streamLoop = async (what: string, next: () => Promise<void>): Promise<void> => {
-      while (!stopped) {
-        try {
-          await next();
-          down = false;
-        } catch (e) {
-          if (stopped) return;
-          failed(e, what);
-          await sleep(retryMs);
-        }
-      }
+    const sub: Watcher = {
+      pollMs,
+      stopped: false,
+      order: (v) => {
+        if (sub.stopped || !remember(delivered, `${v.id}:${v.status}:${v.filled}`)) return;
+        if (v.status === 'open') knownOpen.set(v.id, v);
+        else knownOpen.delete(v.id);
+        guarded(() => h.onOrder(v));
+      },
+      fill: (f) => {
+        if (sub.stopped || !remember(fillIds, f.id)) return;
+        if (f.time > (lastFill.get(f.symbol) ?? 0)) lastFill.set(f.symbol, f.time);
+        guarded(() => h.onFill(f));
+      },
+      error: (e) => {
+        if (!sub.stopped) guarded(() => h.onError?.(e));
+      },
     };
 
     const pollOnce = async (): Promise<void> => {
@@ -718,62 +701,45 @@ export class CcxtVenue implements Venue {
       const stillOpen = new Set(open.map((x) => x.id));
       for (const v of open) {
         symbols.add(v.symbol);
-        order(v);
+        sub.order(v);
       }
       for (const v of [...knownOpen.values()]) {
-        if (stillOpen.has(v.id) || stopped) continue;
+        if (stillOpen.has(v.id) || sub.stopped) continue;
         const now = await this.fetchOrder(v.symbol, { id: v.id });
-        if (now) order(now);
+        if (now) sub.order(now);
         else knownOpen.delete(v.id);
       }
       for (const s of symbols) {
-        if (stopped) return;
-        for (const f of await this.fills(s, lastFill.get(s) ?? startedAt)) fill(f);
+        if (sub.stopped) return;
+        for (const f of await this.fills(s, lastFill.get(s) ?? startedAt)) sub.fill(f);
       }
     };
-
     const pollLoop = async (): Promise<void> => {
-      while (!stopped) {
-        if (down) {
+      while (!sub.stopped) {
+        if (this.stream.down || !this.capabilities.watch) {
           try {
             await pollOnce();
           } catch (e) {
-            if (!stopped && e instanceof VenueError) {
-              try {
-                h.onError?.(e);
-              } catch {
-                // ignored: see failed()
-              }
-            }
+            sub.error(toVenueError(e, `${this.exchange} poll`, this.secrets));
           }
         }
-        await sleep(pollMs);
+        await timers.sleep(pollMs);
       }
     };
 
-    const loops: Promise<void>[] = [pollLoop()];
-    if (this.capabilities.watch) {
-      loops.push(
-        streamLoop('orders', async () => {
-          const os = await this.client.watchOrders();
-          if (!stopped) for (const x of os) order(this.toOrder(x));
-        }),
-        streamLoop('fills', async () => {
-          const ts = await this.client.watchMyTrades();
-          if (!stopped) for (const t of ts) fill(this.toFill(t));
-        }),
-      );
-    }
+    this.stream.watchers.add(sub);
+    const polling = pollLoop();
+    if (this.capabilities.watch) this.startStream();
 
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
-        stopped = true;
-        wake();
-        await this.client.close().catch(() => undefined);
-        await Promise.allSettled(loops);
-        wake();
+        sub.stopped = true;
+        timers.wake();
+        this.stream.watchers.delete(sub);
         this.stops.delete(stop);
+        await polling;
+        if (this.stream.watchers.size === 0) await this.stopStream();
       })();
       return stopping;
     };
@@ -781,9 +747,116 @@ export class CcxtVenue implements Venue {
     return stop;
   }
 
+  /** Starts the shared stream loops unless running (after a stop in progress has finished). */
+  private startStream(): void {
+    const st = this.stream;
+    if (st.run) return;
+    const run: StreamRun = { ending: false, timers: new Timers(), loops: Promise.resolve() };
+    const after = st.closing;
+    const retryMs = (): number =>
+      Math.min(30_000, Math.max(1000, 5 * Math.min(...[...st.watchers].map((w) => w.pollMs), 6000)));
+    const loop = async (what: string, next: () => Promise<void>): Promise<void> => {
+      await after;
+      while (st.watchers.size > 0 && !run.ending) {
+        try {
+          await next();
+          st.down = false;
+        } catch (e) {
+          if (run.ending || st.watchers.size === 0) return;
+          if (!st.down) {
+            st.down = true;
+            const ve = toVenueError(e, `${this.exchange} ${what} stream`, this.secrets);
+            for (const w of st.watchers) w.error(ve);
+          }
+          await run.timers.sleep(retryMs());
+        }
+      }
+    };
+    run.loops = Promise.allSettled([
+      loop('orders', async () => {
+        const os = await this.client.watchOrders();
+        for (const x of os) {
+          const v = this.toOrder(x);
+          for (const w of st.watchers) w.order(v);
+        }
+      }),
+      loop('fills', async () => {
+        const ts = await this.client.watchMyTrades();
+        for (const t of ts) {
+          const f = this.toFill(t);
+          for (const w of st.watchers) w.fill(f);
+        }
+      }),
+    ]).then(() => undefined);
+    st.run = run;
+  }
+
+  /** Ends the shared stream loops and closes the WebSocket clients. */
+  private async stopStream(): Promise<void> {
+    const st = this.stream;
+    const run = st.run;
+    if (!run) return st.closing;
+    st.run = undefined;
+    run.ending = true;
+    run.timers.wake();
+    const closing = (async () => {
+      await this.client.close().catch(() => undefined);
+      await run.loops;
+      run.timers.wake();
+    })();
+    st.closing = closing;
+    st.down = false;
+    await closing;
+  }
+
   /** @inheritdoc */
   async close(): Promise<void> {
     for (const s of [...this.stops]) await s();
+    await this.stopStream();
     await this.client.close().catch(() => undefined);
+  }
+}
+
+/** One start of the shared stream: its loops, and how to end them. */
+interface StreamRun {
+  ending: boolean;
+  timers: Timers;
+  loops: Promise<void>;
+}
+
+/** One {@link CcxtVenue.watch} caller. */
+interface Watcher {
+  pollMs: number;
+  stopped: boolean;
+  order(v: VenueOrder): void;
+  fill(f: VenueFill): void;
+  error(e: VenueError): void;
+}
+
+/** Sleeps that can all be ended at once (on stop), so no loop outlives its watcher and no timer is left behind. */
+class Timers {
+  private readonly pending = new Map<NodeJS.Timeout, () => void>();
+  private woken = false;
+
+  /** Resolves after `ms`, or at once once woken (then every later sleep returns at once too). */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.woken) return resolve();
+      const t = setTimeout(() => {
+        this.pending.delete(t);
+        resolve();
+      }, ms);
+      this.pending.set(t, resolve);
+    });
+  }
+
+  /** Ends every pending sleep now. */
+  wake(): void {
+    this.woken = true;
+    for (const [t, resolve] of this.pending) {
+      clearTimeout(t);
+      resolve();
+    }
+    this.pending.clear();
   }
 }
