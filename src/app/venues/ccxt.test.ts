@@ -259,10 +259,36 @@ describe('CcxtVenue (sim) against the Binance gateway', () => {
       clientOrderId: id,
     });
     expect(await v.fills(PAIR2, Date.now() + 60_000)).toEqual([]);
+    // a market order fills at once against the book, with its average price
+    await limitOrder(ctx, maker, otherMarketId, 'sell', '10.30', '0.5');
+    const mid = cid();
+    const m = await v.placeOrder({ clientOrderId: mid, symbol: PAIR2, side: 'buy', type: 'market', qty: '0.5' });
+    expect(m).toMatchObject({
+      clientOrderId: mid,
+      type: 'market',
+      status: 'closed',
+      filled: '0.5',
+      average: '10.3',
+      price: null,
+    });
+    expect((await v.fills(PAIR2, since)).filter((f) => f.orderId === m.id)).toMatchObject([
+      { clientOrderId: mid, qty: '0.5' },
+    ]);
+    // open orders of every market at once (no symbol)
+    const rest = await v.placeOrder({
+      clientOrderId: cid(),
+      symbol: PAIR,
+      side: 'buy',
+      type: 'limit',
+      qty: '0.2',
+      price: '5.00',
+    });
+    expect((await v.openOrders()).map((x) => [x.id, x.symbol])).toContainEqual([rest.id, PAIR]);
+    await v.cancelOrder(PAIR, rest.id);
     const t = await v.ticker(PAIR2);
-    expect(t.last).toBe('10.2');
+    expect(t.last).toBe('10.3');
     const candles = await v.ohlcv(PAIR2, '1m', since - 60_000);
-    expect(candles.at(-1)).toMatchObject({ close: '10.2' });
+    expect(candles.at(-1)).toMatchObject({ close: '10.3' });
   });
 
   it('watch(): an order update and its fill arrive over the WebSocket stream', async () => {
