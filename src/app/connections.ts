@@ -135,15 +135,13 @@ export const CCXT_EXCHANGES = ['binance', 'bybit', 'okx'] as const;
 const DEFAULT_CURRENCY: Record<VenueKind, string> = { sim: 'USD', ccxt: 'USDT', hyperliquid: 'USDC' };
 const DECIMAL = /^\d+(\.\d+)?$/;
 
-// The venue implementations are helper-owned modules loaded on first use (they pull in CCXT).
-const REGISTRY_MODULE: string = './venues/registry.ts';
-const GUARD_MODULE: string = './venues/guard.ts';
-
-/** The default {@link VenueFactory}: the registry and the guard of src/app/venues. */
+/** The default {@link VenueFactory}: the registry and the guard of src/app/venues (loaded on first use: CCXT). */
 async function defaultFactory(): Promise<VenueFactory> {
-  const reg = (await import(REGISTRY_MODULE)) as { createVenue(c: VenueConfig): Venue | Promise<Venue> };
-  const g = (await import(GUARD_MODULE)) as { guardVenue(v: Venue, b: CircuitBreaker): Venue };
-  return { create: (c) => reg.createVenue(c), guard: (v, b) => g.guardVenue(v, b) };
+  const [{ createVenue }, { guardVenue }] = await Promise.all([
+    import('./venues/registry.ts'),
+    import('./venues/guard.ts'),
+  ]);
+  return { create: createVenue, guard: guardVenue };
 }
 
 /** The allowlisted API origins of `TESTUDO_VENUE_URLS` (comma-separated), normalised. */
