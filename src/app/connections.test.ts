@@ -16,6 +16,7 @@ import {
   type ConnectionInput,
   type ConnectionView,
 } from './connections.ts';
+import { startHyperliquidServer } from './venues/hyperliquid-server.ts';
 import {
   countRows,
   restUser,
@@ -286,6 +287,44 @@ describe('ConnectionService', () => {
     const d = await svc.create(alice.id, simInput(alice, 'Never traded', { import: false }));
     await svc.remove(alice.id, d.id);
     expect(await w.sql.query('SELECT 1 FROM accounts WHERE id = $1', [d.accountId])).toHaveLength(0);
+  });
+});
+
+describe('ConnectionService with Hyperliquid', () => {
+  it('creates a swap connection whose USDC account holds the venue balance; an unapproved agent key stores nothing', async () => {
+    const hl = await startHyperliquidServer();
+    const svcHl = new ConnectionService({ sql: w.sql, events, box, env: { TESTUDO_VENUE_URLS: hl.url } });
+    try {
+      const acct = hl.addAccount('5000');
+      const c = await svcHl.create(bob.id, {
+        venue: 'hyperliquid',
+        label: 'HL',
+        baseUrl: hl.url,
+        credentials: { walletAddress: acct.walletAddress, privateKey: acct.agentKey },
+        import: false,
+      });
+      expect(c).toMatchObject({ venue: 'hyperliquid', exchange: 'hyperliquid', marketType: 'swap', currency: 'USDC' });
+      const [a] = await w.sql.query('SELECT exchange, currency, balance FROM accounts WHERE id = $1', [c.accountId]);
+      expect(a).toMatchObject({ exchange: 'hyperliquid', currency: 'USDC' });
+      expect(Number(a!.balance)).toBe(5000);
+      expect((await svcHl.test(bob.id, c.id)).ok).toBe(true);
+      const n = await countRows(w.sql, 'connections');
+      await rejects(
+        svcHl.create(bob.id, {
+          venue: 'hyperliquid',
+          label: 'HL stranger',
+          baseUrl: hl.url,
+          credentials: { walletAddress: acct.walletAddress, privateKey: `0x${randomBytes(32).toString('hex')}` },
+        }),
+        UnprocessableError,
+        'invalid-credentials',
+      );
+      expect(await countRows(w.sql, 'connections')).toBe(n);
+      await svcHl.remove(bob.id, c.id);
+    } finally {
+      await svcHl.close();
+      await hl.close();
+    }
   });
 });
 
