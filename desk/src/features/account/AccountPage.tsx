@@ -1,7 +1,7 @@
 /**
  * The Account page (`/account`): the Testudo Protocol editor with the account's risk state and halt, the audit
- * trail of profile changes, API tokens, the candle data import (admins), and what is still to come (exchange
- * connections, TradingView extension pairing).
+ * trail of profile changes, API tokens, exchange connections (live trading through the risk gate), the candle data
+ * import (admins), and what is still to come (TradingView extension pairing).
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useLiveEvent } from '@/api/live';
@@ -11,6 +11,7 @@ import { Empty, ErrorState, Loading } from '@/components/ui/states';
 import { utc } from '@/lib/format';
 import { KEYS, useAudit, useRiskProfile } from './api';
 import { describeAudit } from './audit';
+import { ConnectionsSection } from './ConnectionsSection';
 import { ImportSection } from './ImportSection';
 import { RiskProfileEditor } from './RiskProfileEditor';
 import { RiskState } from './RiskState';
@@ -49,27 +50,11 @@ function AuditTrail() {
 function Coming() {
   return (
     <Card>
-      <CardHeader title="Exchange connections and TradingView extension pairing" />
-      <div className="grid grid-cols-1 gap-3 p-3 text-sm md:grid-cols-2">
-        <section aria-labelledby="exchange-connections">
-          <h3 id="exchange-connections" className="mb-1 font-medium">
-            Exchange connections
-          </h3>
-          <p className="text-muted">
-            Not available yet. Connecting an exchange account (API keys) arrives with live trading. Until then every
-            order goes to the paper account and its simulated fills.
-          </p>
-        </section>
-        <section aria-labelledby="tv-pairing">
-          <h3 id="tv-pairing" className="mb-1 font-medium">
-            TradingView extension pairing
-          </h3>
-          <p className="text-muted">
-            Not available yet. Pairing arrives with the Testudo browser extension for TradingView, which will send
-            setups drawn on a chart to this Desk for sizing and the protocol&apos;s checks.
-          </p>
-        </section>
-      </div>
+      <CardHeader title="TradingView extension pairing" />
+      <p className="p-3 text-sm text-muted">
+        Not available yet. Pairing arrives with the Testudo browser extension for TradingView, which will send setups
+        drawn on a chart to this Desk for sizing and the protocol&apos;s checks.
+      </p>
     </Card>
   );
 }
@@ -100,6 +85,7 @@ export default function AccountPage() {
       )}
       <AuditTrail />
       <TokensSection />
+      <ConnectionsSection />
       <ImportSection isAdmin={isAdmin} />
       <Coming />
     </div>

@@ -2,7 +2,8 @@
  * The Positions page: open positions with live P&L in quote currency and in R (refreshed on `position`, `order`,
  * `fill`, `trade-closed` and `candle` events), their bracket orders, and the actions that manage them (close,
  * partial close, move stop, move target, stop to breakeven); pending entries that can be cancelled; and the
- * account's risk state against the protocol's limits.
+ * account's risk state against the protocol's limits. A live trade (sent through an exchange connection) names its
+ * connection, and its orders show their state on the venue: client order id and quantity filled.
  */
 import { useRef, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
@@ -14,6 +15,8 @@ import { Empty, ErrorState, Loading } from '@/components/ui/states';
 import { cn } from '@/lib/cn';
 import { rMultiple, signClass, signedMoney, utc } from '@/lib/format';
 import { useInstruments, type Instrument } from '@/features/trade/api';
+import { splitSymbol } from '@/features/trade/venue';
+import { useConnections } from '@/features/account/connectionsApi';
 import { pkeys, usePending, usePositions, type OrderLeg, type PendingTrade, type Position } from './api';
 import { ManageDialog, type ManageMode } from './ManageDialog';
 import { RiskPanel } from './RiskPanel';
@@ -24,21 +27,38 @@ const STATUS_TONE: Record<string, 'profit' | 'loss' | 'warn' | 'accent' | 'neutr
   filled: 'profit',
   cancelled: 'neutral',
   triggered: 'warn',
+  rejected: 'loss',
 };
+
+function VenueTag({ label }: { label: string | null }) {
+  if (label === null) return null;
+  return (
+    <Badge tone="accent" data-testid="via-connection">
+      via {label}
+    </Badge>
+  );
+}
 
 function Legs({ orders }: { orders: OrderLeg[] }) {
   return (
     <ul className="flex flex-col gap-0.5 text-xs" aria-label="Bracket orders">
       {orders.map((o) => (
         <li key={o.id} className="flex items-center justify-between gap-2" data-testid={`leg-${o.leg}`}>
-          <span className="capitalize text-muted">
-            {o.leg}{' '}
+          <span className="min-w-0 text-muted">
+            <span className="capitalize">{o.leg}</span>{' '}
             <span className="text-[10px]">
               ({o.type}, {o.side})
             </span>
+            {o.clientOrderId ? (
+              <span className="num block break-all text-[10px]" data-testid="client-order-id">
+                {o.clientOrderId} · filled {o.filledQty ?? '0'} of {o.qty}
+              </span>
+            ) : null}
           </span>
           <span className="flex items-center gap-1.5">
-            <span className="num">{o.price ?? 'market'}</span>
+            <span className="num" data-testid="leg-price">
+              {o.price ?? 'market'}
+            </span>
             <Badge tone={STATUS_TONE[o.status] ?? 'neutral'}>{o.status}</Badge>
           </span>
         </li>
@@ -61,14 +81,17 @@ function Cell({ label, children, testId }: { label: string; children: ReactNode;
 function PositionCard({
   p,
   instrument,
+  via,
   onAction,
 }: {
   p: Position;
   instrument: Instrument | undefined;
+  /** Label of the exchange connection of a live trade, or null (paper). */
+  via: string | null;
   onAction(mode: ManageMode): void;
 }) {
-  const base = instrument?.base ?? '';
-  const quote = instrument?.quote ?? '';
+  const base = instrument?.base ?? splitSymbol(p.symbol).base;
+  const quote = instrument?.quote ?? splitSymbol(p.symbol).quote;
   return (
     <Card
       className="flex flex-col gap-2 p-3"
@@ -82,6 +105,7 @@ function PositionCard({
             #{p.id} {p.symbol}
           </Link>
           <Badge tone={p.side === 'buy' ? 'profit' : 'loss'}>{p.side === 'buy' ? 'long' : 'short'}</Badge>
+          <VenueTag label={via} />
           <span className="num text-xs text-muted">
             {p.openQty} {base}
           </span>
@@ -128,7 +152,7 @@ function PositionCard({
   );
 }
 
-function PendingRow({ t, onCancel }: { t: PendingTrade; onCancel(): void }) {
+function PendingRow({ t, via, onCancel }: { t: PendingTrade; via: string | null; onCancel(): void }) {
   return (
     <li className="flex flex-wrap items-center justify-between gap-2 px-3 py-2 text-sm" data-testid={`pending-${t.id}`}>
       <span>
@@ -136,6 +160,7 @@ function PendingRow({ t, onCancel }: { t: PendingTrade; onCancel(): void }) {
           #{t.id} {t.symbol}
         </span>{' '}
         <Badge tone={t.side === 'buy' ? 'profit' : 'loss'}>{t.side === 'buy' ? 'long' : 'short'}</Badge>{' '}
+        <VenueTag label={via} />{' '}
         <span className="num text-xs text-muted">
           {t.qty} @ {t.entryPrice ?? 'market'} · stop {t.stopLoss} · target {t.takeProfit ?? '–'}
         </span>
@@ -153,6 +178,7 @@ export default function PositionsPage() {
   const positions = usePositions();
   const pending = usePending();
   const instruments = useInstruments();
+  const connections = useConnections();
   const [action, setAction] = useState<{ mode: ManageMode; id: number } | null>(null);
   const lastRefresh = useRef(0);
 
@@ -171,6 +197,8 @@ export default function PositionsPage() {
   });
 
   const inst = (s: string) => instruments.data?.find((i) => i.symbol === s);
+  const via = (id: number | null | undefined): string | null =>
+    id == null ? null : (connections.data?.find((c) => c.id === id)?.label ?? `connection #${id}`);
   const list = positions.data ?? [];
   const pend = pending.data ?? [];
   const target = action
@@ -214,6 +242,7 @@ export default function PositionsPage() {
               key={p.id}
               p={p}
               instrument={inst(p.symbol)}
+              via={via(p.connectionId)}
               onAction={(mode) => setAction({ mode, id: p.id })}
             />
           ))
@@ -223,7 +252,12 @@ export default function PositionsPage() {
             <CardHeader title="Pending entries" />
             <ul className="divide-y divide-border">
               {pend.map((t) => (
-                <PendingRow key={t.id} t={t} onCancel={() => setAction({ mode: 'cancel', id: t.id })} />
+                <PendingRow
+                  key={t.id}
+                  t={t}
+                  via={via(t.connectionId)}
+                  onCancel={() => setAction({ mode: 'cancel', id: t.id })}
+                />
               ))}
             </ul>
           </Card>

@@ -17,6 +17,12 @@ export interface OrderLeg {
   price: string | null;
   qty: string;
   status: string;
+  /** Live trades: the order's id on the venue as Testudo named it (`tdo<decision>e`, …). */
+  clientOrderId?: string | null;
+  /** Live trades: the venue's own order id. */
+  venueOrderId?: string | null;
+  /** Quantity filled so far (decimal text). */
+  filledQty?: string | null;
 }
 
 /** An open position (decimal strings; R as a number). */
@@ -42,6 +48,8 @@ export interface Position {
   setup: string | null;
   tags: string[];
   orders: OrderLeg[];
+  /** The exchange connection the trade went through; null or absent for the paper account. */
+  connectionId?: number | null;
 }
 
 /** A pending entry (a limit entry not filled yet), as the trade list serves it. */
@@ -56,6 +64,8 @@ export interface PendingTrade {
   qty: string;
   plannedRisk: string | null;
   submittedAt: string | null;
+  /** The exchange connection the trade went through; null or absent for the paper account. */
+  connectionId?: number | null;
 }
 
 interface Clears {

@@ -2,7 +2,8 @@
  * The order ticket beside the chart: Long/Short, market or limit entry, the three prices (in sync with the chart's
  * lines), risk override and journal fields; the server's sizing preview (quantity, notional, risk in quote and % of
  * equity, reward:risk, fees) and every protocol rule's verdict; and the two-step place button. Enter presses the
- * place button from anywhere in the ticket (twice to send), Escape disarms it.
+ * place button from anywhere in the ticket (twice to send), Escape disarms it. Above it, where the trade goes (the
+ * paper account or an exchange connection); a venue's refusal of the order shows the venue's own reason.
  */
 import type { KeyboardEvent, ReactNode } from 'react';
 import { Link } from 'react-router';
@@ -14,6 +15,7 @@ import { Field, Input, Textarea } from '@/components/ui/input';
 import { cn } from '@/lib/cn';
 import { money } from '@/lib/format';
 import type { Instrument, Verdict } from './api';
+import { placeErrorText } from './venue';
 import { add, formatDec, parseDec } from '@/lib/decimal';
 import { ratioText, rewardRisk, type LineKey } from './lines';
 import type { Ticket as TicketState } from './useTicket';
@@ -52,10 +54,14 @@ export interface TicketPanelProps {
   t: TicketState;
   instrument: Instrument | undefined;
   last: string | null;
+  /** Shown first in the ticket (the account selector). */
+  header?: ReactNode;
+  /** Long/Short work without a last price: the prices are typed (a venue symbol without a chart). */
+  manualPrices?: boolean;
 }
 
 /** The ticket. */
-export function TicketPanel({ t, instrument, last }: TicketPanelProps) {
+export function TicketPanel({ t, instrument, last, header, manualPrices = false }: TicketPanelProps) {
   const quote = instrument?.quote ?? '';
   const base = instrument?.base ?? '';
   const p = t.preview;
@@ -110,11 +116,12 @@ export function TicketPanel({ t, instrument, last }: TicketPanelProps) {
       onKeyDown={onKeyDown}
       onSubmit={(e) => e.preventDefault()}
     >
+      {header}
       <div className="grid grid-cols-2 gap-2">
         <Button
           variant={t.side === 'buy' ? 'buy' : 'outline'}
           aria-pressed={t.side === 'buy'}
-          disabled={!last || !instrument}
+          disabled={(!last && !manualPrices) || !instrument}
           onClick={() => t.choose('buy')}
         >
           Long
@@ -122,7 +129,7 @@ export function TicketPanel({ t, instrument, last }: TicketPanelProps) {
         <Button
           variant={t.side === 'sell' ? 'sell' : 'outline'}
           aria-pressed={t.side === 'sell'}
-          disabled={!last || !instrument}
+          disabled={(!last && !manualPrices) || !instrument}
           onClick={() => t.choose('sell')}
         >
           Short
@@ -203,7 +210,11 @@ export function TicketPanel({ t, instrument, last }: TicketPanelProps) {
             </p>
           ) : (
             <p className="text-xs text-muted">
-              {Object.keys(t.clientErrors).length || apiErr ? 'Fix the prices to see the size.' : 'Sizing…'}
+              {Object.keys(t.clientErrors).length || apiErr
+                ? 'Fix the prices to see the size.'
+                : t.missing
+                  ? 'Type the entry, stop and target to see the size.'
+                  : 'Sizing…'}
               {t.lines ? ` Lines: reward:risk ${rewardRisk(t.lines) ?? '–'}` : ''}
             </p>
           )}
@@ -241,10 +252,12 @@ export function TicketPanel({ t, instrument, last }: TicketPanelProps) {
       ) : null}
 
       {t.placeError ? (
-        <div role="alert" className="rounded border border-loss/40 bg-loss/10 p-2 text-xs text-loss">
-          {t.placeError instanceof ApiError
-            ? `${t.placeError.message} (${t.placeError.code})`
-            : 'The trade was not placed.'}
+        <div
+          role="alert"
+          className="rounded border border-loss/40 bg-loss/10 p-2 text-xs text-loss"
+          data-testid="place-error"
+        >
+          {placeErrorText(t.placeError)}
         </div>
       ) : null}
       {t.placed ? (

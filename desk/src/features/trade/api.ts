@@ -99,8 +99,9 @@ export interface Preview {
   sizing: Sizing;
 }
 
-/** Body of `POST /sizing` and `POST /trades`. */
+/** Body of `POST /sizing` and `POST /trades` (`connectionId`: through that exchange connection; absent: paper). */
 export interface SetupBody {
+  connectionId?: number;
   symbol: string;
   side: 'buy' | 'sell';
   entryType: 'market' | 'limit';
@@ -212,7 +213,9 @@ export async function previewSetup(body: SetupBody, signal?: AbortSignal): Promi
 
 /**
  * `POST /trades` with an Idempotency-Key (so a retried confirmation never places twice).
- * @throws ApiError `rule-rejected` (422, with `rules`) when the protocol refuses it, or any other API error.
+ * @throws ApiError `rule-rejected` (422, with `rules`) when the protocol refuses it; `venue-rejected` (422; the
+ * message is the venue's reason, `body.error.venueCode` its code) when the venue refuses the order; `venue-paused`
+ * while the connection's breaker is open; or any other API error.
  */
 export async function placeTrade(body: SetupBody, idempotencyKey: string): Promise<Placed> {
   const r: Placed = await unwrap(api.POST('/api/v1/trades', { body, headers: { 'Idempotency-Key': idempotencyKey } }));

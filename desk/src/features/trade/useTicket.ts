@@ -2,7 +2,10 @@
  * The ticket's state: side, entry type, the three prices (shared by the chart lines and the inputs), risk and
  * journal fields, the latest sizing preview (debounced, latest answer wins), and the two-step confirmation that
  * places the trade. Prices are kept as typed; only valid decimals reach the server, and its field errors
- * (`price-off-tick`, …) come back next to the inputs.
+ * (`price-off-tick`, …) come back next to the inputs. With an exchange connection (`connectionId`) the preview and
+ * the trade name it, so sizing and rules run on that connection's risk account and the bracket goes to its venue;
+ * when no last price is known (a venue symbol without a chart), Long/Short start a limit entry with empty prices to
+ * type.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
@@ -38,8 +41,11 @@ function newIdempotencyKey(): string {
   return `desk-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
-/** The ticket for `instrument` at the last price `last`. */
-export function useTicket(instrument: Instrument | undefined, last: string | null) {
+/**
+ * The ticket for `instrument` at the last price `last`, sent to the paper account (`connectionId` null) or through
+ * exchange connection `connectionId`.
+ */
+export function useTicket(instrument: Instrument | undefined, last: string | null, connectionId: number | null = null) {
   const qc = useQueryClient();
   const [side, setSide] = useState<Side | null>(null);
   const [entryType, setEntryTypeState] = useState<'market' | 'limit'>('market');
@@ -66,20 +72,26 @@ export function useTicket(instrument: Instrument | undefined, last: string | nul
   const clientErrors = useMemo(() => {
     const out: Partial<Record<LineKey | 'riskPct', string>> = {};
     if (!lines) return out;
-    if (entryType === 'limit' && !isDecimal(lines.entry)) out.entry = NOT_DECIMAL;
-    if (!isDecimal(lines.stop)) out.stop = NOT_DECIMAL;
-    if (!isDecimal(lines.target)) out.target = NOT_DECIMAL;
+    // an empty price is not an error yet (typed prices start empty), only not sendable
+    const bad = (v: string) => v.trim() !== '' && !isDecimal(v);
+    if (entryType === 'limit' && bad(lines.entry)) out.entry = NOT_DECIMAL;
+    if (bad(lines.stop)) out.stop = NOT_DECIMAL;
+    if (bad(lines.target)) out.target = NOT_DECIMAL;
     if (riskPct.trim() !== '' && !isDecimal(riskPct)) out.riskPct = 'must be a percent such as "0.5"';
     return out;
   }, [lines, entryType, riskPct]);
 
+  const missing = Boolean(
+    lines && ((entryType === 'limit' && !lines.entry.trim()) || !lines.stop.trim() || !lines.target.trim()),
+  );
   const body = useMemo((): SetupBody | null => {
-    if (!instrument || !side || !lines || Object.keys(clientErrors).length > 0) return null;
+    if (!instrument || !side || !lines || missing || Object.keys(clientErrors).length > 0) return null;
     const tags = journal.tags
       .split(',')
       .map((t) => t.trim())
       .filter(Boolean);
     return {
+      ...(connectionId !== null ? { connectionId } : {}),
       symbol: instrument.symbol,
       side,
       entryType,
@@ -91,7 +103,7 @@ export function useTicket(instrument: Instrument | undefined, last: string | nul
       ...(tags.length ? { tags } : {}),
       ...(journal.notes.trim() ? { notes: journal.notes.trim() } : {}),
     };
-  }, [instrument, side, lines, clientErrors, entryType, riskPct, journal]);
+  }, [instrument, side, lines, missing, clientErrors, entryType, riskPct, journal, connectionId]);
   const key = body ? setupKey(body as unknown as Record<string, unknown>) : null;
   const bodyRef = useRef(body);
   bodyRef.current = body;
@@ -125,12 +137,19 @@ export function useTicket(instrument: Instrument | undefined, last: string | nul
     setLines((l) => (l ? followLast(l, last, tick) : l));
   }, [last, entryType, tick]);
 
-  /** Long or Short: default lines around the last price (stop 1.5% away, target at 2R). */
+  /**
+   * Long or Short: default lines around the last price (stop 1.5% away, target at 2R); without a last price, a limit
+   * entry with the three prices to type.
+   */
   const choose = useCallback(
     (s: Side) => {
-      if (!tick || !last) return;
+      if (!tick) return;
       setSide(s);
-      setLines(defaultLines({ side: s, last, tick }));
+      if (last) setLines(defaultLines({ side: s, last, tick }));
+      else {
+        setEntryTypeState('limit');
+        setLines({ entry: '', stop: '', target: '' });
+      }
       setPlaced(null);
       setPlaceError(null);
     },
@@ -184,6 +203,7 @@ export function useTicket(instrument: Instrument | undefined, last: string | nul
         void qc.invalidateQueries({ queryKey: ['positions'] });
         void qc.invalidateQueries({ queryKey: ['risk-profile'] });
         void qc.invalidateQueries({ queryKey: ['trades'] });
+        void qc.invalidateQueries({ queryKey: ['connections'] });
       },
       (e: unknown) => {
         dispatch({ t: 'failed', message: e instanceof Error ? e.message : 'the trade was not placed' });
@@ -202,6 +222,8 @@ export function useTicket(instrument: Instrument | undefined, last: string | nul
     riskPct,
     journal,
     clientErrors,
+    missing,
+    connectionId,
     body,
     key,
     preview: current,

@@ -16,9 +16,8 @@ import {
   type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
-import { useQuery } from '@tanstack/react-query';
 import { useChartColors } from '@/features/overview/charts/colors';
-import { getJson } from '@/features/overview/http';
+import { useMarketSymbols } from '@/features/trade/api';
 import { ErrorState } from '@/components/ui/states';
 import { useCandles, type TradeDetail } from './api';
 import {
@@ -34,12 +33,9 @@ const TIMEFRAMES = ['1h', '4h', '1d'];
 
 /** The chart timeframes of `symbol` that `GET /candles` serves (1h, 4h, 1d when it says nothing). */
 function useTimeframes(symbol: string): string[] | undefined {
-  const q = useQuery({
-    queryKey: ['market-symbols'],
-    queryFn: () => getJson<{ symbols: { symbol: string; timeframes: string[] }[] }>('/api/v1/market/symbols'),
-    staleTime: 60_000,
-  });
-  const served = q.data?.symbols.find((s) => s.symbol === symbol)?.timeframes ?? [];
+  // the Trade page's query (same key, same cached shape: the list, or null without the route)
+  const q = useMarketSymbols();
+  const served = q.data?.find((s) => s.symbol === symbol)?.timeframes ?? [];
   const key = q.isPending ? null : TIMEFRAMES.filter((t) => served.includes(t)).join(',');
   return useMemo(() => (key === null ? undefined : key ? key.split(',') : TIMEFRAMES), [key]);
 }
@@ -137,7 +133,14 @@ export function TradeChart({ trade }: { trade: TradeDetail }) {
     .join(', ');
   return (
     <figure className="m-0" data-chart="trade" data-lines={tradeLines(trade).length} data-bars={bars?.length ?? 0}>
-      {q.isError ? <ErrorState error={q.error} retry={() => void q.refetch()} /> : null}
+      {q.isError && trade.connectionId != null ? (
+        // a live trade's venue symbol this server keeps no candles of: the figures below still tell the trade
+        <p className="p-3 text-sm text-muted" data-testid="no-venue-candles">
+          No candles of {trade.symbol} on this server: the trade went through an exchange connection.
+        </p>
+      ) : q.isError ? (
+        <ErrorState error={q.error} retry={() => void q.refetch()} />
+      ) : null}
       <div ref={box} className="h-[280px] w-full" aria-hidden="true" />
       <figcaption className="mt-1 text-xs text-muted">
         {trade.symbol} {tf} candles{bars ? ` (${bars.length} bars)` : ''}: {summary}.

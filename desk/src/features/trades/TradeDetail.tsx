@@ -17,6 +17,7 @@ import { useEditTrade, useLinkedEntries, useTrade, type TradeDecision, type Trad
 import { TradeChart } from './TradeChart';
 import { changeText } from './decisions';
 import { formatTags, parseTags } from './tags';
+import { useConnections } from '@/features/account/connectionsApi';
 
 function Figures({ t }: { t: TradeDetail }) {
   const rows: [string, ReactNode, string?][] = [
@@ -142,13 +143,23 @@ function Decisions({ decisions }: { decisions: TradeDecision[] }) {
 }
 
 function OrdersAndFills({ t }: { t: TradeDetail }) {
+  const live = t.orders.some((o) => o.clientOrderId);
   return (
     <div className="flex flex-col gap-3">
       <div className="min-w-0 overflow-x-auto">
         <table className="w-full text-xs" aria-label="Orders">
           <thead className="text-muted">
             <tr>
-              {['Leg', 'Type', 'Side', 'Price', 'Qty', 'Status', 'Updated'].map((h) => (
+              {[
+                'Leg',
+                'Type',
+                'Side',
+                'Price',
+                'Qty',
+                'Status',
+                'Updated',
+                ...(live ? ['Venue order', 'Filled'] : []),
+              ].map((h) => (
                 <th key={h} scope="col" className="px-1.5 py-1 text-left font-medium">
                   {h}
                 </th>
@@ -165,6 +176,14 @@ function OrdersAndFills({ t }: { t: TradeDetail }) {
                 <td className="num px-1.5 py-1">{o.qty}</td>
                 <td className="px-1.5 py-1">{o.status}</td>
                 <td className="whitespace-nowrap px-1.5 py-1 text-muted">{utc(o.updatedAt)}</td>
+                {live ? (
+                  <>
+                    <td className="num px-1.5 py-1" data-testid="client-order-id">
+                      {o.clientOrderId ?? '–'}
+                    </td>
+                    <td className="num px-1.5 py-1">{o.filledQty ?? '–'}</td>
+                  </>
+                ) : null}
               </tr>
             ))}
           </tbody>
@@ -252,6 +271,8 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 /** The detail panel of trade `id`; `onClose` goes back to the table. */
 export function TradeDetailPanel({ id, onClose }: { id: number; onClose(): void }) {
   const q = useTrade(id);
+  const connections = useConnections();
+  const via = (cid: number) => `via ${connections.data?.find((c) => c.id === cid)?.label ?? `connection #${cid}`}`;
   const t = q.data;
   return (
     <Card className="min-w-0" aria-label={`Trade ${id}`} data-testid="trade-detail">
@@ -264,6 +285,11 @@ export function TradeDetailPanel({ id, onClose }: { id: number; onClose(): void 
               </span>
               <Badge tone={t.side === 'buy' ? 'profit' : 'loss'}>{t.side === 'buy' ? 'Long' : 'Short'}</Badge>
               <Badge>{t.status}</Badge>
+              {t.connectionId != null ? (
+                <Badge tone="accent" data-testid="via-connection">
+                  {via(t.connectionId)}
+                </Badge>
+              ) : null}
               <span className={cn('num', signClass(t.rMultiple))}>{rMultiple(t.rMultiple)}</span>
             </span>
           ) : (

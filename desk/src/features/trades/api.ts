@@ -45,6 +45,10 @@ export interface TradeRow {
   maeR: number | null;
   mfeR: number | null;
   holdingMs: number | null;
+  /** The exchange connection a live trade went through; null or absent for the paper account. */
+  connectionId?: number | null;
+  /** Where the trade came from (a Desk/API submission, or a history import), when the server says. */
+  source?: string | null;
 }
 
 /** One verdict of a rule in a decision. */
@@ -78,8 +82,12 @@ export interface TradeOrder {
   qty: string;
   reduceOnly: boolean;
   oco: boolean;
-  status: 'held' | 'open' | 'filled' | 'cancelled';
+  status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
   updatedAt: string | null;
+  /** Live trades: the order's id on the venue as Testudo named it. */
+  clientOrderId?: string | null;
+  /** Quantity filled so far (decimal text). */
+  filledQty?: string | null;
 }
 
 /** A fill of a trade's order. */
