@@ -14,6 +14,8 @@ import { journalWhere, type JournalFilter } from './journal.ts';
 
 interface ClosedRow extends AnalyticsTrade {
   id: number;
+  /** False when R is unknown (an imported trade without a stop): `r` is then 0 and R statistics skip it. */
+  rKnown: boolean;
   maeR: number | null;
   mfeR: number | null;
   openedAt: number | null;
@@ -36,6 +38,7 @@ export class JournalAnalytics {
     return rows.map((r) => ({
       id: toInt(r.id),
       r: Number(r.r_multiple ?? 0),
+      rKnown: r.r_multiple !== null && r.r_multiple !== undefined,
       netPnl: toAtoms(String(r.net_pnl ?? '0')),
       closedAt: toMs(r.closed_at),
       symbol: String(r.symbol),
@@ -48,15 +51,35 @@ export class JournalAnalytics {
     }));
   }
 
-  /** Groups by `by` with trades, wins, losses, win rate, total and expectancy in R, net P&L (decimal text). */
+  /**
+   * Groups by `by` with trades, wins, losses, win rate, net P&L (decimal text) over every trade, and total and
+   * expectancy in R over the group's `rTrades` trades whose R is known.
+   */
   async breakdown(userId: number, f: JournalFilter, by: BreakdownDimension): Promise<Record<string, unknown>> {
-    const groups = breakdown(await this.closed(userId, f), by);
-    return { by, groups: groups.map((g) => ({ ...g, netPnl: formatAtoms(g.netPnl) })) };
+    const trades = await this.closed(userId, f);
+    const groups = breakdown(trades, by);
+    const known = trades.filter((t) => t.rKnown);
+    const inR = new Map(
+      (known.length === trades.length ? groups : breakdown(known, by)).map((g) => [g.key, g] as const),
+    );
+    return {
+      by,
+      groups: groups.map((g) => {
+        const r = inR.get(g.key);
+        return {
+          ...g,
+          rTrades: r?.trades ?? 0,
+          totalR: r?.totalR ?? 0,
+          expectancyR: r?.expectancyR ?? 0,
+          netPnl: formatAtoms(g.netPnl),
+        };
+      }),
+    };
   }
 
-  /** The R histogram in buckets of `width` R (see `rDistribution`) and every R in close order. */
+  /** The R histogram in buckets of `width` R (see `rDistribution`) and every known R in close order. */
   async rDistribution(userId: number, f: JournalFilter, width: number): Promise<Record<string, unknown>> {
-    const trades = await this.closed(userId, f);
+    const trades = (await this.closed(userId, f)).filter((t) => t.rKnown);
     return {
       trades: trades.length,
       ...rDistribution(
@@ -66,9 +89,12 @@ export class JournalAnalytics {
     };
   }
 
-  /** Per closed trade, in close order: R, MAE and MFE in R, holding time in seconds, side, symbol, setup. */
+  /**
+   * Per closed trade whose R is known, in close order: R, MAE and MFE in R, holding time in seconds, side, symbol,
+   * setup.
+   */
   async excursions(userId: number, f: JournalFilter): Promise<Record<string, unknown>> {
-    const trades = await this.closed(userId, f);
+    const trades = (await this.closed(userId, f)).filter((t) => t.rKnown);
     return {
       trades: trades.map((t) => ({
         id: t.id,

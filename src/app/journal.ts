@@ -63,7 +63,11 @@ export class JournalService {
     };
   }
 
-  private async closed(userId: number, f: JournalFilter): Promise<ClosedTradeForStats[]> {
+  /**
+   * The filtered closed trades in close order. `r` is 0 for a trade whose R is unknown (imported from a venue's
+   * history without a stop), and `rKnown` says which.
+   */
+  private async closed(userId: number, f: JournalFilter): Promise<(ClosedTradeForStats & { rKnown: boolean })[]> {
     const w = journalWhere(userId, f, true);
     const rows = await this.sql.query(
       `SELECT t.net_pnl, t.r_multiple, t.closed_at FROM trades t JOIN accounts a ON a.id = t.account_id
@@ -72,15 +76,23 @@ export class JournalService {
     );
     return rows.map((r) => ({
       netPnl: toAtoms(String(r.net_pnl)),
-      r: Number(r.r_multiple),
+      r: r.r_multiple === null || r.r_multiple === undefined ? 0 : Number(r.r_multiple),
+      rKnown: r.r_multiple !== null && r.r_multiple !== undefined,
       closedAt: toMs(r.closed_at),
     }));
   }
 
-  /** Statistics over the filtered closed trades; money as decimal text. */
+  /**
+   * Statistics over the filtered closed trades; money as decimal text. Counts, win rate and P&L cover every trade;
+   * the R statistics (average win and loss, expectancy, SQN, total and drawdown in R) only the `rTrades` trades whose
+   * R is known (an imported trade without a stop has none).
+   */
   async stats(userId: number, f: JournalFilter): Promise<Record<string, unknown>> {
     const { start } = await this.startEquity(userId);
-    const s = journalStats(await this.closed(userId, f), { startEquity: start });
+    const all = await this.closed(userId, f);
+    const s = journalStats(all, { startEquity: start });
+    const known = all.filter((t) => t.rKnown);
+    const r = known.length === all.length ? s : journalStats(known);
     return {
       filter: f,
       trades: s.trades,
@@ -88,18 +100,19 @@ export class JournalService {
       losses: s.losses,
       breakeven: s.breakeven,
       winRate: s.winRate,
-      avgWinR: s.avgWinR,
-      avgLossR: s.avgLossR,
-      expectancyR: s.expectancyR,
-      sqn: s.sqn,
+      rTrades: known.length,
+      avgWinR: r.avgWinR,
+      avgLossR: r.avgLossR,
+      expectancyR: r.expectancyR,
+      sqn: r.sqn,
       profitFactor: s.profitFactor,
-      totalR: s.totalR,
+      totalR: r.totalR,
       grossProfit: formatAtoms(s.grossProfit),
       grossLoss: formatAtoms(s.grossLoss),
       netPnl: formatAtoms(s.netPnl),
       maxDrawdown: formatAtoms(s.maxDrawdown),
       maxDrawdownPct: s.maxDrawdownPct === null ? null : s.maxDrawdownPct * 100,
-      maxDrawdownR: s.maxDrawdownR,
+      maxDrawdownR: r.maxDrawdownR,
       longestLosingStreak: s.longestLosingStreak,
       longestWinningStreak: s.longestWinningStreak,
     };

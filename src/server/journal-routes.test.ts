@@ -494,6 +494,7 @@ describe('journal analytics', () => {
       wins: 1,
       losses: 1,
       winRate: 0.5,
+      rTrades: 2,
       totalR: 1,
       expectancyR: 0.5,
       netPnl: '100',

@@ -169,7 +169,7 @@ describe('history import', () => {
     const [first] = await importedTrades(conn.id);
     const get = (url: string) => w.app.inject({ method: 'GET', url, headers: alice.h });
     const detail = await get(`/api/v1/trades/${String(first!.id)}`);
-    expect(detail.statusCode).toBe(200);
+    expect(detail.statusCode, detail.body).toBe(200);
     expect(detail.json()).toMatchObject({
       decisionId: null,
       stopLoss: null,
@@ -182,9 +182,17 @@ describe('history import', () => {
       netPnl: '30',
       decisions: [],
     });
-    const stats = await get('/api/v1/stats');
+    const stats = await get('/api/v1/journal/stats');
     expect(stats.statusCode).toBe(200);
-    expect(stats.json()).toMatchObject({ trades: 2, wins: 2, netPnl: '55', expectancyR: 0, totalR: 0, sqn: null });
+    expect(stats.json()).toMatchObject({
+      trades: 2,
+      rTrades: 0,
+      wins: 2,
+      netPnl: '55',
+      expectancyR: 0,
+      totalR: 0,
+      sqn: null,
+    });
   });
 
   it('refuses a second job while one is queued, another user, and a bad window; a restart resumes the queued job', async () => {
