@@ -259,6 +259,9 @@ describe('CcxtVenue (sim) against the Binance gateway', () => {
       clientOrderId: id,
     });
     expect(await v.fills(PAIR2, Date.now() + 60_000)).toEqual([]);
+    // three days back: Binance answers a start time with one day only, so the venue walks the days, then by id
+    const week = await v.fills(PAIR2, Date.now() - 3 * 86_400_000);
+    expect(week.filter((f) => f.orderId === o.id)).toHaveLength(1);
     // a market order fills at once against the book, with its average price
     await limitOrder(ctx, maker, otherMarketId, 'sell', '10.30', '0.5');
     const mid = cid();

@@ -47,6 +47,12 @@ export const MARKETS_TTL_MS = 3_600_000;
 /** Page size of {@link CcxtVenue.fills}. */
 const FILLS_PAGE = 1000;
 
+/** Binance's longest history window (startTime to endTime), ms. */
+const DAY_MS = 86_400_000;
+
+/** How far back {@link CcxtVenue.fills} looks on Binance, days (one request per empty day). */
+const BINANCE_DAYS = 400;
+
 /** CCXT's TICK_SIZE precision mode (precision values are step sizes, not decimal places). */
 const TICK_SIZE = 4;
 
@@ -624,10 +630,50 @@ export class CcxtVenue implements Venue {
     return os.map((o) => this.toOrder(o, symbol));
   }
 
-  /** @inheritdoc */
+  /**
+   * @inheritdoc
+   *
+   * Binance (and the gateway) answer a start time with the 24 hours after it only, so there the history is walked a
+   * day at a time (explicit `endTime`) up to the first fill, and from there by trade id (`fromId`, no time limit) to
+   * the end. Elsewhere pages of {@link FILLS_PAGE} from the last time seen.
+   */
   async fills(symbol: string, since: number): Promise<VenueFill[]> {
     await this.market(symbol);
-    const out: VenueFill[] = [];
+    const trades =
+      this.client.id === 'binance' ? await this.binanceTrades(symbol, since) : await this.pagedTrades(symbol, since);
+    const byId = new Map<string, VenueFill>();
+    for (const t of trades)
+      if (t.timestamp === undefined || t.timestamp >= since) byId.set(String(t.id), this.toFill(t));
+    return [...byId.values()].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id, undefined, { numeric: true }));
+  }
+
+  /**
+   * Binance's trades of `symbol` since `since`: day windows to the first trade (at most {@link BINANCE_DAYS} days
+   * back), then by id from the last one seen until a short page.
+   */
+  private async binanceTrades(symbol: string, since: number): Promise<Trade[]> {
+    const what = `fills ${symbol}`;
+    const out: Trade[] = [];
+    let from = Math.max(since, Date.now() - BINANCE_DAYS * DAY_MS);
+    while (out.length === 0 && from <= Date.now()) {
+      const until = from + DAY_MS;
+      out.push(...(await this.call(what, () => this.client.fetchMyTrades(symbol, from, FILLS_PAGE, { until }))));
+      from = until + 1;
+    }
+    while (out.length > 0) {
+      const lastId = out.reduce((m, t) => (BigInt(String(t.id)) > m ? BigInt(String(t.id)) : m), 0n);
+      const next = await this.call(what, () =>
+        this.client.fetchMyTrades(symbol, undefined, FILLS_PAGE, { fromId: String(lastId + 1n) }),
+      );
+      out.push(...next);
+      if (next.length < FILLS_PAGE) break;
+    }
+    return out;
+  }
+
+  /** Trades of `symbol` since `since`, a page at a time from the last time seen (duplicates dropped by the caller). */
+  private async pagedTrades(symbol: string, since: number): Promise<Trade[]> {
+    const out: Trade[] = [];
     const seen = new Set<string>();
     let from = since;
     for (let page = 0; page < 10_000; page++) {
@@ -635,18 +681,18 @@ export class CcxtVenue implements Venue {
       let fresh = 0;
       let last = from;
       for (const t of ts) {
-        const id = String(t.id);
         if (t.timestamp !== undefined && t.timestamp > last) last = t.timestamp;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        fresh++;
-        out.push(this.toFill(t));
+        if (!seen.has(String(t.id))) {
+          seen.add(String(t.id));
+          fresh++;
+          out.push(t);
+        }
       }
       if (ts.length < FILLS_PAGE) break;
-      // the next page starts at the last time seen (inclusive; duplicates dropped), or after it when nothing was new
+      // the next page starts at the last time seen (inclusive), or after it when nothing was new
       from = fresh === 0 ? last + 1 : last;
     }
-    return out.sort((a, b) => a.time - b.time || a.id.localeCompare(b.id, undefined, { numeric: true }));
+    return out;
   }
 
   // ── streams ────────────────────────────────────────────────────────────────────────────────────────────────────
