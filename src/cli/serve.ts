@@ -247,7 +247,7 @@ async function serve(
     `Testudo is listening on ${url}/  (API ${url}/api/v1, OpenAPI ${url}/api/v1/openapi.json, events ws${url.slice(4)}/ws)`,
   );
   if (firstRun) for (const line of firstRunMessage({ ...firstRun, url, symbol: feed?.symbols()[0] })) say(line);
-  await feed?.start();
+  if (!(feed instanceof LiveFeed)) await feed?.start(); // the live feed was started (and probed) in runServe
   const shutdown = async (): Promise<void> => {
     await app.close();
     await feed?.stop();
