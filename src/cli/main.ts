@@ -1,6 +1,6 @@
 /**
  * The `testudo` command: `serve`, `size`, `candles import`, `trade`, `journal stats`, `backtest`, `optimize`, `worker`,
- * `bot`.
+ * `bot`, `secrets rotate`.
  * Output for people on stdout; `--json` prints one JSON document and nothing else.
  */
 import { readFileSync } from 'node:fs';

@@ -27,7 +27,12 @@ async function testudo(
   env: Record<string, string>,
   ...args: string[]
 ): Promise<{ stdout: string; stderr: string; code: number }> {
-  const clean = { ...process.env, DATABASE_URL: '', TESTUDO_SECRET_KEY: '', TESTUDO_SECRET_KEYS_OLD: '' };
+  const clean: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: '',
+    TESTUDO_SECRET_KEY: '',
+    TESTUDO_SECRET_KEYS_OLD: '',
+  };
   delete clean.TESTUDO_DATA_DIR;
   delete clean.TESTUDO_SECRET_KEY_FILE;
   try {
