@@ -17,6 +17,7 @@ import { MarketService } from './market.ts';
 import { ProfileService } from './profile.ts';
 import { ConnectionService } from './connections.ts';
 import { LiveEngine } from './live/engine.ts';
+import { ImportService } from './live/import.ts';
 
 /** Everything the interfaces need. */
 export interface AppContext {
@@ -36,6 +37,8 @@ export interface AppContext {
   connections: ConnectionService;
   /** The live bracket engine: trades through connections, their fills, exits and reconciliation (`./live/`). */
   live: LiveEngine;
+  /** History imports of connections: venue fills grouped into journal trades (`./live/import.ts`). */
+  imports: ImportService;
   breaker: CircuitBreaker;
   feed: MarketFeed | null;
   /** Market clock (the feed's time), ms UTC. */
@@ -120,6 +123,8 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
   const live = new LiveEngine({ sql, events, connections, onError: o.onError });
   trading.setLive(live);
   await live.start();
+  const imports = new ImportService({ sql, events, connections, onError: o.onError });
+  await imports.start();
   return {
     sql,
     auth: new AuthService(sql),
@@ -132,12 +137,14 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
     events,
     connections,
     live,
+    imports,
     breaker,
     feed,
     now,
     close: async () => {
       await feed?.stop();
       await live.stop();
+      await imports.close();
       await connections.close();
       await trading.drain();
       await exchange.drain();

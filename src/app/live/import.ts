@@ -28,7 +28,7 @@ import type { Sql, Row } from '../../db/sql.ts';
 import { toInt, toMsOrNull } from '../../db/sql.ts';
 import { roundTrips, symbolAssets, type RoundTripFill } from '../../core/journal/round-trips.ts';
 import type { ConnectionRow, ConnectionListener } from '../connections.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, TestudoError, ValidationError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { dec0 } from '../views.ts';
 import { VenueError, type Venue, type VenueFill } from '../venues/types.ts';
@@ -40,6 +40,8 @@ export const DEFAULT_IMPORT_DAYS = 90;
 /** Longest history window, days. */
 export const MAX_IMPORT_DAYS = 365;
 const DAY_MS = 86_400_000;
+/** Wait before retrying a job whose venue cannot be opened yet (the server is not listening), ms. */
+const RETRY_MS = 1000;
 /** Fills per INSERT statement. */
 const INSERT_CHUNK = 500;
 
@@ -128,6 +130,7 @@ export class ImportService {
   /** Per connection: the tail of its job chain (one job at a time). */
   private readonly chains = new Map<number, Promise<void>>();
   private unsubscribe: (() => void) | null = null;
+  private readonly retries = new Set<NodeJS.Timeout>();
   private closed = false;
 
   /** See {@link ImportServiceOptions}. */
@@ -212,6 +215,8 @@ export class ImportService {
    */
   async close(): Promise<void> {
     this.closed = true;
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
     this.unsubscribe?.();
     this.unsubscribe = null;
     await this.idle();
@@ -267,7 +272,21 @@ export class ImportService {
     };
     try {
       const conn = await this.connections.row(connectionId);
-      const venue = await this.connections.venue(connectionId);
+      let venue: Venue;
+      try {
+        venue = await this.connections.venue(connectionId);
+      } catch (e) {
+        // a sim venue before the server listens (its own URL unknown): queued again, retried in a second
+        if (!(e instanceof TestudoError && e.code === 'self-url-unknown')) throw e;
+        await this.sql.query(`UPDATE venue_imports SET status = 'queued' WHERE id = $1`, [importId]);
+        const t = setTimeout(() => {
+          this.retries.delete(t);
+          this.schedule(connectionId, importId);
+        }, RETRY_MS);
+        t.unref();
+        this.retries.add(t);
+        return;
+      }
       const symbols = await this.symbols(conn, venue);
       for (const [i, symbol] of symbols.entries()) {
         if (this.closed) return; // left running: the next start resumes it
