@@ -406,6 +406,39 @@ describe('CcxtVenue (sim) against the Binance gateway', () => {
     expect(fills.length).toBe(after); // stopped: no more polling
   });
 
+  it('fills(since) walks every page: by trade id, and by day windows when history starts before since', async () => {
+    const market = await spotMarket(ctx, admin.id, { name: 'Venue Pages', symbol: 'VPAGEUSD', baseAsset: 'VPAGE' });
+    const bob = await restUser(w, admin.id, 'bob@venue.test', [market]);
+    await ctx.exchange.depositAsset(market, maker.account, '10');
+    const v = new CcxtVenue(
+      {
+        kind: 'sim',
+        exchange: 'testudo',
+        marketType: 'spot',
+        sandbox: false,
+        baseUrl: `http://${w.host}/binance`,
+        credentials: { apiKey: bob.apiKey, secret: bob.secret },
+      },
+      { fillsPage: 2 },
+    );
+    open.push(v);
+    const start = Date.now() - 1000;
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      await limitOrder(ctx, maker, market, 'sell', '20.00', '0.1');
+      ids.push(
+        (await v.placeOrder({ clientOrderId: cid(), symbol: 'VPAGE/USD', side: 'buy', type: 'market', qty: '0.1' })).id,
+      );
+    }
+    const all = await v.fills('VPAGE/USD', start);
+    expect(all.map((f) => f.orderId)).toEqual(ids);
+    // from the fourth fill on: the first page starts before `since`, so the days from `since` are walked
+    const cut = all[3]!.time;
+    const later = await v.fills('VPAGE/USD', cut);
+    expect(later.map((f) => f.id)).toEqual(all.filter((f) => f.time >= cut).map((f) => f.id));
+    expect(later.length).toBeGreaterThanOrEqual(4);
+  });
+
   it('the ccxt kind with baseUrl reaches the gateway like sim', async () => {
     const v = createVenue({
       kind: 'ccxt',

@@ -230,13 +230,20 @@ export class CcxtVenue implements Venue {
   private readonly triggerList: boolean;
   /** Venue ids of the stop orders placed here (cancelled and fetched with `{ trigger: true }` on such venues). */
   private readonly triggerIds = new Set<string>();
+  private readonly fillsPage: number;
 
   /**
    * @param config kind `sim` (needs `baseUrl`: the gateway, `http://host:port/binance`) or `ccxt` (`exchange` one of
    *   {@link CCXT_EXCHANGES})
+   * @param opts `fillsPage`: page size of {@link CcxtVenue.fills} (default 1000, the venues' maximum; tests use a
+   *   small one to walk the pages)
    * @throws Error when the exchange is not a CCXT pro class or `sim` has no base url
    */
-  constructor(private readonly config: VenueConfig) {
+  constructor(
+    private readonly config: VenueConfig,
+    opts: { fillsPage?: number } = {},
+  ) {
+    this.fillsPage = opts.fillsPage ?? FILLS_PAGE;
     if (config.kind !== 'sim' && config.kind !== 'ccxt') throw new Error(`CcxtVenue cannot serve kind ${config.kind}`);
     const id = config.kind === 'sim' ? 'binance' : config.exchange;
     if (config.kind === 'sim' && !config.baseUrl) throw new Error('a sim venue needs the gateway base url');
@@ -648,25 +655,32 @@ export class CcxtVenue implements Venue {
   }
 
   /**
-   * Binance's trades of `symbol` since `since`: day windows to the first trade (at most {@link BINANCE_DAYS} days
-   * back), then by id from the last one seen until a short page.
+   * Binance's trades of `symbol` since `since`. One request from trade id 0 first: when the whole history fits a
+   * page (the usual account, and every symbol never traded) that is the answer. Otherwise day windows from `since`
+   * (at most {@link BINANCE_DAYS} days back) to the first trade, then by id from the last one seen until a short page.
    */
   private async binanceTrades(symbol: string, since: number): Promise<Trade[]> {
     const what = `fills ${symbol}`;
-    const out: Trade[] = [];
-    let from = Math.max(since, Date.now() - BINANCE_DAYS * DAY_MS);
-    while (out.length === 0 && from <= Date.now()) {
-      const until = from + DAY_MS;
-      out.push(...(await this.call(what, () => this.client.fetchMyTrades(symbol, from, FILLS_PAGE, { until }))));
-      from = until + 1;
+    const byId = (fromId: bigint): Promise<Trade[]> =>
+      this.call(what, () => this.client.fetchMyTrades(symbol, undefined, this.fillsPage, { fromId: String(fromId) }));
+    const out: Trade[] = await byId(0n);
+    if (out.length < this.fillsPage) return out;
+    if (out[0]!.timestamp !== undefined && out[0]!.timestamp > since) {
+      // the whole history is after `since`: page on by id
+    } else {
+      out.length = 0;
+      let from = Math.max(since, Date.now() - BINANCE_DAYS * DAY_MS);
+      while (out.length === 0 && from <= Date.now()) {
+        const until = from + DAY_MS;
+        out.push(...(await this.call(what, () => this.client.fetchMyTrades(symbol, from, this.fillsPage, { until }))));
+        from = until + 1;
+      }
     }
     while (out.length > 0) {
       const lastId = out.reduce((m, t) => (BigInt(String(t.id)) > m ? BigInt(String(t.id)) : m), 0n);
-      const next = await this.call(what, () =>
-        this.client.fetchMyTrades(symbol, undefined, FILLS_PAGE, { fromId: String(lastId + 1n) }),
-      );
+      const next = await byId(lastId + 1n);
       out.push(...next);
-      if (next.length < FILLS_PAGE) break;
+      if (next.length < this.fillsPage) break;
     }
     return out;
   }
@@ -677,7 +691,7 @@ export class CcxtVenue implements Venue {
     const seen = new Set<string>();
     let from = since;
     for (let page = 0; page < 10_000; page++) {
-      const ts = await this.call(`fills ${symbol}`, () => this.client.fetchMyTrades(symbol, from, FILLS_PAGE));
+      const ts = await this.call(`fills ${symbol}`, () => this.client.fetchMyTrades(symbol, from, this.fillsPage));
       let fresh = 0;
       let last = from;
       for (const t of ts) {
@@ -688,7 +702,7 @@ export class CcxtVenue implements Venue {
           out.push(t);
         }
       }
-      if (ts.length < FILLS_PAGE) break;
+      if (ts.length < this.fillsPage) break;
       // the next page starts at the last time seen (inclusive), or after it when nothing was new
       from = fresh === 0 ? last + 1 : last;
     }
