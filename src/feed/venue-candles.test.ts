@@ -16,7 +16,7 @@ import {
   type CashUser,
   type GatewayWorld,
 } from '../server/binance/test-world.ts';
-import { LiveFeed, type LiveFeedErrorContext } from './live.ts';
+import { LiveFeed, createExchange, type LiveFeedErrorContext } from './live.ts';
 import { CandleRecorder } from './venue-candles.ts';
 
 const MIN = 60_000;
@@ -115,7 +115,28 @@ describe('the live feed on the kline stream, stored as bars close', () => {
       onError: () => undefined,
     });
     stops.push(() => recovering.stop());
-    const seen = { streamed: [] as Candle[], fallback: [] as Candle[], recovering: [] as Candle[] };
+    // CCXT's generic path (what other exchanges get): numbers from watchOHLCV, a bar closed when the next one starts
+    const generic = createExchange({ apiBaseUrl: api, pro: true });
+    (generic as { id: string }).id = 'binance-generic';
+    const genericFeed = new LiveFeed({
+      symbols: ['LVTUDO-USD'],
+      timeframe: '1m',
+      exchange: generic,
+      stream: true,
+      pollMs: 200,
+      historyBars: 0,
+    });
+    stops.push(
+      () => genericFeed.stop(),
+      () => generic.close(),
+    );
+    const seen = {
+      streamed: [] as Candle[],
+      fallback: [] as Candle[],
+      recovering: [] as Candle[],
+      generic: [] as Candle[],
+    };
+    genericFeed.onCandle((_s, c) => seen.generic.push(c));
     recovering.onCandle((_s, c) => seen.recovering.push(c));
     streamed.onCandle((_s, c) => seen.streamed.push(c));
     fallback.onCandle((_s, c) => seen.fallback.push(c));
@@ -132,6 +153,7 @@ describe('the live feed on the kline stream, stored as bars close', () => {
     await streamed.start();
     await fallback.start();
     await recovering.start();
+    await genericFeed.start();
 
     // the stream answers: no more REST polls; the dead stream leaves the other feed polling
     await vi.waitFor(() => expect(streamed.mode).toBe('stream'), { timeout: 10_000, interval: 50 });
@@ -152,6 +174,9 @@ describe('the live feed on the kline stream, stored as bars close', () => {
     const minuteAfter = Math.floor(Date.now() / MIN) * MIN;
     // the bar of the trades (should the minute have ended between them, the later one)
     const target = minuteAfter;
+    // a new subscriber of the gateway's kline stream hears from it once the kline changes: after the trades
+    await vi.waitFor(() => expect(genericFeed.mode).toBe('stream'), { timeout: 10_000, interval: 50 });
+    const genericStreamedBeforeClose = Date.now() < target + MIN;
     const ours = (cs: Candle[]): Candle | undefined => cs.find((c) => c.time === target);
     await vi.waitFor(
       () => {
@@ -169,13 +194,18 @@ describe('the live feed on the kline stream, stored as bars close', () => {
       timeout: 10_000,
       interval: 50,
     });
+    await vi.waitFor(() => expect(ours(seen.generic)).toEqual(ours(seen.streamed)), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    if (genericStreamedBeforeClose) expect(genericFeed.emitted.stream).toBeGreaterThanOrEqual(1);
     // the same bar, exact decimal text, whichever way it came
     expect(ours(seen.fallback)).toEqual(ours(seen.streamed));
     expect(streamed.emitted.stream).toBeGreaterThanOrEqual(1);
     expect(fallback.emitted.stream).toBe(0);
     expect(fallback.emitted.poll).toBeGreaterThanOrEqual(1);
     // each bar once, in order
-    for (const list of [seen.streamed, seen.fallback, seen.recovering]) {
+    for (const list of [seen.streamed, seen.fallback, seen.recovering, seen.generic]) {
       const times = list.map((c) => c.time);
       expect(times).toEqual([...new Set(times)].sort((a, b) => a - b));
     }
@@ -236,5 +266,36 @@ describe('CandleRecorder', () => {
     rec.add('REC-OK', bar(1, '10.75'));
     await rec.flush();
     expect(rec.stored).toBe(2);
+  });
+
+  it('keeps the bars of a failed write and stores them once the database accepts them again', async () => {
+    const rec = new CandleRecorder(w.sql, { timeframe: '1m', flushMs: 10 });
+    stops.push(() => rec.close());
+    const bar = (i: number): Candle => ({
+      time: Date.UTC(2024, 0, 2) + i * MIN,
+      open: '10',
+      high: '11',
+      low: '9',
+      close: '10',
+      volume: '1',
+    });
+    // the database refuses these rows for a while (a constraint stands in for an outage of the store)
+    await w.sql.query(`ALTER TABLE candles ADD CONSTRAINT rec_block CHECK (symbol <> 'REC-RETRY')`);
+    try {
+      rec.add('REC-RETRY', bar(0));
+      rec.add('REC-RETRY', bar(1));
+      await rec.flush();
+      expect(rec.errorCount).toBe(1);
+      expect(rec.pending).toBe(2);
+      expect(rec.dropped).toBe(0);
+      rec.add('REC-RETRY', bar(2)); // the feed goes on meanwhile
+    } finally {
+      await w.sql.query('ALTER TABLE candles DROP CONSTRAINT rec_block');
+    }
+    await rec.flush();
+    expect(rec.pending).toBe(0);
+    expect(rec.stored).toBe(3);
+    const rows = await readCandlePage(w.sql, { symbol: 'REC-RETRY', timeframe: '1m' }, undefined, 10);
+    expect(rows.map((r) => r.time)).toEqual([0, 1, 2].map((i) => bar(i).time));
   });
 });
