@@ -26,6 +26,9 @@ describe('grid axes', () => {
     expect(parseAxis('mode=a,b').values).toEqual(['a', 'b']);
     expect(parseAxis('on=true').values).toEqual([true]);
     expect(parseAxis('x=0.1:0.3:0.1').values).toEqual([0.1, 0.2, 0.3]);
+    // exponent forms keep the mantissa's decimals (1.5e-7 has 8) and whole numbers past 1e21 stay whole
+    expect(rangeValues(1.5e-7, 4.5e-7, 1.5e-7)).toEqual([1.5e-7, 3e-7, 4.5e-7]);
+    expect(rangeValues(1e21, 3e21, 1e21)).toEqual([1e21, 2e21, 3e21]);
   });
 
   it('refuses malformed axes with a stable code and the field', () => {
@@ -42,6 +45,9 @@ describe('grid axes', () => {
     expect(err(() => parseAxis('fast=5:10'))).toEqual(['bad-param-range', 'params.fast']);
     expect(err(() => parseAxis('=5'))).toEqual(['bad-param-range', 'params']);
     expect(err(() => rangeValues(0, 1e9, 1, 'grid.x', 1000))).toEqual(['grid-too-large', 'grid.x']);
+    // a denormal start or step would need toFixed(324): refused, not a RangeError
+    expect(err(() => rangeValues(5e-324, 1, 0.5, 'grid.x'))).toEqual(['bad-param-range', 'grid.x']);
+    expect(err(() => rangeValues(1, 1, 1.5e-25, 'grid.x'))).toEqual(['bad-param-range', 'grid.x']);
     expect(err(() => resolveStat('Start'))).toEqual(['unknown-stat', 'maximize']);
   });
 

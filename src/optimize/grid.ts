@@ -65,16 +65,21 @@ export function resolveStat(name: string): StatKey {
 /** Decimal places of a number's shortest text form (for exact range steps). */
 function places(n: number): number {
   const s = String(n);
-  if (s.includes('e-')) return Number(s.split('e-')[1]);
+  const e = /^-?\d+(?:\.(\d+))?e-(\d+)$/.exec(s); // 1.5e-7: 1 decimal of the mantissa + 7
+  if (e) return (e[1]?.length ?? 0) + Number(e[2]);
+  if (s.includes('e+')) return 0; // ≥ 1e21: whole
   const dot = s.indexOf('.');
   return dot < 0 ? 0 : s.length - dot - 1;
 }
 
+/** Most decimal places of a range's start and step (a double has about 17 significant digits). */
+const MAX_RANGE_DECIMALS = 20;
+
 /**
  * The values `start, start+step, …` up to and including `stop` (when on the step), computed without accumulating
  * float error (each value is rounded to the decimals of start and step).
- * @throws OptimizeError `bad-param-range` when a bound is not finite, `step ≤ 0`, `stop < start`, or more than
- *   `max` values would result.
+ * @throws OptimizeError `bad-param-range` when a bound is not finite, `step ≤ 0`, `stop < start`, start or step has
+ *   more than 20 decimal places (e.g. `5e-324`), or `grid-too-large` when more than `max` values would result.
  */
 export function rangeValues(start: number, stop: number, step: number, field = 'params', max = 1_000_000): number[] {
   if (![start, stop, step].every(Number.isFinite))
@@ -84,6 +89,12 @@ export function rangeValues(start: number, stop: number, step: number, field = '
   const n = Math.floor((stop - start) / step + 1e-9) + 1;
   if (n > max) throw new OptimizeError('grid-too-large', `the range has ${n} values (at most ${max})`, field);
   const dp = Math.max(places(start), places(step));
+  if (dp > MAX_RANGE_DECIMALS)
+    throw new OptimizeError(
+      'bad-param-range',
+      `start and step may have at most ${MAX_RANGE_DECIMALS} decimal places (got ${dp})`,
+      field,
+    );
   const out: number[] = [];
   for (let k = 0; k < n; k++) out.push(Number((start + k * step).toFixed(dp)));
   return out;

@@ -16,6 +16,7 @@ import {
 import type { AppContext } from '../app/context.ts';
 import { ValidationError } from '../app/errors.ts';
 import type { User } from '../app/auth.ts';
+import type { TradingEvent } from '../app/events.ts';
 import { authRoutes } from './auth-routes.ts';
 import { journalRoutes } from './journal-routes.ts';
 import { tradeRoutes } from './trade-routes.ts';
@@ -97,7 +98,19 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   });
   app.setNotFoundHandler(notFoundHandler);
   // Text PostgreSQL cannot store (NUL characters, lone UTF-16 surrogates) is refused before validation.
+  // Bodies nested deeper than MAX_BODY_DEPTH are refused first, before anything walks them.
   app.addHook('preValidation', async (req) => {
+    if (tooDeep(req.body) || tooDeep(req.query))
+      throw new ValidationError(
+        [
+          {
+            field: tooDeep(req.body) ? 'body' : 'query',
+            code: 'body-too-deep',
+            message: `nests arrays and objects more than ${MAX_BODY_DEPTH} deep`,
+          },
+        ],
+        'body-too-deep',
+      );
     const bad = findBadText(req.body, 'body') ?? findBadText(req.query, 'query');
     if (bad)
       throw new ValidationError([
@@ -140,8 +153,11 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
       socket.close(4401, 'unauthenticated');
       return;
     }
-    const off = ctx.events.subscribe(req.user.id, (e) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: e.type, data: e.data }));
+    const uid = req.user.id;
+    const off = ctx.events.subscribe(uid, (e) => {
+      if (socket.readyState !== socket.OPEN) return;
+      const data = exchangeEventFor(ctx, uid, e);
+      if (data) socket.send(JSON.stringify({ type: e.type, data }));
     });
     socket.send(JSON.stringify({ type: 'hello', data: { user: req.user, breaker: ctx.breaker.state() } }));
     socket.on('close', off);
@@ -150,23 +166,62 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   return app;
 }
 
-/** The path of the first string under `v` that contains a NUL or a lone surrogate, or null. */
-function findBadText(v: unknown, path: string): string | null {
-  if (ArrayBuffer.isView(v)) return null; // raw bytes (an uploaded file) are not text
-  if (typeof v === 'string') return v.includes('\u0000') || !v.isWellFormed() ? path : null;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const p = findBadText(v[i], `${path}.${i}`);
-      if (p) return p;
-    }
-    return null;
+/**
+ * What `/ws` sends of a broadcast exchange event to user `userId` (null: nothing): the `market`, `book` and `trade`
+ * events of a restricted market only to users who may see it through REST and `/ws/exchange` (the exchange's
+ * `canSeeMarket`), and a trade without the exchange's internal `accounts` list (its maker and taker account ids are
+ * already left out when the market hides accounts). Every other event is sent as published.
+ */
+function exchangeEventFor(ctx: AppContext, userId: number, e: TradingEvent): Record<string, unknown> | null {
+  if (e.userId !== null || (e.type !== 'market' && e.type !== 'book' && e.type !== 'trade')) return e.data;
+  const marketId = e.type === 'market' ? e.data.id : e.data.marketId;
+  if (typeof marketId !== 'number' || !ctx.exchange.canSeeMarket(userId, marketId)) return null;
+  if (e.type !== 'trade') return e.data;
+  const { accounts: _internal, ...trade } = e.data;
+  return trade;
+}
+
+/** Deepest nesting of arrays and objects a request body or query may have (checked before any handler). */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * Whether `v` nests arrays and objects more than `max` deep (a scalar is depth 0, `[]` and `{}` depth 1). Iterative,
+ * so a hostile body nested 100,000 deep costs one pass and no stack.
+ */
+export function tooDeep(v: unknown, max = MAX_BODY_DEPTH): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x)) continue;
+    if (depth + 1 > max) return true;
+    for (const c of Array.isArray(x) ? x : Object.values(x))
+      if (c !== null && typeof c === 'object') stack.push([c, depth + 1]);
   }
-  if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      if (k.includes('\u0000') || !k.isWellFormed()) return path;
-      const p = findBadText(x, path === 'body' || path === 'query' ? k : `${path}.${k}`);
-      if (p) return p;
+  return false;
+}
+
+/**
+ * The path of the first string (value or key, depth first) under `v` that contains a NUL or a lone surrogate, or
+ * null. Iterative (no recursion to overflow); callers refuse over-deep input first ({@link tooDeep}).
+ */
+export function findBadText(v: unknown, root: string): string | null {
+  const bad = (s: string): boolean => s.includes('\u0000') || !s.isWellFormed();
+  const stack: [unknown, string][] = [[v, root]];
+  while (stack.length > 0) {
+    const [x, path] = stack.pop()!;
+    if (typeof x === 'string') {
+      if (bad(x)) return path;
+      continue;
     }
+    if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x)) continue; // raw bytes (an upload) are not text
+    const children: [unknown, string][] = [];
+    if (Array.isArray(x)) x.forEach((c, i) => children.push([c, `${path}.${i}`]));
+    else
+      for (const [k, c] of Object.entries(x)) {
+        if (bad(k)) return path;
+        children.push([c, x === v && (root === 'body' || root === 'query') ? k : `${path}.${k}`]);
+      }
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!); // first child on top: depth-first order
   }
   return null;
 }

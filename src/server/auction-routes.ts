@@ -28,6 +28,8 @@ const CreateBody = z
  * Registers the auction routes:
  * - `GET /api/v1/exchange/auctions?status=&limit=` → `{ auctions }`, newest first;
  * - `GET /api/v1/exchange/auctions/:id` → the auction with its `bids`, newest first;
+ * bidders' account ids (`bids[].accountId`, `bestBidderAccountId`, `winnerAccountId`) are null except for the
+ * caller's own accounts, unless the caller owns the selling account or is an admin;
  * - `POST /api/v1/exchange/auctions` `{ accountId?, title, description?, minBid?, buyNowPrice? }` → 201 the auction;
  * - `POST /api/v1/exchange/auctions/:id/bids` `{ accountId?, amount }` → 201 `{ auction, bid }`;
  * - `POST /api/v1/exchange/auctions/:id/buy` `{ accountId? }` → the sold auction;
@@ -63,18 +65,12 @@ export function auctionRoutes(
         response: { 200: z.object({ auctions: z.array(AuctionView) }) },
       },
     },
-    async (req) => {
-      user(req);
-      return { auctions: typed(z.array(AuctionView), await auctions.list(req.query)) };
-    },
+    async (req) => ({ auctions: typed(z.array(AuctionView), await auctions.list(req.query, user(req))) }),
   );
   r.get(
     `${base}/:id`,
     { schema: { tags: ['auctions'], params: Id, response: { 200: AuctionWithBids } } },
-    async (req) => {
-      user(req);
-      return typed(AuctionWithBids, await auctions.get(req.params.id));
-    },
+    async (req) => typed(AuctionWithBids, await auctions.get(req.params.id, user(req))),
   );
   r.post(
     base,

@@ -159,8 +159,10 @@ export const AuctionView = z.object({
   buyNowPrice: dec.nullable(),
   status: z.enum(['open', 'sold', 'cancelled']),
   bestBid: dec.nullable(),
-  bestBidderAccountId: id.nullable(),
-  winnerAccountId: id.nullable(),
+  bestBidderAccountId: id
+    .nullable()
+    .describe("null: no bid yet, or another's account (shown to the seller's owners, admins and that bidder)"),
+  winnerAccountId: id.nullable().describe('null: unsold, or another buyer (as bestBidderAccountId)'),
   price: dec.nullable(),
   closedHow: z.enum(['buy-now', 'settle', 'cancel']).nullable(),
   createdAt: iso.nullable(),
@@ -169,7 +171,14 @@ export const AuctionView = z.object({
 
 /** An auction with its bids, newest first. */
 export const AuctionWithBids = AuctionView.extend({
-  bids: z.array(z.object({ id, accountId: id, amount: dec.nullable(), at: iso.nullable() })),
+  bids: z.array(
+    z.object({
+      id,
+      accountId: id.nullable().describe("null: another bidder's account (shown to the seller's owners and admins)"),
+      amount: dec.nullable(),
+      at: iso.nullable(),
+    }),
+  ),
 });
 
 /** The answer of a bid: the auction after it and the bid. */

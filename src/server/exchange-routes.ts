@@ -1,6 +1,7 @@
 /**
  * REST routes of the simulated exchange under `/api/v1/exchange`. Mutating routes (orders, transfers) are in the
- * `mutate` rate-limit class, costly ones (full trade history, creating markets) in `expensive`.
+ * `mutate` rate-limit class, costly ones (full trade history, creating markets) in `expensive`. Creating, pausing,
+ * settling markets and depositing assets are admin-only (403 `forbidden`).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -31,11 +32,20 @@ import {
   typed,
 } from './exchange-responses.ts';
 
-/** A positive decimal amount: string or JSON number in, trimmed decimal text out. */
+/**
+ * A positive decimal amount: string or JSON number in, trimmed decimal text out. At most 50 characters (36 integer
+ * digits with the 12 decimals of money fit): longer text is no price, size or amount, and NUMERIC columns and the
+ * engine's integers have limits (`too-big`).
+ */
 export const decimalText = z
   .union([z.string(), z.number()])
   .transform((v) => (typeof v === 'number' ? numberToDecimalText(v) : v.trim()))
-  .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a positive decimal such as "0.5"'));
+  .pipe(
+    z
+      .string()
+      .max(50, 'must be at most 50 characters')
+      .regex(/^\d+(\.\d+)?$/, 'must be a positive decimal such as "0.5"'),
+  );
 
 /** Body of `POST /api/v1/exchange/orders` (and the WebSocket `place_order`). */
 export const OrderBody = z
@@ -121,7 +131,7 @@ export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
     { schema: { tags: ['exchange'], body: MarketBody, response: { 201: MarketView } }, preHandler: limit('expensive') },
     async (req, reply) => {
       reply.code(201);
-      return typed(MarketView, await ex.createMarket(requireUser(req).id, req.body, req.ip));
+      return typed(MarketView, await ex.createMarket(admin(req).id, req.body, req.ip));
     },
   );
   r.get(

@@ -179,33 +179,68 @@ export class AuctionService {
     return AuctionService.view(a!);
   }
 
-  /** Auctions, newest first, optionally only those with `status`. */
+  /**
+   * The account ids `viewer` may see in auction views: null (all) for an admin or no viewer (internal use), else
+   * the viewer's own accounts.
+   */
+  private async visibleAccounts(viewer: AuctionUser | undefined): Promise<Set<number> | null> {
+    if (viewer === undefined || viewer.isAdmin) return null;
+    const rows = await this.sql.query('SELECT account_id FROM ex_account_owners WHERE user_id = $1', [viewer.id]);
+    return new Set(rows.map((r) => toInt(r.account_id)));
+  }
+
+  /**
+   * An auction view as `mine` allows (null: everything): the seller's owners see every account id; anyone else sees
+   * the best bidder and the winner only when that is one of their own accounts (else null).
+   */
+  private static redact(v: Record<string, unknown>, mine: Set<number> | null): Record<string, unknown> {
+    if (mine === null || mine.has(v.sellerAccountId as number)) return v;
+    const own = (id: unknown): number | null => (typeof id === 'number' && mine.has(id) ? id : null);
+    return { ...v, bestBidderAccountId: own(v.bestBidderAccountId), winnerAccountId: own(v.winnerAccountId) };
+  }
+
+  /**
+   * Auctions, newest first, optionally only those with `status`. With a `viewer` who is not an admin, the account
+   * ids of other bidders are null unless the viewer owns the selling account (see `get`).
+   */
   async list(
     opts: { status?: 'open' | 'sold' | 'cancelled'; limit?: number } = {},
+    viewer?: AuctionUser,
   ): Promise<Record<string, unknown>[]> {
     const rows = await this.sql.query(
       `SELECT * FROM ex_auctions WHERE ($1::text IS NULL OR status = $1) ORDER BY id DESC LIMIT $2`,
       [opts.status ?? null, opts.limit ?? 100],
     );
-    return rows.map((a) => AuctionService.view(a));
+    const mine = await this.visibleAccounts(viewer);
+    return rows.map((a) => AuctionService.redact(AuctionService.view(a), mine));
   }
 
   /**
-   * One auction with its bids, newest first (`{ ...auction, bids: [{ id, accountId, amount, at }] }`).
+   * One auction with its bids, newest first (`{ ...auction, bids: [{ id, accountId, amount, at }] }`). With a
+   * `viewer`: an admin or an owner of the selling account sees every bidder; anyone else sees every bid's amount
+   * and time but the account id (and `bestBidderAccountId`, `winnerAccountId`) only of their own accounts, null
+   * for others'.
    * @throws NotFoundError auction-not-found.
    */
-  async get(id: number): Promise<Record<string, unknown>> {
+  async get(id: number, viewer?: AuctionUser): Promise<Record<string, unknown>> {
     const [a] = await this.sql.query('SELECT * FROM ex_auctions WHERE id = $1', [id]);
     if (!a) throw new NotFoundError('auction-not-found', `no auction ${id}`);
     const bids = await this.sql.query('SELECT * FROM ex_auction_bids WHERE auction_id = $1 ORDER BY id DESC', [id]);
+    const view = AuctionService.view(a);
+    const mine = await this.visibleAccounts(viewer);
+    const sees = (account: number): boolean =>
+      mine === null || mine.has(view.sellerAccountId as number) || mine.has(account);
     return {
-      ...AuctionService.view(a),
-      bids: bids.map((b) => ({
-        id: toInt(b.id),
-        accountId: toInt(b.bidder_account_id),
-        amount: money(b.amount),
-        at: iso(b.at),
-      })),
+      ...AuctionService.redact(view, mine),
+      bids: bids.map((b) => {
+        const accountId = toInt(b.bidder_account_id);
+        return {
+          id: toInt(b.id),
+          accountId: sees(accountId) ? accountId : null,
+          amount: money(b.amount),
+          at: iso(b.at),
+        };
+      }),
     };
   }
 

@@ -83,7 +83,13 @@ export function marketView(m: MarketRuntime): Record<string, unknown> {
   };
 }
 
-/** Checks a new market's grid, bounds and names. @throws ValidationError. */
+/** The most ticks a price may have: the engine holds prices as safe integers of ticks. */
+const MAX_TICKS = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Checks a new market's grid, bounds and names. @throws ValidationError (`invalid-decimal`, `grid-too-fine`,
+ * `price-off-tick`, `invalid-bounds`, `too-big` for a bound beyond {@link MAX_TICKS} ticks, …).
+ */
 function validate(input: CreateMarketInput): { minTicks: bigint; maxTicks: bigint | null } {
   const issues: { field: string; code: string; message: string }[] = [];
   const dec = (field: string, v: string | undefined): bigint | null => {
@@ -127,6 +133,13 @@ function validate(input: CreateMarketInput): { minTicks: bigint; maxTicks: bigin
         issues.push({ field: 'maxPrice', code: 'invalid-bounds', message: 'must be greater than minPrice' });
       minTicks = lo / tick;
       maxTicks = hi / tick;
+      // the engine's prices are whole ticks in a safe integer (and the columns are bigint)
+      for (const [field, ticks] of [
+        ['minPrice', minTicks],
+        ['maxPrice', maxTicks],
+      ] as const)
+        if (ticks > MAX_TICKS)
+          issues.push({ field, code: 'too-big', message: `must be at most ${MAX_TICKS} ticks of ${input.tickSize}` });
     }
   } else if (input.minPrice !== undefined || input.maxPrice !== undefined) {
     issues.push({ field: 'kind', code: 'bounds-need-bounded', message: 'only a bounded market has settlement bounds' });

@@ -23,7 +23,7 @@ import { Core } from './core.ts';
 import * as markets from './markets.ts';
 import * as orders from './orders.ts';
 import * as queries from './queries.ts';
-import { accountEvents, available, marketOf, type ExchangeOrderType } from './state.ts';
+import { accountEvents, available, canSee, marketOf, type ExchangeOrderType } from './state.ts';
 import type { WriterStats } from './writer.ts';
 
 export type { PlaceOrderInput, PlaceOcoInput, OcoLeg } from './orders.ts';
@@ -159,6 +159,15 @@ export class ExchangeService {
   /** One market with its depth. @throws NotFoundError when unknown or not visible. */
   async market(userId: number | null, id: number, levels = 20): Promise<Record<string, unknown>> {
     return markets.market(this.core, userId, id, levels);
+  }
+
+  /**
+   * Whether `userId` may see market `marketId` — the rule of REST and `/ws/exchange`: unrestricted, or one of the
+   * user's accounts is allowed. False for an unknown market. Synchronous (memory), for filtering pushed events.
+   */
+  canSeeMarket(userId: number | null, marketId: number): boolean {
+    const m = this.core.state.markets.get(marketId);
+    return m !== undefined && canSee(this.core.state, userId, m);
   }
 
   /** The market with gateway symbol `symbol` (exact), or null. Visibility is the caller's check ({@link market}). */

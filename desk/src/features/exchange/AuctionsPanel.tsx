@@ -46,7 +46,8 @@ function AuctionRow({
         <Badge tone={open ? 'profit' : a.status === 'sold' ? 'accent' : 'neutral'}>{a.status}</Badge>
         {a.status === 'sold' ? (
           <div className="num text-xs text-muted">
-            {dec(a.price)} to #{a.winnerAccountId}
+            {dec(a.price)}
+            {a.winnerAccountId !== null ? ` to #${a.winnerAccountId}` : null}
           </div>
         ) : null}
       </td>
