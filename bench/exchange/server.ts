@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -169,7 +169,7 @@ export interface ServerChild {
   dbUrl: string | null;
   /** `http://127.0.0.1:<port>` */
   base: string;
-  /** The first-run admin's API token (printed by `testudo serve` on an empty database). */
+  /** The first-run admin's API token (written to its first-login file by `testudo serve` on an empty database). */
   adminToken: string;
   /** Stops the server with SIGINT (it closes and exits; a CPU profile is written then) and waits for it. */
   stop(): Promise<void>;
@@ -222,8 +222,17 @@ export async function startServerChild(
       out += d.toString();
       if (opts.verbose) process.stdout.write(`[server] ${d.toString()}`);
       const listen = /listening on (http:\/\/[^/\s]+)\//.exec(out);
-      const token = /API token: (\S+)/.exec(out);
-      if (listen && token) resolve({ base: listen[1]!, token: token[1]! });
+      // the first start writes the admin's token to an owner-only file and prints only its path (revisions before
+      // that printed the token)
+      const printed = /API token: (\S+)/.exec(out);
+      if (listen && printed) resolve({ base: listen[1]!, token: printed[1]! });
+      const file = /are in (.+) \(readable only by you\)/.exec(out);
+      if (listen && file)
+        readFile(file[1]!, 'utf8').then((login) => {
+          const token = /API token: (\S+)/.exec(login);
+          if (token) resolve({ base: listen[1]!, token: token[1]! });
+          else reject(new Error(`no API token in ${file[1]}`));
+        }, reject);
     });
     void exited.then((code) => reject(new Error(`the server exited (code ${code}) before listening:\n${out}`)));
     setTimeout(() => reject(new Error(`the server did not listen within 120 s:\n${out}`)), 120_000).unref();

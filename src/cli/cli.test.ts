@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { createContext, type AppContext } from '../app/context.ts';
 import { buildServer } from '../server/app.ts';
 import { importCandleFile } from './candles.ts';
 import { bracketFromPercent, statsLines } from './client.ts';
-import { firstRunMessage } from './serve.ts';
+import { firstAdminOf, firstLoginFile, firstRunMessage } from './serve.ts';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/testudo.mjs', import.meta.url));
@@ -495,6 +495,16 @@ describe('statistics and brackets the CLI computes', () => {
     expect(other).toContain('npx testudo journal stats --url http://127.0.0.1:8080');
   });
 
+  it('takes the first admin from TESTUDO_ADMIN_EMAIL and TESTUDO_ADMIN_PASSWORD when both are set, else the demo user', () => {
+    const named = { TESTUDO_ADMIN_EMAIL: ' ops@example.com ', TESTUDO_ADMIN_PASSWORD: 'long secret 1' };
+    expect(firstAdminOf(named)).toEqual({ email: 'ops@example.com', password: 'long secret 1', generated: false });
+    for (const env of [{}, { TESTUDO_ADMIN_EMAIL: 'ops@example.com' }, { TESTUDO_ADMIN_PASSWORD: 'x' }]) {
+      const a = firstAdminOf(env);
+      expect([a.email, a.generated, a.password.length]).toEqual(['demo@testudo.local', true, 12]);
+    }
+    expect(firstAdminOf({}).password).not.toBe(firstAdminOf({}).password);
+  });
+
   it('prices --stop-pct and --target-r from the current price on the tick grid', () => {
     // long at 2445.99: stop 2% below rounded down to the tick, target 3 × the distance above rounded up
     expect(bracketFromPercent('buy', '2445.99', '0.01', '2', '3')).toEqual({ stop: '2397.07', target: '2592.75' });
@@ -589,7 +599,7 @@ describe('candles import streams the file', () => {
 });
 
 describe('npm start offline (testudo serve without feed flags)', () => {
-  it('replays the shipped sample, says so, and prints a Desk URL, the login and a CLI line that works as printed', async () => {
+  it('replays the shipped sample, says so, prints a Desk URL, and writes the login and a CLI line that works as printed to an owner-only file, never to stdout', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'testudo-serve-'));
     // the exchange's API is pointed at a closed port: the probe fails at once, as on a machine without a network
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', join(dir, 'db')], {
@@ -601,7 +611,7 @@ describe('npm start offline (testudo serve without feed flags)', () => {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no first-run message:\n${out}`)), 90_000);
         child.stdout.on('data', () => {
-          if (out.includes('shown only now')) {
+          if (out.includes('(readable only by you)')) {
             clearTimeout(timer);
             resolve();
           }
@@ -610,9 +620,16 @@ describe('npm start offline (testudo serve without feed flags)', () => {
       });
       expect(out).toMatch(/binance is not reachable .*: this machine looks offline/);
       expect(out).toMatch(/replaying the bundled sample instead: 20111 1h bars of BTC-USD/);
-      const url = /Desk: +(http:\/\/127\.0\.0\.1:\d+)\/ +\(log in as demo@testudo\.local, password (\S+)\)/.exec(out);
+      // stdout says where the login is, never the password or a token (stdout ends up in logs)
+      const file = firstLoginFile(join(dir, 'db'));
+      expect(out).toContain(`Login: the password, an API token and CLI commands are in ${file} (readable only by you)`);
+      expect(out).not.toMatch(/tdo_|password \S/);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      const login = await readFile(file, 'utf8');
+      const url = /Desk: +(http:\/\/127\.0\.0\.1:\d+)\/ +\(log in as demo@testudo\.local, password (\S+)\)/.exec(login);
       expect(url).not.toBeNull();
       const base = url![1]!;
+      expect(out).toContain(`Desk:  ${base}/`);
       // usable at once: BTC-USD has a price, and the replay moves it
       const price = async (): Promise<string | null> => {
         const list = (await (await fetch(`${base}/api/v1/instruments`)).json()) as {
@@ -630,19 +647,19 @@ describe('npm start offline (testudo serve without feed flags)', () => {
       }
       expect(later).not.toBe(first); // bars arrive (1 per second)
       // the printed CLI line works as printed (with --url, the port not being 3000), here as a preview
-      const token = /export TESTUDO_TOKEN=(tdo_\S+)/.exec(out)![1]!;
-      const line = /npx testudo (trade --url \S+ .*--preview)/.exec(out)![1]!;
+      const token = /export TESTUDO_TOKEN=(tdo_\S+)/.exec(login)![1]!;
+      const line = /npx testudo (trade --url \S+ .*--preview)/.exec(login)![1]!;
       expect(line).toContain(`--url ${base}`);
       const { stdout } = await run(process.execPath, [BIN, ...line.split(' ')], {
         env: { ...process.env, TESTUDO_TOKEN: token },
       });
       expect(stdout).toMatch(/^at \d+(\.\d+)?: stop \d+(\.\d+)?, target \d+(\.\d+)?\nwould be approved/);
-      const login = await fetch(`${base}/api/v1/auth/login`, {
+      const signIn = await fetch(`${base}/api/v1/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: 'demo@testudo.local', password: url![2] }),
       });
-      expect(login.status).toBe(200);
+      expect(signIn.status).toBe(200);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

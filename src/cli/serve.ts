@@ -3,8 +3,8 @@
  * market data feed (a replayed file, or live public data through CCXT), creates a demo user on an empty database,
  * and serves the API.
  */
-import { mkdir } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createContext } from '../app/context.ts';
 import { buildServer } from '../server/app.ts';
@@ -218,11 +218,14 @@ async function serve(
   }
   let firstRun: { email: string; password: string; token: string } | null = null;
   if ((await ctx.auth.userCount()) === 0) {
-    const email = 'demo@testudo.local';
-    const password = randomBytes(9).toString('base64url');
+    const { email, password, generated } = firstAdminOf(process.env);
     const user = await ctx.auth.register(email, password);
     await ctx.auth.setAdmin(email, true); // the first user runs the exchange (a teacher, say)
-    firstRun = { email, password, token: await ctx.auth.createApiToken(user.id, 'first-run') };
+    firstRun = {
+      email,
+      password: generated ? password : 'in TESTUDO_ADMIN_PASSWORD',
+      token: await ctx.auth.createApiToken(user.id, 'first-run'),
+    };
   }
   try {
     // A checkout installed without its build step (npm install --ignore-scripts) builds the Desk on first start.
@@ -246,7 +249,12 @@ async function serve(
   say(
     `Testudo is listening on ${url}/  (API ${url}/api/v1, OpenAPI ${url}/api/v1/openapi.json, events ws${url.slice(4)}/ws)`,
   );
-  if (firstRun) for (const line of firstRunMessage({ ...firstRun, url, symbol: feed?.symbols()[0] })) say(line);
+  if (firstRun) {
+    // the password and the token never reach stdout (logs): they go to a file only the owner can read
+    const file = firstLoginFile(f.dataDir);
+    await writeOwnerOnly(file, firstRunMessage({ ...firstRun, url, symbol: feed?.symbols()[0] }).join('\n') + '\n');
+    for (const line of firstRunNotice({ email: firstRun.email, url, file })) say(line);
+  }
   if (!(feed instanceof LiveFeed)) await feed?.start(); // the live feed was started (and probed) in runServe
   const shutdown = async (): Promise<void> => {
     await app.close();
@@ -260,8 +268,42 @@ async function serve(
 }
 
 /**
- * The lines printed on the first start: the Desk URL, the login (e-mail and the one-time password), the API token and
- * a CLI command that works as printed (`--url` included when the server is not at the CLI's default address).
+ * The first admin of an empty database: `TESTUDO_ADMIN_EMAIL` and `TESTUDO_ADMIN_PASSWORD` when both are set (an
+ * operator's choice), else `demo@testudo.local` with a generated password (`generated`).
+ */
+export function firstAdminOf(env: NodeJS.ProcessEnv): { email: string; password: string; generated: boolean } {
+  const email = env.TESTUDO_ADMIN_EMAIL?.trim();
+  const password = env.TESTUDO_ADMIN_PASSWORD;
+  if (email && password) return { email, password, generated: false };
+  return { email: 'demo@testudo.local', password: randomBytes(9).toString('base64url'), generated: true };
+}
+
+/** The file the first start writes the first admin's login to: beside the data directory (`<dir>.first-login.txt`). */
+export function firstLoginFile(dataDir: string): string {
+  return `${resolve(dataDir)}.first-login.txt`;
+}
+
+/** Writes `text` to `file` readable and writable only by its owner (mode 0600, also when it existed). */
+async function writeOwnerOnly(file: string, text: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, text, { mode: 0o600 });
+  await chmod(file, 0o600);
+}
+
+/** The lines printed on the first start: who the admin is, the Desk URL, and where the login was written. */
+export function firstRunNotice(o: { email: string; url: string; file: string }): string[] {
+  return [
+    '',
+    `First start: created the admin ${o.email} with a paper account of 10,000 USDT`,
+    `  Desk:  ${o.url}/`,
+    `  Login: the password, an API token and CLI commands are in ${o.file} (readable only by you)`,
+  ];
+}
+
+/**
+ * The first start's login, written to {@link firstLoginFile} (never printed): the Desk URL, the login (e-mail and
+ * the one-time password), the API token and a CLI command that works as printed (`--url` included when the server is
+ * not at the CLI's default address).
  */
 export function firstRunMessage(o: {
   email: string;
@@ -280,7 +322,7 @@ export function firstRunMessage(o: {
     `  CLI:       export TESTUDO_TOKEN=${o.token}`,
     `             npx testudo trade${urlFlag} --symbol ${symbol} --side buy --stop-pct 2 --target-r 3 --preview`,
     `             npx testudo journal stats${urlFlag}`,
-    '  (the password and token are shown only now: keep them)',
+    '  (keep the password and token somewhere safe, then delete this file)',
   ];
 }
 
