@@ -126,6 +126,27 @@ function quietFutures(ex: Exchange): void {
   };
 }
 
+/**
+ * Lets `ex` load its markets again after a failed load. CCXT keeps the rejected promise of a failed `loadMarkets` and
+ * every later call that needs the markets (`fetchBalance`, `createOrder`…) awaits it again, so a venue that was
+ * unreachable once would fail forever; here a failed load is forgotten and the next call loads anew.
+ */
+function retryableMarkets(ex: Exchange): void {
+  const t = ex as unknown as {
+    loadMarkets: (...a: unknown[]) => Promise<unknown>;
+    marketsLoading?: Promise<unknown> | undefined;
+  };
+  const load = t.loadMarkets.bind(ex);
+  t.loadMarkets = (...a: unknown[]): Promise<unknown> => {
+    const p = load(...a);
+    const mine = t.marketsLoading;
+    return p.catch((e: unknown) => {
+      if (t.marketsLoading === mine) t.marketsLoading = undefined;
+      throw e;
+    });
+  };
+}
+
 /** Options that keep market loading to the connection's type (and skip private or irrelevant calls). */
 function exchangeOptions(id: string, marketType: MarketType): Record<string, unknown> {
   const defaultType = marketType === 'swap' ? 'swap' : 'spot';
@@ -262,6 +283,7 @@ export class CcxtVenue implements Venue {
       ...(config.baseUrl?.startsWith('http://') ? { httpAgent: new Agent({ keepAlive: true }) } : {}),
     });
     quietFutures(this.client);
+    retryableMarkets(this.client);
     if (config.sandbox) this.client.setSandboxMode(true);
     if (config.baseUrl) rebase(this.client, config.baseUrl, id === 'binance');
     this.triggerList =
@@ -298,8 +320,7 @@ export class CcxtVenue implements Venue {
     if (!refresh && c && Date.now() - c.at < MARKETS_TTL_MS) return c.list;
     if (this.loading) return this.loading;
     this.loading = this.call('load markets', async () => {
-      // always `reload`: CCXT keeps a failed load's rejected promise and would answer it again after an outage
-      const all = await this.client.loadMarkets(true);
+      const all = await this.client.loadMarkets(Boolean(c) || refresh);
       const list: VenueMarket[] = [];
       for (const m of Object.values(all)) {
         const v = m ? this.toMarket(m) : null;
