@@ -39,7 +39,7 @@ const ImportBody = z
       .describe(`history window in days (default ${DEFAULT_IMPORT_DAYS})`),
   })
   .strict()
-  .default({ days: DEFAULT_IMPORT_DAYS });
+  .nullish();
 
 /** Registers the import routes (authenticated; owners of the connection only). */
 export function importRoutes(app: FastifyInstance, ctx: AppContext, limiter?: RateLimiter): void {
@@ -53,7 +53,7 @@ export function importRoutes(app: FastifyInstance, ctx: AppContext, limiter?: Ra
       ...pre,
     },
     async (req, reply) => {
-      const job = await ctx.imports.enqueue(requireUser(req).id, req.params.id, req.body.days);
+      const job = await ctx.imports.enqueue(requireUser(req).id, req.params.id, req.body?.days ?? DEFAULT_IMPORT_DAYS);
       reply.code(202);
       return { import: job };
     },

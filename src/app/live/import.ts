@@ -22,7 +22,8 @@
  *
  * Progress: an `import-progress` event after each symbol (running totals) and `import-complete` at the end, to the
  * connection's owner. A failure ends the job `failed` with the error's message (venue reasons; never credentials);
- * a symbol the venue refuses (unknown, delisted) is skipped and named in `error` of a `done` job.
+ * a symbol the venue does not know (delisted, a typo in `settings.symbols`) is skipped and named in `error` of a
+ * `done` job.
  */
 import type { Sql, Row } from '../../db/sql.ts';
 import { toInt, toMsOrNull } from '../../db/sql.ts';
@@ -294,7 +295,7 @@ export class ImportService {
         try {
           fills = await this.fetchFills(venue, symbol, since);
         } catch (e) {
-          if (e instanceof VenueError && e.refused) {
+          if (e instanceof VenueError && e.code === 'unknown-symbol') {
             skipped.push(`${symbol}: ${e.message}`);
             continue;
           }
