@@ -439,6 +439,59 @@ describe('CcxtVenue (sim) against the Binance gateway', () => {
     expect(later.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('watch(): the stream comes back after an outage and polling stops', async () => {
+    const v = venue();
+    const other = venue();
+    await v.markets();
+    const ws = (v.client.urls.api as Record<string, Record<string, unknown>>).ws!;
+    const wsApi = ws['ws-api'] as Record<string, string>;
+    const live = { spot: ws.spot as string, api: wsApi.spot! };
+    ws.spot = 'ws://127.0.0.1:9/binance/ws';
+    wsApi.spot = 'ws://127.0.0.1:9/binance/ws-api/v3';
+    const orders: VenueOrder[] = [];
+    const errors: VenueError[] = [];
+    const stop = v.watch(
+      { onOrder: (o) => orders.push(o), onFill: () => undefined, onError: (e) => errors.push(e) },
+      { symbols: [PAIR], pollMs: 200 },
+    );
+    try {
+      await until('the stream error', () => errors[0]);
+      // the stream url works again; REST of this venue goes away, so only the stream can deliver from now on
+      ws.spot = live.spot;
+      wsApi.spot = live.api;
+      const api = v.client.urls.api as Record<string, unknown>;
+      for (const k of Object.keys(api)) if (typeof api[k] === 'string') api[k] = 'http://127.0.0.1:9/binance';
+      const placed: string[] = [];
+      let tick = 0;
+      await until(
+        'an order over the recovered stream',
+        () => orders.some((o) => placed.includes(o.id)),
+        async () => {
+          // an order every 200 ms until the stream reports one (it reconnects within its retry interval)
+          if (placed.length < 20 && tick++ % 10 === 0) {
+            const o = await other.placeOrder({
+              clientOrderId: cid(),
+              symbol: PAIR,
+              side: 'buy',
+              type: 'limit',
+              qty: '0.1',
+              price: '4.00',
+            });
+            placed.push(o.id);
+          }
+        },
+      );
+      // up again: no more polling, so no more poll errors (after a poll that may have been under way)
+      await new Promise((r) => setTimeout(r, 300));
+      const seen = errors.length;
+      await new Promise((r) => setTimeout(r, 800));
+      expect(errors.length).toBe(seen);
+      for (const id of placed) await other.cancelOrder(PAIR, id);
+    } finally {
+      await stop();
+    }
+  });
+
   it('the ccxt kind with baseUrl reaches the gateway like sim', async () => {
     const v = createVenue({
       kind: 'ccxt',
