@@ -195,7 +195,7 @@ describe('history import', () => {
     });
   });
 
-  it('refuses a second job while one is queued, another user, and a bad window; a restart resumes the queued job', async () => {
+  it('refuses a second job while one is queued, another user, and a bad window; a restart resumes the queued job once its server listens', async () => {
     await rejects(imports.enqueue(bob.id, conn.id), NotFoundError, 'connection-not-found');
     await rejects(imports.list(bob.id, conn.id), NotFoundError, 'connection-not-found');
     await rejects(imports.enqueue(alice.id, conn.id, 0), ValidationError, 'validation-failed');
@@ -205,12 +205,23 @@ describe('history import', () => {
     const queued = await stopped.enqueue(alice.id, conn.id, 1);
     await rejects(imports.enqueue(alice.id, conn.id), ConflictError, 'import-running');
     expect((await imports.list(alice.id, conn.id))[0]).toMatchObject({ id: queued.id, status: 'queued' });
-    const next = new ImportService({ sql: w.sql, events: w.ctx.events, connections: svc, days: 2 });
+    // the next process starts before its server listens: the sim venue's URL is not known yet, the job waits queued
+    const restarted = new ConnectionService({ sql: w.sql, events: w.ctx.events, env: {} });
+    const next = new ImportService({ sql: w.sql, events: w.ctx.events, connections: restarted, days: 2 });
     try {
       await next.start();
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const [r] = await w.sql.query('SELECT status, started_at FROM venue_imports WHERE id = $1', [queued.id]);
+        if (r!.started_at !== null && r!.status === 'queued') break;
+        if (Date.now() > deadline) throw new Error(`the job was not tried: ${JSON.stringify(r)}`);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      restarted.setSelfUrl(`http://${w.host}`);
       expect(await ended(next, alice.id, conn.id, queued.id)).toMatchObject({ status: 'done', tradesCreated: 0 });
     } finally {
       await next.close();
+      await restarted.close();
     }
   });
 

@@ -32,7 +32,8 @@ import { clientId } from './ids.ts';
 import { type LiveCore, exitSide, liveDecision, marketOf, venueFailure, venueMark } from './core.ts';
 
 /**
- * The user's connection `id`, active and not paused, with its venue.
+ * The user's connection `id`, active and not paused, with its venue. A half-open breaker is probed first (one
+ * balance call): trading resumes when it succeeds.
  * @throws NotFoundError `connection-not-found`; UnprocessableError `connection-disabled`, `venue-paused`.
  */
 export async function openConnection(
@@ -57,7 +58,15 @@ export async function openConnection(
       `trading through connection ${id} is paused: the venue failed repeatedly${at ? `; retry after ${new Date(at).toISOString()}` : ''}`,
     );
   }
-  return { conn, venue: await core.connections.venue(id) };
+  const venue = await core.connections.venue(id);
+  if (b.state() === 'half-open') {
+    // The breaker's wait is over: one probe decides whether trading resumes (the rules refuse while half-open).
+    await venue.balances().catch((e: unknown) => {
+      if (!(e instanceof VenueError) || e.refused) return;
+      throw new UnprocessableError('venue-paused', `trading through connection ${id} is paused: ${e.message}`);
+    });
+  }
+  return { conn, venue };
 }
 
 /** Sizes a setup on the connection's account and the venue's instrument (nothing stored, nothing sent). */
@@ -261,18 +270,20 @@ async function placeEntry(
   core.watchSymbol(conn.id, symbol);
   let order: VenueOrder | null = null;
   let failure: VenueError | null = null;
+  /** Whether a placement may have reached the venue without an answer (then the trade is never rejected here). */
+  let unknown = false;
   for (let attempt = 0; attempt < 2 && !order; attempt++) {
     try {
       order = await venue.placeOrder(req);
     } catch (e) {
       if (!(e instanceof VenueError)) throw e;
       failure = e;
-      if (e.code === 'duplicate-order' || !e.refused) {
-        // Already there (a retry), or unknown: the venue's own record decides.
-        order = await venue.fetchOrder(symbol, { clientOrderId: cid }).catch(() => null);
-        if (order || e.code === 'breaker-open') break;
-        if (e.code === 'duplicate-order') break;
-      } else break;
+      if (e.code === 'breaker-open') break; // not sent
+      if (e.code !== 'duplicate-order' && e.refused) break;
+      if (e.code !== 'duplicate-order') unknown = true;
+      // Already there (a retry), or unknown: the venue's own record decides.
+      order = await venue.fetchOrder(symbol, { clientOrderId: cid }).catch(() => null);
+      if (e.code === 'duplicate-order') break;
     }
   }
   if (order) {
@@ -285,7 +296,7 @@ async function placeEntry(
     for (const x of orders) core.events.publish({ type: 'order', userId: conn.user_id, data: x });
     return { status: 201, body: { ...accepted.body, trade: { ...trade, orders } } };
   }
-  if (failure && (failure.refused || failure.code === 'breaker-open') && failure.code !== 'duplicate-order')
+  if (failure && !unknown && (failure.refused || failure.code === 'breaker-open') && failure.code !== 'duplicate-order')
     return reject(core, conn, tradeId, input, failure, accepted.body.decision as Record<string, unknown>);
   // Unknown outcome: left pending for reconciliation.
   core.onError(failure, { where: 'live entry placement (outcome unknown)', tradeId });
