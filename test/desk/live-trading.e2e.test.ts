@@ -19,6 +19,7 @@ import {
   canRunDesk,
   expectNoHorizontalScroll,
   openDeskWorld,
+  waitLive,
   type DeskUser,
   type DeskWorld,
 } from './world.ts';
@@ -42,6 +43,7 @@ describe.skipIf(!canRunDesk)('live trading from the Desk against the simulated e
   let w: DeskWorld;
   let trader: DeskUser;
   let marketId: number;
+  let traderAccount: number;
   let key: { apiKey: string; secret: string };
   let bidder: CashUser;
   let seller: CashUser;
@@ -59,10 +61,10 @@ describe.skipIf(!canRunDesk)('live trading from the Desk against the simulated e
     trader = await w.user('trader@live.test');
     marketId = await spotMarket(w.ctx, admin.id, { name: 'Testudo coin', symbol: 'TSTUSD', baseAsset: 'TST' });
     // the trader's own simulated-exchange account: cash for the long, a little of the base asset
-    const account = (await w.ctx.exchange.accounts(trader.id))[0]!.id as number;
-    await w.ctx.exchange.transfer({ id: admin.id, isAdmin: true }, null, account, '10000');
-    await w.ctx.exchange.depositAsset(marketId, account, '1');
-    key = await w.api(trader, 'POST', `/api/v1/exchange/accounts/${account}/api-keys`, {
+    traderAccount = (await w.ctx.exchange.accounts(trader.id))[0]!.id as number;
+    await w.ctx.exchange.transfer({ id: admin.id, isAdmin: true }, null, traderAccount, '10000');
+    await w.ctx.exchange.depositAsset(marketId, traderAccount, '1');
+    key = await w.api(trader, 'POST', `/api/v1/exchange/accounts/${traderAccount}/api-keys`, {
       label: 'testudo desk',
       permission: 'trade',
     });
@@ -212,6 +214,66 @@ describe.skipIf(!canRunDesk)('live trading from the Desk against the simulated e
     expect(await panel.getByTestId('via-connection').textContent()).toBe(`via ${LABEL}`);
     await expect.poll(() => panel.getByTestId('client-order-id').count()).toBeGreaterThanOrEqual(3);
     await w.shot(page, 'live-journal-1280');
+  });
+
+  it("shows the venue's reason when it refuses the entry, and the trade is rejected", async () => {
+    // the trader's own bid on the exchange, placed outside Testudo, locks most of the cash the entry needs
+    const lock = await limitOrder(w.ctx, { id: trader.id, account: traderAccount }, marketId, 'buy', '1.00', '9000');
+    await page.getByRole('link', { name: 'Trade', exact: true }).click();
+    const ticket = page.getByRole('form', { name: 'Order ticket' });
+    await ticket.getByLabel('Trade on', { exact: true }).selectOption({ label: `${LABEL} · Simulated exchange` });
+    await expect.poll(() => page.getByLabel('Symbol', { exact: true }).inputValue()).toBe('TST/USD');
+    await ticket.getByRole('button', { name: 'Long' }).click();
+    await ticket.getByLabel('Entry', { exact: true }).fill(ENTRY);
+    await ticket.getByLabel('Stop', { exact: true }).fill(STOP);
+    await ticket.getByLabel('Target', { exact: true }).fill(TARGET);
+    await expect.poll(() => ticket.getByTestId('ticket-qty').textContent()).toMatch(/TST$/);
+    await ticket.getByTestId('place').click();
+    await ticket.getByTestId('confirm-summary').waitFor();
+    await ticket.getByTestId('place').click();
+    const refusal = ticket.getByTestId('place-error');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(
+      /^The venue refused the order( \(venue code [^)]*\))?: .*(insufficient|balance)/i,
+    );
+    await w.shot(page, 'live-venue-refused-1280');
+    const rejected = ((await w.api(trader, 'GET', '/api/v1/trades')).trades as TradeView[]).filter(
+      (t) => t.status === 'rejected',
+    );
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.connectionId).toBe(connectionId);
+    await w.ctx.exchange.cancelOrder(trader.id, (lock.order as { id: number }).id);
+  });
+
+  it("imports the connection's history with its progress, disables it, and deletes it after a confirmation", async () => {
+    await page.getByRole('link', { name: 'Account', exact: true }).click();
+    const item = page.getByTestId(`connection-${connectionId}`);
+    await waitLive(page);
+    const jobs = async () =>
+      (await w.api(trader, 'GET', `/api/v1/connections/${connectionId}/imports`)).imports as { status: string }[];
+    const before = (await jobs()).length; // adding the connection queued one
+    await item.getByRole('button', { name: 'Import history' }).click();
+    await expect.poll(async () => (await jobs()).length).toBe(before + 1);
+    await expect.poll(async () => (await jobs())[0]!.status, { timeout: 30_000 }).toBe('done');
+    await expect
+      .poll(() => item.getByTestId('connection-import').textContent(), { timeout: 30_000 })
+      .toMatch(/^Import done: \d+ fills? read/);
+    await w.shot(page, 'live-import-done-1280');
+
+    await item.getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => item.getByTestId('connection-status').textContent()).toBe('disabled');
+    await page.getByRole('link', { name: 'Trade', exact: true }).click();
+    await page.getByRole('form', { name: 'Order ticket' }).waitFor();
+    // no active connection: the ticket trades on paper only, without the selector
+    expect(await page.getByLabel('Trade on', { exact: true }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Account', exact: true }).click();
+    await item.getByRole('button', { name: 'Enable' }).click();
+    await expect.poll(() => item.getByTestId('connection-status').textContent()).toBe('active');
+
+    await item.getByRole('button', { name: `Delete ${LABEL}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete connection' }).click();
+    await expect.poll(() => item.count()).toBe(0);
+    expect((await w.api(trader, 'GET', '/api/v1/connections')).connections).toEqual([]);
     // no script error on any page (failed requests the test caused on purpose are not script errors)
     expect(w.consoleErrors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
   });

@@ -21,6 +21,7 @@ import {
   useCreateConnection,
   useDeleteConnection,
   useImportHistory,
+  useImports,
   useSetConnectionStatus,
   useTestConnection,
   type Connection,
@@ -217,6 +218,15 @@ function ConnectionItem({
   const test = useTestConnection();
   const status = useSetConnectionStatus();
   const importer = useImportHistory();
+  const jobs = useImports(c.id);
+  // the latest import: live events first, else the newest job the server lists
+  const latest = jobs.data?.[0];
+  const shown =
+    importing ??
+    (latest
+      ? (importLine({ ...latest, importId: latest.id }, latest.status === 'done' || latest.status === 'failed') ??
+        undefined)
+      : undefined);
   const active = c.status === 'active';
   const br = BREAKER[c.breaker];
   return (
@@ -278,7 +288,7 @@ function ConnectionItem({
         <Button
           size="sm"
           variant="outline"
-          disabled={importer.isPending || importing?.state === 'running'}
+          disabled={importer.isPending || shown?.state === 'running'}
           onClick={() => importer.mutate(c.id)}
         >
           Import history
@@ -303,13 +313,13 @@ function ConnectionItem({
           Import not started: {errorText(importer.error)}
         </p>
       ) : null}
-      {importing ? (
+      {shown ? (
         <p
           role="status"
           data-testid="connection-import"
-          className={importing.state === 'failed' ? 'text-xs text-loss' : 'text-xs text-muted'}
+          className={shown.state === 'failed' ? 'text-xs text-loss' : 'text-xs text-muted'}
         >
-          {importing.text}
+          {shown.text}
         </p>
       ) : importer.isSuccess ? (
         <p role="status" data-testid="connection-import" className="text-xs text-muted">
@@ -333,6 +343,7 @@ export function ConnectionsSection() {
   useLiveEvent(['import-progress', 'import-complete'], (e) => {
     const line = importLine(e.data, e.type === 'import-complete');
     if (line) setImports((m) => ({ ...m, [line.connectionId]: { state: line.state, text: line.text } }));
+    if (line && e.type === 'import-complete') void qc.invalidateQueries({ queryKey: CKEYS.imports(line.connectionId) });
   });
   useLiveEvent(['connection'], () => void qc.invalidateQueries({ queryKey: CKEYS.list }));
 

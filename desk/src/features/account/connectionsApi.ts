@@ -8,7 +8,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/api/client';
 import type { paths } from '@/api/schema';
-import { sendJson } from '@/features/overview/http';
 import type { ConnectionBody } from './connectionsForm';
 
 /**
@@ -36,6 +35,7 @@ export type VenueMarket =
 export const CKEYS = {
   list: ['connections'] as const,
   markets: (id: number) => ['connections', id, 'markets'] as const,
+  imports: (id: number) => ['connections', id, 'imports'] as const,
 };
 
 const at = (id: number) => ({ params: { path: { id } } });
@@ -109,14 +109,23 @@ export function useDeleteConnection() {
   });
 }
 
-/** The `POST /connections/:id/import` answer (202): the queued import job. */
-export interface ImportStarted {
-  import: { id: number | string; status: string };
+/** A history import job of a connection (`GET /connections/:id/imports`): status and counts so far. */
+export type ImportJob =
+  paths['/api/v1/connections/{id}/imports']['get']['responses'][200]['content']['application/json']['imports'][number];
+
+/** The connection's import jobs, newest first as the server lists them. */
+export function useImports(id: number) {
+  return useQuery({
+    queryKey: CKEYS.imports(id),
+    queryFn: async (): Promise<ImportJob[]> =>
+      (await unwrap(api.GET('/api/v1/connections/{id}/imports', at(id)))).imports,
+  });
 }
 
-/** Enqueues a history import of the last 90 days of the connection's fills. */
+/** Enqueues a history import of the last 90 days of the connection's fills (202: the queued job). */
 export function useImportHistory() {
   return useMutation({
-    mutationFn: (id: number): Promise<ImportStarted> => sendJson('POST', `/api/v1/connections/${id}/import`, {}),
+    mutationFn: async (id: number): Promise<ImportJob> =>
+      (await unwrap(api.POST('/api/v1/connections/{id}/import', { ...at(id), body: { days: 90 } }))).import,
   });
 }

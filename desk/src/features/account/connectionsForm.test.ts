@@ -96,6 +96,12 @@ describe('the history import line', () => {
       state: 'done',
       text: 'Import done: 40 fills read, 12 new, 1 trade added to the journal',
     });
+    expect(importLine({ ...ev, fillsSeen: 3, symbolsDone: 1, symbols: 4 }, false)?.text).toBe(
+      'Importing: 3 fills read, 1 new, 0 trades added to the journal, symbol 1 of 4…',
+    );
+    expect(importLine({ ...ev, status: 'done', error: 'skipped X/USD: refused' }, true)?.text).toBe(
+      'Import done: 1 fill read, 1 new, 0 trades added to the journal (skipped X/USD: refused)',
+    );
     expect(importLine({ ...ev, status: 'failed', error: 'venue down' }, true)).toMatchObject({
       state: 'failed',
       text: 'Import failed: venue down (1 fill read, 1 new, 0 trades added to the journal)',

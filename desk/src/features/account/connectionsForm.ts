@@ -141,7 +141,11 @@ export interface ImportEvent {
   fillsSeen?: number;
   fillsNew?: number;
   tradesCreated?: number;
+  /** Symbols fetched so far and in all (progress events). */
+  symbolsDone?: number;
+  symbols?: number;
   status?: string;
+  /** Why it failed, or what it skipped (a done import may skip symbols the venue refused). */
   error?: string | null;
 }
 
@@ -164,7 +168,8 @@ export function importLine(data: Record<string, unknown>, complete: boolean): (I
   const failed = e.status === 'failed' || e.status === 'error';
   if (complete || failed || e.status === 'done' || e.status === 'completed') {
     if (failed) return { ...e, state: 'failed', text: `Import failed${e.error ? `: ${e.error}` : ''} (${counts})` };
-    return { ...e, state: 'done', text: `Import done: ${counts}` };
+    return { ...e, state: 'done', text: `Import done: ${counts}${e.error ? ` (${e.error})` : ''}` };
   }
-  return { ...e, state: 'running', text: `Importing: ${counts}…` };
+  const of = e.symbols ? `, symbol ${e.symbolsDone ?? 0} of ${e.symbols}` : '';
+  return { ...e, state: 'running', text: `Importing: ${counts}${of}…` };
 }

@@ -162,7 +162,7 @@ function PendingRow({ t, via, onCancel }: { t: PendingTrade; via: string | null;
         <Badge tone={t.side === 'buy' ? 'profit' : 'loss'}>{t.side === 'buy' ? 'long' : 'short'}</Badge>{' '}
         <VenueTag label={via} />{' '}
         <span className="num text-xs text-muted">
-          {t.qty} @ {t.entryPrice ?? 'market'} · stop {t.stopLoss} · target {t.takeProfit ?? '–'}
+          {t.qty} @ {t.entryPrice ?? 'market'} · stop {t.stopLoss ?? '–'} · target {t.takeProfit ?? '–'}
         </span>
       </span>
       <Button size="sm" variant="danger" onClick={onCancel}>

@@ -33,7 +33,8 @@ export interface Position {
   status: string;
   entryType: string;
   entryFillPrice: string | null;
-  stopLoss: string;
+  /** Initial stop; null only for a position imported without a known stop. */
+  stopLoss: string | null;
   takeProfit: string | null;
   currentStopLoss: string | null;
   currentTakeProfit: string | null;
@@ -59,7 +60,7 @@ export interface PendingTrade {
   side: 'buy' | 'sell';
   status: string;
   entryPrice: string | null;
-  stopLoss: string;
+  stopLoss: string | null;
   takeProfit: string | null;
   qty: string;
   plannedRisk: string | null;

@@ -44,7 +44,7 @@ describe('trading through a connection', () => {
       error: { code: 'venue-rejected', message: 'Account has insufficient balance.', venueCode: -2010 },
     });
     expect(placeErrorText(e)).toBe(
-      'The venue refused the order: Account has insufficient balance. (venue code -2010). The trade is marked rejected; your account is unchanged.',
+      'The venue refused the order (venue code -2010): Account has insufficient balance. The trade is marked rejected; your account is unchanged.',
     );
     expect(placeErrorText(new ApiError(422, 'venue-paused', 'breaker open', [], [], null))).toBe(
       'Trading through this connection is paused: breaker open (venue-paused)',

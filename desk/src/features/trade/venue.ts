@@ -63,7 +63,8 @@ export function placeErrorText(e: unknown): string {
     const venueCode = (e.body as { error?: { venueCode?: unknown } } | null)?.error?.venueCode;
     const code =
       venueCode !== undefined && venueCode !== null && venueCode !== '' ? ` (venue code ${String(venueCode)})` : '';
-    return `The venue refused the order: ${e.message}${code}. The trade is marked rejected; your account is unchanged.`;
+    const reason = e.message.replace(/[.\s]+$/, '');
+    return `The venue refused the order${code}: ${reason}. The trade is marked rejected; your account is unchanged.`;
   }
   if (e.code === 'venue-paused') return `Trading through this connection is paused: ${e.message} (${e.code})`;
   return `${e.message} (${e.code})`;

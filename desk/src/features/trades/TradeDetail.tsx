@@ -102,6 +102,8 @@ const KIND_LABEL: Record<TradeDecision['kind'], string> = {
   breakeven: 'Stop to breakeven',
   'partial-close': 'Partial close',
   close: 'Close',
+  venue: 'Venue',
+  reconcile: 'Reconciliation',
 };
 
 function ChangeLine({ change }: { change: Record<string, unknown> }) {

@@ -30,7 +30,13 @@ const COLUMNS: { key: SortKey | 'tags'; label: string; numeric?: boolean }[] = [
   { key: 'status', label: 'Status' },
 ];
 
-const STATUS_TONE = { open: 'accent', pending: 'warn', closed: 'neutral', cancelled: 'neutral' } as const;
+const STATUS_TONE = {
+  open: 'accent',
+  pending: 'warn',
+  closed: 'neutral',
+  cancelled: 'neutral',
+  rejected: 'loss',
+} as const;
 
 /** Props of {@link TradesTable}. */
 export interface TradesTableProps {

@@ -19,12 +19,13 @@ export interface TradeRow {
   id: number;
   symbol: string;
   side: 'buy' | 'sell';
-  status: 'pending' | 'open' | 'closed' | 'cancelled';
+  /** `rejected`: a venue refused the entry of a live trade. */
+  status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
   entryType: 'market' | 'limit';
   /** Limit price, or the reference price of a market entry. */
   entryPrice: string;
-  /** Initial stop-loss. */
-  stopLoss: string;
+  /** Initial stop-loss; null for a trade imported from a venue's history (its stop is unknown). */
+  stopLoss: string | null;
   /** Initial take-profit. */
   takeProfit: string | null;
   qty: string;
@@ -62,7 +63,8 @@ export interface Verdict {
 /** A decision about a trade: its submission, or a later change (move-stop, breakeven, close, …). */
 export interface TradeDecision {
   id: number;
-  kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+  /** `venue`: what a venue answered (a refusal, a fill); `reconcile`: a repair after comparing with the venue. */
+  kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close' | 'venue' | 'reconcile';
   createdAt: string | null;
   marketTime: string;
   approved: boolean;
@@ -103,7 +105,7 @@ export interface TradeFill {
 
 /** `GET /trades/:id`. */
 export interface TradeDetail extends TradeRow {
-  currentStopLoss: string;
+  currentStopLoss: string | null;
   currentTakeProfit: string | null;
   openQty: string;
   decisions: TradeDecision[];

@@ -40,6 +40,11 @@ describe('the trade chart', () => {
     expect(tradeLines(detail({ entryFillPrice: null, entryPrice: '99.5' }))[0]!.price).toBe('99.5');
   });
 
+  it('draws no stop for a trade imported from a venue without a known stop', () => {
+    const imported = tradeLines(detail({ stopLoss: null, currentStopLoss: null }));
+    expect(imported.map((l) => l.kind)).toEqual(['entry', 'target', 'exit']);
+  });
+
   it('knows timeframe lengths and picks one that shows the trade in at most ~150 bars', () => {
     expect(timeframeSeconds('15m')).toBe(900);
     expect(timeframeSeconds('4h')).toBe(14_400);

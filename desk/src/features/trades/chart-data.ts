@@ -21,15 +21,18 @@ export function tradeLines(t: TradeDetail): PriceLineSpec[] {
   const out: PriceLineSpec[] = [
     { kind: 'entry', title: 'Entry', price: t.entryFillPrice ?? t.entryPrice, tone: 'accent', dashed: false },
   ];
-  const moved = t.currentStopLoss && t.currentStopLoss !== t.stopLoss;
-  out.push({
-    kind: 'stop-initial',
-    title: moved ? 'Initial stop' : 'Stop',
-    price: t.stopLoss,
-    tone: 'loss',
-    dashed: Boolean(moved),
-  });
-  if (moved) out.push({ kind: 'stop', title: 'Stop', price: t.currentStopLoss, tone: 'loss', dashed: false });
+  // an imported trade may have no known stop (null): no stop line
+  const moved = t.stopLoss !== null && t.currentStopLoss !== null && t.currentStopLoss !== t.stopLoss;
+  if (t.stopLoss !== null)
+    out.push({
+      kind: 'stop-initial',
+      title: moved ? 'Initial stop' : 'Stop',
+      price: t.stopLoss,
+      tone: 'loss',
+      dashed: moved,
+    });
+  if (moved && t.currentStopLoss !== null)
+    out.push({ kind: 'stop', title: 'Stop', price: t.currentStopLoss, tone: 'loss', dashed: false });
   const target = t.currentTakeProfit ?? t.takeProfit;
   if (target) out.push({ kind: 'target', title: 'Target', price: target, tone: 'profit', dashed: false });
   if (t.exitPrice) out.push({ kind: 'exit', title: 'Exit', price: t.exitPrice, tone: 'fg', dashed: true });
