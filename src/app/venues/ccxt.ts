@@ -252,6 +252,7 @@ export class CcxtVenue implements Venue {
   /** Venue ids of the stop orders placed here (cancelled and fetched with `{ trigger: true }` on such venues). */
   private readonly triggerIds = new Set<string>();
   private readonly fillsPage: number;
+  private readonly agent: Agent | undefined;
 
   /**
    * @param config kind `sim` (needs `baseUrl`: the gateway, `http://host:port/binance`) or `ccxt` (`exchange` one of
@@ -265,6 +266,8 @@ export class CcxtVenue implements Venue {
     opts: { fillsPage?: number } = {},
   ) {
     this.fillsPage = opts.fillsPage ?? FILLS_PAGE;
+    // a plain ws:// url needs an http agent (CCXT refuses otherwise); closed with the venue
+    this.agent = config.baseUrl?.startsWith('http://') ? new Agent({ keepAlive: true }) : undefined;
     if (config.kind !== 'sim' && config.kind !== 'ccxt') throw new Error(`CcxtVenue cannot serve kind ${config.kind}`);
     const id = config.kind === 'sim' ? 'binance' : config.exchange;
     if (config.kind === 'sim' && !config.baseUrl) throw new Error('a sim venue needs the gateway base url');
@@ -279,8 +282,7 @@ export class CcxtVenue implements Venue {
       enableRateLimit: true,
       timeout: 10_000,
       options: exchangeOptions(id, config.marketType),
-      // a plain ws:// url needs an http agent (CCXT refuses otherwise)
-      ...(config.baseUrl?.startsWith('http://') ? { httpAgent: new Agent({ keepAlive: true }) } : {}),
+      ...(this.agent ? { httpAgent: this.agent } : {}),
     });
     quietFutures(this.client);
     retryableMarkets(this.client);
@@ -895,6 +897,7 @@ export class CcxtVenue implements Venue {
     for (const s of [...this.stops]) await s();
     await this.stopStream();
     await this.client.close().catch(() => undefined);
+    this.agent?.destroy();
   }
 }
 
