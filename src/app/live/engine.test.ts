@@ -269,4 +269,61 @@ describe('live bracket through a sim connection', () => {
     ])) as [{ n: number }];
     expect(trades).toBe(1);
   });
+
+  it('sizes a preview on the connection risk account and the venue instrument', async () => {
+    const s = await setup();
+    const r = await api(s.trader, 'POST', '/api/v1/sizing', bracket(s));
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.approved).toBe(true);
+    // 1 % of the venue's 10,000 USD over a 5 USD stop distance: 20 units on the 0.1 lot.
+    expect(r.body.sizing.equity).toBe('10000');
+    expect(r.body.sizing.qty).toBe('20');
+    const other = await api(s.trader, 'POST', '/api/v1/sizing', { ...bracket(s), connectionId: 999_999 });
+    expect(other.status).toBe(404);
+  });
+
+  it('closes a live position at market: exits cancelled, reduce-only close filled, journal closed as manual', async () => {
+    const s = await setup();
+    const sub = await api(s.trader, 'POST', '/api/v1/trades', bracket(s));
+    const id = sub.body.trade.id as number;
+    const qty = sub.body.trade.qty as string;
+    await limitOrder(w.ctx, s.seller, s.market, 'sell', '100', qty);
+    await until('exits placed', async () => (await venueOpen(s)).length === 2);
+    await limitOrder(w.ctx, s.buyer, s.market, 'buy', '102', qty); // a bid to close into
+    const r = await api(s.trader, 'POST', `/api/v1/trades/${id}/close`, {});
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const closed = await until('trade closed', async () => {
+      const v = await trade(s, id);
+      return v.status === 'closed' ? v : null;
+    });
+    expect(closed.exitReason).toBe('manual');
+    expect(closed.exitPrice).toBe('102');
+    expect(closed.rMultiple).toBe(0.4); // (102 − 100) ÷ (100 − 95)
+    expect(closed.orders.find((o: Msg) => o.leg === 'manual').clientOrderId).toBe(`tdo${sub.body.decision.id}c0`);
+    expect(await venueOpen(s)).toEqual([]);
+    expect(closed.decisions.map((d: Msg) => d.kind)).toContain('close');
+  });
+
+  it('takes profit at the target: the stop leg goes with it and the journal shows R = 2', async () => {
+    const s = await setup();
+    const sub = await api(s.trader, 'POST', '/api/v1/trades', bracket(s));
+    const id = sub.body.trade.id as number;
+    const qty = sub.body.trade.qty as string;
+    await limitOrder(w.ctx, s.seller, s.market, 'sell', '100', qty);
+    await until('exits placed', async () => (await venueOpen(s)).length === 2);
+    await limitOrder(w.ctx, s.buyer, s.market, 'buy', '110', qty);
+    const closed = await until('trade closed', async () => {
+      const v = await trade(s, id);
+      return v.status === 'closed' ? v : null;
+    });
+    expect(closed.exitReason).toBe('target');
+    expect(closed.exitPrice).toBe('110');
+    expect(closed.rMultiple).toBe(2);
+    await until('no exit left on the venue', async () => (await venueOpen(s)).length === 0);
+    const stop = await until('stop leg cancelled in the journal', async () => {
+      const o = (await trade(s, id)).orders.find((x: Msg) => x.leg === 'stop');
+      return o.status === 'cancelled' ? o : null;
+    });
+    expect(stop.filledQty).toBe('0');
+  });
 });
