@@ -44,7 +44,10 @@ export interface LiveEngineOptions {
 
 interface Runtime {
   queue: Promise<unknown>;
-  symbols: Set<string>;
+  /** Symbols of the stream's REST fallback (extended in place). */
+  symbols: string[];
+  /** Whether a stream is being started. */
+  starting: boolean;
   stopWatch: (() => Promise<void>) | null;
   unsubscribeBreaker: (() => void) | null;
 }
@@ -106,7 +109,7 @@ export class LiveEngine {
   private runtime(id: number): Runtime {
     let r = this.runtimes.get(id);
     if (!r) {
-      r = { queue: Promise.resolve(), symbols: new Set(), stopWatch: null, unsubscribeBreaker: null };
+      r = { queue: Promise.resolve(), symbols: [], starting: false, stopWatch: null, unsubscribeBreaker: null };
       this.runtimes.set(id, r);
     }
     return r;
@@ -120,20 +123,31 @@ export class LiveEngine {
     return run;
   }
 
-  /** Starts (or restarts with one more symbol) the connection's stream. */
+  /**
+   * Adds `symbol` to the connection's stream: the venue streams every symbol of the account, the list is what its
+   * REST fallback polls (read on every poll, so it is extended in place, never restarted). Starts the stream when
+   * none runs yet.
+   */
   private watchSymbol(id: number, symbol: string): void {
     const r = this.runtime(id);
-    if (r.symbols.has(symbol) && r.stopWatch) return;
-    r.symbols.add(symbol);
+    if (!r.symbols.includes(symbol)) r.symbols.push(symbol);
+    if (r.stopWatch || r.starting) return;
     void this.startWatch(id).catch((e: unknown) => this.core.onError(e, { where: 'live stream', connectionId: id }));
   }
 
   private async startWatch(id: number): Promise<void> {
     if (this.stopped) return;
     const r = this.runtime(id);
-    const venue = await this.o.connections.venue(id);
-    const conn = await this.o.connections.row(id);
-    const old = r.stopWatch;
+    if (r.stopWatch || r.starting) return;
+    r.starting = true;
+    let venue, conn;
+    try {
+      venue = await this.o.connections.venue(id);
+      conn = await this.o.connections.row(id);
+    } finally {
+      r.starting = false;
+    }
+    if (r.stopWatch || this.stopped) return;
     r.stopWatch = venue.watch(
       {
         onOrder: (o: VenueOrder) =>
@@ -147,9 +161,8 @@ export class LiveEngine {
           }).catch((e: unknown) => this.core.onError(e, { where: 'live fill', connectionId: id, fillId: f.id })),
         onError: (e) => this.core.onError(e, { where: 'live stream', connectionId: id }),
       },
-      { symbols: [...r.symbols], ...(this.o.pollMs ? { pollMs: this.o.pollMs } : {}) },
+      { symbols: r.symbols, ...(this.o.pollMs ? { pollMs: this.o.pollMs } : {}) },
     );
-    if (old) await old();
   }
 
   /** A venue order update: an exit the venue cancelled or expired is marked so (the exit sync then repairs). */
@@ -170,7 +183,7 @@ export class LiveEngine {
         `SELECT DISTINCT symbol FROM trades WHERE connection_id = $1 AND status IN ('pending', 'open')`,
         [id],
       );
-      for (const t of trades) r.symbols.add(String(t.symbol));
+      for (const t of trades) if (!r.symbols.includes(String(t.symbol))) r.symbols.push(String(t.symbol));
       if (!r.unsubscribeBreaker) {
         let wasOpen = false;
         r.unsubscribeBreaker = this.o.connections.breaker(id).onTransition((t) => {

@@ -167,8 +167,13 @@ function publishOrders(core: LiveCore, t: LiveTrade, rows: Row[]): void {
 /** Cancels one live exit (an OCO list: both legs) and marks its rows cancelled (unless they filled meanwhile). */
 async function cancelExit(core: LiveCore, t: LiveTrade, e: LiveExit, events: Row[]): Promise<void> {
   const symbol = String(t.row.symbol);
-  if (e.kind === 'oco') await t.venue.cancelOco(symbol, e.id);
-  else await t.venue.cancelOrder(symbol, e.id);
+  try {
+    if (e.kind === 'oco') await t.venue.cancelOco(symbol, e.id);
+    else await t.venue.cancelOrder(symbol, e.id);
+  } catch (err) {
+    // Already gone on the venue (filled legs are marked by their fills, which win over this status).
+    if (!(err instanceof VenueError && err.code === 'order-not-found')) throw err;
+  }
   const rows = await core.sql.query(
     `UPDATE orders SET status = 'cancelled', updated_at = now()
       WHERE trade_id = $1 AND status = 'open' AND ${e.kind === 'oco' ? 'venue_list_id' : 'venue_order_id'} = $2

@@ -47,8 +47,8 @@ export async function applyFill(
        OR ($3::text IS NOT NULL AND venue_order_id = $3)) ORDER BY id LIMIT 1`,
     [conn.account_id, f.clientOrderId, f.orderId],
   );
-  let market: VenueMarket | null = null;
-  if (order) market = (await marketOf(await core.connections.venue(conn.id), f.symbol)).market;
+  const m = order ? await marketOf(await core.connections.venue(conn.id), f.symbol) : null;
+  const market: VenueMarket | null = m ? m.market : null;
   const events: { type: 'order' | 'fill'; data: Record<string, unknown> }[] = [];
   let tradeRow: Row | null = null;
   const out = await core.sql.tx(async (q): Promise<FillOutcome> => {
@@ -79,8 +79,8 @@ export async function applyFill(
       ],
     );
     if (!ins) return { isNew: false, tradeId, closed: false };
-    if (!order || !market) return { isNew: true, tradeId: null, closed: false };
-    const spec = (await marketOf(await core.connections.venue(conn.id), f.symbol)).spec;
+    if (!order || !market || !m) return { isNew: true, tradeId: null, closed: false };
+    const spec = m.spec;
     const fee = quoteFee(market.instrument.base, f.fee, f.feeCurrency, f.price);
     const [fr] = await q.query(
       `INSERT INTO fills (order_id, trade_id, account_id, price, qty, fee, liquidity, filled_at, venue_fill_id,

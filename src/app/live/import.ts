@@ -411,6 +411,8 @@ export class ImportService {
         spot: conn.market_type === 'spot',
       });
       let tradesCreated = 0;
+      // fill id → the trade it is linked to (a fill that flipped the position stays with the trade it closed)
+      const links: { fill_id: string; trade_id: number }[] = [];
       for (const t of trades) {
         const closing = t.parts.at(-1)!.id;
         if (linked.has(closing)) continue;
@@ -440,15 +442,22 @@ export class ImportService {
             t.netPnl,
           ],
         );
-        const ids = [...new Set(t.parts.map((p) => p.id))];
-        await q.query(
-          `UPDATE venue_fills SET trade_id = $1
-            WHERE connection_id = $2 AND fill_id = ANY($3::text[]) AND trade_id IS NULL`,
-          [row!.id, conn.id, ids],
-        );
-        for (const id of ids) linked.add(id);
+        const tradeId = toInt(row!.id);
+        for (const p of t.parts)
+          if (!linked.has(p.id)) {
+            linked.add(p.id);
+            links.push({ fill_id: p.id, trade_id: tradeId });
+          }
         tradesCreated++;
       }
+      for (let i = 0; i < links.length; i += INSERT_CHUNK)
+        await q.query(
+          `UPDATE venue_fills vf SET trade_id = x.trade_id
+             FROM jsonb_to_recordset($4::jsonb) AS x(fill_id text, trade_id bigint)
+            WHERE vf.user_id = $1 AND vf.exchange = $2 AND vf.fill_id = x.fill_id AND vf.connection_id = $3
+              AND vf.trade_id IS NULL`,
+          [conn.user_id, conn.exchange, conn.id, JSON.stringify(links.slice(i, i + INSERT_CHUNK))],
+        );
       return { fillsSeen: fills.length, fillsNew, tradesCreated };
     });
   }
