@@ -98,9 +98,13 @@ export class LiveEngine {
     await Promise.all([...this.runtimes.keys()].map((id) => this.detach(id)));
   }
 
-  private async reconcileAll(): Promise<void> {
+  /**
+   * Attaches every active connection that has no stream yet (e.g. a `sim` connection before the server knew its own
+   * URL) and reconciles the others. Run by the timer; a server may call it once it listens.
+   */
+  async reconcileAll(): Promise<void> {
     for (const id of await this.o.connections.activeIds().catch(() => [] as number[])) {
-      if (!this.runtimes.has(id)) await this.attach(id);
+      if (!this.runtimes.get(id)?.stopWatch) await this.attach(id);
       else
         await this.reconcile(id).catch((e: unknown) => this.core.onError(e, { where: 'reconcile', connectionId: id }));
     }
