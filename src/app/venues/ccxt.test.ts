@@ -16,7 +16,7 @@ import {
   type GatewayWorld,
   type RestUser,
 } from '../../server/binance/test-world.ts';
-import { CcxtVenue } from './ccxt.ts';
+import { CcxtVenue, divDecimal, mulDecimal } from './ccxt.ts';
 import { createVenue } from './registry.ts';
 import { VenueError, type Venue, type VenueConfig, type VenueFill, type VenueOrder } from './types.ts';
 
@@ -537,6 +537,63 @@ describe('createVenue', () => {
     }
     const sandboxed = new CcxtVenue(cfg({ sandbox: true }));
     expect(JSON.stringify(sandboxed.client.urls.api)).toContain('testnet');
+  });
+
+  it('contract markets are sized in base units: an OKX swap of 0.01 BTC contracts has a 0.01 lot', async () => {
+    const v = new CcxtVenue(cfg({ exchange: 'okx', marketType: 'swap' }));
+    open.push(v);
+    // the market as CCXT's okx parses it from /api/v5/public/instruments (lotSz 1, minSz 1, ctVal 0.01)
+    v.client.setMarkets([
+      {
+        id: 'BTC-USDT-SWAP',
+        symbol: 'BTC/USDT:USDT',
+        base: 'BTC',
+        quote: 'USDT',
+        settle: 'USDT',
+        baseId: 'BTC',
+        quoteId: 'USDT',
+        settleId: 'USDT',
+        type: 'swap',
+        spot: false,
+        margin: false,
+        swap: true,
+        future: false,
+        option: false,
+        active: true,
+        contract: true,
+        linear: true,
+        inverse: false,
+        contractSize: 0.01,
+        maker: 0.0002,
+        taker: 0.0005,
+        precision: { amount: 1, price: 0.1 },
+        limits: { amount: { min: 1 }, cost: {}, price: {}, leverage: {} },
+        info: {},
+      } as never,
+    ]);
+    expect(await v.markets()).toEqual([
+      {
+        symbol: 'BTC/USDT:USDT',
+        id: 'BTC-USDT-SWAP',
+        type: 'swap',
+        active: true,
+        instrument: {
+          symbol: 'BTC/USDT:USDT',
+          base: 'BTC',
+          quote: 'USDT',
+          tickSize: '0.1',
+          lotSize: '0.01',
+          minQty: '0.01',
+          minNotional: '0',
+          makerFee: '0.0002',
+          takerFee: '0.0005',
+        },
+      },
+    ]);
+    expect(mulDecimal('3', '0.01')).toBe('0.03');
+    expect(divDecimal('0.37', '0.01')).toBe('37');
+    expect(divDecimal('5', '10')).toBe('0.5');
+    expect(() => divDecimal('1', '3')).toThrow(VenueError);
   });
 
   it('refuses other exchanges and a sim without its gateway url', () => {

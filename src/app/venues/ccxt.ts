@@ -17,7 +17,7 @@ import { Agent } from 'node:http';
 import ccxt, { type Exchange, type MarketInterface, type Order, type Trade } from 'ccxt';
 import { notionalAtoms, priceToTicks, qtyToLots, toSpec, type Instrument } from '../../core/instruments/instrument.ts';
 import type { Candle } from '../../core/marketdata/candle.ts';
-import { numberToDecimalText } from '../../core/money/decimal.ts';
+import { decimalPlaces, fromScaled, numberToDecimalText, toScaled } from '../../core/money/decimal.ts';
 import { toVenueError } from './errors.ts';
 import {
   VenueError,
@@ -66,6 +66,26 @@ function dec(n: unknown): string | null {
 
 /** Decimal text, `fallback` when absent. */
 const decOr = (n: unknown, fallback: string): string => dec(n) ?? fallback;
+
+/** `a × b`, exact, of decimal text. */
+export function mulDecimal(a: string, b: string): string {
+  const da = decimalPlaces(a);
+  const db = decimalPlaces(b);
+  return fromScaled(toScaled(a, da) * toScaled(b, db), da + db);
+}
+
+/**
+ * `a ÷ b`, exact, of decimal text (a quantity in base units → contracts of `b` base units each).
+ * @throws VenueError `precision` when the quotient is not exact to 18 decimal places or `b` is zero
+ */
+export function divDecimal(a: string, b: string): string {
+  const d = Math.max(decimalPlaces(a), decimalPlaces(b));
+  const num = toScaled(a, d) * 10n ** 18n;
+  const den = toScaled(b, d);
+  if (den === 0n || num % den !== 0n)
+    throw new VenueError('precision', `${a} is not a whole multiple of the contract size ${b}`);
+  return fromScaled(num / den, 18);
+}
 
 /** A precision value as a step: itself in TICK_SIZE mode, 10^-p in DECIMAL_PLACES mode. */
 function stepOf(p: number | undefined, mode: number | undefined): string | null {
@@ -314,6 +334,25 @@ export class CcxtVenue implements Venue {
     }
   }
 
+  /**
+   * Base units per contract of `symbol` as decimal text ("1" on spot and where CCXT knows no size). Testudo's
+   * quantities are base units everywhere; CCXT's amounts on contract markets (OKX swaps: 0.01 BTC a contract) are
+   * contracts, so they are converted at this boundary.
+   */
+  private contractSize(symbol: string | undefined): string {
+    const m = symbol ? (this.client.markets?.[symbol] as MarketInterface | undefined) : undefined;
+    const cs = m?.contract ? dec(m.contractSize) : null;
+    return cs && cs !== '0' ? cs : '1';
+  }
+
+  /** A CCXT amount (contracts on contract markets) as base units; null when absent. */
+  private baseQty(symbol: string | undefined, amount: unknown): string | null {
+    const q = dec(amount);
+    if (q === null) return null;
+    const cs = this.contractSize(symbol);
+    return cs === '1' ? q : mulDecimal(q, cs);
+  }
+
   // ── markets ────────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** @inheritdoc */
@@ -348,13 +387,16 @@ export class CcxtVenue implements Venue {
     const lot = stepOf(m.precision.amount, mode);
     if (!tick || !lot) return null;
     const sim = this.kind === 'sim';
+    // amounts of contract markets are contracts: the instrument is in base units
+    const cs = m.contract ? dec(m.contractSize) : null;
+    const base = (q: string): string => (cs && cs !== '0' && cs !== '1' ? mulDecimal(q, cs) : q);
     const instrument: Instrument = {
       symbol: m.symbol,
       base: m.base,
       quote: m.quote,
       tickSize: tick,
-      lotSize: lot,
-      minQty: decOr(m.limits?.amount?.min, lot),
+      lotSize: base(lot),
+      minQty: base(decOr(m.limits?.amount?.min, lot)),
       minNotional: decOr(m.limits?.cost?.min, '0'),
       makerFee: sim ? '0' : decOr(m.maker, '0'),
       takerFee: sim ? '0' : decOr(m.taker, '0'),
@@ -427,7 +469,7 @@ export class CcxtVenue implements Venue {
     const ps = await this.call('positions', () => this.client.fetchPositions());
     const out: VenuePosition[] = [];
     for (const p of ps) {
-      const qty = dec(p.contracts);
+      const qty = this.baseQty(p.symbol, p.contracts);
       if (!qty || qty === '0' || !p.symbol) continue;
       out.push({
         symbol: p.symbol,
@@ -455,8 +497,8 @@ export class CcxtVenue implements Venue {
       side: o.side === 'sell' ? 'sell' : 'buy',
       type: orderType(o),
       status,
-      qty: decOr(o.amount, '0'),
-      filled: decOr(o.filled, '0'),
+      qty: this.baseQty(o.symbol ?? fallbackSymbol, o.amount) ?? '0',
+      filled: this.baseQty(o.symbol ?? fallbackSymbol, o.filled) ?? '0',
       price: o.type === 'market' ? null : dec(o.price),
       stopPrice: dec(o.triggerPrice ?? o.stopPrice),
       average: o.filled ? dec(o.average) : null,
@@ -483,7 +525,7 @@ export class CcxtVenue implements Venue {
       symbol: t.symbol ?? '',
       side: t.side === 'sell' ? 'sell' : 'buy',
       price: decOr(t.price, '0'),
-      qty: decOr(t.amount, '0'),
+      qty: this.baseQty(t.symbol, t.amount) ?? '0',
       fee: decOr(t.fee?.cost, '0'),
       feeCurrency: t.fee?.currency ?? null,
       liquidity: t.takerOrMaker === 'maker' || t.takerOrMaker === 'taker' ? t.takerOrMaker : null,
@@ -508,8 +550,10 @@ export class CcxtVenue implements Venue {
       // Binance spot: STOP_LOSS with stopPrice; USDⓈ-M: STOP_MARKET; Bybit/OKX: a conditional market order
       params.triggerPrice = r.stopPrice;
     }
+    const cs = this.contractSize(r.symbol);
+    const amount = Number(cs === '1' ? r.qty : divDecimal(r.qty, cs));
     const o = await this.call(`place order ${r.clientOrderId}`, () =>
-      this.client.createOrder(r.symbol, type, r.side, Number(r.qty), price, params),
+      this.client.createOrder(r.symbol, type, r.side, amount, price, params),
     );
     const v = this.toOrder(o, r.symbol);
     if (r.type === 'stop-market' && this.triggerList) this.triggerIds.add(v.id);
