@@ -119,7 +119,7 @@ describe.skipIf(!canRunDesk)('live trading from the Desk against the simulated e
     await w.shot(page, 'live-connection-added-1280');
   });
 
-  it('fits a 390 px screen: the connections section does not scroll sideways', async () => {
+  it('fits a 390 px screen: the connections section and the ticket through a connection do not scroll sideways', async () => {
     const narrow = await w.page(390, 844);
     await w.signIn(narrow.page, trader);
     await narrow.page.goto(w.base + '/account');
@@ -131,6 +131,12 @@ describe.skipIf(!canRunDesk)('live trading from the Desk against the simulated e
     await narrow.page
       .locator('div.rounded-lg', { has: narrow.page.getByRole('heading', { name: 'Exchange connections' }) })
       .screenshot({ path: `${ARTIFACTS}live-connections-390-section.png` });
+    // the ticket with the connection chosen fits too
+    await narrow.page.goto(w.base + '/trade');
+    await narrow.page.getByLabel('Trade on', { exact: true }).selectOption({ label: `${LABEL} · Simulated exchange` });
+    await narrow.page.getByTestId('trade-on-note').waitFor();
+    await expectNoHorizontalScroll(narrow.page);
+    await w.shot(narrow.page, 'live-trade-390');
     await narrow.context.close();
   });
 

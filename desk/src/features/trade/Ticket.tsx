@@ -153,8 +153,9 @@ export function TicketPanel({ t, instrument, last, header, manualPrices = false 
       </div>
       {!t.lines && !t.placed ? (
         <p className="text-xs text-muted">
-          Choose Long or Short: the lines appear around the last price; drag the stop and target on the chart or type
-          the prices here.
+          {last || !manualPrices
+            ? 'Choose Long or Short: the lines appear around the last price; drag the stop and target on the chart or type the prices here.'
+            : 'Choose Long or Short, then type the entry, stop and target (a limit entry).'}
         </p>
       ) : null}
       <div className="grid grid-cols-3 gap-2">

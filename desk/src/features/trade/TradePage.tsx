@@ -106,8 +106,12 @@ export default function TradePage() {
   const chooseSymbol = (s: string) => (connection ? setVenueSymbol(s) : setSymbol(s));
   const instrument = tradable.find((i) => i.symbol === symbol);
   const market = symbols.data?.find((s) => s.symbol === symbol);
-  // the server charts its feed's symbols; a venue symbol it does not know has no chart (prices are typed)
-  const chartable = !connection || (instruments.data ?? []).some((i) => i.symbol === symbol);
+  // the server charts its feed's symbols (and venue candles it stores); any other venue symbol has no chart and
+  // its prices are typed
+  const chartable =
+    !connection ||
+    (instruments.data ?? []).some((i) => i.symbol === symbol) ||
+    (symbols.data ?? []).some((s) => s.symbol === symbol);
   const timeframes = market?.timeframes.length ? market.timeframes : DEFAULT_TIMEFRAMES;
   const tf = timeframes.includes(timeframe) ? timeframe : (timeframes[0] ?? '1h');
   const candles = useCandles(chartable ? symbol : null, tf);
@@ -191,7 +195,13 @@ export default function TradePage() {
         {showReplay ? <ReplayBar replay={replay.data!} isAdmin={isAdmin} /> : null}
       </div>
       <div className="grid min-h-0 flex-1 gap-2 lg:grid-cols-[minmax(0,1fr)_360px]">
-        <Card className="relative h-[340px] min-w-0 overflow-hidden sm:h-[420px] lg:h-auto">
+        <Card
+          className={
+            instrument && symbol && !chartable
+              ? 'min-w-0 lg:h-auto' // no chart: only the note, no empty chart space on small screens
+              : 'relative h-[340px] min-w-0 overflow-hidden sm:h-[420px] lg:h-auto'
+          }
+        >
           {!instrument || !symbol ? (
             <Empty>Choose a market to trade.</Empty>
           ) : !chartable ? (
