@@ -225,6 +225,21 @@ describe('history import', () => {
     }
   });
 
+  it("reads only the connection's symbols, skips one the venue does not know, and stores a fill once per user", async () => {
+    const picked = await svc.create(alice.id, {
+      venue: 'sim',
+      label: 'Sim picked',
+      credentials: { apiKey: alice.apiKey, secret: alice.secret },
+      settings: { symbols: ['NOPE/USD', 'IMP/USD'] },
+      import: false,
+    });
+    const job = await ended(imports, alice.id, picked.id, (await imports.enqueue(alice.id, picked.id)).id);
+    // the same account's fills came through the first connection: seen again, stored and journaled once
+    expect(job).toMatchObject({ status: 'done', fillsSeen: 5, fillsNew: 0, tradesCreated: 0 });
+    expect(job.error).toMatch(/^skipped NOPE\/USD: /);
+    expect(await importedTrades(picked.id)).toEqual([]);
+  });
+
   it("imports a new connection's history unless created with import: false", async () => {
     const bobConn = await svc.create(bob.id, {
       venue: 'sim',
