@@ -301,6 +301,7 @@ export class ImportService {
           }
           throw e;
         }
+        if (this.closed) return; // the window may be cut short: this symbol again at the next start
         const c = await this.importSymbol(conn, symbol, fills);
         totals.fillsSeen += c.fillsSeen;
         totals.fillsNew += c.fillsNew;

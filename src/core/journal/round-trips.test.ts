@@ -197,6 +197,24 @@ describe('roundTrips properties', () => {
     );
   });
 
+  it('on spot, never opens a short, and every quantity is in a trade, the open remainder or unmatched', () => {
+    fc.assert(
+      fc.property(arbHistory, (fills) => {
+        const res = roundTrips(fills, { ...USDT, spot: true });
+        expect(res.trades.every((t) => t.side === 'buy')).toBe(true);
+        const open = res.open ? sum(res.open.parts.map((p) => p.qty)) : new D(0);
+        const inTrades = sum(res.trades.flatMap((t) => t.parts.map((p) => p.qty)));
+        expect(
+          inTrades
+            .plus(open)
+            .plus(sum(res.unmatched.map((u) => u.qty)))
+            .toFixed(),
+        ).toBe(sum(fills.map((f) => f.qty)).toFixed());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('splitting a fill in two keeps every trade and the totals', () => {
     fc.assert(
       fc.property(arbHistory, fc.nat(), fc.integer({ min: 1, max: 999 }), (fills, at, cut) => {
