@@ -169,14 +169,20 @@ export class LiveEngine {
     );
   }
 
-  /** A venue order update: an exit the venue cancelled or expired is marked so (the exit sync then repairs). */
-  private async onOrder(_id: number, o: VenueOrder): Promise<void> {
+  /**
+   * A venue order update. An exit Testudo still holds as live that the venue cancelled or expired (by a user on the
+   * venue, or as the other leg of a filled OCO) starts a reconciliation of the connection: fills first (a filled
+   * sibling closes the trade), then the missing exit is placed or reported as the connection's setting says.
+   */
+  private async onOrder(id: number, o: VenueOrder): Promise<void> {
     if (o.status !== 'canceled' && o.status !== 'expired' && o.status !== 'rejected') return;
-    await this.core.sql.query(
-      `UPDATE orders SET status = 'cancelled', updated_at = now()
-        WHERE venue_order_id = $1 AND status = 'open' AND leg IN ('stop', 'target') AND filled_qty = 0`,
-      [o.id],
+    const rows = await this.core.sql.query(
+      `SELECT o.id FROM orders o JOIN trades t ON t.id = o.trade_id
+        WHERE t.connection_id = $1 AND o.venue_order_id = $2 AND o.status = 'open' AND o.leg IN ('stop', 'target')
+          AND t.status IN ('pending', 'open')`,
+      [id, o.id],
     );
+    if (rows.length > 0) await reconcile(this.core, id);
   }
 
   private async attach(id: number): Promise<void> {

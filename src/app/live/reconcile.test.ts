@@ -44,7 +44,7 @@ interface Setup {
 }
 
 let n = 0;
-async function setup(): Promise<Setup> {
+async function setup(settings: { missingStop?: 'place' | 'report' } = {}): Promise<Setup> {
   n++;
   const base = `RC${n}`;
   const market = await spotMarket(w.ctx, admin, { name: `Rec ${n}`, symbol: `${base}USD`, baseAsset: base });
@@ -57,6 +57,7 @@ async function setup(): Promise<Setup> {
     venue: 'sim',
     label: `sim ${n}`,
     credentials: { apiKey: trader.apiKey, secret: trader.secret },
+    settings,
     import: false,
   });
   return { market, symbol: `${base}/USD`, trader, connectionId: c.id, buyer, seller };
@@ -187,6 +188,43 @@ describe('live reconciliation', () => {
     await w.ctx.connections.setStatus(s.trader.id, s.connectionId, 'disabled');
     await p.close();
   }, 90_000);
+
+  it('replaces an exit cancelled on the venue while running, or only reports a missing stop when set to report', async () => {
+    const s = await setup();
+    const a = await openBracket(s);
+    const venue = await w.ctx.connections.venue(s.connectionId);
+    const list = (await venueOpen(s)).find((o) => o.clientOrderId === `tdo${a.decision.id}s0`)!.listId!;
+    await venue.cancelOco(s.symbol, list);
+    await until('a new OCO in place', async () =>
+      (await venueOpen(s)).some((o) => o.clientOrderId === `tdo${a.decision.id}s1`),
+    );
+    const r = await until('stop-placed recorded', async () => {
+      const rows = await w.sql.query(
+        `SELECT change->>'action' AS action FROM decisions WHERE trade_id = $1 AND kind = 'reconcile'`,
+        [a.trade.id],
+      );
+      return rows.some((x) => x.action === 'stop-placed') ? rows : null;
+    });
+    expect(r.map((x) => x.action)).toContain('exit-gone');
+
+    const q = await setup({ missingStop: 'report' });
+    const b = await openBracket(q);
+    const qv = await w.ctx.connections.venue(q.connectionId);
+    const bList = (await venueOpen(q)).find((o) => o.clientOrderId === `tdo${b.decision.id}s0`)!.listId!;
+    await qv.cancelOco(q.symbol, bList);
+    await until('stop-missing reported', async () => {
+      const rows = await w.sql.query(
+        `SELECT 1 FROM decisions WHERE trade_id = $1 AND kind = 'reconcile' AND change->>'action' = 'stop-missing'`,
+        [b.trade.id],
+      );
+      return rows.length > 0;
+    });
+    expect(await venueOpen(q)).toEqual([]);
+    const again = await w.ctx.live.reconcile(q.connectionId);
+    expect(again).toEqual([]);
+    expect(await venueOpen(q)).toEqual([]);
+    expect(events.some((e) => e.type === 'reconcile' && (e.data as Msg).action === 'stop-missing')).toBe(true);
+  }, 60_000);
 
   it('after a restart places the missing stop, cancels an orphaned exit and applies a fill made while offline', async () => {
     const s = await setup();

@@ -6,7 +6,7 @@
  *    client id; when the venue never got it the trade is cancelled and its reservation released.
  * 3. `exit-gone`: an exit the database thinks is live but the venue no longer has open is marked cancelled, then
  *    the exit sync places what is missing (`stop-placed`), or — with `settings.missingStop = 'report'` — a missing
- *    stop is only reported (`stop-missing`).
+ *    stop is only reported (`stop-missing`, once) and later runs leave that position without exits.
  * 4. `orphan-cancelled`: a Testudo order (`tdo…` client id) still open on the venue whose trade is no longer active.
  * Each action is a stored decision (kind `reconcile`) and a `reconcile` event `{ connectionId, tradeId, action, … }`.
  */
@@ -125,9 +125,11 @@ export async function reconcile(core: LiveCore, connectionId: number): Promise<R
       if (o.leg === 'stop') stopGone = true;
     }
     if (t.status !== 'open') continue;
-    if (stopGone && conn.settings.missingStop === 'report') {
-      await record(t, { tradeId, action: 'stop-missing' });
-      continue;
+    if (conn.settings.missingStop === 'report') {
+      // Reported once, when found missing; later runs leave the position as the user chose (no stop placed).
+      if (stopGone) await record(t, { tradeId, action: 'stop-missing' });
+      const hasStop = orders.some((o) => o.leg === 'stop' && o.status === 'open' && o.venue_order_id !== null);
+      if (stopGone || !hasStop) continue;
     }
     const placed = await syncExits(core, tradeId);
     if (stopGone && placed.some((a) => a.type === 'place-stop' || a.type === 'place-oco'))
