@@ -232,6 +232,11 @@ describe('live bracket through a sim connection', () => {
     expect(sub.body.trade.status).toBe('rejected');
     expect(sub.body.trade.orders.every((o: Msg) => o.status === 'rejected')).toBe(true);
     expect(await account(s)).toEqual(before);
+    const list = await api(s.trader, 'GET', '/api/v1/trades');
+    expect(list.status, JSON.stringify(list.body)).toBe(200);
+    const listed = JSON.stringify(list.body);
+    expect(listed).toContain('"status":"rejected"');
+    expect(listed).toContain(`"connectionId":${s.connectionId}`);
     const [d] = await w.sql.query(`SELECT * FROM decisions WHERE trade_id = $1 AND kind = 'venue'`, [
       sub.body.trade.id,
     ]);
@@ -289,6 +294,9 @@ describe('live bracket through a sim connection', () => {
     const qty = sub.body.trade.qty as string;
     await limitOrder(w.ctx, s.seller, s.market, 'sell', '100', qty);
     await until('exits placed', async () => (await venueOpen(s)).length === 2);
+    const pos = await api(s.trader, 'GET', '/api/v1/positions');
+    expect(pos.status, JSON.stringify(pos.body)).toBe(200);
+    expect(JSON.stringify(pos.body)).toContain(`"connectionId":${s.connectionId}`);
     await limitOrder(w.ctx, s.buyer, s.market, 'buy', '102', qty); // a bid to close into
     const r = await api(s.trader, 'POST', `/api/v1/trades/${id}/close`, {});
     expect(r.status, JSON.stringify(r.body)).toBe(200);
