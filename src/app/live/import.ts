@@ -293,7 +293,7 @@ export class ImportService {
         if (this.closed) return; // left running: the next start resumes it
         let fills: VenueFill[];
         try {
-          fills = await this.fetchFills(venue, symbol, since);
+          fills = await venue.fills(symbol, since); // every page: Binance's 24-hour windows are the venue's concern
         } catch (e) {
           if (e instanceof VenueError && e.code === 'unknown-symbol') {
             skipped.push(`${symbol}: ${e.message}`);
@@ -324,24 +324,6 @@ export class ImportService {
       const message = e instanceof Error ? e.message : String(e);
       await finish('failed', message.slice(0, 2000));
     }
-  }
-
-  /**
-   * Every fill of `symbol` since `since`. Binance answers a history query with a start time only for the 24 hours
-   * after it (and the simulated exchange's gateway does as Binance), so the window is walked a day at a time, until
-   * the venue answers with a fill more than a day after the start asked (a venue without such a window returned
-   * everything at once). Deduplicated by fill id; oldest first.
-   */
-  private async fetchFills(venue: Venue, symbol: string, since: number): Promise<VenueFill[]> {
-    const end = this.now();
-    const byId = new Map<string, VenueFill>();
-    for (let t = since; t <= end; t += DAY_MS) {
-      const got = await venue.fills(symbol, t);
-      for (const f of got) byId.set(f.id, f);
-      if (got.some((f) => f.time > t + DAY_MS)) break;
-      if (this.closed) break;
-    }
-    return [...byId.values()].sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** The symbols to import (see the module doc). */
