@@ -176,6 +176,13 @@ export class LiveEngine {
    */
   private async onOrder(id: number, o: VenueOrder): Promise<void> {
     if (o.status !== 'canceled' && o.status !== 'expired' && o.status !== 'rejected') return;
+    // The trade is over: its leftover exit is simply gone.
+    await this.core.sql.query(
+      `UPDATE orders o SET status = 'cancelled', updated_at = now() FROM trades t
+        WHERE t.id = o.trade_id AND t.connection_id = $1 AND o.venue_order_id = $2 AND o.status = 'open'
+          AND o.leg IN ('stop', 'target') AND o.filled_qty = 0 AND t.status NOT IN ('pending', 'open')`,
+      [id, o.id],
+    );
     const rows = await this.core.sql.query(
       `SELECT o.id FROM orders o JOIN trades t ON t.id = o.trade_id
         WHERE t.connection_id = $1 AND o.venue_order_id = $2 AND o.status = 'open' AND o.leg IN ('stop', 'target')

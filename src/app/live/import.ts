@@ -393,46 +393,59 @@ export class ImportService {
         quote: quote || conn.currency,
         spot: conn.market_type === 'spot',
       });
-      let tradesCreated = 0;
+      // the new round trips: those whose closing fill is not linked yet (see the module doc)
+      const fresh = trades.filter((t) => !linked.has(t.parts.at(-1)!.id));
+      // their ids first (the identity's sequence), so trades and links go in one statement per chunk each
+      const ids = fresh.length
+        ? (
+            await q.query(`SELECT nextval(pg_get_serial_sequence('trades', 'id')) AS id FROM generate_series(1, $1)`, [
+              fresh.length,
+            ])
+          ).map((r) => toInt(r.id))
+        : [];
       // fill id → the trade it is linked to (a fill that flipped the position stays with the trade it closed)
       const links: { fill_id: string; trade_id: number }[] = [];
-      for (const t of trades) {
-        const closing = t.parts.at(-1)!.id;
-        if (linked.has(closing)) continue;
-        const tags = t.feesUnknown ? ['imported', 'fees-unknown'] : ['imported'];
-        const [row] = await q.query(
-          `INSERT INTO trades (account_id, connection_id, source, decision_id, symbol, side, entry_type, entry_price,
-             stop_price, qty, risk_pct, planned_risk, margin, tags, status, submitted_at, opened_at,
-             entry_fill_price, entry_fee, closed_at, exit_fill_price, exit_fee, gross_pnl, fees, net_pnl,
-             initial_risk, r_multiple)
-           VALUES ($1, $2, 'import', NULL, $3, $4, 'market', $5, NULL, $6, NULL, NULL, NULL, $7, 'closed', $8, $8,
-             $5, $9, $10, $11, $12, $13, $14, $15, NULL, NULL) RETURNING id`,
-          [
-            conn.account_id,
-            conn.id,
-            symbol,
-            t.side,
-            t.entryPrice,
-            t.qty,
-            tags,
-            new Date(t.openedAt),
-            t.entryFee,
-            new Date(t.closedAt),
-            t.exitPrice,
-            t.exitFee,
-            t.grossPnl,
-            t.fees,
-            t.netPnl,
-          ],
-        );
-        const tradeId = toInt(row!.id);
+      const rowsOut = fresh.map((t, i) => {
+        const id = ids[i]!;
         for (const p of t.parts)
           if (!linked.has(p.id)) {
             linked.add(p.id);
-            links.push({ fill_id: p.id, trade_id: tradeId });
+            links.push({ fill_id: p.id, trade_id: id });
           }
-        tradesCreated++;
-      }
+        return {
+          id,
+          side: t.side,
+          entry_price: t.entryPrice,
+          qty: t.qty,
+          tags: t.feesUnknown ? ['imported', 'fees-unknown'] : ['imported'],
+          opened_at: new Date(t.openedAt).toISOString(),
+          entry_fee: t.entryFee,
+          closed_at: new Date(t.closedAt).toISOString(),
+          exit_price: t.exitPrice,
+          exit_fee: t.exitFee,
+          gross_pnl: t.grossPnl,
+          fees: t.fees,
+          net_pnl: t.netPnl,
+        };
+      });
+      for (let i = 0; i < rowsOut.length; i += INSERT_CHUNK)
+        await q.query(
+          `INSERT INTO trades (id, account_id, connection_id, source, decision_id, symbol, side, entry_type,
+             entry_price, stop_price, qty, risk_pct, planned_risk, margin, tags, status, submitted_at, opened_at,
+             entry_fill_price, entry_fee, closed_at, exit_fill_price, exit_fee, gross_pnl, fees, net_pnl,
+             initial_risk, r_multiple)
+           OVERRIDING SYSTEM VALUE
+           SELECT x.id, $1, $2, 'import', NULL, $3, x.side, 'market', x.entry_price::numeric, NULL, x.qty::numeric,
+                  NULL, NULL, NULL, ARRAY(SELECT jsonb_array_elements_text(x.tags)), 'closed',
+                  x.opened_at::timestamptz, x.opened_at::timestamptz, x.entry_price::numeric, x.entry_fee::numeric,
+                  x.closed_at::timestamptz, x.exit_price::numeric, x.exit_fee::numeric, x.gross_pnl::numeric,
+                  x.fees::numeric, x.net_pnl::numeric, NULL, NULL
+             FROM jsonb_to_recordset($4::jsonb) AS x(id bigint, side text, entry_price text, qty text, tags jsonb,
+                  opened_at text, entry_fee text, closed_at text, exit_price text, exit_fee text, gross_pnl text,
+                  fees text, net_pnl text)`,
+          [conn.account_id, conn.id, symbol, JSON.stringify(rowsOut.slice(i, i + INSERT_CHUNK))],
+        );
+      const tradesCreated = rowsOut.length;
       for (let i = 0; i < links.length; i += INSERT_CHUNK)
         await q.query(
           `UPDATE venue_fills vf SET trade_id = x.trade_id

@@ -72,6 +72,10 @@ export async function reconcile(core: LiveCore, connectionId: number): Promise<R
       if (out.isNew && out.tradeId !== null) {
         const [t] = await core.sql.query('SELECT * FROM trades WHERE id = $1', [out.tradeId]);
         await record(t!, { tradeId: out.tradeId, action: 'fill-applied', fillId: f.id, price: f.price, qty: f.qty });
+        // As after a streamed fill: exits follow (a closed trade's leftovers are cancelled).
+        await syncExits(core, out.tradeId).catch((e: unknown) =>
+          core.onError(e, { where: 'reconcile exits', tradeId: out.tradeId }),
+        );
       }
     }
   }
