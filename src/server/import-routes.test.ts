@@ -113,7 +113,7 @@ describe('import routes', () => {
     expect((list.body.imports as Json[]).map((i) => i.status)).toEqual(['done', 'done']);
   });
 
-  it("answers 404 for another user's connection and 400 for a bad window", async () => {
+  it("answers 404 for another user's connection, 422 for a disabled one and 400 for a bad window", async () => {
     for (const [method, path] of [
       ['POST', `/api/v1/connections/${connectionId}/import`],
       ['GET', `/api/v1/connections/${connectionId}/imports`],
@@ -121,6 +121,10 @@ describe('import routes', () => {
       const r = await call(bob, method, path);
       expect([r.status, (r.body.error as Json).code]).toEqual([404, 'connection-not-found']);
     }
+    expect((await call(alice, 'POST', `/api/v1/connections/${connectionId}/disable`)).status).toBe(200);
+    const off = await call(alice, 'POST', `/api/v1/connections/${connectionId}/import`);
+    expect([off.status, (off.body.error as Json).code]).toEqual([422, 'connection-disabled']);
+    expect((await call(alice, 'POST', `/api/v1/connections/${connectionId}/enable`)).status).toBe(200);
     for (const days of [0, 366, 1.5])
       expect((await call(alice, 'POST', `/api/v1/connections/${connectionId}/import`, { days })).status).toBe(400);
   });

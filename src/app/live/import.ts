@@ -29,7 +29,7 @@ import type { Sql, Row } from '../../db/sql.ts';
 import { toInt, toMsOrNull } from '../../db/sql.ts';
 import { roundTrips, symbolAssets, type RoundTripFill } from '../../core/journal/round-trips.ts';
 import type { ConnectionRow, ConnectionListener } from '../connections.ts';
-import { ConflictError, NotFoundError, TestudoError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, TestudoError, UnprocessableError, ValidationError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import { dec0 } from '../views.ts';
 import { VenueError, type Venue, type VenueFill } from '../venues/types.ts';
@@ -73,7 +73,7 @@ export interface ImportConnections {
   /** A connection row without ownership check. @throws NotFoundError `connection-not-found`. */
   row(id: number): Promise<ConnectionRow>;
   /** The user's connection. @throws NotFoundError `connection-not-found` (also for others' ids). */
-  get(userId: number, id: number): Promise<unknown>;
+  get(userId: number, id: number): Promise<{ status: 'active' | 'disabled' }>;
   /** Subscribes to connection changes. */
   onChange?(fn: ConnectionListener): () => void;
 }
@@ -163,15 +163,16 @@ export class ImportService {
   /**
    * Queues an import of the last `days` days (default: the service's, 90) of connection `connectionId`'s fills and starts it.
    * @throws NotFoundError `connection-not-found` (also for another user's connection); ValidationError when `days` is
-   *   not an integer in 1–{@link MAX_IMPORT_DAYS}; ConflictError `import-running` while an import of this connection
-   *   is queued or running.
+   *   not an integer in 1–{@link MAX_IMPORT_DAYS}; UnprocessableError `connection-disabled`; ConflictError
+   *   `import-running` while an import of this connection is queued or running.
    */
   async enqueue(userId: number, connectionId: number, days = this.days): Promise<ImportView> {
     if (!Number.isInteger(days) || days < 1 || days > MAX_IMPORT_DAYS)
       throw new ValidationError([
         { field: 'days', code: 'out-of-range', message: `an integer from 1 to ${MAX_IMPORT_DAYS}` },
       ]);
-    await this.connections.get(userId, connectionId);
+    if ((await this.connections.get(userId, connectionId)).status === 'disabled')
+      throw new UnprocessableError('connection-disabled', `connection ${connectionId} is disabled; enable it first`);
     const row = await this.sql.tx(async (q) => {
       // serialises concurrent requests for one connection
       const [c] = await q.query('SELECT id FROM connections WHERE id = $1 AND user_id = $2 FOR UPDATE', [
