@@ -334,4 +334,21 @@ describe('live bracket through a sim connection', () => {
     });
     expect(stop.filledQty).toBe('0');
   });
+
+  it('sends a market entry sized at the venue price; its fill opens the trade with exits', async () => {
+    const s = await setup();
+    await limitOrder(w.ctx, s.seller, s.market, 'sell', '100', '50'); // the book's ask: the venue's price
+    const body = { ...bracket(s), entryType: 'market' } as Msg;
+    delete body.entryPrice;
+    const sub = await api(s.trader, 'POST', '/api/v1/trades', body);
+    expect(sub.status, JSON.stringify(sub.body)).toBe(201);
+    expect(sub.body.trade.entryType).toBe('market');
+    expect(sub.body.trade.entryPrice).toBe('100');
+    const opened = await until('opened with exits', async () => {
+      const v = await trade(s, sub.body.trade.id as number);
+      return v.status === 'open' && (await venueOpen(s)).filter((o) => o.listId !== null).length === 2 ? v : null;
+    });
+    expect(opened.entryFillPrice).toBe('100');
+    expect(opened.orders.find((o: Msg) => o.leg === 'entry').status).toBe('filled');
+  });
 });
