@@ -22,14 +22,12 @@ function apply(live: readonly LiveExit[], actions: ExitAction[]): { live: LiveEx
 
 const tick = fc.bigInt({ min: 1n, max: 6n });
 const lots = fc.bigInt({ min: 0n, max: 6n });
-const liveExit = fc
-  .tuple(fc.constantFrom('stop', 'target', 'oco'), lots, tick, tick)
-  .map(([kind, l, s, t]) => ({
-    kind,
-    lots: l,
-    stopTicks: kind === 'target' ? null : s,
-    targetTicks: kind === 'stop' ? null : t,
-  }));
+const liveExit = fc.tuple(fc.constantFrom('stop', 'target', 'oco'), lots, tick, tick).map(([kind, l, s, t]) => ({
+  kind,
+  lots: l,
+  stopTicks: kind === 'target' ? null : s,
+  targetTicks: kind === 'stop' ? null : t,
+}));
 const state = fc
   .record({
     side: fc.constantFrom('buy' as const, 'sell' as const),
