@@ -149,7 +149,9 @@ export const DecisionsQuery = z
       .enum(['true', 'false'])
       .transform((v) => v === 'true')
       .optional(),
-    kind: z.enum(['submit', 'move-stop', 'move-target', 'breakeven', 'partial-close', 'close']).optional(),
+    kind: z
+      .enum(['submit', 'move-stop', 'move-target', 'breakeven', 'partial-close', 'close', 'venue', 'reconcile'])
+      .optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     before: z.coerce.number().int().positive().optional(),
   })

@@ -280,6 +280,9 @@ describe('live reconciliation', () => {
       expect(got).toContain(`${cId}:fill-applied`);
       const evs = events.filter((e) => e.type === 'reconcile').map((e) => (e.data as Msg).action as string);
       expect(evs).toEqual(expect.arrayContaining(['stop-placed', 'orphan-cancelled', 'fill-applied']));
+      const log = await api(s.trader, 'GET', '/api/v1/decisions?kind=reconcile');
+      expect(log.status, JSON.stringify(log.body)).toBe(200);
+      expect(JSON.stringify(log.body)).toContain('"kind":"reconcile"');
       // Nothing left to repair.
       expect((await engine.reconcile(s.connectionId)).filter((x) => x.action !== 'exit-gone')).toEqual([]);
     } finally {
