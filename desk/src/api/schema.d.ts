@@ -1045,6 +1045,641 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/connections': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              connections: {
+                /** @description the risk account trades through this connection are sized on */
+                accountId: number;
+                /** @description the allowlisted API origin, or null for the exchange’s own */
+                baseUrl: string | null;
+                /**
+                 * @description the connection’s circuit breaker
+                 * @enum {string}
+                 */
+                breaker: 'closed' | 'open' | 'half-open';
+                createdAt: string;
+                /** @description quote currency of the risk account */
+                currency: string;
+                /** @description CCXT exchange id (binance, bybit, okx, hyperliquid) or testudo */
+                exchange: string;
+                id: number;
+                label: string;
+                /** @description the venue’s reason the last test failed */
+                lastError: string | null;
+                lastTestedAt: string | null;
+                /** @enum {string} */
+                marketType: 'spot' | 'swap';
+                sandbox: boolean;
+                settings: {
+                  /**
+                   * @description an open position without a stop on the venue: place one (default) or report it
+                   * @enum {string}
+                   */
+                  missingStop?: 'place' | 'report';
+                  /** @description venue symbols this connection trades */
+                  symbols?: string[];
+                };
+                /** @enum {string} */
+                status: 'active' | 'disabled';
+                /** @enum {string} */
+                venue: 'sim' | 'ccxt' | 'hyperliquid';
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description an API origin allowlisted by the server (TESTUDO_VENUE_URLS) */
+            baseUrl?: string;
+            /** @description sealed at rest (AES-256-GCM), never returned */
+            credentials: {
+              /** @description API key (ccxt, sim) */
+              apiKey?: string;
+              /** @description API passphrase (okx) */
+              password?: string;
+              /** @description agent wallet private key, 0x + 64 hex (hyperliquid) */
+              privateKey?: string;
+              /** @description API secret (ccxt, sim) */
+              secret?: string;
+              /** @description main account address, 0x + 40 hex (hyperliquid) */
+              walletAddress?: string;
+            };
+            /** @description quote currency of the risk account: USDT; sim USD; hyperliquid USDC */
+            currency?: string;
+            /** @description ccxt: binance | bybit | okx; implied for sim and hyperliquid */
+            exchange?: string;
+            /** @description import the last 90 days of fills (default true) */
+            import?: boolean;
+            /** @description unique among your connections */
+            label: string;
+            /**
+             * @description default spot (hyperliquid: swap)
+             * @enum {string}
+             */
+            marketType?: 'spot' | 'swap';
+            /** @description use the exchange’s testnet */
+            sandbox?: boolean;
+            settings?: {
+              /**
+               * @description an open position without a stop on the venue: place one (default) or report it
+               * @enum {string}
+               */
+              missingStop?: 'place' | 'report';
+              /** @description venue symbols this connection trades */
+              symbols?: string[];
+            };
+            /** @enum {string} */
+            venue: 'sim' | 'ccxt' | 'hyperliquid';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description the risk account trades through this connection are sized on */
+              accountId: number;
+              /** @description the allowlisted API origin, or null for the exchange’s own */
+              baseUrl: string | null;
+              /**
+               * @description the connection’s circuit breaker
+               * @enum {string}
+               */
+              breaker: 'closed' | 'open' | 'half-open';
+              createdAt: string;
+              /** @description quote currency of the risk account */
+              currency: string;
+              /** @description CCXT exchange id (binance, bybit, okx, hyperliquid) or testudo */
+              exchange: string;
+              id: number;
+              label: string;
+              /** @description the venue’s reason the last test failed */
+              lastError: string | null;
+              lastTestedAt: string | null;
+              /** @enum {string} */
+              marketType: 'spot' | 'swap';
+              sandbox: boolean;
+              settings: {
+                /**
+                 * @description an open position without a stop on the venue: place one (default) or report it
+                 * @enum {string}
+                 */
+                missingStop?: 'place' | 'report';
+                /** @description venue symbols this connection trades */
+                symbols?: string[];
+              };
+              /** @enum {string} */
+              status: 'active' | 'disabled';
+              /** @enum {string} */
+              venue: 'sim' | 'ccxt' | 'hyperliquid';
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connections/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description the risk account trades through this connection are sized on */
+              accountId: number;
+              /** @description the allowlisted API origin, or null for the exchange’s own */
+              baseUrl: string | null;
+              /**
+               * @description the connection’s circuit breaker
+               * @enum {string}
+               */
+              breaker: 'closed' | 'open' | 'half-open';
+              createdAt: string;
+              /** @description quote currency of the risk account */
+              currency: string;
+              /** @description CCXT exchange id (binance, bybit, okx, hyperliquid) or testudo */
+              exchange: string;
+              id: number;
+              label: string;
+              /** @description the venue’s reason the last test failed */
+              lastError: string | null;
+              lastTestedAt: string | null;
+              /** @enum {string} */
+              marketType: 'spot' | 'swap';
+              sandbox: boolean;
+              settings: {
+                /**
+                 * @description an open position without a stop on the venue: place one (default) or report it
+                 * @enum {string}
+                 */
+                missingStop?: 'place' | 'report';
+                /** @description venue symbols this connection trades */
+                symbols?: string[];
+              };
+              /** @enum {string} */
+              status: 'active' | 'disabled';
+              /** @enum {string} */
+              venue: 'sim' | 'ccxt' | 'hyperliquid';
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description deleted */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': null;
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connections/{id}/disable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description the risk account trades through this connection are sized on */
+              accountId: number;
+              /** @description the allowlisted API origin, or null for the exchange’s own */
+              baseUrl: string | null;
+              /**
+               * @description the connection’s circuit breaker
+               * @enum {string}
+               */
+              breaker: 'closed' | 'open' | 'half-open';
+              createdAt: string;
+              /** @description quote currency of the risk account */
+              currency: string;
+              /** @description CCXT exchange id (binance, bybit, okx, hyperliquid) or testudo */
+              exchange: string;
+              id: number;
+              label: string;
+              /** @description the venue’s reason the last test failed */
+              lastError: string | null;
+              lastTestedAt: string | null;
+              /** @enum {string} */
+              marketType: 'spot' | 'swap';
+              sandbox: boolean;
+              settings: {
+                /**
+                 * @description an open position without a stop on the venue: place one (default) or report it
+                 * @enum {string}
+                 */
+                missingStop?: 'place' | 'report';
+                /** @description venue symbols this connection trades */
+                symbols?: string[];
+              };
+              /** @enum {string} */
+              status: 'active' | 'disabled';
+              /** @enum {string} */
+              venue: 'sim' | 'ccxt' | 'hyperliquid';
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connections/{id}/enable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description the risk account trades through this connection are sized on */
+              accountId: number;
+              /** @description the allowlisted API origin, or null for the exchange’s own */
+              baseUrl: string | null;
+              /**
+               * @description the connection’s circuit breaker
+               * @enum {string}
+               */
+              breaker: 'closed' | 'open' | 'half-open';
+              createdAt: string;
+              /** @description quote currency of the risk account */
+              currency: string;
+              /** @description CCXT exchange id (binance, bybit, okx, hyperliquid) or testudo */
+              exchange: string;
+              id: number;
+              label: string;
+              /** @description the venue’s reason the last test failed */
+              lastError: string | null;
+              lastTestedAt: string | null;
+              /** @enum {string} */
+              marketType: 'spot' | 'swap';
+              sandbox: boolean;
+              settings: {
+                /**
+                 * @description an open position without a stop on the venue: place one (default) or report it
+                 * @enum {string}
+                 */
+                missingStop?: 'place' | 'report';
+                /** @description venue symbols this connection trades */
+                symbols?: string[];
+              };
+              /** @enum {string} */
+              status: 'active' | 'disabled';
+              /** @enum {string} */
+              venue: 'sim' | 'ccxt' | 'hyperliquid';
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connections/{id}/import': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description history window in days (default 90)
+             * @default 90
+             */
+            days?: number;
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              import: {
+                connectionId: number;
+                createdAt: string;
+                /** @description why it failed, or the symbols skipped */
+                error: string | null;
+                /** @description fills stored for the first time */
+                fillsNew: number;
+                /** @description fills the venue reported */
+                fillsSeen: number;
+                finishedAt: string | null;
+                id: number;
+                /** @description start of the history window (ISO 8601) */
+                since: string;
+                startedAt: string | null;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'done' | 'failed';
+                /** @description round-trip trades added to the journal */
+                tradesCreated: number;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connections/{id}/imports': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              imports: {
+                connectionId: number;
+                createdAt: string;
+                /** @description why it failed, or the symbols skipped */
+                error: string | null;
+                /** @description fills stored for the first time */
+                fillsNew: number;
+                /** @description fills the venue reported */
+                fillsSeen: number;
+                finishedAt: string | null;
+                id: number;
+                /** @description start of the history window (ISO 8601) */
+                since: string;
+                startedAt: string | null;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'done' | 'failed';
+                /** @description round-trip trades added to the journal */
+                tradesCreated: number;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connections/{id}/markets': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              markets: {
+                active: boolean;
+                lotSize: string;
+                makerFee: string;
+                minNotional: string;
+                minQty: string;
+                /** @description the venue’s unified symbol, e.g. BTC/USDT */
+                symbol: string;
+                takerFee: string;
+                tickSize: string;
+                /** @enum {string} */
+                type: 'spot' | 'swap';
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connections/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              balances: {
+                asset: string;
+                free: string;
+                total: string;
+                used: string;
+              }[];
+              /** @enum {boolean} */
+              ok: true;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/decisions': {
     parameters: {
       query?: never;
@@ -1057,7 +1692,8 @@ export interface paths {
         query?: {
           approved?: 'true' | 'false';
           before?: number;
-          kind?: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+          kind?:
+            'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close' | 'venue' | 'reconcile';
           limit?: number;
         };
         header?: never;
@@ -1109,7 +1745,15 @@ export interface paths {
                   [key: string]: unknown;
                 };
                 /** @enum {string} */
-                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                kind:
+                  | 'submit'
+                  | 'move-stop'
+                  | 'move-target'
+                  | 'breakeven'
+                  | 'partial-close'
+                  | 'close'
+                  | 'venue'
+                  | 'reconcile';
                 /** @description ISO 8601 UTC */
                 marketTime: string;
                 side: string;
@@ -1603,6 +2247,7 @@ export interface paths {
               auctions: {
                 /** @description decimal text */
                 bestBid: string | null;
+                /** @description null: no bid yet, or another's account (shown to the seller's owners, admins and that bidder) */
                 bestBidderAccountId: number | null;
                 /** @description decimal text */
                 buyNowPrice: string | null;
@@ -1622,6 +2267,7 @@ export interface paths {
                 /** @enum {string} */
                 status: 'open' | 'sold' | 'cancelled';
                 title: string;
+                /** @description null: unsold, or another buyer (as bestBidderAccountId) */
                 winnerAccountId: number | null;
               }[];
             };
@@ -1659,6 +2305,7 @@ export interface paths {
             'application/json': {
               /** @description decimal text */
               bestBid: string | null;
+              /** @description null: no bid yet, or another's account (shown to the seller's owners, admins and that bidder) */
               bestBidderAccountId: number | null;
               /** @description decimal text */
               buyNowPrice: string | null;
@@ -1678,6 +2325,7 @@ export interface paths {
               /** @enum {string} */
               status: 'open' | 'sold' | 'cancelled';
               title: string;
+              /** @description null: unsold, or another buyer (as bestBidderAccountId) */
               winnerAccountId: number | null;
             };
           };
@@ -1717,9 +2365,11 @@ export interface paths {
             'application/json': {
               /** @description decimal text */
               bestBid: string | null;
+              /** @description null: no bid yet, or another's account (shown to the seller's owners, admins and that bidder) */
               bestBidderAccountId: number | null;
               bids: {
-                accountId: number;
+                /** @description null: another bidder's account (shown to the seller's owners and admins) */
+                accountId: number | null;
                 /** @description decimal text */
                 amount: string | null;
                 /** @description ISO 8601 time */
@@ -1744,6 +2394,7 @@ export interface paths {
               /** @enum {string} */
               status: 'open' | 'sold' | 'cancelled';
               title: string;
+              /** @description null: unsold, or another buyer (as bestBidderAccountId) */
               winnerAccountId: number | null;
             };
           };
@@ -1796,6 +2447,7 @@ export interface paths {
               auction: {
                 /** @description decimal text */
                 bestBid: string | null;
+                /** @description null: no bid yet, or another's account (shown to the seller's owners, admins and that bidder) */
                 bestBidderAccountId: number | null;
                 /** @description decimal text */
                 buyNowPrice: string | null;
@@ -1815,6 +2467,7 @@ export interface paths {
                 /** @enum {string} */
                 status: 'open' | 'sold' | 'cancelled';
                 title: string;
+                /** @description null: unsold, or another buyer (as bestBidderAccountId) */
                 winnerAccountId: number | null;
               };
               bid: {
@@ -1870,6 +2523,7 @@ export interface paths {
             'application/json': {
               /** @description decimal text */
               bestBid: string | null;
+              /** @description null: no bid yet, or another's account (shown to the seller's owners, admins and that bidder) */
               bestBidderAccountId: number | null;
               /** @description decimal text */
               buyNowPrice: string | null;
@@ -1889,6 +2543,7 @@ export interface paths {
               /** @enum {string} */
               status: 'open' | 'sold' | 'cancelled';
               title: string;
+              /** @description null: unsold, or another buyer (as bestBidderAccountId) */
               winnerAccountId: number | null;
             };
           };
@@ -1930,6 +2585,7 @@ export interface paths {
             'application/json': {
               /** @description decimal text */
               bestBid: string | null;
+              /** @description null: no bid yet, or another's account (shown to the seller's owners, admins and that bidder) */
               bestBidderAccountId: number | null;
               /** @description decimal text */
               buyNowPrice: string | null;
@@ -1949,6 +2605,7 @@ export interface paths {
               /** @enum {string} */
               status: 'open' | 'sold' | 'cancelled';
               title: string;
+              /** @description null: unsold, or another buyer (as bestBidderAccountId) */
               winnerAccountId: number | null;
             };
           };
@@ -1997,6 +2654,7 @@ export interface paths {
             'application/json': {
               /** @description decimal text */
               bestBid: string | null;
+              /** @description null: no bid yet, or another's account (shown to the seller's owners, admins and that bidder) */
               bestBidderAccountId: number | null;
               /** @description decimal text */
               buyNowPrice: string | null;
@@ -2016,6 +2674,7 @@ export interface paths {
               /** @enum {string} */
               status: 'open' | 'sold' | 'cancelled';
               title: string;
+              /** @description null: unsold, or another buyer (as bestBidderAccountId) */
               winnerAccountId: number | null;
             };
           };
@@ -3025,6 +3684,8 @@ export interface paths {
                 losses: number;
                 /** @description decimal text */
                 netPnl: string;
+                /** @description trades whose R is known: totalR and expectancyR cover these */
+                rTrades: number;
                 totalR: number;
                 trades: number;
                 winRate: number;
@@ -3481,6 +4142,8 @@ export interface paths {
               /** @description decimal text */
               netPnl: string;
               profitFactor: number | null;
+              /** @description trades whose R is known (imported ones without a stop are not): the R figures */
+              rTrades: number;
               sqn: number | null;
               totalR: number;
               trades: number;
@@ -3750,11 +4413,12 @@ export interface paths {
                 closedAt: string | null;
                 /** @description ISO 8601 UTC */
                 createdAt: string | null;
-                /** @description the stop now (moves, breakeven) */
-                currentStopLoss: string;
+                /** @description the stop now (moves, breakeven); null: imported, unknown */
+                currentStopLoss: string | null;
                 /** @description decimal text */
                 currentTakeProfit: string | null;
-                decisionId: number;
+                /** @description null for a trade imported from a venue history */
+                decisionId: number | null;
                 /** @description decimal text */
                 entryFee: string | null;
                 /** @description decimal text */
@@ -3781,7 +4445,7 @@ export interface paths {
                 maeDistance: string | null;
                 maeR: number | null;
                 /** @description decimal text */
-                margin: string;
+                margin: string | null;
                 /** @description decimal text */
                 markPrice: string | null;
                 /** @description largest favourable move from the entry fill, price units */
@@ -3795,6 +4459,10 @@ export interface paths {
                 /** @description size still open (the entry size while pending; 0 once closed) */
                 openQty: string;
                 orders: {
+                  /** @description client order id sent to the venue (live trades) */
+                  clientOrderId?: string | null;
+                  /** @description quantity filled so far */
+                  filledQty?: string;
                   id: number;
                   /** @enum {string} */
                   leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
@@ -3807,28 +4475,30 @@ export interface paths {
                   /** @enum {string} */
                   side: 'buy' | 'sell';
                   /** @enum {string} */
-                  status: 'held' | 'open' | 'filled' | 'cancelled';
+                  status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
                   tradeId: number;
                   /** @enum {string} */
                   type: 'market' | 'limit' | 'stop-market';
                   /** @description ISO 8601 UTC */
                   updatedAt: string | null;
+                  /** @description the venue's order id (live trades) */
+                  venueOrderId?: string | null;
                 }[];
                 /** @description decimal text */
-                plannedRisk: string;
+                plannedRisk: string | null;
                 /** @description entry quantity */
                 qty: string;
                 /** @description decimal text */
-                requestedRiskPct: string;
+                requestedRiskPct: string | null;
                 /** @description netPnl ÷ initialRisk */
                 rMultiple: number | null;
                 setup: string | null;
                 /** @enum {string} */
                 side: 'buy' | 'sell';
                 /** @enum {string} */
-                status: 'pending' | 'open' | 'closed' | 'cancelled';
-                /** @description initial stop-loss */
-                stopLoss: string;
+                status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+                /** @description initial stop-loss (null: imported, unknown) */
+                stopLoss: string | null;
                 /** @description market time of the submission */
                 submittedAt: string;
                 symbol: string;
@@ -5299,6 +5969,8 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            /** @description exchange connection to trade through (live); absent: the paper account */
+            connectionId?: number;
             /** @description limit price of the entry */
             entryPrice?: string | number;
             /**
@@ -5647,7 +6319,8 @@ export interface paths {
                 closedAt: string | null;
                 /** @description ISO 8601 UTC */
                 createdAt: string | null;
-                decisionId: number;
+                /** @description null for a trade imported from a venue history */
+                decisionId: number | null;
                 /** @description decimal text */
                 entryFee: string | null;
                 /** @description decimal text */
@@ -5672,7 +6345,7 @@ export interface paths {
                 initialRisk: string | null;
                 maeR: number | null;
                 /** @description decimal text */
-                margin: string;
+                margin: string | null;
                 mfeR: number | null;
                 /** @description decimal text */
                 netPnl: string | null;
@@ -5680,20 +6353,20 @@ export interface paths {
                 /** @description ISO 8601 UTC */
                 openedAt: string | null;
                 /** @description decimal text */
-                plannedRisk: string;
+                plannedRisk: string | null;
                 /** @description entry quantity */
                 qty: string;
                 /** @description decimal text */
-                requestedRiskPct: string;
+                requestedRiskPct: string | null;
                 /** @description netPnl ÷ initialRisk */
                 rMultiple: number | null;
                 setup: string | null;
                 /** @enum {string} */
                 side: 'buy' | 'sell';
                 /** @enum {string} */
-                status: 'pending' | 'open' | 'closed' | 'cancelled';
-                /** @description initial stop-loss */
-                stopLoss: string;
+                status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+                /** @description initial stop-loss (null: imported, unknown) */
+                stopLoss: string | null;
                 /** @description market time of the submission */
                 submittedAt: string;
                 symbol: string;
@@ -5719,6 +6392,8 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            /** @description exchange connection to trade through (live); absent: the paper account */
+            connectionId?: number;
             /** @description limit price of the entry */
             entryPrice?: string | number;
             /**
@@ -5831,7 +6506,8 @@ export interface paths {
                 closedAt: string | null;
                 /** @description ISO 8601 UTC */
                 createdAt: string | null;
-                decisionId: number;
+                /** @description null for a trade imported from a venue history */
+                decisionId: number | null;
                 /** @description decimal text */
                 entryFee: string | null;
                 /** @description decimal text */
@@ -5856,7 +6532,7 @@ export interface paths {
                 initialRisk: string | null;
                 maeR: number | null;
                 /** @description decimal text */
-                margin: string;
+                margin: string | null;
                 mfeR: number | null;
                 /** @description decimal text */
                 netPnl: string | null;
@@ -5864,6 +6540,10 @@ export interface paths {
                 /** @description ISO 8601 UTC */
                 openedAt: string | null;
                 orders: {
+                  /** @description client order id sent to the venue (live trades) */
+                  clientOrderId?: string | null;
+                  /** @description quantity filled so far */
+                  filledQty?: string;
                   id: number;
                   /** @enum {string} */
                   leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
@@ -5876,28 +6556,30 @@ export interface paths {
                   /** @enum {string} */
                   side: 'buy' | 'sell';
                   /** @enum {string} */
-                  status: 'held' | 'open' | 'filled' | 'cancelled';
+                  status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
                   tradeId: number;
                   /** @enum {string} */
                   type: 'market' | 'limit' | 'stop-market';
                   /** @description ISO 8601 UTC */
                   updatedAt: string | null;
+                  /** @description the venue's order id (live trades) */
+                  venueOrderId?: string | null;
                 }[];
                 /** @description decimal text */
-                plannedRisk: string;
+                plannedRisk: string | null;
                 /** @description entry quantity */
                 qty: string;
                 /** @description decimal text */
-                requestedRiskPct: string;
+                requestedRiskPct: string | null;
                 /** @description netPnl ÷ initialRisk */
                 rMultiple: number | null;
                 setup: string | null;
                 /** @enum {string} */
                 side: 'buy' | 'sell';
                 /** @enum {string} */
-                status: 'pending' | 'open' | 'closed' | 'cancelled';
-                /** @description initial stop-loss */
-                stopLoss: string;
+                status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+                /** @description initial stop-loss (null: imported, unknown) */
+                stopLoss: string | null;
                 /** @description market time of the submission */
                 submittedAt: string;
                 symbol: string;
@@ -6000,6 +6682,98 @@ export interface paths {
                   passed: boolean;
                   rule: string;
                 }[];
+                /** @description the venue's own error code (venue-rejected) */
+                venueCode?: string | null;
+              };
+              /** @description venue-rejected: the trade, status rejected */
+              trade?: {
+                accountId: number;
+                /** @description ISO 8601 UTC */
+                closedAt: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                /** @description null for a trade imported from a venue history */
+                decisionId: number | null;
+                /** @description decimal text */
+                entryFee: string | null;
+                /** @description decimal text */
+                entryFillPrice: string | null;
+                /** @description limit price, or the reference price of a market entry */
+                entryPrice: string;
+                /** @enum {string} */
+                entryType: 'market' | 'limit';
+                /** @description decimal text */
+                exitFee: string | null;
+                /** @description price of the exit that closed the position (partial exits are fills) */
+                exitPrice: string | null;
+                /** @enum {string|null} */
+                exitReason: 'stop' | 'target' | 'manual' | null;
+                /** @description entry fee + every exit fee */
+                fees: string | null;
+                /** @description every exit included */
+                grossPnl: string | null;
+                holdingMs: number | null;
+                id: number;
+                /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+                initialRisk: string | null;
+                maeR: number | null;
+                /** @description decimal text */
+                margin: string | null;
+                mfeR: number | null;
+                /** @description decimal text */
+                netPnl: string | null;
+                notes: string | null;
+                /** @description ISO 8601 UTC */
+                openedAt: string | null;
+                orders: {
+                  /** @description client order id sent to the venue (live trades) */
+                  clientOrderId?: string | null;
+                  /** @description quantity filled so far */
+                  filledQty?: string;
+                  id: number;
+                  /** @enum {string} */
+                  leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                  oco: boolean;
+                  /** @description decimal text */
+                  price: string | null;
+                  /** @description decimal text */
+                  qty: string;
+                  reduceOnly: boolean;
+                  /** @enum {string} */
+                  side: 'buy' | 'sell';
+                  /** @enum {string} */
+                  status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
+                  tradeId: number;
+                  /** @enum {string} */
+                  type: 'market' | 'limit' | 'stop-market';
+                  /** @description ISO 8601 UTC */
+                  updatedAt: string | null;
+                  /** @description the venue's order id (live trades) */
+                  venueOrderId?: string | null;
+                }[];
+                /** @description decimal text */
+                plannedRisk: string | null;
+                /** @description entry quantity */
+                qty: string;
+                /** @description decimal text */
+                requestedRiskPct: string | null;
+                /** @description netPnl ÷ initialRisk */
+                rMultiple: number | null;
+                setup: string | null;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+                /** @description initial stop-loss (null: imported, unknown) */
+                stopLoss: string | null;
+                /** @description market time of the submission */
+                submittedAt: string;
+                symbol: string;
+                tags: string[];
+                /** @description initial take-profit */
+                takeProfit: string | null;
+              } & {
+                [key: string]: unknown;
               };
             };
           };
@@ -6042,11 +6816,12 @@ export interface paths {
               closedAt: string | null;
               /** @description ISO 8601 UTC */
               createdAt: string | null;
-              /** @description the stop now (moves, breakeven) */
-              currentStopLoss: string;
+              /** @description the stop now (moves, breakeven); null: imported, unknown */
+              currentStopLoss: string | null;
               /** @description decimal text */
               currentTakeProfit: string | null;
-              decisionId: number;
+              /** @description null for a trade imported from a venue history */
+              decisionId: number | null;
               /** @description every decision about this trade, the submission first */
               decisions: {
                 approved: boolean;
@@ -6084,7 +6859,15 @@ export interface paths {
                   [key: string]: unknown;
                 };
                 /** @enum {string} */
-                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                kind:
+                  | 'submit'
+                  | 'move-stop'
+                  | 'move-target'
+                  | 'breakeven'
+                  | 'partial-close'
+                  | 'close'
+                  | 'venue'
+                  | 'reconcile';
                 /** @description ISO 8601 UTC */
                 marketTime: string;
                 side: string;
@@ -6142,7 +6925,7 @@ export interface paths {
               maeDistance: string | null;
               maeR: number | null;
               /** @description decimal text */
-              margin: string;
+              margin: string | null;
               /** @description largest favourable move from the entry fill, price units */
               mfeDistance: string | null;
               mfeR: number | null;
@@ -6154,6 +6937,10 @@ export interface paths {
               /** @description size still open (the entry size while pending; 0 once closed) */
               openQty: string;
               orders: {
+                /** @description client order id sent to the venue (live trades) */
+                clientOrderId?: string | null;
+                /** @description quantity filled so far */
+                filledQty?: string;
                 id: number;
                 /** @enum {string} */
                 leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
@@ -6166,28 +6953,30 @@ export interface paths {
                 /** @enum {string} */
                 side: 'buy' | 'sell';
                 /** @enum {string} */
-                status: 'held' | 'open' | 'filled' | 'cancelled';
+                status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
                 tradeId: number;
                 /** @enum {string} */
                 type: 'market' | 'limit' | 'stop-market';
                 /** @description ISO 8601 UTC */
                 updatedAt: string | null;
+                /** @description the venue's order id (live trades) */
+                venueOrderId?: string | null;
               }[];
               /** @description decimal text */
-              plannedRisk: string;
+              plannedRisk: string | null;
               /** @description entry quantity */
               qty: string;
               /** @description decimal text */
-              requestedRiskPct: string;
+              requestedRiskPct: string | null;
               /** @description netPnl ÷ initialRisk */
               rMultiple: number | null;
               setup: string | null;
               /** @enum {string} */
               side: 'buy' | 'sell';
               /** @enum {string} */
-              status: 'pending' | 'open' | 'closed' | 'cancelled';
-              /** @description initial stop-loss */
-              stopLoss: string;
+              status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+              /** @description initial stop-loss (null: imported, unknown) */
+              stopLoss: string | null;
               /** @description market time of the submission */
               submittedAt: string;
               symbol: string;
@@ -6240,11 +7029,12 @@ export interface paths {
               closedAt: string | null;
               /** @description ISO 8601 UTC */
               createdAt: string | null;
-              /** @description the stop now (moves, breakeven) */
-              currentStopLoss: string;
+              /** @description the stop now (moves, breakeven); null: imported, unknown */
+              currentStopLoss: string | null;
               /** @description decimal text */
               currentTakeProfit: string | null;
-              decisionId: number;
+              /** @description null for a trade imported from a venue history */
+              decisionId: number | null;
               /** @description every decision about this trade, the submission first */
               decisions: {
                 approved: boolean;
@@ -6282,7 +7072,15 @@ export interface paths {
                   [key: string]: unknown;
                 };
                 /** @enum {string} */
-                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                kind:
+                  | 'submit'
+                  | 'move-stop'
+                  | 'move-target'
+                  | 'breakeven'
+                  | 'partial-close'
+                  | 'close'
+                  | 'venue'
+                  | 'reconcile';
                 /** @description ISO 8601 UTC */
                 marketTime: string;
                 side: string;
@@ -6340,7 +7138,7 @@ export interface paths {
               maeDistance: string | null;
               maeR: number | null;
               /** @description decimal text */
-              margin: string;
+              margin: string | null;
               /** @description largest favourable move from the entry fill, price units */
               mfeDistance: string | null;
               mfeR: number | null;
@@ -6352,6 +7150,10 @@ export interface paths {
               /** @description size still open (the entry size while pending; 0 once closed) */
               openQty: string;
               orders: {
+                /** @description client order id sent to the venue (live trades) */
+                clientOrderId?: string | null;
+                /** @description quantity filled so far */
+                filledQty?: string;
                 id: number;
                 /** @enum {string} */
                 leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
@@ -6364,28 +7166,30 @@ export interface paths {
                 /** @enum {string} */
                 side: 'buy' | 'sell';
                 /** @enum {string} */
-                status: 'held' | 'open' | 'filled' | 'cancelled';
+                status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
                 tradeId: number;
                 /** @enum {string} */
                 type: 'market' | 'limit' | 'stop-market';
                 /** @description ISO 8601 UTC */
                 updatedAt: string | null;
+                /** @description the venue's order id (live trades) */
+                venueOrderId?: string | null;
               }[];
               /** @description decimal text */
-              plannedRisk: string;
+              plannedRisk: string | null;
               /** @description entry quantity */
               qty: string;
               /** @description decimal text */
-              requestedRiskPct: string;
+              requestedRiskPct: string | null;
               /** @description netPnl ÷ initialRisk */
               rMultiple: number | null;
               setup: string | null;
               /** @enum {string} */
               side: 'buy' | 'sell';
               /** @enum {string} */
-              status: 'pending' | 'open' | 'closed' | 'cancelled';
-              /** @description initial stop-loss */
-              stopLoss: string;
+              status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+              /** @description initial stop-loss (null: imported, unknown) */
+              stopLoss: string | null;
               /** @description market time of the submission */
               submittedAt: string;
               symbol: string;
@@ -6464,7 +7268,15 @@ export interface paths {
                   [key: string]: unknown;
                 };
                 /** @enum {string} */
-                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                kind:
+                  | 'submit'
+                  | 'move-stop'
+                  | 'move-target'
+                  | 'breakeven'
+                  | 'partial-close'
+                  | 'close'
+                  | 'venue'
+                  | 'reconcile';
                 /** @description ISO 8601 UTC */
                 marketTime: string;
                 side: string;
@@ -6487,11 +7299,12 @@ export interface paths {
                 closedAt: string | null;
                 /** @description ISO 8601 UTC */
                 createdAt: string | null;
-                /** @description the stop now (moves, breakeven) */
-                currentStopLoss: string;
+                /** @description the stop now (moves, breakeven); null: imported, unknown */
+                currentStopLoss: string | null;
                 /** @description decimal text */
                 currentTakeProfit: string | null;
-                decisionId: number;
+                /** @description null for a trade imported from a venue history */
+                decisionId: number | null;
                 /** @description every decision about this trade, the submission first */
                 decisions: {
                   approved: boolean;
@@ -6529,7 +7342,15 @@ export interface paths {
                     [key: string]: unknown;
                   };
                   /** @enum {string} */
-                  kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                  kind:
+                    | 'submit'
+                    | 'move-stop'
+                    | 'move-target'
+                    | 'breakeven'
+                    | 'partial-close'
+                    | 'close'
+                    | 'venue'
+                    | 'reconcile';
                   /** @description ISO 8601 UTC */
                   marketTime: string;
                   side: string;
@@ -6587,7 +7408,7 @@ export interface paths {
                 maeDistance: string | null;
                 maeR: number | null;
                 /** @description decimal text */
-                margin: string;
+                margin: string | null;
                 /** @description largest favourable move from the entry fill, price units */
                 mfeDistance: string | null;
                 mfeR: number | null;
@@ -6599,6 +7420,10 @@ export interface paths {
                 /** @description size still open (the entry size while pending; 0 once closed) */
                 openQty: string;
                 orders: {
+                  /** @description client order id sent to the venue (live trades) */
+                  clientOrderId?: string | null;
+                  /** @description quantity filled so far */
+                  filledQty?: string;
                   id: number;
                   /** @enum {string} */
                   leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
@@ -6611,28 +7436,30 @@ export interface paths {
                   /** @enum {string} */
                   side: 'buy' | 'sell';
                   /** @enum {string} */
-                  status: 'held' | 'open' | 'filled' | 'cancelled';
+                  status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
                   tradeId: number;
                   /** @enum {string} */
                   type: 'market' | 'limit' | 'stop-market';
                   /** @description ISO 8601 UTC */
                   updatedAt: string | null;
+                  /** @description the venue's order id (live trades) */
+                  venueOrderId?: string | null;
                 }[];
                 /** @description decimal text */
-                plannedRisk: string;
+                plannedRisk: string | null;
                 /** @description entry quantity */
                 qty: string;
                 /** @description decimal text */
-                requestedRiskPct: string;
+                requestedRiskPct: string | null;
                 /** @description netPnl ÷ initialRisk */
                 rMultiple: number | null;
                 setup: string | null;
                 /** @enum {string} */
                 side: 'buy' | 'sell';
                 /** @enum {string} */
-                status: 'pending' | 'open' | 'closed' | 'cancelled';
-                /** @description initial stop-loss */
-                stopLoss: string;
+                status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+                /** @description initial stop-loss (null: imported, unknown) */
+                stopLoss: string | null;
                 /** @description market time of the submission */
                 submittedAt: string;
                 symbol: string;
@@ -6688,7 +7515,15 @@ export interface paths {
                   [key: string]: unknown;
                 };
                 /** @enum {string} */
-                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                kind:
+                  | 'submit'
+                  | 'move-stop'
+                  | 'move-target'
+                  | 'breakeven'
+                  | 'partial-close'
+                  | 'close'
+                  | 'venue'
+                  | 'reconcile';
                 /** @description ISO 8601 UTC */
                 marketTime: string;
                 side: string;
@@ -6714,6 +7549,98 @@ export interface paths {
                   passed: boolean;
                   rule: string;
                 }[];
+                /** @description the venue's own error code (venue-rejected) */
+                venueCode?: string | null;
+              };
+              /** @description venue-rejected: the trade, status rejected */
+              trade?: {
+                accountId: number;
+                /** @description ISO 8601 UTC */
+                closedAt: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                /** @description null for a trade imported from a venue history */
+                decisionId: number | null;
+                /** @description decimal text */
+                entryFee: string | null;
+                /** @description decimal text */
+                entryFillPrice: string | null;
+                /** @description limit price, or the reference price of a market entry */
+                entryPrice: string;
+                /** @enum {string} */
+                entryType: 'market' | 'limit';
+                /** @description decimal text */
+                exitFee: string | null;
+                /** @description price of the exit that closed the position (partial exits are fills) */
+                exitPrice: string | null;
+                /** @enum {string|null} */
+                exitReason: 'stop' | 'target' | 'manual' | null;
+                /** @description entry fee + every exit fee */
+                fees: string | null;
+                /** @description every exit included */
+                grossPnl: string | null;
+                holdingMs: number | null;
+                id: number;
+                /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+                initialRisk: string | null;
+                maeR: number | null;
+                /** @description decimal text */
+                margin: string | null;
+                mfeR: number | null;
+                /** @description decimal text */
+                netPnl: string | null;
+                notes: string | null;
+                /** @description ISO 8601 UTC */
+                openedAt: string | null;
+                orders: {
+                  /** @description client order id sent to the venue (live trades) */
+                  clientOrderId?: string | null;
+                  /** @description quantity filled so far */
+                  filledQty?: string;
+                  id: number;
+                  /** @enum {string} */
+                  leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                  oco: boolean;
+                  /** @description decimal text */
+                  price: string | null;
+                  /** @description decimal text */
+                  qty: string;
+                  reduceOnly: boolean;
+                  /** @enum {string} */
+                  side: 'buy' | 'sell';
+                  /** @enum {string} */
+                  status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
+                  tradeId: number;
+                  /** @enum {string} */
+                  type: 'market' | 'limit' | 'stop-market';
+                  /** @description ISO 8601 UTC */
+                  updatedAt: string | null;
+                  /** @description the venue's order id (live trades) */
+                  venueOrderId?: string | null;
+                }[];
+                /** @description decimal text */
+                plannedRisk: string | null;
+                /** @description entry quantity */
+                qty: string;
+                /** @description decimal text */
+                requestedRiskPct: string | null;
+                /** @description netPnl ÷ initialRisk */
+                rMultiple: number | null;
+                setup: string | null;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+                /** @description initial stop-loss (null: imported, unknown) */
+                stopLoss: string | null;
+                /** @description market time of the submission */
+                submittedAt: string;
+                symbol: string;
+                tags: string[];
+                /** @description initial take-profit */
+                takeProfit: string | null;
+              } & {
+                [key: string]: unknown;
               };
             };
           };
@@ -6765,11 +7692,12 @@ export interface paths {
               closedAt: string | null;
               /** @description ISO 8601 UTC */
               createdAt: string | null;
-              /** @description the stop now (moves, breakeven) */
-              currentStopLoss: string;
+              /** @description the stop now (moves, breakeven); null: imported, unknown */
+              currentStopLoss: string | null;
               /** @description decimal text */
               currentTakeProfit: string | null;
-              decisionId: number;
+              /** @description null for a trade imported from a venue history */
+              decisionId: number | null;
               /** @description every decision about this trade, the submission first */
               decisions: {
                 approved: boolean;
@@ -6807,7 +7735,15 @@ export interface paths {
                   [key: string]: unknown;
                 };
                 /** @enum {string} */
-                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                kind:
+                  | 'submit'
+                  | 'move-stop'
+                  | 'move-target'
+                  | 'breakeven'
+                  | 'partial-close'
+                  | 'close'
+                  | 'venue'
+                  | 'reconcile';
                 /** @description ISO 8601 UTC */
                 marketTime: string;
                 side: string;
@@ -6865,7 +7801,7 @@ export interface paths {
               maeDistance: string | null;
               maeR: number | null;
               /** @description decimal text */
-              margin: string;
+              margin: string | null;
               /** @description largest favourable move from the entry fill, price units */
               mfeDistance: string | null;
               mfeR: number | null;
@@ -6877,6 +7813,10 @@ export interface paths {
               /** @description size still open (the entry size while pending; 0 once closed) */
               openQty: string;
               orders: {
+                /** @description client order id sent to the venue (live trades) */
+                clientOrderId?: string | null;
+                /** @description quantity filled so far */
+                filledQty?: string;
                 id: number;
                 /** @enum {string} */
                 leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
@@ -6889,28 +7829,30 @@ export interface paths {
                 /** @enum {string} */
                 side: 'buy' | 'sell';
                 /** @enum {string} */
-                status: 'held' | 'open' | 'filled' | 'cancelled';
+                status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
                 tradeId: number;
                 /** @enum {string} */
                 type: 'market' | 'limit' | 'stop-market';
                 /** @description ISO 8601 UTC */
                 updatedAt: string | null;
+                /** @description the venue's order id (live trades) */
+                venueOrderId?: string | null;
               }[];
               /** @description decimal text */
-              plannedRisk: string;
+              plannedRisk: string | null;
               /** @description entry quantity */
               qty: string;
               /** @description decimal text */
-              requestedRiskPct: string;
+              requestedRiskPct: string | null;
               /** @description netPnl ÷ initialRisk */
               rMultiple: number | null;
               setup: string | null;
               /** @enum {string} */
               side: 'buy' | 'sell';
               /** @enum {string} */
-              status: 'pending' | 'open' | 'closed' | 'cancelled';
-              /** @description initial stop-loss */
-              stopLoss: string;
+              status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+              /** @description initial stop-loss (null: imported, unknown) */
+              stopLoss: string | null;
               /** @description market time of the submission */
               submittedAt: string;
               symbol: string;
@@ -6965,7 +7907,15 @@ export interface paths {
                   [key: string]: unknown;
                 };
                 /** @enum {string} */
-                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                kind:
+                  | 'submit'
+                  | 'move-stop'
+                  | 'move-target'
+                  | 'breakeven'
+                  | 'partial-close'
+                  | 'close'
+                  | 'venue'
+                  | 'reconcile';
                 /** @description ISO 8601 UTC */
                 marketTime: string;
                 side: string;
@@ -6991,6 +7941,98 @@ export interface paths {
                   passed: boolean;
                   rule: string;
                 }[];
+                /** @description the venue's own error code (venue-rejected) */
+                venueCode?: string | null;
+              };
+              /** @description venue-rejected: the trade, status rejected */
+              trade?: {
+                accountId: number;
+                /** @description ISO 8601 UTC */
+                closedAt: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                /** @description null for a trade imported from a venue history */
+                decisionId: number | null;
+                /** @description decimal text */
+                entryFee: string | null;
+                /** @description decimal text */
+                entryFillPrice: string | null;
+                /** @description limit price, or the reference price of a market entry */
+                entryPrice: string;
+                /** @enum {string} */
+                entryType: 'market' | 'limit';
+                /** @description decimal text */
+                exitFee: string | null;
+                /** @description price of the exit that closed the position (partial exits are fills) */
+                exitPrice: string | null;
+                /** @enum {string|null} */
+                exitReason: 'stop' | 'target' | 'manual' | null;
+                /** @description entry fee + every exit fee */
+                fees: string | null;
+                /** @description every exit included */
+                grossPnl: string | null;
+                holdingMs: number | null;
+                id: number;
+                /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+                initialRisk: string | null;
+                maeR: number | null;
+                /** @description decimal text */
+                margin: string | null;
+                mfeR: number | null;
+                /** @description decimal text */
+                netPnl: string | null;
+                notes: string | null;
+                /** @description ISO 8601 UTC */
+                openedAt: string | null;
+                orders: {
+                  /** @description client order id sent to the venue (live trades) */
+                  clientOrderId?: string | null;
+                  /** @description quantity filled so far */
+                  filledQty?: string;
+                  id: number;
+                  /** @enum {string} */
+                  leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                  oco: boolean;
+                  /** @description decimal text */
+                  price: string | null;
+                  /** @description decimal text */
+                  qty: string;
+                  reduceOnly: boolean;
+                  /** @enum {string} */
+                  side: 'buy' | 'sell';
+                  /** @enum {string} */
+                  status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
+                  tradeId: number;
+                  /** @enum {string} */
+                  type: 'market' | 'limit' | 'stop-market';
+                  /** @description ISO 8601 UTC */
+                  updatedAt: string | null;
+                  /** @description the venue's order id (live trades) */
+                  venueOrderId?: string | null;
+                }[];
+                /** @description decimal text */
+                plannedRisk: string | null;
+                /** @description entry quantity */
+                qty: string;
+                /** @description decimal text */
+                requestedRiskPct: string | null;
+                /** @description netPnl ÷ initialRisk */
+                rMultiple: number | null;
+                setup: string | null;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+                /** @description initial stop-loss (null: imported, unknown) */
+                stopLoss: string | null;
+                /** @description market time of the submission */
+                submittedAt: string;
+                symbol: string;
+                tags: string[];
+                /** @description initial take-profit */
+                takeProfit: string | null;
+              } & {
+                [key: string]: unknown;
               };
             };
           };
@@ -7073,7 +8115,15 @@ export interface paths {
                   [key: string]: unknown;
                 };
                 /** @enum {string} */
-                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                kind:
+                  | 'submit'
+                  | 'move-stop'
+                  | 'move-target'
+                  | 'breakeven'
+                  | 'partial-close'
+                  | 'close'
+                  | 'venue'
+                  | 'reconcile';
                 /** @description ISO 8601 UTC */
                 marketTime: string;
                 side: string;
@@ -7096,11 +8146,12 @@ export interface paths {
                 closedAt: string | null;
                 /** @description ISO 8601 UTC */
                 createdAt: string | null;
-                /** @description the stop now (moves, breakeven) */
-                currentStopLoss: string;
+                /** @description the stop now (moves, breakeven); null: imported, unknown */
+                currentStopLoss: string | null;
                 /** @description decimal text */
                 currentTakeProfit: string | null;
-                decisionId: number;
+                /** @description null for a trade imported from a venue history */
+                decisionId: number | null;
                 /** @description every decision about this trade, the submission first */
                 decisions: {
                   approved: boolean;
@@ -7138,7 +8189,15 @@ export interface paths {
                     [key: string]: unknown;
                   };
                   /** @enum {string} */
-                  kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                  kind:
+                    | 'submit'
+                    | 'move-stop'
+                    | 'move-target'
+                    | 'breakeven'
+                    | 'partial-close'
+                    | 'close'
+                    | 'venue'
+                    | 'reconcile';
                   /** @description ISO 8601 UTC */
                   marketTime: string;
                   side: string;
@@ -7196,7 +8255,7 @@ export interface paths {
                 maeDistance: string | null;
                 maeR: number | null;
                 /** @description decimal text */
-                margin: string;
+                margin: string | null;
                 /** @description largest favourable move from the entry fill, price units */
                 mfeDistance: string | null;
                 mfeR: number | null;
@@ -7208,6 +8267,10 @@ export interface paths {
                 /** @description size still open (the entry size while pending; 0 once closed) */
                 openQty: string;
                 orders: {
+                  /** @description client order id sent to the venue (live trades) */
+                  clientOrderId?: string | null;
+                  /** @description quantity filled so far */
+                  filledQty?: string;
                   id: number;
                   /** @enum {string} */
                   leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
@@ -7220,28 +8283,30 @@ export interface paths {
                   /** @enum {string} */
                   side: 'buy' | 'sell';
                   /** @enum {string} */
-                  status: 'held' | 'open' | 'filled' | 'cancelled';
+                  status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
                   tradeId: number;
                   /** @enum {string} */
                   type: 'market' | 'limit' | 'stop-market';
                   /** @description ISO 8601 UTC */
                   updatedAt: string | null;
+                  /** @description the venue's order id (live trades) */
+                  venueOrderId?: string | null;
                 }[];
                 /** @description decimal text */
-                plannedRisk: string;
+                plannedRisk: string | null;
                 /** @description entry quantity */
                 qty: string;
                 /** @description decimal text */
-                requestedRiskPct: string;
+                requestedRiskPct: string | null;
                 /** @description netPnl ÷ initialRisk */
                 rMultiple: number | null;
                 setup: string | null;
                 /** @enum {string} */
                 side: 'buy' | 'sell';
                 /** @enum {string} */
-                status: 'pending' | 'open' | 'closed' | 'cancelled';
-                /** @description initial stop-loss */
-                stopLoss: string;
+                status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+                /** @description initial stop-loss (null: imported, unknown) */
+                stopLoss: string | null;
                 /** @description market time of the submission */
                 submittedAt: string;
                 symbol: string;
@@ -7297,7 +8362,15 @@ export interface paths {
                   [key: string]: unknown;
                 };
                 /** @enum {string} */
-                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                kind:
+                  | 'submit'
+                  | 'move-stop'
+                  | 'move-target'
+                  | 'breakeven'
+                  | 'partial-close'
+                  | 'close'
+                  | 'venue'
+                  | 'reconcile';
                 /** @description ISO 8601 UTC */
                 marketTime: string;
                 side: string;
@@ -7323,6 +8396,98 @@ export interface paths {
                   passed: boolean;
                   rule: string;
                 }[];
+                /** @description the venue's own error code (venue-rejected) */
+                venueCode?: string | null;
+              };
+              /** @description venue-rejected: the trade, status rejected */
+              trade?: {
+                accountId: number;
+                /** @description ISO 8601 UTC */
+                closedAt: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                /** @description null for a trade imported from a venue history */
+                decisionId: number | null;
+                /** @description decimal text */
+                entryFee: string | null;
+                /** @description decimal text */
+                entryFillPrice: string | null;
+                /** @description limit price, or the reference price of a market entry */
+                entryPrice: string;
+                /** @enum {string} */
+                entryType: 'market' | 'limit';
+                /** @description decimal text */
+                exitFee: string | null;
+                /** @description price of the exit that closed the position (partial exits are fills) */
+                exitPrice: string | null;
+                /** @enum {string|null} */
+                exitReason: 'stop' | 'target' | 'manual' | null;
+                /** @description entry fee + every exit fee */
+                fees: string | null;
+                /** @description every exit included */
+                grossPnl: string | null;
+                holdingMs: number | null;
+                id: number;
+                /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+                initialRisk: string | null;
+                maeR: number | null;
+                /** @description decimal text */
+                margin: string | null;
+                mfeR: number | null;
+                /** @description decimal text */
+                netPnl: string | null;
+                notes: string | null;
+                /** @description ISO 8601 UTC */
+                openedAt: string | null;
+                orders: {
+                  /** @description client order id sent to the venue (live trades) */
+                  clientOrderId?: string | null;
+                  /** @description quantity filled so far */
+                  filledQty?: string;
+                  id: number;
+                  /** @enum {string} */
+                  leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                  oco: boolean;
+                  /** @description decimal text */
+                  price: string | null;
+                  /** @description decimal text */
+                  qty: string;
+                  reduceOnly: boolean;
+                  /** @enum {string} */
+                  side: 'buy' | 'sell';
+                  /** @enum {string} */
+                  status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
+                  tradeId: number;
+                  /** @enum {string} */
+                  type: 'market' | 'limit' | 'stop-market';
+                  /** @description ISO 8601 UTC */
+                  updatedAt: string | null;
+                  /** @description the venue's order id (live trades) */
+                  venueOrderId?: string | null;
+                }[];
+                /** @description decimal text */
+                plannedRisk: string | null;
+                /** @description entry quantity */
+                qty: string;
+                /** @description decimal text */
+                requestedRiskPct: string | null;
+                /** @description netPnl ÷ initialRisk */
+                rMultiple: number | null;
+                setup: string | null;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+                /** @description initial stop-loss (null: imported, unknown) */
+                stopLoss: string | null;
+                /** @description market time of the submission */
+                submittedAt: string;
+                symbol: string;
+                tags: string[];
+                /** @description initial take-profit */
+                takeProfit: string | null;
+              } & {
+                [key: string]: unknown;
               };
             };
           };
@@ -7405,7 +8570,15 @@ export interface paths {
                   [key: string]: unknown;
                 };
                 /** @enum {string} */
-                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                kind:
+                  | 'submit'
+                  | 'move-stop'
+                  | 'move-target'
+                  | 'breakeven'
+                  | 'partial-close'
+                  | 'close'
+                  | 'venue'
+                  | 'reconcile';
                 /** @description ISO 8601 UTC */
                 marketTime: string;
                 side: string;
@@ -7428,11 +8601,12 @@ export interface paths {
                 closedAt: string | null;
                 /** @description ISO 8601 UTC */
                 createdAt: string | null;
-                /** @description the stop now (moves, breakeven) */
-                currentStopLoss: string;
+                /** @description the stop now (moves, breakeven); null: imported, unknown */
+                currentStopLoss: string | null;
                 /** @description decimal text */
                 currentTakeProfit: string | null;
-                decisionId: number;
+                /** @description null for a trade imported from a venue history */
+                decisionId: number | null;
                 /** @description every decision about this trade, the submission first */
                 decisions: {
                   approved: boolean;
@@ -7470,7 +8644,15 @@ export interface paths {
                     [key: string]: unknown;
                   };
                   /** @enum {string} */
-                  kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                  kind:
+                    | 'submit'
+                    | 'move-stop'
+                    | 'move-target'
+                    | 'breakeven'
+                    | 'partial-close'
+                    | 'close'
+                    | 'venue'
+                    | 'reconcile';
                   /** @description ISO 8601 UTC */
                   marketTime: string;
                   side: string;
@@ -7528,7 +8710,7 @@ export interface paths {
                 maeDistance: string | null;
                 maeR: number | null;
                 /** @description decimal text */
-                margin: string;
+                margin: string | null;
                 /** @description largest favourable move from the entry fill, price units */
                 mfeDistance: string | null;
                 mfeR: number | null;
@@ -7540,6 +8722,10 @@ export interface paths {
                 /** @description size still open (the entry size while pending; 0 once closed) */
                 openQty: string;
                 orders: {
+                  /** @description client order id sent to the venue (live trades) */
+                  clientOrderId?: string | null;
+                  /** @description quantity filled so far */
+                  filledQty?: string;
                   id: number;
                   /** @enum {string} */
                   leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
@@ -7552,28 +8738,30 @@ export interface paths {
                   /** @enum {string} */
                   side: 'buy' | 'sell';
                   /** @enum {string} */
-                  status: 'held' | 'open' | 'filled' | 'cancelled';
+                  status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
                   tradeId: number;
                   /** @enum {string} */
                   type: 'market' | 'limit' | 'stop-market';
                   /** @description ISO 8601 UTC */
                   updatedAt: string | null;
+                  /** @description the venue's order id (live trades) */
+                  venueOrderId?: string | null;
                 }[];
                 /** @description decimal text */
-                plannedRisk: string;
+                plannedRisk: string | null;
                 /** @description entry quantity */
                 qty: string;
                 /** @description decimal text */
-                requestedRiskPct: string;
+                requestedRiskPct: string | null;
                 /** @description netPnl ÷ initialRisk */
                 rMultiple: number | null;
                 setup: string | null;
                 /** @enum {string} */
                 side: 'buy' | 'sell';
                 /** @enum {string} */
-                status: 'pending' | 'open' | 'closed' | 'cancelled';
-                /** @description initial stop-loss */
-                stopLoss: string;
+                status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+                /** @description initial stop-loss (null: imported, unknown) */
+                stopLoss: string | null;
                 /** @description market time of the submission */
                 submittedAt: string;
                 symbol: string;
@@ -7629,7 +8817,15 @@ export interface paths {
                   [key: string]: unknown;
                 };
                 /** @enum {string} */
-                kind: 'submit' | 'move-stop' | 'move-target' | 'breakeven' | 'partial-close' | 'close';
+                kind:
+                  | 'submit'
+                  | 'move-stop'
+                  | 'move-target'
+                  | 'breakeven'
+                  | 'partial-close'
+                  | 'close'
+                  | 'venue'
+                  | 'reconcile';
                 /** @description ISO 8601 UTC */
                 marketTime: string;
                 side: string;
@@ -7655,6 +8851,98 @@ export interface paths {
                   passed: boolean;
                   rule: string;
                 }[];
+                /** @description the venue's own error code (venue-rejected) */
+                venueCode?: string | null;
+              };
+              /** @description venue-rejected: the trade, status rejected */
+              trade?: {
+                accountId: number;
+                /** @description ISO 8601 UTC */
+                closedAt: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string | null;
+                /** @description null for a trade imported from a venue history */
+                decisionId: number | null;
+                /** @description decimal text */
+                entryFee: string | null;
+                /** @description decimal text */
+                entryFillPrice: string | null;
+                /** @description limit price, or the reference price of a market entry */
+                entryPrice: string;
+                /** @enum {string} */
+                entryType: 'market' | 'limit';
+                /** @description decimal text */
+                exitFee: string | null;
+                /** @description price of the exit that closed the position (partial exits are fills) */
+                exitPrice: string | null;
+                /** @enum {string|null} */
+                exitReason: 'stop' | 'target' | 'manual' | null;
+                /** @description entry fee + every exit fee */
+                fees: string | null;
+                /** @description every exit included */
+                grossPnl: string | null;
+                holdingMs: number | null;
+                id: number;
+                /** @description |entry fill − initial stop| × qty + entry fee + taker fee at the stop (set once open) */
+                initialRisk: string | null;
+                maeR: number | null;
+                /** @description decimal text */
+                margin: string | null;
+                mfeR: number | null;
+                /** @description decimal text */
+                netPnl: string | null;
+                notes: string | null;
+                /** @description ISO 8601 UTC */
+                openedAt: string | null;
+                orders: {
+                  /** @description client order id sent to the venue (live trades) */
+                  clientOrderId?: string | null;
+                  /** @description quantity filled so far */
+                  filledQty?: string;
+                  id: number;
+                  /** @enum {string} */
+                  leg: 'entry' | 'stop' | 'target' | 'manual' | 'partial';
+                  oco: boolean;
+                  /** @description decimal text */
+                  price: string | null;
+                  /** @description decimal text */
+                  qty: string;
+                  reduceOnly: boolean;
+                  /** @enum {string} */
+                  side: 'buy' | 'sell';
+                  /** @enum {string} */
+                  status: 'held' | 'open' | 'filled' | 'cancelled' | 'rejected';
+                  tradeId: number;
+                  /** @enum {string} */
+                  type: 'market' | 'limit' | 'stop-market';
+                  /** @description ISO 8601 UTC */
+                  updatedAt: string | null;
+                  /** @description the venue's order id (live trades) */
+                  venueOrderId?: string | null;
+                }[];
+                /** @description decimal text */
+                plannedRisk: string | null;
+                /** @description entry quantity */
+                qty: string;
+                /** @description decimal text */
+                requestedRiskPct: string | null;
+                /** @description netPnl ÷ initialRisk */
+                rMultiple: number | null;
+                setup: string | null;
+                /** @enum {string} */
+                side: 'buy' | 'sell';
+                /** @enum {string} */
+                status: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
+                /** @description initial stop-loss (null: imported, unknown) */
+                stopLoss: string | null;
+                /** @description market time of the submission */
+                submittedAt: string;
+                symbol: string;
+                tags: string[];
+                /** @description initial take-profit */
+                takeProfit: string | null;
+              } & {
+                [key: string]: unknown;
               };
             };
           };
