@@ -82,17 +82,16 @@ export class AuthService {
   }
 
   /**
-   * Checks a password and opens a session. Returns the user and the session secret (for the cookie).
+   * Checks an e-mail and password and returns the user (the caller opens the session).
    * @throws AuthError `invalid-credentials` (the same for an unknown email and a wrong password).
    */
-  async login(email: string, password: string, now: number): Promise<{ user: User; token: string; expiresAt: number }> {
-    const [u] = await this.sql.query('SELECT id, email, password_hash FROM users WHERE email = $1', [
+  async checkPassword(email: string, password: string): Promise<User> {
+    const [u] = await this.sql.query('SELECT id, email, is_admin, password_hash FROM users WHERE email = $1', [
       email.trim().toLowerCase(),
     ]);
     if (!u || !(await verify(String(u.password_hash), password)))
       throw new AuthError('invalid-credentials', 'email or password is wrong');
-    const user = { id: toInt(u.id), email: String(u.email) };
-    return { user, ...(await this.openSession(user.id, now)) };
+    return { id: toInt(u.id), email: String(u.email), isAdmin: u.is_admin === true };
   }
 
   /** Opens a session for a user (login, and registration, which signs the new user in). */

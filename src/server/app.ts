@@ -3,7 +3,7 @@
  * that streams the authenticated user's trading events. Authentication: an HttpOnly session cookie (browser) or a
  * bearer token (scripts). Errors become responses in exactly one place: `./errors.ts`.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
@@ -15,9 +15,10 @@ import {
 } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
 import { ValidationError } from '../app/errors.ts';
-import type { User } from '../app/auth.ts';
 import type { TradingEvent } from '../app/events.ts';
 import { authRoutes } from './auth-routes.ts';
+import { authenticate } from './authenticate.ts';
+import { tokenRoutes } from './token-routes.ts';
 import { journalRoutes } from './journal-routes.ts';
 import { tradeRoutes } from './trade-routes.ts';
 import { SESSION_COOKIE } from './session.ts';
@@ -29,13 +30,6 @@ import { RateLimiter } from './ratelimit.ts';
 
 export { SESSION_COOKIE };
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    user: User | null;
-    authToken: string | null;
-  }
-}
-
 /** Options of {@link buildServer}. */
 export interface ServerOptions {
   /** Pino logger options, or false for none. */
@@ -46,14 +40,6 @@ export interface ServerOptions {
   rateLimiter?: RateLimiter;
   /** Without `rateLimiter`: multiply the exchange's rate limits by this (a benchmark); `Infinity` turns them off. */
   rateLimitFactor?: number;
-}
-
-function tokenOf(req: FastifyRequest): string | null {
-  const h = req.headers.authorization;
-  if (h?.startsWith('Bearer ')) return h.slice(7).trim();
-  const c = req.cookies?.[SESSION_COOKIE];
-  if (c) return c;
-  return null;
 }
 
 /** Builds the fastify app over a context. Call `listen` on the result, or `inject` in tests. */
@@ -84,18 +70,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   // No WebSocket message of any API is larger than 64 KiB; refuse anything over 1 MiB before buffering it.
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
 
-  app.decorateRequest('user', null);
-  app.decorateRequest('authToken', null);
-  app.addHook('onRequest', async (req) => {
-    const token =
-      tokenOf(req) ?? (req.url.startsWith('/ws') ? new URL(req.url, 'http://x').searchParams.get('token') : null);
-    if (!token) return;
-    const user = await ctx.auth.authenticate(token, Date.now());
-    if (user) {
-      req.user = user;
-      req.authToken = token;
-    }
-  });
+  authenticate(app, ctx);
   app.setNotFoundHandler(notFoundHandler);
   // Text PostgreSQL cannot store (NUL characters, lone UTF-16 surrogates) is refused before validation.
   // Bodies nested deeper than MAX_BODY_DEPTH are refused first, before anything walks them.
@@ -127,6 +102,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   }));
 
   authRoutes(app, ctx, { secureCookies: opts.secureCookies ?? false });
+  tokenRoutes(app, ctx);
   tradeRoutes(app, ctx);
   journalRoutes(app, ctx);
   (await import('./admin-routes.ts')).adminRoutes(app, ctx);

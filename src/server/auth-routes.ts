@@ -1,37 +1,29 @@
 /**
- * Authentication routes: register (which signs the new user in), log in and out, the current user, onboarding,
- * API tokens.
+ * Authentication routes: register (which signs the new user in), log in and out, the current user, onboarding.
+ * API tokens are in `token-routes.ts`.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
 import { requireUser } from './guards.ts';
-import { MeReply, NewTokenReply, OkReply, TokensReply, UserReply } from './journal-schemas.ts';
-import { CredentialsBody, IdParams, TokenBody } from './schemas.ts';
-import { SESSION_COOKIE } from './session.ts';
+import { MeReply, OkReply, UserReply } from './journal-schemas.ts';
+import { CredentialsBody } from './schemas.ts';
+import { SESSION_COOKIE, startSession } from './session.ts';
+import { completeSignIn } from './sign-in.ts';
 
 /** Registers `/api/v1/auth/*`. */
 export function authRoutes(app: FastifyInstance, ctx: AppContext, opts: { secureCookies?: boolean }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const profiles = ctx.profiles;
-  const setSession = (reply: FastifyReply, token: string, expiresAt: number): void => {
-    reply.setCookie(SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      path: '/',
-      secure: opts.secureCookies ?? false,
-      expires: new Date(expiresAt),
-    });
-  };
+  const secure = opts.secureCookies ?? false;
 
   r.post(
     '/api/v1/auth/register',
     { schema: { body: CredentialsBody, tags: ['auth'], response: { 201: UserReply } } },
     async (req, reply) => {
       const user = await ctx.auth.register(req.body.email, req.body.password);
-      const { token, expiresAt } = await ctx.auth.openSession(user.id, Date.now());
-      setSession(reply, token, expiresAt);
+      await startSession(ctx, req, reply, user, { method: 'register', secure });
       reply.code(201);
       return { user };
     },
@@ -40,9 +32,10 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext, opts: { secure
     '/api/v1/auth/login',
     { schema: { body: CredentialsBody, tags: ['auth'], response: { 200: UserReply } } },
     async (req, reply) => {
-      const { user, token, expiresAt } = await ctx.auth.login(req.body.email, req.body.password, Date.now());
-      setSession(reply, token, expiresAt);
-      return { user };
+      const user = await ctx.auth.checkPassword(req.body.email, req.body.password);
+      const res = await completeSignIn(ctx, req, reply, user, 'password', { secure });
+      if ('mfaRequired' in res) throw new Error('second factor: not wired yet');
+      return { user: { id: user.id, email: user.email } };
     },
   );
   r.post('/api/v1/auth/logout', { schema: { tags: ['auth'], response: { 200: OkReply } } }, async (req, reply) => {
@@ -65,30 +58,4 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext, opts: { secure
     await ctx.auth.setOnboarded(requireUser(req).id, Date.now());
     return { ok: true };
   });
-  r.post(
-    '/api/v1/auth/tokens',
-    { schema: { body: TokenBody, tags: ['auth'], response: { 201: NewTokenReply } } },
-    async (req, reply) => {
-      const user = requireUser(req);
-      const { id, token } = await ctx.auth.issueApiToken(user.id, req.body.name);
-      reply.code(201);
-      return {
-        id,
-        token,
-        name: req.body.name,
-        note: 'shown once: store it; send it as Authorization: Bearer <token>',
-      };
-    },
-  );
-  r.get('/api/v1/auth/tokens', { schema: { tags: ['auth'], response: { 200: TokensReply } } }, async (req) => ({
-    tokens: await ctx.auth.listApiTokens(requireUser(req).id),
-  }));
-  r.delete(
-    '/api/v1/auth/tokens/:id',
-    { schema: { params: IdParams, tags: ['auth'], response: { 204: z.null().describe('revoked') } } },
-    async (req, reply) => {
-      await ctx.auth.deleteApiToken(requireUser(req).id, req.params.id);
-      return reply.code(204).send(null);
-    },
-  );
 }

@@ -118,12 +118,15 @@ export function selfUrlOf(addresses: (string | { address: string; family: string
 
 /**
  * Registers the connection routes (authenticated; owners only), and tells the connection service the server's own
- * URL once it listens (the `sim` venue is this server's Binance gateway).
+ * URL once it listens (the `sim` venue is this server's Binance gateway), then attaches and reconciles every active
+ * connection at once.
  */
 export function connectionRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onListen', async () => {
     const url = selfUrlOf(app.addresses());
     if (url) ctx.connections.setSelfUrl(url);
+    // A `sim` connection could not attach before the server knew its own URL: attach and reconcile now, not in a minute.
+    void ctx.live.reconcileAll();
   });
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['connections'];

@@ -134,7 +134,7 @@ export const JournalQuery = z
     symbol: z.string().optional(),
     setup: z.string().optional(),
     tag: z.string().optional(),
-    status: z.enum(['pending', 'open', 'closed', 'cancelled']).optional(),
+    status: z.enum(['pending', 'open', 'closed', 'cancelled', 'rejected']).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict();

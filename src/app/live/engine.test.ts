@@ -237,6 +237,9 @@ describe('live bracket through a sim connection', () => {
     const listed = JSON.stringify(list.body);
     expect(listed).toContain('"status":"rejected"');
     expect(listed).toContain(`"connectionId":${s.connectionId}`);
+    const rejected = await api(s.trader, 'GET', '/api/v1/trades?status=rejected');
+    expect(rejected.status, JSON.stringify(rejected.body)).toBe(200);
+    expect(JSON.stringify(rejected.body)).toContain(`"id":${sub.body.trade.id}`);
     const [d] = await w.sql.query(`SELECT * FROM decisions WHERE trade_id = $1 AND kind = 'venue'`, [
       sub.body.trade.id,
     ]);

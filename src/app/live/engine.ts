@@ -104,6 +104,7 @@ export class LiveEngine {
    */
   async reconcileAll(): Promise<void> {
     for (const id of await this.o.connections.activeIds().catch(() => [] as number[])) {
+      if (this.stopped) return;
       if (!this.runtimes.get(id)?.stopWatch) await this.attach(id);
       else
         await this.reconcile(id).catch((e: unknown) => this.core.onError(e, { where: 'reconcile', connectionId: id }));

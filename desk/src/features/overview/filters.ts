@@ -23,7 +23,7 @@ export interface JournalFilter {
 export const FILTER_KEYS = ['from', 'to', 'symbol', 'setup', 'tag', 'status'] as const;
 
 /** The trade statuses the API knows. */
-export const STATUSES = ['pending', 'open', 'closed', 'cancelled'] as const;
+export const STATUSES = ['pending', 'open', 'closed', 'cancelled', 'rejected'] as const;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -1,0 +1,27 @@
+/**
+ * The last step of every sign-in method (password, registration, Sign-In with Ethereum, OpenID Connect): where a
+ * second factor is enabled it is asked for, otherwise the session starts.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../app/context.ts';
+import type { User } from '../app/auth.ts';
+import { startSession, type SignInMethod } from './session.ts';
+
+/** What a sign-in answers: the user with a session started, or a second-factor challenge to answer first. */
+export type SignInResult = { user: User } | { mfaRequired: true; challenge: string };
+
+/**
+ * Completes a sign-in of `user` by `method`: starts the session (cookies on `reply`) and answers `{ user }`.
+ * @throws whatever {@link startSession} throws
+ */
+export async function completeSignIn(
+  ctx: AppContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  user: User,
+  method: SignInMethod,
+  o: { secure: boolean },
+): Promise<SignInResult> {
+  await startSession(ctx, req, reply, user, { method, secure: o.secure });
+  return { user };
+}
