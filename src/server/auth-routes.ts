@@ -10,7 +10,7 @@ import { requireUser } from './guards.ts';
 import { MeReply, OkReply, UserReply } from './journal-schemas.ts';
 import { CredentialsBody } from './schemas.ts';
 import { SESSION_COOKIE, startSession } from './session.ts';
-import { completeSignIn } from './sign-in.ts';
+import { completeSignIn, MfaChallengeReply } from './sign-in.ts';
 
 /** Registers `/api/v1/auth/*`. */
 export function authRoutes(app: FastifyInstance, ctx: AppContext, opts: { secureCookies?: boolean }): void {
@@ -30,12 +30,11 @@ export function authRoutes(app: FastifyInstance, ctx: AppContext, opts: { secure
   );
   r.post(
     '/api/v1/auth/login',
-    { schema: { body: CredentialsBody, tags: ['auth'], response: { 200: UserReply } } },
+    { schema: { body: CredentialsBody, tags: ['auth'], response: { 200: UserReply.or(MfaChallengeReply) } } },
     async (req, reply) => {
       const user = await ctx.auth.checkPassword(req.body.email, req.body.password);
       const res = await completeSignIn(ctx, req, reply, user, 'password', { secure });
-      if ('mfaRequired' in res) throw new Error('second factor: not wired yet');
-      return { user: { id: user.id, email: user.email } };
+      return 'mfaRequired' in res ? res : { user: { id: user.id, email: user.email } };
     },
   );
   r.post('/api/v1/auth/logout', { schema: { tags: ['auth'], response: { 200: OkReply } } }, async (req, reply) => {

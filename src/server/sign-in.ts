@@ -3,9 +3,16 @@
  * second factor is enabled it is asked for, otherwise the session starts.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
 import type { User } from '../app/auth.ts';
 import { startSession, type SignInMethod } from './session.ts';
+
+/** A sign-in's answer when a second factor is needed: answer `challenge` with a code at `POST /api/v1/auth/mfa/verify`. */
+export const MfaChallengeReply = z.object({
+  mfaRequired: z.literal(true),
+  challenge: z.string().describe('short-lived; send it back with the code'),
+});
 
 /** What a sign-in answers: the user with a session started, or a second-factor challenge to answer first. */
 export type SignInResult = { user: User } | { mfaRequired: true; challenge: string };

@@ -324,13 +324,20 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              user: {
-                email: string;
-                id: number;
-                isAdmin?: boolean;
-              };
-            };
+            'application/json':
+              | {
+                  user: {
+                    email: string;
+                    id: number;
+                    isAdmin?: boolean;
+                  };
+                }
+              | {
+                  /** @description short-lived; send it back with the code */
+                  challenge: string;
+                  /** @enum {boolean} */
+                  mfaRequired: true;
+                };
           };
         };
       };
@@ -6295,7 +6302,7 @@ export interface paths {
           from?: string;
           limit?: number;
           setup?: string;
-          status?: 'pending' | 'open' | 'closed' | 'cancelled';
+          status?: 'pending' | 'open' | 'closed' | 'cancelled' | 'rejected';
           symbol?: string;
           tag?: string;
           to?: string;
