@@ -322,7 +322,7 @@ describe('market data routes over a replay', () => {
   });
 
   it.runIf(existsSync('../shared/data/coinbase-btcusd-1h.csv'))(
-    'imports the real Coinbase hourly file gzipped, its timeframe inferred and its unordered rows reported',
+    'imports the real Coinbase hourly file gzipped, its timeframe inferred and its unordered rows reported (skipped without ../shared/data/coinbase-btcusd-1h.csv)',
     async () => {
       const file = gzipSync(readFileSync('../shared/data/coinbase-btcusd-1h.csv'));
       const t = performance.now();
