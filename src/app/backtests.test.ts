@@ -161,42 +161,39 @@ describe.skipIf(!have)('backtest jobs', () => {
   });
 });
 
-describe.skipIf(!have || TEST_DB !== 'postgres')(
-  'testudo worker on PostgreSQL (pg-boss; skipped unless TESTUDO_TEST_DB=postgres, and without ../shared/data/GOOG.csv)',
-  () => {
-    let worker: ChildProcess | null = null;
-    afterAll(async () => {
-      if (worker && worker.exitCode === null) {
-        const exited = new Promise((r) => worker!.once('exit', r));
-        worker.kill('SIGTERM');
-        await exited;
-      }
-    });
+describe.skipIf(!have || TEST_DB !== 'postgres')('pg-boss worker (needs TESTUDO_TEST_DB=postgres)', () => {
+  let worker: ChildProcess | null = null;
+  afterAll(async () => {
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((r) => worker!.once('exit', r));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+  });
 
-    it('processes a job the server only enqueued', async () => {
-      const server = await createContext({ sql, backtests: { localJobs: 0 } });
-      try {
-        const { id } = await server.backtests.submitBacktest(userId, {
-          strategy: 'sma-cross',
-          data: { symbol: 'GOOG', timeframe: '1d' },
-        });
-        await new Promise((r) => setTimeout(r, 500));
-        expect((await server.backtests.get(userId, id)).status).toBe('queued');
-        const url = new URL(TEST_PG_URL);
-        url.searchParams.set('options', `-c search_path=${schema}`);
-        worker = spawn(process.execPath, [BIN, 'worker', '--database-url', url.toString(), '--threads', '1'], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        const job = await waitFor(server.backtests, userId, id);
-        expect(job.status).toBe('done');
-        const direct = runBacktest(barsFromCandles(candles), BUILTIN_STRATEGIES['sma-cross']!, {}, {});
-        expect(job.result!.stats).toEqual(direct.stats);
-      } finally {
-        await server.close();
-      }
-    });
-  },
-);
+  it('processes a job the server only enqueued', async () => {
+    const server = await createContext({ sql, backtests: { localJobs: 0 } });
+    try {
+      const { id } = await server.backtests.submitBacktest(userId, {
+        strategy: 'sma-cross',
+        data: { symbol: 'GOOG', timeframe: '1d' },
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await server.backtests.get(userId, id)).status).toBe('queued');
+      const url = new URL(TEST_PG_URL);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      worker = spawn(process.execPath, [BIN, 'worker', '--database-url', url.toString(), '--threads', '1'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const job = await waitFor(server.backtests, userId, id);
+      expect(job.status).toBe('done');
+      const direct = runBacktest(barsFromCandles(candles), BUILTIN_STRATEGIES['sma-cross']!, {}, {});
+      expect(job.result!.stats).toEqual(direct.stats);
+    } finally {
+      await server.close();
+    }
+  });
+});
 
 describe('planChunks', () => {
   it('cuts a grid into consecutive chunks of 1 to 100 points, about 16 of them', () => {
@@ -213,112 +210,109 @@ describe('planChunks', () => {
   });
 });
 
-describe.skipIf(!have || TEST_DB !== 'postgres')(
-  'optimisations split into chunks (PostgreSQL, pg-boss; skipped unless TESTUDO_TEST_DB=postgres, and without ../shared/data/GOOG.csv)',
-  () => {
-    const spec: OptimizationInput = {
+describe.skipIf(!have || TEST_DB !== 'postgres')('pg-boss chunks (needs TESTUDO_TEST_DB=postgres)', () => {
+  const spec: OptimizationInput = {
+    strategy: 'sma-cross',
+    grid: { fast: { start: 5, stop: 20, step: 5 }, slow: [20, 30, 40] },
+    maximize: 'Return [%]',
+    constraint: 'fast<slow',
+    options: { commission: '0.001' },
+    data: { symbol: 'GOOG', timeframe: '1d' },
+  };
+  const bossSchema = (): string => `${schema}_boss_c`;
+
+  async function localRanking(): Promise<{ params: unknown; stats: unknown }[]> {
+    const g = prepareGrid({
       strategy: 'sma-cross',
-      grid: { fast: { start: 5, stop: 20, step: 5 }, slow: [20, 30, 40] },
-      maximize: 'Return [%]',
+      axes: [
+        { name: 'fast', values: [5, 10, 15, 20] },
+        { name: 'slow', values: [20, 30, 40] },
+      ],
       constraint: 'fast<slow',
+      maximize: 'Return [%]',
       options: { commission: '0.001' },
-      data: { symbol: 'GOOG', timeframe: '1d' },
-    };
-    const bossSchema = (): string => `${schema}_boss_c`;
+    });
+    const out = await optimize(barsFromCandles(candles), g, { commission: '0.001' }, { workers: 2 });
+    return out.ranked.map((r) => ({ params: r.params, stats: JSON.parse(JSON.stringify(r.stats)) }));
+  }
 
-    async function localRanking(): Promise<{ params: unknown; stats: unknown }[]> {
-      const g = prepareGrid({
-        strategy: 'sma-cross',
-        axes: [
-          { name: 'fast', values: [5, 10, 15, 20] },
-          { name: 'slow', values: [20, 30, 40] },
-        ],
-        constraint: 'fast<slow',
-        maximize: 'Return [%]',
-        options: { commission: '0.001' },
-      });
-      const out = await optimize(barsFromCandles(candles), g, { commission: '0.001' }, { workers: 2 });
-      return out.ranked.map((r) => ({ params: r.params, stats: JSON.parse(JSON.stringify(r.stats)) }));
-    }
-
-    it('is shared by two concurrent workers and ranks like the local pool', async () => {
-      const server = await createContext({ sql, backtests: { localJobs: 0, bossSchema: bossSchema() } });
-      const workers: JobWorker[] = [];
-      const seen: TradingEvent[] = [];
-      server.events.subscribe(userId, (e) => seen.push(e));
-      try {
-        const { id } = await server.backtests.submitOptimization(userId, spec);
-        const chunks = await sql.query('SELECT chunk FROM optimization_chunks WHERE backtest_id = $1', [id]);
-        expect(chunks.length).toBe(11); // 11 grid points after fast<slow, one per chunk
-        for (const name of ['worker-a', 'worker-b'])
-          workers.push(
-            await startJobWorker(sql, { bossSchema: bossSchema(), threads: 1, name, pollingIntervalSeconds: 0.5 }),
-          );
-        const job = await waitFor(server.backtests, userId, id);
-        expect(job.error).toBeNull();
-        expect(job.status).toBe('done');
-        expect(job.ranking!.total).toBe(11);
-        expect(job.ranking!.bars).toBe(candles.length);
-        expect(job.ranking!.results.map((r) => ({ params: r.params, stats: r.stats }))).toEqual(await localRanking());
-        expect(job.ranking!.results.map((r) => r.rank)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
-        const by = await sql.query<{ worker: string; n: number }>(
-          `SELECT worker, count(*)::int AS n FROM optimization_chunks WHERE backtest_id = $1 AND status = 'done'
+  it('is shared by two concurrent workers and ranks like the local pool', async () => {
+    const server = await createContext({ sql, backtests: { localJobs: 0, bossSchema: bossSchema() } });
+    const workers: JobWorker[] = [];
+    const seen: TradingEvent[] = [];
+    server.events.subscribe(userId, (e) => seen.push(e));
+    try {
+      const { id } = await server.backtests.submitOptimization(userId, spec);
+      const chunks = await sql.query('SELECT chunk FROM optimization_chunks WHERE backtest_id = $1', [id]);
+      expect(chunks.length).toBe(11); // 11 grid points after fast<slow, one per chunk
+      for (const name of ['worker-a', 'worker-b'])
+        workers.push(
+          await startJobWorker(sql, { bossSchema: bossSchema(), threads: 1, name, pollingIntervalSeconds: 0.5 }),
+        );
+      const job = await waitFor(server.backtests, userId, id);
+      expect(job.error).toBeNull();
+      expect(job.status).toBe('done');
+      expect(job.ranking!.total).toBe(11);
+      expect(job.ranking!.bars).toBe(candles.length);
+      expect(job.ranking!.results.map((r) => ({ params: r.params, stats: r.stats }))).toEqual(await localRanking());
+      expect(job.ranking!.results.map((r) => r.rank)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+      const by = await sql.query<{ worker: string; n: number }>(
+        `SELECT worker, count(*)::int AS n FROM optimization_chunks WHERE backtest_id = $1 AND status = 'done'
           GROUP BY worker ORDER BY worker`,
-          [id],
-        );
-        expect(by.map((r) => r.worker)).toEqual(['worker-a', 'worker-b']);
-        expect(by.reduce((n, r) => n + Number(r.n), 0)).toBe(11);
-        expect(await count('optimization_points', id)).toBe(0);
-        // the server republishes progress in grid points, then done
-        await expect.poll(() => seen.some((e) => e.type === 'backtest-done' && e.data.id === id)).toBe(true);
-        const progress = seen.filter((e) => e.type === 'backtest-progress' && e.data.id === id);
-        expect(progress.at(-1)!.data).toMatchObject({ kind: 'optimization', done: 11, total: 11 });
-      } finally {
-        for (const w of workers) await w.stop();
-        await server.close();
-      }
-    });
+        [id],
+      );
+      expect(by.map((r) => r.worker)).toEqual(['worker-a', 'worker-b']);
+      expect(by.reduce((n, r) => n + Number(r.n), 0)).toBe(11);
+      expect(await count('optimization_points', id)).toBe(0);
+      // the server republishes progress in grid points, then done
+      await expect.poll(() => seen.some((e) => e.type === 'backtest-done' && e.data.id === id)).toBe(true);
+      const progress = seen.filter((e) => e.type === 'backtest-progress' && e.data.id === id);
+      expect(progress.at(-1)!.data).toMatchObject({ kind: 'optimization', done: 11, total: 11 });
+    } finally {
+      for (const w of workers) await w.stop();
+      await server.close();
+    }
+  });
 
-    it('is ranked exactly once when every chunk finishes at the same time', async () => {
-      const server = await createContext({ sql, backtests: { localJobs: 0, bossSchema: bossSchema() } });
-      try {
-        const { id } = await server.backtests.submitOptimization(userId, spec);
-        const outcomes = await Promise.all(
-          Array.from({ length: 11 }, (_, k) => executeChunk(sql, id, k, { threads: 1 })),
-        );
-        expect(outcomes.filter((s) => s === 'done')).toHaveLength(1);
-        expect(outcomes.filter((s) => s === 'running')).toHaveLength(10);
-        const job = await server.backtests.get(userId, id);
-        expect(job.status).toBe('done');
-        expect(job.ranking!.results.map((r) => ({ params: r.params, stats: r.stats }))).toEqual(await localRanking());
-        expect(await count('optimization_results', id)).toBe(11);
-        // a chunk delivered again (a pg-boss retry) changes nothing
-        expect(await executeChunk(sql, id, 3, { threads: 1 })).toBeNull();
-        expect(await count('optimization_results', id)).toBe(11);
-      } finally {
-        await server.close();
-      }
-    });
+  it('is ranked exactly once when every chunk finishes at the same time', async () => {
+    const server = await createContext({ sql, backtests: { localJobs: 0, bossSchema: bossSchema() } });
+    try {
+      const { id } = await server.backtests.submitOptimization(userId, spec);
+      const outcomes = await Promise.all(
+        Array.from({ length: 11 }, (_, k) => executeChunk(sql, id, k, { threads: 1 })),
+      );
+      expect(outcomes.filter((s) => s === 'done')).toHaveLength(1);
+      expect(outcomes.filter((s) => s === 'running')).toHaveLength(10);
+      const job = await server.backtests.get(userId, id);
+      expect(job.status).toBe('done');
+      expect(job.ranking!.results.map((r) => ({ params: r.params, stats: r.stats }))).toEqual(await localRanking());
+      expect(await count('optimization_results', id)).toBe(11);
+      // a chunk delivered again (a pg-boss retry) changes nothing
+      expect(await executeChunk(sql, id, 3, { threads: 1 })).toBeNull();
+      expect(await count('optimization_results', id)).toBe(11);
+    } finally {
+      await server.close();
+    }
+  });
 
-    it('fails with the failing chunk’s code and presents no partial ranking', async () => {
-      const server = await createContext({ sql, backtests: { localJobs: 0, bossSchema: bossSchema() } });
-      try {
-        const { id } = await server.backtests.submitOptimization(userId, {
-          ...spec,
-          data: { symbol: 'NOPE', timeframe: '1d' },
-        });
-        const outcomes = await Promise.all(
-          Array.from({ length: 11 }, (_, k) => executeChunk(sql, id, k, { threads: 1 })),
-        );
-        expect(outcomes.filter((s) => s === 'failed')).toHaveLength(1);
-        const job = await server.backtests.get(userId, id);
-        expect(job.status).toBe('failed');
-        expect(job.error?.code).toBe('no-data');
-        expect(job.ranking).toBeUndefined();
-        expect([await count('optimization_results', id), await count('optimization_points', id)]).toEqual([0, 0]);
-      } finally {
-        await server.close();
-      }
-    });
-  },
-);
+  it('fails with the failing chunk’s code and presents no partial ranking', async () => {
+    const server = await createContext({ sql, backtests: { localJobs: 0, bossSchema: bossSchema() } });
+    try {
+      const { id } = await server.backtests.submitOptimization(userId, {
+        ...spec,
+        data: { symbol: 'NOPE', timeframe: '1d' },
+      });
+      const outcomes = await Promise.all(
+        Array.from({ length: 11 }, (_, k) => executeChunk(sql, id, k, { threads: 1 })),
+      );
+      expect(outcomes.filter((s) => s === 'failed')).toHaveLength(1);
+      const job = await server.backtests.get(userId, id);
+      expect(job.status).toBe('failed');
+      expect(job.error?.code).toBe('no-data');
+      expect(job.ranking).toBeUndefined();
+      expect([await count('optimization_results', id), await count('optimization_points', id)]).toEqual([0, 0]);
+    } finally {
+      await server.close();
+    }
+  });
+});

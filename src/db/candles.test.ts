@@ -160,21 +160,18 @@ describe('ingestCandles', () => {
     expect((await all('PART', '1h')).length).toBe(4);
   });
 
-  it.skipIf(TEST_DB !== 'postgres')(
-    'serialises concurrent overlapping ingests of one symbol (PostgreSQL only: skipped unless TESTUDO_TEST_DB=postgres; PGlite has one connection)',
-    async () => {
-      const a = hours(500, Date.UTC(2022, 0, 1));
-      const b = hours(500, Date.UTC(2022, 0, 1) + 250 * H).map((c) => ({ ...c, close: '100.25' }));
-      const [ra, rb] = await Promise.all([ingestCandles(sql, 'CONC', '1h', a), ingestCandles(sql, 'CONC', '1h', b)]);
-      expect(ra.inserted + rb.inserted).toBe(750);
-      const stored = await all('CONC', '1h');
-      expect(stored).toHaveLength(750);
-      const fromCandles = resampleCandles(stored, '1h', '1d');
-      expect((await all('CONC', '1d')).map((c) => [c.time, c.close, c.volume])).toEqual(
-        fromCandles.map((c) => [c.time, c.close, c.volume]),
-      );
-    },
-  );
+  it.skipIf(TEST_DB !== 'postgres')('serialises concurrent ingests (needs TESTUDO_TEST_DB=postgres)', async () => {
+    const a = hours(500, Date.UTC(2022, 0, 1));
+    const b = hours(500, Date.UTC(2022, 0, 1) + 250 * H).map((c) => ({ ...c, close: '100.25' }));
+    const [ra, rb] = await Promise.all([ingestCandles(sql, 'CONC', '1h', a), ingestCandles(sql, 'CONC', '1h', b)]);
+    expect(ra.inserted + rb.inserted).toBe(750);
+    const stored = await all('CONC', '1h');
+    expect(stored).toHaveLength(750);
+    const fromCandles = resampleCandles(stored, '1h', '1d');
+    expect((await all('CONC', '1d')).map((c) => [c.time, c.close, c.volume])).toEqual(
+      fromCandles.map((c) => [c.time, c.close, c.volume]),
+    );
+  });
 
   it('flags the incomplete last bucket and completes it when later data arrives', async () => {
     await ingestCandles(sql, 'INC', '1h', hours(6)); // 00:00–05:00: 4h bucket 04:00 has 2 of 4 hours
