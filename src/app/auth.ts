@@ -9,6 +9,7 @@ import { toInt, toMs } from '../db/sql.ts';
 import { DEFAULT_RISK_PROFILE } from '../core/risk/profile.ts';
 import { AuthError, ConflictError, NotFoundError } from './errors.ts';
 import { audit, type Actor } from './journal-audit.ts';
+import { ApiTokens, type ApiScope, type ApiTokenView } from './api-tokens.ts';
 
 /** A signed-in user. */
 export interface User {
@@ -50,8 +51,12 @@ const ARGON = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } 
 /** Accounts, sessions and tokens over the database, with a small in-memory cache of token → user. */
 export class AuthService {
   private readonly cache = new Map<string, { user: User; expires: number }>();
+  /** API tokens (scoped, expiring, listed with last use): see `api-tokens.ts`. */
+  readonly tokens: ApiTokens;
 
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly sql: Sql) {
+    this.tokens = new ApiTokens(sql);
+  }
 
   /**
    * Creates a user and its paper account (10,000 USDT, default risk profile) in one transaction.
@@ -105,19 +110,22 @@ export class AuthService {
     return { token, expiresAt };
   }
 
-  /** Creates a bearer API token for scripts (no expiry). The secret is returned once and never stored. */
-  async createApiToken(userId: number, name: string): Promise<string> {
-    return (await this.issueApiToken(userId, name)).token;
+  /**
+   * Creates a bearer API token for scripts (no expiry) with `scopes`, by default every scope the user is entitled
+   * to (`admin` included for an admin). The secret is returned once and never stored. See {@link ApiTokens.issue}.
+   */
+  async createApiToken(userId: number, name: string, scopes?: readonly ApiScope[]): Promise<string> {
+    return (await this.tokens.issue(userId, { name, scopes })).token;
   }
 
   /** Like {@link AuthService.createApiToken}, with the token's id (for listing and revoking it). */
-  async issueApiToken(userId: number, name: string): Promise<{ id: number; token: string }> {
-    const token = `tdo_${randomBytes(32).toString('base64url')}`;
-    const [r] = await this.sql.query(
-      `INSERT INTO auth_tokens (token_hash, user_id, kind, name) VALUES ($1, $2, 'api', $3) RETURNING id`,
-      [sha256(token), userId, name],
-    );
-    return { id: toInt(r!.id), token };
+  async issueApiToken(
+    userId: number,
+    name: string,
+    scopes?: readonly ApiScope[],
+  ): Promise<{ id: number; token: string }> {
+    const t = await this.tokens.issue(userId, { name, scopes });
+    return { id: t.id, token: t.token };
   }
 
   /** Resolves a session or API token to its user, or null when unknown or expired. */
@@ -176,30 +184,17 @@ export class AuthService {
     ]);
   }
 
-  /** The user's API tokens (never the secret), newest first. */
-  async listApiTokens(userId: number): Promise<{ id: number; name: string; createdAt: string }[]> {
-    const rows = await this.sql.query(
-      `SELECT id, name, created_at FROM auth_tokens WHERE user_id = $1 AND kind = 'api' ORDER BY id DESC`,
-      [userId],
-    );
-    return rows.map((r) => ({
-      id: toInt(r.id),
-      name: r.name === null ? '' : String(r.name),
-      createdAt: new Date(toMs(r.created_at)).toISOString(),
-    }));
+  /** The user's API tokens (never the secret), newest first. See {@link ApiTokens.list}. */
+  async listApiTokens(userId: number): Promise<ApiTokenView[]> {
+    return this.tokens.list(userId);
   }
 
   /**
-   * Revokes one of the user's API tokens at once (this process's cache is cleared of it).
+   * Revokes one of the user's API tokens at once (audited `token-revoked`).
    * @throws NotFoundError `token-not-found` when it is not one of the user's API tokens.
    */
   async deleteApiToken(userId: number, id: number): Promise<void> {
-    const rows = await this.sql.query(
-      `DELETE FROM auth_tokens WHERE id = $1 AND user_id = $2 AND kind = 'api' RETURNING token_hash`,
-      [id, userId],
-    );
-    if (!rows[0]) throw new NotFoundError('token-not-found', `no API token ${id}`);
-    this.cache.delete(String(rows[0].token_hash));
+    await this.tokens.revoke(userId, id);
   }
 
   /** Users for admins, by id, `limit` from after id `after` (0: from the first). */

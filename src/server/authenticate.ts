@@ -56,6 +56,15 @@ export function authenticate(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (req) => {
     const t = tokenOf(req);
     if (!t) return;
+    if (t.token.startsWith('tdo_')) {
+      // An API token (H2, src/app/api-tokens.ts): effective scopes = its scopes ∩ what its user may do now.
+      const p = await ctx.auth.tokens.authenticate(t.token, Date.now(), req.ip);
+      if (!p) return;
+      req.user = p.user;
+      req.authToken = t.token;
+      req.auth = { user: p.user, via: 'token', scopes: p.scopes, sessionId: null, tokenId: p.tokenId };
+      return;
+    }
     const user = await ctx.auth.authenticate(t.token, Date.now());
     if (!user) return;
     req.user = user;
