@@ -160,6 +160,13 @@ describe('live bracket through a sim connection', () => {
     expect(closed.grossPnl).toBe(`-${risk}`);
     expect(closed.initialRisk).toBe(risk);
     expect(closed.rMultiple).toBe(-1);
+    // MAE/MFE from the venue's own bars over the trade's life: it went 5 against (the stop), never in favour.
+    const measured = await until('MAE/MFE measured', async () => {
+      const v = await trade(s, t.id);
+      return v.maeR !== null ? v : null;
+    });
+    expect(measured.maeR).toBe(-1);
+    expect(measured.mfeR).toBe(0);
     await until('target cancelled on the venue', async () => (await venueOpen(s)).length === 0);
     const target = (await trade(s, t.id)).orders.find((o: Msg) => o.leg === 'target');
     await until('target cancelled in the journal', async () =>

@@ -23,6 +23,7 @@ import type { VenueFill, VenueOrder } from '../venues/types.ts';
 import type { LiveCore } from './core.ts';
 import { syncExits } from './exits.ts';
 import { applyFill } from './fills.ts';
+import { recordExcursion } from './excursion.ts';
 import { closeLive, isLiveTrade, moveLive } from './manage.ts';
 import { reconcile, type ReconcileAction } from './reconcile.ts';
 import { previewLive, submitLive } from './submit.ts';
@@ -163,6 +164,9 @@ export class LiveEngine {
           void this.enqueue(id, async () => {
             const out = await applyFill(this.core, conn, f);
             if (out.isNew && out.tradeId !== null) await syncExits(this.core, out.tradeId);
+            const closedId = out.tradeId;
+            // MAE/MFE from the venue's bars, after the close and queued behind it (never delaying the next fill)
+            if (out.closed && closedId !== null) void this.enqueue(id, () => recordExcursion(this.core, closedId));
           }).catch((e: unknown) => this.core.onError(e, { where: 'live fill', connectionId: id, fillId: f.id })),
         onError: (e) => this.core.onError(e, { where: 'live stream', connectionId: id }),
       },

@@ -16,6 +16,7 @@ import type { VenueOrder } from '../venues/types.ts';
 import { type LiveCore, liveDecision } from './core.ts';
 import { syncExits } from './exits.ts';
 import { applyFill } from './fills.ts';
+import { recordExcursion } from './excursion.ts';
 import { parseClientId } from './ids.ts';
 
 /** One repair reconciliation made. */
@@ -76,6 +77,8 @@ export async function reconcile(core: LiveCore, connectionId: number): Promise<R
         await syncExits(core, out.tradeId).catch((e: unknown) =>
           core.onError(e, { where: 'reconcile exits', tradeId: out.tradeId }),
         );
+        const closedId = out.tradeId;
+        if (out.closed) void core.enqueue(connectionId, () => recordExcursion(core, closedId));
       }
     }
   }
