@@ -3,13 +3,11 @@
  * audit trail. Every route answers `403 forbidden` to a signed-in non-admin and `401 unauthenticated` without
  * credentials; every change is audited in its own transaction.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
-import type { User } from '../app/auth.ts';
-import { ForbiddenError } from '../app/errors.ts';
 import { listAudit } from '../app/journal-audit.ts';
-import { requireUser } from './guards.ts';
+import { requireAdmin } from './guards.ts';
 import { actorOf } from './journal-routes.ts';
 import {
   AdminAuditQuery,
@@ -22,13 +20,6 @@ import {
   CeilingsReply,
 } from './journal-schemas.ts';
 import { IdParams } from './schemas.ts';
-
-/** The signed-in admin. @throws AuthError `unauthenticated`; ForbiddenError `forbidden` for a non-admin. */
-export function requireAdmin(req: FastifyRequest): User {
-  const u = requireUser(req);
-  if (!u.isAdmin) throw new ForbiddenError('forbidden', 'only an admin may do this');
-  return u;
-}
 
 /** Registers `/api/v1/admin/*`. */
 export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {

@@ -3,14 +3,12 @@
  * `mutate` rate-limit class, costly ones (full trade history, creating markets) in `expensive`. Creating, pausing,
  * settling markets and depositing assets are admin-only (403 `forbidden`).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { numberToDecimalText } from '../core/money/decimal.ts';
 import type { AppContext } from '../app/context.ts';
-import type { User } from '../app/auth.ts';
-import { ForbiddenError } from '../app/errors.ts';
-import { rateLimit, requireUser } from './guards.ts';
+import { rateLimit, requireAdmin, requireUser } from './guards.ts';
 import type { LimitClass, RateLimiter } from './ratelimit.ts';
 import { IdParams as Id } from './schemas.ts';
 import {
@@ -106,12 +104,8 @@ export const TransferBody = z
   })
   .strict();
 
-/** The logged-in admin of a request. @throws AuthError when logged out, ForbiddenError `forbidden` when no admin. */
-function admin(req: FastifyRequest): User {
-  const u = requireUser(req);
-  if (!u.isAdmin) throw new ForbiddenError('forbidden', 'only an admin may do this');
-  return u;
-}
+/** The signed-in admin (`guards.ts`: an API token needs the admin scope). */
+const admin = requireAdmin;
 
 /** Registers the exchange routes. */
 export function exchangeRoutes(app: FastifyInstance, ctx: AppContext, limiter: RateLimiter): void {

@@ -7,14 +7,13 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { User } from '../app/auth.ts';
 import type { AppContext } from '../app/context.ts';
 import { audit } from '../app/journal-audit.ts';
-import { ForbiddenError, NotFoundError, ValidationError, type FieldIssue } from '../app/errors.ts';
+import { NotFoundError, ValidationError, type FieldIssue } from '../app/errors.ts';
 import { TIMEFRAMES, isTimeframe, type Timeframe } from '../core/marketdata/candle.ts';
 import { parseTimeText } from '../core/marketdata/importers.ts';
 import { UploadedFile, spoolUpload } from '../app/candle-imports.ts';
-import { requireUser } from './guards.ts';
+import { requireAdmin, requireUser } from './guards.ts';
 
 /** Largest upload `POST /candles/import` takes, bytes. */
 export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
@@ -136,12 +135,8 @@ export const ImportJobSchema = z.object({
     .describe('why it failed: validation-failed with the file line in fields, or internal-error'),
 });
 
-/** The logged-in admin of a request. @throws AuthError when logged out, ForbiddenError `forbidden` when no admin. */
-export function requireAdmin(req: FastifyRequest): User {
-  const u = requireUser(req);
-  if (!u.isAdmin) throw new ForbiddenError('forbidden', 'only an admin may do this');
-  return u;
-}
+/** The signed-in admin (one guard for every route: `guards.ts`); re-exported for the replay routes. */
+export { requireAdmin };
 
 /** Writes an admin action to the audit trail (`audit_log`, deployment-wide: no subject): actor, action, address. */
 export async function auditAdmin(
