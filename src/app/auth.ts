@@ -94,7 +94,7 @@ export class AuthService {
     const [u] = await this.sql.query('SELECT id, email, is_admin, password_hash FROM users WHERE email = $1', [
       email.trim().toLowerCase(),
     ]);
-    if (!u || !(await verify(String(u.password_hash), password)))
+    if (!u || u.password_hash === null || !(await verify(String(u.password_hash), password)))
       throw new AuthError('invalid-credentials', 'email or password is wrong');
     return { id: toInt(u.id), email: String(u.email), isAdmin: u.is_admin === true };
   }

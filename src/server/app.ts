@@ -103,6 +103,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
 
   authRoutes(app, ctx, { secureCookies: opts.secureCookies ?? false });
   tokenRoutes(app, ctx);
+  (await import('./siwe-routes.ts')).siweRoutes(app, ctx, { secureCookies: opts.secureCookies });
+  (await import('./oidc-routes.ts')).oidcRoutes(app, ctx, { secureCookies: opts.secureCookies });
   tradeRoutes(app, ctx);
   journalRoutes(app, ctx);
   (await import('./admin-routes.ts')).adminRoutes(app, ctx);
