@@ -329,7 +329,8 @@ describe.skipIf(!hasData)('testudo backtest over GOOG daily', () => {
   description: 'buys everything on the first bar and holds',
   params: {},
   init() {
-    return (ctx) => { if (ctx.positionSize === 0 && ctx.trades.length === 0 && ctx.i === 0) ctx.buy(); };
+    // Without indicators the first next call is at bar 1, as in backtesting.py.
+    return (ctx) => { if (ctx.positionSize === 0 && ctx.trades.length === 0 && ctx.i === 1) ctx.buy(); };
   },
 };
 `,

@@ -2,10 +2,20 @@
  * The backtest engine: an event-driven, deterministic bar loop with a broker whose order semantics are those of
  * backtesting.py (kernc/backtesting.py `_Broker`), on exact integers.
  *
- * Per bar i from the first trading bar (the first bar where every declared indicator has a value):
+ * Warm-up as backtesting.py 0.6.6's `Backtest.run`: w = the largest over declared indicators of the index of their
+ * first value (`_indicator_warmup_nbars`: `isnan(values).argmin()`, so an indicator with no value at all counts 0);
+ * the loop starts at bar 1 + w ("+1 to have at least two entries available"), and equity before it is the cash.
+ * Per bar i from 1 + w:
  *   1. pending orders are processed against bar i (stop-loss orders first, then orders in placement order);
- *   2. equity[i] = cash + open P&L at close[i] is recorded (equity ≤ 0 closes everything and ends the run);
+ *   2. equity[i] = cash + open P&L at close[i] is recorded (equity ≤ 0 closes the open trades at that close and ends
+ *      the run; like backtesting.py's `_Broker.next`, which removes trades from the list it iterates, it closes the
+ *      1st, 3rd, 5th… open trade and leaves the others out of the statistics);
  *   3. the strategy's `next` runs and may place or cancel orders.
+ * `finalizeTrades` after the last bar, as backtesting.py: a market order closing each open trade is put at the front
+ * of the queue (in the trades' order) and the broker runs once more on the last bar with that bar's values, so the
+ * trades close at the last bar's open (with `tradeOnClose`: at the previous bar's close, booked on that bar, as any
+ * market order there), orders the strategy placed on the last bar are processed too, and equity[last] is recorded
+ * again.
  * Fills: a market order placed on bar i fills at bar i+1's open (`tradeOnClose`: at bar i's close, booked on bar i);
  * a stop order triggers when the bar trades at or through it and fills at the stop or the gapped open, whichever is
  * worse; a limit fills at the limit or the gapped open, whichever is better; when a bar touches both the stop-loss
@@ -46,7 +56,7 @@ const DAY = 86_400_000;
 const FULL_NUM = 2n ** 52n - 1n;
 const FULL_DEN = 2n ** 52n;
 
-type OrderKind = 'entry' | 'sl' | 'tp' | 'close';
+type OrderKind = 'entry' | 'sl' | 'tp' | 'close' | 'end';
 
 interface Trade {
   /** Signed lots. */
@@ -418,7 +428,9 @@ export function runBacktest(
         const t = o.parent;
         if (trades.includes(t)) {
           const lots = Math.sign(o.lots) * Math.min(Math.abs(t.lots), Math.abs(o.lots));
-          reduceTrade(t, perLot(price), lots, bar, o.kind === 'sl' ? 'stop' : o.kind === 'tp' ? 'target' : 'signal');
+          const reason: ExitReason =
+            o.kind === 'sl' ? 'stop' : o.kind === 'tp' ? 'target' : o.kind === 'end' ? 'end' : 'signal';
+          reduceTrade(t, perLot(price), lots, bar, reason);
         }
         removeOrder(o);
         continue;
@@ -486,10 +498,11 @@ export function runBacktest(
     if (reprocess) processOrders();
   };
 
-  const closeAll = (): void => {
-    for (const t of trades) {
+  /** backtesting.py's `Position.close()`: each trade's closing market order is put at the front of the queue. */
+  const closeAll = (kind: 'close' | 'end' = 'close', list: readonly Trade[] = trades): void => {
+    for (const t of list) {
       const o: Order = {
-        kind: 'close',
+        kind,
         long: t.lots < 0,
         fraction: null,
         lots: -t.lots,
@@ -615,7 +628,7 @@ export function runBacktest(
     }
     if (exclusive) {
       orders = orders.filter((p) => p.kind === 'sl' || p.kind === 'tp');
-      closeAll();
+      closeAll('close');
     }
     orders.push(o);
   };
@@ -628,7 +641,7 @@ export function runBacktest(
     equity: () => cashF + (posLots !== 0 ? T.close[i]! * aptlF * posLots - entryCostF : 0),
     buy: (opts?: OrderOptions) => place(true, opts),
     sell: (opts?: OrderOptions) => place(false, opts),
-    closePosition: () => closeAll(),
+    closePosition: () => closeAll('close'),
     cancelOrders: () => {
       orders = orders.filter((p) => p.kind !== 'entry');
     },
@@ -663,13 +676,31 @@ export function runBacktest(
     throw new BacktestError('strategy-error', `strategy ${strategy.name} failed in init: ${describeThrown(e)}`);
   }
   const t1 = now?.() ?? 0;
-  let start = 0;
+  // backtesting.py's `_indicator_warmup_nbars`: the first value's index (argmin of isnan: 0 when there is none).
+  let warmup = 0;
+  const valueless: string[] = [];
   for (const ind of indicators) {
     let k = 0;
     while (k < n && Number.isNaN(ind.values[k]!)) k++;
-    if (k > start) start = k;
+    if (k === n) valueless.push(ind.name);
+    else if (k > warmup) warmup = k;
   }
+  const start = 1 + warmup;
   equity.fill(cashF, 0, Math.min(start, n));
+
+  /** Records equity[i] at bar i's close; false (everything settled, equity 0 from i on) when it is ≤ 0. */
+  const recordEquity = (): boolean => {
+    const e = posLots !== 0 ? cashF + (T.close[i]! * aptlF * posLots - entryCostF) : cashF;
+    equity[i] = e;
+    if (e > 0) return true;
+    const every2nd = trades.filter((_, k) => k % 2 === 0);
+    for (const t of every2nd) closeTrade(t, perLot(T.close[i]!), i, 'out-of-money');
+    trades.length = 0;
+    setCash(0n);
+    equity.fill(0, i);
+    refreshPosition();
+    return false;
+  };
 
   const every = 65_536;
   let outOfMoney = false;
@@ -677,13 +708,7 @@ export function runBacktest(
     for (i = start; i < n; i++) {
       ctx.i = i;
       if (orders.length !== 0) processOrders();
-      const e = posLots !== 0 ? cashF + (T.close[i]! * aptlF * posLots - entryCostF) : cashF;
-      equity[i] = e;
-      if (e <= 0) {
-        for (const t of [...trades]) closeTrade(t, perLot(T.close[i]!), i, 'out-of-money');
-        setCash(0n);
-        equity.fill(0, i);
-        refreshPosition();
+      if (!recordEquity()) {
         outOfMoney = true;
         break;
       }
@@ -698,11 +723,13 @@ export function runBacktest(
       { bar: i, time: bars.time[i] },
     );
   }
-  if (!outOfMoney && options.finalizeTrades === true && start < n && trades.length > 0) {
-    const last = options.finalizeAt === 'open' ? T.open[n - 1]! : T.close[n - 1]!;
-    for (const t of [...trades].reverse()) closeTrade(t, perLot(last), n - 1, 'end');
-    refreshPosition();
-    equity[n - 1] = cashF;
+  if (!outOfMoney && options.finalizeTrades === true && start < n) {
+    // backtesting.py: `for trade in reversed(broker.trades): trade.close()`, then `broker.next()` once more on the
+    // last bar (each close goes to the front of the queue, so they are processed in the trades' order, first).
+    i = n - 1;
+    closeAll('end', [...trades].reverse());
+    if (orders.length !== 0) processOrders();
+    recordEquity();
   }
   onProgress?.(n, n);
   const t2 = now?.() ?? 0;
@@ -758,18 +785,20 @@ export function runBacktest(
     close: bars.close,
     equity,
     trades: closedStats,
-    firstTradingBar: start,
+    firstTradingBar: warmup,
     drawdown,
   });
   const warnings: string[] = [];
   const gaps = describeGaps(findBarGaps(bars));
   if (gaps) warnings.push(gaps);
-  if (start >= n && indicators.length > 0) {
-    const late = indicators.filter((ind) => ind.values.every(Number.isNaN)).map((ind) => ind.name);
+  if (valueless.length > 0)
     warnings.push(
-      `the strategy never ran: ${late.length ? `indicator(s) ${late.join(', ')} have no value in ${n} bars` : 'no bar has a value of every indicator'} (too few bars for the periods?)`,
+      `indicator(s) ${valueless.join(', ')} have no value in ${n} bars (too few bars for the periods?); as in backtesting.py, they do not delay the first next call`,
     );
-  }
+  if (start >= n)
+    warnings.push(
+      `the strategy never ran: the first next call is at bar ${start} (the bar after every indicator has a value) and there are ${n} bars`,
+    );
   const result = {
     stats,
     warnings,
@@ -777,7 +806,7 @@ export function runBacktest(
     trades: [] as BacktestTrade[],
     equity,
     drawdown,
-    firstTradingBar: start,
+    firstTradingBar: warmup,
     indicators,
     rejections,
     ...(now ? { timings: { initMs: t1 - t0, loopMs: t2 - t1, statsMs: now() - t2 } } : {}),

@@ -21,7 +21,7 @@ describe('statistics helpers', () => {
     expect(formatDuration(0)).toBe('0 days 00:00:00');
   });
 
-  it('takes the geometric mean with the undefined first change as zero, and 0 on a total loss', () => {
+  it("takes the geometric mean as backtesting.py's geometric_mean: NaN as zero (counted), 0 on a total loss", () => {
     expect(geometricMean([NaN, 0.1, -0.1])).toBeCloseTo(Math.exp((Math.log(1.1) + Math.log(0.9)) / 3) - 1, 15);
     expect(geometricMean([0.5, -1])).toBe(0);
     expect(geometricMean([])).toBeNaN();
@@ -57,11 +57,33 @@ describe('statistics helpers', () => {
     ).toBe(12);
   });
 
-  it("samples equity at each calendar day's last bar", () => {
+  it("samples equity at each calendar day's last bar and drops the undefined first change (pct_change().dropna())", () => {
     const time = [0, 1, 2, 24, 25, 48].map((h) => MON + h * 3_600_000);
     const { returns } = periodReturns(time, [100, 101, 102, 99, 110, 121]);
-    expect(returns[0]).toBeNaN();
-    expect(returns.slice(1)).toEqual([110 / 102 - 1, 121 / 110 - 1]);
+    expect(returns).toEqual([110 / 102 - 1, 121 / 110 - 1]);
+    // After a total loss 0 ÷ 0 is NaN and dropped too; 0 ÷ x is −100%.
+    const ruined = periodReturns(
+      [0, 1, 2, 3].map((d) => MON + d * DAY),
+      [100, 50, 0, 0],
+    ).returns;
+    expect(ruined).toEqual([-0.5, -1]);
+  });
+
+  it('annualises the geometric mean of the daily returns without the first change (hand-computed)', () => {
+    // Four weekdays; equity 100 → 110 → 99 → 108.9: daily returns +10%, −10%, +10% (the first change is undefined).
+    const time = [0, 1, 2, 3].map((d) => MON + d * DAY);
+    const equity = [100, 110, 99, 108.9];
+    const s = computeStats({ time, close: [1, 1, 1, 1], equity, trades: [], firstTradingBar: 0 });
+    const g = (1.1 * 0.9 * 1.1) ** (1 / 3) - 1; // over 3 returns, not 4 with a 0
+    expect(s['Return (Ann.) [%]']).toBeCloseTo(((1 + g) ** 252 - 1) * 100, 9);
+    const r = [0.1, -0.1, 0.1];
+    const m = 0.1 / 3;
+    const v = r.reduce((a, x) => a + (x - m) ** 2, 0) / 2;
+    const vol = Math.sqrt((v + (1 + g) ** 2) ** 252 - (1 + g) ** 504) * 100;
+    expect(s['Volatility (Ann.) [%]']).toBeCloseTo(vol, 6);
+    expect(s['Sortino Ratio']).toBeCloseTo(((1 + g) ** 252 - 1) / (Math.sqrt(0.01 / 3) * Math.sqrt(252)), 9);
+    // CAGR over (days + seconds ÷ 86400) ÷ 365.25 years.
+    expect(s['CAGR [%]']).toBeCloseTo((1.089 ** (365.25 / 3) - 1) * 100, 9);
   });
 
   it('finds drawdown episodes from the last peak to recovery, skipping a one-bar drawdown at the very end', () => {
@@ -116,11 +138,11 @@ describe('computeStats', () => {
     expect(s['Return [%]']).toBeCloseTo(2.5, 12);
     expect(s['Buy & Hold Return [%]']).toBeCloseTo((14 / 11 - 1) * 100, 12);
     expect(s['Equity Peak [$]']).toBe(1025);
-    const r = [0, 0, 0.01, 1005 / 1010 - 1, 1025 / 1005 - 1, 0];
-    const g = Math.exp(r.reduce((a, x) => a + Math.log(1 + x), 0) / 6) - 1;
+    // The first change is undefined and dropped: 5 daily returns.
+    const real = [0, 0.01, 1005 / 1010 - 1, 1025 / 1005 - 1, 0];
+    const g = Math.exp(real.reduce((a, x) => a + Math.log(1 + x), 0) / 5) - 1;
     // 6 consecutive days including a weekend day out of 6 → weekends 1/6 = 0.167 ≤ 0.171 → 252
     expect(s['Return (Ann.) [%]']).toBeCloseTo(((1 + g) ** 252 - 1) * 100, 9);
-    const real = r.slice(1);
     const m = real.reduce((a, x) => a + x, 0) / 5;
     const v = real.reduce((a, x) => a + (x - m) ** 2, 0) / 4;
     const vol = Math.sqrt((v + (1 + g) ** 2) ** 252 - (1 + g) ** 504) * 100;

@@ -1,23 +1,24 @@
 /**
- * Backtest statistics, named and defined as the Python backtesting.py library defines them (kernc/backtesting.py,
- * `backtesting/_stats.py`, `compute_stats`), so results compare line by line; where Testudo's issue text fixes a
- * definition it is followed and said so below.
+ * Backtest statistics, named and defined as backtesting.py 0.6.6 defines them (kernc/backtesting.py,
+ * `backtesting/_stats.py`, `compute_stats`), so results compare line by line; `src/core/backtest/published.test.ts`
+ * reproduces that library's own `test_compute_stats` values.
  *
  * Definitions (equity = cash + open P&L at each bar's close; times UTC):
  * - `Exposure Time [%]`: share of bars with a position open, each closed trade counting its entry bar to its exit
  *   bar inclusive.
- * - `Return [%]` = (final − first equity) ÷ first equity; `Buy & Hold Return [%]` from the close of the first trading
- *   bar (the first bar `next` saw) to the last close.
- * - Daily returns: equity at each calendar day's last bar (each week's, month's or year's for weekly, monthly,
- *   yearly data), percentage change; empty periods dropped. g = geometric mean of those returns, where (as in
- *   backtesting.py) the undefined first change counts as 0. N = 252, or 365 when more than 60% × 2/7 of bars fall
- *   on a Saturday or Sunday; 52, 12 or 1 when the median spacing of the last 100 bars is 7, 31 or 365 days.
+ * - `Return [%]` = (final − first equity) ÷ first equity; `Buy & Hold Return [%]` from the close of
+ *   `first_trading_bar` (the first bar where every indicator has a value, the bar before the first `next` call) to
+ *   the last close.
+ * - Daily returns: equity at each calendar day's last bar (each week's, month's or year's when the median spacing of
+ *   the last 100 bars is 7, 31 or 365 days), empty periods dropped, then `pct_change().dropna()`: the undefined first
+ *   change (and any 0 ÷ 0) is dropped. g = geometric mean of those returns. N = 252, or 365 when more than
+ *   60% × 2/7 of bars fall on a Saturday or Sunday; 52, 12 or 1 for weekly, monthly, yearly spacing.
  * - `Return (Ann.) [%]` = (1+g)^N − 1; `Volatility (Ann.) [%]` = √((var + (1+g)²)^N − (1+g)^(2N)) with var the
- *   sample variance of the daily returns; `CAGR [%]` = (final ÷ first equity)^(1/years) − 1 with years of 365.25
- *   days (Testudo's definition; backtesting.py divides the duration in days by N instead).
+ *   sample variance (ddof 1) of the daily returns; `CAGR [%]` = (final ÷ first equity)^(1/years) − 1 with years =
+ *   (whole days + seconds ÷ 86400) ÷ 365.25 of `Duration`.
  * - `Sharpe Ratio` = annual return ÷ annual volatility; `Sortino Ratio` = annual return ÷ (√mean(min(r,0)²) × √N);
  *   `Calmar Ratio` = annual return ÷ max drawdown; `Beta` = cov(equity log returns, close log returns) ÷
- *   var(close log returns) per bar; `Alpha [%]` = Return − Beta × Buy & Hold Return.
+ *   var(close log returns) per bar over all bars; `Alpha [%]` = Return − Beta × Buy & Hold Return.
  * - Drawdown = 1 − equity ÷ running peak; `Max. Drawdown [%]` and `Avg. Drawdown [%]` (mean of each episode's
  *   deepest point) are reported negative, as backtesting.py does. An episode runs from the last bar at a peak to
  *   the next bar back at a peak, or to the last bar; durations are rounded up to the resolution of the bar spacing
@@ -25,8 +26,11 @@
  * - Trades: `Win Rate [%]` (P&L > 0), best/worst/`Expectancy [%]` (arithmetic mean) of trade returns,
  *   `Avg. Trade [%]` (geometric mean of trade returns), durations exit − entry time, `Profit Factor` = Σ positive
  *   returns ÷ |Σ negative returns|, `SQN` = √n × mean(P&L) ÷ sample stdev(P&L), `Kelly Criterion` =
- *   W − (1 − W) ÷ (mean winning P&L ÷ mean losing |P&L|).
- * Undefined values (NaN in backtesting.py, and ±∞) are null.
+ *   W − (1 − W) ÷ (mean winning P&L ÷ mean losing |P&L|); `Commissions [$]` = Σ both commissions of closed trades
+ *   (backtesting.py leaves the key out when that is 0; here it is 0).
+ * Undefined values (NaN in backtesting.py, and ±∞, which JSON cannot carry) are null. Where backtesting.py has no
+ * drawdown episode but the last bar is below the peak, it puts that drawdown fraction in the duration fields; here
+ * they are null.
  */
 import { journalStats } from '../journal/stats.ts';
 import { formatTimeUtc } from '../marketdata/importers.ts';
@@ -111,7 +115,7 @@ export function resolutionMs(periodMs: number): number {
   return DAY;
 }
 
-/** backtesting.py's `geometric_mean`: NaN counts as 0; 0 when any 1+r ≤ 0; NaN for no returns. */
+/** backtesting.py's `geometric_mean`: NaN counts as 0 (and in the count); 0 when any 1+r ≤ 0; NaN for no returns. */
 export function geometricMean(returns: readonly number[]): number {
   if (returns.length === 0) return NaN;
   let sumLog = 0;
@@ -168,8 +172,9 @@ function periodKey(ms: number, freqDays: number): number {
 }
 
 /**
- * The periodic (normally daily) returns of equity and the annualisation factor N, as backtesting.py computes them.
- * `returns[0]` is NaN (the undefined first change).
+ * The periodic (normally daily) returns of equity and the annualisation factor N, as backtesting.py computes them:
+ * `equity.resample(freq).last().dropna().pct_change().dropna()` — the undefined first change is not in `returns`,
+ * nor is any other NaN (a 0 ÷ 0 after the equity reached 0).
  */
 export function periodReturns(time: ArrayLike<number>, equity: ArrayLike<number>): { returns: number[]; N: number } {
   const n = time.length;
@@ -191,8 +196,11 @@ export function periodReturns(time: ArrayLike<number>, equity: ArrayLike<number>
       lastKey = k;
     }
   }
-  const returns: number[] = [NaN];
-  for (let i = 1; i < sampled.length; i++) returns.push(sampled[i]! / sampled[i - 1]! - 1);
+  const returns: number[] = [];
+  for (let i = 1; i < sampled.length; i++) {
+    const r = sampled[i]! / sampled[i - 1]! - 1;
+    if (!Number.isNaN(r)) returns.push(r);
+  }
   return { returns, N };
 }
 
@@ -268,13 +276,15 @@ export function computeStats(input: StatsInput): BacktestStats {
 
   const { returns, N } = periodReturns(time, equity);
   const g = geometricMean(returns);
-  const real = returns.slice(1);
+  const real = returns;
   const annual = (1 + g) ** N - 1;
   s['Return (Ann.) [%]'] = num(annual * 100);
   const variance = sampleVar(real);
   const vol = Math.sqrt((variance + (1 + g) ** 2) ** N - (1 + g) ** (2 * N)) * 100;
   s['Volatility (Ann.) [%]'] = num(vol);
-  const years = durationMs / (365.25 * DAY);
+  // pandas: (Duration.days + Duration.seconds / 86400) / 365.25 — whole seconds.
+  const wholeDays = Math.floor(durationMs / DAY);
+  const years = (wholeDays + Math.floor((durationMs - wholeDays * DAY) / 1000) / 86_400) / 365.25;
   s['CAGR [%]'] = years ? num(((eqN / eq0) ** (1 / years) - 1) * 100) : null;
   s['Sharpe Ratio'] = vol ? num((annual * 100) / vol) : null;
   let down = 0;

@@ -105,7 +105,8 @@ export interface InitContext<P extends Params = Params> {
   readonly params: P;
   /**
    * Declares an indicator (for the warm-up and the report): returns `values` as a Float64Array. NaN marks bars
-   * without a value; the first `next` call is at the first bar where every declared indicator has a value.
+   * without a value; the first `next` call is at the bar after the first bar where every declared indicator has a
+   * value (backtesting.py's warm-up; an indicator with no value at all does not delay it).
    */
   indicator(name: string, values: ArrayLike<number>, opts?: { overlay?: boolean }): Float64Array;
 }
@@ -146,13 +147,12 @@ export interface BacktestOptions {
   exclusiveOrders?: boolean;
   /** Market orders placed on bar i fill at bar i's close instead of bar i+1's open. Default false. */
   tradeOnClose?: boolean;
-  /** Close trades still open after the last bar at the last close, so they count. Default false. */
-  finalizeTrades?: boolean;
   /**
-   * Price at which `finalizeTrades` closes: the last close (default, Testudo's definition) or the last bar's open,
-   * which is what backtesting.py does (its closing orders are filled by one more pass over the last bar).
+   * Close trades still open after the last bar, so they count, as backtesting.py's `finalize_trades`: a closing
+   * market order for each, processed (with any order placed on the last bar) by one more pass over the last bar,
+   * so they fill at the last bar's open (with `tradeOnClose`, at the previous bar's close). Default false.
    */
-  finalizeAt?: 'close' | 'open';
+  finalizeTrades?: boolean;
   /** Size of one lot in units. Default "1" (whole units, as backtesting.py). */
   lotSize?: string;
   /** Testudo mode (risk sizing from the stop, account rules). Off when omitted. */
@@ -251,7 +251,10 @@ export interface BacktestResult {
   equity: Float64Array;
   /** Drawdown per bar, `1 − equity ÷ running peak` (fraction). */
   drawdown: Float64Array;
-  /** Index of the first bar `next` saw. */
+  /**
+   * backtesting.py's `first_trading_bar`: the first bar where every indicator has a value (0 without indicators).
+   * Buy & Hold runs from its close; `next` is first called on the bar after it.
+   */
   firstTradingBar: number;
   /** Declared indicators by name (for reports). */
   indicators: { name: string; values: Float64Array; overlay: boolean }[];
@@ -259,7 +262,7 @@ export interface BacktestResult {
   rejections: Record<string, number>;
   /**
    * What the caller should tell the user: gaps in the bars (reported, never filled), an indicator that never had a
-   * value (so `next` never ran). The run itself is complete.
+   * value, a series too short for `next` ever to run. The run itself is complete.
    */
   warnings: string[];
   /** Wall time of each phase, ms, when the caller passed a clock. */
