@@ -18,6 +18,8 @@ import { ProfileService } from './profile.ts';
 import { ConnectionService } from './connections.ts';
 import { LiveEngine } from './live/engine.ts';
 import { ImportService } from './live/import.ts';
+import { MfaService } from './mfa.ts';
+import { PlanService } from './plans.ts';
 
 /** Everything the interfaces need. */
 export interface AppContext {
@@ -39,6 +41,10 @@ export interface AppContext {
   live: LiveEngine;
   /** History imports of connections: venue fills grouped into journal trades (`./live/import.ts`). */
   imports: ImportService;
+  /** The optional second factor: TOTP, recovery codes, sign-in challenges (`./mfa.ts`). */
+  mfa: MfaService;
+  /** Optional Stripe subscriptions: users' plans and the feature gate (`./plans.ts`; off by default). */
+  plans: PlanService;
   breaker: CircuitBreaker;
   feed: MarketFeed | null;
   /** Market clock (the feed's time), ms UTC. */
@@ -138,6 +144,8 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
     connections,
     live,
     imports,
+    mfa: new MfaService({ sql }),
+    plans: new PlanService({ sql }),
     breaker,
     feed,
     now,

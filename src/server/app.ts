@@ -102,6 +102,8 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   }));
 
   authRoutes(app, ctx, { secureCookies: opts.secureCookies ?? false });
+  (await import('./mfa-routes.ts')).mfaRoutes(app, ctx, { secureCookies: opts.secureCookies ?? false });
+  await (await import('./billing-routes.ts')).billingRoutes(app, ctx); // Stripe webhook (raw body), the user's plan
   tokenRoutes(app, ctx);
   (await import('./siwe-routes.ts')).siweRoutes(app, ctx, { secureCookies: opts.secureCookies });
   (await import('./oidc-routes.ts')).oidcRoutes(app, ctx, { secureCookies: opts.secureCookies });

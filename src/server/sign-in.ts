@@ -18,7 +18,11 @@ export const MfaChallengeReply = z.object({
 export type SignInResult = { user: User } | { mfaRequired: true; challenge: string };
 
 /**
- * Completes a sign-in of `user` by `method`: starts the session (cookies on `reply`) and answers `{ user }`.
+ * Completes a sign-in of `user` by `method`. When the user has a second factor on (TOTP, `src/app/mfa.ts`) no
+ * session starts: the answer is `{ mfaRequired: true, challenge }`, a signed token bound to the user and the method,
+ * valid 5 minutes, to send with a code to `POST /api/v1/auth/mfa/verify` (a redirect flow such as OpenID Connect
+ * sends the browser to `/login?mfa=<challenge>`, where the Desk asks for the code). Otherwise the session starts
+ * (cookies on `reply`) and the answer is `{ user }`.
  * @throws whatever {@link startSession} throws
  */
 export async function completeSignIn(
@@ -29,6 +33,8 @@ export async function completeSignIn(
   method: SignInMethod,
   o: { secure: boolean },
 ): Promise<SignInResult> {
+  if (method !== 'register' && (await ctx.mfa.isEnabled(user.id)))
+    return { mfaRequired: true, challenge: await ctx.mfa.issueChallenge(user.id, method) };
   await startSession(ctx, req, reply, user, { method, secure: o.secure });
   return { user };
 }
