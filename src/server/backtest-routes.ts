@@ -170,6 +170,7 @@ export function backtestRoutes(app: FastifyInstance, ctx: AppContext, limiter: R
     '/api/v1/optimizations',
     { schema: { tags, body: OptimizationBody }, preHandler: rateLimit(limiter, 'expensive') },
     async (req, reply) => {
+      await ctx.plans.requirePlan(requireUser(req).id, 'optimization'); // 403 plan-required when Stripe plans are on
       reply.code(202);
       return bt.submitOptimization(requireUser(req).id, { ...req.body, options: toBacktestOptions(req.body.options) });
     },

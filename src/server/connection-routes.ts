@@ -134,6 +134,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/v1/connections',
     { schema: { tags, body: ConnectionBody, response: { 201: ConnectionView } } },
     async (req, reply) => {
+      await ctx.plans.requirePlan(requireUser(req).id, 'live-trading'); // 403 plan-required when Stripe plans are on
       const v = await ctx.connections.create(requireUser(req).id, req.body);
       reply.code(201);
       return v;
@@ -167,7 +168,10 @@ export function connectionRoutes(app: FastifyInstance, ctx: AppContext): void {
     r.post(
       `/api/v1/connections/:id/${action}`,
       { schema: { tags, params: IdParams, response: { 200: ConnectionView } } },
-      async (req) => ctx.connections.setStatus(requireUser(req).id, req.params.id, status),
+      async (req) => {
+        if (status === 'active') await ctx.plans.requirePlan(requireUser(req).id, 'live-trading');
+        return ctx.connections.setStatus(requireUser(req).id, req.params.id, status);
+      },
     );
   r.delete(
     '/api/v1/connections/:id',
