@@ -84,7 +84,7 @@ async function nonce(): Promise<string> {
 }
 
 /** An EIP-4361 message as the Desk builds it, with `over` replacing fields. */
-async function message(wallet: Wallet, over: Partial<SiweMessage> = {}): Promise<string> {
+async function message(wallet: { address: string }, over: Partial<SiweMessage> = {}): Promise<string> {
   return new SiweMessage({
     domain: 'testudo.example',
     address: wallet.address,
