@@ -47,6 +47,12 @@ export const PAPER_CURRENCY = 'USDT';
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 // Argon2id, variant 2 (0 = d, 1 = i, 2 = id); memory 19 MiB, 2 passes: the OWASP minimum.
 const ARGON = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+/**
+ * An argon2id hash, with the {@link ARGON} parameters, of a random password nobody knows: `checkPassword` verifies
+ * against it when the e-mail is unknown, so both paths cost one argon2id verification.
+ */
+export const DUMMY_PASSWORD_HASH =
+  '$argon2id$v=19$m=19456,t=2,p=1$jqkS0Q/hhZe6oChFmUr4Fw$D/pCjg404kcoqP2JxXkV6hz0+QPIHNmSRbBW5KpK9T4';
 
 /** Accounts, sessions and tokens over the database, with a small in-memory cache of token → user. */
 export class AuthService {
@@ -94,8 +100,11 @@ export class AuthService {
     const [u] = await this.sql.query('SELECT id, email, is_admin, password_hash FROM users WHERE email = $1', [
       email.trim().toLowerCase(),
     ]);
-    if (!u || u.password_hash === null || !(await verify(String(u.password_hash), password)))
-      throw new AuthError('invalid-credentials', 'email or password is wrong');
+    // Constant work: an unknown e-mail (or a user without a password) is verified against a dummy hash of the same
+    // cost, so the answer's timing does not tell which e-mails are registered.
+    const stored = u && u.password_hash !== null ? String(u.password_hash) : null;
+    const ok = await verify(stored ?? DUMMY_PASSWORD_HASH, password);
+    if (!u || stored === null || !ok) throw new AuthError('invalid-credentials', 'email or password is wrong');
     return { id: toInt(u.id), email: String(u.email), isAdmin: u.is_admin === true };
   }
 
