@@ -8,6 +8,10 @@
  * `risk-ceilings-changed`; the replay controls (`replay-pause`, `replay-resume`, `replay-step`, `replay-seek`,
  * `replay-speed`) and `candles-import`; the simulated exchange's admin actions: `market-created`, `market-paused`,
  * `market-resumed`, `market-closed`, `market-settled`, `asset-deposited`, `cash-minted`, `auction-settled`.
+ *
+ * Security events: `login-succeeded` (details `method`; subject and actor: the user), `login-failed` (details
+ * `email` tried, `reason`; subject: the user when the e-mail is registered, actor null), `token-created` (details
+ * `id`, `name`, `scopes`, `expiresAt`), `token-revoked` (details `id`, `name`).
  */
 import type { Sql } from '../db/sql.ts';
 import { toInt, toMs } from '../db/sql.ts';
@@ -53,11 +57,19 @@ export async function audit(
   );
 }
 
-/** Filters of {@link listAudit}. */
+/** Filters of {@link listAudit} (all given ones must hold). */
 export interface AuditFilter {
   /** Entries where this user is the actor or the subject. */
   userId?: number | undefined;
+  /** Entries this user made. */
+  actor?: number | undefined;
+  /** Entries about this user's account. */
+  subject?: number | undefined;
   action?: string | undefined;
+  /** Entries at or after this time, ms UTC. */
+  from?: number | undefined;
+  /** Entries before this time, ms UTC. */
+  to?: number | undefined;
   /** Page size, 1–500. */
   limit: number;
   /** Only entries with an id below this (the previous page's `nextCursor`). */
@@ -76,7 +88,11 @@ export async function listAudit(
     parts.push(cond(`$${params.length}`));
   };
   if (f.userId !== undefined) add((p) => `(actor_user_id = ${p} OR subject_user_id = ${p})`, f.userId);
+  if (f.actor !== undefined) add((p) => `actor_user_id = ${p}`, f.actor);
+  if (f.subject !== undefined) add((p) => `subject_user_id = ${p}`, f.subject);
   if (f.action !== undefined) add((p) => `action = ${p}`, f.action);
+  if (f.from !== undefined) add((p) => `at >= ${p}`, new Date(f.from));
+  if (f.to !== undefined) add((p) => `at < ${p}`, new Date(f.to));
   if (f.cursor !== undefined) add((p) => `id < ${p}`, f.cursor);
   params.push(f.limit + 1);
   const rows = await sql.query(

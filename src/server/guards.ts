@@ -10,9 +10,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../app/auth.ts';
-import { AuthError, ForbiddenError, RateLimitedError } from '../app/errors.ts';
+import { AuthError, ForbiddenError } from '../app/errors.ts';
 import type { Scope } from './authenticate.ts';
-import type { LimitClass, RateLimiter } from './ratelimit.ts';
+import { applyDecision, OWN_LIMIT, type LimitClass, type RateLimiter } from './ratelimit.ts';
 
 /** The logged-in user of a request. @throws AuthError `unauthenticated` when there is none. */
 export function requireUser(req: FastifyRequest): User {
@@ -62,19 +62,18 @@ export function enforceScopes(app: FastifyInstance): void {
 }
 
 /**
- * A preHandler that takes one token of class `cls` from `limiter` for the logged-in user (AuthError when logged
- * out); when none is left, answers 429 `rate-limited` with `Retry-After` (seconds).
+ * A preHandler that counts one request of the exchange class `cls` (the `mutate` or `expensive` rate-limit group)
+ * in `limiter` for the logged-in user (AuthError when logged out) and their address; sets the `RateLimit-*` fields,
+ * and when the group's window is full answers 429 `rate-limited` with `Retry-After` (seconds). Marked with
+ * `OWN_LIMIT`, so the route-wide hook of `rateLimits` does not count the request a second time.
  */
 export function rateLimit(
   limiter: RateLimiter,
   cls: LimitClass,
 ): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  return async (req, reply) => {
+  const pre = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const u = requireUser(req);
-    const wait = limiter.take(cls, u.id, u.isAdmin === true);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw new RateLimitedError('rate-limited', `too many ${cls} requests: retry in ${wait} s`);
-    }
+    applyDecision(reply, await limiter.check(cls, { user: u, address: req.ip }), cls);
   };
+  return Object.assign(pre, { [OWN_LIMIT]: cls });
 }
