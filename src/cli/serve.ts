@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createContext } from '../app/context.ts';
 import { buildServer } from '../server/app.ts';
 import { ensureDeskBuilt } from '../server/desk.ts';
+import { corsOriginsOf, trustProxyOf } from '../server/web-security.ts';
 import { ReplayFeed } from '../feed/replay.ts';
 import { loadCandleFile } from '../feed/load.ts';
 import { LiveFeed, createExchange, fetchInstruments } from '../feed/live.ts';
@@ -176,6 +177,7 @@ async function serve(
   instruments: Instrument[],
   cleanup: (() => Promise<unknown>)[],
 ): Promise<void> {
+  const web = webSecurityOf(process.env); // a bad value stops the start before anything is opened
   if (!f.databaseUrl) await mkdir(f.dataDir, { recursive: true });
   // The exchange's API-key secrets are sealed under a key kept beside the data directory (see src/app/secrets.ts)
   // unless the environment names the key or its file.
@@ -239,6 +241,7 @@ async function serve(
     logger: { level: process.env.LOG_LEVEL ?? 'warn' },
     // a benchmark may raise the exchange's rate limits (a factor; "off" turns them off): never the default
     rateLimitFactor: rateLimitFactorOf(process.env.TESTUDO_RATE_LIMIT_FACTOR),
+    ...web,
   });
   cleanup.push(() => app.close());
   await app.listen({ port: f.port, host: f.host });
@@ -332,4 +335,20 @@ export function rateLimitFactorOf(v: string | undefined): number | undefined {
   if (v.trim().toLowerCase() === 'off') return Infinity;
   const n = Number(v);
   return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * The web settings of the environment: `TESTUDO_TRUST_PROXY` (which reverse proxies' `X-Forwarded-*` count, default
+ * none) and `TESTUDO_CORS_ORIGINS` (origins allowed cross-origin with credentials, default none).
+ * @throws CliError `invalid-option` naming the variable when a value cannot be parsed (the server does not start).
+ */
+export function webSecurityOf(env: NodeJS.ProcessEnv): {
+  trustProxy: ReturnType<typeof trustProxyOf>;
+  corsOrigins: string[];
+} {
+  try {
+    return { trustProxy: trustProxyOf(env.TESTUDO_TRUST_PROXY), corsOrigins: corsOriginsOf(env.TESTUDO_CORS_ORIGINS) };
+  } catch (e) {
+    throw usageError((e as Error).message);
+  }
 }

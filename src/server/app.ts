@@ -27,6 +27,7 @@ import { replayRoutes } from './replay-routes.ts';
 import { exchangeRoutes } from './exchange-routes.ts';
 import { exchangeWebSocket } from './exchange-ws.ts';
 import { RateLimiter } from './ratelimit.ts';
+import { webSecurity, type TrustProxy } from './web-security.ts';
 
 export { SESSION_COOKIE };
 
@@ -40,15 +41,24 @@ export interface ServerOptions {
   rateLimiter?: RateLimiter;
   /** Without `rateLimiter`: multiply the exchange's rate limits by this (a benchmark); `Infinity` turns them off. */
   rateLimitFactor?: number;
+  /** fastify's `trustProxy` (`TESTUDO_TRUST_PROXY`, see `trustProxyOf`): default false, `X-Forwarded-*` ignored. */
+  trustProxy?: TrustProxy;
+  /** CORS allowlist (`TESTUDO_CORS_ORIGINS`): origins allowed cross-origin with credentials; default none. */
+  corsOrigins?: readonly string[];
 }
 
 /** Builds the fastify app over a context. Call `listen` on the result, or `inject` in tests. */
 export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1_000_000 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 1_000_000,
+    trustProxy: opts.trustProxy ?? false,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // Routes that declare a response schema have their replies checked against it (and typed in the OpenAPI document).
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  await webSecurity(app, { corsOrigins: opts.corsOrigins }); // headers, CORS, WebSocket Origin: before every route
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {

@@ -350,7 +350,9 @@ export async function userDataRoutes(app: FastifyInstance, ctx: AppContext, hub:
           ? err
           : (err as { validation?: unknown }).validation
             ? new BinanceError(400, -1102, 'A mandatory parameter was not sent, was empty/null, or malformed.')
-            : new BinanceError(500, -1000, 'An unknown error occurred while processing the request.');
+            : (err as { statusCode?: number }).statusCode === 413 // a body over the server's bodyLimit
+              ? new BinanceError(413, -1100, 'The request is too large.')
+              : new BinanceError(500, -1000, 'An unknown error occurred while processing the request.');
       if (b.status >= 500) log(err);
       void reply.code(b.status).headers(b.headers).send({ code: b.code, msg: b.msg });
     });
