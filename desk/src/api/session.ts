@@ -36,13 +36,16 @@ export interface Credentials {
   password: string;
 }
 
-/** Logs in (or registers and then logs in when `register`), then refetches the session and opens the stream. */
+/**
+ * Logs in (or registers and then logs in when `register`), then refetches the session and opens the stream. Its data
+ * is the login's answer: `{ user }`, or `{ mfaRequired, challenge }` when a second factor is asked for.
+ */
 export function useSignIn(register: boolean) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: async (c: Credentials) => {
       if (register) await unwrap(api.POST('/api/v1/auth/register', { body: c }));
-      await unwrap(api.POST('/api/v1/auth/login', { body: c }));
+      return unwrap(api.POST('/api/v1/auth/login', { body: c })); // `{ mfaRequired, challenge }`: MfaPrompt asks
     },
     onSuccess: async () => {
       await qc.invalidateQueries();
