@@ -413,9 +413,12 @@ export function exchangeWebSocket(
       }
     };
 
-    const mutate = (u: User): void => {
-      const wait = limiter.take('mutate', u.id, u.isAdmin === true);
-      if (wait > 0) throw new RetryLaterError(wait, `too many mutate requests: retry in ${wait} s`);
+    const mutate = async (u: User): Promise<void> => {
+      // an API token needs the trade scope to change anything (connecting and reading need read: guards.ts)
+      if (req.auth?.via === 'token' && !req.auth.scopes.has('trade'))
+        throw new WsError('insufficient-scope', 'this API token lacks the trade scope', 403);
+      const d = await limiter.check('mutate', { user: u, address: req.ip });
+      if (d && !d.allowed) throw new RetryLaterError(d.retryAfter, `too many mutate requests: retry in ${d.retryAfter} s`);
     };
 
     const handle = async (op: Op, m: Record<string, unknown>): Promise<Record<string, unknown>> => {
@@ -452,18 +455,18 @@ export function exchangeWebSocket(
         }
         case 'place_order': {
           const u = needUser();
-          mutate(u);
+          await mutate(u);
           const { request_id: _r, op: _o, accountId, ...body } = m as z.infer<(typeof Ops)['place_order']>;
           return ex.placeOrder(u.id, { ...body, accountId: accountId ?? (await ex.personalAccount(u.id)) });
         }
         case 'cancel_order': {
           const u = needUser();
-          mutate(u);
+          await mutate(u);
           return ex.cancelOrder(u.id, m.orderId as number);
         }
         case 'amend_order': {
           const u = needUser();
-          mutate(u);
+          await mutate(u);
           const b = m as z.infer<(typeof Ops)['amend_order']>;
           return ex.amendOrder(u.id, b.orderId, {
             ...(b.size === undefined ? {} : { size: b.size }),
@@ -472,7 +475,7 @@ export function exchangeWebSocket(
         }
         case 'transfer': {
           const u = needUser();
-          mutate(u);
+          await mutate(u);
           const b = m as z.infer<(typeof Ops)['transfer']>;
           return ex.transfer(
             { id: u.id, isAdmin: u.isAdmin === true },
