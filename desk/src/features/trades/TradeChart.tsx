@@ -61,7 +61,11 @@ export function TradeChart({ trade }: { trade: TradeDetail }) {
 
   useEffect(() => {
     if (!box.current) return;
-    const ch = createChart(box.current, { height: 280, autoSize: true });
+    const ch = createChart(box.current, {
+      height: 280,
+      autoSize: true,
+      layout: { attributionLogo: false }, // from the start: its inline <style> is refused by the CSP
+    });
     chart.current = ch;
     const s = ch.addSeries(CandlestickSeries, { priceLineVisible: false, lastValueVisible: false });
     series.current = s;

@@ -17,7 +17,13 @@ export function EquityChart({ curve, c, height = 240 }: { curve: EquityPoint[]; 
 
   useEffect(() => {
     if (!box.current) return;
-    const ch = createChart(box.current, { height, autoSize: true, handleScroll: false, handleScale: false });
+    const ch = createChart(box.current, {
+      height,
+      autoSize: true,
+      handleScroll: false,
+      handleScale: false,
+      layout: { attributionLogo: false }, // from the start: its inline <style> is refused by the CSP
+    });
     chart.current = ch;
     series.current = ch.addSeries(AreaSeries, { lineWidth: 2, priceLineVisible: false });
     return () => {
