@@ -86,6 +86,7 @@ export async function deskPlugin(app: FastifyInstance): Promise<void> {
     '/account',
     '/exchange',
     '/admin',
+    '/login', // where a failed OpenID Connect login lands: /login?error=<code>
   ])
     app.get(p, { schema: { hide: true } }, serveIndex);
 }
