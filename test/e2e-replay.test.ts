@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Candle } from '../src/core/marketdata/candle.ts';
 import { loadCandleFile } from '../src/feed/load.ts';
 import { advance, openWorld, type World } from './replay-world.ts';
+import { sessionHeaders } from '../src/server/journal-test-world.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA_DIR = resolve(REPO_ROOT, '..', 'shared', 'data');
@@ -191,7 +192,7 @@ describe.skipIf(!HAVE_DATA)(
     let candles: Candle[];
     let bars: Bar[];
     let w: World;
-    let cookie: string;
+    let session: Record<string, string>;
     const results: {
       plan: Plan;
       trade: TradeJson;
@@ -210,7 +211,7 @@ describe.skipIf(!HAVE_DATA)(
       const r = await w.app.inject({
         method,
         url: `/api/v1${path}`,
-        headers: { cookie },
+        headers: session,
         ...(payload === undefined ? {} : { payload }),
       });
       return { status: r.statusCode, body: r.json() as T };
@@ -226,7 +227,7 @@ describe.skipIf(!HAVE_DATA)(
       const creds = { email: 'replay@example.com', password: 'replay password' };
       expect((await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: creds })).statusCode).toBe(201);
       const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: creds });
-      cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      session = sessionHeaders(login.headers); // the session's cookies and its CSRF token
 
       let equity = START_BALANCE;
       for (const plan of PLANS) {

@@ -2,7 +2,6 @@
  * Users, sessions and API tokens. Passwords are hashed with argon2id (@node-rs/argon2, OWASP parameters);
  * session and API token secrets are random 32-byte values stored only as SHA-256 hashes.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { Row, Sql } from '../db/sql.ts';
 import { toInt, toMs } from '../db/sql.ts';
@@ -10,6 +9,7 @@ import { DEFAULT_RISK_PROFILE } from '../core/risk/profile.ts';
 import { AuthError, ConflictError, NotFoundError } from './errors.ts';
 import { audit, type Actor } from './journal-audit.ts';
 import { ApiTokens, type ApiScope, type ApiTokenView } from './api-tokens.ts';
+import { SessionService } from './sessions.ts';
 
 /** A signed-in user. */
 export interface User {
@@ -37,14 +37,11 @@ function userView(r: Row): UserView {
   };
 }
 
-/** Session lifetime: 30 days. */
-export const SESSION_TTL_MS = 30 * 24 * 3600_000;
 /** Starting balance of a new paper account, quote currency. */
 export const PAPER_START_BALANCE = '10000';
 /** Currency of paper accounts. */
 export const PAPER_CURRENCY = 'USDT';
 
-const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 // Argon2id, variant 2 (0 = d, 1 = i, 2 = id); memory 19 MiB, 2 passes: the OWASP minimum.
 const ARGON = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 /**
@@ -54,14 +51,16 @@ const ARGON = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } 
 export const DUMMY_PASSWORD_HASH =
   '$argon2id$v=19$m=19456,t=2,p=1$jqkS0Q/hhZe6oChFmUr4Fw$D/pCjg404kcoqP2JxXkV6hz0+QPIHNmSRbBW5KpK9T4';
 
-/** Accounts, sessions and tokens over the database, with a small in-memory cache of token → user. */
+/** Accounts over the database, with their API tokens (`tokens`) and browser sessions (`sessions`). */
 export class AuthService {
-  private readonly cache = new Map<string, { user: User; expires: number }>();
   /** API tokens (scoped, expiring, listed with last use): see `api-tokens.ts`. */
   readonly tokens: ApiTokens;
+  /** Browser sessions: signed access tokens, rotating refresh tokens, listing, revocation (`sessions.ts`). */
+  readonly sessions: SessionService;
 
   constructor(private readonly sql: Sql) {
     this.tokens = new ApiTokens(sql);
+    this.sessions = new SessionService(sql);
   }
 
   /**
@@ -108,17 +107,6 @@ export class AuthService {
     return { id: toInt(u.id), email: String(u.email), isAdmin: u.is_admin === true };
   }
 
-  /** Opens a session for a user (login, and registration, which signs the new user in). */
-  async openSession(userId: number, now: number): Promise<{ token: string; expiresAt: number }> {
-    const token = randomBytes(32).toString('base64url');
-    const expiresAt = now + SESSION_TTL_MS;
-    await this.sql.query(
-      `INSERT INTO auth_tokens (token_hash, user_id, kind, expires_at) VALUES ($1, $2, 'session', $3)`,
-      [sha256(token), userId, new Date(expiresAt)],
-    );
-    return { token, expiresAt };
-  }
-
   /**
    * Creates a bearer API token for scripts (no expiry) with `scopes`, by default every scope the user is entitled
    * to (`admin` included for an admin). The secret is returned once and never stored. See {@link ApiTokens.issue}.
@@ -137,32 +125,6 @@ export class AuthService {
     return { id: t.id, token: t.token };
   }
 
-  /** Resolves a session or API token to its user, or null when unknown or expired. */
-  async authenticate(token: string, now: number): Promise<User | null> {
-    const h = sha256(token);
-    const hit = this.cache.get(h);
-    if (hit && hit.expires > now) return hit.user;
-    const [r] = await this.sql.query(
-      `SELECT u.id, u.email, u.is_admin, t.expires_at FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`,
-      [h],
-    );
-    if (!r) return null;
-    const expires = r.expires_at === null ? Infinity : toMs(r.expires_at);
-    if (expires <= now) return null;
-    const user = { id: toInt(r.id), email: String(r.email), isAdmin: r.is_admin === true };
-    // Cache for at most a minute so a deleted token stops working quickly even across processes.
-    this.cache.set(h, { user, expires: Math.min(expires, now + 60_000) });
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
-    return user;
-  }
-
-  /** Ends a session (or revokes a token). */
-  async logout(token: string): Promise<void> {
-    const h = sha256(token);
-    this.cache.delete(h);
-    await this.sql.query('DELETE FROM auth_tokens WHERE token_hash = $1', [h]);
-  }
-
   /** Grants or revokes admin rights. @throws NotFoundError for an unknown email. */
   async setAdmin(email: string, admin: boolean): Promise<void> {
     const rows = await this.sql.query('UPDATE users SET is_admin = $2 WHERE email = $1 RETURNING id', [
@@ -170,7 +132,7 @@ export class AuthService {
       admin,
     ]);
     if (!rows[0]) throw new NotFoundError('user-not-found', `no user ${email}`);
-    this.cache.clear();
+    this.sessions.clearCache();
   }
 
   /**
@@ -237,7 +199,7 @@ export class AuthService {
       await audit(q, actor, admin ? 'admin-granted' : 'admin-revoked', userId, { email: String(u.email) });
       return userView(r!);
     });
-    this.cache.clear();
+    this.sessions.clearCache();
     return view;
   }
 

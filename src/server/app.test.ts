@@ -12,6 +12,7 @@ import type { Candle } from '../core/marketdata/candle.ts';
 import type { Sql } from '../db/sql.ts';
 import { advance, openWorld, type World } from '../../test/replay-world.ts';
 import { SESSION_COOKIE } from './app.ts';
+import { sessionHeaders } from './journal-test-world.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Independent arithmetic: prices in cents, quantities in lots of 0.00001 BTC, money in atoms of 10^-12 USD.
@@ -180,7 +181,7 @@ let emailSeq = 0;
 interface Client {
   id: number;
   email: string;
-  /** `name=value` of the session cookie. */
+  /** The session's cookies (`name=value; …`). */
   cookie: string;
   call<T>(method: Method, path: string, payload?: string | object, headers?: Record<string, string>): Promise<Reply<T>>;
 }
@@ -191,7 +192,7 @@ function sessionCookieOf(headers: Reply<unknown>['headers']): string | undefined
   return list.find((c) => c.startsWith(`${SESSION_COOKIE}=`));
 }
 
-/** Registers and logs in a new user; its requests carry the session cookie. */
+/** Registers and logs in a new user; its requests carry the session's cookies and CSRF token. */
 async function signUp(w: World, name = 'trader'): Promise<Client> {
   const email = `${name}-${++emailSeq}@example.com`;
   const reg = await call<{ user: { id: number } }>(w, 'POST', '/auth/register', {
@@ -200,13 +201,13 @@ async function signUp(w: World, name = 'trader'): Promise<Client> {
   expect(reg.status).toBe(201);
   const login = await call(w, 'POST', '/auth/login', { payload: { email, password: PASSWORD } });
   expect(login.status).toBe(200);
-  const cookie = sessionCookieOf(login.headers)!.split(';')[0]!;
+  const session = sessionHeaders(login.headers);
   return {
     id: reg.body.user.id,
     email,
-    cookie,
+    cookie: session.cookie!,
     call: (method, path, payload, headers) =>
-      call(w, method, path, { ...(payload === undefined ? {} : { payload }), headers: { cookie, ...headers } }),
+      call(w, method, path, { ...(payload === undefined ? {} : { payload }), headers: { ...session, ...headers } }),
   };
 }
 

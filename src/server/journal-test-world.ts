@@ -1,13 +1,14 @@
 /**
  * Test helper of the journal, risk-profile, auth and admin route tests: a context over a test database (PGlite, or
  * PostgreSQL with `TESTUDO_TEST_DB=postgres`) with a hand-set clock and no feed, its server, users signed in with
- * a session cookie, and closed trades written straight into the tables (known P&L, R and times).
+ * a session cookie (and its CSRF token), and closed trades written straight into the tables (known P&L, R and times).
  */
 import type { FastifyInstance } from 'fastify';
 import { createContext, type AppContext } from '../app/context.ts';
 import type { Sql } from '../db/sql.ts';
 import { openTestDatabase } from '../db/testing.ts';
 import { buildServer, SESSION_COOKIE } from './app.ts';
+import { CSRF_COOKIE, CSRF_HEADER } from './session.ts';
 
 /** A server over a fresh database with a settable clock. */
 export interface ClockWorld {
@@ -31,6 +32,8 @@ export interface Client {
   id: number;
   email: string;
   cookie: string;
+  /** Headers that authenticate as this user's session: its cookies and `x-csrf-token`. */
+  headers: Record<string, string>;
   call<T = Record<string, unknown>>(method: string, path: string, payload?: unknown): Promise<Reply<T>>;
 }
 
@@ -76,6 +79,20 @@ export function sessionCookie(headers: Reply<unknown>['headers']): string | unde
   return list.find((c) => c.startsWith(`${SESSION_COOKIE}=`))?.split(';')[0];
 }
 
+/**
+ * Headers that authenticate as the session a reply started: `cookie` with every cookie it set (access, CSRF,
+ * refresh) and the CSRF token as `x-csrf-token` (needed by cookie-authenticated writes). Empty when it set none.
+ */
+export function sessionHeaders(headers: Reply<unknown>['headers']): Record<string, string> {
+  const raw = headers['set-cookie'];
+  const pairs = (Array.isArray(raw) ? raw : raw === undefined ? [] : [String(raw)])
+    .map((c) => c.split(';')[0]!)
+    .filter((c) => !c.endsWith('='));
+  if (pairs.length === 0) return {};
+  const csrf = pairs.find((c) => c.startsWith(`${CSRF_COOKIE}=`))?.slice(CSRF_COOKIE.length + 1);
+  return { cookie: pairs.join('; '), ...(csrf ? { [CSRF_HEADER]: csrf } : {}) };
+}
+
 let seq = 0;
 
 /** Registers a user (registration signs in: its cookie is used); `admin` grants admin rights directly. */
@@ -87,12 +104,14 @@ export async function signUp(w: ClockWorld, name = 'trader', admin = false): Pro
   if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
   const cookie = sessionCookie(reg.headers);
   if (!cookie) throw new Error('register set no session cookie');
+  const headers = sessionHeaders(reg.headers);
   if (admin) await w.ctx.auth.setAdmin(email, true);
   return {
     id: reg.body.user.id,
     email,
     cookie,
-    call: (method, path, payload) => call(w, method, path, { payload, headers: { cookie } }),
+    headers,
+    call: (method, path, payload) => call(w, method, path, { payload, headers }),
   };
 }
 

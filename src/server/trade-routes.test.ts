@@ -137,7 +137,8 @@ async function call<T>(method: Method, path: string, payload?: object, cookie: s
     method,
     url: `/api/v1${path}`,
     ...(payload === undefined ? {} : { payload }),
-    headers: cookie === null ? {} : { cookie },
+    // the session's cookies, and its CSRF token (the testudo_csrf cookie) as the header writes need
+    headers: cookie === null ? {} : { cookie, 'x-csrf-token': /testudo_csrf=([^;]*)/.exec(cookie)?.[1] ?? '' },
   });
   return { status: r.statusCode, body: (r.body === '' ? null : r.json()) as T } as Reply<T>;
 }
@@ -156,7 +157,8 @@ async function signUp(email: string): Promise<{ id: number; cookie: string }> {
   });
   const raw = login.headers['set-cookie'];
   const list = Array.isArray(raw) ? raw : [String(raw)];
-  return { id: reg.body.user.id, cookie: list.find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]! };
+  expect(list.some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(true);
+  return { id: reg.body.user.id, cookie: list.map((c) => c.split(';')[0]!).join('; ') };
 }
 async function trade(id: number): Promise<Trade> {
   const r = await call<Trade>('GET', `/trades/${id}`);
