@@ -103,7 +103,16 @@ describe('API tokens', () => {
       [b.body.id, 'cli'],
       [a.body.id, 'bot'],
     ]);
-    expect(Object.keys(list.body.tokens[0]!).sort()).toEqual(['createdAt', 'id', 'name']);
+    expect(Object.keys(list.body.tokens[0]!).sort()).toEqual([
+      'createdAt',
+      'expired',
+      'expiresAt',
+      'id',
+      'lastUsedAddress',
+      'lastUsedAt',
+      'name',
+      'scopes',
+    ]);
     expect((await other.call<TokenList>('GET', '/auth/tokens')).body.tokens).toEqual([]);
 
     const bearer = { authorization: `Bearer ${a.body.token}` };
