@@ -58,7 +58,10 @@ export interface StatsInput {
   close: ArrayLike<number>;
   equity: ArrayLike<number>;
   trades: readonly TradeForStats[];
-  /** Index of the first bar the strategy traded on (Buy & Hold starts at its close). */
+  /**
+   * backtesting.py's `first_trading_bar`: the first bar where every indicator has a value, the bar before the first
+   * `next` call (Buy & Hold starts at its close).
+   */
   firstTradingBar: number;
   /** The drawdown series when the caller already has it (see {@link drawdownSeries}). */
   drawdown?: ArrayLike<number>;
