@@ -26,7 +26,8 @@ import { errorHandler, notFoundHandler } from './errors.ts';
 import { replayRoutes } from './replay-routes.ts';
 import { exchangeRoutes } from './exchange-routes.ts';
 import { exchangeWebSocket } from './exchange-ws.ts';
-import { RateLimiter } from './ratelimit.ts';
+import { rateLimiterFromEnv, rateLimits, type RateLimiter } from './ratelimit.ts';
+import { authThrottle } from './auth-throttle.ts';
 import { webSecurity, type TrustProxy } from './web-security.ts';
 
 export { SESSION_COOKIE };
@@ -37,9 +38,10 @@ export interface ServerOptions {
   logger?: boolean | Record<string, unknown>;
   /** Mark cookies Secure (behind HTTPS). */
   secureCookies?: boolean;
-  /** Rate limiter of the exchange routes (tests inject one with a fake clock). */
+  /** Rate limiter of every route and `/ws/exchange` (tests inject one with a fake clock); default from the
+   * environment (`REDIS_URL`, `TESTUDO_RATE_LIMITS`: `rateLimiterFromEnv`), closed with the server. */
   rateLimiter?: RateLimiter;
-  /** Without `rateLimiter`: multiply the exchange's rate limits by this (a benchmark); `Infinity` turns them off. */
+  /** Without `rateLimiter`: multiply every rate limit by this (a benchmark); `Infinity` turns them off. */
   rateLimitFactor?: number;
   /** fastify's `trustProxy` (`TESTUDO_TRUST_PROXY`, see `trustProxyOf`): default false, `X-Forwarded-*` ignored. */
   trustProxy?: TrustProxy;
@@ -81,6 +83,12 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
 
   authenticate(app, ctx);
+  // Rate limits (ratelimit.ts): every route registered below gets its group; sign-in back-off (auth-throttle.ts).
+  const limiter =
+    opts.rateLimiter ?? rateLimiterFromEnv(process.env, { factor: opts.rateLimitFactor, warn: (m) => app.log.warn(m) });
+  if (!opts.rateLimiter) app.addHook('onClose', () => limiter.close());
+  rateLimits(app, limiter);
+  authThrottle(app, limiter);
   app.setNotFoundHandler(notFoundHandler);
   // Text PostgreSQL cannot store (NUL characters, lone UTF-16 surrogates) is refused before validation.
   // Bodies nested deeper than MAX_BODY_DEPTH are refused first, before anything walks them.
@@ -122,7 +130,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   (await import('./admin-routes.ts')).adminRoutes(app, ctx);
   replayRoutes(app, ctx);
   await (await import('./market-routes.ts')).marketRoutes(app, ctx);
-  const exchangeLimiter = opts.rateLimiter ?? new RateLimiter(undefined, opts.rateLimitFactor); // REST and WebSocket
+  const exchangeLimiter = limiter; // REST and WebSocket
   exchangeRoutes(app, ctx, exchangeLimiter);
   (await import('./auction-routes.ts')).auctionRoutes(app, ctx, exchangeLimiter);
   (await import('./backtest-routes.ts')).backtestRoutes(app, ctx, exchangeLimiter);
