@@ -270,6 +270,15 @@ export async function startWorld(sql: Sql): Promise<World> {
     payload: 'time,open,high,low,close\n2024-01-01T00:00:00Z,1,1,1,1\n',
   });
   if (imp.statusCode !== 202) throw new Error(`world setup: candle import answered ${imp.statusCode} ${imp.body}`);
+  const candleImport = (JSON.parse(imp.body) as Json).id as string;
+  for (let i = 0; ; i++) {
+    const job = await call('admin', 'GET', `${api}/candles/imports/${candleImport}`);
+    if (job.body.status === 'done') break;
+    if (job.body.status === 'failed' || i > 500) throw new Error(`world setup: candle import ${job.text}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // every user's paper account exists from here on (it is made on first use)
+  for (const who of ['admin', 'alice', 'bob', 'carol'] as const) await call(who, 'GET', `${api}/risk-profile`);
   await ctx.trading.drain();
 
   return {
@@ -296,7 +305,7 @@ export async function startWorld(sql: Sql): Promise<World> {
       connection,
       spareToken,
       market,
-      candleImport: (JSON.parse(imp.body) as Json).id as string,
+      candleImport,
     },
     close: async () => {
       await app.close();
