@@ -89,6 +89,9 @@ const pct = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return s;
 });
 
+/** Largest `minRewardRisk` of a risk profile (a reward:risk no trade plan reaches; keeps the stored text short). */
+export const MAX_MIN_REWARD_RISK = 1000;
+
 /** Body of `PUT /api/v1/risk-profile`: any subset of fields; the result is checked as a whole. */
 export const RiskProfileBody = z
   .object({
@@ -100,6 +103,17 @@ export const RiskProfileBody = z
         const s = typeof v === 'number' ? numberToDecimalText(v) : v.trim();
         if (!/^\d+(\.\d{1,8})?$/.test(s)) {
           ctx.addIssue({ code: 'custom', message: 'must be a non-negative ratio such as "2"' });
+          return z.NEVER;
+        }
+        if (Number(s) > MAX_MIN_REWARD_RISK) {
+          ctx.addIssue({
+            code: 'too_big',
+            origin: 'number',
+            maximum: MAX_MIN_REWARD_RISK,
+            inclusive: true,
+            input: v,
+            message: `must be at most ${MAX_MIN_REWARD_RISK}`,
+          });
           return z.NEVER;
         }
         return s;

@@ -273,6 +273,26 @@ describe('web security over HTTP and WebSockets', () => {
     expect(stream.status).toBe(413);
   });
 
+  it('range-checks the risk profile’s minimum reward:risk (was unbounded: 5,000 digits were stored)', async () => {
+    const put = (minRewardRisk: unknown) =>
+      app.inject({
+        method: 'PUT',
+        url: '/api/v1/risk-profile',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { minRewardRisk },
+      });
+    for (const bad of ['9'.repeat(5000), 1e300, '1000.00000001']) {
+      const r = await put(bad);
+      expect(r.statusCode).toBe(400);
+      expect(r.json<{ error: { fields: { field: string; code: string }[] } }>().error.fields).toEqual([
+        expect.objectContaining({ field: 'minRewardRisk', code: 'too-big' }),
+      ]);
+    }
+    const ok = await put('1000');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json<{ profile: { minRewardRisk: string } }>().profile.minRewardRisk).toBe('1000');
+  });
+
   /** req.ip and req.protocol as a server built with `opts` sees them from peer `remote` with `headers`. */
   async function whoAmI(
     opts: Parameters<typeof buildServer>[1],
