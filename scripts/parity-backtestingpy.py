@@ -7,9 +7,11 @@ stub before backtesting.py is imported (plots are never drawn here).
 
     python3 scripts/parity-backtestingpy.py --backtesting-py CHECKOUT --data bars.csv --fast 10 --slow 30 \
         [--cash 10000] [--commission 0.002 | FIXED+RATE] [--spread 0.001] [--finalize-trades] \
-        [--trade-on-close] [--exclusive-orders]
+        [--trade-on-close] [--exclusive-orders] [--indicators sma.csv]
 
-bars.csv: a header `time,Open,High,Low,Close,Volume`, time in ms UTC. Output: one JSON object
+bars.csv: a header `time,Open,High,Low,Close,Volume`, time in ms UTC. sma.csv (optional): columns `fast,slow`, one
+row per bar (empty for no value): the SMA values to use instead of pandas' rolling mean, so that a difference in the
+last bit of an average (which can flip a crossover at an exact tie) does not hide the backtester's own differences. Output: one JSON object
 {"version", "stats": {name: value}, "trades": [...]}; NaN and infinities as the strings "NaN", "Infinity",
 "-Infinity"; times as ISO 8601 UTC; durations as pandas prints a Timedelta ("584 days 00:00:00").
 """
@@ -33,6 +35,7 @@ def main() -> None:
     ap.add_argument('--finalize-trades', action='store_true')
     ap.add_argument('--trade-on-close', action='store_true')
     ap.add_argument('--exclusive-orders', action='store_true')
+    ap.add_argument('--indicators')
     a = ap.parse_args()
 
     sys.path.insert(0, a.backtesting_py)
@@ -55,7 +58,11 @@ def main() -> None:
     from backtesting import Backtest, Strategy
     from backtesting.lib import crossover
 
+    given = pd.read_csv(a.indicators) if a.indicators else None
+
     def SMA(values, n):
+        if given is not None:
+            return given['fast' if n == a.fast else 'slow'].to_numpy(dtype=float)
         # backtesting.py's test-suite SMA (backtesting/test/__init__.py).
         return pd.Series(values).rolling(n).mean()
 

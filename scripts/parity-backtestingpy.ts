@@ -3,7 +3,7 @@
  * every statistic and every trade.
  *
  *   npx tsx scripts/parity-backtestingpy.ts --backtesting-py ~/src/backtesting.py [--data FILE]... \
- *     [--case NAME]... [--python python3] [--rtol 1e-9] [--list]
+ *     [--case NAME]... [--python python3] [--rtol 1e-9] [--pandas-sma] [--list]
  *
  * - `--backtesting-py`: a checkout of kernc/backtesting.py (the reference is tag 0.6.6: `git checkout 0.6.6`).
  * - Python: pandas and numpy (Debian: `apt-get install python3-pandas`); bokeh is optional (the driver,
@@ -13,7 +13,10 @@
  *   plain CSV of the same bars (ms UTC times, the file's decimal prices), so both sides see identical bars.
  * - Cases (`--case` picks some, `--list` prints them): sma-cross with several parameter sets, cash, commission
  *   (relative and fixed+relative), spread, `--finalize-trades` on and off, `--trade-on-close`, `--exclusive-orders`.
- *   The strategy on the Python side is backtesting.py's test-suite `SmaCross` with its rolling-mean SMA.
+ *   The strategy on the Python side is backtesting.py's test-suite `SmaCross`. Its SMA values are Testudo's own
+ *   (`sma` of indicators.ts, handed over as a CSV), so the diff is the backtester's alone: the two libraries' averages
+ *   can differ in the last bit, which flips a crossover where the fast and slow averages tie exactly (coinbase-btcusd-1h
+ *   has 9 such bars for 3/8). `--pandas-sma` uses backtesting.py's test-suite SMA (pandas' rolling mean) instead.
  *
  * Compared: every statistic backtesting.py prints (numbers at relative tolerance `--rtol`, or 1e-12 absolute near
  * zero; text exactly) and every trade (size, entry/exit bar and time, prices, P&L, commission, return). The README's
@@ -29,6 +32,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { sma } from '../src/core/backtest/indicators.ts';
 import { loadCandleFile } from '../src/feed/load.ts';
 
 const run = promisify(execFile);
@@ -213,6 +217,7 @@ async function main(): Promise<number> {
       python: { type: 'string', default: 'python3' },
       rtol: { type: 'string', default: '1e-9' },
       list: { type: 'boolean', default: false },
+      'pandas-sma': { type: 'boolean', default: false },
     },
   });
   if (values.list) {
@@ -253,6 +258,19 @@ async function main(): Promise<number> {
         if (c.exclusive) common.push('--exclusive-orders');
         const tradesCsv = join(dir, `${basename(file)}.${c.name}.trades.csv`);
         const label = `${basename(file)} ${c.name}`;
+        const py = [...common];
+        if (!values['pandas-sma']) {
+          const close = candles.map((k) => Number(k.close));
+          const fast = sma(close, c.fast);
+          const slow = sma(close, c.slow);
+          const text = (x: number): string => (Number.isNaN(x) ? '' : String(x));
+          const ind = join(dir, `${basename(file)}.${c.name}.sma.csv`);
+          await writeFile(
+            ind,
+            'fast,slow\n' + close.map((_, k) => `${text(fast[k]!)},${text(slow[k]!)}`).join('\n') + '\n',
+          );
+          py.push('--indicators', ind);
+        }
         let ours: Record<string, Value>;
         let theirs: PyResult;
         try {
@@ -289,7 +307,7 @@ async function main(): Promise<number> {
                 String(c.fast),
                 '--slow',
                 String(c.slow),
-                ...common,
+                ...py,
               ],
               { maxBuffer: 1 << 28 },
             ),
