@@ -8,6 +8,7 @@ import { useSignIn } from '@/api/session';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { Field, Input } from '@/components/ui/input';
+import { SignInMethods } from './SignInMethods';
 
 /** The sign-in page, shown whenever nobody is logged in. */
 export function SignInPage() {
@@ -101,6 +102,7 @@ export function SignInPage() {
               : 'The first start of the server printed the demo login.'}
           </p>
         </form>
+        <SignInMethods />
       </Card>
     </div>
   );
