@@ -1,11 +1,15 @@
 /**
  * The live event stream: one WebSocket to `/ws` per tab (the session cookie authenticates it), reconnecting with
- * capped exponential back-off. After a reconnect every query is invalidated, so whatever was missed while the
- * socket was down is fetched again (resynchronisation without a reload). Components subscribe by event type.
+ * capped exponential back-off. Before each reconnect the session's access token is renewed (`refreshSession`: the
+ * socket authenticates only at its upgrade, with the 15-minute access cookie); when the session has ended the stream
+ * stops and every query is refetched (the Desk falls back to the sign-in page). After a reconnect every query is
+ * invalidated, so whatever was missed while the socket was down is fetched again (resynchronisation without a
+ * reload). Components subscribe by event type.
  */
 import { useEffect, useRef } from 'react';
 import type { QueryClient } from '@tanstack/react-query';
 import { useConnection } from '@/store/connection';
+import { refreshSession } from './client';
 
 /** One event as the server sends it on `/ws`: `{ type, data }`. */
 export interface LiveEvent {
@@ -65,11 +69,25 @@ function connect(): void {
     useConnection.getState().setStream('reconnecting');
     const delay = Math.min(10_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
     attempt++;
-    timer = setTimeout(connect, delay);
+    timer = setTimeout(() => void reconnect(), delay);
   };
   ws.onerror = () => {
     // onclose follows and schedules the retry
   };
+}
+
+/** Renews the access token, then connects again (unless the stream was stopped or the session has ended). */
+async function reconnect(): Promise<void> {
+  timer = null;
+  if (!wanted || socket) return;
+  const outcome = await refreshSession();
+  if (!wanted || socket) return;
+  if (outcome === 'ended') {
+    stopLive();
+    void client?.invalidateQueries(); // `/auth/me` answers 401: the sign-in page
+    return;
+  }
+  connect(); // renewed, or the server is unreachable (the socket's own retries go on)
 }
 
 /** Opens the stream (after login); `qc` is invalidated after each reconnect. */

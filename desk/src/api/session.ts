@@ -1,9 +1,10 @@
 /**
  * The session: who is logged in (`GET /auth/me`), and the mutations that change it. Logging in or registering
- * opens the live stream; logging out closes it and clears every cached query.
+ * opens the live stream; logging out closes it and clears every cached query. The user's sessions (devices) are
+ * listed and revoked here too, and "log out everywhere" ends them all.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, unwrap } from './client';
+import { api, ApiError, sessionFetch, toApiError, unwrap } from './client';
 import { startLive, stopLive } from './live';
 
 /** The `GET /auth/me` answer. */
@@ -64,5 +65,77 @@ export function useSignOut() {
       qc.clear();
       void qc.invalidateQueries({ queryKey: ME_KEY });
     },
+  });
+}
+
+/** A session of the user as `GET /auth/sessions` lists it. */
+export interface SessionInfo {
+  id: number;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+  /** ISO 8601 UTC, updated at most once a minute. */
+  lastSeenAt: string;
+  /** ISO 8601 UTC. */
+  expiresAt: string;
+  /** Browser and system, e.g. `Firefox on Linux`. */
+  device: string;
+  address: string | null;
+  /** `password`, `register`, `siwe`, `oidc`. */
+  method: string;
+  mfa: boolean;
+  /** The session of this browser. */
+  current: boolean;
+}
+
+/** Query key of the session list. */
+export const SESSIONS_KEY = ['auth', 'sessions'] as const;
+
+async function json<T>(r: Promise<Response>): Promise<T> {
+  let res: Response;
+  try {
+    res = await r;
+  } catch (e) {
+    throw new ApiError(0, 'server-unreachable', 'The Testudo server cannot be reached', [], [], e);
+  }
+  const body: unknown = await res.json().catch(() => null);
+  if (!res.ok) throw toApiError(res.status, body);
+  return body as T;
+}
+
+/** The user's live sessions, most recently seen first. */
+export function useSessions() {
+  return useQuery({
+    queryKey: SESSIONS_KEY,
+    queryFn: async () => (await json<{ sessions: SessionInfo[] }>(sessionFetch('/api/v1/auth/sessions'))).sessions,
+  });
+}
+
+/** Ends everything of this browser's session in the Desk: the stream, cached answers, then `me` is refetched. */
+function signedOut(qc: ReturnType<typeof useQueryClient>): void {
+  stopLive();
+  qc.clear();
+  void qc.invalidateQueries({ queryKey: ME_KEY });
+}
+
+/** Revokes one session (another device); revoking this browser's own session signs it out. */
+export function useRevokeSession() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (s: Pick<SessionInfo, 'id' | 'current'>) =>
+      json<{ ok: boolean }>(sessionFetch(`/api/v1/auth/sessions/${s.id}`, { method: 'DELETE' })),
+    onSuccess: (_r, s) => {
+      if (s.current) signedOut(qc);
+      else void qc.invalidateQueries({ queryKey: SESSIONS_KEY });
+    },
+  });
+}
+
+/** Logs out everywhere: every session of the user ends, this browser's included. */
+export function useLogoutAll() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () =>
+      json<{ ok: boolean; revoked: number }>(sessionFetch('/api/v1/auth/logout-all', { method: 'POST' })),
+    onSuccess: () => signedOut(qc),
   });
 }

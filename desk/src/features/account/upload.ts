@@ -3,7 +3,7 @@
  * XMLHttpRequest, because fetch reports no upload progress. The server answers 202 with the import job; its own
  * progress then comes as `import-progress` events on `/ws`.
  */
-import { ApiError, toApiError } from '@/api/client';
+import { ApiError, CSRF_HEADER, csrfToken, toApiError } from '@/api/client';
 import { useConnection } from '@/store/connection';
 import type { ImportJob } from './api';
 
@@ -46,6 +46,7 @@ export function uploadCandles(
     xhr.open('POST', `/api/v1/candles/import?${importQuery(p)}`);
     xhr.withCredentials = true;
     xhr.setRequestHeader('content-type', contentTypeOf(file.name ?? ''));
+    xhr.setRequestHeader(CSRF_HEADER, csrfToken() ?? ''); // a cookie-authenticated write needs the session's token
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
     xhr.onload = () => {
       useConnection.getState().setServer('up');
