@@ -15,6 +15,7 @@ import { ConnectionsSection } from './ConnectionsSection';
 import { ImportSection } from './ImportSection';
 import { RiskProfileEditor } from './RiskProfileEditor';
 import { RiskState } from './RiskState';
+import { SessionsSection } from './SessionsSection';
 import { TokensSection } from './TokensSection';
 
 function AuditTrail() {
@@ -84,6 +85,7 @@ export default function AccountPage() {
         </>
       )}
       <AuditTrail />
+      <SessionsSection />
       <TokensSection />
       <ConnectionsSection />
       <ImportSection isAdmin={isAdmin} />
