@@ -12,6 +12,8 @@
  * Security events: `login-succeeded` (details `method`; subject and actor: the user), `login-failed` (details
  * `email` tried, `reason`; subject: the user when the e-mail is registered, actor null), `token-created` (details
  * `id`, `name`, `scopes`, `expiresAt`), `token-revoked` (details `id`, `name`).
+ * Sessions: `session-revoked` (details `sessionId`), `logout-all` (details `count`), `refresh-token-reused` (details
+ * `sessionId`; actor null: the session is revoked).
  */
 import type { Sql } from '../db/sql.ts';
 import { toInt, toMs } from '../db/sql.ts';
