@@ -285,6 +285,58 @@ const HIDDEN_PUBLIC = [
   ['GET', '/binance/api/v3/exchangeInfo', 'Binance gateway public market data'],
 ] as const;
 
+/** Binance-gateway REST routes that answer without an API key: public market data, as on Binance itself. */
+const BINANCE_PUBLIC = new Set([
+  'GET /binance/api/v3/ping',
+  'GET /binance/api/v3/time',
+  'GET /binance/api/v3/ticker/24hr',
+  'GET /binance/api/v3/ticker/price',
+  'GET /binance/api/v3/ticker/bookTicker',
+  'GET /binance/api/v3/trades',
+  'GET /binance/api/v3/exchangeInfo',
+  'GET /binance/api/v3/depth',
+  'GET /binance/api/v3/aggTrades',
+  'GET /binance/api/v3/avgPrice',
+  'GET /binance/api/v3/klines',
+  'GET /binance/api/v3/uiKlines',
+  'GET /binance/fapi/v1/exchangeInfo',
+  'GET /binance/fapi/v1/ping',
+  'GET /binance/fapi/v1/time',
+  'GET /binance/dapi/v1/exchangeInfo',
+  'GET /binance/dapi/v1/ping',
+  'GET /binance/dapi/v1/time',
+  'GET /binance/eapi/v1/exchangeInfo',
+  'GET /binance/sapi/v1/system/status',
+]);
+
+/** WebSocket upgrade routes, each checked in the WebSocket block below. */
+const WS_ROUTES = new Set([
+  'GET /ws',
+  'GET /ws/exchange',
+  'GET /binance/ws',
+  'GET /binance/ws/:name',
+  'GET /binance/ws-api/v3',
+  'GET /binance/stream',
+]);
+
+/**
+ * Every route the server registered (`METHOD /path/:param`, HEAD left out), read from fastify's route tree (the
+ * OpenAPI document lists only the documented ones).
+ */
+function registeredRoutes(app: World['app']): string[] {
+  const out: string[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const m = /^([│├└─\s]*)(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m?.[2]) continue;
+    const depth = m[1]!.length / 4;
+    stack.length = Math.max(0, depth - 1);
+    stack.push(m[2]);
+    for (const method of m[3]?.split(', ') ?? []) if (method !== 'HEAD') out.push(`${method} ${stack.join('')}`);
+  }
+  return out;
+}
+
 /** Text of alice's that another user must never see. */
 const ALICE_MARKERS = ['alice@world.test', 'alice-secret-entry', 'alice-strategy', 'alice-sim', 'alice-bot'];
 
@@ -355,6 +407,29 @@ describe('authorization of every route (generated from the OpenAPI document)', {
     expect(documented.length).toBeGreaterThan(90);
     expect(documented.filter((k) => !(k in ROUTES))).toEqual([]);
     expect(Object.keys(ROUTES).filter((k) => !documented.includes(k))).toEqual([]);
+  });
+
+  it('knows every undocumented route too: the Desk’s pages, health, the WebSockets and the Binance gateway', async () => {
+    const documentedPaths = new Set(documented.map((k) => k.replace(/\{(\w+)\}/g, ':$1')));
+    const hidden = registeredRoutes(w.app).filter((k) => !documentedPaths.has(k));
+    const unknown: string[] = [];
+    for (const key of hidden) {
+      const [method, path] = key.split(' ') as [string, string];
+      if (HIDDEN_PUBLIC.some(([m, p]) => m === method && p === path)) continue;
+      if (WS_ROUTES.has(key)) continue;
+      if (path.startsWith('/binance/')) {
+        // the gateway's own auth: an API key (and an HMAC signature on signed routes), never our session or token
+        const r = await w.app.inject({ method: method as 'GET', url: path.replace(':name', 'x') });
+        if (BINANCE_PUBLIC.has(key) ? r.statusCode >= 500 : r.statusCode < 400 || r.statusCode >= 500)
+          unknown.push(`${key}: anonymous ${r.statusCode}`);
+        continue;
+      }
+      // the Desk: static pages and assets (GET only), outside /api
+      if (method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/ws')) continue;
+      unknown.push(key);
+    }
+    expect(hidden.length).toBeGreaterThan(10);
+    expect(unknown).toEqual([]);
   });
 
   it('answers an anonymous caller 401 unauthenticated everywhere but the reviewed public routes', async () => {
