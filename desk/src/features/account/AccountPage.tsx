@@ -17,6 +17,7 @@ import { RiskProfileEditor } from './RiskProfileEditor';
 import { RiskState } from './RiskState';
 import { SessionsSection } from './SessionsSection';
 import { TokensSection } from './TokensSection';
+import { TotpSection } from './TotpSection';
 
 function AuditTrail() {
   const audit = useAudit();
@@ -85,6 +86,7 @@ export default function AccountPage() {
         </>
       )}
       <AuditTrail />
+      <TotpSection />
       <SessionsSection />
       <TokensSection />
       <ConnectionsSection />

@@ -8,6 +8,7 @@ import { useSignIn } from '@/api/session';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { Field, Input } from '@/components/ui/input';
+import { MfaPrompt, mfaChallengeOf } from './MfaPrompt';
 import { SignInMethods } from './SignInMethods';
 
 /** The sign-in page, shown whenever nobody is logged in. */
@@ -29,6 +30,8 @@ export function SignInPage() {
     if (Object.keys(problems).length === 0) signIn.mutate({ email: email.trim(), password });
   };
   const general = err && err.fields.length === 0 ? err.message : signIn.error && !err ? String(signIn.error) : null;
+  const mfa = mfaChallengeOf(signIn.data); // a second factor is asked for: the code prompt instead of the form
+  if (mfa) return <MfaPrompt challenge={mfa} onCancel={() => signIn.reset()} />;
 
   return (
     <div className="flex min-h-full items-center justify-center p-4">
