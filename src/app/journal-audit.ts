@@ -14,6 +14,8 @@
  * `id`, `name`, `scopes`, `expiresAt`), `token-revoked` (details `id`, `name`).
  * Sessions: `session-revoked` (details `sessionId`), `logout-all` (details `count`), `refresh-token-reused` (details
  * `sessionId`; actor null: the session is revoked).
+ * Second factor (`mfa.ts`): `mfa-enabled` (details `method`), `mfa-disabled` (`method`, `by`: password or code),
+ * `recovery-code-used` (`left`).
  */
 import type { Sql } from '../db/sql.ts';
 import { toInt, toMs } from '../db/sql.ts';
