@@ -1,9 +1,10 @@
 /**
  * Web hardening of the HTTP server, registered once by `buildServer` before any route:
  * - security headers on every response (`@fastify/helmet`): a strict Content-Security-Policy made for the Desk
- *   (scripts, styles, fonts and images from the server itself only; `connect-src` the server and its own `ws:`/`wss:`;
- *   no framing), `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy: same-origin`, and
- *   `Strict-Transport-Security` only on requests served over HTTPS (`req.protocol`, see {@link trustProxyOf});
+ *   (scripts, fonts and images from the server itself only, no inline or eval'd script; `connect-src` the server and
+ *   its own `ws:`/`wss:`; no framing), `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`,
+ *   `Referrer-Policy: same-origin`, and `Strict-Transport-Security` only on requests served over HTTPS
+ *   (`req.protocol`, see {@link trustProxyOf});
  * - CORS (`@fastify/cors`) for the origins of an allowlist only (`TESTUDO_CORS_ORIGINS`, off by default), with
  *   credentials;
  * - the `Origin` of every WebSocket upgrade (every route, present and future) checked before the route runs: a
@@ -158,13 +159,15 @@ const socketSources = new WeakMap<IncomingMessage, string>();
 /**
  * The Content-Security-Policy directives (helmet's form): everything from the server itself, no inline or eval'd
  * script, no plugins, no framing, forms and `<base>` to the server only. `connect-src` adds the request's own
- * WebSocket origins. `data:` images and fonts (CSS-inlined icons) stay allowed; inline styles are refused too.
+ * WebSocket origins. `data:` images and fonts (CSS-inlined icons) stay allowed, and inline styles (see below).
  */
 export const CSP_DIRECTIVES = {
   'default-src': ["'self'"],
   'script-src': ["'self'"],
   'script-src-attr': ["'none'"],
-  'style-src': ["'self'"],
+  // Inline styles are allowed (never inline script): the Desk's dialogs lock scrolling with a <style> element whose
+  // text depends on the scrollbar's width (no fixed hash). CSS cannot reach another host: images and fonts are 'self'.
+  'style-src': ["'self'", "'unsafe-inline'"],
   'img-src': ["'self'", 'data:', 'blob:'],
   'font-src': ["'self'", 'data:'],
   'connect-src': ["'self'", (req: IncomingMessage) => socketSources.get(req) ?? ''],
