@@ -16,6 +16,8 @@
  * `sessionId`; actor null: the session is revoked).
  * Second factor (`mfa.ts`): `mfa-enabled` (details `method`), `mfa-disabled` (`method`, `by`: password or code),
  * `recovery-code-used` (`left`).
+ * Wallets and identities (`siwe.ts`, `oidc.ts`): `wallet-linked` / `wallet-unlinked` (`address`), `user-created-siwe`
+ * (`address`), `user-created-oidc` / `oidc-linked` (`issuer`, `subject`); `login-*` details `method` `siwe` / `oidc`.
  */
 import type { Sql } from '../db/sql.ts';
 import { toInt, toMs } from '../db/sql.ts';

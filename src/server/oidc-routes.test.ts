@@ -253,6 +253,12 @@ describe('OpenID Connect login against a local provider', () => {
       me.body.user!.id,
     ]);
     expect(identity).toEqual({ issuer, subject: 'alice' });
+    const audited = await sql.query(
+      `SELECT count(*)::int AS n FROM audit_log
+       WHERE action = 'login-succeeded' AND details->>'method' = 'oidc' AND subject_user_id = $1`,
+      [me.body.user!.id],
+    );
+    expect(Number(audited[0]!.n)).toBe(2);
   });
 
   it('links to an existing user by e-mail only when the provider says it is verified', async () => {

@@ -16,6 +16,7 @@ import type { AppContext } from '../app/context.ts';
 import { NotFoundError, TestudoError } from '../app/errors.ts';
 import { OidcService, oidcSettingsFromEnv, type OidcSettings } from '../app/oidc.ts';
 import { completeSignIn } from './sign-in.ts';
+import { auditSignIn } from './sign-in-audit.ts';
 import { publicOrigin } from './siwe-routes.ts';
 
 /** Cookie holding the state of a login in progress (HttpOnly, SameSite=Lax, 10 minutes, callback path only). */
@@ -122,8 +123,10 @@ export function oidcRoutes(app: FastifyInstance, ctx: AppContext, opts: OidcRout
         const res = await completeSignIn(ctx, req, reply, user, 'oidc', { secure: secure(req) });
         if ('mfaRequired' in res)
           return reply.redirect(`/login?mfaChallenge=${encodeURIComponent(res.challenge)}`, 302);
+        await auditSignIn(ctx, req, { ok: true, method: 'oidc', userId: user.id });
         return reply.redirect('/', 302);
       } catch (e) {
+        if (e instanceof TestudoError) await auditSignIn(ctx, req, { ok: false, method: 'oidc', reason: e.code });
         return fail(reply, e);
       }
     },

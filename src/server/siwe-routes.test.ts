@@ -127,6 +127,10 @@ describe('POST /auth/siwe/verify', () => {
     expect(me.status).toBe(200);
     expect(me.body.user.id).toBe(r.body.user.id);
     expect(me.body.account.balance).toBe('10000');
+    const audited = await w.sql.query(
+      `SELECT actor_user_id FROM audit_log WHERE action = 'login-succeeded' AND details->>'method' = 'siwe'`,
+    );
+    expect(audited.map((a) => Number(a.actor_user_id))).toContain(r.body.user.id);
 
     // The same wallet signs in again (a new nonce): the same user, no new one.
     const before = await counts();
@@ -217,6 +221,11 @@ describe('POST /auth/siwe/verify', () => {
       expect(sessionCookie(r.headers)).toBeUndefined();
     }
     expect(await counts()).toEqual(before);
+    const failed = await w.sql.query(
+      `SELECT details->>'reason' AS reason, address FROM audit_log
+       WHERE action = 'login-failed' AND details->>'method' = 'siwe' ORDER BY id`,
+    );
+    expect(failed.map((r) => r.reason)).toEqual(expect.arrayContaining(cases.map(([code]) => code)));
   });
 
   it('refuses an expired nonce', async () => {

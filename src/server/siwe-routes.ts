@@ -7,11 +7,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { User } from '../app/auth.ts';
 import type { AppContext } from '../app/context.ts';
+import { AuthError } from '../app/errors.ts';
 import { SiweService, siweChainsFromEnv, type SiweExpectation } from '../app/siwe.ts';
 import { requireUser } from './guards.ts';
 import { OkReply, UserReply } from './journal-schemas.ts';
 import { completeSignIn, MfaChallengeReply } from './sign-in.ts';
+import { auditSignIn } from './sign-in-audit.ts';
 
 /** Options of {@link siweRoutes}. */
 export interface SiweRouteOptions {
@@ -97,9 +100,17 @@ export function siweRoutes(app: FastifyInstance, ctx: AppContext, opts: SiweRout
       },
     },
     async (req, reply) => {
-      const { user } = await siwe.signIn(req.body.message, req.body.signature, expectation(req), actor(req));
+      let user: User;
+      try {
+        ({ user } = await siwe.signIn(req.body.message, req.body.signature, expectation(req), actor(req)));
+      } catch (e) {
+        if (e instanceof AuthError) await auditSignIn(ctx, req, { ok: false, method: 'siwe', reason: e.code });
+        throw e;
+      }
       const res = await completeSignIn(ctx, req, reply, user, 'siwe', { secure: secure(req) });
-      return 'mfaRequired' in res ? res : { user: { id: user.id, email: user.email } };
+      if ('mfaRequired' in res) return res; // the second-factor step audits the sign-in
+      await auditSignIn(ctx, req, { ok: true, method: 'siwe', userId: user.id });
+      return { user: { id: user.id, email: user.email } };
     },
   );
 
