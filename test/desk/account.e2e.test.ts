@@ -2,13 +2,21 @@
  * The Account page in Chromium against the real server: the risk-profile editor (tightening applies at once,
  * loosening waits with its effective time and can be cancelled, a value above the hard ceiling gives the field error
  * next to the field and keeps what was typed), the halt and its reset, the audit trail, API tokens (shown once,
- * listed, revoked), the admin candle import with its progress bar reaching done (and the bars served by
+ * with scopes and expiry, listed with
+ * last use, revoked; the admin scope offered to admins only), the admin candle import with its progress bar reaching done (and the bars served by
  * GET /candles), the non-admin explanation, and the layout at 1280 and 390 px wide.
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { canRunDesk, expectNoHorizontalScroll, openDeskWorld, type DeskUser, type DeskWorld } from './world.ts';
+import {
+  ARTIFACTS,
+  canRunDesk,
+  expectNoHorizontalScroll,
+  openDeskWorld,
+  type DeskUser,
+  type DeskWorld,
+} from './world.ts';
 
 /** 48 hourly bars of a made-up symbol, in the generic CSV format. */
 function candleCsv(n: number): string {
@@ -139,29 +147,50 @@ describe.skipIf(!canRunDesk)('the Account page in Chromium', () => {
     await context.close();
   });
 
-  it('creates an API token shown once, lists it and revokes it', async () => {
+  it('creates a read-only API token expiring in 30 days, shown once, lists it with its last use and revokes it', async () => {
     const { context, page } = await w.page();
     await openAccount(w, page, alice);
+    // read and trade by default; no admin scope for a non-admin
+    expect(await page.getByRole('checkbox', { name: /^Read/ }).isChecked()).toBe(true);
+    expect(await page.getByRole('checkbox', { name: /^Trade/ }).isChecked()).toBe(true);
+    expect(await page.getByRole('checkbox', { name: /^Admin/ }).count()).toBe(0);
     await page.getByLabel('Token name').fill('ci script');
+    await page.getByRole('checkbox', { name: /^Trade/ }).uncheck();
+    await page.getByLabel('Expires').selectOption('30');
     await page.getByRole('button', { name: 'Create token' }).click();
     const secret = (await page.getByLabel('New token').textContent())!.trim();
-    expect(secret.length).toBeGreaterThan(20);
-    const me = await w.app.inject({
-      method: 'GET',
-      url: '/api/v1/auth/me',
-      headers: { authorization: `Bearer ${secret}` },
-    });
+    expect(secret).toMatch(/^tdo_/);
+    const bearer = { authorization: `Bearer ${secret}` };
+    const me = await w.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer });
     expect(me.statusCode).toBe(200);
+    const write = await w.app.inject({ method: 'POST', url: '/api/v1/auth/onboarded', headers: bearer });
+    expect([write.statusCode, write.json<{ error: { code: string } }>().error.code]).toEqual([
+      403,
+      'insufficient-scope',
+    ]);
     const table = page.getByRole('table', { name: 'API tokens' });
     await table.getByRole('cell', { name: 'ci script', exact: true }).waitFor();
-    const listed = (await w.api(alice, 'GET', '/api/v1/auth/tokens')).tokens as { name: string; createdAt: string }[];
+    const listed = (await w.api(alice, 'GET', '/api/v1/auth/tokens')).tokens as {
+      name: string;
+      createdAt: string;
+      expiresAt: string;
+      scopes: string[];
+    }[];
     const created = listed.find((t) => t.name === 'ci script')!;
-    await table.getByText(created.createdAt.slice(0, 16).replace('T', ' ')).first().waitFor();
+    expect(created.scopes).toEqual(['read']);
+    const utc = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
+    await table.getByText(utc(created.createdAt)).first().waitFor();
+    const row = table.getByRole('row').filter({ hasText: 'ci script' });
 
-    // shown once: a reload lists it without the secret
+    // shown once: a reload lists it without the secret, with its scopes, expiry and last use
     await page.reload();
     await table.getByRole('cell', { name: 'ci script', exact: true }).waitFor();
     expect(await page.getByText(secret).count()).toBe(0);
+    await row.getByRole('cell', { name: 'read', exact: true }).waitFor();
+    await row.getByText(utc(created.expiresAt)).waitFor();
+    await row.getByText('127.0.0.1').waitFor();
+    await page.getByRole('heading', { name: 'API tokens' }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${ARTIFACTS}account-api-tokens-1280.png` });
 
     await table.getByRole('button', { name: 'Revoke ci script' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
@@ -172,6 +201,16 @@ describe.skipIf(!canRunDesk)('the Account page in Chromium', () => {
       headers: { authorization: `Bearer ${secret}` },
     });
     expect(after.statusCode).toBe(401);
+    await context.close();
+  });
+
+  it('offers the admin scope to an admin', async () => {
+    const { context, page } = await w.page();
+    await openAccount(w, page, admin);
+    await page.getByLabel('Token name').fill('ops');
+    await page.getByRole('checkbox', { name: /^Admin/ }).check();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByText(/Token “ops” \(read, trade, admin\) created/).waitFor();
     await context.close();
   });
 

@@ -9,13 +9,23 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** @description The audit trail, admins only: admin actions (market, replay, minting, deposits, settlement, users, risk ceilings) and security events (login-succeeded, login-failed with the address and e-mail tried, token-created, token-revoked, session and second-factor events), newest first. Filters: action, actor, subject, userId (actor or subject), from (inclusive), to (exclusive); pages of `limit`, the next one with `cursor` = nextCursor. */
     get: {
       parameters: {
         query?: {
+          /** @description e.g. login-failed, token-created, admin-granted, market-created */
           action?: string;
+          /** @description entries this user made */
+          actor?: number;
           /** @description the previous page’s nextCursor */
           cursor?: number;
+          /** @description ISO 8601: entries at or after this time */
+          from?: string;
           limit?: number;
+          /** @description entries about this user */
+          subject?: number;
+          /** @description ISO 8601: entries before this time */
+          to?: string;
           /** @description entries where this user is actor or subject */
           userId?: number;
         };
@@ -544,6 +554,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** @description Your API tokens, newest first, expired ones included. */
     get: {
       parameters: {
         query?: never;
@@ -563,8 +574,17 @@ export interface paths {
               tokens: {
                 /** @description ISO 8601 UTC */
                 createdAt: string;
+                /** @description an expired token authenticates nobody */
+                expired: boolean;
+                /** @description null: never expires */
+                expiresAt: string | null;
                 id: number;
+                /** @description client address of that request */
+                lastUsedAddress: string | null;
+                /** @description last request made with it, precise to about a minute; null: never used */
+                lastUsedAt: string | null;
                 name: string;
+                scopes: ('read' | 'trade' | 'admin')[];
               }[];
             };
           };
@@ -572,6 +592,7 @@ export interface paths {
       };
     };
     put?: never;
+    /** @description Makes an API token (send it as Authorization: Bearer <token>, or ?token= on a WebSocket). 403 insufficient-scope when asking for a scope the caller may not hand out (admin for a non-admin, or more than the calling token has); 400 validation-failed for an expiry in the past or too far ahead. */
     post: {
       parameters: {
         query?: never;
@@ -582,8 +603,17 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            /**
+             * Format: date-time
+             * @description ISO 8601 expiry, in the future and at most 3650 days ahead; not with expiresInDays
+             */
+            expiresAt?: string;
+            /** @description expires this many days from now; absent (and no expiresAt): never expires */
+            expiresInDays?: number;
             /** @default api */
             name?: string;
+            /** @description read: GET requests and WebSocket channels; trade: every other request; admin: admin-only routes (admins only). Default read and trade. A token can only make tokens with scopes it has itself. */
+            scopes?: ('read' | 'trade' | 'admin')[];
           };
         };
       };
@@ -595,9 +625,21 @@ export interface paths {
           };
           content: {
             'application/json': {
+              /** @description ISO 8601 UTC */
+              createdAt: string;
+              /** @description an expired token authenticates nobody */
+              expired: boolean;
+              /** @description null: never expires */
+              expiresAt: string | null;
               id: number;
+              /** @description client address of that request */
+              lastUsedAddress: string | null;
+              /** @description last request made with it, precise to about a minute; null: never used */
+              lastUsedAt: string | null;
               name: string;
               note: string;
+              scopes: ('read' | 'trade' | 'admin')[];
+              /** @description the secret (tdo_…): shown once, stored only hashed */
               token: string;
             };
           };
@@ -620,6 +662,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
+    /** @description Revokes one of your API tokens at once. 404 token-not-found for an id that is not yours. */
     delete: {
       parameters: {
         query?: never;

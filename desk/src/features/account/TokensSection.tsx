@@ -1,23 +1,52 @@
 /**
- * API tokens for scripts and the CLI: create one (its secret is shown once, with a copy button), list them with
- * their creation time, revoke one (after a confirmation).
+ * API tokens for scripts and the CLI: create one with its scopes (read, trade, and admin for admins) and an optional
+ * expiry (its secret is shown once, with a copy button), list them with scopes, creation, expiry and last use (time
+ * and address), revoke one (after a confirmation).
  */
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '@/api/client';
+import { useMe } from '@/api/session';
 import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
 import { Dialog } from '@/components/ui/dialog';
-import { Field, Input } from '@/components/ui/input';
+import { Field, Input, Select } from '@/components/ui/input';
 import { Empty, ErrorState, Loading } from '@/components/ui/states';
 import { utc } from '@/lib/format';
-import { useCreateToken, useRevokeToken, useTokens, type ApiTokenInfo, type CreatedToken } from './api';
+import {
+  useCreateToken,
+  useRevokeToken,
+  useTokens,
+  type ApiTokenInfo,
+  type CreatedToken,
+  type TokenScope,
+} from './api';
+
+/** The scopes offered, with what each lets a token do. */
+const SCOPES: { scope: TokenScope; label: string; hint: string; adminOnly?: boolean }[] = [
+  { scope: 'read', label: 'Read', hint: 'GET requests and live streams' },
+  { scope: 'trade', label: 'Trade', hint: 'place, change and cancel; every other change' },
+  { scope: 'admin', label: 'Admin', hint: 'admin-only actions', adminOnly: true },
+];
+
+/** Expiry choices, in days ('' never expires). */
+const EXPIRIES: { value: string; label: string }[] = [
+  { value: '', label: 'Never' },
+  { value: '7', label: '7 days' },
+  { value: '30', label: '30 days' },
+  { value: '90', label: '90 days' },
+  { value: '365', label: '1 year' },
+];
 
 /** The API tokens section. */
 export function TokensSection() {
   const tokens = useTokens();
   const create = useCreateToken();
   const revoke = useRevokeToken();
+  const me = useMe();
+  const isAdmin = Boolean((me.data?.user as { isAdmin?: boolean } | undefined)?.isAdmin);
   const [name, setName] = useState('');
+  const [scopes, setScopes] = useState<TokenScope[]>(['read', 'trade']);
+  const [expiry, setExpiry] = useState('');
   const [shown, setShown] = useState<CreatedToken | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<ApiTokenInfo | null>(null);
@@ -26,13 +55,22 @@ export function TokensSection() {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setCopied(null);
-    create.mutate(name.trim() || 'api', {
-      onSuccess: (t) => {
-        setShown(t);
-        setName('');
+    create.mutate(
+      {
+        name: name.trim() || 'api',
+        scopes,
+        ...(expiry === '' ? {} : { expiresInDays: Number(expiry) }),
       },
-    });
+      {
+        onSuccess: (t) => {
+          setShown(t);
+          setName('');
+        },
+      },
+    );
   };
+  const toggle = (scope: TokenScope, on: boolean) =>
+    setScopes((cur) => SCOPES.map((s) => s.scope).filter((s) => (s === scope ? on : cur.includes(s))));
   const copy = async () => {
     if (!shown) return;
     try {
@@ -67,13 +105,47 @@ export function TokensSection() {
               />
             )}
           </Field>
-          <Button type="submit" disabled={create.isPending}>
+          <Field label="Expires" className="w-32">
+            {(ids) => (
+              <Select {...ids} value={expiry} onChange={(e) => setExpiry(e.target.value)}>
+                {EXPIRIES.map((x) => (
+                  <option key={x.value} value={x.value}>
+                    {x.label}
+                  </option>
+                ))}
+              </Select>
+            )}
+          </Field>
+          <fieldset className="flex w-full flex-wrap items-center gap-x-4 gap-y-1">
+            <legend className="mb-1 text-xs font-medium text-muted">Scopes</legend>
+            {SCOPES.filter((s) => !s.adminOnly || isAdmin).map((s) => (
+              <label key={s.scope} className="flex items-center gap-1.5 text-sm" title={s.hint}>
+                <input
+                  type="checkbox"
+                  checked={scopes.includes(s.scope)}
+                  onChange={(e) => toggle(s.scope, e.target.checked)}
+                />
+                {s.label}
+                <span className="text-xs text-muted">({s.hint})</span>
+              </label>
+            ))}
+          </fieldset>
+          {err?.fieldError('scopes') ? (
+            <p role="alert" className="w-full text-xs text-loss">
+              {err.fieldError('scopes')}
+            </p>
+          ) : null}
+          <Button type="submit" disabled={create.isPending || scopes.length === 0}>
             Create token
           </Button>
         </form>
         {shown ? (
           <div className="rounded-md border border-accent/50 bg-accent/10 p-3 text-sm" data-testid="new-token">
-            <p className="mb-1 font-medium">Token “{shown.name}” created. Copy it now: it is shown only once.</p>
+            <p className="mb-1 font-medium">
+              Token “{shown.name}” ({shown.scopes.join(', ')}
+              {shown.expiresAt ? `, expires ${utc(shown.expiresAt)} UTC` : ''}) created. Copy it now: it is shown only
+              once.
+            </p>
             <div className="flex flex-wrap items-center gap-2">
               <code className="num min-w-0 flex-1 break-all rounded bg-panel px-2 py-1 text-xs" aria-label="New token">
                 {shown.token}
@@ -104,7 +176,10 @@ export function TokensSection() {
               <thead>
                 <tr className="border-b border-border text-left text-xs text-muted">
                   <th className="px-2 py-1.5 font-medium">Name</th>
+                  <th className="px-2 py-1.5 font-medium">Scopes</th>
                   <th className="px-2 py-1.5 font-medium">Created (UTC)</th>
+                  <th className="px-2 py-1.5 font-medium">Expires (UTC)</th>
+                  <th className="px-2 py-1.5 font-medium">Last used (UTC)</th>
                   <th className="px-2 py-1.5" />
                 </tr>
               </thead>
@@ -112,7 +187,27 @@ export function TokensSection() {
                 {tokens.data.map((t) => (
                   <tr key={t.id} className="border-b border-border last:border-0">
                     <td className="px-2 py-1.5">{t.name || '–'}</td>
+                    <td className="px-2 py-1.5">{t.scopes.join(', ')}</td>
                     <td className="num px-2 py-1.5 text-muted">{utc(t.createdAt)}</td>
+                    <td className="num px-2 py-1.5 text-muted">
+                      {t.expired ? (
+                        <span className="text-loss">expired {utc(t.expiresAt)}</span>
+                      ) : t.expiresAt ? (
+                        utc(t.expiresAt)
+                      ) : (
+                        'never'
+                      )}
+                    </td>
+                    <td className="num px-2 py-1.5 text-muted">
+                      {t.lastUsedAt ? (
+                        <>
+                          {utc(t.lastUsedAt)}
+                          {t.lastUsedAddress ? <span className="block text-xs">{t.lastUsedAddress}</span> : null}
+                        </>
+                      ) : (
+                        'never'
+                      )}
+                    </td>
                     <td className="px-2 py-1.5 text-right">
                       <Button size="sm" variant="danger" onClick={() => setRevoking(t)} aria-label={`Revoke ${t.name}`}>
                         Revoke

@@ -38,12 +38,17 @@ export interface LimitState {
 /** One API token as listed (the secret is never listed). */
 export type ApiTokenInfo = Ok<'/api/v1/auth/tokens', 'get'>['tokens'][number];
 
-/** The `POST /api/v1/auth/tokens` answer: the secret, shown once. */
-export interface CreatedToken {
-  id: number;
-  token: string;
+/** What an API token may do: `read` (GET, WebSocket channels), `trade` (every other request), `admin`. */
+export type TokenScope = ApiTokenInfo['scopes'][number];
+
+/** The `POST /api/v1/auth/tokens` answer: the token as listed plus the secret, shown once. */
+export type CreatedToken = ApiTokenInfo & { token: string; note: string };
+
+/** What `POST /api/v1/auth/tokens` takes: a name, scopes, and an expiry in days (absent: never expires). */
+export interface NewTokenInput {
   name: string;
-  note: string;
+  scopes: TokenScope[];
+  expiresInDays?: number;
 }
 
 /** A candle import job (`GET /api/v1/candles/imports/:id`, `import-done`, `import-failed`). */
@@ -133,7 +138,7 @@ export function useTokens() {
 export function useCreateToken() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (name: string): Promise<CreatedToken> => unwrap(api.POST('/api/v1/auth/tokens', { body: { name } })),
+    mutationFn: (body: NewTokenInput): Promise<CreatedToken> => unwrap(api.POST('/api/v1/auth/tokens', { body })),
     onSuccess: () => void qc.invalidateQueries({ queryKey: KEYS.tokens }),
   });
 }
