@@ -54,6 +54,8 @@ export interface WorldIds {
   connection: number;
   /** A spare API token of alice's (safe to revoke). */
   spareToken: number;
+  /** A browser session of alice's (from a password login), or null when the server has no session list. */
+  session: number | null;
   /** The admin's public spot market. */
   market: number;
   /** The admin's candle import job (a UUID). */
@@ -277,6 +279,14 @@ export async function startWorld(sql: Sql): Promise<World> {
     if (job.body.status === 'failed' || i > 500) throw new Error(`world setup: candle import ${job.text}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+  expectStatus(
+    'login',
+    await call(null, 'POST', `${api}/auth/login`, { email: 'alice@world.test', password: 'password1' }),
+    200,
+  );
+  const sessions = await call('alice', 'GET', `${api}/auth/sessions`);
+  const session =
+    sessions.status === 200 ? (((sessions.body.sessions as Json[])[0]?.id as number | undefined) ?? null) : null;
   // every user's paper account exists from here on (it is made on first use)
   for (const who of ['admin', 'alice', 'bob', 'carol'] as const) await call(who, 'GET', `${api}/risk-profile`);
   await ctx.trading.drain();
@@ -304,6 +314,7 @@ export async function startWorld(sql: Sql): Promise<World> {
       auction,
       connection,
       spareToken,
+      session,
       market,
       candleImport,
     },
