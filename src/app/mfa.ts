@@ -28,7 +28,7 @@ export const TOTP_WINDOW = 1;
 export const RECOVERY_CODE_COUNT = 10;
 /** Lifetime of a sign-in challenge, seconds. */
 export const CHALLENGE_TTL_S = 300;
-/** Wrong answers one challenge takes (in this process) before it is refused as expired. */
+/** Wrong answers one challenge takes (in this process) before it is refused as expired; an answered one is refused too. */
 export const CHALLENGE_MAX_FAILURES = 5;
 
 const ISSUER = 'Testudo';
@@ -263,6 +263,12 @@ export class MfaService {
       if (e instanceof joseErrors.JWTExpired) throw expired();
       throw new AuthError('mfa-challenge-invalid', 'the sign-in challenge is not valid; sign in again');
     }
+  }
+
+  /** Marks challenge `id` answered: it is refused from now on (in this process; it expires within 5 minutes anyway). */
+  consumeChallenge(id: string): void {
+    this.noteFailure(id);
+    this.failures.get(id)!.n = CHALLENGE_MAX_FAILURES;
   }
 
   /** Counts a wrong answer to challenge `id` (see {@link CHALLENGE_MAX_FAILURES}). */

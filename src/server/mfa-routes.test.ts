@@ -171,6 +171,9 @@ describe('sign-in with TOTP on', () => {
     const cookie = sessionCookie(ok.headers)!;
     const me = await call<{ user: { id: number } }>(w, 'GET', '/auth/me', { headers: { cookie } });
     expect(me.body.user.id).toBe(u.id);
+    // the answered challenge is spent
+    const reuse = await verify({ challenge: l.body.challenge, code: codeAt(secret, wall + 30_000) });
+    expect([reuse.status, reuse.body.error.code]).toEqual([401, 'mfa-challenge-expired']);
 
     // the same code again (a fresh challenge) is refused: its time step was used
     const l2 = await login(u.email);

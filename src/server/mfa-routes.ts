@@ -121,6 +121,7 @@ export function mfaRoutes(app: FastifyInstance, ctx: AppContext, opts: { secureC
         ctx.mfa.noteFailure(c.id);
         throw new AuthError('mfa-invalid-code', 'the code is wrong or was used already');
       }
+      ctx.mfa.consumeChallenge(c.id);
       let user: User;
       try {
         const p = await ctx.auth.profile(c.userId);
