@@ -10,8 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 import type { FastifyInstance } from 'fastify';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../app/context.ts';
+import { TOTP_PARAMS } from '../app/mfa.ts';
 import type { Sql } from '../db/sql.ts';
 import { openTestDatabase } from '../db/testing.ts';
 import { buildServer } from './app.ts';
@@ -21,6 +23,7 @@ const PEOPLE: Record<string, { email: string; email_verified: boolean }> = {
   alice: { email: 'alice@example.com', email_verified: true },
   bob: { email: 'bob@example.com', email_verified: true },
   carol: { email: 'carol@example.com', email_verified: false },
+  dave: { email: 'dave@example.com', email_verified: true },
 };
 
 let sql: Sql;
@@ -313,6 +316,21 @@ describe('OpenID Connect login against a local provider', () => {
     replay.searchParams.set('state', state);
     expect((await again.follow(replay.href)).location?.href).toBe(`${testudo}/login?error=oidc-exchange-failed`);
     expect((await again.me()).status).toBe(401);
+  });
+
+  it('asks for the second factor when the user has one: /login?mfa=<challenge>, no session yet', async () => {
+    const first = new Browser();
+    await first.login('dave');
+    const dave = (await first.me()).body.user!;
+    const { secret } = await ctx.mfa.setupTotp(dave.id, dave.email);
+    const code = new TOTP({ secret: Secret.fromBase32(secret), ...TOTP_PARAMS }).generate();
+    await ctx.mfa.enableTotp({ userId: dave.id, address: null }, dave.id, code);
+
+    const b = new Browser();
+    const end = await b.login('dave');
+    expect(end.pathname).toBe('/login');
+    expect(end.searchParams.get('mfa')).toMatch(/\S{20,}/);
+    expect((await b.me()).status).toBe(401);
   });
 
   it('reports a refusal at the provider as oidc-denied', async () => {

@@ -4,7 +4,7 @@
  * - `GET /api/v1/auth/oidc/login`: redirects to the provider (state, nonce, PKCE S256); the state is kept in a
  *   short-lived HttpOnly cookie bound to this browser, the nonce and verifier in the database;
  * - `GET /api/v1/auth/oidc/callback`: exchanges the code, signs in, and redirects to `/` (errors: to
- *   `/login?error=<code>`; a second factor: to `/login?mfaChallenge=<challenge>`).
+ *   `/login?error=<code>`; a second factor: to `/login?mfa=<challenge>`).
  * Settings: `TESTUDO_OIDC_ISSUER`, `TESTUDO_OIDC_CLIENT_ID`, `TESTUDO_OIDC_CLIENT_SECRET` (optional),
  * `TESTUDO_OIDC_NAME`, `TESTUDO_PUBLIC_URL` (the redirect URI is `<public url>/api/v1/auth/oidc/callback`; without
  * it, the request's origin).
@@ -121,8 +121,7 @@ export function oidcRoutes(app: FastifyInstance, ctx: AppContext, opts: OidcRout
           { userId: null, address: req.ip },
         );
         const res = await completeSignIn(ctx, req, reply, user, 'oidc', { secure: secure(req) });
-        if ('mfaRequired' in res)
-          return reply.redirect(`/login?mfaChallenge=${encodeURIComponent(res.challenge)}`, 302);
+        if ('mfaRequired' in res) return reply.redirect(`/login?mfa=${encodeURIComponent(res.challenge)}`, 302);
         await auditSignIn(ctx, req, { ok: true, method: 'oidc', userId: user.id });
         return reply.redirect('/', 302);
       } catch (e) {

@@ -105,8 +105,9 @@ export function SignInMethods({ onMfaChallenge }: SignInMethodsProps) {
         },
       );
       if (res.mfaRequired && res.challenge) {
+        // The sign-in page asks for the code when it is opened as /login?mfa=<challenge> (MfaPrompt.tsx).
         if (onMfaChallenge) onMfaChallenge(res.challenge);
-        else setError('This account needs its second factor: sign in with your password to enter the code.');
+        else location.assign(`/login?mfa=${encodeURIComponent(res.challenge)}`);
         return;
       }
       history.replaceState(null, '', '/');
