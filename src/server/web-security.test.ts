@@ -200,6 +200,23 @@ describe('web security over HTTP and WebSockets', () => {
     for (const path of routes.slice(2)) expect([path, (await tryWs(ws + path, {})).status]).toEqual([path, 'open']);
   });
 
+  it('behind a proxy that rewrites Host, the origin of TESTUDO_PUBLIC_URL is the server’s own (WebSocket, sign-in)', async () => {
+    process.env.TESTUDO_PUBLIC_URL = 'https://desk.example/';
+    const s = await buildServer(ctx).finally(() => delete process.env.TESTUDO_PUBLIC_URL);
+    try {
+      const up = (origin: string) =>
+        s.inject({
+          url: '/ws',
+          headers: { host: '127.0.0.1:3000', origin, connection: 'Upgrade', upgrade: 'websocket' },
+        });
+      expect((await up('https://desk.example')).statusCode).not.toBe(403); // no route took the upgrade: 404
+      expect((await up(FOREIGN)).statusCode).toBe(403);
+      expect((await up('http://desk.example')).statusCode).toBe(403); // another scheme is another origin
+    } finally {
+      await s.close();
+    }
+  });
+
   it('trustProxy off (default): X-Forwarded-For/-Proto/-Host are ignored', async () => {
     const r = await app.inject({
       url: '/api/v1/health',

@@ -28,12 +28,19 @@ export type TrustProxy = boolean | string[] | ((address: string, hop: number) =>
 export interface WebSecurityOptions {
   /** Origins (`scheme://host[:port]`) allowed cross-origin: CORS with credentials, WebSocket upgrades. */
   corsOrigins?: readonly string[];
+  /**
+   * The server's public address (default `TESTUDO_PUBLIC_URL`): its origin is the server's own even when a reverse
+   * proxy passes another `Host` (nginx's default), for WebSocket upgrades and sign-in.
+   */
+  publicUrl?: string;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The normalised CORS allowlist of the server (empty: none); read by {@link isAllowedOrigin}. */
     allowedOrigins: ReadonlySet<string>;
+    /** The origin of the server's public URL (`TESTUDO_PUBLIC_URL`), null when not set; read by {@link isAllowedOrigin}. */
+    publicOrigin: string | null;
   }
 }
 
@@ -125,13 +132,15 @@ export function isSameOrigin(origin: string, req: FastifyRequest): boolean {
 
 /**
  * The rule for a browser's `Origin` header (WebSocket upgrades here; CSRF of cookie-authenticated writes, e.g. the
- * login): true when `origin` is the request's own origin ({@link isSameOrigin}) or in the server's allowlist
- * (`TESTUDO_CORS_ORIGINS`). Undefined (no `Origin` header, e.g. a script) is false here: callers decide what a
+ * login): true when `origin` is the request's own origin ({@link isSameOrigin}), the origin of the server's public URL
+ * (`TESTUDO_PUBLIC_URL`), or in the server's allowlist (`TESTUDO_CORS_ORIGINS`). Undefined (no `Origin` header, e.g. a script) is false here: callers decide what a
  * missing header means. `null` (a sandboxed page, a `file:` URL) is false.
  */
 export function isAllowedOrigin(origin: string | undefined, req: FastifyRequest): boolean {
   if (origin === undefined || origin === '' || origin === 'null') return false;
   if (isSameOrigin(origin, req)) return true;
+  const server = req.server as Partial<FastifyInstance>;
+  if (server.publicOrigin && allowedOrigin(origin, new Set([server.publicOrigin]))) return true;
   return allowedOrigin(origin, (req.server as Partial<FastifyInstance>).allowedOrigins);
 }
 
@@ -142,6 +151,16 @@ function allowedOrigin(origin: string, allowed: ReadonlySet<string> | undefined)
     return allowed.has(new URL(origin).origin);
   } catch {
     return false;
+  }
+}
+
+/** The origin of `url` (an http(s) URL), null when unset or not one (the routes that need it refuse it at start). */
+function originOf(url: string | undefined): string | null {
+  try {
+    const u = new URL((url ?? '').trim());
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null;
+  } catch {
+    return null;
   }
 }
 
@@ -191,6 +210,7 @@ export async function webSecurity(app: FastifyInstance, opts: WebSecurityOptions
   const origins = corsOriginsOf((opts.corsOrigins ?? []).join(','));
   const allowed: ReadonlySet<string> = new Set(origins);
   app.decorate('allowedOrigins', allowed);
+  app.decorate('publicOrigin', originOf(opts.publicUrl ?? process.env.TESTUDO_PUBLIC_URL));
 
   // First: a browser's WebSocket from a foreign page is refused before anything (authentication included) runs.
   const refused = new WeakSet<IncomingMessage>();

@@ -9,12 +9,10 @@ import { canRunDesk, openDeskWorld, submitTrade, waitLive, type DeskWorld } from
 
 /** Records every CSP violation of `page` (events and console messages) into `into`. */
 async function recordViolations(page: Page, into: string[]): Promise<void> {
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      const w = window as unknown as { __csp?: string[] };
-      (w.__csp ??= []).push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
-    });
-  });
+  // a string: the page's code, not Node's (no DOM types here)
+  await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => {
+    (window.__csp ??= []).push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber);
+  });`);
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) into.push(`${page.url()}: ${m.text()}`);
   });
