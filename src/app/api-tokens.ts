@@ -75,8 +75,13 @@ export interface IssueOptions {
 
 /** What a valid token resolves to on a request. */
 export interface TokenPrincipal {
-  /** The token's user; `isAdmin` is true only when the user is an admin now and the token has the `admin` scope. */
+  /**
+   * The token's user as the request acts: `isAdmin` is true only when the user is an admin now and the token has
+   * the `admin` scope (so every role check on `req.user` honours the scope).
+   */
   user: { id: number; email: string; isAdmin: boolean };
+  /** The token's owner as stored: `isAdmin` is the user's role now, whatever the token's scopes. */
+  owner: { id: number; email: string; isAdmin: boolean };
   /** Effective scopes: the token's scopes ∩ what the user may do now. */
   scopes: Set<ApiScope>;
   tokenId: number;
@@ -243,8 +248,10 @@ export class ApiTokens {
         [tokenId, new Date(now), address, new Date(now - LAST_USE_WRITE_MS)],
       );
     }
+    const owner = { id: toInt(r.id), email: String(r.email), isAdmin };
     return {
-      user: { id: toInt(r.id), email: String(r.email), isAdmin: isAdmin && scopes.has('admin') },
+      user: { ...owner, isAdmin: isAdmin && scopes.has('admin') },
+      owner,
       scopes,
       tokenId,
     };

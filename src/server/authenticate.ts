@@ -97,7 +97,8 @@ export function authenticate(app: FastifyInstance, ctx: AppContext): void {
       if (!p) return;
       req.user = p.user;
       req.authToken = bearer;
-      req.auth = { user: p.user, via: 'token', scopes: p.scopes, sessionId: null, tokenId: p.tokenId };
+      // req.user: isAdmin only with the admin scope; req.auth.user: the owner as stored (isAdmin: the role)
+      req.auth = { user: p.owner, via: 'token', scopes: p.scopes, sessionId: null, tokenId: p.tokenId };
       return;
     }
     if (req.headers.authorization) return; // a bearer that is not an API token: anonymous, the cookie is not used

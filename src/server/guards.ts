@@ -40,13 +40,15 @@ export function requireScope(req: FastifyRequest, scope: Scope): void {
 
 /**
  * The signed-in admin, with the `admin` scope when signed in with an API token (a demoted admin's token has none).
- * @throws AuthError `unauthenticated`; ForbiddenError `insufficient-scope` (API token without `admin`) or
- *   `forbidden` (a non-admin's session)
+ * @throws AuthError `unauthenticated`; ForbiddenError `forbidden` (the user is no admin, whatever the credentials)
+ *   or `insufficient-scope` (an admin's API token without `admin`)
  */
 export function requireAdmin(req: FastifyRequest): User {
   const u = requireUser(req);
-  if (req.auth?.via === 'token') requireScope(req, 'admin');
-  if (!u.isAdmin) throw new ForbiddenError('forbidden', 'only an admin may do this');
+  // req.auth.user is the user as stored (its role); req.user's isAdmin already honours a token's scopes
+  if (!(req.auth?.user ?? u).isAdmin) throw new ForbiddenError('forbidden', 'only an admin may do this');
+  requireScope(req, 'admin');
+  if (!u.isAdmin) throw new ForbiddenError('insufficient-scope', 'this API token lacks the admin scope');
   return u;
 }
 
