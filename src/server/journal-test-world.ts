@@ -8,7 +8,14 @@ import { createContext, type AppContext } from '../app/context.ts';
 import type { Sql } from '../db/sql.ts';
 import { openTestDatabase } from '../db/testing.ts';
 import { buildServer, SESSION_COOKIE } from './app.ts';
+import { rateLimiterFromEnv } from './ratelimit.ts';
 import { CSRF_COOKIE, CSRF_HEADER } from './session.ts';
+
+/**
+ * `TESTUDO_RATE_LIMITS` of the test worlds: the default limits, except registrations and sign-ins from one address
+ * (every test user signs up from 127.0.0.1).
+ */
+export const TEST_RATE_LIMITS = 'register=1000/1h,auth=1000/10m';
 
 /** A server over a fresh database with a settable clock. */
 export interface ClockWorld {
@@ -42,7 +49,8 @@ export async function openClockWorld(start: number): Promise<ClockWorld> {
   const sql = await openTestDatabase();
   const clock = { now: start };
   const ctx = await createContext({ sql, feed: null, now: () => clock.now });
-  const app = await buildServer(ctx);
+  // rate limits in this process's memory (never a shared Redis), registration raised: many users sign up from one address
+  const app = await buildServer(ctx, { rateLimiter: rateLimiterFromEnv({ TESTUDO_RATE_LIMITS: TEST_RATE_LIMITS }) });
   return {
     sql,
     ctx,

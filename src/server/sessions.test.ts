@@ -14,6 +14,8 @@ import { openTestDatabase } from '../db/testing.ts';
 import { listAudit } from '../app/journal-audit.ts';
 import { deviceOf } from '../app/sessions.ts';
 import { buildServer, type ServerOptions } from './app.ts';
+import { TEST_RATE_LIMITS } from './journal-test-world.ts';
+import { rateLimiterFromEnv } from './ratelimit.ts';
 import { CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE, SESSION_COOKIE } from './session.ts';
 
 interface Res {
@@ -86,7 +88,8 @@ async function openWorld(opts: ServerOptions = {}, sql?: Sql): Promise<World> {
   const own = sql === undefined;
   const db = sql ?? (await openTestDatabase());
   const ctx = await createContext({ sql: db, feed: null });
-  const app = await buildServer(ctx, opts);
+  const limits = { rateLimiter: rateLimiterFromEnv({ TESTUDO_RATE_LIMITS: TEST_RATE_LIMITS }) }; // memory, raised
+  const app = await buildServer(ctx, { ...limits, ...opts });
   return {
     sql: db,
     ctx,

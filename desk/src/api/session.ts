@@ -55,16 +55,22 @@ export function useSignIn(register: boolean) {
   });
 }
 
+/**
+ * Ends this browser's session in the Desk: the stream closes, `me` becomes null at once (the sign-in page shows)
+ * and every other cached answer is dropped.
+ */
+function signedOut(qc: ReturnType<typeof useQueryClient>): void {
+  stopLive();
+  qc.setQueryData(ME_KEY, null);
+  qc.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] });
+}
+
 /** Logs out: the cookie is cleared, the stream closed and every cached answer dropped. */
 export function useSignOut() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/auth/logout')),
-    onSettled: () => {
-      stopLive();
-      qc.clear();
-      void qc.invalidateQueries({ queryKey: ME_KEY });
-    },
+    onSettled: () => signedOut(qc),
   });
 }
 
@@ -108,13 +114,6 @@ export function useSessions() {
     queryKey: SESSIONS_KEY,
     queryFn: async () => (await json<{ sessions: SessionInfo[] }>(sessionFetch('/api/v1/auth/sessions'))).sessions,
   });
-}
-
-/** Ends everything of this browser's session in the Desk: the stream, cached answers, then `me` is refetched. */
-function signedOut(qc: ReturnType<typeof useQueryClient>): void {
-  stopLive();
-  qc.clear();
-  void qc.invalidateQueries({ queryKey: ME_KEY });
 }
 
 /** Revokes one session (another device); revoking this browser's own session signs it out. */
