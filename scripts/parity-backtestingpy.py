@@ -11,7 +11,10 @@ stub before backtesting.py is imported (plots are never drawn here).
 
 bars.csv: a header `time,Open,High,Low,Close,Volume`, time in ms UTC. sma.csv (optional): columns `fast,slow`, one
 row per bar (empty for no value): the SMA values to use instead of pandas' rolling mean, so that a difference in the
-last bit of an average (which can flip a crossover at an exact tie) does not hide the backtester's own differences. Output: one JSON object
+last bit of an average (which can flip a crossover at an exact tie) does not hide the backtester's own differences.
+Both files are read with float_precision='round_trip' (Python's correctly rounded float()): pandas' default C parser
+is not, and reads about one of these values in eight one bit off, e.g. the SMA(12) 472.15000000000003 of GOOG
+bar 697 as 472.15, which turns Testudo's 1-ulp crossover there into a tie and drops the trade. Output: one JSON object
 {"version", "stats": {name: value}, "trades": [...]}; NaN and infinities as the strings "NaN", "Infinity",
 "-Infinity"; times as ISO 8601 UTC; durations as pandas prints a Timedelta ("584 days 00:00:00").
 """
@@ -58,7 +61,8 @@ def main() -> None:
     from backtesting import Backtest, Strategy
     from backtesting.lib import crossover
 
-    given = pd.read_csv(a.indicators) if a.indicators else None
+    # round_trip: exactly the doubles the TypeScript side printed (shortest round-trip text); see the docstring.
+    given = pd.read_csv(a.indicators, float_precision='round_trip') if a.indicators else None
 
     def SMA(values, n):
         if given is not None:
@@ -82,7 +86,7 @@ def main() -> None:
                 self.position.close()
                 self.sell()
 
-    df = pd.read_csv(a.data)
+    df = pd.read_csv(a.data, float_precision='round_trip')
     df.index = pd.to_datetime(df.pop('time'), unit='ms')
     df.index.name = None
     commission = a.commission
@@ -137,12 +141,28 @@ def main() -> None:
         'exitTime': iso(t.ExitTime),
     } for t in stats['_trades'].itertuples()]
     out = {
-        'version': getattr(backtesting, '__version__', '?'),
+        'version': version(backtesting, a.backtesting_py),
         'stats': {k: value(v) for k, v in stats.items() if not k.startswith('_')},
         'trades': trades,
     }
     json.dump(out, sys.stdout)
     sys.stdout.write('\n')
+
+
+def version(module, checkout: str) -> str:
+    """backtesting.__version__, or for a checkout without setuptools_scm's _version.py (a source archive, where it
+    is '?.?.?') the first released version heading in its CHANGELOG.md, marked '(CHANGELOG.md)'."""
+    import os
+    import re
+    v = getattr(module, '__version__', '?.?.?')
+    if v != '?.?.?':
+        return v
+    try:
+        with open(os.path.join(checkout, 'CHANGELOG.md'), encoding='utf-8') as f:
+            m = re.search(r'^### (\d+\.\d+\.\d+)\s*$', f.read(), re.M)
+    except OSError:
+        m = None
+    return f'{m.group(1)} (CHANGELOG.md)' if m else v
 
 
 if __name__ == '__main__':

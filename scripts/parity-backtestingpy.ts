@@ -14,9 +14,11 @@
  * - Cases (`--case` picks some, `--list` prints them): sma-cross with several parameter sets, cash, commission
  *   (relative and fixed+relative), spread, `--finalize-trades` on and off, `--trade-on-close`, `--exclusive-orders`.
  *   The strategy on the Python side is backtesting.py's test-suite `SmaCross`. Its SMA values are Testudo's own
- *   (`sma` of indicators.ts, handed over as a CSV), so the diff is the backtester's alone: the two libraries' averages
- *   can differ in the last bit, which flips a crossover where the fast and slow averages tie exactly (coinbase-btcusd-1h
- *   has 9 such bars for 3/8). `--pandas-sma` uses backtesting.py's test-suite SMA (pandas' rolling mean) instead.
+ *   (`sma` of indicators.ts, handed over as a CSV of shortest round-trip decimals that the driver reads bit-exactly,
+ *   with pandas' `float_precision='round_trip'`), so the diff is the backtester's alone: the two libraries' averages
+ *   differ in the last bit on many bars, which could flip a crossover at a near-tie (GOOG 12/26 crosses by one ulp at
+ *   bar 697, a crossover that pandas' default CSV parser, one bit off, turned into a tie). `--pandas-sma` uses
+ *   backtesting.py's test-suite SMA (pandas' rolling mean) instead.
  *
  * Compared: every statistic backtesting.py prints (numbers at relative tolerance `--rtol`, or 1e-12 absolute near
  * zero; text exactly) and every trade (size, entry/exit bar and time, prices, P&L, commission, return). The README's

@@ -48,6 +48,18 @@ export function atr(
 }
 
 /**
+ * Whether series `a` crossed above series `b` at index `i`: `a[i−1] < b[i−1] && a[i] > b[i]`, strict on both bars,
+ * as backtesting.py 0.6.6's `lib.crossover` (`series1[-2] < series2[-2] and series1[-1] > series2[-1]`). So an exact
+ * tie on either bar is no crossover (a series that touches and then leaves never crosses), one ulp either side is
+ * (the values are compared as they are, never rounded), NaN on either bar is none, and `i` ≤ 0 or beyond either
+ * series is false.
+ */
+export function crossover(a: ArrayLike<number>, b: ArrayLike<number>, i: number): boolean {
+  if (i < 1 || i >= a.length || i >= b.length) return false;
+  return a[i - 1]! < b[i - 1]! && a[i]! > b[i]!;
+}
+
+/**
  * Highest value of the `period` values before each index (excluding it): out[i] = max(values[i−period..i−1]);
  * NaN for i < period. O(n) with a monotonic deque.
  */

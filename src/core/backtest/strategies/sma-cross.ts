@@ -1,13 +1,14 @@
 /**
  * `sma-cross`: the classic moving-average crossover (backtesting.py's `SmaCross` example). When the fast SMA of
- * closes crosses above the slow one (previous bar fast < slow, this bar fast > slow) close any position and buy;
- * when it crosses below, close and sell. Orders use the default size (all available equity).
+ * closes crosses above the slow one (previous bar fast < slow, this bar fast > slow: `crossover`, strict as
+ * backtesting.py's, so a tie on either bar is no signal) close any position and buy; when it crosses below, close
+ * and sell. Orders use the default size (all available equity).
  *
  * Optional, for risk sizing (Testudo mode): `stopAtr > 0` attaches a stop-loss `stopAtr` ATR(14)s from the close,
  * and `rr > 0` a take-profit `rr` times that distance on the other side. Both default to 0 (off), which is the
  * plain backtesting.py strategy.
  */
-import { atr, sma } from '../indicators.ts';
+import { atr, crossover, sma } from '../indicators.ts';
 import type { StrategyDefinition } from '../types.ts';
 
 /** Parameters of `sma-cross`: SMA periods in bars; stop distance in ATRs and reward:risk (0 = none). */
@@ -38,15 +39,10 @@ export const smaCross: StrategyDefinition<SmaCrossParams> = {
     };
     return (ctx) => {
       const i = ctx.i;
-      if (i === 0) return;
-      const f0 = fast[i - 1]!;
-      const s0 = slow[i - 1]!;
-      const f1 = fast[i]!;
-      const s1 = slow[i]!;
-      if (f0 < s0 && f1 > s1) {
+      if (crossover(fast, slow, i)) {
         ctx.closePosition();
         ctx.buy(bracket(true, i));
-      } else if (s0 < f0 && s1 > f1) {
+      } else if (crossover(slow, fast, i)) {
         ctx.closePosition();
         ctx.sell(bracket(false, i));
       }
