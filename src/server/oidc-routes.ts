@@ -24,6 +24,16 @@ export const OIDC_STATE_COOKIE = 'testudo_oidc_state';
 /** Path of the callback (append it to the public URL to get the redirect URI to register at the provider). */
 export const OIDC_CALLBACK_PATH = '/api/v1/auth/oidc/callback';
 
+const text = z.string().max(4000).optional();
+/** The callback's query: the provider's answer (other parameters a provider adds, e.g. `session_state`, pass). */
+const CallbackQuery = z.looseObject({
+  code: text,
+  state: text,
+  iss: text,
+  error: text,
+  error_description: text,
+});
+
 /** Options of {@link oidcRoutes}. */
 export interface OidcRouteOptions {
   /** Mark the cookies Secure (also done for a request that came over https). */
@@ -104,7 +114,7 @@ export function oidcRoutes(app: FastifyInstance, ctx: AppContext, opts: OidcRout
         description:
           'Where the provider sends the browser back: signs in and redirects to / (errors: /login?error=oidc-bad-state, ' +
           'oidc-denied, oidc-exchange-failed, oidc-unavailable).',
-        querystring: z.record(z.string(), z.string().max(4000)),
+        querystring: CallbackQuery,
       },
     },
     async (req, reply) => {
@@ -112,7 +122,8 @@ export function oidcRoutes(app: FastifyInstance, ctx: AppContext, opts: OidcRout
       reply.clearCookie(OIDC_STATE_COOKIE, { path: OIDC_CALLBACK_PATH });
       reply.header('cache-control', 'no-store');
       try {
-        const query = new URLSearchParams(req.query);
+        const query = new URLSearchParams();
+        for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string') query.set(k, v);
         const { user } = await service.finish(
           query,
           req.cookies[OIDC_STATE_COOKIE] ?? null,
