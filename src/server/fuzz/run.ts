@@ -58,10 +58,12 @@ export interface FuzzSummary {
 /**
  * Tables and columns that may change on a refused request by design, left out of the fingerprint: the audit log
  * (failed sign-ins and other security events are journaled with the caller's address), the API token's last use
- * (written by authentication, before the route refuses), sessions' last-seen time, and the one-use SIWE nonces.
+ * (written by authentication, before the route refuses), sessions' last-seen time, the one-use SIWE nonces, and the
+ * server's own key material (`mfa_keys`, `server_keys`: made once, on first use, e.g. by the first MFA verify even
+ * when its challenge is refused).
  */
 export const VOLATILE: { tables: readonly string[]; columns: readonly string[] } = {
-  tables: ['audit_log', 'siwe_nonces', 'pgboss'],
+  tables: ['audit_log', 'siwe_nonces', 'pgboss', 'mfa_keys', 'server_keys'],
   columns: ['last_used_at', 'last_used_address', 'last_seen_at', 'last_used_ip', 'updated_at'],
 };
 
