@@ -230,7 +230,8 @@ export async function webSecurity(app: FastifyInstance, opts: WebSecurityOptions
 
   // The refusal is written on the upgrade's raw socket, which nothing else closes (no route took it over).
   app.addHook('onResponse', async (req) => {
-    if (refused.has(req.raw)) req.raw.socket?.destroy();
+    const socket = req.raw.socket as { destroy?: () => void } | undefined; // `inject`'s stand-in has no destroy
+    if (refused.has(req.raw) && typeof socket?.destroy === 'function') socket.destroy();
   });
 
   await app.register(helmet, {
