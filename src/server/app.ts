@@ -87,6 +87,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   const limiter =
     opts.rateLimiter ?? rateLimiterFromEnv(process.env, { factor: opts.rateLimitFactor, warn: (m) => app.log.warn(m) });
   if (!opts.rateLimiter) app.addHook('onClose', () => limiter.close());
+  await limiter.ready(); // Redis connected (or given up on after 2 s: then requests pass until it is)
   rateLimits(app, limiter);
   authThrottle(app, limiter);
   app.setNotFoundHandler(notFoundHandler);
@@ -127,6 +128,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   (await import('./oidc-routes.ts')).oidcRoutes(app, ctx, { secureCookies: opts.secureCookies });
   tradeRoutes(app, ctx);
   journalRoutes(app, ctx);
+  (await import('./message-routes.ts')).messageRoutes(app, ctx); // research messages (/api/v1/messages)
   (await import('./admin-routes.ts')).adminRoutes(app, ctx);
   replayRoutes(app, ctx);
   await (await import('./market-routes.ts')).marketRoutes(app, ctx);

@@ -61,6 +61,8 @@ export interface LimitStore {
   clear(key: string): Promise<void>;
   /** Releases connections (Redis); the memory store forgets everything. */
   close(): Promise<void>;
+  /** Resolves once the store can answer (Redis connected), or after `timeoutMs` (then it fails open). */
+  ready?(timeoutMs?: number): Promise<void>;
 }
 
 /** Whether one more hit fits: `prev · (w − e) / w + cur + 1 ≤ limit`. */
@@ -280,6 +282,19 @@ export class RedisStore implements LimitStore {
 
   async clear(key: string): Promise<void> {
     await this.redis.del(`${this.prefix}f:${key}`);
+  }
+
+  async ready(timeoutMs = 2_000): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.redis.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.redis.once('ready', done);
+    });
   }
 
   async close(): Promise<void> {

@@ -234,6 +234,14 @@ export class RateLimiter {
     }
   }
 
+  /**
+   * Resolves once the store can answer (Redis connected) or after `timeoutMs`: before that, requests are let through
+   * (fail open), so a server awaits this before it listens.
+   */
+  async ready(timeoutMs = 2_000): Promise<void> {
+    await this.store.ready?.(timeoutMs);
+  }
+
   /** Closes the store (Redis connections). */
   async close(): Promise<void> {
     await this.store.close();
