@@ -203,6 +203,17 @@ describe('sign-in throttling', () => {
     expect((await login(app, email, 'wrong password', '10.1.0.6')).statusCode).toBe(401);
   });
 
+  it('counts no back-off failure for a refused refresh (a random secret, not a guess), nor holds refreshes', async () => {
+    const f = fake({});
+    const app = await server(f.limiter);
+    for (let i = 0; i < 8; i++)
+      expect((await call(app, null, 'POST', '/api/v1/auth/refresh', { address: '10.1.1.1' })).statusCode).toBe(401);
+    expect((await login(app, 'dave@limits.test', 'wrong password', '10.1.1.1')).statusCode).toBe(401);
+    for (let i = 0; i < 6; i++) await login(app, 'dave@limits.test', 'wrong password', '10.1.1.2');
+    expect((await login(app, 'dave@limits.test', 'wrong password', '10.1.1.2')).statusCode).toBe(429);
+    expect((await call(app, null, 'POST', '/api/v1/auth/refresh', { address: '10.1.1.2' })).statusCode).toBe(401);
+  });
+
   it('finding 6: 300 wrong passwords from one address are mostly refused with 429 and Retry-After', async () => {
     const app = await server(new RateLimiter()); // the default limits, real clock
     const statuses = new Map<number, number>();
