@@ -128,6 +128,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   (await import('./oidc-routes.ts')).oidcRoutes(app, ctx, { secureCookies: opts.secureCookies });
   tradeRoutes(app, ctx);
   journalRoutes(app, ctx);
+  (await import('./message-routes.ts')).messageRoutes(app, ctx); // research messages (/api/v1/messages)
   (await import('./admin-routes.ts')).adminRoutes(app, ctx);
   replayRoutes(app, ctx);
   await (await import('./market-routes.ts')).marketRoutes(app, ctx);
