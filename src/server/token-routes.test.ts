@@ -4,6 +4,8 @@
  * demoted admin, expiry, last use (written at most once a minute), listing and revoking by id (another user's id:
  * 404), and the audit entries of creating and revoking.
  */
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAST_USE_WRITE_MS } from '../app/api-tokens.ts';
 import { call, openClockWorld, signUp, type Client, type ClockWorld } from './journal-test-world.ts';
@@ -32,6 +34,34 @@ interface AuditBody {
     details: Record<string, unknown>;
     address: string | null;
   }[];
+}
+
+// `ws` has no type declarations installed here: the little this test uses.
+interface WsSocket {
+  on(event: 'message', listener: (data: Buffer) => void): void;
+  on(event: 'open', listener: () => void): void;
+  on(event: 'error', listener: (err: Error) => void): void;
+  send(data: string): void;
+  close(): void;
+}
+const WebSocket = createRequire(import.meta.url)('ws') as new (url: string) => WsSocket;
+
+/** Sends one request over `/ws/exchange` with `token` and resolves with its answer. */
+async function wsRequest(base: string, token: string, msg: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const ws = new WebSocket(`ws://${base}/ws/exchange?token=${token}`);
+  try {
+    return await new Promise((resolve, reject) => {
+      ws.on('error', reject);
+      ws.on('message', (d) => {
+        const m = JSON.parse(d.toString()) as Record<string, unknown>;
+        if (m.request_id === msg.request_id) resolve(m);
+      });
+      ws.on('open', () => ws.send(JSON.stringify(msg)));
+      setTimeout(() => reject(new Error('no answer on /ws/exchange')), 10_000);
+    });
+  } finally {
+    ws.close();
+  }
 }
 
 let w: ClockWorld;
@@ -140,6 +170,16 @@ describe('scopes on requests', () => {
     const ws = await w.app.inject({ method: 'GET', url: `/ws?token=${trade.token}` });
     expect(ws.statusCode).toBe(403);
     expect(ws.json<ErrorBody>().error.code).toBe('insufficient-scope');
+    // on the exchange WebSocket a read token reads but cannot place an order
+    await w.app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `127.0.0.1:${(w.app.server.address() as AddressInfo).port}`;
+    const order = { op: 'place_order', marketId: 1, side: 'buy', price: '0.5', size: '1' };
+    const refused = await wsRequest(base, read.token, { request_id: 'a', ...order });
+    expect(refused.error).toMatchObject({ code: 'insufficient-scope', status: 403 });
+    const markets = await wsRequest(base, read.token, { request_id: 'b', op: 'subscribe', channel: 'markets' });
+    expect(markets.error).toBeUndefined();
+    const tried = await wsRequest(base, both.token, { request_id: 'c', ...order });
+    expect((tried.error as { code?: string } | undefined)?.code).not.toBe('insufficient-scope');
     // a session has every scope its user may use
     expect((await trader.call('PUT', '/risk-profile', { riskPerTradePct: '1' })).status).toBe(200);
   });
