@@ -5,7 +5,7 @@
  */
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { api, unwrap } from '@/api/client';
+import { api, refreshSession, unwrap } from '@/api/client';
 import { useLiveEvent } from '@/api/live';
 import type {
   Account,
@@ -362,6 +362,7 @@ function acquire(): ExchangeSocket {
     socket = s;
     s.onState((st) => {
       if (socket === s) setState(st);
+      if (st === 'reconnecting') void refreshSession(); // the upgrade needs a live access cookie (15 minutes)
     });
     setState(s.state);
   }
