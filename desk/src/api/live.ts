@@ -1,7 +1,8 @@
 /**
  * The live event stream: one WebSocket to `/ws` per tab (the session cookie authenticates it), reconnecting with
- * capped exponential back-off. Before each reconnect the session's access token is renewed (`refreshSession`: the
- * socket authenticates only at its upgrade, with the 15-minute access cookie); when the session has ended the stream
+ * capped exponential back-off. Before a reconnect the session's access token is renewed (`refreshSession`: the
+ * socket authenticates only at its upgrade, with the 15-minute access cookie) when the server closed the socket as
+ * unauthenticated (4401) or no renewal happened in the last minute; when the session has ended the stream
  * stops and every query is refetched (the Desk falls back to the sign-in page). After a reconnect every query is
  * invalidated, so whatever was missed while the socket was down is fetched again (resynchronisation without a
  * reload). Components subscribe by event type.
@@ -26,6 +27,8 @@ let timer: ReturnType<typeof setTimeout> | null = null;
 let wanted = false;
 let client: QueryClient | null = null;
 let everOpened = false;
+/** When the last reconnect renewed the access token (ms), so a flapping socket does not refresh on every attempt. */
+let lastRenewal = 0;
 
 function url(): string {
   const { protocol, host } = globalThis.location;
@@ -60,7 +63,8 @@ function connect(): void {
       }
     }
   };
-  ws.onclose = () => {
+  ws.onclose = (ev) => {
+    if (ev.code === 4401) lastRenewal = 0; // the server saw no live session: renew before the next attempt
     socket = null;
     if (!wanted) {
       useConnection.getState().setStream('idle');
@@ -80,6 +84,8 @@ function connect(): void {
 async function reconnect(): Promise<void> {
   timer = null;
   if (!wanted || socket) return;
+  if (Date.now() - lastRenewal < 60_000) return connect();
+  lastRenewal = Date.now();
   const outcome = await refreshSession();
   if (!wanted || socket) return;
   if (outcome === 'ended') {
