@@ -20,8 +20,8 @@ const fields = {
   title: optionalText(L.title, 'optional heading; blank or null for none'),
   body: z
     .string()
-    .min(1)
-    .max(L.body)
+    .min(1, { abort: true })
+    .max(L.body, { abort: true })
     .refine((s) => s.trim() !== '', 'must not be blank')
     .describe('Markdown, stored as text (the Desk renders and sanitises it)'),
   tags: z
