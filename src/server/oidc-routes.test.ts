@@ -2,13 +2,10 @@
  * OpenID Connect login round trips against a real provider (`oidc-provider`) started here on 127.0.0.1, with the
  * Testudo server listening on another loopback port, both driven by real HTTP requests through a small cookie-jar
  * browser: the login and consent interactions are answered by a minimal interaction handler
- * (`provider.interactionFinished`). Covers: a new user and a session cookie that authenticates `/auth/me`; the same
+ * (`provider.interactionFinished`, `./oidc-test-provider.ts`). Covers: a new user and a session cookie that authenticates `/auth/me`; the same
  * person again; linking by verified e-mail only; a wrong or foreign state; a replayed code (same and fresh state).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { type Configuration } from 'oidc-provider';
 import type { FastifyInstance } from 'fastify';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,9 +14,10 @@ import { TOTP_PARAMS } from '../app/mfa.ts';
 import type { Sql } from '../db/sql.ts';
 import { openTestDatabase } from '../db/testing.ts';
 import { buildServer } from './app.ts';
+import { listenTestProvider, type TestPerson, type TestProvider } from './oidc-test-provider.ts';
 
 /** People at the provider: subject → claims. */
-const PEOPLE: Record<string, { email: string; email_verified: boolean }> = {
+const PEOPLE: Record<string, TestPerson> = {
   alice: { email: 'alice@example.com', email_verified: true },
   bob: { email: 'bob@example.com', email_verified: true },
   carol: { email: 'carol@example.com', email_verified: false },
@@ -29,101 +27,33 @@ const PEOPLE: Record<string, { email: string; email_verified: boolean }> = {
 let sql: Sql;
 let ctx: AppContext;
 let app: FastifyInstance;
-let providerServer: Server;
+let idp: TestProvider;
 let testudo: string; // http://127.0.0.1:<port>
 let issuer: string;
 const savedEnv: Record<string, string | undefined> = {};
 
-/** Serves the provider, answering its interactions itself: GET shows a form (login) or consents; POST logs in. */
-function interactions(provider: Provider) {
-  const callback = provider.callback();
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!req.url?.startsWith('/interaction/')) return callback(req, res);
-    try {
-      const details = await provider.interactionDetails(req, res);
-      if (details.prompt.name === 'login') {
-        if (req.method === 'GET') {
-          res.writeHead(200, { 'content-type': 'text/html' });
-          res.end(`<form method="post"><input name="login"></form>`);
-          return;
-        }
-        let body = '';
-        for await (const chunk of req) body += String(chunk);
-        const login = new URLSearchParams(body).get('login') ?? '';
-        if (!PEOPLE[login]) {
-          res.writeHead(400).end('unknown person');
-          return;
-        }
-        await provider.interactionFinished(
-          req,
-          res,
-          { login: { accountId: login } },
-          { mergeWithLastSubmission: false },
-        );
-        return;
-      }
-      // consent: grant what the client asked for
-      const d = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
-      const grant = new provider.Grant({
-        accountId: details.session!.accountId,
-        clientId: String(details.params.client_id),
-      });
-      if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
-      if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
-      const grantId = await grant.save();
-      await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-    } catch (e) {
-      res.writeHead(500).end(String(e));
-    }
-  };
-}
-
 beforeAll(async () => {
-  providerServer = createServer();
-  await new Promise<void>((ok) => providerServer.listen(0, '127.0.0.1', ok));
-  issuer = `http://127.0.0.1:${(providerServer.address() as AddressInfo).port}`;
-
+  idp = await listenTestProvider(PEOPLE);
+  issuer = idp.issuer;
   for (const k of ['TESTUDO_OIDC_ISSUER', 'TESTUDO_OIDC_CLIENT_ID', 'TESTUDO_OIDC_CLIENT_SECRET', 'TESTUDO_OIDC_NAME'])
     savedEnv[k] = process.env[k];
   process.env.TESTUDO_OIDC_ISSUER = issuer;
-  process.env.TESTUDO_OIDC_CLIENT_ID = 'testudo';
-  process.env.TESTUDO_OIDC_CLIENT_SECRET = 'a client secret of the test';
+  process.env.TESTUDO_OIDC_CLIENT_ID = idp.clientId;
+  process.env.TESTUDO_OIDC_CLIENT_SECRET = idp.clientSecret;
   process.env.TESTUDO_OIDC_NAME = 'Test IdP';
   sql = await openTestDatabase();
   ctx = await createContext({ sql, feed: null });
   app = await buildServer(ctx, { rateLimitFactor: Infinity }); // this file signs in many times from one address
   await app.listen({ port: 0, host: '127.0.0.1' });
   testudo = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const config: Configuration = {
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'test', alg: 'RS256', use: 'sig' }] },
-    clients: [
-      {
-        client_id: 'testudo',
-        client_secret: 'a client secret of the test',
-        redirect_uris: [`${testudo}/api/v1/auth/oidc/callback`],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-    ],
-    findAccount: (_ctx, sub) => (PEOPLE[sub] ? { accountId: sub, claims: () => ({ sub, ...PEOPLE[sub] }) } : undefined),
-    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
-    cookies: { keys: ['cookie key of the test provider'] },
-    features: { devInteractions: { enabled: false } },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    pkce: { required: () => true },
-  };
-  const provider = new Provider(issuer, config);
-  providerServer.on('request', interactions(provider));
+  await idp.start([`${testudo}/api/v1/auth/oidc/callback`]);
 });
 
 afterAll(async () => {
   await app?.close();
   await ctx?.close();
   await sql?.close();
-  await new Promise((ok) => providerServer?.close(ok));
+  await idp?.close();
   for (const [k, v] of Object.entries(savedEnv))
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;

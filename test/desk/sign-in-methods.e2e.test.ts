@@ -1,31 +1,37 @@
 /**
  * The sign-in page's other methods in Chromium: "Sign in with Ethereum" through an injected `window.ethereum`
  * whose `personal_sign` is an ethers wallet in the test (through playwright's `exposeFunction`: a real signature
- * the server checks), and the "Sign in with <provider>" link when OpenID Connect is configured; a failed OpenID
- * Connect login's `/login?error=` code shown.
+ * the server checks); "Sign in with <provider>" through a real OpenID Connect provider on 127.0.0.1
+ * (`oidc-provider`, `src/server/oidc-test-provider.ts`) and back; a failed OpenID Connect login's `/login?error=`
+ * code shown.
  */
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenTestProvider, type TestProvider } from '../../src/server/oidc-test-provider.ts';
 import { canRunDesk, openDeskWorld, type DeskWorld } from './world.ts';
-
-const OIDC_ENV = {
-  TESTUDO_OIDC_ISSUER: 'http://127.0.0.1:9/never-contacted',
-  TESTUDO_OIDC_CLIENT_ID: 'desk-e2e',
-  TESTUDO_OIDC_NAME: 'Example IdP',
-};
 
 describe.skipIf(!canRunDesk)('sign-in methods on the Desk', () => {
   let w: DeskWorld;
+  let idp: TestProvider;
   const saved: Record<string, string | undefined> = {};
   beforeAll(async () => {
-    for (const [k, v] of Object.entries(OIDC_ENV)) {
+    idp = await listenTestProvider({ erin: { email: 'erin@example.com', email_verified: true } });
+    const env = {
+      TESTUDO_OIDC_ISSUER: idp.issuer,
+      TESTUDO_OIDC_CLIENT_ID: idp.clientId,
+      TESTUDO_OIDC_CLIENT_SECRET: idp.clientSecret,
+      TESTUDO_OIDC_NAME: 'Example IdP',
+    };
+    for (const [k, v] of Object.entries(env)) {
       saved[k] = process.env[k];
       process.env[k] = v;
     }
     w = await openDeskWorld({ warmup: 20 });
+    await idp.start([`${w.base}/api/v1/auth/oidc/callback`]);
   });
   afterAll(async () => {
     await w?.close();
+    await idp?.close();
     for (const [k, v] of Object.entries(saved))
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -69,6 +75,21 @@ describe.skipIf(!canRunDesk)('sign-in methods on the Desk', () => {
     ]);
     expect(rows.map((r) => Number(r.user_id))).toEqual([me.body.user.id]);
     await w.shot(page, 'sign-in-ethereum-done');
+    await context.close();
+  });
+
+  it('signs in through the OpenID Connect provider: its login page, then back on the Desk signed in', async () => {
+    const { context, page } = await w.page();
+    await page.goto(w.base + '/');
+    await page.getByRole('link', { name: 'Sign in with Example IdP' }).click();
+    await page.getByLabel('Who are you?').fill('erin');
+    await w.shot(page, 'sign-in-oidc-provider');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('erin@example.com').waitFor(); // the header names the signed-in user
+    expect(new URL(page.url()).origin).toBe(w.base);
+    const cookies = await context.cookies(w.base);
+    expect(cookies.find((c) => c.name === 'testudo_session')?.httpOnly).toBe(true);
+    expect(cookies.some((c) => c.name === 'testudo_oidc_state')).toBe(false); // used and cleared
     await context.close();
   });
 
