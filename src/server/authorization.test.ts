@@ -178,6 +178,15 @@ const ROUTES: Record<string, RouteCheck> = {
   'GET /api/v1/journal/entries/{id}': { url: ENTRY, owned: true },
   'PATCH /api/v1/journal/entries/{id}': { url: ENTRY, body: () => ({ body: 'x' }), owned: true },
   'DELETE /api/v1/journal/entries/{id}': { url: ENTRY, owned: true },
+  'POST /api/v1/messages': { url: at('/messages'), body: () => ({ body: 'm' }) },
+  'GET /api/v1/messages': { url: at('/messages') },
+  'GET /api/v1/messages/{id}': { url: (i) => `${api}/messages/${i.message}`, owned: true },
+  'PATCH /api/v1/messages/{id}': {
+    url: (i) => `${api}/messages/${i.message}`,
+    body: () => ({ body: 'x' }),
+    owned: true,
+  },
+  'DELETE /api/v1/messages/{id}': { url: (i) => `${api}/messages/${i.message}`, owned: true },
   'GET /api/v1/audit': { url: at('/audit') },
   'GET /api/v1/admin/users': { url: at('/admin/users'), admin: true },
   'POST /api/v1/admin/users/{id}/admin': {
@@ -396,7 +405,14 @@ function registeredRoutes(app: World['app']): string[] {
 }
 
 /** Text of alice's that another user must never see. */
-const ALICE_MARKERS = ['alice@world.test', 'alice-secret-entry', 'alice-strategy', 'alice-sim', 'alice-bot'];
+const ALICE_MARKERS = [
+  'alice@world.test',
+  'alice-secret-entry',
+  'alice-secret-message',
+  'alice-strategy',
+  'alice-sim',
+  'alice-bot',
+];
 
 const methodOf = (key: string): string => key.split(' ')[0]!;
 

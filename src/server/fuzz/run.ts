@@ -119,6 +119,7 @@ function pathValue(w: World, path: string, param: string, rng: Rng): string {
   const map: [string, number | string][] = [
     ['/api/v1/trades', i.trade],
     ['/api/v1/journal/entries', i.journalEntry],
+    ['/api/v1/messages', i.message],
     ['/api/v1/admin/users', rng.pick([i.user.bob, i.user.carol])],
     ['/api/v1/candles/imports', i.candleImport],
     ['/api/v1/exchange/markets', i.market],

@@ -38,6 +38,8 @@ export interface WorldIds {
   account: Record<Who, number>;
   trade: number;
   journalEntry: number;
+  /** A research message of alice's. */
+  message: number;
   strategy: number;
   backtest: number;
   optimization: number;
@@ -190,6 +192,11 @@ export async function startWorld(sql: Sql): Promise<World> {
     await call('alice', 'POST', `${api}/journal/entries`, { title: 'alice-secret-entry', body: 'private' }),
     201,
   ).id as number;
+  const message = expectStatus(
+    'message',
+    await call('alice', 'POST', `${api}/messages`, { title: 'alice-secret-message', body: 'private' }),
+    201,
+  ).id as number;
   const strategy = expectStatus(
     'strategy',
     await call('alice', 'POST', `${api}/strategies`, { name: 'alice-strategy', strategy: 'sma-cross' }),
@@ -304,6 +311,7 @@ export async function startWorld(sql: Sql): Promise<World> {
       account,
       trade,
       journalEntry,
+      message,
       strategy,
       backtest,
       optimization,
