@@ -170,14 +170,6 @@ export const MeReply = z.object({
   account: AccountState,
 });
 
-/** `GET /api/v1/auth/tokens`. */
-export const TokensReply = z.object({
-  tokens: z.array(z.object({ id: z.number().int(), name: z.string(), createdAt: isoTime })),
-});
-
-/** `POST /api/v1/auth/tokens`. */
-export const NewTokenReply = z.object({ id: z.number().int(), token: z.string(), name: z.string(), note: z.string() });
-
 /** `{ ok: true }`. */
 export const OkReply = z.object({ ok: z.boolean() });
 

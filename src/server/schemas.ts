@@ -71,12 +71,6 @@ export const CredentialsBody = z
   })
   .strict();
 
-/** Body of `POST /api/v1/auth/tokens`. */
-export const TokenBody = z.preprocess(
-  (v) => v ?? {},
-  z.object({ name: z.string().min(1).max(80).default('api') }).strict(),
-);
-
 const pct = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const s = typeof v === 'number' ? numberToDecimalText(v) : v.trim();
   if (!/^\d+(\.\d{1,6})?$/.test(s) || Number(s) <= 0 || Number(s) > 100) {
