@@ -133,15 +133,16 @@ export function isSameOrigin(origin: string, req: FastifyRequest): boolean {
 /**
  * The rule for a browser's `Origin` header (WebSocket upgrades here; CSRF of cookie-authenticated writes, e.g. the
  * login): true when `origin` is the request's own origin ({@link isSameOrigin}), the origin of the server's public URL
- * (`TESTUDO_PUBLIC_URL`), or in the server's allowlist (`TESTUDO_CORS_ORIGINS`). Undefined (no `Origin` header, e.g. a script) is false here: callers decide what a
- * missing header means. `null` (a sandboxed page, a `file:` URL) is false.
+ * (`TESTUDO_PUBLIC_URL`), or in the server's allowlist (`TESTUDO_CORS_ORIGINS`). Undefined (no `Origin` header, e.g.
+ * a script) is false here: callers decide what a missing header means. `null` (a sandboxed page, a `file:` URL) is
+ * false.
  */
 export function isAllowedOrigin(origin: string | undefined, req: FastifyRequest): boolean {
   if (origin === undefined || origin === '' || origin === 'null') return false;
   if (isSameOrigin(origin, req)) return true;
   const server = req.server as Partial<FastifyInstance>;
   if (server.publicOrigin && allowedOrigin(origin, new Set([server.publicOrigin]))) return true;
-  return allowedOrigin(origin, (req.server as Partial<FastifyInstance>).allowedOrigins);
+  return allowedOrigin(origin, server.allowedOrigins);
 }
 
 /** Whether `origin` is in `allowed` (normalised origins), compared as an origin (case and default port ignored). */
@@ -203,7 +204,7 @@ export const HSTS = 'max-age=31536000';
 
 /**
  * Registers the headers, CORS and the WebSocket `Origin` check on `app` (the root instance, before any route or
- * plugin, so that every route inherits the hooks) and decorates it with `allowedOrigins`.
+ * plugin, so that every route inherits the hooks) and decorates it with `allowedOrigins` and `publicOrigin`.
  * @throws Error from {@link corsOriginsOf} when an allowlist entry is not an origin.
  */
 export async function webSecurity(app: FastifyInstance, opts: WebSecurityOptions = {}): Promise<void> {
@@ -224,7 +225,7 @@ export async function webSecurity(app: FastifyInstance, opts: WebSecurityOptions
     refused.add(req.raw);
     throw new ForbiddenError(
       'origin-not-allowed',
-      'WebSocket connections from this origin are not allowed (same origin or TESTUDO_CORS_ORIGINS only)',
+      'WebSocket connections from this origin are not allowed (the server’s own origin or TESTUDO_CORS_ORIGINS only)',
     );
   });
 
