@@ -22,6 +22,7 @@ import { useDeleteEntry, useEntries, type Entry, type EntryFilter } from './api'
 import { byDay, draftOf, emptyDraft } from './entry-form';
 import { EntryEditor } from './EntryEditor';
 import { MarkdownView } from './MarkdownView';
+import { MessagesPanel } from './MessagesPanel';
 
 const COLLECTIONS = [
   { value: 'all', label: 'All' },
@@ -243,48 +244,51 @@ export default function JournalPage() {
         </div>
       ) : null}
 
-      <section aria-label="Timeline" className="flex flex-col gap-4">
-        {list.isError ? (
-          <ErrorState error={list.error} retry={() => void list.refetch()} />
-        ) : list.isPending ? (
-          <Loading />
-        ) : entries.length === 0 ? (
-          <Card>
-            <Empty>
-              {filter.q || filter.tag || filter.collection
-                ? 'No entry matches.'
-                : 'No journal entries yet. Write one about a trade, a playbook or a weekly review.'}
-            </Empty>
-          </Card>
-        ) : (
-          byDay(entries).map((g) => (
-            <div key={g.day} className="flex flex-col gap-2">
-              <h2 className="num text-xs font-semibold uppercase tracking-wide text-muted">{g.day}</h2>
-              {g.entries.map((e) => (
-                <EntryCard
-                  key={e.id}
-                  e={e}
-                  trades={tradeMap}
-                  onEdit={() => {
-                    change((p) => {
-                      p.delete('new');
-                      p.set('entry', String(e.id));
-                    });
-                    window.scrollTo({ top: 0 });
-                  }}
-                  onDelete={() => setDeleting(e)}
-                  onTag={(t) => setParam('tag', t)}
-                />
-              ))}
-            </div>
-          ))
-        )}
-        {list.hasNextPage ? (
-          <Button variant="outline" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-            {list.isFetchingNextPage ? 'Loading…' : 'Older entries'}
-          </Button>
-        ) : null}
-      </section>
+      <div className="grid grid-cols-1 items-start gap-3 lg:grid-cols-[minmax(0,1fr)_360px]">
+        <MessagesPanel className="lg:sticky lg:top-3 lg:order-last" />
+        <section aria-label="Timeline" className="flex min-w-0 flex-col gap-4">
+          {list.isError ? (
+            <ErrorState error={list.error} retry={() => void list.refetch()} />
+          ) : list.isPending ? (
+            <Loading />
+          ) : entries.length === 0 ? (
+            <Card>
+              <Empty>
+                {filter.q || filter.tag || filter.collection
+                  ? 'No entry matches.'
+                  : 'No journal entries yet. Write one about a trade, a playbook or a weekly review.'}
+              </Empty>
+            </Card>
+          ) : (
+            byDay(entries).map((g) => (
+              <div key={g.day} className="flex flex-col gap-2">
+                <h2 className="num text-xs font-semibold uppercase tracking-wide text-muted">{g.day}</h2>
+                {g.entries.map((e) => (
+                  <EntryCard
+                    key={e.id}
+                    e={e}
+                    trades={tradeMap}
+                    onEdit={() => {
+                      change((p) => {
+                        p.delete('new');
+                        p.set('entry', String(e.id));
+                      });
+                      window.scrollTo({ top: 0 });
+                    }}
+                    onDelete={() => setDeleting(e)}
+                    onTag={(t) => setParam('tag', t)}
+                  />
+                ))}
+              </div>
+            ))
+          )}
+          {list.hasNextPage ? (
+            <Button variant="outline" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+              {list.isFetchingNextPage ? 'Loading…' : 'Older entries'}
+            </Button>
+          ) : null}
+        </section>
+      </div>
 
       <Dialog
         open={deleting !== null}
