@@ -245,7 +245,7 @@ export default function JournalPage() {
       ) : null}
 
       <div className="grid grid-cols-1 items-start gap-3 lg:grid-cols-[minmax(0,1fr)_360px]">
-        <MessagesPanel className="lg:sticky lg:top-3 lg:order-last" />
+        <MessagesPanel className="lg:order-last" />
         <section aria-label="Timeline" className="flex min-w-0 flex-col gap-4">
           {list.isError ? (
             <ErrorState error={list.error} retry={() => void list.refetch()} />

@@ -92,7 +92,7 @@ function MessageItem({ m, onDelete, onTag }: { m: Message; onDelete(): void; onT
           <Trash2 size={13} />
         </Button>
       </div>
-      <MarkdownView markdown={m.body} className="max-h-48 overflow-y-auto" />
+      <MarkdownView markdown={m.body} className="max-h-48 overflow-y-auto [&>p:first-child]:mt-0" />
       {m.tags.length ? (
         <div className="flex flex-wrap gap-1">
           {m.tags.map((t) => (

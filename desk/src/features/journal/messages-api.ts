@@ -36,7 +36,7 @@ export interface MessageFilter {
 }
 
 /** Messages per page. */
-export const MESSAGE_PAGE = 10;
+export const MESSAGE_PAGE = 5;
 
 /** Query keys of messages. */
 export const messageKeys = {
