@@ -418,7 +418,8 @@ export function exchangeWebSocket(
       if (req.auth?.via === 'token' && !req.auth.scopes.has('trade'))
         throw new WsError('insufficient-scope', 'this API token lacks the trade scope', 403);
       const d = await limiter.check('mutate', { user: u, address: req.ip });
-      if (d && !d.allowed) throw new RetryLaterError(d.retryAfter, `too many mutate requests: retry in ${d.retryAfter} s`);
+      if (d && !d.allowed)
+        throw new RetryLaterError(d.retryAfter, `too many mutate requests: retry in ${d.retryAfter} s`);
     };
 
     const handle = async (op: Op, m: Record<string, unknown>): Promise<Record<string, unknown>> => {

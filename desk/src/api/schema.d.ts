@@ -5079,6 +5079,242 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description the previous page’s nextCursor */
+          cursor?: number;
+          limit?: number;
+          /** @description full-text search over title and body (web search syntax) */
+          q?: string;
+          strategy?: string;
+          symbol?: string;
+          /** @description messages with this tag (normalised like stored tags) */
+          tag?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              messages: {
+                /** @description Markdown */
+                body: string;
+                /** @description ISO 8601 UTC */
+                createdAt: string;
+                id: number;
+                strategy: string | null;
+                symbol: string | null;
+                tags: string[];
+                title: string | null;
+                tradeId: number | null;
+                /** @description ISO 8601 UTC */
+                updatedAt: string;
+              }[];
+              /** @description pass as `cursor` for the next page; null on the last page */
+              nextCursor: string | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Markdown, stored as text (the Desk renders and sanitises it) */
+            body: string;
+            /** @description a strategy name such as sma-cross; null for none */
+            strategy?: string | null;
+            /** @description e.g. BTC-USD; null for none */
+            symbol?: string | null;
+            /**
+             * @description normalised to lowercase kebab-case (“Mean Reversion” → mean-reversion), duplicates dropped
+             * @default []
+             */
+            tags?: string[];
+            /** @description optional heading; blank or null for none */
+            title?: string | null;
+            /** @description one of your own trades; another user’s or a missing trade is 422 unknown-trade */
+            tradeId?: number | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Markdown */
+              body: string;
+              /** @description ISO 8601 UTC */
+              createdAt: string;
+              id: number;
+              strategy: string | null;
+              symbol: string | null;
+              tags: string[];
+              title: string | null;
+              tradeId: number | null;
+              /** @description ISO 8601 UTC */
+              updatedAt: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/messages/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Markdown */
+              body: string;
+              /** @description ISO 8601 UTC */
+              createdAt: string;
+              id: number;
+              strategy: string | null;
+              symbol: string | null;
+              tags: string[];
+              title: string | null;
+              tradeId: number | null;
+              /** @description ISO 8601 UTC */
+              updatedAt: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description deleted */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': null;
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Markdown, stored as text (the Desk renders and sanitises it) */
+            body?: string;
+            /** @description a strategy name such as sma-cross; null for none */
+            strategy?: string | null;
+            /** @description e.g. BTC-USD; null for none */
+            symbol?: string | null;
+            /** @description normalised to lowercase kebab-case (“Mean Reversion” → mean-reversion), duplicates dropped */
+            tags?: string[];
+            /** @description optional heading; blank or null for none */
+            title?: string | null;
+            /** @description one of your own trades; another user’s or a missing trade is 422 unknown-trade */
+            tradeId?: number | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Markdown */
+              body: string;
+              /** @description ISO 8601 UTC */
+              createdAt: string;
+              id: number;
+              strategy: string | null;
+              symbol: string | null;
+              tags: string[];
+              title: string | null;
+              tradeId: number | null;
+              /** @description ISO 8601 UTC */
+              updatedAt: string;
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
   '/api/v1/optimizations': {
     parameters: {
       query?: never;
