@@ -97,7 +97,8 @@ describe.skipIf(!canRunDesk)('sign-in methods on the Desk', () => {
     const { context, page } = await w.page();
     await page.goto(w.base + '/login?error=oidc-bad-state');
     await page.getByText('That sign-in link expired or was opened in another browser. Try again.').waitFor();
-    expect(await page.getByRole('link', { name: 'Sign in with Example IdP' }).isVisible()).toBe(true);
+    // the methods arrive from GET /auth/methods after the page renders: wait for the link, then look for the button
+    await page.getByRole('link', { name: 'Sign in with Example IdP' }).waitFor();
     expect(await page.getByRole('button', { name: 'Sign in with Ethereum' }).count()).toBe(0);
     await w.shot(page, 'sign-in-oidc-error');
     await context.close();
