@@ -6,6 +6,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, sessionFetch, toApiError, unwrap } from './client';
 import { startLive, stopLive } from './live';
+import type { paths } from './schema';
 
 /** The `GET /auth/me` answer. */
 export interface Me {
@@ -74,24 +75,9 @@ export function useSignOut() {
   });
 }
 
-/** A session of the user as `GET /auth/sessions` lists it. */
-export interface SessionInfo {
-  id: number;
-  /** ISO 8601 UTC. */
-  createdAt: string;
-  /** ISO 8601 UTC, updated at most once a minute. */
-  lastSeenAt: string;
-  /** ISO 8601 UTC. */
-  expiresAt: string;
-  /** Browser and system, e.g. `Firefox on Linux`. */
-  device: string;
-  address: string | null;
-  /** `password`, `register`, `siwe`, `oidc`. */
-  method: string;
-  mfa: boolean;
-  /** The session of this browser. */
-  current: boolean;
-}
+/** A session of the user as `GET /auth/sessions` lists it (from the generated OpenAPI types). */
+export type SessionInfo =
+  paths['/api/v1/auth/sessions']['get']['responses'][200]['content']['application/json']['sessions'][number];
 
 /** Query key of the session list. */
 export const SESSIONS_KEY = ['auth', 'sessions'] as const;

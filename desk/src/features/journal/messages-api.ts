@@ -5,21 +5,13 @@
  */
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { deleteJson, getJson, sendJson } from '@/features/overview/http';
+import type { paths } from '@/api/schema';
 
-/** A research message. `body` is Markdown (rendered sanitised by `markdown.ts`). */
-export interface Message {
-  id: number;
-  title: string | null;
-  body: string;
-  /** Lowercase kebab-case, as the server normalises them. */
-  tags: string[];
-  symbol: string | null;
-  strategy: string | null;
-  tradeId: number | null;
-  /** ISO 8601 UTC. */
-  createdAt: string;
-  updatedAt: string;
-}
+/**
+ * A research message (from the generated OpenAPI types). `body` is Markdown (rendered sanitised by `markdown.ts`);
+ * tags are lowercase kebab-case, as the server normalises them.
+ */
+export type Message = paths['/api/v1/messages/{id}']['get']['responses'][200]['content']['application/json'];
 
 /** What the Desk's form sends. */
 export interface MessageInput {
