@@ -239,7 +239,7 @@ async function serve(
   }
   const app = await buildServer(ctx, {
     logger: { level: process.env.LOG_LEVEL ?? 'warn' },
-    // a benchmark may raise the exchange's rate limits (a factor; "off" turns them off): never the default
+    // a benchmark may raise every rate limit (a factor; "off" turns them off, sign-in back-off included): never the default
     rateLimitFactor: rateLimitFactorOf(process.env.TESTUDO_RATE_LIMIT_FACTOR),
     ...web,
   });
@@ -329,7 +329,7 @@ export function firstRunMessage(o: {
   ];
 }
 
-/** `TESTUDO_RATE_LIMIT_FACTOR`: a positive number multiplies the exchange's rate limits, `off` disables them. */
+/** `TESTUDO_RATE_LIMIT_FACTOR`: a positive number multiplies every rate limit, `off` disables them (back-off included). */
 export function rateLimitFactorOf(v: string | undefined): number | undefined {
   if (v === undefined || v.trim() === '') return undefined;
   if (v.trim().toLowerCase() === 'off') return Infinity;
