@@ -14,7 +14,7 @@ import { Field, Input, Select } from '@/components/ui/input';
 import { utc } from '@/lib/format';
 import { cn } from '@/lib/cn';
 import { fetchImportJob, type ImportJob } from './api';
-import { importErrorText, importProgress, type ProgressEvent } from './importProgress';
+import { importErrorText, importProgress, isOlderView, type ProgressEvent } from './importProgress';
 import { uploadCandles } from './upload';
 
 const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d', '1w'];
@@ -63,6 +63,7 @@ function ImportForm() {
     setJob((j) => {
       if (j && j.id !== data.id) return j;
       if (j && (j.status === 'done' || j.status === 'failed')) return j;
+      if (isOlderView(j, data)) return j;
       return { ...(j ?? {}), ...data };
     });
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { importErrorText, importProgress } from './importProgress';
+import { importErrorText, importProgress, isOlderView } from './importProgress';
 import { contentTypeOf, importQuery } from './upload';
 
 describe('the import progress bar', () => {
@@ -66,5 +66,15 @@ describe('the upload request', () => {
     expect(contentTypeOf('a.json.gz')).toBe('application/gzip');
     expect(contentTypeOf('a.json')).toBe('application/json');
     expect(contentTypeOf('a.bin')).toBe('application/octet-stream');
+  });
+
+  it('drops a read-back that is older than the last event, so the bar never moves back', () => {
+    const storing = { phase: 'storing', bytes: 100, rows: 10 };
+    expect(isOlderView(null, storing)).toBe(false);
+    expect(isOlderView(storing, { phase: 'parsing', bytes: 100, rows: 0 })).toBe(true);
+    expect(isOlderView(storing, { phase: 'storing', bytes: 100, rows: 5 })).toBe(true);
+    expect(isOlderView(storing, { phase: 'storing', bytes: 100, rows: 20 })).toBe(false);
+    expect(isOlderView(storing, { phase: 'done', bytes: 100, rows: 48 })).toBe(false);
+    expect(isOlderView({ phase: 'parsing', bytes: 60, rows: 0 }, { phase: 'parsing', bytes: 30, rows: 0 })).toBe(true);
   });
 });

@@ -59,6 +59,24 @@ export function importProgress(
   };
 }
 
+const PHASE_RANK: Record<string, number> = { queued: 0, parsing: 1, storing: 2, done: 3, failed: 3 };
+
+/**
+ * Whether `next` is an older view of the job than `prev` (a read-back answered after a newer `import-progress`
+ * event): an earlier phase, or the same phase with fewer bytes read or rows stored. Such a view is dropped so that
+ * the bar only moves forward.
+ */
+export function isOlderView(
+  prev: Pick<ProgressEvent, 'phase' | 'bytes' | 'rows'> | null,
+  next: Pick<ProgressEvent, 'phase' | 'bytes' | 'rows'>,
+): boolean {
+  if (!prev) return false;
+  const a = PHASE_RANK[prev.phase ?? ''] ?? -1;
+  const b = PHASE_RANK[next.phase ?? ''] ?? -1;
+  if (a !== b) return b < a;
+  return (next.bytes ?? 0) < (prev.bytes ?? 0) || (next.rows ?? 0) < (prev.rows ?? 0);
+}
+
 /** A failed job's error as one sentence, with the file line when the server named one. */
 export function importErrorText(job: Pick<ImportJob, 'error'>): string {
   const e = job.error;
