@@ -19,6 +19,8 @@ CREATE TABLE strategy_runs (
   error jsonb,
   start_equity numeric NOT NULL,
   cursor_time timestamptz,
+  -- open time of the first bar the strategy acted on (bars before it were warm-up history)
+  first_bar_time timestamptz,
   started_at timestamptz NOT NULL DEFAULT now(),
   stopped_at timestamptz
 );
