@@ -21,7 +21,10 @@
  * worse; a limit fills at the limit or the gapped open, whichever is better; when a bar touches both the stop-loss
  * and the take-profit of a trade, the stop-loss wins (stop-first, as in the main job's bracket model).
  * Entries pay the spread (price × (1 ± spread)); commission is charged on entry (on the spread-adjusted price) and on
- * exit. Without `exclusiveOrders`, an order against open trades closes them first in FIFO order.
+ * exit. With `fees` (maker/taker) instead, each fill pays the paper exchange's fee for its liquidity: limit entries
+ * and take-profits the maker rate, everything else (market and stop entries, stop-losses, market exits) the taker
+ * rate, rounded up to the atom as `feeAtoms`. Without `exclusiveOrders`, an order against open trades closes them
+ * first in FIFO order.
  *
  * Invariants: prices are integer ticks, sizes integer lots, cash and P&L bigint money atoms (10^-12; products are
  * exact, the spread and commission fractions are rounded half-up to the atom); floats appear only in what
@@ -29,7 +32,7 @@
  * options give the same result.
  */
 import { FRACTION_DP, FRACTION_SCALE, MONEY_DP, divRound, fromScaled, toScaled } from '../money/decimal.ts';
-import { lotsToQty, ticksToPrice, toSpec, type InstrumentSpec } from '../instruments/instrument.ts';
+import { feeAtoms, lotsToQty, ticksToPrice, toSpec, type InstrumentSpec } from '../instruments/instrument.ts';
 import { decide, type AccountRiskState } from '../risk/decide.ts';
 import { DEFAULT_RISK_PROFILE, compileProfile, type CompiledProfile } from '../risk/profile.ts';
 import { resolveParams } from './params.ts';
@@ -71,6 +74,8 @@ interface Trade {
   initialSl: number | null;
   /** Risk at entry in Testudo mode (sizing's risk incl. fees), atoms. */
   plannedRisk: bigint;
+  /** The entry was a resting limit (maker fee with `fees`). */
+  entryMaker: boolean;
   view: { size: number; entryPrice: number; entryBar: number; sl: number | null; tp: number | null };
 }
 
@@ -101,6 +106,7 @@ interface ClosedRaw {
   /** Net P&L, atoms. */
   pnl: bigint;
   initialSl: number | null;
+  entryMaker: boolean;
   tp: number | null;
   reason: ExitReason;
   tag: string | null;
@@ -175,11 +181,21 @@ export function runBacktest(
       : { fixed: 0n, rate: parseFraction(options.commission ?? '0', 'commission', true) };
   if (commission.fixed < 0n)
     throw new BacktestError('bad-option', 'fixed commission must not be negative', { option: 'commission' });
+  if (options.fees !== undefined && options.commission !== undefined)
+    throw new BacktestError('bad-option', 'give either commission or maker/taker fees, not both', { option: 'fees' });
+  const exFees =
+    options.fees === undefined
+      ? null
+      : {
+          maker: parseFraction(options.fees.maker, 'maker fee'),
+          taker: parseFraction(options.fees.taker, 'taker fee'),
+        };
   const spread = parseFraction(options.spread ?? '0', 'spread');
   const lotSize = options.lotSize ?? '1';
   let spec: InstrumentSpec;
   try {
     const rate = fromScaled(commission.rate < 0n ? 0n : commission.rate, FRACTION_DP);
+    const feeText = (v: bigint | undefined): string => (v === undefined ? rate : fromScaled(v, FRACTION_DP));
     spec = toSpec({
       symbol: 'BACKTEST',
       base: 'BASE',
@@ -188,8 +204,8 @@ export function runBacktest(
       lotSize,
       minQty: lotSize,
       minNotional: '0',
-      makerFee: rate,
-      takerFee: rate,
+      makerFee: feeText(exFees?.maker),
+      takerFee: feeText(exFees?.taker),
     });
   } catch (e) {
     throw new BacktestError('bad-option', `lot size ${lotSize}: ${(e as Error).message}`, { option: 'lotSize' });
@@ -226,11 +242,15 @@ export function runBacktest(
   let realizedToday = 0n;
 
   const perLot = (ticks: number): bigint => BigInt(ticks) * aptl;
-  const noCommission = commission.fixed === 0n && commission.rate === 0n;
-  const fee = (lots: number, pricePerLot: bigint): bigint =>
+  const noCommission =
+    commission.fixed === 0n && commission.rate === 0n && (exFees === null || (exFees.maker | exFees.taker) === 0n);
+  /** Fee of one fill of `lots` at `pricePerLot` atoms; `maker` matters with maker/taker `fees` only. */
+  const fee = (lots: number, pricePerLot: bigint, maker = false): bigint =>
     noCommission
       ? 0n
-      : commission.fixed + divRound(BigInt(Math.abs(lots)) * pricePerLot * commission.rate, FRACTION_SCALE);
+      : exFees !== null
+        ? feeAtoms(BigInt(Math.abs(lots)) * pricePerLot, maker ? exFees.maker : exFees.taker)
+        : commission.fixed + divRound(BigInt(Math.abs(lots)) * pricePerLot * commission.rate, FRACTION_SCALE);
   const toTicks = (price: number, what: string): number => {
     const t = Math.round(price / Number(bars.tickSize));
     if (!Number.isFinite(price) || !(t > 0))
@@ -292,16 +312,16 @@ export function runBacktest(
     if (k >= 0) orders.splice(k, 1);
   };
 
-  const closeTrade = (t: Trade, exitPerLot: bigint, bar: number, reason: ExitReason): void => {
+  const closeTrade = (t: Trade, exitPerLot: bigint, bar: number, reason: ExitReason, maker = false): void => {
     const k = trades.indexOf(t);
     if (k >= 0) trades.splice(k, 1);
     positionChanged = true;
     removeOrder(t.sl);
     removeOrder(t.tp);
     const gross = BigInt(t.lots) * (exitPerLot - t.entryPerLot);
-    const exitFee = fee(t.lots, exitPerLot);
+    const exitFee = fee(t.lots, exitPerLot, maker);
     setCash(cash + gross - exitFee);
-    const fees = exitFee + fee(t.lots, t.entryPerLot);
+    const fees = exitFee + fee(t.lots, t.entryPerLot, t.entryMaker);
     const pnl = gross - fees;
     closedRaw.push({
       lots: t.lots,
@@ -312,6 +332,7 @@ export function runBacktest(
       fees,
       pnl,
       initialSl: t.initialSl,
+      entryMaker: t.entryMaker,
       tp: t.tp ? t.tp.limit : null,
       reason,
       tag: t.tag,
@@ -333,10 +354,17 @@ export function runBacktest(
   };
 
   /** Closes `-lots` (signed against the trade) of a trade: all of it, or a reduced copy. */
-  const reduceTrade = (t: Trade, exitPerLot: bigint, lots: number, bar: number, reason: ExitReason): void => {
+  const reduceTrade = (
+    t: Trade,
+    exitPerLot: bigint,
+    lots: number,
+    bar: number,
+    reason: ExitReason,
+    maker = false,
+  ): void => {
     const left = t.lots + lots;
     if (left === 0) {
-      closeTrade(t, exitPerLot, bar, reason);
+      closeTrade(t, exitPerLot, bar, reason, maker);
       return;
     }
     t.lots = left;
@@ -345,7 +373,7 @@ export function runBacktest(
     if (t.tp) t.tp.lots = -left;
     const piece: Trade = { ...t, lots: -lots, sl: null, tp: null, view: { ...t.view } };
     trades.push(piece);
-    closeTrade(piece, exitPerLot, bar, reason);
+    closeTrade(piece, exitPerLot, bar, reason, maker);
   };
 
   const openTrade = (o: Order, entryPerLot: bigint, lots: number, bar: number): void => {
@@ -358,11 +386,12 @@ export function runBacktest(
       tag: o.tag,
       initialSl: o.sl,
       plannedRisk: o.plannedRisk,
+      entryMaker: o.limit !== null,
       view: { size: 0, entryPrice: (Number(entryPerLot) / 1e12) * lotsPerUnit, entryBar: bar, sl: null, tp: null },
     };
     trades.push(t);
     positionChanged = true;
-    setCash(cash - fee(lots, entryPerLot));
+    setCash(cash - fee(lots, entryPerLot, t.entryMaker));
     if (o.tp !== null) {
       t.tp = {
         kind: 'tp',
@@ -430,7 +459,7 @@ export function runBacktest(
           const lots = Math.sign(o.lots) * Math.min(Math.abs(t.lots), Math.abs(o.lots));
           const reason: ExitReason =
             o.kind === 'sl' ? 'stop' : o.kind === 'tp' ? 'target' : o.kind === 'end' ? 'end' : 'signal';
-          reduceTrade(t, perLot(price), lots, bar, reason);
+          reduceTrade(t, perLot(price), lots, bar, reason, o.limit !== null);
         }
         removeOrder(o);
         continue;
@@ -449,7 +478,11 @@ export function runBacktest(
             : divRound(
                 commission.fixed * spec.lotUnits * 10n ** 8n,
                 BigInt(Math.round(sizeUnitsAbs * 1e8)) * 10n ** BigInt(spec.lotDp),
-              )) + divRound(raw * commission.rate, FRACTION_SCALE);
+              )) +
+          divRound(
+            raw * (exFees === null ? commission.rate : o.limit !== null ? exFees.maker : exFees.taker),
+            FRACTION_SCALE,
+          );
       const perLotAll = adjusted + commPerLot;
       if (o.fraction) {
         const avail = marginAvailable(T.close[i]!);
@@ -466,10 +499,10 @@ export function runBacktest(
       for (const t of [...trades]) {
         if (t.lots > 0 === o.long) continue;
         if (Math.abs(need) >= Math.abs(t.lots)) {
-          closeTrade(t, raw, bar, 'signal');
+          closeTrade(t, raw, bar, 'signal', o.limit !== null);
           need += t.lots;
         } else {
-          reduceTrade(t, raw, need, bar, 'signal');
+          reduceTrade(t, raw, need, bar, 'signal', o.limit !== null);
           need = 0;
         }
         if (need === 0) break;
@@ -746,7 +779,7 @@ export function runBacktest(
       const slPerLot = perLot(c.initialSl);
       const dist = c.entryPerLot > slPerLot ? c.entryPerLot - slPerLot : slPerLot - c.entryPerLot;
       // Initial risk as the journal defines it: the loss at the stop including both fees, so a fill at the stop is −1R.
-      const risk = BigInt(absLots) * dist + fee(c.lots, c.entryPerLot) + fee(c.lots, slPerLot);
+      const risk = BigInt(absLots) * dist + fee(c.lots, c.entryPerLot, c.entryMaker) + fee(c.lots, slPerLot);
       if (dist > 0n) r = Number(c.pnl) / Number(risk);
     }
     rMultiples.push(r);

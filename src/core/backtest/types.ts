@@ -129,6 +129,17 @@ export interface StrategyDefinition<P extends Params = Params, S = never> {
 /** Commission: a fraction of traded value, or a fixed amount (quote currency) plus a fraction, per fill. */
 export type Commission = string | { fixed: string; rate: string };
 
+/**
+ * Maker and taker fee rates (fractions as decimal text, "0.001" = 0.1%), charged per fill exactly as the paper
+ * exchange does (`src/core/execution/bracket.ts`): market entries, stop entries, stop-losses and every market exit
+ * (closes, `finalizeTrades`, out-of-money) pay the taker rate; limit entries and take-profits (resting orders) pay
+ * the maker rate; each fee is |quantity| × fill price × rate rounded UP to the money atom (`feeAtoms`).
+ */
+export interface ExchangeFees {
+  maker: string;
+  taker: string;
+}
+
 /** Testudo mode: size from the stop and apply the account's rules inside the backtest. */
 export interface TestudoModeOptions {
   /** The risk profile (rules and risk per trade); defaults to the Testudo Protocol defaults. */
@@ -141,6 +152,12 @@ export interface BacktestOptions {
   cash?: string;
   /** Commission per fill (entry and exit). Default "0". */
   commission?: Commission;
+  /**
+   * Maker/taker fees as the paper exchange charges them (see {@link ExchangeFees}), instead of `commission`; giving
+   * both is a `bad-option`. In Testudo mode sizing uses these rates too (entry: taker for market, maker for limit;
+   * stop: taker), as the trading service does. R counts the entry fee as charged plus the taker fee at the stop.
+   */
+  fees?: ExchangeFees;
   /** Spread as a fraction added to the entry price against the trader. Default "0". */
   spread?: string;
   /** Each new order closes the open position and cancels pending entries first. Default false. */
