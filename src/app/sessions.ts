@@ -13,6 +13,9 @@
  *   created on first use. The CSRF token of a session is HMAC-SHA256(key, `csrf:<sid>`): constant for the session's
  *   life, so concurrent refreshes cannot invalidate a page's token. No secret is ever logged.
  *
+ * Ending a session (logout, revocation by id, log out everywhere, refresh-token reuse) is announced at once to
+ * this process's {@link SessionService.onEnded} listeners (open WebSockets close on it: `src/server/ws-auth.ts`).
+ *
  * Times are ms UTC from the caller's wall clock (`Date.now()`), not the market clock.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -140,6 +143,14 @@ export function deviceOf(userAgent: string | null): string {
   return os ? `${browser} on ${os}` : browser;
 }
 
+/** Sessions that this process has just ended, as told to {@link SessionService.onEnded} listeners. */
+export interface SessionsEnded {
+  /** The ended sessions' ids (at least one). */
+  sessionIds: number[];
+  /** Why: `logout`, `revoked` (by id), `logout-all`, `refresh-token-reused`. */
+  reason: 'logout' | 'revoked' | 'logout-all' | 'refresh-token-reused';
+}
+
 interface Checked {
   /** null: the session is gone (revoked, expired, or its user deleted). */
   user: User | null;
@@ -151,6 +162,7 @@ export class SessionService {
   private opts: SessionOptions = { ...DEFAULT_SESSION_OPTIONS };
   private keyPromise: Promise<Buffer> | null = null;
   private readonly checked = new Map<number, Checked>();
+  private readonly endedListeners = new Set<(e: SessionsEnded) => void>();
 
   /** @param sql the database (the session tables of migration 012). */
   constructor(private readonly sql: Sql) {}
@@ -164,6 +176,32 @@ export class SessionService {
   configure(o: Partial<SessionOptions> = {}): void {
     const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<SessionOptions>;
     this.opts = { ...this.opts, ...defined };
+  }
+
+  /**
+   * Calls `fn` whenever this process ends sessions (after the change is committed). Sessions ended by another
+   * process on the same database are not announced here: they fail their next check instead. Returns the
+   * unsubscribe function (idempotent). A throwing listener does not stop the others.
+   */
+  onEnded(fn: (e: SessionsEnded) => void): () => void {
+    const f = (e: SessionsEnded): void => fn(e);
+    this.endedListeners.add(f);
+    return () => {
+      this.endedListeners.delete(f);
+    };
+  }
+
+  /** Forgets the cached checks of `sessionIds` and tells the {@link onEnded} listeners. */
+  private ended(sessionIds: number[], reason: SessionsEnded['reason']): void {
+    for (const id of sessionIds) this.checked.delete(id);
+    if (sessionIds.length === 0) return;
+    for (const fn of this.endedListeners) {
+      try {
+        fn({ sessionIds, reason });
+      } catch {
+        // a listener (a socket) must not break a logout
+      }
+    }
   }
 
   /** The signing key shared by every process on the database (created on first use). */
@@ -358,7 +396,7 @@ export class SessionService {
       case 'invalid':
         throw new AuthError('refresh-invalid', 'the session has ended: sign in again');
       case 'reused':
-        this.checked.delete(out.sessionId);
+        this.ended([out.sessionId], 'refresh-token-reused');
         throw new AuthError('refresh-token-reused', 'this refresh token was used before: the session is revoked');
       case 'grace':
         return this.issue(out.userId, out.sessionId, now, null, out.expiresAt);
@@ -375,11 +413,15 @@ export class SessionService {
 
   /** Ends session `sessionId` (logout); nothing happens when it has ended already. */
   async end(sessionId: number, now: number): Promise<void> {
-    await this.sql.query(
-      `UPDATE sessions SET revoked_at = $2, revoked_reason = 'logout' WHERE id = $1 AND revoked_at IS NULL`,
+    const rows = await this.sql.query(
+      `UPDATE sessions SET revoked_at = $2, revoked_reason = 'logout' WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
       [sessionId, new Date(now)],
     );
     this.checked.delete(sessionId);
+    this.ended(
+      rows.map((r) => toInt(r.id)),
+      'logout',
+    );
   }
 
   /**
@@ -396,7 +438,7 @@ export class SessionService {
       if (!rows[0]) throw new NotFoundError('session-not-found', `no session ${sessionId}`);
       await audit(q, actor, 'session-revoked', userId, { sessionId });
     });
-    this.checked.delete(sessionId);
+    this.ended([sessionId], 'revoked');
   }
 
   /**
@@ -413,7 +455,7 @@ export class SessionService {
       await audit(q, actor, 'logout-all', userId, { count: rows.length });
       return rows.map((r) => toInt(r.id));
     });
-    for (const id of ids) this.checked.delete(id);
+    this.ended(ids, 'logout-all');
     return ids.length;
   }
 

@@ -29,6 +29,7 @@ import { exchangeWebSocket } from './exchange-ws.ts';
 import { rateLimiterFromEnv, rateLimits, type RateLimiter } from './ratelimit.ts';
 import { authThrottle } from './auth-throttle.ts';
 import { webSecurity, type TrustProxy } from './web-security.ts';
+import { closeWhenRevoked } from './ws-auth.ts';
 
 export { SESSION_COOKIE };
 
@@ -163,6 +164,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
     });
     socket.send(JSON.stringify({ type: 'hello', data: { user: req.user, breaker: ctx.breaker.state() } }));
     socket.on('close', off);
+    closeWhenRevoked(ctx, req, socket); // closed 4401 when its session or API token ends
   });
 
   return app;

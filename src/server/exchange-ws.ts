@@ -25,6 +25,8 @@
  * publishes after each commit to the owners of the account only (`ex-order`, `ex-account`, `transfer`): no database
  * read per update. A socket with any private subscription also gets `{ channel: 'ownership', update }` when an owner
  * is added to or removed from one of the user's accounts; a removed owner's `portfolio:<id>` subscription ends.
+ * A socket opened with a session or an API token is closed with code 4401 when that session or token ends
+ * (`./ws-auth.ts`).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -44,6 +46,7 @@ import { ZOD_ISSUE_CODES, statusOf } from './errors.ts';
 import type { RateLimiter } from './ratelimit.ts';
 import { OrderBody, TransferBody, decimalText } from './exchange-routes.ts';
 import { OrderView } from './exchange-responses.ts';
+import { closeWhenRevoked } from './ws-auth.ts';
 
 /** Options of {@link exchangeWebSocket}. */
 export interface ExchangeWsOptions {
@@ -387,6 +390,7 @@ export function exchangeWebSocket(
       off();
       offPrivate?.();
     });
+    closeWhenRevoked(ctx, req, socket); // closed 4401 when its session or API token ends
 
     // --- requests
 
