@@ -20,6 +20,7 @@ import { LiveEngine } from './live/engine.ts';
 import { ImportService } from './live/import.ts';
 import { MfaService } from './mfa.ts';
 import { PlanService } from './plans.ts';
+import { StrategyRunService } from './strategies/service.ts';
 
 /** Everything the interfaces need. */
 export interface AppContext {
@@ -45,6 +46,8 @@ export interface AppContext {
   mfa: MfaService;
   /** Optional Stripe subscriptions: users' plans and the feature gate (`./plans.ts`; off by default). */
   plans: PlanService;
+  /** Strategy runs on the feed, every order through the trading service's submission (`./strategies/`). */
+  strategies: StrategyRunService;
   breaker: CircuitBreaker;
   feed: MarketFeed | null;
   /** Market clock (the feed's time), ms UTC. */
@@ -131,6 +134,9 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
   await live.start();
   const imports = new ImportService({ sql, events, connections, onError: o.onError });
   await imports.start();
+  // After the trading service: its bar listener runs first, so a run sees each bar's fills before it acts.
+  const strategies = new StrategyRunService({ sql, trading, events, feed, now, onError: o.onError });
+  await strategies.init();
   return {
     sql,
     auth: new AuthService(sql),
@@ -146,11 +152,13 @@ export async function createContext(o: ContextOptions = {}): Promise<AppContext>
     imports,
     mfa: new MfaService({ sql }),
     plans: new PlanService({ sql }),
+    strategies,
     breaker,
     feed,
     now,
     close: async () => {
       await feed?.stop();
+      await strategies.close();
       await live.stop();
       await imports.close();
       await connections.close();

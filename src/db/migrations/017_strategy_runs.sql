@@ -21,6 +21,9 @@ CREATE TABLE strategy_runs (
   cursor_time timestamptz,
   -- open time of the first bar the strategy acted on (bars before it were warm-up history)
   first_bar_time timestamptz,
+  -- open time of the oldest bar of the history the strategy is evaluated on (its indicators start there): a backtest
+  -- from this bar over the same bars calls the strategy as the run did
+  history_from timestamptz,
   started_at timestamptz NOT NULL DEFAULT now(),
   stopped_at timestamptz
 );
@@ -39,14 +42,18 @@ CREATE TABLE strategy_events (
 );
 CREATE INDEX strategy_events_run ON strategy_events(run_id, id);
 
--- The orders a run placed: one row per (run, bar, sequence), linked to the decision and (when approved) the trade.
+-- What a run asked for on each bar: one row per (run, bar, sequence) — an entry ('entry': linked to the decision and,
+-- when approved, the trade), a close of its open trades or a cancel of its pending entries — with `result`, the
+-- stored outcome a repeat of the same (run, bar, sequence) answers with.
 CREATE TABLE strategy_orders (
   run_id bigint NOT NULL REFERENCES strategy_runs(id) ON DELETE CASCADE,
   bar_time timestamptz NOT NULL,
   seq integer NOT NULL CHECK (seq >= 0),
+  kind text NOT NULL DEFAULT 'entry' CHECK (kind IN ('entry', 'close', 'cancel')),
   decision_id bigint REFERENCES decisions(id),
   trade_id bigint REFERENCES trades(id) ON DELETE SET NULL,
   approved boolean NOT NULL,
+  result jsonb NOT NULL DEFAULT '{}',
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (run_id, bar_time, seq)
 );

@@ -1,0 +1,242 @@
+/**
+ * Strategy runs on a replayed feed against a real database (PGlite, or PostgreSQL with TESTUDO_TEST_DB=postgres):
+ * the run's trades equal the backtester's on the same bars (Testudo mode, trade on close), a refusal mid-run is
+ * recorded and the run carries on, and a restart (a new context on the same database) never doubles an order.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBacktest } from '../../core/backtest/run.ts';
+import { barsFromCandles } from '../../core/backtest/series.ts';
+import { BUILTIN_STRATEGIES } from '../../core/backtest/strategies/index.ts';
+import { DEFAULT_RISK_PROFILE, type RiskProfile } from '../../core/risk/profile.ts';
+import type { Sql } from '../../db/sql.ts';
+import { toMs } from '../../db/sql.ts';
+import { openTestDatabase } from '../../db/testing.ts';
+import type { AppContext } from '../context.ts';
+import type { ReplayFeed } from '../../feed/replay.ts';
+import { PARITY_FEE, openReplayContext, sampleCandles, stepBars } from './testing.ts';
+
+const HOUR = 3_600_000;
+const N = 900;
+const candles = sampleCandles().slice(0, N);
+
+/** The risk profile of the parity runs: the defaults, with a loss streak that never starts a cooldown here. */
+const NO_STREAK = { ...DEFAULT_RISK_PROFILE, lossStreakLimit: 1000 };
+
+/** The backtest of breakout on `candles` as a run must reproduce it. */
+function backtest(profile: RiskProfile = NO_STREAK) {
+  return runBacktest(
+    barsFromCandles(candles, { tickSize: '0.01' }),
+    BUILTIN_STRATEGIES.breakout!,
+    {},
+    {
+      cash: '10000',
+      commission: PARITY_FEE,
+      lotSize: '0.00001',
+      tradeOnClose: true,
+      testudo: { profile },
+    },
+  );
+}
+
+interface RunTrade {
+  id: number;
+  side: string;
+  qty: string;
+  entry: string;
+  exit: string | null;
+  opened: number;
+  closed: number | null;
+  reason: string | null;
+}
+
+async function runTrades(sql: Sql, runId: number): Promise<RunTrade[]> {
+  const rows = await sql.query(
+    `SELECT t.id, t.side, t.qty::text AS qty, t.entry_fill_price::text AS entry, t.exit_fill_price::text AS exit,
+            t.opened_at, t.closed_at, t.exit_reason
+       FROM strategy_orders so JOIN trades t ON t.id = so.trade_id WHERE so.run_id = $1 ORDER BY t.id`,
+    [runId],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    side: String(r.side),
+    qty: String(r.qty),
+    entry: String(r.entry),
+    exit: r.exit === null ? null : String(r.exit),
+    opened: toMs(r.opened_at),
+    closed: r.closed_at === null ? null : toMs(r.closed_at),
+    reason: (r.exit_reason as string | null) ?? null,
+  }));
+}
+
+const num = (s: string): string => String(Number(s));
+
+/** The backtest's closed trades in the run's terms: the paper fill of a bar-i close entry is stamped at i's close. */
+function expected(profile: RiskProfile = NO_STREAK) {
+  return backtest(profile).trades.map((t) => ({
+    side: t.size.startsWith('-') ? 'sell' : 'buy',
+    qty: num(t.size.replace('-', '')),
+    entry: num(t.entryPrice),
+    exit: num(t.exitPrice),
+    opened: t.entryTime + HOUR,
+    closed: t.exitTime,
+  }));
+}
+
+function comparable(ts: RunTrade[]) {
+  return ts
+    .filter((t) => t.closed !== null)
+    .map((t) => ({
+      side: t.side,
+      qty: num(t.qty),
+      entry: num(t.entry),
+      exit: num(t.exit!),
+      opened: t.opened,
+      closed: t.closed!,
+    }));
+}
+
+/** A new user whose paper account trades under `profile`. */
+async function user(ctx: AppContext, name: string, profile: RiskProfile = NO_STREAK): Promise<number> {
+  const u = await ctx.auth.register(`${name}-${Math.random().toString(36).slice(2)}@example.com`, 'pw-pw-pw-pw');
+  await ctx.sql.query('UPDATE accounts SET risk_profile = $2 WHERE user_id = $1', [u.id, JSON.stringify(profile)]);
+  return u.id;
+}
+
+/** Opens a database and a replay context; returns them and a closer. */
+async function world(startIndex = 0, sqlIn?: Sql) {
+  const sql = sqlIn ?? (await openTestDatabase());
+  const { ctx, feed } = await openReplayContext(sql, candles, startIndex);
+  return { sql, ctx, feed };
+}
+
+async function startBreakout(ctx: AppContext, feed: ReplayFeed, uid: number) {
+  await stepBars(ctx, feed, 5);
+  return ctx.strategies.start(uid, { strategy: 'breakout', symbol: 'BTC-USD', timeframe: '1h' });
+}
+
+describe('a breakout run on the replayed Coinbase hours', () => {
+  let sql: Sql;
+  let ctx: AppContext;
+  let feed: ReplayFeed;
+  beforeAll(async () => {
+    ({ sql, ctx, feed } = await world());
+  });
+  afterAll(async () => {
+    await ctx.close();
+    await sql.close();
+  });
+
+  it("places, bar for bar, the backtest's trades: same entry and exit times and prices, same sizes", async () => {
+    const uid = await user(ctx, 'parity');
+    const run = await startBreakout(ctx, feed, uid);
+    expect(run).toMatchObject({
+      status: 'running',
+      host: 'server',
+      historyFrom: new Date(candles[0]!.time).toISOString(),
+    });
+    await stepBars(ctx, feed, N - 5);
+    const bt = backtest();
+    expect(bt.trades.length).toBeGreaterThan(20);
+    const mine = await runTrades(sql, run.id);
+    expect(comparable(mine)).toEqual(expected());
+    expect(mine.filter((t) => t.closed === null).length).toBeLessThanOrEqual(1);
+    const view = await ctx.strategies.store.get({ id: uid }, run.id);
+    expect(view.stats.trades).toBe(bt.trades.length);
+    expect(view.stats.wins + view.stats.losses).toBe(bt.trades.length);
+    expect(view.stats.rejections).toBe(Object.values(bt.rejections).reduce((a, b) => a + b, 0));
+    expect(view.cursorTime).toBe(new Date(candles[N - 1]!.time).toISOString());
+    expect(view.firstBarTime).toBe(new Date(candles[21]!.time).toISOString());
+    const rSum = bt.trades.reduce((a, t) => a + (t.rMultiple ?? 0), 0);
+    expect(view.stats.netR).toBeCloseTo(rSum, 4);
+  });
+});
+
+describe('a breakout run under the default rules (loss-streak cooldown)', () => {
+  it('records a rule refusal mid-run with its codes and carries on; differs from the backtest only after a served streak', async () => {
+    const { sql, ctx, feed } = await world();
+    try {
+      const uid = await user(ctx, 'cooldown', DEFAULT_RISK_PROFILE);
+      const run = await startBreakout(ctx, feed, uid);
+      await stepBars(ctx, feed, N - 5);
+      const refused = await sql.query(
+        `SELECT so.bar_time, so.decision_id, so.result FROM strategy_orders so WHERE so.run_id = $1 AND NOT so.approved`,
+        [run.id],
+      );
+      expect(refused.length).toBeGreaterThan(0);
+      const first = refused[0]!;
+      expect(toMs(first.bar_time)).toBe(Date.parse('2017-07-23T11:00:00Z'));
+      expect(first.decision_id).not.toBeNull();
+      const [ev] = await sql.query(
+        `SELECT data FROM strategy_events WHERE run_id = $1 AND kind = 'decision' AND bar_time = $2`,
+        [run.id, first.bar_time],
+      );
+      expect(ev!.data).toMatchObject({ approved: false, codes: ['loss-streak-cooldown'] });
+      const mine = comparable(await runTrades(sql, run.id));
+      // the run carried on: trades after the refusal
+      expect(mine.some((t) => t.opened > toMs(first.bar_time))).toBe(true);
+      // Known difference (reported): after a loss streak has served its cooldown, the paper account restarts the
+      // streak at the next loss (fills.ts); the backtester keeps counting (run.ts closeTrade: streak++), so its
+      // 4th loss starts another cooldown. Up to that trade the two agree trade for trade.
+      const bt = expected(DEFAULT_RISK_PROFILE);
+      const k = bt.findIndex((t, i) => JSON.stringify(t) !== JSON.stringify(mine[i]));
+      expect(k).toBe(25);
+      expect(mine.slice(0, 25)).toEqual(bt.slice(0, 25));
+      expect(new Date(mine[k]!.opened - HOUR).toISOString()).toBe('2017-08-02T13:00:00.000Z');
+    } finally {
+      await ctx.close();
+      await sql.close();
+    }
+  });
+});
+
+describe('a restarted run', () => {
+  it('resumes after its cursor on a new context over the same database and never doubles an order', async () => {
+    const first = await world();
+    const sql = first.sql;
+    let { ctx, feed } = first;
+    try {
+      const uid = await user(ctx, 'restart');
+      const run = await startBreakout(ctx, feed, uid);
+      const half = 400;
+      await stepBars(ctx, feed, half - 5);
+      // the last bar that placed an order before `half`
+      const [last] = await sql.query(
+        `SELECT max(bar_time) AS t FROM strategy_orders WHERE run_id = $1 AND approved AND trade_id IS NOT NULL`,
+        [run.id],
+      );
+      const crashBar = toMs(last!.t);
+      const crashIndex = candles.findIndex((c) => c.time === crashBar);
+      await ctx.close();
+      // A crash between the submission and the bar's transaction: the bar's links, events and cursor never landed.
+      await sql.query('DELETE FROM strategy_orders WHERE run_id = $1 AND bar_time >= $2', [run.id, new Date(crashBar)]);
+      await sql.query('DELETE FROM strategy_events WHERE run_id = $1 AND bar_time >= $2', [run.id, new Date(crashBar)]);
+      await sql.query('UPDATE strategy_runs SET cursor_time = $2 WHERE id = $1', [
+        run.id,
+        new Date(candles[crashIndex - 1]!.time),
+      ]);
+      const tradesBefore = await sql.query(`SELECT count(*)::int AS n FROM trades WHERE $1 = ANY(tags)`, [
+        `strategy-run-${run.id}`,
+      ]);
+      // The new server replays from the crashed bar on.
+      ({ ctx, feed } = await world(crashIndex, sql));
+      await stepBars(ctx, feed, N - crashIndex);
+      const tagged = await sql.query(`SELECT count(*)::int AS n FROM trades WHERE $1 = ANY(tags)`, [
+        `strategy-run-${run.id}`,
+      ]);
+      const mine = await runTrades(sql, run.id);
+      // every trade of the run is linked once; the crashed bar's order was replayed, not placed again
+      expect(Number(tagged[0]!.n)).toBe(mine.length);
+      expect(Number(tradesBefore[0]!.n)).toBeGreaterThan(0);
+      expect(mine.filter((t) => t.opened === crashBar + HOUR)).toHaveLength(1);
+      expect(comparable(mine)).toEqual(expected());
+      const statuses = await sql.query(
+        `SELECT data FROM strategy_events WHERE run_id = $1 AND kind = 'status' ORDER BY id`,
+        [run.id],
+      );
+      expect(statuses.map((s) => (s.data as { resumed?: boolean }).resumed ?? false)).toEqual([false, true]);
+    } finally {
+      await ctx.close();
+      await sql.close();
+    }
+  });
+});
