@@ -557,6 +557,11 @@ class CsvLines {
     };
   }
 
+  /** The header's field count and column indices once the header line has been read; undefined before. */
+  layout(): Omit<CsvLayout, 'format' | 'headerLine'> | undefined {
+    return this.header === undefined ? undefined : { fields: this.names.length, ...this.idx };
+  }
+
   /** End of the text: a lone banner is read as the header; a file without data rows is `empty-file`. */
   finish(): void {
     if (this.header === undefined && this.banner !== undefined) this.setHeader(this.banner);
@@ -571,6 +576,48 @@ function parseCsvLike(text: string, format: Exclude<CandleFormat, 'json'>): Omit
   for (const { no, text: t } of splitLines(text)) csv.line(no, t);
   csv.finish();
   return { candles: b.sorted(), outOfOrder: b.outOfOrder };
+}
+
+/**
+ * Where the columns of a CSV-like candle file are, read from its first two non-blank lines exactly as
+ * {@link parseCandles} reads them (for the columnar fast path in `importers-fast.ts`). Column indices are 0-based;
+ * `volume` is -1 when the file has none.
+ */
+export interface CsvLayout {
+  format: Exclude<CandleFormat, 'json'>;
+  /** Which of the two lines given is the header: 0, or 1 after a CryptoDataDownload banner. */
+  headerLine: 0 | 1;
+  /** Fields per row (the header's). */
+  fields: number;
+  time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+/**
+ * The {@link CsvLayout} of a file whose first two non-blank lines (BOM and CR removed) are `first` and `second`.
+ * @param format the format; detected with {@link detectFormat} when omitted.
+ * @returns undefined for JSON, or when the lines are rejected (unknown format, a missing column, no header): the
+ *   caller then parses the file with {@link parseCandles}, which reports the problem. Never throws.
+ */
+export function csvLayout(first: string, second: string | undefined, format?: CandleFormat): CsvLayout | undefined {
+  try {
+    const fmt = format ?? detectFormat(second === undefined ? first : `${first}\n${second}`);
+    if (fmt === 'json') return undefined;
+    const csv = new CsvLines(fmt, new RowBuilder('line'));
+    csv.line(1, first);
+    let layout = csv.layout();
+    if (layout) return { format: fmt, headerLine: 0, ...layout };
+    if (second === undefined) return undefined;
+    csv.line(2, second);
+    layout = csv.layout();
+    return layout ? { format: fmt, headerLine: 1, ...layout } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
