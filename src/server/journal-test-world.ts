@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { createContext, type AppContext } from '../app/context.ts';
 import type { Sql } from '../db/sql.ts';
 import { openTestDatabase } from '../db/testing.ts';
-import { buildServer, SESSION_COOKIE } from './app.ts';
+import { buildServer, SESSION_COOKIE, type ServerOptions } from './app.ts';
 import { rateLimiterFromEnv } from './ratelimit.ts';
 import { CSRF_COOKIE, CSRF_HEADER } from './session.ts';
 
@@ -44,13 +44,27 @@ export interface Client {
   call<T = Record<string, unknown>>(method: string, path: string, payload?: unknown): Promise<Reply<T>>;
 }
 
+/** Options of {@link openClockWorld}. */
+export interface ClockWorldOptions {
+  /**
+   * Server options; by default rate limits in this process's memory (never a shared Redis) with registrations and
+   * sign-ins from one address raised ({@link TEST_RATE_LIMITS}). `rateLimitFactor: Infinity` turns the limits off.
+   */
+  server?: ServerOptions;
+  /** A database to use (a second server on the same database); the world's `close` leaves it open. */
+  sql?: Sql;
+}
+
 /** Opens a world whose clock starts at `start` (ms UTC). */
-export async function openClockWorld(start: number): Promise<ClockWorld> {
-  const sql = await openTestDatabase();
+export async function openClockWorld(start: number, o: ClockWorldOptions = {}): Promise<ClockWorld> {
+  const sql = o.sql ?? (await openTestDatabase());
   const clock = { now: start };
   const ctx = await createContext({ sql, feed: null, now: () => clock.now });
-  // rate limits in this process's memory (never a shared Redis), registration raised: many users sign up from one address
-  const app = await buildServer(ctx, { rateLimiter: rateLimiterFromEnv({ TESTUDO_RATE_LIMITS: TEST_RATE_LIMITS }) });
+  const limits =
+    o.server?.rateLimiter === undefined && o.server?.rateLimitFactor === undefined
+      ? { rateLimiter: rateLimiterFromEnv({ TESTUDO_RATE_LIMITS: TEST_RATE_LIMITS }) }
+      : {};
+  const app = await buildServer(ctx, { ...limits, ...o.server });
   return {
     sql,
     ctx,
@@ -59,21 +73,22 @@ export async function openClockWorld(start: number): Promise<ClockWorld> {
     close: async () => {
       await app.close();
       await ctx.close();
-      await sql.close();
+      if (o.sql === undefined) await sql.close();
     },
   };
 }
 
 /** Sends a request under `/api/v1` (unless the path starts with `/api/`). */
 export async function call<T = Record<string, unknown>>(
-  w: ClockWorld,
+  w: Pick<ClockWorld, 'app'>,
   method: string,
   path: string,
-  opts: { payload?: unknown; headers?: Record<string, string> } = {},
+  opts: { payload?: unknown; headers?: Record<string, string>; remoteAddress?: string } = {},
 ): Promise<Reply<T>> {
   const r = await w.app.inject({
     method: method as 'GET',
     url: path.startsWith('/api/') ? path : `/api/v1${path}`,
+    ...(opts.remoteAddress === undefined ? {} : { remoteAddress: opts.remoteAddress }),
     ...(opts.payload === undefined ? {} : { payload: opts.payload as object }),
     ...(opts.headers ? { headers: opts.headers } : {}),
   });
@@ -103,11 +118,26 @@ export function sessionHeaders(headers: Reply<unknown>['headers']): Record<strin
 
 let seq = 0;
 
-/** Registers a user (registration signs in: its cookie is used); `admin` grants admin rights directly. */
-export async function signUp(w: ClockWorld, name = 'trader', admin = false): Promise<Client> {
+/** The password of every user {@link signUp} registers. */
+export const TEST_PASSWORD = 'correct horse battery';
+
+/** Options of {@link signUp}. */
+export interface SignUpOptions {
+  /** The client address of its requests, asked on each request (tests that move address per test); default inject's. */
+  remoteAddress?: () => string;
+}
+
+/**
+ * Registers a user with {@link TEST_PASSWORD} (registration signs in: its session's cookies and CSRF token are used
+ * by `call`); `admin` grants admin rights directly.
+ * @throws Error when the registration is not answered 201 with a session cookie
+ */
+export async function signUp(w: ClockWorld, name = 'trader', admin = false, o: SignUpOptions = {}): Promise<Client> {
   const email = `${name}-${++seq}@example.com`;
+  const from = (): { remoteAddress?: string } => (o.remoteAddress ? { remoteAddress: o.remoteAddress() } : {});
   const reg = await call<{ user: { id: number } }>(w, 'POST', '/auth/register', {
-    payload: { email, password: 'correct horse battery' },
+    payload: { email, password: TEST_PASSWORD },
+    ...from(),
   });
   if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
   const cookie = sessionCookie(reg.headers);
@@ -119,7 +149,23 @@ export async function signUp(w: ClockWorld, name = 'trader', admin = false): Pro
     email,
     cookie,
     headers,
-    call: (method, path, payload) => call(w, method, path, { payload, headers }),
+    call: (method, path, payload) => call(w, method, path, { payload, headers, ...from() }),
+  };
+}
+
+/**
+ * Signs `c` in again with its password (a second session of the same user, as another device would): a client of
+ * that session. @throws Error when the sign-in is not answered 200
+ */
+export async function signInAgain(w: ClockWorld, c: Client, headers: Record<string, string> = {}): Promise<Client> {
+  const r = await call(w, 'POST', '/auth/login', { payload: { email: c.email, password: TEST_PASSWORD }, headers });
+  if (r.status !== 200) throw new Error(`login: ${r.status} ${JSON.stringify(r.body)}`);
+  const h = sessionHeaders(r.headers);
+  return {
+    ...c,
+    cookie: sessionCookie(r.headers)!,
+    headers: h,
+    call: (m, p, payload) => call(w, m, p, { payload, headers: h }),
   };
 }
 

@@ -4,21 +4,11 @@
  * trade link (422 unknown-trade), full-text search by word, the tag filter and cursor pagination.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageView } from '../app/messages.ts';
 import { insertClosedTrade, openClockWorld, signUp, type ClockWorld } from './journal-test-world.ts';
 
-interface Message {
-  id: number;
-  title: string | null;
-  body: string;
-  tags: string[];
-  symbol: string | null;
-  strategy: string | null;
-  tradeId: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
 interface Page {
-  messages: Message[];
+  messages: MessageView[];
   nextCursor: string | null;
 }
 interface ErrorBody {
@@ -41,7 +31,7 @@ describe('/api/v1/messages', () => {
     const alice = await signUp(w, 'msg-alice');
     const bob = await signUp(w, 'msg-bob');
     const trade = await insertClosedTrade(w.sql, alice.id, { netPnl: '10', r: 1, openedAt: T0, closedAt: T0 + 1 });
-    const c = await alice.call<Message>('POST', '/messages', {
+    const c = await alice.call<MessageView>('POST', '/messages', {
       title: 'BTC idea',
       body: '## Thesis\nHigher lows.',
       tags: ['Trend Following', 'trend-following', 'BTC'],
@@ -59,7 +49,7 @@ describe('/api/v1/messages', () => {
       tradeId: trade,
     });
     const id = c.body.id;
-    expect((await alice.call<Message>('GET', `/messages/${id}`)).body).toEqual(c.body);
+    expect((await alice.call<MessageView>('GET', `/messages/${id}`)).body).toEqual(c.body);
 
     for (const [method, payload] of [['GET'], ['PATCH', { body: 'mine now' }], ['DELETE']] as const) {
       const r = await bob.call<ErrorBody>(method, `/messages/${id}`, payload);
@@ -67,7 +57,7 @@ describe('/api/v1/messages', () => {
     }
     expect((await bob.call<Page>('GET', '/messages')).body).toEqual({ messages: [], nextCursor: null });
 
-    const p = await alice.call<Message>('PATCH', `/messages/${id}`, { title: null, tags: [], tradeId: null });
+    const p = await alice.call<MessageView>('PATCH', `/messages/${id}`, { title: null, tags: [], tradeId: null });
     expect(p.status).toBe(200);
     expect(p.body).toMatchObject({ title: null, tags: [], tradeId: null, symbol: 'BTC-USD', body: c.body.body });
 
@@ -122,11 +112,11 @@ describe('/api/v1/messages', () => {
 
   it('searches by word over title and body, filters by tag, symbol and strategy, and pages newest first', async () => {
     const u = await signUp(w, 'msg-search');
-    const made: Message[] = [];
+    const made: MessageView[] = [];
     for (let i = 0; i < 5; i++)
       made.push(
         (
-          await u.call<Message>('POST', '/messages', {
+          await u.call<MessageView>('POST', '/messages', {
             title: i === 0 ? 'Liquidity sweep' : `Idea ${i}`,
             body: i === 3 ? 'The liquidity grab under the lows' : `Plain note ${i}`,
             tags: i % 2 === 0 ? ['Even'] : ['odd'],

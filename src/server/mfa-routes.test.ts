@@ -9,7 +9,16 @@ import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MfaService } from '../app/mfa.ts';
 import { SecretBox } from '../app/secrets.ts';
-import { openClockWorld, sessionCookie, type ClockWorld, type Reply } from './journal-test-world.ts';
+import {
+  call as callFrom,
+  openClockWorld,
+  sessionCookie,
+  signUp as signUpFrom,
+  TEST_PASSWORD,
+  type Client,
+  type ClockWorld,
+  type Reply,
+} from './journal-test-world.ts';
 
 interface ErrorBody {
   error: { code: string };
@@ -26,7 +35,7 @@ interface Challenge {
 let w: ClockWorld;
 let wall = Date.UTC(2026, 0, 5, 12, 0, 0);
 const box = new SecretBox(randomBytes(32));
-const PASSWORD = 'correct horse battery';
+const PASSWORD = TEST_PASSWORD;
 
 beforeAll(async () => {
   w = await openClockWorld(Date.UTC(2024, 0, 2));
@@ -41,50 +50,19 @@ beforeEach(() => {
   ip++; // and its own address (the sign-in back-off counts 401s per address)
 });
 
+/** This test's client address. */
+const address = (): string => `10.11.${Math.floor(ip / 250)}.${(ip % 250) + 1}`;
+
 /** Sends a request under `/api/v1` from this test's address. */
-async function call<T = Record<string, unknown>>(
+const call = <T = Record<string, unknown>>(
   w: ClockWorld,
   method: string,
   path: string,
   opts: { payload?: unknown; headers?: Record<string, string> } = {},
-): Promise<Reply<T>> {
-  const r = await w.app.inject({
-    method: method as 'GET',
-    url: `/api/v1${path}`,
-    remoteAddress: `10.11.${Math.floor(ip / 250)}.${(ip % 250) + 1}`,
-    ...(opts.payload === undefined ? {} : { payload: opts.payload as object }),
-    ...(opts.headers ? { headers: opts.headers } : {}),
-  });
-  return { status: r.statusCode, body: (r.body === '' ? null : r.json()) as T, headers: r.headers };
-}
+): Promise<Reply<T>> => callFrom<T>(w, method, path, { ...opts, remoteAddress: address() });
 
-/** A signed-in user whose writes carry the session's CSRF token (when the server sets one). */
-interface Client {
-  id: number;
-  email: string;
-  call<T = Record<string, unknown>>(method: string, path: string, payload?: unknown): Promise<Reply<T>>;
-}
-
-/** `name=value` pairs of every cookie a reply sets. */
-function cookiesOf(headers: Reply<unknown>['headers']): Map<string, string> {
-  const raw = headers['set-cookie'];
-  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [String(raw)];
-  return new Map(list.map((c) => c.split(';')[0]!.split('=') as [string, string]));
-}
-
-let seq = 0;
-async function signUp(w: ClockWorld, name: string): Promise<Client> {
-  const email = `${name}-${++seq}@example.com`;
-  const reg = await call<{ user: { id: number } }>(w, 'POST', '/auth/register', {
-    payload: { email, password: PASSWORD },
-  });
-  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const jar = cookiesOf(reg.headers);
-  const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const csrf = jar.get('testudo_csrf');
-  const headers: Record<string, string> = { cookie, ...(csrf ? { 'x-csrf-token': csrf } : {}) };
-  return { id: reg.body.user.id, email, call: (method, path, payload) => call(w, method, path, { payload, headers }) };
-}
+/** A signed-in user whose requests come from this test's address (see `signUp` of the journal test world). */
+const signUp = (w: ClockWorld, name: string): Promise<Client> => signUpFrom(w, name, false, { remoteAddress: address });
 
 const codeAt = (secret: string, t = wall): string =>
   TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: t, algorithm: 'SHA1', digits: 6, period: 30 });

@@ -6,14 +6,12 @@
  * person again; linking by verified e-mail only; a wrong or foreign state; a replayed code (same and fresh state).
  */
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext, type AppContext } from '../app/context.ts';
+import type { AppContext } from '../app/context.ts';
 import { TOTP_PARAMS } from '../app/mfa.ts';
 import type { Sql } from '../db/sql.ts';
-import { openTestDatabase } from '../db/testing.ts';
-import { buildServer } from './app.ts';
+import { openClockWorld, type ClockWorld } from './journal-test-world.ts';
 import { listenTestProvider, type TestPerson, type TestProvider } from './oidc-test-provider.ts';
 
 /** People at the provider: subject → claims. */
@@ -24,9 +22,9 @@ const PEOPLE: Record<string, TestPerson> = {
   dave: { email: 'dave@example.com', email_verified: true },
 };
 
+let w: ClockWorld;
 let sql: Sql;
 let ctx: AppContext;
-let app: FastifyInstance;
 let idp: TestProvider;
 let testudo: string; // http://127.0.0.1:<port>
 let issuer: string;
@@ -41,18 +39,16 @@ beforeAll(async () => {
   process.env.TESTUDO_OIDC_CLIENT_ID = idp.clientId;
   process.env.TESTUDO_OIDC_CLIENT_SECRET = idp.clientSecret;
   process.env.TESTUDO_OIDC_NAME = 'Test IdP';
-  sql = await openTestDatabase();
-  ctx = await createContext({ sql, feed: null });
-  app = await buildServer(ctx, { rateLimitFactor: Infinity }); // this file signs in many times from one address
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  testudo = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  // rate limits off: this file signs in many times from one address
+  w = await openClockWorld(Date.now(), { server: { rateLimitFactor: Infinity } });
+  ({ sql, ctx } = w);
+  await w.app.listen({ port: 0, host: '127.0.0.1' });
+  testudo = `http://127.0.0.1:${(w.app.server.address() as AddressInfo).port}`;
   await idp.start([`${testudo}/api/v1/auth/oidc/callback`]);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await ctx?.close();
-  await sql?.close();
+  await w?.close();
   await idp?.close();
   for (const [k, v] of Object.entries(savedEnv))
     if (v === undefined) delete process.env[k];

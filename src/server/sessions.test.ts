@@ -3,20 +3,17 @@
  * refresh cookies, refresh rotation and reuse detection, expiry, CSRF, foreign origins, logout, logout everywhere
  * (across two servers on one database), the session list and revocation, Secure cookies, WebSocket authentication.
  */
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import type { FastifyInstance } from 'fastify';
-import { createContext, type AppContext } from '../app/context.ts';
 import type { Sql } from '../db/sql.ts';
-import { openTestDatabase } from '../db/testing.ts';
 import { listAudit } from '../app/journal-audit.ts';
 import { deviceOf } from '../app/sessions.ts';
-import { buildServer, type ServerOptions } from './app.ts';
-import { TEST_RATE_LIMITS } from './journal-test-world.ts';
-import { rateLimiterFromEnv } from './ratelimit.ts';
+import type { ServerOptions } from './app.ts';
+import { openClockWorld, TEST_PASSWORD, type ClockWorld } from './journal-test-world.ts';
 import { CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE, SESSION_COOKIE } from './session.ts';
+import { TestWebSocket } from './ws-test-client.ts';
 
 interface Res {
   status: number;
@@ -74,33 +71,14 @@ class Browser {
   }
 }
 
-const PASSWORD = 'correct horse battery';
+const PASSWORD = TEST_PASSWORD;
 let seq = 0;
 
-interface World {
-  sql: Sql;
-  ctx: AppContext;
-  app: FastifyInstance;
-  close(): Promise<void>;
-}
+type World = ClockWorld;
 
-async function openWorld(opts: ServerOptions = {}, sql?: Sql): Promise<World> {
-  const own = sql === undefined;
-  const db = sql ?? (await openTestDatabase());
-  const ctx = await createContext({ sql: db, feed: null });
-  const limits = { rateLimiter: rateLimiterFromEnv({ TESTUDO_RATE_LIMITS: TEST_RATE_LIMITS }) }; // memory, raised
-  const app = await buildServer(ctx, { ...limits, ...opts });
-  return {
-    sql: db,
-    ctx,
-    app,
-    close: async () => {
-      await app.close();
-      await ctx.close();
-      if (own) await db.close();
-    },
-  };
-}
+/** A server over a fresh database, or over `sql` (a second process on the same database). */
+const openWorld = (server: ServerOptions = {}, sql?: Sql): Promise<World> =>
+  openClockWorld(Date.now(), { server, ...(sql ? { sql } : {}) });
 
 async function newUser(w: World): Promise<{ id: number; email: string }> {
   const email = `s${++seq}@example.com`;
@@ -445,24 +423,10 @@ describe('sessions: Secure cookies', () => {
   });
 });
 
-// `ws` has no type declarations installed here: the little this test uses.
-interface WsSocket {
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  on(event: 'close', listener: (code: number) => void): void;
-  on(event: 'open', listener: () => void): void;
-  on(event: 'error', listener: (err: Error) => void): void;
-  send(data: string): void;
-  close(): void;
-}
-const WebSocket = createRequire(import.meta.url)('ws') as new (
-  url: string,
-  o: { headers: Record<string, string> },
-) => WsSocket;
-
 /** The first message of a socket to `url` with `cookie` (after sending `first`, when given). */
 function firstMessage(url: string, cookie: string, first?: object): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: { cookie } });
+    const ws = new TestWebSocket(url, { headers: { cookie } });
     ws.on('open', () => {
       if (first) ws.send(JSON.stringify(first));
     });

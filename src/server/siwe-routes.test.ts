@@ -7,10 +7,7 @@
 import { Wallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext } from '../app/context.ts';
-import { openTestDatabase } from '../db/testing.ts';
-import { buildServer } from './app.ts';
-import { call, sessionCookie, type ClockWorld, type Reply } from './journal-test-world.ts';
+import { call, openClockWorld, sessionCookie, sessionHeaders, signUp, type ClockWorld } from './journal-test-world.ts';
 
 const PUBLIC_URL = 'https://testudo.example';
 let w: ClockWorld;
@@ -21,21 +18,7 @@ beforeAll(async () => {
   process.env.TESTUDO_PUBLIC_URL = PUBLIC_URL;
   process.env.TESTUDO_SIWE_CHAINS = '1,10';
   // Rate limits off: this file sends many sign-ins from one address on purpose (the limits have their own tests).
-  const sql = await openTestDatabase();
-  const clock = { now: Date.UTC(2024, 0, 2) };
-  const ctx = await createContext({ sql, feed: null, now: () => clock.now });
-  const app = await buildServer(ctx, { rateLimitFactor: Infinity });
-  w = {
-    sql,
-    ctx,
-    app,
-    clock,
-    close: async () => {
-      await app.close();
-      await ctx.close();
-      await sql.close();
-    },
-  };
+  w = await openClockWorld(Date.UTC(2024, 0, 2), { server: { rateLimitFactor: Infinity } });
 });
 afterAll(async () => {
   await w?.close();
@@ -49,31 +32,6 @@ afterAll(async () => {
 
 interface ErrorBody {
   error: { code: string };
-}
-
-/** Headers that authenticate as the session a reply set: its cookies, and its CSRF token as `x-csrf-token`. */
-function sessionHeaders(r: Reply<unknown>): Record<string, string> {
-  const raw = r.headers['set-cookie'];
-  const pairs = (Array.isArray(raw) ? raw : raw === undefined ? [] : [String(raw)])
-    .map((c) => c.split(';')[0]!)
-    .filter((c) => !c.endsWith('='));
-  const csrf = pairs.find((c) => c.startsWith('testudo_csrf='))?.slice('testudo_csrf='.length);
-  return { cookie: pairs.join('; '), ...(csrf ? { 'x-csrf-token': csrf } : {}) };
-}
-
-let seq = 0;
-/** Registers a password user; `call` sends its session's cookies and CSRF token. */
-async function signUp(name: string) {
-  const r = await call<{ user: { id: number } }>(w, 'POST', '/auth/register', {
-    payload: { email: `${name}-${++seq}@example.com`, password: 'correct horse battery' },
-  });
-  expect(r.status).toBe(201);
-  const headers = sessionHeaders(r);
-  return {
-    id: r.body.user.id,
-    call: <T = Record<string, unknown>>(method: string, path: string, payload?: unknown) =>
-      call<T>(w, method, path, { payload, headers }),
-  };
 }
 
 async function nonce(): Promise<string> {
@@ -246,7 +204,7 @@ describe('POST /auth/siwe/verify', () => {
 
 describe('wallets of a signed-in user', () => {
   it('links, lists and unlinks a wallet; a wallet linked to someone else is refused', async () => {
-    const u = await signUp('linker');
+    const u = await signUp(w, 'linker');
     const wallet = Wallet.createRandom();
     const m = await message(wallet);
     const link = await u.call<{ wallet: { address: string; chainId: number } }>('POST', '/auth/wallets', {
@@ -264,7 +222,7 @@ describe('wallets of a signed-in user', () => {
     expect(r.body.user.id).toBe(u.id);
 
     // Another user cannot take it.
-    const thief = await signUp('thief');
+    const thief = await signUp(w, 'thief');
     const m3 = await message(wallet);
     const taken = await thief.call<ErrorBody>('POST', '/auth/wallets', {
       message: m3,
@@ -283,7 +241,9 @@ describe('wallets of a signed-in user', () => {
     const wallet = Wallet.createRandom();
     const m = await message(wallet);
     const r = await verify(m, await wallet.signMessage(m));
-    const del = await call<ErrorBody>(w, 'DELETE', `/auth/wallets/${wallet.address}`, { headers: sessionHeaders(r) });
+    const del = await call<ErrorBody>(w, 'DELETE', `/auth/wallets/${wallet.address}`, {
+      headers: sessionHeaders(r.headers),
+    });
     expect(del.status).toBe(409);
     expect(del.body.error.code).toBe('last-sign-in-method');
 

@@ -4,11 +4,11 @@
  * demoted admin, expiry, last use (written at most once a minute), listing and revoking by id (another user's id:
  * 404), and the audit entries of creating and revoking.
  */
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAST_USE_WRITE_MS } from '../app/api-tokens.ts';
 import { call, openClockWorld, signUp, type Client, type ClockWorld } from './journal-test-world.ts';
+import { TestWebSocket } from './ws-test-client.ts';
 
 interface ErrorBody {
   error: { code: string; message: string; fields?: { field: string; code: string }[] };
@@ -36,19 +36,9 @@ interface AuditBody {
   }[];
 }
 
-// `ws` has no type declarations installed here: the little this test uses.
-interface WsSocket {
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  on(event: 'open', listener: () => void): void;
-  on(event: 'error', listener: (err: Error) => void): void;
-  send(data: string): void;
-  close(): void;
-}
-const WebSocket = createRequire(import.meta.url)('ws') as new (url: string) => WsSocket;
-
 /** Sends one request over `/ws/exchange` with `token` and resolves with its answer. */
 async function wsRequest(base: string, token: string, msg: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const ws = new WebSocket(`ws://${base}/ws/exchange?token=${token}`);
+  const ws = new TestWebSocket(`ws://${base}/ws/exchange?token=${token}`);
   try {
     return await new Promise((resolve, reject) => {
       ws.on('error', reject);

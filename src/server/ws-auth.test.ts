@@ -5,30 +5,17 @@
  * bearer header) they close with 4401 `token-revoked` when the token is revoked. The user's other sessions and
  * tokens, and other users' sockets, stay open.
  */
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openClockWorld, signUp, type Client, type ClockWorld } from './journal-test-world.ts';
+import { openClockWorld, signInAgain, signUp, type Client, type ClockWorld } from './journal-test-world.ts';
 import { recheckWebSockets, wsAuthTiming, WS_CREDENTIALS_ENDED } from './ws-auth.ts';
+import { TestWebSocket, type TestSocket } from './ws-test-client.ts';
 
-// `ws` has no type declarations installed here: the little this test uses.
-interface WsSocket {
-  readonly readyState: number;
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  on(event: 'close', listener: (code: number, reason: Buffer) => void): void;
-  on(event: 'open', listener: () => void): void;
-  on(event: 'error', listener: (err: Error) => void): void;
-  close(): void;
-}
-const WebSocket = createRequire(import.meta.url)('ws') as new (
-  url: string,
-  o?: { headers: Record<string, string> },
-) => WsSocket;
 const OPEN = 1;
 
 /** An open socket and how it closed (null while open). */
 interface Opened {
-  ws: WsSocket;
+  ws: TestSocket;
   closed: Promise<[number, string]>;
   state(): [number, string] | null;
 }
@@ -36,7 +23,7 @@ interface Opened {
 let w: ClockWorld;
 let base: string;
 const saved = wsAuthTiming.recheckMs;
-const sockets: WsSocket[] = [];
+const sockets: TestSocket[] = [];
 
 beforeAll(async () => {
   wsAuthTiming.recheckMs = 50;
@@ -52,7 +39,7 @@ afterAll(async () => {
 
 /** Opens `path` with `headers` and resolves once the server has sent its first message (authenticated by then). */
 async function open(path: string, headers: Record<string, string> = {}): Promise<Opened> {
-  const ws = new WebSocket(`${base}${path}`, { headers });
+  const ws = new TestWebSocket(`${base}${path}`, { headers });
   sockets.push(ws);
   let state: [number, string] | null = null;
   const closed = new Promise<[number, string]>((resolve) =>
@@ -63,8 +50,7 @@ async function open(path: string, headers: Record<string, string> = {}): Promise
     ws.on('message', () => resolve());
     // /ws/exchange says nothing first: ask it something
     ws.on('open', () => {
-      if (path.startsWith('/ws/exchange'))
-        (ws as unknown as { send(d: string): void }).send(JSON.stringify({ request_id: 1, op: 'ping' }));
+      if (path.startsWith('/ws/exchange')) ws.send(JSON.stringify({ request_id: 1, op: 'ping' }));
     });
   });
   return { ws, closed, state: () => state };
@@ -92,25 +78,12 @@ async function sessionIdOf(c: Client): Promise<number> {
   return r.body.sessions.find((s) => s.current)!.id;
 }
 
-/** A second session of `c` (a sign-in with its password), as a client. */
-async function secondSession(c: Client): Promise<Client> {
-  const r = await w.app.inject({
-    method: 'POST',
-    url: '/api/v1/auth/login',
-    payload: { email: c.email, password: 'correct horse battery' },
-  });
-  expect(r.statusCode).toBe(200);
-  const { sessionHeaders, call } = await import('./journal-test-world.ts');
-  const headers = sessionHeaders(r.headers);
-  return { ...c, cookie: headers.cookie!, headers, call: (m, p, payload) => call(w, m, p, { payload, headers }) };
-}
-
 const cookieOf = (c: Client): Record<string, string> => ({ cookie: c.headers.cookie! });
 
 describe('WebSockets opened with a session cookie', () => {
   it('close 4401 session-ended when that session is revoked by id; other sessions and users stay open', async () => {
     const alice = await signUp(w, 'wsa-alice');
-    const alice2 = await secondSession(alice);
+    const alice2 = await signInAgain(w, alice);
     const bob = await signUp(w, 'wsa-bob');
     const events = await open('/ws', cookieOf(alice));
     const exchange = await open('/ws/exchange', cookieOf(alice));
@@ -133,15 +106,15 @@ describe('WebSockets opened with a session cookie', () => {
     expect((await carol.call('POST', '/auth/logout')).status).toBe(200);
     expect(await closeOf(s1)).toEqual([WS_CREDENTIALS_ENDED, 'session-ended']);
 
-    const a = await secondSession(carol);
-    const b = await secondSession(carol);
+    const a = await signInAgain(w, carol);
+    const b = await signInAgain(w, carol);
     const sa = await open('/ws', cookieOf(a));
     const sb = await open('/ws/exchange', cookieOf(b));
     expect((await a.call<{ revoked: number }>('POST', '/auth/logout-all')).body.revoked).toBe(2);
     expect(await closeOf(sa)).toEqual([WS_CREDENTIALS_ENDED, 'session-ended']);
     expect(await closeOf(sb)).toEqual([WS_CREDENTIALS_ENDED, 'session-ended']);
 
-    const c = await secondSession(carol);
+    const c = await signInAgain(w, carol);
     const sc = await open('/ws', cookieOf(c));
     w.ctx.auth.sessions.configure({ reuseGraceMs: -1 });
     try {
