@@ -24,6 +24,7 @@ const JournalPage = lazy(() => import('@/features/journal/JournalPage'));
 const AccountPage = lazy(() => import('@/features/account/AccountPage'));
 const ExchangePage = lazy(() => import('@/features/exchange/ExchangePage'));
 const AdminPage = lazy(() => import('@/features/admin/AdminPage'));
+const StrategiesPage = lazy(() => import('@/features/strategies/StrategiesPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -73,6 +74,8 @@ function Gate() {
             <Route path="/trades" element={<TradesPage />} />
             <Route path="/trades/:id" element={<TradesPage />} />
             <Route path="/journal" element={<JournalPage />} />
+            <Route path="/strategies" element={<StrategiesPage />} />
+            <Route path="/strategies/:id" element={<StrategiesPage />} />
             <Route path="/account" element={<AccountPage />} />
             <Route path="/exchange" element={<ExchangePage />} />
             <Route path="/admin" element={isAdmin ? <AdminPage /> : <Navigate to="/trade" replace />} />

@@ -18,6 +18,7 @@ const LINKS: { to: string; label: string; admin?: boolean }[] = [
   { to: '/overview', label: 'Overview' },
   { to: '/trades', label: 'Trades' },
   { to: '/journal', label: 'Journal' },
+  { to: '/strategies', label: 'Strategies' },
   { to: '/exchange', label: 'Exchange' },
   { to: '/account', label: 'Account' },
   { to: '/admin', label: 'Admin', admin: true },
