@@ -7,8 +7,8 @@ import { useState } from 'react';
 import { useLogoutAll, useRevokeSession, useSessions, type SessionInfo } from '@/api/session';
 import { Button } from '@/components/ui/button';
 import { Badge, Card, CardHeader } from '@/components/ui/card';
-import { Dialog } from '@/components/ui/dialog';
-import { Empty, ErrorState, Loading } from '@/components/ui/states';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { ListTable, QueryList, type ListColumn } from '@/components/ui/list-table';
 import { utc } from '@/lib/format';
 
 const METHODS: Record<string, string> = {
@@ -17,6 +17,26 @@ const METHODS: Record<string, string> = {
   siwe: 'Ethereum wallet',
   oidc: 'Single sign-on',
 };
+
+/** The columns of the sessions list. */
+const COLUMNS: ListColumn<SessionInfo>[] = [
+  {
+    header: 'Device',
+    cell: (s) => (
+      <>
+        <span className="mr-2">{s.device}</span>
+        {s.current ? <Badge tone="accent">This device</Badge> : null}
+      </>
+    ),
+  },
+  { header: 'Address', cell: (s) => s.address ?? '–', className: 'num text-muted break-all' },
+  {
+    header: 'Signed in with',
+    cell: (s) => `${METHODS[s.method] ?? s.method}${s.mfa ? ' + code' : ''}`,
+    className: 'text-muted',
+  },
+  { header: 'Last seen (UTC)', cell: (s) => utc(s.lastSeenAt), className: 'num text-muted' },
+];
 
 /** The sessions section of the Account page. */
 export function SessionsSection() {
@@ -41,61 +61,32 @@ export function SessionsSection() {
           The browsers and devices signed in to your account. Revoke one you do not recognise: it is signed out within
           seconds.
         </p>
-        {sessions.isPending ? (
-          <Loading />
-        ) : sessions.isError ? (
-          <ErrorState error={sessions.error} retry={() => void sessions.refetch()} />
-        ) : sessions.data.length === 0 ? (
-          <Empty>No sessions.</Empty>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm" aria-label="Sessions">
-              <thead>
-                <tr className="border-b border-border text-left text-xs text-muted">
-                  <th className="px-2 py-1.5 font-medium">Device</th>
-                  <th className="px-2 py-1.5 font-medium">Address</th>
-                  <th className="px-2 py-1.5 font-medium">Signed in with</th>
-                  <th className="px-2 py-1.5 font-medium">Last seen (UTC)</th>
-                  <th className="px-2 py-1.5" />
-                </tr>
-              </thead>
-              <tbody>
-                {sessions.data.map((s) => (
-                  <tr key={s.id} className="border-b border-border last:border-0">
-                    <td className="px-2 py-1.5">
-                      <span className="mr-2">{s.device}</span>
-                      {s.current ? <Badge tone="accent">This device</Badge> : null}
-                    </td>
-                    <td className="num px-2 py-1.5 text-muted">{s.address ?? '–'}</td>
-                    <td className="px-2 py-1.5 text-muted">
-                      {METHODS[s.method] ?? s.method}
-                      {s.mfa ? ' + code' : ''}
-                    </td>
-                    <td className="num px-2 py-1.5 text-muted">{utc(s.lastSeenAt)}</td>
-                    <td className="px-2 py-1.5 text-right">
-                      <Button
-                        size="sm"
-                        variant="danger"
-                        onClick={() => setRevoking(s)}
-                        aria-label={s.current ? 'Sign out this device' : `Revoke ${s.device} at ${s.address ?? ''}`}
-                      >
-                        {s.current ? 'Sign out' : 'Revoke'}
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <QueryList query={sessions} empty="No sessions.">
+          {(rows) => (
+            <ListTable
+              label="Sessions"
+              rows={rows}
+              rowKey={(s) => s.id}
+              columns={COLUMNS}
+              action={(s) => (
+                <Button
+                  size="sm"
+                  variant="danger"
+                  onClick={() => setRevoking(s)}
+                  aria-label={s.current ? 'Sign out this device' : `Revoke ${s.device} at ${s.address ?? ''}`}
+                >
+                  {s.current ? 'Sign out' : 'Revoke'}
+                </Button>
+              )}
+            />
+          )}
+        </QueryList>
       </div>
-      <Dialog
+      <ConfirmDialog
         open={revoking !== null}
-        onOpenChange={(o) => {
-          if (!o) {
-            setRevoking(null);
-            revoke.reset();
-          }
+        onClose={() => {
+          setRevoking(null);
+          revoke.reset();
         }}
         title={revoking?.current ? 'Sign out this device?' : `Revoke ${revoking?.device ?? ''}?`}
         description={
@@ -103,42 +94,25 @@ export function SessionsSection() {
             ? 'This browser is signed out now.'
             : 'That browser is signed out within seconds and must sign in again.'
         }
-      >
-        {revoke.error ? <ErrorState error={revoke.error} /> : null}
-        <div className="flex justify-end gap-2">
-          <Button variant="ghost" onClick={() => setRevoking(null)}>
-            Keep it
-          </Button>
-          <Button
-            variant="danger"
-            disabled={revoke.isPending}
-            onClick={() => revoking && revoke.mutate(revoking, { onSuccess: () => setRevoking(null) })}
-          >
-            {revoking?.current ? 'Sign out' : 'Revoke session'}
-          </Button>
-        </div>
-      </Dialog>
-      <Dialog
+        error={revoke.error}
+        pending={revoke.isPending}
+        confirmLabel={revoking?.current ? 'Sign out' : 'Revoke session'}
+        onConfirm={() => revoking && revoke.mutate(revoking, { onSuccess: () => setRevoking(null) })}
+      />
+      <ConfirmDialog
         open={everywhere}
-        onOpenChange={(o) => {
-          if (!o) {
-            setEverywhere(false);
-            logoutAll.reset();
-          }
+        onClose={() => {
+          setEverywhere(false);
+          logoutAll.reset();
         }}
         title="Log out everywhere?"
         description="Every browser and device signed in to your account is signed out, this one included. API tokens keep working."
-      >
-        {logoutAll.error ? <ErrorState error={logoutAll.error} /> : null}
-        <div className="flex justify-end gap-2">
-          <Button variant="ghost" onClick={() => setEverywhere(false)}>
-            Cancel
-          </Button>
-          <Button variant="danger" disabled={logoutAll.isPending} onClick={() => logoutAll.mutate()}>
-            Log out everywhere
-          </Button>
-        </div>
-      </Dialog>
+        error={logoutAll.error}
+        pending={logoutAll.isPending}
+        cancelLabel="Cancel"
+        confirmLabel="Log out everywhere"
+        onConfirm={() => logoutAll.mutate()}
+      />
     </Card>
   );
 }

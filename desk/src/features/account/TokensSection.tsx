@@ -8,9 +8,9 @@ import { ApiError } from '@/api/client';
 import { useMe } from '@/api/session';
 import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
-import { Dialog } from '@/components/ui/dialog';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field, Input, Select } from '@/components/ui/input';
-import { Empty, ErrorState, Loading } from '@/components/ui/states';
+import { ListTable, QueryList, type ListColumn } from '@/components/ui/list-table';
 import { utc } from '@/lib/format';
 import {
   useCreateToken,
@@ -35,6 +35,38 @@ const EXPIRIES: { value: string; label: string }[] = [
   { value: '30', label: '30 days' },
   { value: '90', label: '90 days' },
   { value: '365', label: '1 year' },
+];
+
+/** The columns of the token list. */
+const COLUMNS: ListColumn<ApiTokenInfo>[] = [
+  { header: 'Name', cell: (t) => t.name || '–' },
+  { header: 'Scopes', cell: (t) => t.scopes.join(', ') },
+  { header: 'Created (UTC)', cell: (t) => utc(t.createdAt), className: 'num text-muted' },
+  {
+    header: 'Expires (UTC)',
+    cell: (t) =>
+      t.expired ? (
+        <span className="text-loss">expired {utc(t.expiresAt)}</span>
+      ) : t.expiresAt ? (
+        utc(t.expiresAt)
+      ) : (
+        'never'
+      ),
+    className: 'num text-muted',
+  },
+  {
+    header: 'Last used (UTC)',
+    cell: (t) =>
+      t.lastUsedAt ? (
+        <>
+          {utc(t.lastUsedAt)}
+          {t.lastUsedAddress ? <span className="block text-xs">{t.lastUsedAddress}</span> : null}
+        </>
+      ) : (
+        'never'
+      ),
+    className: 'num text-muted',
+  },
 ];
 
 /** The API tokens section. */
@@ -164,87 +196,35 @@ export function TokensSection() {
             ) : null}
           </div>
         ) : null}
-        {tokens.isPending ? (
-          <Loading />
-        ) : tokens.isError ? (
-          <ErrorState error={tokens.error} retry={() => void tokens.refetch()} />
-        ) : tokens.data.length === 0 ? (
-          <Empty>No API tokens yet.</Empty>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm" aria-label="API tokens">
-              <thead>
-                <tr className="border-b border-border text-left text-xs text-muted">
-                  <th className="px-2 py-1.5 font-medium">Name</th>
-                  <th className="px-2 py-1.5 font-medium">Scopes</th>
-                  <th className="px-2 py-1.5 font-medium">Created (UTC)</th>
-                  <th className="px-2 py-1.5 font-medium">Expires (UTC)</th>
-                  <th className="px-2 py-1.5 font-medium">Last used (UTC)</th>
-                  <th className="px-2 py-1.5" />
-                </tr>
-              </thead>
-              <tbody>
-                {tokens.data.map((t) => (
-                  <tr key={t.id} className="border-b border-border last:border-0">
-                    <td className="px-2 py-1.5">{t.name || '–'}</td>
-                    <td className="px-2 py-1.5">{t.scopes.join(', ')}</td>
-                    <td className="num px-2 py-1.5 text-muted">{utc(t.createdAt)}</td>
-                    <td className="num px-2 py-1.5 text-muted">
-                      {t.expired ? (
-                        <span className="text-loss">expired {utc(t.expiresAt)}</span>
-                      ) : t.expiresAt ? (
-                        utc(t.expiresAt)
-                      ) : (
-                        'never'
-                      )}
-                    </td>
-                    <td className="num px-2 py-1.5 text-muted">
-                      {t.lastUsedAt ? (
-                        <>
-                          {utc(t.lastUsedAt)}
-                          {t.lastUsedAddress ? <span className="block text-xs">{t.lastUsedAddress}</span> : null}
-                        </>
-                      ) : (
-                        'never'
-                      )}
-                    </td>
-                    <td className="px-2 py-1.5 text-right">
-                      <Button size="sm" variant="danger" onClick={() => setRevoking(t)} aria-label={`Revoke ${t.name}`}>
-                        Revoke
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <QueryList query={tokens} empty="No API tokens yet.">
+          {(rows) => (
+            <ListTable
+              label="API tokens"
+              rows={rows}
+              rowKey={(t) => t.id}
+              columns={COLUMNS}
+              action={(t) => (
+                <Button size="sm" variant="danger" onClick={() => setRevoking(t)} aria-label={`Revoke ${t.name}`}>
+                  Revoke
+                </Button>
+              )}
+            />
+          )}
+        </QueryList>
       </div>
-      <Dialog
+      <ConfirmDialog
         open={revoking !== null}
-        onOpenChange={(o) => {
-          if (!o) {
-            setRevoking(null);
-            revoke.reset();
-          }
+        onClose={() => {
+          setRevoking(null);
+          revoke.reset();
         }}
         title={`Revoke “${revoking?.name ?? ''}”?`}
         description="Scripts using this token stop working at once. This cannot be undone."
-      >
-        {revoke.error ? <ErrorState error={revoke.error} /> : null}
-        <div className="flex justify-end gap-2">
-          <Button variant="ghost" onClick={() => setRevoking(null)}>
-            Keep it
-          </Button>
-          <Button
-            variant="danger"
-            disabled={revoke.isPending}
-            onClick={() => revoking && revoke.mutate(revoking.id, { onSuccess: () => setRevoking(null) })}
-          >
-            Revoke token
-          </Button>
-        </div>
-      </Dialog>
+        error={revoke.error}
+        pending={revoke.isPending}
+        confirmLabel="Revoke token"
+        onConfirm={() => revoking && revoke.mutate(revoking.id, { onSuccess: () => setRevoking(null) })}
+      />
     </Card>
   );
 }

@@ -7,9 +7,9 @@
 import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Badge, Card, CardHeader } from '@/components/ui/card';
-import { Dialog } from '@/components/ui/dialog';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field, Input, Select } from '@/components/ui/input';
-import { Empty, ErrorState, Loading } from '@/components/ui/states';
+import { ListTable, QueryList, type ListColumn } from '@/components/ui/list-table';
 import { utc } from '@/lib/format';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey, type Account, type ApiKey } from './api';
 import { fieldError, formError } from './errors';
@@ -25,6 +25,22 @@ export interface ApiKeysPanelProps {
 function shortKey(k: string): string {
   return k.length > 14 ? `${k.slice(0, 6)}…${k.slice(-6)}` : k;
 }
+
+/** The columns of the key list. */
+const COLUMNS: ListColumn<ApiKey>[] = [
+  { header: 'Label', cell: (k) => k.label || '–' },
+  {
+    header: 'Key',
+    cell: (k) => <span title={k.apiKey}>{shortKey(k.apiKey)}</span>,
+    className: 'num text-xs text-muted',
+  },
+  {
+    header: 'Permission',
+    cell: (k) => <Badge tone={k.permission === 'trade' ? 'accent' : 'neutral'}>{k.permission}</Badge>,
+  },
+  { header: 'Created (UTC)', cell: (k) => utc(k.createdAt), className: 'num text-muted' },
+  { header: 'Last used (UTC)', cell: (k) => (k.lastUsedAt ? utc(k.lastUsedAt) : 'never'), className: 'num text-muted' },
+];
 
 /** A value with a Copy button; says whether the browser let it be copied. */
 function CopyRow({ label, value }: { label: string; value: string }) {
@@ -142,58 +158,30 @@ export function ApiKeysPanel({ account, symbol }: ApiKeysPanelProps) {
           ) : null}
         </form>
 
-        {keys.isPending ? (
-          <Loading />
-        ) : keys.isError ? (
-          <ErrorState error={keys.error} retry={() => void keys.refetch()} />
-        ) : keys.data.length === 0 ? (
-          <Empty>No API key for this account yet.</Empty>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm" aria-label="API keys">
-              <thead className="text-xs text-muted">
-                <tr className="border-b border-border text-left">
-                  <th className="px-2 py-1.5 font-medium">Label</th>
-                  <th className="px-2 py-1.5 font-medium">Key</th>
-                  <th className="px-2 py-1.5 font-medium">Permission</th>
-                  <th className="hidden px-2 py-1.5 font-medium sm:table-cell">Created (UTC)</th>
-                  <th className="hidden px-2 py-1.5 font-medium sm:table-cell">Last used (UTC)</th>
-                  <th className="px-2 py-1.5" />
-                </tr>
-              </thead>
-              <tbody>
-                {keys.data.map((k) => (
-                  <tr key={k.id} data-key-id={k.id} className="border-b border-border last:border-0">
-                    <td className="px-2 py-1.5">{k.label || '–'}</td>
-                    <td className="num px-2 py-1.5 text-xs text-muted" title={k.apiKey}>
-                      {shortKey(k.apiKey)}
-                    </td>
-                    <td className="px-2 py-1.5">
-                      <Badge tone={k.permission === 'trade' ? 'accent' : 'neutral'}>{k.permission}</Badge>
-                    </td>
-                    <td className="num hidden px-2 py-1.5 text-muted sm:table-cell">{utc(k.createdAt)}</td>
-                    <td className="num hidden px-2 py-1.5 text-muted sm:table-cell">
-                      {k.lastUsedAt ? utc(k.lastUsedAt) : 'never'}
-                    </td>
-                    <td className="px-2 py-1.5 text-right">
-                      <Button
-                        size="sm"
-                        variant="danger"
-                        aria-label={`Revoke API key ${k.label || k.id}`}
-                        onClick={() => {
-                          revoke.reset();
-                          setRevoking(k);
-                        }}
-                      >
-                        Revoke
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <QueryList query={keys} empty="No API key for this account yet.">
+          {(rows) => (
+            <ListTable
+              label="API keys"
+              rows={rows}
+              rowKey={(k) => k.id}
+              rowAttrs={(k) => ({ 'data-key-id': k.id })}
+              columns={COLUMNS}
+              action={(k) => (
+                <Button
+                  size="sm"
+                  variant="danger"
+                  aria-label={`Revoke API key ${k.label || k.id}`}
+                  onClick={() => {
+                    revoke.reset();
+                    setRevoking(k);
+                  }}
+                >
+                  Revoke
+                </Button>
+              )}
+            />
+          )}
+        </QueryList>
 
         <details className="rounded-md border border-border p-2 text-sm" open>
           <summary className="cursor-pointer font-medium">Connect a program</summary>
@@ -216,31 +204,19 @@ export function ApiKeysPanel({ account, symbol }: ApiKeysPanelProps) {
           </div>
         </details>
       </div>
-      <Dialog
+      <ConfirmDialog
         open={revoking !== null}
-        onOpenChange={(o) => {
-          if (!o) setRevoking(null);
-        }}
+        onClose={() => setRevoking(null)}
         title={`Revoke API key “${revoking?.label || revoking?.id || ''}”?`}
         description="Programs using this key are refused at once (Binance error -2015). This cannot be undone."
-      >
-        {revoke.error ? <ErrorState error={revoke.error} /> : null}
-        <div className="flex justify-end gap-2">
-          <Button variant="ghost" onClick={() => setRevoking(null)}>
-            Keep it
-          </Button>
-          <Button
-            variant="danger"
-            disabled={revoke.isPending}
-            onClick={() =>
-              revoking &&
-              revoke.mutate({ accountId: account.id, keyId: revoking.id }, { onSuccess: () => setRevoking(null) })
-            }
-          >
-            Revoke key
-          </Button>
-        </div>
-      </Dialog>
+        error={revoke.error}
+        pending={revoke.isPending}
+        confirmLabel="Revoke key"
+        onConfirm={() =>
+          revoking &&
+          revoke.mutate({ accountId: account.id, keyId: revoking.id }, { onSuccess: () => setRevoking(null) })
+        }
+      />
     </Card>
   );
 }

@@ -9,7 +9,7 @@ import { Lightbulb, Plus, Search, Trash2, X } from 'lucide-react';
 import { ApiError } from '@/api/client';
 import { Badge, Card, CardHeader } from '@/components/ui/card';
 import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field, Input, Textarea } from '@/components/ui/input';
 import { Empty, ErrorState, Loading } from '@/components/ui/states';
 import { utc } from '@/lib/format';
@@ -195,26 +195,16 @@ export function MessagesPanel({ className }: { className?: string }) {
           </div>
         ) : null}
       </div>
-      <Dialog
+      <ConfirmDialog
         open={deleting !== null}
-        onOpenChange={(o) => !o && setDeleting(null)}
+        onClose={() => setDeleting(null)}
         title="Delete this note?"
         description={deleting ? `“${deleting.title ?? `note #${deleting.id}`}” is deleted for good.` : undefined}
-      >
-        {del.error ? <ErrorState error={del.error} /> : null}
-        <div className="flex justify-end gap-2">
-          <Button variant="ghost" onClick={() => setDeleting(null)}>
-            Keep it
-          </Button>
-          <Button
-            variant="danger"
-            disabled={del.isPending}
-            onClick={() => deleting && del.mutate(deleting.id, { onSuccess: () => setDeleting(null) })}
-          >
-            Delete note
-          </Button>
-        </div>
-      </Dialog>
+        error={del.error}
+        pending={del.isPending}
+        confirmLabel="Delete note"
+        onConfirm={() => deleting && del.mutate(deleting.id, { onSuccess: () => setDeleting(null) })}
+      />
     </Card>
   );
 }
