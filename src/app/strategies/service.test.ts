@@ -240,3 +240,27 @@ describe('a restarted run', () => {
     }
   });
 });
+
+describe('a run started before the feed has a bar', () => {
+  it('starts its history at the first bar it receives, so a restart rebuilds the same history', async () => {
+    const { sql, ctx, feed } = await world();
+    try {
+      const uid = await user(ctx, 'early');
+      const run = await ctx.strategies.start(uid, { strategy: 'breakout', symbol: 'BTC-USD', timeframe: '1h' });
+      expect(run.historyFrom).toBeNull();
+      await stepBars(ctx, feed, 30);
+      const view = await ctx.strategies.store.get({ id: uid }, run.id);
+      expect(view.historyFrom).toBe(new Date(candles[0]!.time).toISOString());
+      expect(view.cursorTime).toBe(new Date(candles[29]!.time).toISOString());
+      // breakout's first next call is at bar 21, as in a backtest from the first bar
+      expect(view.firstBarTime).toBe(new Date(candles[21]!.time).toISOString());
+      expect(await ctx.strategies.store.get({ id: uid + 1000, isAdmin: true }, run.id)).toMatchObject({ id: run.id });
+      await expect(ctx.strategies.store.get({ id: uid + 1000 }, run.id)).rejects.toMatchObject({
+        code: 'run-not-found',
+      });
+    } finally {
+      await ctx.close();
+      await sql.close();
+    }
+  });
+});

@@ -311,9 +311,10 @@ export class StrategyRunService {
       const views = await this.store.insertEvents(q, run.ref.id, events);
       await q.query(
         `UPDATE strategy_runs SET cursor_time = $2,
-            first_bar_time = COALESCE(first_bar_time, CASE WHEN $3::boolean THEN $2::timestamptz END)
+            first_bar_time = COALESCE(first_bar_time, CASE WHEN $3::boolean THEN $2::timestamptz END),
+            history_from = COALESCE(history_from, $4)
           WHERE id = $1`,
-        [run.ref.id, new Date(barTime), evaluation.acted],
+        [run.ref.id, new Date(barTime), evaluation.acted, new Date(run.history.firstTime!)],
       );
       return views;
     });
