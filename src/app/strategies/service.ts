@@ -33,7 +33,7 @@ import type { TradingService } from '../trading.ts';
 import { closedBars } from './bars.ts';
 import { endTrades, storedOutcome, submitEntry, type IntentOutcome, type PendingEvent, type RunRef } from './orders.ts';
 import { writeOutcome } from './orders.ts';
-import { eventView, runStats, runView, type EventView, type RunView } from './views.ts';
+import { runStats, runView, type EventView, type RunView } from './views.ts';
 import { RunStore, type StartInput } from './store.ts';
 
 export type { StartInput } from './store.ts';
@@ -371,5 +371,3 @@ function safe(f: () => void): void {
     // a broken socket must not break a run
   }
 }
-
-export { eventView };
