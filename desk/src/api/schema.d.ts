@@ -7380,6 +7380,770 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/strategy-runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              runs: {
+                connectionId: number | null;
+                /** @description ISO 8601 UTC */
+                cursorTime: string | null;
+                error: {
+                  code: string;
+                  message: string;
+                } | null;
+                /** @description ISO 8601 UTC */
+                firstBarTime: string | null;
+                /** @description first bar of the history the strategy is evaluated on */
+                historyFrom: string | null;
+                /** @enum {string} */
+                host: 'server' | 'client';
+                id: number;
+                params: {
+                  [key: string]: number | boolean | string;
+                };
+                /** @description ISO 8601 UTC */
+                startedAt: string;
+                startEquity: string;
+                stats: {
+                  expectancyR: number | null;
+                  losses: number;
+                  /** @description decimal text, quote currency */
+                  netPnl: string;
+                  netR: number;
+                  /** @description pending or open trades */
+                  open: number;
+                  /** @description refused entries */
+                  rejections: number;
+                  /** @description closed trades */
+                  trades: number;
+                  /** @description a fraction */
+                  winRate: number | null;
+                  wins: number;
+                };
+                /** @enum {string} */
+                status: 'running' | 'stopped' | 'failed';
+                /** @description ISO 8601 UTC */
+                stoppedAt: string | null;
+                strategy: string;
+                symbol: string;
+                timeframe: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description trade through this exchange connection */
+            connectionId?: number;
+            /**
+             * @description server: a built-in strategy run by the server; client: your module run by testudo run PATH
+             * @enum {string}
+             */
+            host?: 'server' | 'client';
+            /** @description parameter values by name */
+            params?: {
+              [key: string]: number | boolean | string;
+            };
+            /** @description a built-in strategy (sma-cross, breakout) or your module’s name */
+            strategy: string;
+            symbol: string;
+            /**
+             * @description bar timeframe
+             * @enum {string}
+             */
+            timeframe: '1m' | '5m' | '15m' | '1h' | '4h' | '1d' | '1w';
+            /** @description history bars, default 500 */
+            warmupBars?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              connectionId: number | null;
+              /** @description ISO 8601 UTC */
+              cursorTime: string | null;
+              error: {
+                code: string;
+                message: string;
+              } | null;
+              /** @description ISO 8601 UTC */
+              firstBarTime: string | null;
+              /** @description first bar of the history the strategy is evaluated on */
+              historyFrom: string | null;
+              /** @enum {string} */
+              host: 'server' | 'client';
+              id: number;
+              params: {
+                [key: string]: number | boolean | string;
+              };
+              /** @description ISO 8601 UTC */
+              startedAt: string;
+              startEquity: string;
+              stats: {
+                expectancyR: number | null;
+                losses: number;
+                /** @description decimal text, quote currency */
+                netPnl: string;
+                netR: number;
+                /** @description pending or open trades */
+                open: number;
+                /** @description refused entries */
+                rejections: number;
+                /** @description closed trades */
+                trades: number;
+                /** @description a fraction */
+                winRate: number | null;
+                wins: number;
+              };
+              /** @enum {string} */
+              status: 'running' | 'stopped' | 'failed';
+              /** @description ISO 8601 UTC */
+              stoppedAt: string | null;
+              strategy: string;
+              symbol: string;
+              timeframe: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/strategy-runs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              connectionId: number | null;
+              /** @description ISO 8601 UTC */
+              cursorTime: string | null;
+              error: {
+                code: string;
+                message: string;
+              } | null;
+              /** @description ISO 8601 UTC */
+              firstBarTime: string | null;
+              /** @description first bar of the history the strategy is evaluated on */
+              historyFrom: string | null;
+              /** @enum {string} */
+              host: 'server' | 'client';
+              id: number;
+              params: {
+                [key: string]: number | boolean | string;
+              };
+              /** @description ISO 8601 UTC */
+              startedAt: string;
+              startEquity: string;
+              stats: {
+                expectancyR: number | null;
+                losses: number;
+                /** @description decimal text, quote currency */
+                netPnl: string;
+                netR: number;
+                /** @description pending or open trades */
+                open: number;
+                /** @description refused entries */
+                rejections: number;
+                /** @description closed trades */
+                trades: number;
+                /** @description a fraction */
+                winRate: number | null;
+                wins: number;
+              };
+              /** @enum {string} */
+              status: 'running' | 'stopped' | 'failed';
+              /** @description ISO 8601 UTC */
+              stoppedAt: string | null;
+              strategy: string;
+              symbol: string;
+              timeframe: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/strategy-runs/{id}/close': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: date-time
+             * @description open time of the bar, ISO 8601
+             */
+            barTime: string;
+            /** @description order of the call on that bar, from 0 */
+            seq: number;
+          };
+        };
+      };
+      responses: {
+        /** @description as POST /api/v1/trades answers (201 or 422) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/strategy-runs/{id}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description events after this event id */
+          after?: number;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              events: {
+                /** @description ISO 8601 UTC */
+                barTime: string | null;
+                /** @description ISO 8601 UTC */
+                createdAt: string;
+                data: {
+                  [key: string]: unknown;
+                };
+                id: number;
+                /** @enum {string} */
+                kind: 'signal' | 'decision' | 'order' | 'fill' | 'status';
+              }[];
+              next: number | null;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/strategy-runs/{id}/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: date-time
+             * @description open time of the bar, ISO 8601
+             */
+            barTime: string;
+            /** @description order of the call on that bar, from 0 */
+            seq: number;
+            /** @enum {string} */
+            side: 'buy' | 'sell';
+            /** @description stop-loss price (required by the rules: stop-required) */
+            sl?: number;
+            tag?: string;
+            /** @description take-profit price */
+            tp?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description as POST /api/v1/trades answers (201 or 422) */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description as POST /api/v1/trades answers (201 or 422) */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/strategy-runs/{id}/parity': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description only trades that entered at or after this time */
+          from?: string;
+          /** @description only trades that entered before this time */
+          to?: string;
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              backtest: {
+                bars: number;
+                /** @description ISO 8601 UTC */
+                from: string;
+                /** @description ISO 8601 UTC */
+                to: string;
+                trades: number;
+              };
+              backtestRejections: {
+                [key: string]: number;
+              };
+              /** @description every trade matched with no difference */
+              equal: boolean;
+              liveRejections: {
+                codes: string[];
+                decisionId: number | null;
+                /** @description ISO 8601 UTC */
+                time: string;
+              }[];
+              range: {
+                /** @description ISO 8601 UTC */
+                from: string | null;
+                /** @description ISO 8601 UTC */
+                to: string | null;
+              };
+              rows: {
+                backtest: {
+                  entryPrice: string;
+                  /** @description open time of the entry bar */
+                  entryTime: string;
+                  exitPrice: string | null;
+                  /** @description backtest: signal, stop, target, end; live: stop, target, manual */
+                  exitReason: string | null;
+                  /** @description open time of the exit bar; null while open */
+                  exitTime: string | null;
+                  fees: string;
+                  /** @description net P&L after fees */
+                  pnl: string | null;
+                  r: number | null;
+                  /** @enum {string} */
+                  side: 'buy' | 'sell';
+                  /** @description quantity, base units */
+                  size: string;
+                  /** @description the journal trade (live side) */
+                  tradeId?: number;
+                } | null;
+                diff: {
+                  /** @description live − backtest, exact decimal text */
+                  entryPrice: string;
+                  entrySlippageR: number | null;
+                  /** @description live − backtest, ms */
+                  entryTimeMs: number;
+                  exitPrice: string | null;
+                  exitSlippageR: number | null;
+                  exitTimeMs: number | null;
+                  fees: string;
+                  /** @description fee difference in R; positive = the live trade paid more */
+                  feesR: number | null;
+                  pnl: string | null;
+                  /** @description live R − backtest R */
+                  r: number | null;
+                  size: string;
+                  /** @description entry + exit slippage in R; positive = a cost to the trader */
+                  slippageR: number | null;
+                } | null;
+                differences: string[];
+                equal: boolean;
+                live: {
+                  entryPrice: string;
+                  /** @description open time of the entry bar */
+                  entryTime: string;
+                  exitPrice: string | null;
+                  /** @description backtest: signal, stop, target, end; live: stop, target, manual */
+                  exitReason: string | null;
+                  /** @description open time of the exit bar; null while open */
+                  exitTime: string | null;
+                  fees: string;
+                  /** @description net P&L after fees */
+                  pnl: string | null;
+                  r: number | null;
+                  /** @enum {string} */
+                  side: 'buy' | 'sell';
+                  /** @description quantity, base units */
+                  size: string;
+                  /** @description the journal trade (live side) */
+                  tradeId?: number;
+                } | null;
+                /** @description live rule rejections on a missed trade’s entry bar */
+                rejectedBy: string[];
+                /** @enum {string} */
+                status: 'matched' | 'missed' | 'extra';
+              }[];
+              run: {
+                connectionId: number | null;
+                /** @description ISO 8601 UTC */
+                cursorTime: string | null;
+                /** @description ISO 8601 UTC */
+                firstBarTime: string | null;
+                /** @description ISO 8601 UTC */
+                historyFrom: string | null;
+                host: string;
+                id: number;
+                params: {
+                  [key: string]: unknown;
+                };
+                startEquity: string;
+                status: string;
+                strategy: string;
+                symbol: string;
+                timeframe: string;
+              };
+              settings: {
+                cash: string;
+                fees: {
+                  maker: string;
+                  taker: string;
+                };
+                lotSize: string;
+                riskProfile: {
+                  [key: string]: unknown;
+                };
+                /** @enum {boolean} */
+                testudo: true;
+                tickSize: string;
+                /** @enum {boolean} */
+                tradeOnClose: true;
+              };
+              totals: {
+                backtestR: number;
+                backtestRejections: number;
+                backtestTrades: number;
+                differing: number;
+                diffR: number;
+                extra: number;
+                extraR: number;
+                fees: string;
+                feesR: number;
+                liveR: number;
+                liveRejections: number;
+                liveTrades: number;
+                matched: number;
+                missed: number;
+                missedR: number;
+                pnl: string;
+                slippageR: number;
+              };
+              warnings: string[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/strategy-runs/{id}/signals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: date-time
+             * @description open time of the bar, ISO 8601
+             */
+            barTime: string;
+            /** @description what the strategy saw or decided (free JSON) */
+            data: {
+              [key: string]: unknown;
+            };
+            /**
+             * @description order of the call on that bar, from 0
+             * @default 0
+             */
+            seq?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description ISO 8601 UTC */
+              barTime: string | null;
+              /** @description ISO 8601 UTC */
+              createdAt: string;
+              data: {
+                [key: string]: unknown;
+              };
+              id: number;
+              /** @enum {string} */
+              kind: 'signal' | 'decision' | 'order' | 'fill' | 'status';
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/strategy-runs/{id}/stop': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              connectionId: number | null;
+              /** @description ISO 8601 UTC */
+              cursorTime: string | null;
+              error: {
+                code: string;
+                message: string;
+              } | null;
+              /** @description ISO 8601 UTC */
+              firstBarTime: string | null;
+              /** @description first bar of the history the strategy is evaluated on */
+              historyFrom: string | null;
+              /** @enum {string} */
+              host: 'server' | 'client';
+              id: number;
+              params: {
+                [key: string]: number | boolean | string;
+              };
+              /** @description ISO 8601 UTC */
+              startedAt: string;
+              startEquity: string;
+              stats: {
+                expectancyR: number | null;
+                losses: number;
+                /** @description decimal text, quote currency */
+                netPnl: string;
+                netR: number;
+                /** @description pending or open trades */
+                open: number;
+                /** @description refused entries */
+                rejections: number;
+                /** @description closed trades */
+                trades: number;
+                /** @description a fraction */
+                winRate: number | null;
+                wins: number;
+              };
+              /** @enum {string} */
+              status: 'running' | 'stopped' | 'failed';
+              /** @description ISO 8601 UTC */
+              stoppedAt: string | null;
+              strategy: string;
+              symbol: string;
+              timeframe: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/trades': {
     parameters: {
       query?: never;

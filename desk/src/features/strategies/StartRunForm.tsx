@@ -14,6 +14,7 @@ import { Field, Input, Select } from '@/components/ui/input';
 import { useInstruments, useMarketSymbols } from '@/features/trade/api';
 import { BUILTINS } from './builtins';
 import { useStartRun } from './api';
+import type { StartBody } from './types';
 import { defaultValues, fieldOfCode, formErrors, readParams, type ParamField, type ParamValues } from './params';
 
 /** A symbol the form offers, with its timeframes (the feed's first). */
@@ -121,7 +122,14 @@ export function StartRunForm({ className }: { className?: string }) {
     setLocal(errors);
     if (!read.ok || !chosen) return;
     start.mutate(
-      { strategy, symbol: chosen.symbol, timeframe: tf, params: read.params, host: 'server' },
+      {
+        strategy,
+        symbol: chosen.symbol,
+        // one of the timeframes `GET /market/symbols` lists (the same enum the server validates against)
+        timeframe: tf as StartBody['timeframe'],
+        params: read.params,
+        host: 'server',
+      },
       { onSuccess: (run) => void navigate(`/strategies/${run.id}`) },
     );
   };

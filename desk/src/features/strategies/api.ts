@@ -6,12 +6,13 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { ApiError, refreshSession } from '@/api/client';
-import { getJson, sendJson } from '@/features/overview/http';
+import { api, ApiError, refreshSession, unwrap } from '@/api/client';
 import { mergeEvents, parseStreamMessage } from './events';
 import { paritySummary } from './parity';
 import { RunStream, streamUrl, type StreamState } from './stream';
 import type { Run, RunEvent, StartBody } from './types';
+
+const idPath = (id: number) => ({ params: { path: { id } } });
 
 /** Events per page of the persisted history. */
 export const EVENT_PAGE = 200;
@@ -31,7 +32,7 @@ export const runKeys = {
 export function useRuns() {
   return useQuery({
     queryKey: runKeys.list,
-    queryFn: async (): Promise<Run[]> => (await getJson<{ runs: Run[] }>('/api/v1/strategy-runs')).runs,
+    queryFn: async (): Promise<Run[]> => (await unwrap(api.GET('/api/v1/strategy-runs'))).runs,
     refetchInterval: (q) => (q.state.data?.some((r) => r.status === 'running') ? RUNS_POLL_MS : false),
   });
 }
@@ -40,7 +41,7 @@ export function useRuns() {
 export function useRun(id: number) {
   return useQuery({
     queryKey: runKeys.run(id),
-    queryFn: (): Promise<Run> => getJson<Run>(`/api/v1/strategy-runs/${id}`),
+    queryFn: (): Promise<Run> => unwrap(api.GET('/api/v1/strategy-runs/{id}', idPath(id))),
   });
 }
 
@@ -54,7 +55,7 @@ export function storeRun(qc: QueryClient, run: Run): void {
 export function useStartRun() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: StartBody) => sendJson<Run>('POST', '/api/v1/strategy-runs', body),
+    mutationFn: (body: StartBody): Promise<Run> => unwrap(api.POST('/api/v1/strategy-runs', { body })),
     onSuccess: (run) => {
       qc.setQueryData(runKeys.run(run.id), run);
       void qc.invalidateQueries({ queryKey: runKeys.list });
@@ -66,7 +67,7 @@ export function useStartRun() {
 export function useStopRun() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: number) => sendJson<Run>('POST', `/api/v1/strategy-runs/${id}/stop`, {}),
+    mutationFn: (id: number): Promise<Run> => unwrap(api.POST('/api/v1/strategy-runs/{id}/stop', idPath(id))),
     onSuccess: (run) => {
       storeRun(qc, run);
       void qc.invalidateQueries({ queryKey: runKeys.list });
@@ -85,10 +86,11 @@ export function useRunEvents(id: number) {
     queryKey: runKeys.events(id),
     initialPageParam: 0,
     queryFn: ({ pageParam }) =>
-      getJson<{ events: RunEvent[]; next: number | null }>(`/api/v1/strategy-runs/${id}/events`, {
-        after: pageParam,
-        limit: EVENT_PAGE,
-      }),
+      unwrap(
+        api.GET('/api/v1/strategy-runs/{id}/events', {
+          params: { path: { id }, query: { after: pageParam, limit: EVENT_PAGE } },
+        }),
+      ),
     getNextPageParam: (last) => last.next ?? undefined,
   });
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = history;
@@ -136,7 +138,7 @@ export function useParity(id: number, enabled: boolean) {
     staleTime: 60_000,
     queryFn: async () => {
       try {
-        return paritySummary(await getJson<unknown>(`/api/v1/strategy-runs/${id}/parity`));
+        return paritySummary(await unwrap(api.GET('/api/v1/strategy-runs/{id}/parity', idPath(id))));
       } catch (e) {
         if (e instanceof ApiError) return null;
         throw e;

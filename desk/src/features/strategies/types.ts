@@ -1,55 +1,25 @@
 /**
- * Strategy-run shapes. TEMPORARY: written from the session's contract until the server's routes land; replaced by
- * the generated OpenAPI types (`npm run gen:api`).
+ * Strategy-run shapes, from the generated OpenAPI types (`desk/src/api/schema.d.ts`, `npm run gen:api`), so they
+ * follow the server's schemas (src/server/strategy-routes.ts, parity-routes.ts).
  */
+import type { paths } from '@/api/schema';
+
+type Json<T> = T extends { content: { 'application/json': infer J } } ? J : never;
+
+/** A strategy run with its live statistics (`GET /api/v1/strategy-runs/:id`). */
+export type Run = Json<paths['/api/v1/strategy-runs/{id}']['get']['responses'][200]>;
 
 /** Live statistics of a run. */
-export interface RunStats {
-  trades: number;
-  open: number;
-  wins: number;
-  losses: number;
-  rejections: number;
-  netPnl: string;
-  netR: number;
-  expectancyR: number | null;
-  winRate: number | null;
-}
+export type RunStats = Run['stats'];
 
-/** A strategy run. */
-export interface Run {
-  id: number;
-  strategy: string;
-  params: Record<string, number | boolean | string>;
-  symbol: string;
-  timeframe: string;
-  connectionId: number | null;
-  host: 'server' | 'client';
-  status: 'running' | 'stopped' | 'failed';
-  error: { code: string; message: string } | null;
-  startEquity: string;
-  cursorTime: string | null;
-  firstBarTime: string | null;
-  startedAt: string;
-  stoppedAt: string | null;
-  stats: RunStats;
-}
+/** A page of a run's events (`GET /api/v1/strategy-runs/:id/events`), oldest first; `next` is the next `after`. */
+export type EventsPage = Json<paths['/api/v1/strategy-runs/{id}/events']['get']['responses'][200]>;
 
-/** One thing a run did. */
-export interface RunEvent {
-  id: number;
-  kind: 'signal' | 'decision' | 'order' | 'fill' | 'status';
-  barTime: string | null;
-  data: Record<string, unknown>;
-  createdAt: string;
-}
+/** One thing a run did (signal, decision, order, fill, status). */
+export type RunEvent = EventsPage['events'][number];
 
 /** Body of `POST /api/v1/strategy-runs`. */
-export interface StartBody {
-  strategy: string;
-  symbol: string;
-  timeframe: string;
-  params?: Record<string, number | boolean | string>;
-  connectionId?: number;
-  host?: 'server' | 'client';
-}
+export type StartBody = Json<NonNullable<paths['/api/v1/strategy-runs']['post']['requestBody']>>;
+
+/** A run's parity report (`GET /api/v1/strategy-runs/:id/parity`). */
+export type ParityReport = Json<paths['/api/v1/strategy-runs/{id}/parity']['get']['responses'][200]>;
