@@ -111,6 +111,15 @@ describe('strategy-run routes', () => {
     expect((tf.body as { error: { code: string } }).error.code).toBe('timeframe-not-fed');
     const anon = await app.inject({ method: 'GET', url: '/api/v1/strategy-runs' });
     expect(anon.statusCode).toBe(401);
+    // out-of-range ids and cursors are 4xx, never a database error
+    for (const path of [
+      '/strategy-runs/99999999999999999999',
+      '/strategy-runs/1/events?after=1e30',
+      '/strategy-runs/0',
+    ]) {
+      const status = (await alice.call('GET', path)).status;
+      expect(status >= 400 && status < 500, `${path}: ${status}`).toBe(true);
+    }
   });
 
   it('runs breakout for its owner only and streams its events on the WebSocket, refusing others', async () => {
