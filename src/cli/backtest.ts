@@ -257,19 +257,16 @@ async function loadCandles(
   const sql = await openDatabase({ url: f.databaseUrl, dataDir: f.databaseUrl ? undefined : f.dataDir });
   try {
     await migrate(sql);
-    const candles = await readAll(new PgDataSource(sql, { completeOnly: true }), {
-      symbol: f.symbol,
-      timeframe,
-      from,
-      to,
-    });
     const where = f.databaseUrl ? 'PostgreSQL' : `PGlite ${f.dataDir}`;
-    return {
-      candles,
-      source: `${f.symbol} ${timeframe} (candle store, ${where})`,
-      label: `${f.symbol} ${timeframe}`,
-      notices: [],
-    };
+    const named = { source: `${f.symbol} ${timeframe} (candle store, ${where})`, label: `${f.symbol} ${timeframe}` };
+    // Fast path: each page of rows comes as one text value parsed into columns; the general path below when it
+    // does not apply (it then reports any problem).
+    const { readStoredBars } = await import('../marketdata/bars-store.ts');
+    const range = { symbol: f.symbol, timeframe, from, to };
+    const bars = await readStoredBars(sql, range, f.tickSize !== undefined ? { tickSize: f.tickSize } : {});
+    if (bars) return { candles: [], bars, ...named, notices: [] };
+    const candles = await readAll(new PgDataSource(sql, { completeOnly: true }), range);
+    return { candles, ...named, notices: [] };
   } finally {
     await sql.close();
   }

@@ -117,8 +117,10 @@ export class CsvColumnParser {
   /**
    * @param opts.format the file's format when known (else detected from the first two non-blank lines).
    * @param opts.expectedRows a guess of the row count, to size the columns (they grow when it is exceeded).
+   * @param opts.msTimes every time is whole milliseconds since the epoch, whatever its digit count (text the
+   *   candle store wrote, not a file: a file's 10-digit epoch is seconds).
    */
-  constructor(private readonly opts: { format?: CandleFormat; expectedRows?: number } = {}) {
+  constructor(private readonly opts: { format?: CandleFormat; expectedRows?: number; msTimes?: boolean } = {}) {
     this.cap = Math.max(16, Math.ceil(opts.expectedRows ?? 1024));
     this.time = new Float64Array(this.cap);
     this.open = priceColumn(this.cap);
@@ -285,8 +287,14 @@ export class CsvColumnParser {
         let ch = 0;
         for (; i < end && (ch = buf[i]!) >= ZERO && ch <= NINE; i++) v = v * 10 + (ch - ZERO);
         const digits = i - a;
-        if (digits > 0 && digits <= 15 && digits !== 8 && (i === end || ch === COMMA || ch === NL || ch === CR)) {
-          time = digits <= 10 ? v * 1000 : v; // epoch seconds or ms, as parseTimeText reads them
+        const ms = this.opts.msTimes === true;
+        if (
+          digits > 0 &&
+          digits <= 15 &&
+          (digits !== 8 || ms) &&
+          (i === end || ch === COMMA || ch === NL || ch === CR)
+        ) {
+          time = digits <= 10 && !ms ? v * 1000 : v; // epoch seconds or ms, as parseTimeText reads them
         } else {
           // dates and the rest (8 digits may be YYYYMMDD): the importer's own parser decides
           for (; i < end; i++) {
@@ -294,6 +302,7 @@ export class CsvColumnParser {
             if (c === COMMA || c === NL || c === CR) break;
           }
           if (i === end && !last) return INCOMPLETE;
+          if (this.opts.msTimes) return GIVE_UP;
           const text = i - a <= 64 ? ascii(buf, a, i) : undefined;
           const t = text === undefined ? undefined : parseTimeText(text);
           if (t === undefined) return GIVE_UP;
