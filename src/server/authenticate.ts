@@ -58,6 +58,13 @@ export const SIGN_IN_ROUTES: ReadonlySet<string> = new Set([
   '/api/v1/auth/mfa/verify',
 ]);
 
+/**
+ * Routes that add a way to sign in (`METHOD path`): what they add opens sessions with every scope of the account, so
+ * an API token may call them only when it carries every scope its user may use (otherwise an admin's read+trade
+ * token could link a wallet and sign in with it as an admin). The rule tokens follow when they make tokens.
+ */
+export const SIGN_IN_METHOD_ROUTES: ReadonlySet<string> = new Set(['POST /api/v1/auth/wallets']);
+
 /** API routes that never need a session (an expired access cookie sent to them is ignored). */
 const PUBLIC_ROUTES = new Set(['/api/v1/health', '/api/v1/openapi.json']);
 
@@ -77,6 +84,8 @@ function bearerOf(req: FastifyRequest): string | null {
  * Errors it throws (before any body is read):
  * - AuthError `session-expired` (401): the access cookie is genuine but expired, or its session was revoked, on an
  *   `/api/` route that is not a sign-in or public route: `POST /api/v1/auth/refresh` and retry (the Desk does);
+ * - ForbiddenError `insufficient-scope` (403): an API token without every scope of its user on a
+ *   {@link SIGN_IN_METHOD_ROUTES} route;
  * - ForbiddenError `csrf-failed` (403): a POST/PUT/PATCH/DELETE authenticated by the session cookie without the
  *   session's CSRF token in `x-csrf-token` (the `testudo_csrf` cookie), or a write to a sign-in route from a foreign
  *   `Origin`. Bearer-token requests are exempt.
@@ -99,6 +108,14 @@ export function authenticate(app: FastifyInstance, ctx: AppContext): void {
       req.authToken = bearer;
       // req.user: isAdmin only with the admin scope; req.auth.user: the owner as stored (isAdmin: the role)
       req.auth = { user: p.owner, via: 'token', scopes: p.scopes, sessionId: null, tokenId: p.tokenId };
+      if (SIGN_IN_METHOD_ROUTES.has(`${req.method} ${route}`)) {
+        const missing = SCOPES.filter((s) => (s !== 'admin' || p.owner.isAdmin) && !p.scopes.has(s));
+        if (missing.length > 0)
+          throw new ForbiddenError(
+            'insufficient-scope',
+            `this adds a way to sign in with every scope of your account: this API token lacks ${missing.join(', ')}`,
+          );
+      }
       return;
     }
     if (req.headers.authorization) return; // a bearer that is not an API token: anonymous, the cookie is not used

@@ -237,6 +237,40 @@ describe('wallets of a signed-in user', () => {
     expect((await call(w, 'GET', '/auth/wallets')).status).toBe(401);
   });
 
+  it('refuses to link a wallet with an API token weaker than a session (an admin’s token without admin)', async () => {
+    // A linked wallet signs in to a session with every scope of the account: linking one with a read+trade token of
+    // an admin would turn that token into admin rights.
+    const boss = await signUp(w, 'wallet-admin', true);
+    const mint = async (scopes: string[]): Promise<Record<string, string>> => {
+      const t = await boss.call<{ token: string }>('POST', '/auth/tokens', { name: scopes.join('+'), scopes });
+      expect(t.status).toBe(201);
+      return { authorization: `Bearer ${t.body.token}` };
+    };
+    const weak = await mint(['read', 'trade']);
+    const wallet = Wallet.createRandom();
+    const m = await message(wallet);
+    const refused = await call<ErrorBody & { error: { message: string } }>(w, 'POST', '/auth/wallets', {
+      payload: { message: m, signature: await wallet.signMessage(m) },
+      headers: weak,
+    });
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'insufficient-scope']);
+    expect(refused.body.error.message).toContain('admin');
+    expect((await boss.call<{ wallets: unknown[] }>('GET', '/auth/wallets')).body.wallets).toEqual([]);
+    const m2 = await message(wallet);
+    const notLinked = await verify(m2, await wallet.signMessage(m2));
+    expect(notLinked.body.user.id).not.toBe(boss.id); // the wallet signs in as a new user, not as the admin
+
+    // a token with every scope of the account may link one (it is as strong as a session)
+    const full = await mint(['read', 'trade', 'admin']);
+    const other = Wallet.createRandom();
+    const m3 = await message(other);
+    const linked = await call(w, 'POST', '/auth/wallets', {
+      payload: { message: m3, signature: await other.signMessage(m3) },
+      headers: full,
+    });
+    expect(linked.status).toBe(201);
+  });
+
   it("refuses to unlink a wallet user's only wallet, and password login refuses a user without a password", async () => {
     const wallet = Wallet.createRandom();
     const m = await message(wallet);
