@@ -120,6 +120,12 @@ describe.skipIf(!canRunDesk)('Strategies in Chromium', { timeout: 300_000 }, () 
     for (const kind of ['signal', 'decision', 'order'])
       expect(await page.locator(`li[data-kind="${kind}"]`).count(), kind).toBeGreaterThan(0);
     expect(await page.locator('li[data-kind="decision"]').first().textContent()).toContain('Approved');
+    // the run's parity with its backtest (GET /strategy-runs/:id/parity): its totals
+    const parity = page.getByRole('region', { name: 'Parity with the backtest' });
+    await parity.getByText('Matched').waitFor();
+    expect(await parity.getByRole('link', { name: /Full report/ }).getAttribute('href')).toBe(
+      `/api/v1/strategy-runs/${id}/parity`,
+    );
     const ids = async () =>
       (await shown(page).evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('data-event'))))) as number[];
     await expect.poll(async () => (await ids()).length).toBe((await events(id)).length);
@@ -131,6 +137,7 @@ describe.skipIf(!canRunDesk)('Strategies in Chromium', { timeout: 300_000 }, () 
     for (const c of (w.app as unknown as { websocketServer: { clients: Set<{ terminate(): void }> } }).websocketServer
       .clients)
       c.terminate();
+    await expect.poll(() => live.textContent()).toBe('Reconnecting…');
     await stepUntil(async () => (await events(id)).length > before + 2);
     await expect.poll(() => live.textContent()).toBe('Live');
     const all = await events(id);

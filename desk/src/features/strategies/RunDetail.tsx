@@ -30,7 +30,7 @@ const STATE_TEXT: Record<StreamState, string> = {
 };
 
 function Parity({ run }: { run: Run }) {
-  const parity = useParity(run.id, run.stats.trades + run.stats.open > 0);
+  const parity = useParity(run.id, run.stats.trades + run.stats.open);
   const p = parity.data;
   if (!p) return null;
   const items: [string, string, number | null][] = [
@@ -60,7 +60,7 @@ function Parity({ run }: { run: Run }) {
               target="_blank"
               rel="noreferrer"
             >
-              Full report <ExternalLink size={12} />
+              Full report (JSON) <ExternalLink size={12} />
             </a>
           </>
         }

@@ -128,12 +128,14 @@ export function useRunEvents(id: number) {
 
 /**
  * The totals of run `id`'s parity report, or null when the route does not answer (not there, or no report for
- * this run): the Desk then shows nothing about parity.
+ * this run): the Desk then shows nothing about parity. Asked once the run has `trades` (closed and open), and again
+ * whenever that number changes.
  */
-export function useParity(id: number, enabled: boolean) {
+export function useParity(id: number, trades: number) {
   return useQuery({
-    queryKey: runKeys.parity(id),
-    enabled,
+    queryKey: [...runKeys.parity(id), trades],
+    enabled: trades > 0,
+    placeholderData: (previous) => previous,
     retry: false,
     staleTime: 60_000,
     queryFn: async () => {
