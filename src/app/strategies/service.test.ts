@@ -264,3 +264,65 @@ describe('a run started before the feed has a bar', () => {
     }
   });
 });
+
+describe('an sma-cross run (close and reverse on the same bar)', () => {
+  it('matches the backtest in prices and times but sizes a reversal after its close has filled (known difference)', async () => {
+    const { sql, ctx, feed } = await world();
+    try {
+      const uid = await user(ctx, 'reverse');
+      const params = { fast: 10, slow: 30, stopAtr: 2, rr: 2 };
+      const bars = candles.slice(0, 600);
+      const bt = runBacktest(barsFromCandles(bars, { tickSize: '0.01' }), BUILTIN_STRATEGIES['sma-cross']!, params, {
+        cash: '10000',
+        commission: PARITY_FEE,
+        lotSize: '0.00001',
+        tradeOnClose: true,
+        testudo: { profile: NO_STREAK },
+      });
+      await stepBars(ctx, feed, 5);
+      const run = await ctx.strategies.start(uid, {
+        strategy: 'sma-cross',
+        symbol: 'BTC-USD',
+        timeframe: '1h',
+        params,
+      });
+      await stepBars(ctx, feed, bars.length - 5);
+      const mine = (await runTrades(sql, run.id)).filter((t) => t.closed !== null);
+      expect(mine.length).toBe(bt.trades.length);
+      bt.trades.forEach((t, k) => {
+        const m = mine[k]!;
+        expect(num(m.entry), `trade ${k}`).toBe(num(t.entryPrice));
+        expect(num(m.exit!), `trade ${k}`).toBe(num(t.exitPrice));
+        expect(m.opened, `trade ${k}`).toBe(t.entryTime + HOUR);
+        // a strategy's close fills at the bar's close: the backtest books it on the bar (its open time), the paper
+        // exchange at the moment it fills (the bar's close time); stops and targets fill within the next bar, stamped
+        // with that bar's open time on both sides
+        expect(m.closed, `trade ${k}`).toBe(t.exitTime + (t.exitReason === 'signal' ? HOUR : 0));
+        expect(m.reason).toBe(t.exitReason === 'signal' ? 'manual' : t.exitReason);
+      });
+      // Sizes agree until the first reversal whose close has not filled when the backtest sizes the new order: the
+      // backtester sizes every order when next() places it (run.ts place(): the trade being closed still counts in
+      // open risk and open positions, its P&L not yet in the equity), the live run submits the reversal after the
+      // close has filled (TradingService.close, then submit).
+      expect(mine.slice(0, 2).map((t) => num(t.qty))).toEqual(
+        bt.trades.slice(0, 2).map((t) => num(t.size.replace('-', ''))),
+      );
+      expect(num(mine[2]!.qty)).not.toBe(num(bt.trades[2]!.size.replace('-', '')));
+      const refused = await sql.query(
+        `SELECT count(*)::int AS n FROM strategy_orders WHERE run_id = $1 AND NOT approved`,
+        [run.id],
+      );
+      expect(Number(refused[0]!.n)).toBe(Object.values(bt.rejections).reduce((a, b) => a + b, 0));
+      // every fill of the run's trades is an event: the entries and the exits (stops, targets, closes)
+      const fills = await sql.query(
+        `SELECT count(*)::int AS n FROM strategy_events WHERE run_id = $1 AND kind = 'fill'`,
+        [run.id],
+      );
+      const all = await runTrades(sql, run.id);
+      expect(Number(fills[0]!.n)).toBe(all.length + mine.length);
+    } finally {
+      await ctx.close();
+      await sql.close();
+    }
+  });
+});
