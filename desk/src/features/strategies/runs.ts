@@ -4,19 +4,7 @@
  */
 import { pct, rMultiple } from '@/lib/format';
 import type { Tone } from './events';
-
-/** The live statistics of a run as the API reports them (`RunView.stats`). */
-export interface StatsLike {
-  trades: number;
-  open: number;
-  wins: number;
-  losses: number;
-  rejections: number;
-  netPnl: string;
-  netR: number;
-  expectancyR: number | null;
-  winRate: number | null;
-}
+import type { RunStats } from './types';
 
 /** One statistic as shown: a label, its text, and the sign its colour follows (null: neutral). */
 export interface StatText {
@@ -30,7 +18,7 @@ export interface StatText {
  * The five statistics of a run, in display order. Trades counts closed trades, with the open ones in brackets
  * (`3 (+1 open)`); the win rate is a percentage of closed trades (`–` before the first); R values signed.
  */
-export function statsText(s: StatsLike): StatText[] {
+export function statsText(s: RunStats): StatText[] {
   return [
     {
       key: 'trades',
