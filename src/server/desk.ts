@@ -83,6 +83,8 @@ export async function deskPlugin(app: FastifyInstance): Promise<void> {
     '/trades',
     '/trades/*',
     '/journal',
+    '/strategies',
+    '/strategies/*',
     '/account',
     '/exchange',
     '/admin',

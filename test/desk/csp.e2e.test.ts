@@ -48,6 +48,7 @@ describe.skipIf(!canRunDesk)('the Desk under the Content-Security-Policy', () =>
       '/trades',
       `/trades/${trade.id}`,
       '/journal',
+      '/strategies',
       '/account',
       '/exchange',
       '/admin',
