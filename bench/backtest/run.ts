@@ -13,17 +13,26 @@
  *      timestamps to at least `--bars` bars (default 1,000,000).
  *   2. Candles per second of candle ingest with COPY (`benchIngest` in ./ingest.ts: the same file repeated to about
  *      `--bars` candles, into a fresh schema on the PostgreSQL server and into an in-memory PGlite).
+ *   3. End to end (`benchEndToEnd` in ./e2e.ts): the whole `testudo backtest` command, process start to exit, wall
+ *      time and peak RSS, median of `--e2e-runs` runs with the range, on the `--bars` hourly CSV, the same bars from
+ *      the candle store, coinbase-btcusd-1h.csv and GOOG.csv (sma-cross 10/30); beside it backtesting.py's whole
+ *      run on the same bars when its Python side is available (`--backtesting-py DIR`), and the speed-up.
  *
  * The npm script runs node with --expose-gc: a full collection before each run keeps earlier runs' garbage out of
  * the timings. Timings vary with the machine's load; best-of-R reports what the code can do.
  *
- * Goals: ≥ 2,000,000 bars/s for the loop, ≥ 300,000 candles/s for ingest.
+ * Goals: ≥ 2,000,000 bars/s for the loop, ≥ 300,000 candles/s for ingest; the whole command on a million bars
+ * ≤ 1.5 s and ≤ 300 MB, and ≥ 30× faster than backtesting.py on the same file.
  *
  * Options:
  *   --runs R        timed runs per case, best reported (default 10)
  *   --bars N        size of the repeated series (default 1,000,000)
  *   --data FILE     candle file (default ../shared/data/coinbase-btcusd-1h.csv)
- *   --only loop|ingest   run one part only
+ *   --only loop|ingest|e2e   run one part only
+ *   --e2e-runs N    runs of each end-to-end case (default 5); --python-runs N for backtesting.py (default 3)
+ *   --backtesting-py DIR   a backtesting.py 0.6.6 checkout (default $TESTUDO_BACKTESTING_PY; without it, no
+ *                   backtesting.py column); --python PATH (default /usr/bin/python3, with python3-pandas)
+ *   --no-store      leave the candle store case out of the end-to-end part
  *   --db LIST       databases for the ingest part (default postgres,pglite)
  *   --pg-url URL    PostgreSQL for the ingest part (default $TESTUDO_PG_URL or postgres://postgres@127.0.0.1:5432/test)
  */
@@ -35,11 +44,13 @@ import type { BacktestOptions, BarSeries } from '../../src/core/backtest/types.t
 import { DEFAULT_RISK_PROFILE } from '../../src/core/risk/profile.ts';
 import { loadCandleFile } from '../../src/feed/load.ts';
 import { heading, int, machineLine, num, ratio, table, totalTime } from '../format.ts';
+import { benchEndToEnd, type Spread } from './e2e.ts';
 import { benchIngest } from './ingest.ts';
 
 const USAGE =
-  'usage: npm run bench:backtest -- [--runs R] [--bars N] [--data FILE] [--only loop|ingest] [--db postgres,pglite] ' +
-  '[--pg-url URL]';
+  'usage: npm run bench:backtest -- [--runs R] [--bars N] [--data FILE] [--only loop|ingest|e2e] ' +
+  '[--db postgres,pglite] [--pg-url URL] [--e2e-runs N] [--python-runs N] [--backtesting-py DIR] [--python PATH] ' +
+  '[--no-store]';
 const GOAL_BARS_PER_S = 2_000_000;
 const GOAL_CANDLES_PER_S = 300_000;
 
@@ -47,9 +58,14 @@ interface Options {
   runs: number;
   bars: number;
   data: string;
-  only: 'all' | 'loop' | 'ingest';
+  only: 'all' | 'loop' | 'ingest' | 'e2e';
   databases: ('postgres' | 'pglite')[];
   pgUrl: string;
+  e2eRuns: number;
+  pythonRuns: number;
+  backtestingPy: string | undefined;
+  python: string;
+  noStore: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -62,6 +78,11 @@ function parseOptions(argv: string[]): Options {
       only: { type: 'string', default: 'all' },
       db: { type: 'string', default: 'postgres,pglite' },
       'pg-url': { type: 'string' },
+      'e2e-runs': { type: 'string', default: '5' },
+      'python-runs': { type: 'string', default: '3' },
+      'backtesting-py': { type: 'string' },
+      python: { type: 'string', default: '/usr/bin/python3' },
+      'no-store': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -77,7 +98,8 @@ function parseOptions(argv: string[]): Options {
     return x;
   };
   const only = values.only;
-  if (only !== 'all' && only !== 'loop' && only !== 'ingest') throw new Error(`--only: ${only}\n${USAGE}`);
+  if (only !== 'all' && only !== 'loop' && only !== 'ingest' && only !== 'e2e')
+    throw new Error(`--only: ${only}\n${USAGE}`);
   const databases = values.db.split(',').map((d) => d.trim());
   for (const d of databases)
     if (d !== 'postgres' && d !== 'pglite') throw new Error(`--db: unknown database ${d}\n${USAGE}`);
@@ -88,6 +110,11 @@ function parseOptions(argv: string[]): Options {
     data: values.data ?? new URL('../../../shared/data/coinbase-btcusd-1h.csv', import.meta.url).pathname,
     only,
     pgUrl: values['pg-url'] ?? process.env.TESTUDO_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    e2eRuns: posInt('e2e-runs', values['e2e-runs']),
+    pythonRuns: posInt('python-runs', values['python-runs']),
+    backtestingPy: values['backtesting-py'] ?? process.env.TESTUDO_BACKTESTING_PY,
+    python: values.python,
+    noStore: values['no-store'],
   };
 }
 
@@ -178,7 +205,7 @@ console.log(
   `options: --runs ${opts.runs} --bars ${opts.bars} --data ${opts.data} --only ${opts.only} --db ${opts.databases.join(',')}`,
 );
 
-if (opts.only !== 'ingest') {
+if (opts.only === 'all' || opts.only === 'loop') {
   const tl = performance.now();
   const { candles } = await loadCandleFile(opts.data);
   const tp = performance.now();
@@ -216,7 +243,7 @@ if (opts.only !== 'ingest') {
   console.log(table(rows));
 }
 
-if (opts.only !== 'loop') {
+if (opts.only === 'all' || opts.only === 'ingest') {
   console.log(heading('candle ingest with COPY (ingestCandles), about --bars candles'));
   const rows = [['database', 'candles', 'seconds', 'candles/s', 'vs goal 300,000/s', 'partitions s (apart)']];
   for (const db of opts.databases) {
@@ -242,6 +269,66 @@ if (opts.only !== 'loop') {
     }
   }
   console.log(table(rows));
+}
+
+if (opts.only === 'all' || opts.only === 'e2e') {
+  console.log(heading(`end to end: the whole command, process start to exit (median [min–max] of the runs)`));
+  const { rows, pythonNote } = await benchEndToEnd({
+    runs: opts.e2eRuns,
+    pythonRuns: opts.pythonRuns,
+    bars: opts.bars,
+    backtestingPy: opts.backtestingPy,
+    python: opts.python,
+    noStore: opts.noStore,
+  });
+  const range = (s: Spread | null | undefined, dp: number): string =>
+    s ? `${num(s.median, dp)} [${num(s.min, dp)}–${num(s.max, dp)}]` : '-';
+  const out = [
+    [
+      'case',
+      'bars',
+      'testudo s',
+      'testudo MB',
+      'backtesting.py s',
+      'backtesting.py MB',
+      'speed-up',
+      'same trades, equity',
+      'vs goal (1M bars: ≤ 1.5 s, ≤ 300 MB, ≥ 30×)',
+    ],
+  ];
+  for (const r of rows) {
+    const p = r.python;
+    const speedUp = p ? p.seconds.median / r.testudo.seconds.median : null;
+    const same = p
+      ? p.trades === r.testudo.trades &&
+        Math.abs(p.finalEquity - r.testudo.finalEquity) <= 1e-9 * Math.abs(p.finalEquity)
+        ? `yes (${int(p.trades)})`
+        : `NO: ${r.testudo.trades} vs ${p.trades} trades`
+      : `${int(r.testudo.trades)} trades`;
+    const goal =
+      r.bars >= 1_000_000
+        ? [
+            `${num(r.testudo.seconds.median, 2)} s ${r.testudo.seconds.median <= 1.5 ? 'ok' : 'over'}`,
+            r.testudo.rssMb ? `${int(r.testudo.rssMb.median)} MB ${r.testudo.rssMb.median <= 300 ? 'ok' : 'over'}` : '',
+            speedUp !== null ? `${num(speedUp, 1)}× ${speedUp >= 30 ? 'ok' : 'under'}` : '',
+          ]
+            .filter(Boolean)
+            .join(', ')
+        : '';
+    out.push([
+      r.case,
+      int(r.bars),
+      range(r.testudo.seconds, 2),
+      range(r.testudo.rssMb, 0),
+      range(p?.seconds, 2),
+      range(p?.rssMb, 0),
+      speedUp === null ? '-' : `${num(speedUp, 1)}×`,
+      same,
+      goal,
+    ]);
+  }
+  console.log(table(out));
+  if (pythonNote) console.log(`  backtesting.py not run: ${pythonNote}`);
 }
 
 console.log(totalTime(t0));

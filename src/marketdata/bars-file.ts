@@ -16,24 +16,27 @@ const CHUNK = 1 << 22;
 
 /**
  * Reads `path` into columns (ascending), with the rows that were out of the file's time order (as the general
- * importer reports them), or undefined when the fast path gives up.
+ * importer reports them), or undefined when the fast path gives up. `opts.chunkBytes`: bytes per read (default
+ * 4 MiB; the buffer grows when one line is longer).
  * @throws the `fs` error (ENOENT, EISDIR, ...) when the file cannot be read; a zlib error for bad gzip.
  */
 export function readCandleColumns(
   path: string,
+  opts: { chunkBytes?: number } = {},
 ): { columns: CandleColumns; outOfOrder: CsvColumnParser['outOfOrder'] } | undefined {
+  const chunk = opts.chunkBytes ?? CHUNK;
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    let buf = Buffer.allocUnsafe(Math.max(64, Math.min(CHUNK, size + 1)));
+    let buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunk, size + 1)));
     let have = readSync(fd, buf, 0, buf.length, null);
     const gz = path.toLowerCase().endsWith('.gz') || (have >= 2 && buf[0] === 0x1f && buf[1] === 0x8b);
     if (gz) {
       // compressed files are small next to what they hold: inflate whole
       const parts = [buf.subarray(0, have)];
       for (let k = have; k > 0;) {
-        const more = Buffer.allocUnsafe(CHUNK);
-        k = readSync(fd, more, 0, CHUNK, null);
+        const more = Buffer.allocUnsafe(chunk);
+        k = readSync(fd, more, 0, chunk, null);
         if (k > 0) parts.push(more.subarray(0, k));
       }
       const bytes = gunzipSync(Buffer.concat(parts));
@@ -116,6 +119,6 @@ export function readBarsFile(
   const cols = read.columns;
   const start = range.from === undefined ? 0 : lowerBound(cols.time, range.from);
   const end = range.to === undefined ? cols.length : lowerBound(cols.time, range.to);
-  const bars = barsFromColumns(cols, start, end, opts);
+  const bars = barsFromColumns(cols, start, end, { ...opts, reuse: true });
   return bars && { bars, outOfOrder: read.outOfOrder };
 }

@@ -78,5 +78,8 @@ export async function readStoredBars(
   parser.push(new Uint8Array(0), 0, 0, true);
   const cols = parser.finish();
   if (!cols || parser.outOfOrder) return undefined;
-  return barsFromColumns(cols, 0, cols.length, opts.tickSize !== undefined ? { tickSize: opts.tickSize } : {});
+  return barsFromColumns(cols, 0, cols.length, {
+    reuse: true,
+    ...(opts.tickSize !== undefined ? { tickSize: opts.tickSize } : {}),
+  });
 }

@@ -115,6 +115,8 @@ export function barsFromCandles(candles: readonly Candle[], opts: { tickSize?: s
  * @param cols columns ascending by time (the importer has checked prices positive, high ≥ low, open/close within).
  * @param from first row; @param to row after the last.
  * @param opts.tickSize tick size as decimal text; default inferred as `barsFromCandles` does.
+ * @param opts.reuse the columns are the caller's to overwrite: the ticks are written over the mantissas (the series
+ *   then shares their memory), and when the answer is undefined the columns are left unusable.
  * @returns the series, or undefined when `barsFromCandles` would refuse the rows (no rows, a price off the tick
  *   grid or with too many ticks, a bad tick size) or the exact integer path does not apply: the caller then builds
  *   the series with `barsFromCandles`, which reports the problem. Never throws.
@@ -123,7 +125,7 @@ export function barsFromColumns(
   cols: CandleColumns,
   from: number,
   to: number,
-  opts: { tickSize?: string } = {},
+  opts: { tickSize?: string; reuse?: boolean } = {},
 ): BarSeries | undefined {
   const n = to - from;
   if (n <= 0) return undefined;
@@ -146,9 +148,10 @@ export function barsFromColumns(
   const tickSize = fromScaled(BigInt(tickUnits), dp);
   const ticks: Float64Array[] = [];
   const floats: Float64Array[] = [];
+  // with `reuse`, each tick is written over the mantissa it came from (read just before): 32 MB less a million bars
   for (const c of prices) {
-    const t = new Float64Array(n);
     const f = new Float64Array(n);
+    const t = opts.reuse ? c.mant : new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const m = c.mant[i]!;
       const d = c.places[i]!;
