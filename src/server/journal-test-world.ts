@@ -34,6 +34,11 @@ export interface Reply<T> {
   headers: Record<string, string | string[] | number | undefined>;
 }
 
+/** The body of an error answer (`./errors.ts`): a stable code, a message, and field issues of a validation error. */
+export interface ErrorBody {
+  error: { code: string; message: string; fields?: { field: string; code: string; message: string }[] };
+}
+
 /** A signed-in user. */
 export interface Client {
   id: number;

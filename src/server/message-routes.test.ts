@@ -5,14 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageView } from '../app/messages.ts';
-import { insertClosedTrade, openClockWorld, signUp, type ClockWorld } from './journal-test-world.ts';
+import { insertClosedTrade, openClockWorld, signUp, type ClockWorld, type ErrorBody } from './journal-test-world.ts';
 
 interface Page {
   messages: MessageView[];
   nextCursor: string | null;
-}
-interface ErrorBody {
-  error: { code: string; fields?: { field: string; code: string }[] };
 }
 const fieldCodes = (b: unknown): string[][] =>
   ((b as ErrorBody).error.fields ?? []).map((f) => [f.field, f.code]).sort((x, y) => x[0]!.localeCompare(y[0]!));

@@ -18,11 +18,9 @@ import {
   type Client,
   type ClockWorld,
   type Reply,
+  type ErrorBody,
 } from './journal-test-world.ts';
 
-interface ErrorBody {
-  error: { code: string };
-}
 interface Setup {
   secret: string;
   uri: string;

@@ -7,7 +7,15 @@
 import { Wallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, openClockWorld, sessionCookie, sessionHeaders, signUp, type ClockWorld } from './journal-test-world.ts';
+import {
+  call,
+  openClockWorld,
+  sessionCookie,
+  sessionHeaders,
+  signUp,
+  type ClockWorld,
+  type ErrorBody,
+} from './journal-test-world.ts';
 
 const PUBLIC_URL = 'https://testudo.example';
 let w: ClockWorld;
@@ -29,10 +37,6 @@ afterAll(async () => {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
 });
-
-interface ErrorBody {
-  error: { code: string };
-}
 
 async function nonce(): Promise<string> {
   const r = await call<{ nonce: string; expiresAt: string }>(w, 'GET', '/auth/siwe/nonce');

@@ -6,34 +6,14 @@
  */
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAST_USE_WRITE_MS } from '../app/api-tokens.ts';
-import { call, openClockWorld, signUp, type Client, type ClockWorld } from './journal-test-world.ts';
+import { LAST_USE_WRITE_MS, type ApiTokenView, type IssuedApiToken } from '../app/api-tokens.ts';
+import type { AuditEntry } from '../app/journal-audit.ts';
+import { call, openClockWorld, signUp, type Client, type ClockWorld, type ErrorBody } from './journal-test-world.ts';
 import { TestWebSocket } from './ws-test-client.ts';
 
-interface ErrorBody {
-  error: { code: string; message: string; fields?: { field: string; code: string }[] };
-}
-interface TokenView {
-  id: number;
-  name: string;
-  scopes: string[];
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  lastUsedAddress: string | null;
-  expired: boolean;
-}
-interface NewToken extends TokenView {
-  token: string;
-}
+/** `GET /admin/audit`. */
 interface AuditBody {
-  entries: {
-    action: string;
-    actorUserId: number | null;
-    subjectUserId: number | null;
-    details: Record<string, unknown>;
-    address: string | null;
-  }[];
+  entries: AuditEntry[];
 }
 
 /** Sends one request over `/ws/exchange` with `token` and resolves with its answer. */
@@ -68,8 +48,8 @@ afterAll(async () => {
   await w.close();
 });
 
-async function mint(c: Client, body: object): Promise<NewToken> {
-  const r = await c.call<NewToken>('POST', '/auth/tokens', body);
+async function mint(c: Client, body: object): Promise<IssuedApiToken> {
+  const r = await c.call<IssuedApiToken>('POST', '/auth/tokens', body);
   if (r.status !== 201) throw new Error(`token: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
@@ -82,7 +62,7 @@ describe('creating tokens', () => {
     const rows = await w.sql.query('SELECT token_hash FROM auth_tokens WHERE id = $1', [t.id]);
     expect(String(rows[0]!.token_hash)).toMatch(/^[0-9a-f]{64}$/);
     expect(String(rows[0]!.token_hash)).not.toContain(t.token.slice(4));
-    const list = await trader.call<{ tokens: TokenView[] }>('GET', '/auth/tokens');
+    const list = await trader.call<{ tokens: ApiTokenView[] }>('GET', '/auth/tokens');
     expect(list.body.tokens.find((x) => x.id === t.id)).not.toHaveProperty('token');
   });
 
@@ -101,7 +81,7 @@ describe('creating tokens', () => {
     });
     expect(up.status).toBe(403);
     expect(up.body.error.code).toBe('insufficient-scope');
-    const down = await call<NewToken>(w, 'POST', '/auth/tokens', {
+    const down = await call<IssuedApiToken>(w, 'POST', '/auth/tokens', {
       headers: bearer(rt.token),
       payload: { scopes: ['read'] },
     });
@@ -109,7 +89,10 @@ describe('creating tokens', () => {
     expect(down.body.scopes).toEqual(['read']);
     // with no scopes given, a token's default is read+trade cut to its own scopes
     const tradeOnly = await mint(trader, { scopes: ['trade'] });
-    const def = await call<NewToken>(w, 'POST', '/auth/tokens', { headers: bearer(tradeOnly.token), payload: {} });
+    const def = await call<IssuedApiToken>(w, 'POST', '/auth/tokens', {
+      headers: bearer(tradeOnly.token),
+      payload: {},
+    });
     expect(def.status).toBe(201);
     expect(def.body.scopes).toEqual(['trade']);
   });
@@ -220,15 +203,15 @@ describe('expiry and last use', () => {
     await w.sql.query(`UPDATE auth_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [t.id]);
     const r = await call<ErrorBody>(w, 'GET', '/auth/me', { headers: bearer(t.token) });
     expect(r.status).toBe(401);
-    const listed = (await trader.call<{ tokens: TokenView[] }>('GET', '/auth/tokens')).body.tokens;
+    const listed = (await trader.call<{ tokens: ApiTokenView[] }>('GET', '/auth/tokens')).body.tokens;
     expect(listed.find((x) => x.id === t.id)!.expired).toBe(true);
     expect(listed.find((x) => x.id === t2.id)!.expired).toBe(false);
   });
 
   it('records the last use with the address, at most once a minute per token', async () => {
     const t = await mint(trader, { name: 'used' });
-    const seen = async (): Promise<TokenView> =>
-      (await trader.call<{ tokens: TokenView[] }>('GET', '/auth/tokens')).body.tokens.find((x) => x.id === t.id)!;
+    const seen = async (): Promise<ApiTokenView> =>
+      (await trader.call<{ tokens: ApiTokenView[] }>('GET', '/auth/tokens')).body.tokens.find((x) => x.id === t.id)!;
     expect((await seen()).lastUsedAt).toBeNull();
     const before = Date.now();
     await w.app.inject({
@@ -268,7 +251,7 @@ describe('listing and revoking', () => {
     const stolen = await other.call<ErrorBody>('DELETE', `/auth/tokens/${t.id}`);
     expect(stolen.status).toBe(404);
     expect(stolen.body.error.code).toBe('token-not-found');
-    expect((await other.call<{ tokens: TokenView[] }>('GET', '/auth/tokens')).body.tokens).toEqual([]);
+    expect((await other.call<{ tokens: ApiTokenView[] }>('GET', '/auth/tokens')).body.tokens).toEqual([]);
     expect((await call(w, 'GET', '/auth/me', { headers: bearer(t.token) })).status).toBe(200);
     expect((await trader.call('DELETE', `/auth/tokens/${t.id}`)).status).toBe(204);
     expect((await call(w, 'GET', '/auth/me', { headers: bearer(t.token) })).status).toBe(401);
