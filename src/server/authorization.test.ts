@@ -43,6 +43,8 @@ const MARKET = (i: WorldIds): string => `${api}/exchange/markets/${i.market}`;
 const ALT = (i: WorldIds): string => `${api}/exchange/accounts/${i.altAccount}`;
 const AUCTION = (i: WorldIds): string => `${api}/exchange/auctions/${i.auction}`;
 const CONN = (i: WorldIds): string => `${api}/connections/${i.connection}`;
+const RUN = (i: WorldIds): string => `${api}/strategy-runs/${i.strategyRun}`;
+const CLIENT_RUN = (i: WorldIds): string => `${api}/strategy-runs/${i.clientRun}`;
 const BT = { strategy: 'sma-cross', data: { symbol: 'BTC-USD', timeframe: '1h' } };
 
 /** Every documented route, keyed `METHOD /path/{param}` as in the OpenAPI document. */
@@ -187,6 +189,32 @@ const ROUTES: Record<string, RouteCheck> = {
     owned: true,
   },
   'DELETE /api/v1/messages/{id}': { url: (i) => `${api}/messages/${i.message}`, owned: true },
+  'GET /api/v1/builtin-strategies': { url: at('/builtin-strategies') },
+  'GET /api/v1/strategy-runs': { url: at('/strategy-runs') },
+  'POST /api/v1/strategy-runs': {
+    url: at('/strategy-runs'),
+    body: () => ({ strategy: 'breakout', symbol: 'BTC-USD', timeframe: '1h' }),
+  },
+  'GET /api/v1/strategy-runs/{id}': { url: RUN, owned: true },
+  'POST /api/v1/strategy-runs/{id}/stop': { url: (i) => `${RUN(i)}/stop`, owned: true },
+  'GET /api/v1/strategy-runs/{id}/events': { url: (i) => `${RUN(i)}/events`, owned: true },
+  'GET /api/v1/strategy-runs/{id}/parity': { url: (i) => `${RUN(i)}/parity`, owned: true, ownerMay: [422] },
+  'POST /api/v1/strategy-runs/{id}/orders': {
+    url: (i) => `${CLIENT_RUN(i)}/orders`,
+    body: () => ({ barTime: '2024-01-01T00:00:00Z', seq: 0, side: 'buy', sl: 95, tp: 120 }),
+    owned: true,
+    ownerMay: [422],
+  },
+  'POST /api/v1/strategy-runs/{id}/close': {
+    url: (i) => `${CLIENT_RUN(i)}/close`,
+    body: () => ({ barTime: '2024-01-01T00:00:00Z', seq: 1 }),
+    owned: true,
+  },
+  'POST /api/v1/strategy-runs/{id}/signals': {
+    url: (i) => `${CLIENT_RUN(i)}/signals`,
+    body: () => ({ barTime: '2024-01-01T00:00:00Z', data: { note: 'x' } }),
+    owned: true,
+  },
   'GET /api/v1/audit': { url: at('/audit') },
   'GET /api/v1/admin/users': { url: at('/admin/users'), admin: true },
   'POST /api/v1/admin/users/{id}/admin': {
@@ -380,6 +408,7 @@ const BINANCE_PUBLIC = new Set([
 const WS_ROUTES = new Set([
   'GET /ws',
   'GET /ws/exchange',
+  'GET /ws/strategies/:id',
   'GET /binance/ws',
   'GET /binance/ws/:name',
   'GET /binance/ws-api/v3',
@@ -649,6 +678,22 @@ describe('authorization of every WebSocket channel', { timeout: 60_000 }, () => 
     for (const m of [...ALICE_MARKERS, 'ws-marker', 'ws-entry-marker']) expect(bobText).not.toContain(m);
     expect(bob.msgs.filter((m) => ['ex-order', 'trade-updated', 'order'].includes(m.type as string))).toEqual([]);
     // finding 1 (restricted markets on /ws) is covered in security-findings.test.ts
+  });
+
+  it('/ws/strategies/:id: only the run’s owner (or an admin) gets its stream', async () => {
+    const path = `/ws/strategies/${w.ids.strategyRun}`;
+    const anon = ws(path);
+    const bob = ws(path, w.token.bob);
+    await until('anonymous and bob refused', () =>
+      [anon, bob].every((s) => s.closed.code !== null || s.closed.http !== null),
+    );
+    expect(anon.closed.http ?? anon.closed.code).toSatisfy((c: number) => c === 4401 || c === 401 || c === 403);
+    expect(bob.closed.http ?? bob.closed.code).toSatisfy((c: number) => c === 4403 || c === 4404 || c === 404);
+    for (const s of [anon, bob]) expect(s.msgs.filter((m) => m.type !== 'error')).toEqual([]);
+    const alice = ws(path, w.token.alice);
+    await until('alice’s run snapshot', () => alice.msgs.some((m) => m.type === 'run'));
+    const run = alice.msgs.find((m) => m.type === 'run')!.data as Json;
+    expect(run.id).toBe(w.ids.strategyRun);
   });
 
   it('/ws/exchange: public channels for anyone, private channels only for a user and only their own accounts', async () => {

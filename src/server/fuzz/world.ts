@@ -56,6 +56,10 @@ export interface WorldIds {
   connection: number;
   /** A spare API token of alice's (safe to revoke). */
   spareToken: number;
+  /** Alice's server-hosted strategy run (built-in `breakout`). */
+  strategyRun: number;
+  /** Alice's client-hosted strategy run (a module on her machine posts its orders). */
+  clientRun: number;
   /** A browser session of alice's (from a password login), or null when the server has no session list. */
   session: number | null;
   /** The admin's public spot market. */
@@ -272,6 +276,21 @@ export async function startWorld(sql: Sql): Promise<World> {
     await call('alice', 'POST', `${api}/auth/tokens`, { name: 'spare' }),
     201,
   ).id as number;
+  const strategyRun = expectStatus(
+    'strategy run',
+    await call('alice', 'POST', `${api}/strategy-runs`, { strategy: 'breakout', symbol: 'BTC-USD', timeframe: '1h' }),
+    201,
+  ).id as number;
+  const clientRun = expectStatus(
+    'client strategy run',
+    await call('alice', 'POST', `${api}/strategy-runs`, {
+      strategy: 'alice-module',
+      symbol: 'BTC-USD',
+      timeframe: '1h',
+      host: 'client',
+    }),
+    201,
+  ).id as number;
   const imp = await app.inject({
     method: 'POST',
     url: `${api}/candles/import?symbol=WORLD-USD&timeframe=1h`,
@@ -322,6 +341,8 @@ export async function startWorld(sql: Sql): Promise<World> {
       auction,
       connection,
       spareToken,
+      strategyRun,
+      clientRun,
       session,
       market,
       candleImport,
