@@ -1,6 +1,6 @@
 /**
  * The `testudo` command: `serve`, `size`, `candles import`, `trade`, `journal stats`, `backtest`, `optimize`, `worker`,
- * `bot`, `secrets rotate`.
+ * `bot`, `secrets rotate`, `run` (a strategy on the feed through the risk gate), `parity` (a run against its backtest).
  * Output for people on stdout; `--json` prints one JSON document and nothing else.
  */
 import { readFileSync } from 'node:fs';
@@ -253,6 +253,35 @@ export function program(): Command {
     .option('--token <token>', 'API token for --url (or TESTUDO_TOKEN)', process.env.TESTUDO_TOKEN)
     .option('--json', 'print one JSON document')
     .action(async (f) => (await import('./optimize.ts')).runOptimize(f));
+
+  // --- strategy runs and their parity (src/cli/run.ts, src/cli/parity.ts) ---
+  server(
+    p
+      .command('run')
+      .description(
+        "run a strategy on the server's live or replayed feed, every order through the risk gate: a built-in NAME runs on the server, a module PATH runs here (your code never goes to the server, which runs no uploaded code)",
+      )
+      .requiredOption('--strategy <name|path>', 'built-in strategy (sma-cross, breakout) or the path of your module')
+      .option('--symbol <symbol>', 'symbol, e.g. BTC-USD')
+      .option('--timeframe <tf>', "bar length: the feed's timeframe, e.g. 1h")
+      .option('--param <name=value>', 'strategy parameter (repeatable)', collect, [])
+      .option('--account <paper|id>', 'paper (default) or the id of one of your exchange connections')
+      .option('--stop-on-exit', 'stop the run on Ctrl-C (a server-hosted run keeps running otherwise)')
+      .option('--resume <id>', 'follow (built-in) or continue (module) an existing run after its cursor')
+      .option('--warmup <bars>', 'bars of history a module starts with (default 500)', int)
+      .option('--verbose', 'a module run prints every bar it evaluated'),
+  ).action(async (f) => (await import('./run.ts')).runStrategy(f));
+  server(
+    p
+      .command('parity')
+      .description('where a strategy run and the backtest of its bars differ, trade by trade, with totals in R')
+      .requiredOption('--run <id>', 'the strategy run (testudo run prints its id)')
+      .option('--from <date>', 'only trades that entered at or after this time (ISO 8601)')
+      .option('--to <date>', 'only trades that entered before this time')
+      .option('--html <file>', 'also write a self-contained HTML report'),
+  )
+    .option('--json', 'print the report as JSON')
+    .action(async (f) => (await import('./parity.ts')).runParity(f));
 
   // --- bot (src/cli/bot.ts, the bots in src/bots/) ---
   const bot = p
