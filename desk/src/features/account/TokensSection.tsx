@@ -9,6 +9,7 @@ import { useMe } from '@/api/session';
 import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { CopyRow } from '@/components/ui/copy-row';
 import { Field, Input, Select } from '@/components/ui/input';
 import { ListTable, QueryList, type ListColumn } from '@/components/ui/list-table';
 import { utc } from '@/lib/format';
@@ -80,13 +81,11 @@ export function TokensSection() {
   const [scopes, setScopes] = useState<TokenScope[]>(['read', 'trade']);
   const [expiry, setExpiry] = useState('');
   const [shown, setShown] = useState<CreatedToken | null>(null);
-  const [copied, setCopied] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<ApiTokenInfo | null>(null);
   const err = create.error instanceof ApiError ? create.error : null;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    setCopied(null);
     create.mutate(
       {
         name: name.trim() || 'api',
@@ -103,16 +102,6 @@ export function TokensSection() {
   };
   const toggle = (scope: TokenScope, on: boolean) =>
     setScopes((cur) => SCOPES.map((s) => s.scope).filter((s) => (s === scope ? on : cur.includes(s))));
-  const copy = async () => {
-    if (!shown) return;
-    try {
-      await navigator.clipboard.writeText(shown.token);
-      setCopied('Copied to the clipboard.');
-    } catch {
-      setCopied('The browser did not allow copying: select the token and copy it by hand.');
-    }
-  };
-
   return (
     <Card>
       <CardHeader title="API tokens" />
@@ -178,22 +167,12 @@ export function TokensSection() {
               {shown.expiresAt ? `, expires ${utc(shown.expiresAt)} UTC` : ''}) created. Copy it now: it is shown only
               once.
             </p>
-            <div className="flex flex-wrap items-center gap-2">
-              <code className="num min-w-0 flex-1 break-all rounded bg-panel px-2 py-1 text-xs" aria-label="New token">
-                {shown.token}
-              </code>
-              <Button size="sm" variant="outline" onClick={() => void copy()}>
-                Copy
-              </Button>
+            <CopyRow key={shown.token} label="New token" value={shown.token} copyLabel="Copy" />
+            <div className="mt-2 flex justify-end">
               <Button size="sm" variant="ghost" onClick={() => setShown(null)}>
                 I have stored it
               </Button>
             </div>
-            {copied ? (
-              <p role="status" className="mt-1 text-xs text-muted">
-                {copied}
-              </p>
-            ) : null}
           </div>
         ) : null}
         <QueryList query={tokens} empty="No API tokens yet.">

@@ -8,6 +8,7 @@ import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Badge, Card, CardHeader } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { CopyRow } from '@/components/ui/copy-row';
 import { Field, Input, Select } from '@/components/ui/input';
 import { ListTable, QueryList, type ListColumn } from '@/components/ui/list-table';
 import { utc } from '@/lib/format';
@@ -41,37 +42,6 @@ const COLUMNS: ListColumn<ApiKey>[] = [
   { header: 'Created (UTC)', cell: (k) => utc(k.createdAt), className: 'num text-muted' },
   { header: 'Last used (UTC)', cell: (k) => (k.lastUsedAt ? utc(k.lastUsedAt) : 'never'), className: 'num text-muted' },
 ];
-
-/** A value with a Copy button; says whether the browser let it be copied. */
-function CopyRow({ label, value }: { label: string; value: string }) {
-  const [note, setNote] = useState<string | null>(null);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(value);
-      setNote('Copied.');
-    } catch {
-      setNote('The browser did not allow copying: select the text and copy it by hand.');
-    }
-  };
-  return (
-    <div className="flex flex-col gap-1">
-      <span className="text-xs font-medium text-muted">{label}</span>
-      <div className="flex items-start gap-2">
-        <code className="num min-w-0 flex-1 break-all rounded bg-panel px-2 py-1 text-xs" aria-label={label}>
-          {value}
-        </code>
-        <Button size="sm" variant="outline" aria-label={`Copy ${label.toLowerCase()}`} onClick={() => void copy()}>
-          Copy
-        </Button>
-      </div>
-      {note ? (
-        <p role="status" className="text-xs text-muted">
-          {note}
-        </p>
-      ) : null}
-    </div>
-  );
-}
 
 /** The API keys panel of one account (mount it with `key={account.id}`: a new account starts with no secret shown). */
 export function ApiKeysPanel({ account, symbol }: ApiKeysPanelProps) {
