@@ -47,6 +47,14 @@ function openWs(url: string, headers: Record<string, string> = {}) {
 
 const candles = sampleCandles().slice(0, 400);
 
+interface ParamSpecView {
+  type: string;
+  default: number | boolean | string;
+  min?: number;
+  max?: number;
+  description: string;
+}
+
 describe('strategy-run routes', () => {
   let sql: Sql;
   let ctx: AppContext;
@@ -71,6 +79,43 @@ describe('strategy-run routes', () => {
     await app.close();
     await ctx.close();
     await sql.close();
+  });
+
+  it('lists the built-in strategies with their declared parameters to a signed-in caller with the read scope', async () => {
+    const r = await alice.call<{
+      strategies: { name: string; description: string; params: Record<string, ParamSpecView> }[];
+    }>('GET', '/builtin-strategies');
+    expect(r.status).toBe(200);
+    expect(r.body.strategies.map((s) => s.name)).toEqual(['sma-cross', 'breakout']);
+    const breakout = r.body.strategies.find((s) => s.name === 'breakout')!;
+    expect(breakout.description).not.toBe('');
+    expect(Object.keys(breakout.params).length).toBeGreaterThan(0);
+    for (const p of Object.values(breakout.params)) {
+      expect(['int', 'number', 'boolean', 'string']).toContain(p.type);
+      expect(typeof p.description).toBe('string');
+      if (p.min !== undefined) expect(p.default).toBeGreaterThanOrEqual(p.min);
+      if (p.max !== undefined) expect(p.default).toBeLessThanOrEqual(p.max);
+    }
+    const sma = r.body.strategies.find((s) => s.name === 'sma-cross')!;
+    expect(Object.keys(sma.params)).toEqual(['fast', 'slow', 'stopAtr', 'rr']);
+    expect(sma.params.fast).toMatchObject({ type: 'int', default: 10 });
+
+    expect((await app.inject({ method: 'GET', url: '/api/v1/builtin-strategies' })).statusCode).toBe(401);
+    const readToken = await ctx.auth.createApiToken(alice.id, 'read-only', ['read']);
+    const withRead = await app.inject({
+      method: 'GET',
+      url: '/api/v1/builtin-strategies',
+      headers: { authorization: `Bearer ${readToken}` },
+    });
+    expect(withRead.statusCode).toBe(200);
+    const tradeToken = await ctx.auth.createApiToken(alice.id, 'trade-only', ['trade']);
+    const noRead = await app.inject({
+      method: 'GET',
+      url: '/api/v1/builtin-strategies',
+      headers: { authorization: `Bearer ${tradeToken}` },
+    });
+    expect(noRead.statusCode).toBe(403);
+    expect((noRead.json() as { error: { code: string } }).error.code).toBe('insufficient-scope');
   });
 
   it('refuses bad starts with field-level 400s and a timeframe the feed does not serve with 422', async () => {

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
 import { TIMEFRAMES } from '../core/marketdata/candle.ts';
 import { WARMUP_BARS } from '../app/strategies/store.ts';
+import { BUILTIN_STRATEGIES } from '../core/backtest/strategies/index.ts';
 import { requireUser } from './guards.ts';
 import { IdParams } from './schemas.ts';
 
@@ -111,6 +112,42 @@ export const EventSchema = z.object({
   createdAt: isoTime,
 });
 
+/** One declared parameter of a built-in strategy. */
+export const ParamSpecSchema = z.object({
+  type: z.enum(['int', 'number', 'boolean', 'string']),
+  default: ParamValue,
+  min: z.number().optional().describe('smallest allowed value (numbers)'),
+  max: z.number().optional().describe('largest allowed value (numbers)'),
+  description: z.string(),
+});
+
+/** A built-in strategy a run can host on the server (`GET /api/v1/builtin-strategies`). */
+export const BuiltinStrategySchema = z.object({
+  name: z.string().describe('kebab-case name to pass as `strategy` when starting a run'),
+  description: z.string(),
+  params: z.record(z.string(), ParamSpecSchema).describe('declared parameters by name, in declaration order'),
+});
+
+/** The built-in strategies with their declared parameters, in the order the server defines them. */
+export function builtinStrategyList(): z.infer<typeof BuiltinStrategySchema>[] {
+  return Object.values(BUILTIN_STRATEGIES).map((s) => ({
+    name: s.name,
+    description: s.description,
+    params: Object.fromEntries(
+      Object.entries(s.params as Record<string, z.infer<typeof ParamSpecSchema>>).map(([k, p]) => [
+        k,
+        {
+          type: p.type,
+          default: p.default,
+          ...(p.min !== undefined ? { min: p.min } : {}),
+          ...(p.max !== undefined ? { max: p.max } : {}),
+          description: p.description,
+        },
+      ]),
+    ),
+  }));
+}
+
 const Outcome = z.record(z.string(), z.unknown()).describe('as POST /api/v1/trades answers (201 or 422)');
 
 /** Registers the strategy-run routes and `WS /ws/strategies/:id` on `app`. */
@@ -121,6 +158,20 @@ export function strategyRoutes(app: FastifyInstance, ctx: AppContext): void {
   const tags = ['strategies'];
   const caller = (u: { id: number; isAdmin?: boolean | undefined }) => ({ id: u.id, isAdmin: u.isAdmin === true });
 
+  r.get(
+    '/api/v1/builtin-strategies',
+    {
+      schema: {
+        tags,
+        description: 'The built-in strategies a run can host on the server (host "server"), with their parameters.',
+        response: { 200: z.object({ strategies: z.array(BuiltinStrategySchema) }) },
+      },
+    },
+    async (req) => {
+      requireUser(req);
+      return { strategies: builtinStrategyList() };
+    },
+  );
   r.get(
     '/api/v1/strategy-runs',
     { schema: { tags, response: { 200: z.object({ runs: z.array(RunSchema) }) } } },

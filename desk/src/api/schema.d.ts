@@ -1653,6 +1653,61 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/builtin-strategies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The built-in strategies a run can host on the server (host "server"), with their parameters. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              strategies: {
+                description: string;
+                /** @description kebab-case name to pass as `strategy` when starting a run */
+                name: string;
+                /** @description declared parameters by name, in declaration order */
+                params: {
+                  [key: string]: {
+                    default: number | boolean | string;
+                    description: string;
+                    /** @description largest allowed value (numbers) */
+                    max?: number;
+                    /** @description smallest allowed value (numbers) */
+                    min?: number;
+                    /** @enum {string} */
+                    type: 'int' | 'number' | 'boolean' | 'string';
+                  };
+                };
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/candles': {
     parameters: {
       query?: never;

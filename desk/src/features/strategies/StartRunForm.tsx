@@ -12,8 +12,7 @@ import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
 import { Field, Input, Select } from '@/components/ui/input';
 import { useInstruments, useMarketSymbols } from '@/features/trade/api';
-import { BUILTINS } from './builtins';
-import { useStartRun } from './api';
+import { useBuiltinStrategies, useStartRun } from './api';
 import type { StartBody } from './types';
 import { defaultValues, fieldOfCode, formErrors, readParams, type ParamField, type ParamValues } from './params';
 
@@ -83,9 +82,14 @@ function ParamInput({
 export function StartRunForm({ className }: { className?: string }) {
   const navigate = useNavigate();
   const symbols = useSymbolChoices();
-  const [strategy, setStrategy] = useState(BUILTINS[0]?.name ?? '');
-  const def = BUILTINS.find((s) => s.name === strategy);
-  const [values, setValues] = useState<ParamValues>(() => defaultValues(def?.params ?? []));
+  const builtins = useBuiltinStrategies();
+  const list = builtins.data ?? [];
+  const [picked, setPicked] = useState('');
+  const strategy = picked || (list[0]?.name ?? '');
+  const def = list.find((s) => s.name === strategy);
+  // null until a parameter is edited: the chosen strategy's defaults
+  const [edited, setValues] = useState<ParamValues | null>(null);
+  const values = edited ?? defaultValues(def?.params ?? []);
   const [symbol, setSymbol] = useState('');
   const [timeframe, setTimeframe] = useState('');
   const [local, setLocal] = useState<Record<string, string>>({});
@@ -107,8 +111,8 @@ export function StartRunForm({ className }: { className?: string }) {
   const err = (k: string): string | undefined => local[k] ?? remote[k];
 
   const pick = (name: string) => {
-    setStrategy(name);
-    setValues(defaultValues(BUILTINS.find((s) => s.name === name)?.params ?? []));
+    setPicked(name);
+    setValues(null);
     setLocal({});
     start.reset();
   };
@@ -138,10 +142,20 @@ export function StartRunForm({ className }: { className?: string }) {
     <Card className={className} role="region" aria-label="Start a run">
       <CardHeader title="Start a run" />
       <form onSubmit={submit} aria-label="Start a strategy run" noValidate className="flex flex-col gap-3 p-3">
-        <Field label="Strategy" hint={def?.description} error={err('strategy')}>
+        <Field
+          label="Strategy"
+          hint={
+            builtins.isPending
+              ? 'Loading the strategies…'
+              : builtins.isError
+                ? `The strategies could not be loaded: ${builtins.error.message}`
+                : def?.description
+          }
+          error={err('strategy')}
+        >
           {(p) => (
             <Select {...p} value={strategy} onChange={(e) => pick(e.target.value)}>
-              {BUILTINS.map((s) => (
+              {list.map((s) => (
                 <option key={s.name} value={s.name}>
                   {s.name}
                 </option>

@@ -2,7 +2,7 @@
  * Server state of the Strategies page: the user's runs (`GET /api/v1/strategy-runs`, polled while one is running),
  * one run, starting and stopping runs, a run's persisted events (`GET …/events?after=&limit=`, oldest first: every
  * page is fetched in turn so the history is complete), its live stream (`WS /ws/strategies/:id`, see `stream.ts`)
- * and its parity report's totals when that route answers.
+ * its parity report's totals when that route answers, and the built-in strategies a run can host.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
@@ -10,6 +10,7 @@ import { api, ApiError, refreshSession, unwrap } from '@/api/client';
 import { mergeEvents, parseStreamMessage } from './events';
 import { paritySummary } from './parity';
 import { RunStream, streamUrl, type StreamState } from './stream';
+import { strategyChoices, type StrategyChoice } from './params';
 import type { Run, RunEvent, StartBody } from './types';
 
 const idPath = (id: number) => ({ params: { path: { id } } });
@@ -26,7 +27,18 @@ export const runKeys = {
   run: (id: number) => ['strategy-runs', 'run', id] as const,
   events: (id: number) => ['strategy-runs', 'events', id] as const,
   parity: (id: number) => ['strategy-runs', 'parity', id] as const,
+  builtins: ['builtin-strategies'] as const,
 };
+
+/** The built-in strategies a run can host on the server, with their parameters (they change only with the server). */
+export function useBuiltinStrategies() {
+  return useQuery({
+    queryKey: runKeys.builtins,
+    queryFn: async (): Promise<StrategyChoice[]> =>
+      strategyChoices((await unwrap(api.GET('/api/v1/builtin-strategies'))).strategies),
+    staleTime: Infinity,
+  });
+}
 
 /** The user's runs, newest first; refreshed every {@link RUNS_POLL_MS} while one is running. */
 export function useRuns() {

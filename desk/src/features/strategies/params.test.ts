@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUILTINS } from './builtins';
-import { defaultValues, fieldOfCode, formErrors, readParams, type ParamField } from './params';
+import { defaultValues, fieldOfCode, formErrors, readParams, strategyChoices, type ParamField } from './params';
 
 const FIELDS: ParamField[] = [
   { name: 'fast', type: 'int', default: 10, min: 1, description: 'fast SMA' },
@@ -49,10 +48,29 @@ describe('strategy parameters in the start form', () => {
     expect(fieldOfCode('rule-rejected')).toBeNull();
   });
 
-  it('lists the built-in strategies with their declared parameters', () => {
-    const sma = BUILTINS.find((s) => s.name === 'sma-cross')!;
-    expect(sma.params.map((p) => p.name)).toEqual(['fast', 'slow', 'stopAtr', 'rr']);
-    expect(sma.params[0]).toMatchObject({ type: 'int', default: 10, min: 1 });
-    expect(BUILTINS.map((s) => s.name)).toContain('breakout');
+  it('turns the listed built-in strategies into form choices, parameters in declaration order', () => {
+    const choices = strategyChoices([
+      {
+        name: 'sma-cross',
+        description: 'crossover',
+        params: {
+          fast: { type: 'int', default: 10, min: 1, description: 'fast SMA' },
+          slow: { type: 'int', default: 30, min: 2, description: 'slow SMA' },
+          stopAtr: { type: 'number', default: 0, min: 0, max: 10, description: 'stop in ATRs' },
+        },
+      },
+      { name: 'breakout', description: 'channel', params: {} },
+    ]);
+    expect(choices.map((s) => s.name)).toEqual(['sma-cross', 'breakout']);
+    expect(choices[0]!.params.map((p) => p.name)).toEqual(['fast', 'slow', 'stopAtr']);
+    expect(choices[0]!.params[2]).toEqual({
+      name: 'stopAtr',
+      type: 'number',
+      default: 0,
+      min: 0,
+      max: 10,
+      description: 'stop in ATRs',
+    });
+    expect(choices[1]!.params).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
  * beside their field before anything is sent. The server checks again; its field errors (`params.<name>`) are
  * shown the same way.
  */
+import type { BuiltinStrategies } from './types';
 
 /** The type of a parameter, as strategies declare it. */
 export type ParamType = 'int' | 'number' | 'boolean' | 'string';
@@ -24,6 +25,18 @@ export interface StrategyChoice {
   name: string;
   description: string;
   params: ParamField[];
+}
+
+/**
+ * The start form's choices from `GET /api/v1/builtin-strategies`: each strategy with its parameters as a list, in
+ * the order the server declares them.
+ */
+export function strategyChoices(list: BuiltinStrategies): StrategyChoice[] {
+  return list.map((s) => ({
+    name: s.name,
+    description: s.description,
+    params: Object.entries(s.params).map(([name, p]) => ({ name, ...p })),
+  }));
 }
 
 /** Form values of the parameters by name: text for numbers and strings, `"true"`/`"false"` for booleans. */

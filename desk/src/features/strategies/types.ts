@@ -23,3 +23,6 @@ export type StartBody = Json<NonNullable<paths['/api/v1/strategy-runs']['post'][
 
 /** A run's parity report (`GET /api/v1/strategy-runs/:id/parity`). */
 export type ParityReport = Json<paths['/api/v1/strategy-runs/{id}/parity']['get']['responses'][200]>;
+
+/** The built-in strategies a run can host on the server (`GET /api/v1/builtin-strategies`). */
+export type BuiltinStrategies = Json<paths['/api/v1/builtin-strategies']['get']['responses'][200]>['strategies'];
