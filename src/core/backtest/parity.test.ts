@@ -207,7 +207,7 @@ describe('diffParity', () => {
     });
     expect(r.equal).toBe(true);
     expect(r.rows[0]!.diff).toMatchObject({ exitPrice: null, exitTimeMs: null, pnl: null, feesR: null, r: null });
-    expect(r.totals).toMatchObject({ fees: '0', pnl: '0', liveR: 0 });
+    expect(r.totals).toMatchObject({ fees: '0', pnl: '0', liveR: 0, backtestR: 0, diffR: 0 });
   });
 
   it('counts only trades and rejections that entered within [from, to)', () => {

@@ -123,7 +123,7 @@ export interface ParityRow {
   rejectedBy: string[];
 }
 
-/** Totals of a report; R sums over closed trades (floats). */
+/** Totals of a report; R sums over closed trades (floats; a pair whose live trade is still open counts on neither side). */
 export interface ParityTotals {
   backtestTrades: number;
   liveTrades: number;
@@ -327,7 +327,10 @@ export function diffParity(input: ParityInput): ParityReport {
   // Pairs whose live trade has closed (an open one has paid only part of its fees).
   const closed = matched.filter((r) => r.live!.exitPrice !== null);
   const backtestRejections = { ...(input.backtestRejections ?? {}) };
-  const backtestR = sumR(rows.map((r) => r.backtest?.r ?? null));
+  // A trade still open live counts on neither side: its backtest twin was only closed by the end of the data.
+  const backtestR = sumR(
+    rows.map((r) => (r.live !== null && r.live.exitPrice === null ? null : (r.backtest?.r ?? null))),
+  );
   const liveR = sumR(rows.map((r) => r.live?.r ?? null));
   const totals: ParityTotals = {
     backtestTrades: bts.length,
