@@ -5,6 +5,8 @@
  * it exists, else wall time from this process and no RSS. Each case runs `runs` times; the median and the range
  * [min–max] are reported, because a shared machine's load moves single runs a lot.
  *
+ * CPU seconds (user + system, from GNU time) are shown too: on a busy machine they move less than the wall time.
+ *
  * Cases (sma-cross 10/30, `--json`): the benchmark's 1M-bar hourly CSV (see ./bars-file.ts), the same bars from the
  * candle store (a PGlite store in the temp folder, imported once and reused), ../shared/data/coinbase-btcusd-1h.csv
  * (20,111 bars) and ../shared/data/GOOG.csv (2,148 bars).
@@ -33,10 +35,11 @@ const DRIVER = join(ROOT, 'scripts', 'parity-backtestingpy.py');
 const GNU_TIME = '/usr/bin/time';
 const WORK = join(tmpdir(), 'testudo-bench');
 
-/** One process run: wall seconds, peak RSS in MB (null without GNU time), its stdout. */
+/** One process run: wall seconds, peak RSS in MB and CPU seconds (user + system; null without GNU time), stdout. */
 interface Run {
   seconds: number;
   rssMb: number | null;
+  cpuSeconds: number | null;
   stdout: string;
 }
 
@@ -47,13 +50,22 @@ export interface Spread {
   max: number;
 }
 
+/** One side's figures: wall seconds, peak RSS (MB), CPU seconds, and what the run computed. */
+export interface Side {
+  seconds: Spread;
+  rssMb: Spread | null;
+  cpuSeconds: Spread | null;
+  trades: number;
+  finalEquity: number;
+}
+
 /** One row of the end-to-end table. */
 export interface E2eRow {
   case: string;
   bars: number;
-  testudo: { seconds: Spread; rssMb: Spread | null; trades: number; finalEquity: number };
+  testudo: Side;
   /** Null when backtesting.py was not run (see `pythonNote`). */
-  python: { seconds: Spread; rssMb: Spread | null; trades: number; finalEquity: number } | null;
+  python: Side | null;
 }
 
 /** Options of {@link benchEndToEnd}. */
@@ -79,21 +91,30 @@ function spread(xs: number[]): Spread {
   return { median, min: s[0]!, max: s[s.length - 1]! };
 }
 
+function figures(runs: Run[]): Pick<Side, 'seconds' | 'rssMb' | 'cpuSeconds'> {
+  const gnu = runs[0]!.rssMb !== null;
+  return {
+    seconds: spread(runs.map((x) => x.seconds)),
+    rssMb: gnu ? spread(runs.map((x) => x.rssMb!)) : null,
+    cpuSeconds: gnu ? spread(runs.map((x) => x.cpuSeconds!)) : null,
+  };
+}
+
 /** Runs `cmd args` once, timed. @throws when it exits non-zero (with its stderr). */
 async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const gnu = existsSync(GNU_TIME);
   const out = join(WORK, `time.${process.pid}.txt`);
   const t0 = performance.now();
   const stdout = await new Promise<string>((resolve, reject) => {
-    const [c, a] = gnu ? [GNU_TIME, ['-f', '%e %M', '-o', out, cmd, ...args]] : [cmd, args];
+    const [c, a] = gnu ? [GNU_TIME, ['-f', '%e %M %U %S', '-o', out, cmd, ...args]] : [cmd, args];
     execFile(c, a, { env: { ...process.env, ...env }, maxBuffer: 1 << 28 }, (e, so, se) =>
       e ? reject(new Error(`${cmd} ${args.join(' ')} failed: ${se || e.message}`)) : resolve(so),
     );
   });
   const wall = (performance.now() - t0) / 1000;
-  if (!gnu) return { seconds: wall, rssMb: null, stdout };
-  const [e, m] = (await readFile(out, 'utf8')).trim().split('\n').pop()!.split(' ');
-  return { seconds: Number(e), rssMb: Number(m) / 1024, stdout };
+  if (!gnu) return { seconds: wall, rssMb: null, cpuSeconds: null, stdout };
+  const [e, m, u, s] = (await readFile(out, 'utf8')).trim().split('\n').pop()!.split(' ');
+  return { seconds: Number(e), rssMb: Number(m) / 1024, cpuSeconds: Number(u) + Number(s), stdout };
 }
 
 /** The newest modification time under `dir` (ms). */
@@ -202,11 +223,7 @@ export async function benchEndToEnd(opts: E2eOptions = {}): Promise<{ rows: E2eR
     const row: E2eRow = {
       case: c.name,
       bars: c.bars,
-      testudo: {
-        seconds: spread(t.map((x) => x.seconds)),
-        rssMb: t[0]!.rssMb === null ? null : spread(t.map((x) => x.rssMb!)),
-        ...outcome(t[0]!.stdout),
-      },
+      testudo: { ...figures(t), ...outcome(t[0]!.stdout) },
       python: null,
     };
     if (pythonNote === null && c.file) {
@@ -216,8 +233,7 @@ export async function benchEndToEnd(opts: E2eOptions = {}): Promise<{ rows: E2eR
       for (let r = 0; r < pythonRuns; r++) p.push(await timed(python, args));
       const stats = (JSON.parse(p[0]!.stdout) as { stats: Record<string, unknown> }).stats;
       row.python = {
-        seconds: spread(p.map((x) => x.seconds)),
-        rssMb: p[0]!.rssMb === null ? null : spread(p.map((x) => x.rssMb!)),
+        ...figures(p),
         trades: Number(stats['# Trades']),
         finalEquity: Number(stats['Equity Final [$]']),
       };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Candle } from '../marketdata/candle.ts';
 import { resolveParams } from './params.ts';
-import { barsFromCandles, describeGaps, findBarGaps, repeatSeries } from './series.ts';
+import { barsFromCandles, describeGaps, findBarGaps, nthSmallest, repeatSeries } from './series.ts';
 import { smaCross } from './strategies/sma-cross.ts';
 import { BacktestError } from './types.ts';
 
@@ -98,5 +98,18 @@ describe('resolveParams', () => {
     expect(codeOf(() => resolveParams(smaCross, { fast: 2.5 }))[1]).toBe('parameter fast: 2.5 is not a whole number');
     expect(codeOf(() => resolveParams(smaCross, { slow: 0 }))[1]).toBe('parameter slow: 0 is below the minimum 1');
     expect(codeOf(() => resolveParams(smaCross, { fast: '0x10' }))[1]).toBe('parameter fast: "0x10" is not a number');
+  });
+});
+
+describe('nthSmallest', () => {
+  it('equals the sorted array at every index, with runs of equal values and on random data', () => {
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rnd() * 40);
+      const values = Array.from({ length: n }, () => (rnd() < 0.6 ? 3_600_000 : Math.floor(rnd() * 10) * 60_000));
+      const sorted = [...values].sort((a, b) => a - b);
+      for (let k = 0; k < n; k++) expect(nthSmallest(Float64Array.from(values), k)).toBe(sorted[k]);
+    }
   });
 });

@@ -158,8 +158,11 @@ export function barsFromColumns(
       if (d > dp) return undefined; // off the grid
       const scaled = m * POW10[dp - d]!;
       if (scaled > MAX_TICKS) return undefined; // not exact, or too many ticks
-      if (scaled % tickUnits !== 0) return undefined; // not a multiple of the tick
-      const k = scaled / tickUnits;
+      let k = scaled;
+      if (tickUnits !== 1) {
+        if (scaled % tickUnits !== 0) return undefined; // not a multiple of the tick
+        k = scaled / tickUnits;
+      }
       t[i] = k;
       f[i] = m / POW10[d]!;
     }
@@ -234,8 +237,7 @@ export function findBarGaps(bars: BarSeries): BarGap[] {
   if (n < 3) return [];
   const steps = new Float64Array(n - 1);
   for (let i = 1; i < n; i++) steps[i - 1] = bars.time[i]! - bars.time[i - 1]!;
-  steps.sort(); // numeric for a typed array, and far faster than an array of numbers
-  const spacing = steps[steps.length >> 1]!;
+  const spacing = nthSmallest(steps, steps.length >> 1); // the median step (the upper one for an even count)
   let weekendBars = 0;
   for (let i = 0; i < n; i++) if (isWeekend(bars.time[i]!)) weekendBars++;
   const skipWeekends = weekendBars === 0 && spacing <= DAY_MS;
@@ -254,6 +256,40 @@ export function findBarGaps(bars: BarSeries): BarGap[] {
     if (missing >= 1) out.push({ afterBar: i - 1, from, to, missingBars: missing });
   }
   return out;
+}
+
+/**
+ * The k-th smallest value (0-based) of `a`, i.e. `sorted(a)[k]`, in linear expected time: quickselect with a
+ * three-way partition, so runs of equal values (a bar series' steps are mostly one value) cost one pass. Reorders
+ * `a`. Values must not be NaN.
+ */
+export function nthSmallest(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1]!;
+    // a[lo, lt) < pivot, a[lt, i) == pivot, a(gt, hi] > pivot
+    let lt = lo;
+    let i = lo;
+    let gt = hi;
+    while (i <= gt) {
+      const v = a[i]!;
+      if (v < pivot) {
+        a[i] = a[lt]!;
+        a[lt] = v;
+        lt++;
+        i++;
+      } else if (v > pivot) {
+        a[i] = a[gt]!;
+        a[gt] = v;
+        gt--;
+      } else i++;
+    }
+    if (k < lt) hi = lt - 1;
+    else if (k > gt) lo = gt + 1;
+    else return pivot;
+  }
+  return a[k]!;
 }
 
 /** One line describing the gaps for a warning, naming the first few bars; null when there are none. */

@@ -271,6 +271,11 @@ export class CsvColumnParser {
     let field = 0;
     let time = NaN;
     let vol = 0;
+    // the row's prices as floats, for the importer's checks (see value() for why floats compare exactly here)
+    let o = 0;
+    let h = 0;
+    let l = 0;
+    let c = 0;
     let next: number;
     for (;;) {
       if (field >= nf) return GIVE_UP;
@@ -318,7 +323,20 @@ export class CsvColumnParser {
           if (!Number.isFinite(vol)) vol = 0; // as barsFromCandles does
         } else {
           if (this.big || this.mant === 0) return GIVE_UP; // too long, or a zero price the importer refuses
-          const col = k === OPEN ? this.open : k === HIGH ? this.high : k === LOW ? this.low : this.close;
+          let col: PriceColumn;
+          if (k === OPEN) {
+            col = this.open;
+            o = this.num;
+          } else if (k === HIGH) {
+            col = this.high;
+            h = this.num;
+          } else if (k === LOW) {
+            col = this.low;
+            l = this.num;
+          } else {
+            col = this.close;
+            c = this.num;
+          }
           col.mant[r] = this.mant;
           col.places[r] = this.places;
         }
@@ -348,11 +366,7 @@ export class CsvColumnParser {
       return GIVE_UP;
     }
     if (field + 1 !== nf) return GIVE_UP;
-    // the importer's checks, on the exact values (see value())
-    const h = value(this.high, r);
-    const l = value(this.low, r);
-    const o = value(this.open, r);
-    const c = value(this.close, r);
+    // the importer's checks, on the exact values
     if (h < l || h < o || h < c || l > o || l > c) return GIVE_UP;
     if (r > 0) {
       const prev = this.time[r - 1]!;
@@ -372,7 +386,9 @@ export class CsvColumnParser {
 
   /**
    * Reads plain decimal digits `\d+(\.\d+)?` at i into `mant`/`places` (significant places: trailing zeros dropped)
-   * and `num` (the float); returns the offset after them, or GIVE_UP when there are none or a dot has no digit after
+   * and `num` (the float `mant / 10^places`: correctly rounded, and as rounding is monotonic and two different
+   * decimals of at most 15 significant digits never round to the same float, floats compare as the decimals do);
+   * returns the offset after them, or GIVE_UP when there are none or a dot has no digit after
    * it, INCOMPLETE when that happens at `b` (the bytes may go on in the next piece).
    * More than 15 significant digits (or 22 places) set `big`.
    */
@@ -414,15 +430,6 @@ export class CsvColumnParser {
     this.num = this.big ? NaN : m / POW10[places]!;
     return i;
   }
-}
-
-/**
- * The exact value of row r of a column for comparisons: `mant / 10^places` is correctly rounded and rounding is
- * monotonic, and two different decimals of at most 15 significant digits never round to the same float, so the
- * floats compare as the decimals do.
- */
-function value(c: PriceColumn, r: number): number {
-  return c.mant[r]! / POW10[c.places[r]!]!;
 }
 
 /** `buf[a, b)` as text when it is all ASCII; undefined otherwise. */
