@@ -271,11 +271,35 @@ async function clientRun(f: RunFlags, io: RunIo): Promise<void> {
   } else io.out(`run ${run.id} paused at ${iso(cursor)}: continue it with --resume ${run.id}`);
 }
 
-/** The run's open trades as the strategy sees them (signed sizes in units). */
+/** How long a client-hosted run waits for the server to settle a bar's stop and target fills, ms. */
+export const SETTLE_TIMEOUT_MS = 10_000;
+
+/**
+ * The run's open trades as the strategy sees them after the server has processed the latest bar (signed sizes in
+ * units). The `candle` event can arrive before the server's paper exchange has filled that bar's stops and targets
+ * (the backtester fills them before calling the strategy): while an open trade's stop or target lies within the bar's
+ * range, the list is read again until that trade is closed (at most {@link SETTLE_TIMEOUT_MS}; a trade the paper
+ * exchange keeps open all the same, e.g. on the bar its limit entry filled, only costs that wait).
+ */
 async function openTrades(f: RunFlags, runId: number, history: BarHistory): Promise<OpenTradeView[]> {
   const q = new URLSearchParams({ tag: `strategy-run-${runId}`, status: 'open', limit: '1000' });
-  const { json } = await api<{ trades: Record<string, unknown>[] }>(f, 'GET', `/api/v1/trades?${q.toString()}`);
   const series = history.series();
+  const last = series.length - 1;
+  const [high, low] = [series.high[last]!, series.low[last]!];
+  const touched = (t: Record<string, unknown>): boolean => {
+    const sl = t.stopLoss == null ? null : Number(t.stopLoss);
+    const tp = t.takeProfit == null ? null : Number(t.takeProfit);
+    return t.side === 'sell'
+      ? (sl !== null && high >= sl) || (tp !== null && low <= tp)
+      : (sl !== null && low <= sl) || (tp !== null && high >= tp);
+  };
+  const t0 = Date.now();
+  let json: { trades: Record<string, unknown>[] };
+  for (;;) {
+    ({ json } = await api<{ trades: Record<string, unknown>[] }>(f, 'GET', `/api/v1/trades?${q.toString()}`));
+    if (!json.trades.some(touched) || Date.now() - t0 > SETTLE_TIMEOUT_MS) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
   return json.trades
     .sort((a, b) => Number(a.id) - Number(b.id))
     .map((t) => {
