@@ -19,11 +19,8 @@ const HOUR = 3_600_000;
 const N = 900;
 const candles = sampleCandles().slice(0, N);
 
-/** The risk profile of the parity runs: the defaults, with a loss streak that never starts a cooldown here. */
-const NO_STREAK = { ...DEFAULT_RISK_PROFILE, lossStreakLimit: 1000 };
-
-/** The backtest of breakout on `candles` as a run must reproduce it. */
-function backtest(profile: RiskProfile = NO_STREAK) {
+/** The backtest of breakout on `candles` as a run must reproduce it (the default rules, as a new account's). */
+function backtest(profile: RiskProfile = DEFAULT_RISK_PROFILE) {
   return runBacktest(
     barsFromCandles(candles, { tickSize: '0.01' }),
     BUILTIN_STRATEGIES.breakout!,
@@ -71,7 +68,7 @@ async function runTrades(sql: Sql, runId: number): Promise<RunTrade[]> {
 const num = (s: string): string => String(Number(s));
 
 /** The backtest's closed trades in the run's terms: the paper fill of a bar-i close entry is stamped at i's close. */
-function expected(profile: RiskProfile = NO_STREAK) {
+function expected(profile: RiskProfile = DEFAULT_RISK_PROFILE) {
   return backtest(profile).trades.map((t) => ({
     side: t.size.startsWith('-') ? 'sell' : 'buy',
     qty: num(t.size.replace('-', '')),
@@ -96,7 +93,7 @@ function comparable(ts: RunTrade[]) {
 }
 
 /** A new user whose paper account trades under `profile`. */
-async function user(ctx: AppContext, name: string, profile: RiskProfile = NO_STREAK): Promise<number> {
+async function user(ctx: AppContext, name: string, profile: RiskProfile = DEFAULT_RISK_PROFILE): Promise<number> {
   const u = await ctx.auth.register(`${name}-${Math.random().toString(36).slice(2)}@example.com`, 'pw-pw-pw-pw');
   await ctx.sql.query('UPDATE accounts SET risk_profile = $2 WHERE user_id = $1', [u.id, JSON.stringify(profile)]);
   return u.id;
@@ -152,7 +149,7 @@ describe('a breakout run on the replayed Coinbase hours', () => {
 });
 
 describe('a breakout run under the default rules (loss-streak cooldown)', () => {
-  it('records a rule refusal mid-run with its codes and carries on; differs from the backtest only after a served streak', async () => {
+  it('records a rule refusal mid-run with its codes and carries on, trade for trade as the backtest', async () => {
     const { sql, ctx, feed } = await world();
     try {
       const uid = await user(ctx, 'cooldown', DEFAULT_RISK_PROFILE);
@@ -174,14 +171,13 @@ describe('a breakout run under the default rules (loss-streak cooldown)', () => 
       const mine = comparable(await runTrades(sql, run.id));
       // the run carried on: trades after the refusal
       expect(mine.some((t) => t.opened > toMs(first.bar_time))).toBe(true);
-      // Known difference (reported): after a loss streak has served its cooldown, the paper account restarts the
-      // streak at the next loss (fills.ts); the backtester keeps counting (run.ts closeTrade: streak++), so its
-      // 4th loss starts another cooldown. Up to that trade the two agree trade for trade.
-      const bt = expected(DEFAULT_RISK_PROFILE);
-      const k = bt.findIndex((t, i) => JSON.stringify(t) !== JSON.stringify(mine[i]));
-      expect(k).toBe(25);
-      expect(mine.slice(0, 25)).toEqual(bt.slice(0, 25));
-      expect(new Date(mine[k]!.opened - HOUR).toISOString()).toBe('2017-08-02T13:00:00.000Z');
+      // The backtest restarts a served streak at the next loss, as the paper account does, and decides at the bar's
+      // close: the same trades and the same refusals, including those after the first cooldown (2017-08-02 on).
+      expect(mine).toEqual(expected(DEFAULT_RISK_PROFILE));
+      expect(mine.some((t) => t.opened > Date.parse('2017-08-02T14:00:00Z'))).toBe(true);
+      const bt = backtest(DEFAULT_RISK_PROFILE);
+      expect(refused.length).toBe(Object.values(bt.rejections).reduce((a, b) => a + b, 0));
+      expect(bt.rejections['loss-streak-cooldown']).toBeGreaterThan(0);
     } finally {
       await ctx.close();
       await sql.close();
@@ -266,7 +262,7 @@ describe('a run started before the feed has a bar', () => {
 });
 
 describe('an sma-cross run (close and reverse on the same bar)', () => {
-  it('matches the backtest in prices and times but sizes a reversal after its close has filled (known difference)', async () => {
+  it('matches the backtest in prices, times and sizes: a reversal is sized after its close has filled on both', async () => {
     const { sql, ctx, feed } = await world();
     try {
       const uid = await user(ctx, 'reverse');
@@ -277,7 +273,7 @@ describe('an sma-cross run (close and reverse on the same bar)', () => {
         commission: PARITY_FEE,
         lotSize: '0.00001',
         tradeOnClose: true,
-        testudo: { profile: NO_STREAK },
+        testudo: { profile: DEFAULT_RISK_PROFILE },
       });
       await stepBars(ctx, feed, 5);
       const run = await ctx.strategies.start(uid, {
@@ -300,14 +296,9 @@ describe('an sma-cross run (close and reverse on the same bar)', () => {
         expect(m.closed, `trade ${k}`).toBe(t.exitTime + (t.exitReason === 'signal' ? HOUR : 0));
         expect(m.reason).toBe(t.exitReason === 'signal' ? 'manual' : t.exitReason);
       });
-      // Sizes agree until the first reversal whose close has not filled when the backtest sizes the new order: the
-      // backtester sizes every order when next() places it (run.ts place(): the trade being closed still counts in
-      // open risk and open positions, its P&L not yet in the equity), the live run submits the reversal after the
-      // close has filled (TradingService.close, then submit).
-      expect(mine.slice(0, 2).map((t) => num(t.qty))).toEqual(
-        bt.trades.slice(0, 2).map((t) => num(t.size.replace('-', ''))),
-      );
-      expect(num(mine[2]!.qty)).not.toBe(num(bt.trades[2]!.size.replace('-', '')));
+      // The live run submits a reversal after its close has filled (TradingService.close, then submit); the
+      // backtester (Testudo mode) sizes and checks it once the same bar's close has filled: the sizes agree.
+      expect(mine.map((t) => num(t.qty))).toEqual(bt.trades.map((t) => num(t.size.replace('-', ''))));
       const refused = await sql.query(
         `SELECT count(*)::int AS n FROM strategy_orders WHERE run_id = $1 AND NOT approved`,
         [run.id],

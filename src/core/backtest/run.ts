@@ -25,6 +25,13 @@
  * and take-profits the maker rate, everything else (market and stop entries, stop-losses, market exits) the taker
  * rate, rounded up to the atom as `feeAtoms`. Without `exclusiveOrders`, an order against open trades closes them
  * first in FIFO order.
+ * Testudo mode (`testudo`) runs the paper account's rules: each entry must carry `sl`, is sized from it by the
+ * risk engine (`decide`) and checked against every rule, on the account's clock: a decision on bar i happens at
+ * bar i's close (time[i] + the bar length), a fill at a bar's close (a market order with `tradeOnClose`, an
+ * out-of-money close) is booked at that close and any other fill at its bar's open, which sets cooldown ends and
+ * the daily-loss day; a close that reaches the maximum drawdown starts the sticky halt; the loss streak restarts at the first loss after a served cooldown (`lossStreakAfterClose`,
+ * as the paper account); an entry placed after a closing order of the same bar is sized and checked once that close
+ * has filled (as live, where the close fills before the next order is submitted), any other when it is placed.
  *
  * Invariants: prices are integer ticks, sizes integer lots, cash and P&L bigint money atoms (10^-12; products are
  * exact, the spread and commission fractions are rounded half-up to the atom); floats appear only in what
@@ -35,6 +42,7 @@ import { FRACTION_DP, FRACTION_SCALE, MONEY_DP, divRound, fromScaled, toScaled }
 import { feeAtoms, lotsToQty, ticksToPrice, toSpec, type InstrumentSpec } from '../instruments/instrument.ts';
 import { decide, type AccountRiskState } from '../risk/decide.ts';
 import { DEFAULT_RISK_PROFILE, compileProfile, type CompiledProfile } from '../risk/profile.ts';
+import { lossStreakAfterClose } from './loss-streak.ts';
 import { resolveParams } from './params.ts';
 import { describeGaps, findBarGaps, isoTime } from './series.ts';
 import { computeRStats, computeStats, drawdownSeries, type TradeForStats } from './stats.ts';
@@ -50,6 +58,26 @@ import {
   type OrderOptions,
   type StrategyDefinition,
 } from './types.ts';
+
+/**
+ * The bar length of Testudo mode's clock, ms: `explicit` when given (a positive finite number, else `bad-option`),
+ * otherwise the series' usual spacing (the median step between bar open times; 0 for fewer than two bars).
+ */
+export function testudoBarMs(bars: BarSeries, explicit?: number): number {
+  if (explicit !== undefined) {
+    if (!(explicit > 0) || !Number.isFinite(explicit))
+      throw new BacktestError('bad-option', `bar length ${explicit} must be a positive number of ms`, {
+        option: 'barMs',
+      });
+    return explicit;
+  }
+  const n = bars.length;
+  if (n < 2) return 0;
+  const steps = new Float64Array(n - 1);
+  for (let k = 1; k < n; k++) steps[k - 1] = bars.time[k]! - bars.time[k - 1]!;
+  steps.sort();
+  return steps[(n - 1) >> 1]!;
+}
 
 /** Progress callback: bars processed so far and the total. */
 export type ProgressFn = (done: number, total: number) => void;
@@ -92,6 +120,11 @@ interface Order {
   parent: Trade | null;
   tag: string | null;
   plannedRisk: bigint;
+  /**
+   * Testudo mode: an entry placed after a closing order of the same bar, not sized or rule-checked yet: decided once
+   * those closes have filled, with the decision time and close of the bar it was placed on. Null once decided.
+   */
+  deferred: { now: number; closeTicks: number } | null;
 }
 
 /** A closed trade as the loop records it; formatted after the loop. */
@@ -220,6 +253,8 @@ export function runBacktest(
   const profile: CompiledProfile | null = testudo
     ? compileProfile(options.testudo?.profile ?? DEFAULT_RISK_PROFILE)
     : null;
+  // Testudo mode's clock: a decision on bar i happens at its close (open + bar length), as the live feed's "now".
+  const barMs = testudo ? testudoBarMs(bars, options.testudo?.barMs) : 0;
 
   const T = bars.ticks;
   const equity = new Float64Array(n);
@@ -240,6 +275,10 @@ export function runBacktest(
   let lastLossAt: number | null = null;
   let dayKey = -1;
   let realizedToday = 0n;
+  /** When the fill being booked happens on the rules' clock: a bar's open, or its close for a fill at the close. */
+  let fillAt = 0;
+  /** Some entry waits for its bar's closing orders (see `Order.deferred`). */
+  let hasDeferred = false;
 
   const perLot = (ticks: number): bigint => BigInt(ticks) * aptl;
   const noCommission =
@@ -337,19 +376,21 @@ export function runBacktest(
       reason,
       tag: t.tag,
     });
-    if (testudo) {
-      const exitTime = bars.time[bar]!;
+    if (profile) {
+      const exitTime = fillAt;
       const dk = Math.floor(exitTime / DAY);
       if (dk !== dayKey) {
         dayKey = dk;
         realizedToday = 0n;
       }
       realizedToday += pnl;
-      if (pnl < 0n) {
-        streak++;
-        lastLossAt = exitTime;
-      } else if (pnl > 0n) streak = 0;
+      const s = lossStreakAfterClose({ consecutiveLosses: streak, lastLossAt }, pnl, exitTime, profile);
+      streak = s.consecutiveLosses;
+      lastLossAt = s.lastLossAt;
       if (cash > peakCash) peakCash = cash;
+      // As the paper account: a close that takes the drawdown from the peak to the limit starts the (sticky) halt.
+      if (haltedAt === null && peakCash > 0n && (peakCash - cash) * FRACTION_SCALE >= profile.maxDrawdown * peakCash)
+        haltedAt = exitTime;
     }
   };
 
@@ -405,6 +446,7 @@ export function runBacktest(
         parent: t,
         tag: t.tag,
         plannedRisk: 0n,
+        deferred: null,
       };
       orders.push(t.tp);
     }
@@ -421,6 +463,7 @@ export function runBacktest(
         parent: t,
         tag: t.tag,
         plannedRisk: 0n,
+        deferred: null,
       };
       orders.unshift(t.sl);
     }
@@ -432,6 +475,8 @@ export function runBacktest(
     const low = T.low[i]!;
     let reprocess = false;
     for (const o of [...orders]) {
+      // Entries placed after a close on their bar are decided once every closing order ahead of them has filled.
+      if (hasDeferred && o.kind !== 'close' && o.kind !== 'end') decideDeferred();
       if (!orders.includes(o)) continue;
       const stop = o.stop;
       if (stop !== null) {
@@ -452,6 +497,7 @@ export function runBacktest(
       }
       const isMarket = o.limit === null && stop === null;
       const bar = isMarket && tradeOnClose && !contingent ? i - 1 : i;
+      if (profile) fillAt = bar === i ? bars.time[i]! : bars.time[bar]! + barMs;
 
       if (o.parent) {
         const t = o.parent;
@@ -546,9 +592,75 @@ export function runBacktest(
         parent: t,
         tag: t.tag,
         plannedRisk: 0n,
+        deferred: null,
       };
       orders.unshift(o);
     }
+  };
+
+  /**
+   * Testudo mode: sizes entry `o` from its stop and checks it against every rule with the account's state now and
+   * the decision time and close of the bar it was placed on; refusals are counted by code. False when refused.
+   */
+  const decideEntry = (o: Order): boolean => {
+    const { now, closeTicks } = o.deferred!;
+    o.deferred = null;
+    const dk = Math.floor(now / DAY);
+    if (dk !== dayKey) {
+      dayKey = dk;
+      realizedToday = 0n;
+    }
+    let openRisk = 0n;
+    for (const t of trades) openRisk += t.plannedRisk;
+    let pending = 0;
+    for (const p of orders)
+      if (p.kind === 'entry' && p !== o && p.deferred === null) {
+        pending++;
+        openRisk += p.plannedRisk;
+      }
+    const state: AccountRiskState = {
+      equity: cash,
+      available: marginAvailable(closeTicks),
+      realizedPnlToday: realizedToday,
+      peakEquity: peakCash,
+      haltedAt,
+      openRisk,
+      openPositions: trades.length + pending,
+      consecutiveLosses: streak,
+      lastLossAt,
+      breaker: 'closed',
+      now,
+    };
+    const d = decide(
+      spec,
+      {
+        side: o.long ? 'buy' : 'sell',
+        entryTicks: BigInt(o.limit ?? o.stop ?? closeTicks),
+        entryIsMarket: o.limit === null,
+        stopTicks: BigInt(o.sl!),
+        targetTicks: o.tp === null ? null : BigInt(o.tp),
+        riskFraction: null,
+      },
+      profile!,
+      state,
+    );
+    if (!d.approved || !d.sizing.ok) {
+      for (const v of d.verdicts) {
+        if (v.passed) continue;
+        rejections[v.code] = (rejections[v.code] ?? 0) + 1;
+        if (v.code === 'max-drawdown-halt' && haltedAt === null) haltedAt = now;
+      }
+      return false;
+    }
+    o.lots = (o.long ? 1 : -1) * Number(d.sizing.lots);
+    o.plannedRisk = d.sizing.risk;
+    return true;
+  };
+
+  /** Decides every deferred entry, in placement order; a refused one leaves the queue. */
+  const decideDeferred = (): void => {
+    hasDeferred = false;
+    for (const o of [...orders]) if (o.deferred !== null && !decideEntry(o)) removeOrder(o);
   };
 
   const place = (long: boolean, opts: OrderOptions = {}): void => {
@@ -566,6 +678,7 @@ export function runBacktest(
       parent: null,
       tag: opts.tag ?? null,
       plannedRisk: 0n,
+      deferred: null,
     };
     // backtesting.py's check: SL < LIMIT < TP for longs (reversed for shorts), against the spread-adjusted close.
     const ref = o.limit ?? o.stop ?? T.close[i]! * (1 + (long ? 1 : -1) * (Number(spread) / 1e8));
@@ -584,56 +697,15 @@ export function runBacktest(
         rejections['stop-required'] = (rejections['stop-required'] ?? 0) + 1;
         return;
       }
-      const now = bars.time[i]!;
-      const dk = Math.floor(now / DAY);
-      if (dk !== dayKey) {
-        dayKey = dk;
-        realizedToday = 0n;
-      }
-      let openRisk = 0n;
-      for (const t of trades) openRisk += t.plannedRisk;
-      let pending = 0;
-      for (const p of orders)
-        if (p.kind === 'entry') {
-          pending++;
-          openRisk += p.plannedRisk;
-        }
-      const state: AccountRiskState = {
-        equity: cash,
-        available: marginAvailable(T.close[i]!),
-        realizedPnlToday: realizedToday,
-        peakEquity: peakCash,
-        haltedAt,
-        openRisk,
-        openPositions: trades.length + pending,
-        consecutiveLosses: streak,
-        lastLossAt,
-        breaker: 'closed',
-        now,
-      };
-      const d = decide(
-        spec,
-        {
-          side: long ? 'buy' : 'sell',
-          entryTicks: BigInt(o.limit ?? o.stop ?? T.close[i]!),
-          entryIsMarket: o.limit === null,
-          stopTicks: BigInt(o.sl),
-          targetTicks: o.tp === null ? null : BigInt(o.tp),
-          riskFraction: null,
-        },
-        profile,
-        state,
-      );
-      if (!d.approved || !d.sizing.ok) {
-        for (const v of d.verdicts) {
-          if (v.passed) continue;
-          rejections[v.code] = (rejections[v.code] ?? 0) + 1;
-          if (v.code === 'max-drawdown-halt' && haltedAt === null) haltedAt = now;
-        }
-        return;
-      }
-      o.lots = (long ? 1 : -1) * Number(d.sizing.lots);
-      o.plannedRisk = d.sizing.risk;
+      o.deferred = { now: bars.time[i]! + barMs, closeTicks: T.close[i]! };
+      // Live, a close fills before the next order is submitted and sized: an entry after this bar's closing orders
+      // (or a pending entry's) is decided once they have filled; any other is decided now.
+      const closing =
+        hasDeferred ||
+        (exclusive && trades.length > 0) ||
+        orders.some((p) => p.kind === 'close' && p.parent !== null && trades.includes(p.parent));
+      if (closing) hasDeferred = true;
+      else if (!decideEntry(o)) return;
     } else if (opts.size === undefined) {
       o.fraction = { num: FULL_NUM, den: FULL_DEN, asUnits: 1 - Number.EPSILON };
     } else {
@@ -727,6 +799,7 @@ export function runBacktest(
     equity[i] = e;
     if (e > 0) return true;
     const every2nd = trades.filter((_, k) => k % 2 === 0);
+    fillAt = bars.time[i]! + barMs;
     for (const t of every2nd) closeTrade(t, perLot(T.close[i]!), i, 'out-of-money');
     trades.length = 0;
     setCash(0n);

@@ -144,6 +144,12 @@ export interface ExchangeFees {
 export interface TestudoModeOptions {
   /** The risk profile (rules and risk per trade); defaults to the Testudo Protocol defaults. */
   profile?: RiskProfile;
+  /**
+   * Bar length, ms, of the rules' clock: a decision on bar i happens at its close, `time[i] + barMs` (the live
+   * feed's "now" when it emits the bar), which sets cooldown ends and the daily-loss day; a fill at a bar's close
+   * is booked at that time too. Default: the series' usual spacing (the median step between bar open times).
+   */
+  barMs?: number;
 }
 
 /** Backtest options; decimal text for money and fractions. Defaults follow backtesting.py. */
