@@ -137,7 +137,7 @@ describe('testudo run PATH (a module on the client)', () => {
     const c = cli(args, w);
     const started = await c.waitFor(/^run \d+ started here \(client-hosted\)/);
     const id = Number(/^run (\d+)/.exec(started)![1]);
-    await c.waitFor(/^bar .* evaluated/); // the warm-up's last bar
+    await c.waitFor(/^warmed up with 5 bars/);
     await stepWith(c, 160);
     c.proc.kill('SIGKILL');
     await c.exited;
@@ -146,7 +146,7 @@ describe('testudo run PATH (a module on the client)', () => {
 
     const r = cli(['run', '--strategy', module, '--resume', String(id), '--verbose'], w);
     await r.waitFor(new RegExp(`^run ${id} resumed here`));
-    await r.waitFor(/^bar .* evaluated/);
+    await r.waitFor(/^bar .* evaluated/); // the cursor's bar, evaluated again (its orders answered from storage)
     await stepWith(r, 160);
     r.proc.kill('SIGINT');
     expect(await r.exited).toBe(0);
@@ -161,4 +161,24 @@ describe('testudo run PATH (a module on the client)', () => {
     const [run] = await w.sql.query('SELECT host, strategy FROM strategy_runs WHERE id = $1', [id]);
     expect(run).toMatchObject({ host: 'client', strategy: 'my-breakout' });
   }, 240_000);
+
+  it('does not act on the warm-up history: a strategy that buys on every bar places nothing until a new bar', async () => {
+    const eager = join(mkdtempSync(join(tmpdir(), 'testudo-run-')), 'eager.mjs');
+    writeFileSync(
+      eager,
+      "export default { name: 'eager', description: 'buys on every bar', params: {}, init() { return (c) => c.buy({ sl: c.data.close[c.i] * 0.9, tp: c.data.close[c.i] * 1.5 }); } };\n",
+    );
+    const c = cli(['run', '--strategy', eager, '--symbol', 'BTC-USD', '--timeframe', '1h', '--warmup', '50'], w);
+    const started = await c.waitFor(/^run \d+ started here/);
+    const id = Number(/^run (\d+)/.exec(started)![1]);
+    await c.waitFor(/^warmed up with 50 bars/);
+    const none = await w.sql.query('SELECT count(*)::int AS n FROM strategy_orders WHERE run_id = $1', [id]);
+    expect(Number(none[0]!.n)).toBe(0);
+    await w.step(1);
+    await c.waitFor(/ buy approved: trade #\d+/);
+    c.proc.kill('SIGINT');
+    expect(await c.exited).toBe(0);
+    const one = await w.sql.query('SELECT bar_time FROM strategy_orders WHERE run_id = $1', [id]);
+    expect(one.map((r) => new Date(String(r.bar_time)).getTime())).toEqual([w.feed.now() - 3_600_000]);
+  }, 120_000);
 });

@@ -247,6 +247,10 @@ async function clientRun(f: RunFlags, io: RunIo): Promise<void> {
     const hist = (await api<{ bars: Record<string, unknown>[] }>(f, 'GET', `/api/v1/candles?${q.toString()}`)).json;
     const history = new BarHistory(instrument.tickSize);
     const pending = hist.bars.filter((b) => b.complete !== false).map(candleOf);
+    // A new run acts from the first bar that closes after it started: the history is warm-up only. A resumed one
+    // catches up on the bars after its cursor.
+    if (cursor === -Infinity && pending.length > 0) cursor = pending[pending.length - 1]!.time + 1;
+    io.out(`warmed up with ${pending.length} bars; acting on bars after ${iso(Math.max(cursor - 1, 0))}`);
     for (;;) {
       for (const c of [...pending.splice(0), ...queue.splice(0)]) {
         if (!history.append(c)) continue;
