@@ -259,7 +259,7 @@ export function program(): Command {
     p
       .command('run')
       .description(
-        "run a strategy on the server's live or replayed feed, every order through the risk gate: a built-in NAME runs on the server, a module PATH runs here (your code never goes to the server, which runs no uploaded code)",
+        "run a strategy on the server's live or replayed feed, every order through the risk gate: a built-in NAME runs on the server; a module PATH runs here, on your machine, and posts its orders to the server: your code is never uploaded, so the server never has to sandbox it",
       )
       .requiredOption('--strategy <name|path>', 'built-in strategy (sma-cross, breakout) or the path of your module')
       .option('--symbol <symbol>', 'symbol, e.g. BTC-USD')
