@@ -30,6 +30,7 @@ import { rateLimiterFromEnv, rateLimits, type RateLimiter } from './ratelimit.ts
 import { authThrottle } from './auth-throttle.ts';
 import { webSecurity, type TrustProxy } from './web-security.ts';
 import { closeWhenRevoked } from './ws-auth.ts';
+import { logRequest } from './log-redact.ts';
 
 export { SESSION_COOKIE };
 
@@ -53,7 +54,8 @@ export interface ServerOptions {
 /** Builds the fastify app over a context. Call `listen` on the result, or `inject` in tests. */
 export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    // requests are logged with secrets blanked out of their URLs (?token= on a WebSocket upgrade, OIDC codes, …)
+    logger: opts.logger ? { ...(opts.logger === true ? {} : opts.logger), serializers: { req: logRequest } } : false,
     bodyLimit: 1_000_000,
     trustProxy: opts.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>();
