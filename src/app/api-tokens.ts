@@ -67,6 +67,11 @@ export interface IssueOptions {
   allowed?: ReadonlySet<ApiScope> | undefined;
   /** Expiry as ms UTC (in the future, at most {@link MAX_TOKEN_DAYS} ahead), or null/absent: never. */
   expiresAt?: number | null | undefined;
+  /**
+   * The token the request was made with, when a token makes a token: the new one may not outlive it (absent expiry:
+   * the caller's; a later one: refused), so a short-lived token cannot mint a permanent one.
+   */
+  callerTokenId?: number | null | undefined;
   /** Who makes it, for the audit log (default: the user, no address). */
   actor?: Actor | undefined;
   /** Now, ms UTC (default `Date.now()`). */
@@ -126,7 +131,8 @@ export class ApiTokens {
    * @returns the token's view with the secret (shown once)
    * @throws NotFoundError `user-not-found`; ForbiddenError `insufficient-scope` when a wanted scope is not in
    *   `allowed` (or the user may not use it); ValidationError `validation-failed` (field `scopes`: empty; field
-   *   `expiresAt`: not in the future or more than 3650 days ahead)
+   *   `expiresAt`: not in the future or more than 3650 days ahead, or `after-caller-token`: later than the expiry of
+   *   the token making it)
    */
   async issue(userId: number, o: IssueOptions): Promise<IssuedApiToken> {
     const now = o.now ?? Date.now();
@@ -153,7 +159,20 @@ export class ApiTokens {
           'insufficient-scope',
           `you may not grant the ${missing.join(', ')} scope${missing.length > 1 ? 's' : ''}`,
         );
-      const expiresAt = o.expiresAt ?? null;
+      let expiresAt = o.expiresAt ?? null;
+      if (o.callerTokenId !== null && o.callerTokenId !== undefined) {
+        const [c] = await q.query('SELECT expires_at FROM auth_tokens WHERE id = $1', [o.callerTokenId]);
+        const cap = c && c.expires_at !== null ? toMs(c.expires_at) : null;
+        if (cap !== null && expiresAt === null) expiresAt = cap;
+        else if (cap !== null && expiresAt !== null && expiresAt > cap)
+          throw new ValidationError([
+            {
+              field: 'expiresAt',
+              code: 'after-caller-token',
+              message: `must not be later than the expiry of the token making it (${new Date(cap).toISOString()})`,
+            },
+          ]);
+      }
       const [r] = await q.query(
         `INSERT INTO auth_tokens (token_hash, user_id, kind, name, scopes, expires_at)
          VALUES ($1, $2, 'api', $3, $4, $5) RETURNING id, created_at`,

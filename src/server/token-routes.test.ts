@@ -118,6 +118,38 @@ describe('creating tokens', () => {
   });
 });
 
+describe('a token making a token', () => {
+  it('cannot make one that outlives it: no expiry inherits its own, a later one is 400 after-caller-token', async () => {
+    const short = await mint(trader, { name: 'short', expiresInDays: 1 });
+    const child = await call<IssuedApiToken>(w, 'POST', '/auth/tokens', {
+      headers: bearer(short.token),
+      payload: { name: 'child' },
+    });
+    expect(child.status).toBe(201);
+    expect(child.body.expiresAt).toBe(short.expiresAt);
+    const later = await call<ErrorBody>(w, 'POST', '/auth/tokens', {
+      headers: bearer(short.token),
+      payload: { name: 'later', expiresInDays: 30 },
+    });
+    expect(later.status).toBe(400);
+    expect(later.body.error.fields).toEqual([
+      expect.objectContaining({ field: 'expiresAt', code: 'after-caller-token' }),
+    ]);
+    const sooner = await call<IssuedApiToken>(w, 'POST', '/auth/tokens', {
+      headers: bearer(short.token),
+      payload: { name: 'sooner', expiresAt: new Date(Date.parse(short.expiresAt!) - 3_600_000).toISOString() },
+    });
+    expect(sooner.status).toBe(201);
+    // a session (or a token that never expires) is not capped
+    const forever = await mint(trader, { name: 'forever' });
+    const free = await call<IssuedApiToken>(w, 'POST', '/auth/tokens', {
+      headers: bearer(forever.token),
+      payload: { name: 'free' },
+    });
+    expect(free.body.expiresAt).toBeNull();
+  });
+});
+
 describe('scopes on requests', () => {
   it('needs read for GET and trade for every other method (403 insufficient-scope naming it)', async () => {
     const read = await mint(trader, { scopes: ['read'] });

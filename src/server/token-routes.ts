@@ -85,7 +85,8 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext): void {
         description:
           'Makes an API token (send it as Authorization: Bearer <token>, or ?token= on a WebSocket). 403 ' +
           'insufficient-scope when asking for a scope the caller may not hand out (admin for a non-admin, or more ' +
-          'than the calling token has); 400 validation-failed for an expiry in the past or too far ahead.',
+          'than the calling token has); 400 validation-failed for an expiry in the past or too far ahead, or (made with a ' +
+          "token) later than that token's expiry; made with an expiring token and no expiry, it expires with it.",
         body: NewTokenBody,
         response: { 201: NewTokenCreatedReply },
       },
@@ -108,6 +109,7 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext): void {
         scopes,
         allowed,
         expiresAt,
+        callerTokenId: req.auth?.via === 'token' ? req.auth.tokenId : null,
         actor: { userId: user.id, address: req.ip },
         now,
       });
