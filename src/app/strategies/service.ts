@@ -12,7 +12,10 @@
  *
  * Invariants:
  * - Bars of one run are processed one at a time, in order (a queue per run); a bar at or before the cursor is
- *   skipped, so a restart resumes after `cursor_time`.
+ *   skipped, so a restart resumes after `cursor_time`. Before a bar after the cursor, the history is rebuilt up to
+ *   the cursor if it does not end there, and any closed bar the feed skipped after the cursor (a restarted replay
+ *   sought past it, a bar closed while the run was starting) is processed first, from the candle store or the feed's
+ *   history: no bar after the cursor is left out.
  * - (run, bar, seq) is carried out at most once (`./orders.ts`): a bar processed again after a crash between the
  *   submission and the cursor's transaction replays the stored answer, never a second order.
  * - A refused order is recorded (approved false, a `decision` event with its codes) and the run carries on; only a
@@ -22,7 +25,7 @@
 import type { Sql } from '../../db/sql.ts';
 import { toInt, toMs, toMsOrNull } from '../../db/sql.ts';
 import type { MarketFeed } from '../../feed/feed.ts';
-import type { Candle, Timeframe } from '../../core/marketdata/candle.ts';
+import { TIMEFRAMES, type Candle, type Timeframe } from '../../core/marketdata/candle.ts';
 import type { OpenTradeView } from '../../core/backtest/types.ts';
 import { BacktestError } from '../../core/backtest/types.ts';
 import { evaluateLatestBar } from '../../core/strategy/driver.ts';
@@ -59,6 +62,9 @@ interface LiveRun {
   params: Record<string, unknown>;
   tickSize: string;
   history: BarHistory;
+  timeframe: Timeframe;
+  /** First bar of the history the strategy is evaluated on (ms UTC), null until known. */
+  historyFrom: number | null;
   cursor: number | null;
   queue: Promise<void>;
   on: boolean;
@@ -210,6 +216,8 @@ export class StrategyRunService {
       params: (r.params ?? {}) as Record<string, unknown>,
       tickSize,
       history: new BarHistory(tickSize, history),
+      timeframe: String(r.timeframe) as Timeframe,
+      historyFrom: toMsOrNull(r.history_from) ?? history[0]?.time ?? null,
       cursor: cursor ?? (history.length > 0 ? history[history.length - 1]!.time : null),
       queue: Promise.resolve(),
       on: true,
@@ -271,8 +279,41 @@ export class StrategyRunService {
     }
   }
 
-  /** Processes one closed bar of a run (see the module comment). */
-  private async onBar(run: LiveRun, candle: Candle): Promise<void> {
+  /**
+   * Before a bar after the cursor: when the run's history does not end at its cursor (a restart before the feed
+   * reached the cursor, e.g. a replay resumed later by a seek) it is rebuilt from `history_from` to the cursor, and
+   * every closed bar between the cursor and `candle` that the feed skipped (a seek past them) is processed first, so
+   * no bar after the cursor is left out (an order submitted on it before a crash gets its `strategy_orders` row).
+   */
+  private async catchUp(run: LiveRun, candle: Candle): Promise<void> {
+    const len = TIMEFRAMES[run.timeframe];
+    const aligned = run.cursor === null || run.history.lastTime === run.cursor;
+    if (aligned && (run.cursor === null || candle.time <= run.cursor + len)) return;
+    if (run.historyFrom === null) return;
+    const bars = await closedBars(
+      this.o.sql,
+      this.o.feed,
+      {
+        symbol: run.ref.symbol,
+        timeframe: run.timeframe,
+        from: run.historyFrom,
+        to: candle.time - 1,
+        limit: 1_000_000,
+      },
+      Math.max(this.o.now(), candle.time),
+    );
+    if (!aligned)
+      run.history = new BarHistory(
+        run.tickSize,
+        bars.filter((b) => b.time <= run.cursor!),
+      );
+    for (const b of bars) if (run.cursor !== null && b.time > run.cursor && run.on) await this.onBar(run, b, false);
+  }
+
+  /** Processes one closed bar of a run (see the module comment); `catchUp` false for a bar {@link catchUp} found. */
+  private async onBar(run: LiveRun, candle: Candle, catchUp = true): Promise<void> {
+    if (!run.on || (run.cursor !== null && candle.time <= run.cursor)) return;
+    if (catchUp) await this.catchUp(run, candle);
     if (!run.on || (run.cursor !== null && candle.time <= run.cursor)) return;
     if (!run.history.append(candle)) return;
     await this.o.trading.drain(); // the bar's fills first, as the backtester processes orders before next()
