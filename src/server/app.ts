@@ -144,7 +144,7 @@ export async function buildServer(ctx: AppContext, opts: ServerOptions = {}): Pr
   (await import('./connection-routes.ts')).connectionRoutes(app, ctx); // also sets ctx.connections' own URL
   (await import('./import-routes.ts')).importRoutes(app, ctx, exchangeLimiter); // POST /connections/:id/import
   (await import('./strategy-routes.ts')).strategyRoutes(app, ctx); // strategy runs, WS /ws/strategies/:id
-  (await import('./parity-routes.ts')).parityRoutes(app, ctx); // GET /strategies/runs/:id/parity
+  (await import('./parity-routes.ts')).parityRoutes(app, ctx, exchangeLimiter); // GET /strategies/runs/:id/parity
   await app.register((await import('./binance/plugin.ts')).binancePlugin, { prefix: '/binance', ctx });
   await app.register((await import('./binance/ws.ts')).binanceStreams, { ctx }); // Binance streams, user data
   await app.register((await import('./desk.ts')).deskPlugin);

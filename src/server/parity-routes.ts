@@ -10,7 +10,8 @@ import { z } from 'zod';
 import type { AppContext } from '../app/context.ts';
 import { computeParity, parityView } from '../app/strategies/parity.ts';
 import { ValidationError } from '../app/errors.ts';
-import { requireUser } from './guards.ts';
+import type { RateLimiter } from './ratelimit.ts';
+import { rateLimit, requireUser } from './guards.ts';
 import { IdParams } from './schemas.ts';
 
 const isoTime = z.string().describe('ISO 8601 UTC');
@@ -118,8 +119,8 @@ export const ParityReply = z.object({
 
 const toMs = (s: string | undefined): number | null => (s === undefined ? null : Date.parse(s));
 
-/** Registers `GET /api/v1/strategy-runs/:id/parity`. */
-export function parityRoutes(app: FastifyInstance, ctx: AppContext): void {
+/** Registers `GET /api/v1/strategy-runs/:id/parity` (it runs a backtest: the `expensive` rate-limit class). */
+export function parityRoutes(app: FastifyInstance, ctx: AppContext, limiter: RateLimiter): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/api/v1/strategy-runs/:id/parity',
@@ -130,6 +131,7 @@ export function parityRoutes(app: FastifyInstance, ctx: AppContext): void {
         tags: ['strategies'],
         response: { 200: ParityReply },
       },
+      preHandler: rateLimit(limiter, 'expensive'),
     },
     async (req) => {
       const user = requireUser(req);
