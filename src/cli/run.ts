@@ -131,7 +131,7 @@ export function describeMessage(m: Message): string {
   const d = m.data;
   if (m.type === 'run') {
     const s = (d.stats ?? {}) as Record<string, unknown>;
-    return `run ${String(d.id)} ${String(d.status)}: ${String(s.trades ?? 0)} trades, ${String(s.open ?? 0)} open, net ${String(s.netR ?? 0)}R`;
+    return `run ${String(d.id)} ${String(d.status)}: ${String(s.trades ?? 0)} trades, ${String(s.open ?? 0)} open, net ${typeof s.netR === 'number' ? s.netR.toFixed(2) : '0.00'}R`;
   }
   const bar = typeof d.barTime === 'string' ? `${d.barTime.slice(0, 16).replace('T', ' ')} ` : '';
   return `${bar}${m.type} ${JSON.stringify(d.data ?? d)}`;

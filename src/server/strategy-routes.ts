@@ -17,6 +17,7 @@ import { WARMUP_BARS } from '../app/strategies/store.ts';
 import { BUILTIN_STRATEGIES } from '../core/backtest/strategies/index.ts';
 import { requireUser } from './guards.ts';
 import { IdParams } from './schemas.ts';
+import { closeWhenRevoked } from './ws-auth.ts';
 
 const isoTime = z.string().describe('ISO 8601 UTC');
 const barTime = z.iso.datetime({ offset: true }).describe('open time of the bar, ISO 8601');
@@ -266,6 +267,7 @@ export function strategyRoutes(app: FastifyInstance, ctx: AppContext): void {
       else early.push(text);
     });
     socket.on('close', off);
+    closeWhenRevoked(ctx, req, socket); // 4401 when the session or token it was opened with ends
     store.get(who, id).then(
       (run) => {
         if (socket.readyState !== socket.OPEN) return;

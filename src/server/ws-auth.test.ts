@@ -87,6 +87,13 @@ describe('WebSockets opened with a session cookie', () => {
     const bob = await signUp(w, 'wsa-bob');
     const events = await open('/ws', cookieOf(alice));
     const exchange = await open('/ws/exchange', cookieOf(alice));
+    // a strategy run of hers (this world has no feed to start one through the API)
+    const [run] = await w.ctx.sql.query(
+      `INSERT INTO strategy_runs (user_id, strategy, symbol, timeframe, host, status, start_equity)
+       VALUES ($1, 'breakout', 'BTC-USD', '1h', 'client', 'running', 10000) RETURNING id`,
+      [alice.id],
+    );
+    const strategies = await open(`/ws/strategies/${String(run!.id)}`, cookieOf(alice));
     const otherSession = await open('/ws', cookieOf(alice2));
     const bobs = await open('/ws', cookieOf(bob));
 
@@ -94,6 +101,7 @@ describe('WebSockets opened with a session cookie', () => {
     expect(r.status).toBe(200);
     expect(await closeOf(events)).toEqual([WS_CREDENTIALS_ENDED, 'session-ended']);
     expect(await closeOf(exchange)).toEqual([WS_CREDENTIALS_ENDED, 'session-ended']);
+    expect(await closeOf(strategies)).toEqual([WS_CREDENTIALS_ENDED, 'session-ended']);
     await expectOpen(otherSession, bobs);
   });
 
