@@ -22,7 +22,6 @@ const BTC: Instrument = {
   makerFee: '0.0005',
   takerFee: '0.0015',
 };
-const NO_STREAK = { ...DEFAULT_RISK_PROFILE, lossStreakLimit: 1000 };
 
 async function user(ctx: AppContext, name: string, profile: RiskProfile): Promise<number> {
   const u = await ctx.auth.register(`${name}-${Math.random().toString(36).slice(2)}@example.com`, 'pw-pw-pw-pw');
@@ -44,7 +43,7 @@ describe('the parity report of breakout runs on the replayed Coinbase hours', ()
     feed = new ReplayFeed({ symbol: 'BTC-USD', timeframe: '1h', candles, startIndex: 0 });
     ctx = await createContext({ sql, feed, instruments: [BTC] });
     await stepBars(ctx, feed, 5);
-    const a = await user(ctx, 'parity', NO_STREAK);
+    const a = await user(ctx, 'parity', DEFAULT_RISK_PROFILE);
     const b = await user(ctx, 'cooldown', DEFAULT_RISK_PROFILE);
     const start = (uid: number) =>
       ctx.strategies.start(uid, { strategy: 'breakout', symbol: 'BTC-USD', timeframe: '1h' });

@@ -11,6 +11,7 @@ import { type InstrumentSpec, lotsToQty, ticksToPrice } from '../../core/instrum
 import { FRACTION_SCALE, formatAtoms, toAtoms } from '../../core/money/decimal.ts';
 import { type Bracket, type Fill, bracketResult, stepBracket } from '../../core/execution/bracket.ts';
 import { utcDay } from '../../core/journal/stats.ts';
+import { lossStreakAfterClose } from '../../core/risk/loss-streak.ts';
 import { fillView, orderView, tradeView } from '../views.ts';
 import { type AccountRow, type ActiveTrade, type TradingState, toTickBar } from './state.ts';
 
@@ -256,13 +257,13 @@ export async function persistFills(
       for (const p of next.partials) dayPnl -= exitGross(next, spec, p) - p.fee;
       const day = utcDay(closedAt);
       const loss = res.netPnl < 0n;
-      // Losses in a row; a streak that already served its cooldown starts again from this loss.
-      const lastLoss = toMsOrNull(acc.last_loss_at);
-      const served =
-        acc.consecutive_losses >= profile.lossStreakLimit &&
-        lastLoss !== null &&
-        lastLoss + profile.cooldownMs <= closedAt;
-      const streak = loss ? (served ? 1 : acc.consecutive_losses + 1) : res.netPnl > 0n ? 0 : acc.consecutive_losses;
+      // Losses in a row; a streak that already served its cooldown starts again from this loss (as the backtester).
+      const streak = lossStreakAfterClose(
+        { consecutiveLosses: acc.consecutive_losses, lastLossAt: toMsOrNull(acc.last_loss_at) },
+        res.netPnl,
+        closedAt,
+        profile,
+      ).consecutiveLosses;
       params[1] = formatAtoms(balanceDelta + exitCash);
       params.push(
         formatAtoms(t.plannedRisk),

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RISK_PROFILE, compileProfile, type RiskProfile } from '../risk/profile.ts';
-import { lossStreakAfterClose } from './loss-streak.ts';
+import { lossStreakAfterClose } from '../risk/loss-streak.ts';
 import { runBacktest } from './run.ts';
 import { bars, scripted } from './testing.ts';
 import type { BarContext } from './types.ts';

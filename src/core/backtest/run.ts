@@ -25,32 +25,31 @@
  * and take-profits the maker rate, everything else (market and stop entries, stop-losses, market exits) the taker
  * rate, rounded up to the atom as `feeAtoms`. Without `exclusiveOrders`, an order against open trades closes them
  * first in FIFO order.
- * Testudo mode (`testudo`) runs the paper account's rules: each entry must carry `sl`, is sized from it by the
- * risk engine (`decide`) and checked against every rule, on the account's clock: a decision on bar i happens at
- * bar i's close (time[i] + the bar length), a fill at a bar's close (a market order with `tradeOnClose`, an
- * out-of-money close) is booked at that close and any other fill at its bar's open, which sets cooldown ends and
- * the daily-loss day; a close that reaches the maximum drawdown starts the sticky halt; the loss streak restarts at the first loss after a served cooldown (`lossStreakAfterClose`,
- * as the paper account); an entry placed after a closing order of the same bar is sized and checked once that close
- * has filled (as live, where the close fills before the next order is submitted), any other when it is placed.
+ * Testudo mode (`testudo`) runs the paper account's rules (./testudo-account.ts): each entry must carry `sl`, is
+ * sized from it by the risk engine and checked against every rule, on the account's clock: a decision on bar i
+ * happens at bar i's close (time[i] + the bar length), a fill at a bar's close (a market order with `tradeOnClose`, an
+ * out-of-money close) is booked at that close and any other fill at its bar's open, which sets cooldown ends and the
+ * daily-loss day; an entry placed after a closing order of the same bar is sized and checked once that close has
+ * filled (as live, where the close fills before the next order is submitted), any other when it is placed.
+ * The book's shapes are in ./orders.ts, the money options and fees in ./fees.ts, the result in ./result.ts.
  *
  * Invariants: prices are integer ticks, sizes integer lots, cash and P&L bigint money atoms (10^-12; products are
  * exact, the spread and commission fractions are rounded half-up to the atom); floats appear only in what
  * strategies read and in the equity curve used for statistics. Deterministic: the same bars, strategy, params and
  * options give the same result.
  */
-import { FRACTION_DP, FRACTION_SCALE, MONEY_DP, divRound, fromScaled, toScaled } from '../money/decimal.ts';
-import { feeAtoms, lotsToQty, ticksToPrice, toSpec, type InstrumentSpec } from '../instruments/instrument.ts';
-import { decide, type AccountRiskState } from '../risk/decide.ts';
-import { DEFAULT_RISK_PROFILE, compileProfile, type CompiledProfile } from '../risk/profile.ts';
-import { lossStreakAfterClose } from './loss-streak.ts';
+import { FRACTION_SCALE, divRound } from '../money/decimal.ts';
+import { DEFAULT_RISK_PROFILE, compileProfile } from '../risk/profile.ts';
+import { makeFee, parseBrokerOptions } from './fees.ts';
+import { bracketOrder, closingOrder, type ClosedRaw, type Order, type Trade } from './orders.ts';
 import { resolveParams } from './params.ts';
-import { describeGaps, findBarGaps, isoTime } from './series.ts';
-import { computeRStats, computeStats, drawdownSeries, type TradeForStats } from './stats.ts';
+import { buildResult } from './result.ts';
+import { isoTime } from './series.ts';
+import { TestudoAccount, testudoBarMs } from './testudo-account.ts';
 import {
   BacktestError,
   type BacktestOptions,
   type BacktestResult,
-  type BacktestTrade,
   type BarContext,
   type BarSeries,
   type ExitReason,
@@ -59,119 +58,14 @@ import {
   type StrategyDefinition,
 } from './types.ts';
 
-/**
- * The bar length of Testudo mode's clock, ms: `explicit` when given (a positive finite number, else `bad-option`),
- * otherwise the series' usual spacing (the median step between bar open times; 0 for fewer than two bars).
- */
-export function testudoBarMs(bars: BarSeries, explicit?: number): number {
-  if (explicit !== undefined) {
-    if (!(explicit > 0) || !Number.isFinite(explicit))
-      throw new BacktestError('bad-option', `bar length ${explicit} must be a positive number of ms`, {
-        option: 'barMs',
-      });
-    return explicit;
-  }
-  const n = bars.length;
-  if (n < 2) return 0;
-  const steps = new Float64Array(n - 1);
-  for (let k = 1; k < n; k++) steps[k - 1] = bars.time[k]! - bars.time[k - 1]!;
-  steps.sort();
-  return steps[(n - 1) >> 1]!;
-}
+export { testudoBarMs };
 
 /** Progress callback: bars processed so far and the total. */
 export type ProgressFn = (done: number, total: number) => void;
 
-const DAY = 86_400_000;
 /** backtesting.py's default order size, 1 − ε (all available equity, whole lots). */
 const FULL_NUM = 2n ** 52n - 1n;
 const FULL_DEN = 2n ** 52n;
-
-type OrderKind = 'entry' | 'sl' | 'tp' | 'close' | 'end';
-
-interface Trade {
-  /** Signed lots. */
-  lots: number;
-  /** Entry price per lot (spread included), atoms. */
-  entryPerLot: bigint;
-  entryBar: number;
-  sl: Order | null;
-  tp: Order | null;
-  tag: string | null;
-  /** Stop-loss at entry, ticks (for R), or null. */
-  initialSl: number | null;
-  /** Risk at entry in Testudo mode (sizing's risk incl. fees), atoms. */
-  plannedRisk: bigint;
-  /** The entry was a resting limit (maker fee with `fees`). */
-  entryMaker: boolean;
-  view: { size: number; entryPrice: number; entryBar: number; sl: number | null; tp: number | null };
-}
-
-interface Order {
-  kind: OrderKind;
-  long: boolean;
-  /** Requested size: a fraction of available equity (`fraction`), or signed lots. */
-  fraction: { num: bigint; den: bigint; asUnits: number } | null;
-  lots: number;
-  limit: number | null;
-  stop: number | null;
-  sl: number | null;
-  tp: number | null;
-  parent: Trade | null;
-  tag: string | null;
-  plannedRisk: bigint;
-  /**
-   * Testudo mode: an entry placed after a closing order of the same bar, not sized or rule-checked yet: decided once
-   * those closes have filled, with the decision time and close of the bar it was placed on. Null once decided.
-   */
-  deferred: { now: number; closeTicks: number } | null;
-}
-
-/** A closed trade as the loop records it; formatted after the loop. */
-interface ClosedRaw {
-  lots: number;
-  entryPerLot: bigint;
-  exitPerLot: bigint;
-  entryBar: number;
-  exitBar: number;
-  /** Both commissions, atoms. */
-  fees: bigint;
-  /** Net P&L, atoms. */
-  pnl: bigint;
-  initialSl: number | null;
-  entryMaker: boolean;
-  tp: number | null;
-  reason: ExitReason;
-  tag: string | null;
-}
-
-interface Money {
-  fixed: bigint;
-  rate: bigint;
-}
-
-function parseFraction(text: string, option: string, allowNegative = false): bigint {
-  let v: bigint;
-  try {
-    v = toScaled(text, FRACTION_DP);
-  } catch {
-    throw new BacktestError('bad-option', `${option} ${JSON.stringify(text)} is not a decimal fraction`, { option });
-  }
-  if (!allowNegative && v < 0n) throw new BacktestError('bad-option', `${option} must not be negative`, { option });
-  if (v >= FRACTION_SCALE / 10n || v < -FRACTION_SCALE / 10n) {
-    const range = allowNegative ? 'from -0.1 up to (not including) 0.1' : 'below 0.1';
-    throw new BacktestError('bad-option', `${option} ${text} must be ${range} (a fraction: 0.001 = 0.1%)`, { option });
-  }
-  return v;
-}
-
-function parseMoney(text: string, option: string): bigint {
-  try {
-    return toScaled(text, MONEY_DP);
-  } catch {
-    throw new BacktestError('bad-option', `${option} ${JSON.stringify(text)} is not a decimal amount`, { option });
-  }
-}
 
 /** The message of anything a strategy throws (an Error, a string, null…). */
 function describeThrown(e: unknown): string {
@@ -203,46 +97,8 @@ export function runBacktest(
   const t0 = now?.() ?? 0;
   const n = bars.length;
   const resolved = resolveParams(strategy, params);
-  const cash0 = parseMoney(options.cash ?? '10000', 'cash');
-  if (cash0 <= 0n) throw new BacktestError('bad-option', 'cash must be positive', { option: 'cash' });
-  const commission: Money =
-    typeof options.commission === 'object'
-      ? {
-          fixed: parseMoney(options.commission.fixed, 'commission'),
-          rate: parseFraction(options.commission.rate, 'commission', true),
-        }
-      : { fixed: 0n, rate: parseFraction(options.commission ?? '0', 'commission', true) };
-  if (commission.fixed < 0n)
-    throw new BacktestError('bad-option', 'fixed commission must not be negative', { option: 'commission' });
-  if (options.fees !== undefined && options.commission !== undefined)
-    throw new BacktestError('bad-option', 'give either commission or maker/taker fees, not both', { option: 'fees' });
-  const exFees =
-    options.fees === undefined
-      ? null
-      : {
-          maker: parseFraction(options.fees.maker, 'maker fee'),
-          taker: parseFraction(options.fees.taker, 'taker fee'),
-        };
-  const spread = parseFraction(options.spread ?? '0', 'spread');
-  const lotSize = options.lotSize ?? '1';
-  let spec: InstrumentSpec;
-  try {
-    const rate = fromScaled(commission.rate < 0n ? 0n : commission.rate, FRACTION_DP);
-    const feeText = (v: bigint | undefined): string => (v === undefined ? rate : fromScaled(v, FRACTION_DP));
-    spec = toSpec({
-      symbol: 'BACKTEST',
-      base: 'BASE',
-      quote: 'QUOTE',
-      tickSize: bars.tickSize,
-      lotSize,
-      minQty: lotSize,
-      minNotional: '0',
-      makerFee: feeText(exFees?.maker),
-      takerFee: feeText(exFees?.taker),
-    });
-  } catch (e) {
-    throw new BacktestError('bad-option', `lot size ${lotSize}: ${(e as Error).message}`, { option: 'lotSize' });
-  }
+  const broker = parseBrokerOptions(bars, options);
+  const { cash0, commission, exFees, spread, lotSize, spec, noCommission } = broker;
   const aptl = spec.atomsPerTickLot;
   const aptlF = Number(aptl) / 1e12;
   const lotF = Number(lotSize);
@@ -250,8 +106,8 @@ export function runBacktest(
   const exclusive = options.exclusiveOrders === true;
   const tradeOnClose = options.tradeOnClose === true;
   const testudo = options.testudo !== undefined;
-  const profile: CompiledProfile | null = testudo
-    ? compileProfile(options.testudo?.profile ?? DEFAULT_RISK_PROFILE)
+  const account = testudo
+    ? new TestudoAccount(compileProfile(options.testudo?.profile ?? DEFAULT_RISK_PROFILE), cash0)
     : null;
   // Testudo mode's clock: a decision on bar i happens at its close (open + bar length), as the live feed's "now".
   const barMs = testudo ? testudoBarMs(bars, options.testudo?.barMs) : 0;
@@ -268,28 +124,14 @@ export function runBacktest(
   let entryCostF = 0;
   let views: OpenTradeView[] = [];
   let i = 0;
-  // Testudo-mode account state.
-  let peakCash = cash0;
-  let haltedAt: number | null = null;
-  let streak = 0;
-  let lastLossAt: number | null = null;
-  let dayKey = -1;
-  let realizedToday = 0n;
+  // Testudo-mode clock state.
   /** When the fill being booked happens on the rules' clock: a bar's open, or its close for a fill at the close. */
   let fillAt = 0;
   /** Some entry waits for its bar's closing orders (see `Order.deferred`). */
   let hasDeferred = false;
 
   const perLot = (ticks: number): bigint => BigInt(ticks) * aptl;
-  const noCommission =
-    commission.fixed === 0n && commission.rate === 0n && (exFees === null || (exFees.maker | exFees.taker) === 0n);
-  /** Fee of one fill of `lots` at `pricePerLot` atoms; `maker` matters with maker/taker `fees` only. */
-  const fee = (lots: number, pricePerLot: bigint, maker = false): bigint =>
-    noCommission
-      ? 0n
-      : exFees !== null
-        ? feeAtoms(BigInt(Math.abs(lots)) * pricePerLot, maker ? exFees.maker : exFees.taker)
-        : commission.fixed + divRound(BigInt(Math.abs(lots)) * pricePerLot * commission.rate, FRACTION_SCALE);
+  const fee = makeFee(broker);
   const toTicks = (price: number, what: string): number => {
     const t = Math.round(price / Number(bars.tickSize));
     if (!Number.isFinite(price) || !(t > 0))
@@ -303,11 +145,6 @@ export function runBacktest(
       );
     return t;
   };
-  const unitLot = spec.lotUnits === 1n && spec.lotDp === 0;
-  const priceOf = (perLotAtoms: bigint): string =>
-    unitLot
-      ? fromScaled(perLotAtoms, MONEY_DP)
-      : fromScaled(divRound(perLotAtoms * 10n ** BigInt(spec.lotDp), spec.lotUnits), MONEY_DP);
 
   // Set when trades open, close or shrink; the strategy's view is rebuilt only then.
   let positionChanged = false;
@@ -376,22 +213,7 @@ export function runBacktest(
       reason,
       tag: t.tag,
     });
-    if (profile) {
-      const exitTime = fillAt;
-      const dk = Math.floor(exitTime / DAY);
-      if (dk !== dayKey) {
-        dayKey = dk;
-        realizedToday = 0n;
-      }
-      realizedToday += pnl;
-      const s = lossStreakAfterClose({ consecutiveLosses: streak, lastLossAt }, pnl, exitTime, profile);
-      streak = s.consecutiveLosses;
-      lastLossAt = s.lastLossAt;
-      if (cash > peakCash) peakCash = cash;
-      // As the paper account: a close that takes the drawdown from the peak to the limit starts the (sticky) halt.
-      if (haltedAt === null && peakCash > 0n && (peakCash - cash) * FRACTION_SCALE >= profile.maxDrawdown * peakCash)
-        haltedAt = exitTime;
-    }
+    if (account) account.onClose(pnl, cash, fillAt);
   };
 
   /** Closes `-lots` (signed against the trade) of a trade: all of it, or a reduced copy. */
@@ -434,37 +256,11 @@ export function runBacktest(
     positionChanged = true;
     setCash(cash - fee(lots, entryPerLot, t.entryMaker));
     if (o.tp !== null) {
-      t.tp = {
-        kind: 'tp',
-        long: lots < 0,
-        fraction: null,
-        lots: -lots,
-        limit: o.tp,
-        stop: null,
-        sl: null,
-        tp: null,
-        parent: t,
-        tag: t.tag,
-        plannedRisk: 0n,
-        deferred: null,
-      };
+      t.tp = bracketOrder('tp', t, lots, o.tp, null);
       orders.push(t.tp);
     }
     if (o.sl !== null) {
-      t.sl = {
-        kind: 'sl',
-        long: lots < 0,
-        fraction: null,
-        lots: -lots,
-        limit: null,
-        stop: o.sl,
-        sl: null,
-        tp: null,
-        parent: t,
-        tag: t.tag,
-        plannedRisk: 0n,
-        deferred: null,
-      };
+      t.sl = bracketOrder('sl', t, lots, null, o.sl);
       orders.unshift(t.sl);
     }
   };
@@ -497,7 +293,7 @@ export function runBacktest(
       }
       const isMarket = o.limit === null && stop === null;
       const bar = isMarket && tradeOnClose && !contingent ? i - 1 : i;
-      if (profile) fillAt = bar === i ? bars.time[i]! : bars.time[bar]! + barMs;
+      if (account) fillAt = bar === i ? bars.time[i]! : bars.time[bar]! + barMs;
 
       if (o.parent) {
         const t = o.parent;
@@ -579,83 +375,12 @@ export function runBacktest(
 
   /** backtesting.py's `Position.close()`: each trade's closing market order is put at the front of the queue. */
   const closeAll = (kind: 'close' | 'end' = 'close', list: readonly Trade[] = trades): void => {
-    for (const t of list) {
-      const o: Order = {
-        kind,
-        long: t.lots < 0,
-        fraction: null,
-        lots: -t.lots,
-        limit: null,
-        stop: null,
-        sl: null,
-        tp: null,
-        parent: t,
-        tag: t.tag,
-        plannedRisk: 0n,
-        deferred: null,
-      };
-      orders.unshift(o);
-    }
+    for (const t of list) orders.unshift(closingOrder(kind, t));
   };
 
-  /**
-   * Testudo mode: sizes entry `o` from its stop and checks it against every rule with the account's state now and
-   * the decision time and close of the bar it was placed on; refusals are counted by code. False when refused.
-   */
-  const decideEntry = (o: Order): boolean => {
-    const { now, closeTicks } = o.deferred!;
-    o.deferred = null;
-    const dk = Math.floor(now / DAY);
-    if (dk !== dayKey) {
-      dayKey = dk;
-      realizedToday = 0n;
-    }
-    let openRisk = 0n;
-    for (const t of trades) openRisk += t.plannedRisk;
-    let pending = 0;
-    for (const p of orders)
-      if (p.kind === 'entry' && p !== o && p.deferred === null) {
-        pending++;
-        openRisk += p.plannedRisk;
-      }
-    const state: AccountRiskState = {
-      equity: cash,
-      available: marginAvailable(closeTicks),
-      realizedPnlToday: realizedToday,
-      peakEquity: peakCash,
-      haltedAt,
-      openRisk,
-      openPositions: trades.length + pending,
-      consecutiveLosses: streak,
-      lastLossAt,
-      breaker: 'closed',
-      now,
-    };
-    const d = decide(
-      spec,
-      {
-        side: o.long ? 'buy' : 'sell',
-        entryTicks: BigInt(o.limit ?? o.stop ?? closeTicks),
-        entryIsMarket: o.limit === null,
-        stopTicks: BigInt(o.sl!),
-        targetTicks: o.tp === null ? null : BigInt(o.tp),
-        riskFraction: null,
-      },
-      profile!,
-      state,
-    );
-    if (!d.approved || !d.sizing.ok) {
-      for (const v of d.verdicts) {
-        if (v.passed) continue;
-        rejections[v.code] = (rejections[v.code] ?? 0) + 1;
-        if (v.code === 'max-drawdown-halt' && haltedAt === null) haltedAt = now;
-      }
-      return false;
-    }
-    o.lots = (o.long ? 1 : -1) * Number(d.sizing.lots);
-    o.plannedRisk = d.sizing.risk;
-    return true;
-  };
+  /** Testudo mode: sizes and checks entry `o` (see `TestudoAccount.decideEntry`); false when refused. */
+  const decideEntry = (o: Order): boolean =>
+    account!.decideEntry(o, spec, trades, orders, cash, marginAvailable(o.deferred!.closeTicks), rejections);
 
   /** Decides every deferred entry, in placement order; a refused one leaves the queue. */
   const decideDeferred = (): void => {
@@ -692,7 +417,7 @@ export function runBacktest(
         { bar: i, time: bars.time[i] },
       );
     }
-    if (profile) {
+    if (account) {
       if (o.sl === null) {
         rejections['stop-required'] = (rejections['stop-required'] ?? 0) + 1;
         return;
@@ -841,82 +566,16 @@ export function runBacktest(
   const t2 = now?.() ?? 0;
 
   // Statistics need numbers only; the decimal-text trade list is built on first access (an optimiser never reads it).
-  const closedStats: TradeForStats[] = [];
-  const rMultiples: (number | null)[] = [];
-  for (const c of closedRaw) {
-    const absLots = Math.abs(c.lots);
-    const entryF = Number(c.entryPerLot);
-    const returnPct = Math.sign(c.lots) * (Number(c.exitPerLot) / entryF - 1) - Number(c.fees) / (absLots * entryF);
-    let r: number | null = null;
-    if (c.initialSl !== null) {
-      const slPerLot = perLot(c.initialSl);
-      const dist = c.entryPerLot > slPerLot ? c.entryPerLot - slPerLot : slPerLot - c.entryPerLot;
-      // Initial risk as the journal defines it: the loss at the stop including both fees, so a fill at the stop is −1R.
-      const risk = BigInt(absLots) * dist + fee(c.lots, c.entryPerLot, c.entryMaker) + fee(c.lots, slPerLot);
-      if (dist > 0n) r = Number(c.pnl) / Number(risk);
-    }
-    rMultiples.push(r);
-    closedStats.push({
-      entryBar: c.entryBar,
-      exitBar: c.exitBar,
-      entryTime: bars.time[c.entryBar]!,
-      exitTime: bars.time[c.exitBar]!,
-      pnl: Number(c.pnl) / 1e12,
-      returnPct,
-      commission: Number(c.fees) / 1e12,
-    });
-  }
-  let formatted: BacktestTrade[] | null = null;
-  const formatTrades = (): BacktestTrade[] =>
-    (formatted ??= closedRaw.map((c, k) => ({
-      size: lotsToQty(spec, BigInt(c.lots)),
-      entryBar: c.entryBar,
-      exitBar: c.exitBar,
-      entryTime: closedStats[k]!.entryTime,
-      exitTime: closedStats[k]!.exitTime,
-      entryPrice: priceOf(c.entryPerLot),
-      exitPrice: priceOf(c.exitPerLot),
-      sl: c.initialSl !== null ? ticksToPrice(spec, BigInt(c.initialSl)) : null,
-      tp: c.tp !== null ? ticksToPrice(spec, BigInt(c.tp)) : null,
-      pnl: fromScaled(c.pnl, MONEY_DP),
-      commission: fromScaled(c.fees, MONEY_DP),
-      returnPct: closedStats[k]!.returnPct,
-      rMultiple: rMultiples[k]!,
-      exitReason: c.reason,
-      tag: c.tag,
-    })));
-  const drawdown = drawdownSeries(equity);
-  const stats = computeStats({
-    time: bars.time,
-    close: bars.close,
+  return buildResult({
+    bars,
+    spec,
+    fee,
+    closedRaw,
     equity,
-    trades: closedStats,
-    firstTradingBar: warmup,
-    drawdown,
-  });
-  const warnings: string[] = [];
-  const gaps = describeGaps(findBarGaps(bars));
-  if (gaps) warnings.push(gaps);
-  if (valueless.length > 0)
-    warnings.push(
-      `indicator(s) ${valueless.join(', ')} have no value in ${n} bars (too few bars for the periods?); as in backtesting.py, they do not delay the first next call`,
-    );
-  if (start >= n)
-    warnings.push(
-      `the strategy never ran: the first next call is at bar ${start} (the bar after every indicator has a value) and there are ${n} bars`,
-    );
-  const result = {
-    stats,
-    warnings,
-    rStats: computeRStats(rMultiples),
-    trades: [] as BacktestTrade[],
-    equity,
-    drawdown,
-    firstTradingBar: warmup,
+    warmup,
+    valueless,
     indicators,
     rejections,
-    ...(now ? { timings: { initMs: t1 - t0, loopMs: t2 - t1, statsMs: now() - t2 } } : {}),
-  };
-  Object.defineProperty(result, 'trades', { get: formatTrades, enumerable: true, configurable: true });
-  return result;
+    clock: now ? { now, t0, t1, t2 } : null,
+  });
 }

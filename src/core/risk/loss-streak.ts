@@ -1,10 +1,13 @@
 /**
- * The loss-streak rule of the Testudo Protocol as the paper account applies it when a trade closes
- * (src/app/trading/fills.ts, `served`): losses in a row, where a streak that has already served its cooldown starts
- * again from the next loss (README: "a loss after a served cooldown starts a new streak"). Pure; shared by the
- * backtester's Testudo mode so that a backtest and a paper run count the same streak.
+ * The loss-streak rule of the Testudo Protocol, applied when a trade closes by the paper account
+ * (src/app/trading/fills.ts) and by the backtester's Testudo mode (src/core/backtest/run.ts), so that a backtest and
+ * a paper run count the same streak: losses in a row, where a streak that has already served its cooldown starts
+ * again from the next loss (README: "a loss after a served cooldown starts a new streak").
+ *
+ * Invariants: pure (no I/O, no clock of its own); times are ms UTC; P&L is bigint money atoms; the input is never
+ * mutated (a break-even close returns it as is).
  */
-import type { CompiledProfile } from '../risk/profile.ts';
+import type { CompiledProfile } from './profile.ts';
 
 /** The loss-streak part of an account's risk state (see `AccountRiskState`). */
 export interface LossStreak {
