@@ -749,10 +749,11 @@ export interface StoredRange {
 }
 
 /**
- * The conditions (` AND open_time ...`) selecting `range`'s times after `after` (exclusive), their values appended to
- * `params`; the caller's `$1`/`$2` are the symbol and the timeframe.
+ * The conditions (` AND open_time ...`) selecting `range`'s times after `after` (exclusive; ms UTC), their values
+ * (Dates) appended to `params`; the caller's `$1`/`$2` are the symbol and the timeframe. Returns '' for an open
+ * range. Throws nothing.
  */
-function rangeWhere(range: StoredRange, after: number | undefined, params: unknown[]): string {
+export function rangeWhere(range: StoredRange, after: number | undefined, params: unknown[]): string {
   let where = '';
   const lower = after === undefined ? range.from : Math.max(after + 1, range.from ?? after + 1);
   if (lower !== undefined) {

@@ -8,8 +8,8 @@
  */
 import { barsFromColumns } from '../core/backtest/series.ts';
 import type { BarSeries } from '../core/backtest/types.ts';
-import type { Timeframe } from '../core/marketdata/candle.ts';
 import { CsvColumnParser } from '../core/marketdata/importers-fast.ts';
+import { rangeWhere, type StoredRange } from '../db/candles.ts';
 import type { Sql } from '../db/sql.ts';
 
 /** Rows per query: a page is one text value of about 50 bytes a row. */
@@ -17,13 +17,8 @@ const PAGE_ROWS = 200_000;
 
 const HEADER = new TextEncoder().encode('time,open,high,low,close,volume\n');
 
-/** Which stored candles: one series, `[from, to)` in ms UTC (open ends allowed). */
-export interface StoreRange {
-  symbol: string;
-  timeframe: Timeframe;
-  from?: number;
-  to?: number;
-}
+/** Which stored candles: one series, `[from, to)` in ms UTC (open ends allowed) — the candle store's range. */
+export type StoreRange = StoredRange;
 
 /**
  * The complete stored candles of `range` as a series, or undefined when the fast path does not apply (nothing
@@ -43,16 +38,7 @@ export async function readStoredBars(
   let after: number | undefined;
   for (;;) {
     const params: unknown[] = [range.symbol, range.timeframe, pageRows];
-    let where = '';
-    const lower = after === undefined ? range.from : Math.max(after + 1, range.from ?? after + 1);
-    if (lower !== undefined) {
-      params.push(new Date(lower));
-      where += ` AND open_time >= $${params.length}`;
-    }
-    if (range.to !== undefined) {
-      params.push(new Date(range.to));
-      where += ` AND open_time < $${params.length}`;
-    }
+    const where = rangeWhere(range, after, params);
     // Incomplete rows (a resampled timeframe's last bucket) are left out, as PgDataSource's completeOnly does;
     // the page's last open time (complete or not) is where the next page starts.
     const [row] = await sql.query<{ text: string | null; n: unknown; last: unknown }>(
