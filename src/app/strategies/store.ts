@@ -15,7 +15,15 @@ import { BacktestError } from '../../core/backtest/types.ts';
 import { BUILTIN_STRATEGIES } from '../../core/backtest/strategies/index.ts';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import type { TradingService } from '../trading.ts';
-import { endTrades, storedOutcome, submitEntry, writeOutcome, type PendingEvent, type RunRef } from './orders.ts';
+import {
+  endTrades,
+  storedOutcome,
+  submitEntry,
+  writeOutcome,
+  type IntentOutcome,
+  type PendingEvent,
+  type RunRef,
+} from './orders.ts';
 import { eventView, runStats, runView, type EventView, type RunView } from './views.ts';
 
 /** What starts a run (the body of `POST /api/v1/strategy-runs`). */
@@ -305,21 +313,12 @@ export class RunStore {
       tag?: string | undefined;
     },
   ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const run = await this.clientRun(caller, runId);
-    const prior = await storedOutcome(this.o.sql, runId, o.barTime, o.seq);
-    if (prior) return prior.result;
-    const intent = { kind: o.side, sl: o.sl ?? null, tp: o.tp ?? null, limit: null, stop: null, tag: o.tag ?? null };
-    const out = await submitEntry(this.o.trading, run, this.tickSize(run.symbol), o.barTime, o.seq, intent);
-    if (out.tradeId !== null && out.approved) this.o.track(runId, out.tradeId);
-    const signal: PendingEvent = { kind: 'signal', barTime: o.barTime, data: { seq: o.seq, intent } };
-    const views = await this.o.sql.tx(async (q) => {
-      await writeOutcome(q, runId, o.barTime, out);
-      await this.advance(q, runId, o.barTime);
-      return this.insertEvents(q, runId, [signal, ...out.events]);
+    return this.clientStep(caller, runId, o, async (run) => {
+      const intent = { kind: o.side, sl: o.sl ?? null, tp: o.tp ?? null, limit: null, stop: null, tag: o.tag ?? null };
+      const out = await submitEntry(this.o.trading, run, this.tickSize(run.symbol), o.barTime, o.seq, intent);
+      if (out.tradeId !== null && out.approved) this.o.track(runId, out.tradeId);
+      return { out, intent };
     });
-    this.o.publish(runId, views);
-    await this.o.publishRun(runId);
-    return out.result;
   }
 
   /** A client-hosted run's strategy closed its position on the bar `barTime` (idempotent on (run, barTime, seq)). */
@@ -328,15 +327,28 @@ export class RunStore {
     runId: number,
     o: { barTime: number; seq: number },
   ): Promise<{ status: number; body: Record<string, unknown> }> {
+    return this.clientStep(caller, runId, o, async (run) => ({
+      out: await endTrades(this.o.sql, this.o.trading, run, o.barTime, o.seq, 'close'),
+      intent: { kind: 'close' },
+    }));
+  }
+
+  /**
+   * One order or close a client-hosted run reports for (barTime, seq): a repeat answers the stored outcome; else
+   * `act` submits it and its outcome, the cursor move and the `signal` event (with `intent`) plus the outcome's
+   * events are written in one transaction, then published. Answers the outcome's HTTP result. @throws as `clientRun`.
+   */
+  private async clientStep(
+    caller: Caller,
+    runId: number,
+    o: { barTime: number; seq: number },
+    act: (run: RunRef) => Promise<{ out: IntentOutcome; intent: Record<string, unknown> }>,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const run = await this.clientRun(caller, runId);
     const prior = await storedOutcome(this.o.sql, runId, o.barTime, o.seq);
     if (prior) return prior.result;
-    const out = await endTrades(this.o.sql, this.o.trading, run, o.barTime, o.seq, 'close');
-    const signal: PendingEvent = {
-      kind: 'signal',
-      barTime: o.barTime,
-      data: { seq: o.seq, intent: { kind: 'close' } },
-    };
+    const { out, intent } = await act(run);
+    const signal: PendingEvent = { kind: 'signal', barTime: o.barTime, data: { seq: o.seq, intent } };
     const views = await this.o.sql.tx(async (q) => {
       await writeOutcome(q, runId, o.barTime, out);
       await this.advance(q, runId, o.barTime);
