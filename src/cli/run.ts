@@ -146,20 +146,36 @@ function until(signal: AbortSignal, closed: Promise<unknown>): Promise<void> {
   });
 }
 
+/**
+ * The run `--resume` names (`GET /api/v1/strategy-runs/:id`), or a new one (`POST /api/v1/strategy-runs`) of
+ * `start()`'s strategy, params and host on `--symbol`/`--timeframe` and `--account`'s connection (asked only when
+ * starting). @throws CliError as `api` does.
+ */
+async function openRun(
+  f: RunFlags,
+  start: () => { strategy: string; params: Record<string, unknown>; host: 'server' | 'client' },
+): Promise<Run> {
+  if (f.resume) return (await api<Run>(f, 'GET', `/api/v1/strategy-runs/${f.resume}`)).json;
+  const { strategy, params: ps, host } = start();
+  return (
+    await api<Run>(f, 'POST', '/api/v1/strategy-runs', {
+      strategy,
+      symbol: f.symbol,
+      timeframe: f.timeframe,
+      params: ps,
+      host,
+      ...(connectionOf(f.account) === undefined ? {} : { connectionId: connectionOf(f.account) }),
+    })
+  ).json;
+}
+
 /** A built-in strategy run on the server: start it (or follow `--resume`), print its stream until Ctrl-C. */
 async function serverRun(f: RunFlags, io: RunIo): Promise<void> {
-  const run = f.resume
-    ? (await api<Run>(f, 'GET', `/api/v1/strategy-runs/${f.resume}`)).json
-    : (
-        await api<Run>(f, 'POST', '/api/v1/strategy-runs', {
-          strategy: f.strategy,
-          symbol: f.symbol,
-          timeframe: f.timeframe,
-          params: resolveParams(BUILTIN_STRATEGIES[f.strategy]!, params(f.param)),
-          host: 'server',
-          ...(connectionOf(f.account) === undefined ? {} : { connectionId: connectionOf(f.account) }),
-        })
-      ).json;
+  const run = await openRun(f, () => ({
+    strategy: f.strategy,
+    params: resolveParams(BUILTIN_STRATEGIES[f.strategy]!, params(f.param)),
+    host: 'server',
+  }));
   io.out(`run ${run.id} ${f.resume ? 'followed' : 'started'} on the server: ${run.strategy} (Ctrl-C to leave)`);
   let closed!: (code: number) => void;
   const ended = new Promise<number>((r) => (closed = r));
@@ -196,18 +212,7 @@ async function clientRun(f: RunFlags, io: RunIo): Promise<void> {
   const def = (await loadStrategy(f.strategy)) as StrategyDefinition<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   const raw = params(f.param);
   const typed = resolveParams(def, raw);
-  const run = f.resume
-    ? (await api<Run>(f, 'GET', `/api/v1/strategy-runs/${f.resume}`)).json
-    : (
-        await api<Run>(f, 'POST', '/api/v1/strategy-runs', {
-          strategy: def.name,
-          symbol: f.symbol,
-          timeframe: f.timeframe,
-          params: typed,
-          host: 'client',
-          ...(connectionOf(f.account) === undefined ? {} : { connectionId: connectionOf(f.account) }),
-        })
-      ).json;
+  const run = await openRun(f, () => ({ strategy: def.name, params: typed, host: 'client' }));
   if (run.host !== 'client' || run.status !== 'running')
     throw new CliError('run-not-resumable', `run ${run.id} is ${run.host}-hosted and ${run.status}`);
   f = { ...f, symbol: run.symbol, timeframe: run.timeframe };
