@@ -18,12 +18,11 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../src/app/context.ts';
 import { OrderBook } from '../src/core/orderbook/engine.ts';
 import type { MatchEvent, OrderView } from '../src/core/orderbook/types.ts';
-import { openDatabase, type Sql } from '../src/db/sql.ts';
-import { TEST_DB, TEST_PG_URL, openTestDatabase } from '../src/db/testing.ts';
+import { crashHarness, durableDatabase } from './crash-harness.ts';
 import type { CrashCommand, CrashSetup } from './exchange-crash-child.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -216,12 +215,7 @@ async function runAndKill(env: Record<string, string>): Promise<{ lines: Line[];
   return { lines, signal };
 }
 
-const children: ChildProcess[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const f of cleanups.reverse()) await f();
-});
+const { children, cleanups } = crashHarness();
 
 describe('exchange crash recovery (kill -9)', () => {
   it(
@@ -229,26 +223,16 @@ describe('exchange crash recovery (kill -9)', () => {
     { timeout: 180_000 },
     async () => {
       // The database the child writes and the parent reopens.
-      let env: Record<string, string>;
-      let reopen: () => Promise<Sql>;
-      if (TEST_DB === 'postgres') {
-        const sql = await openTestDatabase();
-        cleanups.push(() => sql.close());
-        const [{ schema }] = (await sql.query('SELECT current_schema() AS schema')) as [{ schema: string }];
-        const url = new URL(TEST_PG_URL);
-        url.searchParams.set('options', `-c search_path=${schema}`);
-        env = { CRASH_PG_URL: url.toString(), CRASH_SEED: process.env.CRASH_SEED ?? '7' };
-        reopen = async () => sql;
-      } else {
-        const dir = mkdtempSync(join(tmpdir(), 'testudo-crash-'));
+      let dir = '';
+      const { pgUrl, reopen } = await durableDatabase(cleanups, () => {
+        dir = mkdtempSync(join(tmpdir(), 'testudo-crash-'));
         cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-        env = { CRASH_DATA_DIR: dir, CRASH_SEED: process.env.CRASH_SEED ?? '7' };
-        reopen = async () => {
-          const sql = await openDatabase({ dataDir: dir });
-          cleanups.push(() => sql.close());
-          return sql;
-        };
-      }
+        return dir;
+      });
+      const env: Record<string, string> =
+        pgUrl !== null
+          ? { CRASH_PG_URL: pgUrl, CRASH_SEED: process.env.CRASH_SEED ?? '7' }
+          : { CRASH_DATA_DIR: dir, CRASH_SEED: process.env.CRASH_SEED ?? '7' };
 
       const { lines, signal } = await runAndKill(env);
       expect(signal).toBe('SIGKILL');

@@ -27,12 +27,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../src/app/context.ts';
 import { sampleCandles, stepBars } from '../src/app/strategies/testing.ts';
-import { openDatabase, toMs, type Sql } from '../src/db/sql.ts';
-import { TEST_DB, TEST_PG_URL, openTestDatabase } from '../src/db/testing.ts';
+import { toMs, type Sql } from '../src/db/sql.ts';
+import { TEST_DB, openTestDatabase } from '../src/db/testing.ts';
 import { ReplayFeed } from '../src/feed/replay.ts';
+import { crashHarness, durableDatabase } from './crash-harness.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SAMPLE = join(ROOT, 'data', 'coinbase-btcusd-1h.csv.gz');
@@ -46,12 +47,7 @@ const FINAL_BARS = 120;
 const ADMIN = { email: 'crash@example.com', password: 'crash-test-password-1' };
 
 const candles = sampleCandles();
-const children: ChildProcess[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const f of cleanups.reverse()) await f().catch(() => undefined);
-});
+const { children, cleanups } = crashHarness({ ignoreCleanupErrors: true });
 
 /** A running server: its base URL and its process. */
 interface Server {
@@ -224,24 +220,8 @@ describe('a strategy run across kill -9 of the server', () => {
       const dir = mkdtempSync(join(tmpdir(), 'testudo-run-crash-'));
       cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
       const dataDir = join(dir, 'data');
-      let args: string[];
-      let reopen: () => Promise<Sql>;
-      if (TEST_DB === 'postgres') {
-        const sql = await openTestDatabase();
-        cleanups.push(() => sql.close());
-        const [{ schema }] = (await sql.query('SELECT current_schema() AS schema')) as [{ schema: string }];
-        const url = new URL(TEST_PG_URL);
-        url.searchParams.set('options', `-c search_path=${schema}`);
-        args = ['--data-dir', dataDir, '--database-url', url.toString()];
-        reopen = async () => sql;
-      } else {
-        args = ['--data-dir', dataDir];
-        reopen = async () => {
-          const sql = await openDatabase({ dataDir });
-          cleanups.push(() => sql.close());
-          return sql;
-        };
-      }
+      const { pgUrl, reopen } = await durableDatabase(cleanups, () => dataDir);
+      const args = pgUrl !== null ? ['--data-dir', dataDir, '--database-url', pgUrl] : ['--data-dir', dataDir];
 
       let server = await startServer(args);
       // written just after the server starts listening
