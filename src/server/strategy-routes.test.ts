@@ -101,19 +101,11 @@ describe('strategy-run routes', () => {
     expect(sma.params.fast).toMatchObject({ type: 'int', default: 10 });
 
     expect((await app.inject({ method: 'GET', url: '/api/v1/builtin-strategies' })).statusCode).toBe(401);
-    const readToken = await ctx.auth.createApiToken(alice.id, 'read-only', ['read']);
-    const withRead = await app.inject({
-      method: 'GET',
-      url: '/api/v1/builtin-strategies',
-      headers: { authorization: `Bearer ${readToken}` },
-    });
+    const listWith = (token: string) =>
+      app.inject({ method: 'GET', url: '/api/v1/builtin-strategies', headers: { authorization: `Bearer ${token}` } });
+    const withRead = await listWith(await ctx.auth.createApiToken(alice.id, 'read-only', ['read']));
     expect(withRead.statusCode).toBe(200);
-    const tradeToken = await ctx.auth.createApiToken(alice.id, 'trade-only', ['trade']);
-    const noRead = await app.inject({
-      method: 'GET',
-      url: '/api/v1/builtin-strategies',
-      headers: { authorization: `Bearer ${tradeToken}` },
-    });
+    const noRead = await listWith(await ctx.auth.createApiToken(alice.id, 'trade-only', ['trade']));
     expect(noRead.statusCode).toBe(403);
     expect((noRead.json() as { error: { code: string } }).error.code).toBe('insufficient-scope');
   });
