@@ -10,7 +10,7 @@
 import type { BacktestResult, BarSeries } from '../core/backtest/types.ts';
 import { formatTimeUtc } from '../core/marketdata/importers.ts';
 import { statRows, tradeFigures } from './format.ts';
-import { escapeHtml, kv, labelRows, reportPageHtml, utcMinutes } from './html-page.ts';
+import { escapeHtml, guardedPageScript, kv, labelRows, reportPageHtml, utcMinutes } from './html-page.ts';
 
 export { escapeHtml, utcMinutes } from './html-page.ts';
 
@@ -68,11 +68,8 @@ function chartData(bars: BarSeries, result: BacktestResult): Record<string, unkn
 }
 
 /** The page script: builds the three charts from `#report-data` and sets `body[data-rendered]`. */
-const PAGE_SCRIPT = String.raw`(function () {
-  'use strict';
-  var body = document.body;
-  try {
-    var D = JSON.parse(document.getElementById('report-data').textContent);
+const PAGE_SCRIPT = guardedPageScript(
+  String.raw`    var D = JSON.parse(document.getElementById('report-data').textContent);
     var LC = window.LightweightCharts;
     var n = D.t.length;
     function chart(id) {
@@ -144,17 +141,9 @@ const PAGE_SCRIPT = String.raw`(function () {
       });
     });
     // the whole run at first (minBarSpacing lets thousands of bars share a few hundred pixels)
-    charts.forEach(function (c) { c.timeScale().fitContent(); });
-    body.setAttribute('data-rendered', 'ok');
-  } catch (e) {
-    body.setAttribute('data-rendered', 'error');
-    var p = document.createElement('p');
-    p.className = 'error';
-    p.textContent = 'The charts could not be drawn: ' + (e && e.message ? e.message : String(e));
-    document.getElementById('charts').prepend(p);
-    throw e;
-  }
-})();`;
+    charts.forEach(function (c) { c.timeScale().fitContent(); });`,
+  'The charts could not be drawn',
+);
 
 const STYLE = `
   body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2933; margin: 0; background: #f5f7fa; }

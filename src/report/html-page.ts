@@ -41,6 +41,29 @@ export function labelRows(rows: readonly (readonly [string, string])[]): string 
   return rows.map(([k, x]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(x)}</td></tr>`).join('\n');
 }
 
+/**
+ * The page script of a report: `draw` (statements, run in strict mode with `body` = document.body) inside a guard
+ * that marks `<body data-rendered="ok">` once drawn, or on a throw `data-rendered="error"` with a `<p class="error">`
+ * "`failure`: message" at the top of `#charts` (then rethrows). `failure` must not hold a quote or backslash.
+ */
+export function guardedPageScript(draw: string, failure: string): string {
+  return `(function () {
+  'use strict';
+  var body = document.body;
+  try {
+${draw}
+    body.setAttribute('data-rendered', 'ok');
+  } catch (e) {
+    body.setAttribute('data-rendered', 'error');
+    var p = document.createElement('p');
+    p.className = 'error';
+    p.textContent = '${failure}: ' + (e && e.message ? e.message : String(e));
+    document.getElementById('charts').prepend(p);
+    throw e;
+  }
+})();`;
+}
+
 /** What a report page holds besides its shell. */
 export interface ReportPage {
   /** The page title (plain text; escaped here), also the `<h1>`. */

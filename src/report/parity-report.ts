@@ -8,7 +8,7 @@
  * HTML-escaped; the data travels as JSON in a `<script type="application/json">` with `<` escaped.
  */
 import type { ParityRowView, ParitySideView, ParityView } from '../app/strategies/parity.ts';
-import { escapeHtml, kv, labelRows, reportPageHtml, utcMinutes } from './html-page.ts';
+import { escapeHtml, guardedPageScript, kv, labelRows, reportPageHtml, utcMinutes } from './html-page.ts';
 
 /** What the page shows. */
 export interface ParityReportInput {
@@ -40,11 +40,8 @@ function curves(rows: readonly ParityRowView[]): { bt: [number, number][]; live:
   return { bt: points((r) => r.backtest), live: points((r) => r.live) };
 }
 
-const PAGE_SCRIPT = String.raw`(function () {
-  'use strict';
-  var body = document.body;
-  try {
-    var D = JSON.parse(document.getElementById('report-data').textContent);
+const PAGE_SCRIPT = guardedPageScript(
+  String.raw`    var D = JSON.parse(document.getElementById('report-data').textContent);
     var LC = window.LightweightCharts;
     var chart = LC.createChart(document.getElementById('chart-r'), {
       autoSize: true,
@@ -59,17 +56,9 @@ const PAGE_SCRIPT = String.raw`(function () {
     }
     line(D.bt, '#1565c0', 'backtest R');
     line(D.live, '#ef6c00', 'live R');
-    chart.timeScale().fitContent();
-    body.setAttribute('data-rendered', 'ok');
-  } catch (e) {
-    body.setAttribute('data-rendered', 'error');
-    var p = document.createElement('p');
-    p.className = 'error';
-    p.textContent = 'The chart could not be drawn: ' + (e && e.message ? e.message : String(e));
-    document.getElementById('charts').prepend(p);
-    throw e;
-  }
-})();`;
+    chart.timeScale().fitContent();`,
+  'The chart could not be drawn',
+);
 
 const STYLE = `
   body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2933; margin: 0; background: #f5f7fa; }
