@@ -45,6 +45,7 @@ import { bracketOrder, closingOrder, type ClosedRaw, type Order, type Trade } fr
 import { resolveParams } from './params.ts';
 import { buildResult } from './result.ts';
 import { isoTime } from './series.ts';
+import { describeThrown, initStrategy } from './strategy-init.ts';
 import { TestudoAccount, testudoBarMs } from './testudo-account.ts';
 import {
   BacktestError,
@@ -66,11 +67,6 @@ export type ProgressFn = (done: number, total: number) => void;
 /** backtesting.py's default order size, 1 − ε (all available equity, whole lots). */
 const FULL_NUM = 2n ** 52n - 1n;
 const FULL_DEN = 2n ** 52n;
-
-/** The message of anything a strategy throws (an Error, a string, null…). */
-function describeThrown(e: unknown): string {
-  return e instanceof Error ? e.message : typeof e === 'string' ? e : `threw ${String(e)}`;
-}
 
 /**
  * Runs `strategy` with `params` over `bars`.
@@ -477,44 +473,9 @@ export function runBacktest(
     },
   };
 
-  // init: indicators computed once, vectorised.
-  const indicators: BacktestResult['indicators'] = [];
-  let next: (c: BarContext) => void;
-  try {
-    const made = strategy.init({
-      data: bars,
-      params: resolved,
-      indicator: (name, values, opts) => {
-        if (values.length !== n)
-          throw new BacktestError('strategy-error', `indicator ${name} has ${values.length} values for ${n} bars`);
-        const v = Float64Array.from(values);
-        indicators.push({ name, values: v, overlay: opts?.overlay ?? true });
-        return v;
-      },
-    });
-    if (typeof made === 'function') next = made as (c: BarContext) => void;
-    else if (typeof strategy.next === 'function') {
-      const perBar = strategy.next.bind(strategy);
-      next = (c) => perBar(c, made);
-    } else
-      throw new BacktestError(
-        'strategy-error',
-        `strategy ${strategy.name}: init must return the next function, or the strategy must define next`,
-      );
-  } catch (e) {
-    if (e instanceof BacktestError) throw e;
-    throw new BacktestError('strategy-error', `strategy ${strategy.name} failed in init: ${describeThrown(e)}`);
-  }
+  // init: indicators computed once, vectorised; backtesting.py's warm-up (`./strategy-init.ts`).
+  const { next, indicators, warmup, valueless } = initStrategy(strategy, resolved, bars);
   const t1 = now?.() ?? 0;
-  // backtesting.py's `_indicator_warmup_nbars`: the first value's index (argmin of isnan: 0 when there is none).
-  let warmup = 0;
-  const valueless: string[] = [];
-  for (const ind of indicators) {
-    let k = 0;
-    while (k < n && Number.isNaN(ind.values[k]!)) k++;
-    if (k === n) valueless.push(ind.name);
-    else if (k > warmup) warmup = k;
-  }
   const start = 1 + warmup;
   equity.fill(cashF, 0, Math.min(start, n));
 

@@ -22,6 +22,7 @@
  */
 import { resolveParams } from '../backtest/params.ts';
 import { isoTime } from '../backtest/series.ts';
+import { describeThrown, initStrategy } from '../backtest/strategy-init.ts';
 import {
   BacktestError,
   type BarContext,
@@ -66,11 +67,6 @@ export interface EvaluateOptions {
   equity?: number;
 }
 
-/** The message of anything a strategy throws. */
-function describeThrown(e: unknown): string {
-  return e instanceof Error ? e.message : typeof e === 'string' ? e : `threw ${String(e)}`;
-}
-
 /**
  * Evaluates `strategy` on the latest bar of `bars` (see the module comment for the semantics).
  *
@@ -92,42 +88,8 @@ export function evaluateLatestBar(
   const n = bars.length;
   const resolved = resolveParams(strategy, params);
   if (n === 0) return { intents: [], warmup: 0, acted: false, valueless: [] };
-  const indicators: { name: string; values: Float64Array }[] = [];
-  let next: (c: BarContext) => void;
-  try {
-    const made = strategy.init({
-      data: bars,
-      params: resolved,
-      indicator: (name, values) => {
-        if (values.length !== n)
-          throw new BacktestError('strategy-error', `indicator ${name} has ${values.length} values for ${n} bars`);
-        const v = Float64Array.from(values);
-        indicators.push({ name, values: v });
-        return v;
-      },
-    });
-    if (typeof made === 'function') next = made as (c: BarContext) => void;
-    else if (typeof strategy.next === 'function') {
-      const perBar = strategy.next.bind(strategy);
-      next = (c) => perBar(c, made);
-    } else
-      throw new BacktestError(
-        'strategy-error',
-        `strategy ${strategy.name}: init must return the next function, or the strategy must define next`,
-      );
-  } catch (e) {
-    if (e instanceof BacktestError) throw e;
-    throw new BacktestError('strategy-error', `strategy ${strategy.name} failed in init: ${describeThrown(e)}`);
-  }
-  // run.ts's warm-up: the index of each indicator's first value (none at all counts 0), the largest of them.
-  let warmup = 0;
-  const valueless: string[] = [];
-  for (const ind of indicators) {
-    let k = 0;
-    while (k < n && Number.isNaN(ind.values[k]!)) k++;
-    if (k === n) valueless.push(ind.name);
-    else if (k > warmup) warmup = k;
-  }
+  // init and warm-up exactly as the backtester runs them
+  const { next, warmup, valueless } = initStrategy(strategy, resolved, bars);
   const i = n - 1;
   // An indicator without any value yet would not delay a backtest over these bars, but a backtest over the whole
   // series (once it has a value) would not call next here: live, the strategy waits for every indicator.
