@@ -194,6 +194,8 @@ describe.skipIf(!canRunDesk)('the Account page in Chromium', () => {
 
     await table.getByRole('button', { name: 'Revoke ci script' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+    // the page behind an open modal is aria-hidden (no roles to find): wait until the dialog has closed
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await expect.poll(() => table.getByRole('cell', { name: 'ci script', exact: true }).count()).toBe(0);
     const after = await w.app.inject({
       method: 'GET',

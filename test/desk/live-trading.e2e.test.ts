@@ -278,6 +278,8 @@ describe.skipIf(!canRunDesk)('live trading from the Desk against the simulated e
 
     await item.getByRole('button', { name: `Delete ${LABEL}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete connection' }).click();
+    // the page behind an open modal is aria-hidden (no roles to find): wait until the dialog has closed
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await expect.poll(() => item.count()).toBe(0);
     expect((await w.api(trader, 'GET', '/api/v1/connections')).connections).toEqual([]);
     // no script error on any page (failed requests the test caused on purpose are not script errors)

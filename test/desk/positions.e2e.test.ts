@@ -194,6 +194,8 @@ describe.skipIf(!canRunDesk)('the Positions page in Chromium', { timeout: 240_00
     expect(await row.textContent()).toContain(`@ ${Number(limit)}`);
     await row.getByRole('button', { name: 'Cancel entry' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel pending entry' }).click();
+    // the page behind an open modal is aria-hidden (no roles to find): wait until the dialog has closed
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await expect.poll(() => row.count()).toBe(0);
     expect((await w.api(alice, 'GET', `/api/v1/trades/${pending.trade.id}`)).status).toBe('cancelled');
     await context.close();

@@ -69,6 +69,8 @@ describe.skipIf(!canRunDesk)('sessions on the Desk', () => {
       expect(await meStatus(w, phone)).toBe(200);
       await other.getByRole('button', { name: /^Revoke Firefox on Windows/ }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Revoke session' }).click();
+      // the page behind an open modal is aria-hidden (no roles to find): wait until the dialog has closed
+      await page.getByRole('dialog').waitFor({ state: 'hidden' });
       await poll(() => table.locator('tbody tr').count()).toBe(1);
       expect(await meStatus(w, phone)).toBe(401);
 

@@ -1201,7 +1201,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** @description Makes an API token (send it as Authorization: Bearer <token>, or ?token= on a WebSocket). 403 insufficient-scope when asking for a scope the caller may not hand out (admin for a non-admin, or more than the calling token has); 400 validation-failed for an expiry in the past or too far ahead. */
+    /** @description Makes an API token (send it as Authorization: Bearer <token>, or ?token= on a WebSocket). 403 insufficient-scope when asking for a scope the caller may not hand out (admin for a non-admin, or more than the calling token has); 400 validation-failed for an expiry in the past or too far ahead, or (made with a token) later than that token's expiry; made with an expiring token and no expiry, it expires with it. */
     post: {
       parameters: {
         query?: never;
