@@ -254,13 +254,18 @@ async function loadCandles(
     import('../db/sql.ts'),
     import('../db/migrate.ts'),
   ]);
-  const sql = await openDatabase({ url: f.databaseUrl, dataDir: f.databaseUrl ? undefined : f.dataDir });
+  // a backtest reads the column cache (a few MB): PGlite's page cache small keeps the command's memory down
+  const sql = await openDatabase({
+    url: f.databaseUrl,
+    dataDir: f.databaseUrl ? undefined : f.dataDir,
+    pgliteSharedBuffers: '16MB',
+  });
   try {
     await migrate(sql);
     const where = f.databaseUrl ? 'PostgreSQL' : `PGlite ${f.dataDir}`;
     const named = { source: `${f.symbol} ${timeframe} (candle store, ${where})`, label: `${f.symbol} ${timeframe}` };
-    // Fast path: each page of rows comes as one text value parsed into columns; the general path below when it
-    // does not apply (it then reports any problem).
+    // Fast path: the candle store's column cache (blocks built from the rows on first use); the general path below
+    // when it does not apply (it then reports any problem).
     const { readStoredBars } = await import('../marketdata/bars-store.ts');
     const range = { symbol: f.symbol, timeframe, from, to };
     const bars = await readStoredBars(sql, range, f.tickSize !== undefined ? { tickSize: f.tickSize } : {});

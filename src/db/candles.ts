@@ -8,6 +8,9 @@
  * Everything of one ingest — the rows and the higher timeframes rolled up from them — is one transaction, so a
  * failure writes nothing. Ingests of the same symbol are serialised by an advisory lock.
  *
+ * Invariant: every write to `candles` goes through this module, holds the symbol's lock ({@link lockCandleSymbol})
+ * and deletes the column-cache blocks (`candle_blocks`) its time range overlaps, in the same transaction.
+ *
  * Rollups: after an ingest of timeframe T the higher timeframes (see `TIMEFRAME_CHAIN`) are recomputed for just the
  * buckets the ingest touched, each from the next lower timeframe (T → next → ...), like a continuous aggregate; see
  * `src/core/marketdata/resample.ts` for the rules (first open, max high, min low, last close, exact volume sum,
@@ -26,9 +29,27 @@ const MAX_PARTITION_YEAR = 2199;
 /** Advisory lock key (hashed to an int4 by `hashtext`) serialising partition DDL. */
 const LOCK_PARTITIONS = 'testudo:candles:partitions';
 
-/** Takes the transaction-scoped advisory lock that serialises writes of `symbol`'s candles (ingests, rollups). */
-async function lockSymbol(q: Sql, symbol: string): Promise<void> {
+/**
+ * Takes the transaction-scoped advisory lock that serialises writes of `symbol`'s candles (ingests, rollups) and the
+ * filling of its column cache (`candle_blocks`, see src/marketdata/bars-store.ts). Call inside a transaction.
+ * @throws the database error.
+ */
+export async function lockCandleSymbol(q: Sql, symbol: string): Promise<void> {
   await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`testudo:candles:${symbol}`]);
+}
+const lockSymbol = lockCandleSymbol;
+
+/**
+ * Deletes the column-cache blocks of (symbol, timeframe) whose span overlaps `[fromMs, toMs)` and the series'
+ * cached extent: every write to `candles` calls it in its transaction, under the symbol's lock, so no block or extent
+ * outlives the rows it was made from.
+ */
+async function dropCandleBlocks(q: Sql, symbol: string, timeframe: Timeframe, fromMs: number, toMs: number) {
+  await q.query(
+    `WITH extent AS (DELETE FROM candle_block_extents WHERE symbol = $1 AND timeframe = $2)
+     DELETE FROM candle_blocks WHERE symbol = $1 AND timeframe = $2 AND span_end > $3 AND span_start < $4`,
+    [symbol, timeframe, new Date(fromMs), new Date(toMs)],
+  );
 }
 
 /** Names of the partitions attached to `candles` now. */
@@ -353,6 +374,7 @@ async function storeRows(
   const encode = binary ? binaryCopy : textCopy;
   const out = { inserted: 0, updated: 0, path: 'direct' as 'direct' | 'merge' };
   const range = [symbol, timeframe, new Date(first), new Date(last)];
+  await dropCandleBlocks(q, symbol, timeframe, first, last + 1);
   const stored = await q.query(
     `SELECT 1 FROM candles WHERE symbol = $1 AND timeframe = $2 AND open_time >= $3 AND open_time <= $4 LIMIT 1`,
     range,
@@ -666,6 +688,7 @@ async function rollupLevel(
   out = mergeSpans([...out, ...extra]);
   let rows = 0;
   for (const [a, b] of out) {
+    await dropCandleBlocks(q, symbol, dst, a, b);
     const [r] = await q.query<{ n: unknown }>(ROLLUP_SQL, [
       symbol,
       dst,

@@ -10,7 +10,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { pgliteTemplate } from './pglite-template.ts';
-import { from as copyFromStream } from 'pg-copy-streams';
+import { from as copyFromStream, to as copyToStream } from 'pg-copy-streams';
 
 /** A database row as returned by a query. */
 export type Row = Record<string, unknown>;
@@ -45,9 +45,30 @@ export interface Sql {
    * {@link copyFrom}, which names the problem when it is missing.
    */
   copyFrom?(statement: string, data: CopyData): Promise<number>;
+  /**
+   * Reads a whole `COPY ... TO STDOUT` output into memory: the fastest way out of PGlite (no per-value text and
+   * parsing; binary format gives bytea values as they are stored).
+   *
+   * @param statement a complete `COPY table|(query) TO STDOUT [WITH (FORMAT text|csv|binary, ...)]` without
+   *   parameters; on PGlite `TO STDOUT` is rewritten to PGlite's `TO '/dev/blob'`.
+   * @returns the output bytes.
+   * @throws the database error. Optional like {@link Sql.copyFrom}; see {@link copyTo}.
+   */
+  copyTo?(statement: string): Promise<Uint8Array>;
   /** Closes the connection or pool. */
   close(): Promise<void>;
 }
+
+/**
+ * Runs {@link Sql.copyTo} on `sql`.
+ * @throws Error when `sql` is a wrapper without `copyTo`, or the database error of the COPY.
+ */
+export function copyTo(sql: Sql, statement: string): Promise<Uint8Array> {
+  if (!sql.copyTo) throw new Error('this database connection does not support COPY (Sql.copyTo is missing)');
+  return sql.copyTo(statement);
+}
+
+const STDOUT_RE = /\bTO\s+STDOUT\b/i;
 
 /** The payload of {@link Sql.copyFrom}: chunks of text or bytes, sync or async. */
 export type CopyData = Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
@@ -78,12 +99,20 @@ export interface OpenOptions {
   dataDir?: string;
   /** Pool size for PostgreSQL. Default 10. */
   poolSize?: number;
+  /**
+   * PGlite's `shared_buffers` for this process only (e.g. `'16MB'`; PostgreSQL's default 128MB when absent): a
+   * short-lived command that reads little keeps its memory down with less. Ignored for PostgreSQL.
+   */
+  pgliteSharedBuffers?: string;
 }
 
-/** Opens PGlite (default) or PostgreSQL (when `url` is given). */
+/** Opens PGlite (default) or PostgreSQL (when `url` is given). @throws like {@link openPglite} / the driver. */
 export async function openDatabase(opts: OpenOptions = {}): Promise<Sql> {
   if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 10);
-  return openPglite(opts.dataDir);
+  return openPglite(
+    opts.dataDir,
+    opts.pgliteSharedBuffers === undefined ? {} : { sharedBuffers: opts.pgliteSharedBuffers },
+  );
 }
 
 /** The PGlite data directory is open in another live process (PGlite serves one process only). */
@@ -132,10 +161,13 @@ function lockDataDir(dataDir: string): () => void {
 }
 
 /**
- * Opens an embedded PGlite database in `dataDir` (created when missing) or in memory.
- * @throws DatabaseInUseError when another live process has `dataDir` open.
+ * Opens an embedded PGlite database in `dataDir` (created when missing) or in memory. `opts.sharedBuffers`: the
+ * `shared_buffers` setting for this process (a start parameter; the data directory's configuration is not changed).
+ * @throws DatabaseInUseError when another live process has `dataDir` open; Error for a bad `sharedBuffers` text.
  */
-export async function openPglite(dataDir?: string): Promise<Sql> {
+export async function openPglite(dataDir?: string, opts: { sharedBuffers?: string } = {}): Promise<Sql> {
+  if (opts.sharedBuffers !== undefined && !/^\d{1,6}(kB|MB|GB)$/.test(opts.sharedBuffers))
+    throw new Error(`sharedBuffers must be like '16MB', not ${JSON.stringify(opts.sharedBuffers)}`);
   const onDisk = dataDir !== undefined && dataDir !== '' && dataDir !== 'memory://';
   const unlock = onDisk ? lockDataDir(dataDir) : () => {};
   let db: PGlite;
@@ -143,7 +175,13 @@ export async function openPglite(dataDir?: string): Promise<Sql> {
     // A new database starts from the pristine template instead of running initdb (see ./pglite-template.ts).
     const fresh = !onDisk || !existsSync(join(dataDir, 'PG_VERSION'));
     const loadDataDir = fresh ? await pgliteTemplate() : undefined;
-    db = await PGlite.create({ ...(onDisk ? { dataDir } : {}), ...(loadDataDir ? { loadDataDir } : {}) });
+    db = await PGlite.create({
+      ...(onDisk ? { dataDir } : {}),
+      ...(loadDataDir ? { loadDataDir } : {}),
+      ...(opts.sharedBuffers
+        ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffers}`] }
+        : {}),
+    });
   } catch (e) {
     unlock();
     throw e;
@@ -155,6 +193,11 @@ export async function openPglite(dataDir?: string): Promise<Sql> {
     const r = await on.query(statement.replace(STDIN_RE, "FROM '/dev/blob'"), [], { blob });
     return r.affectedRows ?? 0;
   };
+  const copyOut = async (on: Tx | PGlite, statement: string): Promise<Uint8Array> => {
+    if (!STDOUT_RE.test(statement)) throw new Error(`copyTo needs a COPY ... TO STDOUT statement: ${statement}`);
+    const r = await on.query(statement.replace(STDOUT_RE, "TO '/dev/blob'"));
+    return r.blob ? new Uint8Array(await r.blob.arrayBuffer()) : new Uint8Array(0);
+  };
   const wrapTx = (t: Tx): Sql => ({
     kind: 'pglite',
     query: async <T extends Row>(text: string, params?: readonly unknown[]) =>
@@ -164,6 +207,7 @@ export async function openPglite(dataDir?: string): Promise<Sql> {
     },
     tx: (fn) => fn(wrapTx(t)),
     copyFrom: (statement, data) => copy(t, statement, data),
+    copyTo: (statement) => copyOut(t, statement),
     close: async () => {},
   });
   return {
@@ -175,6 +219,7 @@ export async function openPglite(dataDir?: string): Promise<Sql> {
     },
     tx: (fn) => db.transaction((t) => fn(wrapTx(t))),
     copyFrom: (statement, data) => copy(db, statement, data),
+    copyTo: (statement) => copyOut(db, statement),
     close: async () => {
       try {
         await db.close();
@@ -216,6 +261,14 @@ function prepared(text: string, params: readonly unknown[] | undefined): pg.Quer
   return { name, text, values: params as unknown[] };
 }
 
+/** `COPY ... TO STDOUT` on one pg connection through pg-copy-streams; resolves with the whole output. */
+async function copyOutPg(client: pg.PoolClient, statement: string): Promise<Uint8Array> {
+  if (!STDOUT_RE.test(statement)) throw new Error(`copyTo needs a COPY ... TO STDOUT statement: ${statement}`);
+  const chunks: Buffer[] = [];
+  for await (const c of client.query(copyToStream(statement))) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
 /** `COPY ... FROM STDIN` on one pg connection through pg-copy-streams; resolves with the rows copied. */
 async function copyPg(client: pg.PoolClient, statement: string, data: CopyData): Promise<number> {
   if (!STDIN_RE.test(statement)) throw new Error(`copyFrom needs a COPY ... FROM STDIN statement: ${statement}`);
@@ -239,6 +292,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Sql> {
     },
     tx: (fn) => fn(wrapClient(client)),
     copyFrom: (statement, data) => copyPg(client, statement, data),
+    copyTo: (statement) => copyOutPg(client, statement),
     close: async () => {},
   });
   return {
@@ -266,6 +320,14 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Sql> {
       const client = await pool.connect();
       try {
         return await copyPg(client, statement, data);
+      } finally {
+        client.release();
+      }
+    },
+    copyTo: async (statement) => {
+      const client = await pool.connect();
+      try {
+        return await copyOutPg(client, statement);
       } finally {
         client.release();
       }

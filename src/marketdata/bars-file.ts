@@ -9,7 +9,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { barsFromColumns } from '../core/backtest/series.ts';
 import type { BarSeries } from '../core/backtest/types.ts';
-import { CsvColumnParser, type CandleColumns } from '../core/marketdata/importers-fast.ts';
+import { CsvColumnParser, timeLowerBound, type CandleColumns } from '../core/marketdata/importers-fast.ts';
 
 /** Bytes per read. */
 const CHUNK = 1 << 22;
@@ -90,18 +90,6 @@ function estimateRows(head: Uint8Array, size: number): number {
   return Math.ceil((size / head.length) * lines * 1.02) + 64;
 }
 
-/** First index whose time is ≥ `t` (binary search over ascending times). */
-function lowerBound(time: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = time.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (time[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * The bars of `path` within `[from, to)` (ms UTC; open ends allowed) and the file's rows out of time order (sorted
  * into place; null when none), or undefined when the fast path does not apply (see the module comment) or the
@@ -117,8 +105,8 @@ export function readBarsFile(
   const read = readCandleColumns(path);
   if (!read) return undefined;
   const cols = read.columns;
-  const start = range.from === undefined ? 0 : lowerBound(cols.time, range.from);
-  const end = range.to === undefined ? cols.length : lowerBound(cols.time, range.to);
+  const start = range.from === undefined ? 0 : timeLowerBound(cols.time, range.from);
+  const end = range.to === undefined ? cols.length : timeLowerBound(cols.time, range.to);
   const bars = barsFromColumns(cols, start, end, { ...opts, reuse: true });
   return bars && { bars, outOfOrder: read.outOfOrder };
 }

@@ -73,3 +73,135 @@ describe.skipIf(!haveData)('readStoredBars', () => {
     expect(await readStoredBars(sql, range, { tickSize: '0.5' })).toBe(undefined);
   });
 });
+
+/** How many column-cache blocks the series has, and whether its extent is cached. */
+async function cached(symbol: string, timeframe: string): Promise<{ blocks: number; extent: boolean }> {
+  const [b] = await sql.query<{ n: unknown }>(
+    'SELECT count(*) AS n FROM candle_blocks WHERE symbol = $1 AND timeframe = $2',
+    [symbol, timeframe],
+  );
+  const e = await sql.query('SELECT 1 FROM candle_block_extents WHERE symbol = $1 AND timeframe = $2', [
+    symbol,
+    timeframe,
+  ]);
+  return { blocks: Number(b?.n), extent: e.length === 1 };
+}
+
+const H = 3_600_000;
+/** `n` hourly candles from `start` (ms), prices walking by a cent and a half-cent. */
+function hourly(
+  start: number,
+  n: number,
+  base = 100,
+): { time: number; open: string; high: string; low: string; close: string; volume: string }[] {
+  return Array.from({ length: n }, (_, i) => {
+    const o = base + (i % 50) / 100;
+    return {
+      time: start + i * H,
+      open: o.toFixed(2),
+      high: (o + 0.5).toFixed(2),
+      low: (o - 0.25).toFixed(3),
+      close: (o + 0.005).toFixed(3),
+      volume: String((i % 7) / 4),
+    };
+  });
+}
+
+describe('the candle store column cache', () => {
+  const SPAN = 8192 * H;
+
+  it('is built on the first read, then read alone, and equals the rows across block edges and gaps', async () => {
+    // two runs of rows with a gap of more than a whole block between them
+    const a = hourly(2 * SPAN - 100 * H, 300);
+    const b = hourly(5 * SPAN + 7 * H, 50, 200);
+    await ingestCandles(sql, 'CACHE-A', '1h', [...a, ...b], { rollup: false });
+    const range = { symbol: 'CACHE-A', timeframe: '1h' as const };
+    expect(await cached('CACHE-A', '1h')).toEqual({ blocks: 0, extent: false });
+    const first = await readStoredBars(sql, range);
+    expect(first?.length).toBe(350);
+    expect(plain(first)).toEqual(plain(await general(range)));
+    // blocks 1 (end of the first run), 2, 3 and 4 (empty: the gap), 5
+    expect(await cached('CACHE-A', '1h')).toEqual({ blocks: 5, extent: true });
+    // read again from the blocks alone: the same, over the whole and over sub-ranges cutting blocks
+    expect(plain(await readStoredBars(sql, range))).toEqual(plain(first));
+    for (const sub of [
+      { from: 2 * SPAN - 3 * H, to: 2 * SPAN + 3 * H },
+      { from: 2 * SPAN + 190 * H, to: 5 * SPAN + 9 * H },
+      { from: 3 * SPAN, to: 4 * SPAN },
+      { to: 2 * SPAN },
+    ]) {
+      const r = { ...range, ...sub };
+      const bars = await readStoredBars(sql, r);
+      const rows = await readStoredBars(sql, r, { cache: false });
+      expect(plain(bars)).toEqual(plain(rows));
+      if (rows) expect(plain(bars)).toEqual(plain(await general(r)));
+    }
+  });
+
+  it('is rebuilt after every kind of write: changed rows, new rows past the end, a rollup', async () => {
+    const rows = hourly(10 * SPAN, 400);
+    await ingestCandles(sql, 'CACHE-W', '1h', rows);
+    const h1 = { symbol: 'CACHE-W', timeframe: '1h' as const };
+    const h4 = { symbol: 'CACHE-W', timeframe: '4h' as const };
+    await readStoredBars(sql, h1);
+    await readStoredBars(sql, h4);
+    expect((await cached('CACHE-W', '1h')).extent && (await cached('CACHE-W', '4h')).extent).toBe(true);
+
+    // a merge changes a stored price: 1h and the 4h bucket rolled up from it
+    const changed = { ...rows[200]!, high: '999.5' };
+    await ingestCandles(sql, 'CACHE-W', '1h', [changed]);
+    expect((await cached('CACHE-W', '1h')).extent).toBe(false);
+    const after = await readStoredBars(sql, h1);
+    expect(after?.high[200]).toBe(999.5);
+    expect(plain(after)).toEqual(plain(await general(h1)));
+    expect(plain(await readStoredBars(sql, h4))).toEqual(plain(await general(h4)));
+    expect((await readStoredBars(sql, h4))?.high.includes(999.5)).toBe(true);
+
+    // rows past the end (a new block too)
+    await ingestCandles(sql, 'CACHE-W', '1h', hourly(11 * SPAN + 5 * H, 10, 300));
+    const grown = await readStoredBars(sql, h1);
+    expect(grown?.length).toBe(410);
+    expect(plain(grown)).toEqual(plain(await general(h1)));
+    expect(plain(await readStoredBars(sql, h4))).toEqual(plain(await general(h4)));
+  });
+
+  it('serves a database that refuses writes from the rows, caching nothing', async () => {
+    await ingestCandles(sql, 'CACHE-RO', '1h', hourly(20 * SPAN, 30), { rollup: false });
+    const readOnly: Sql = {
+      ...sql,
+      tx: (fn) =>
+        sql.tx(async (q) => {
+          await q.query('SET TRANSACTION READ ONLY');
+          return fn(q);
+        }),
+    };
+    const range = { symbol: 'CACHE-RO', timeframe: '1h' as const };
+    const bars = await readStoredBars(readOnly, range);
+    expect(bars?.length).toBe(30);
+    expect(plain(bars)).toEqual(plain(await general(range)));
+    expect(await cached('CACHE-RO', '1h')).toEqual({ blocks: 0, extent: false });
+  });
+  it('a reader building blocks during a write of the series waits for it and then sees it', async () => {
+    await ingestCandles(sql, 'CACHE-L', '1h', hourly(30 * SPAN, 20), { rollup: false });
+    const range = { symbol: 'CACHE-L', timeframe: '1h' as const };
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let wrote!: () => void;
+    const written = new Promise<void>((r) => (wrote = r));
+    const writer = sql.tx(async (q) => {
+      await ingestCandles(q, 'CACHE-L', '1h', hourly(30 * SPAN + 20 * H, 5), { rollup: false });
+      wrote();
+      await gate;
+    });
+    await written;
+    let done = false;
+    const reader = readStoredBars(sql, range).then((b) => ((done = true), b));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done).toBe(false);
+    release();
+    await writer;
+    const bars = await reader;
+    expect(bars?.length).toBe(25);
+    expect(plain(bars)).toEqual(plain(await general(range)));
+  });
+});

@@ -35,6 +35,18 @@ export interface CandleColumns {
   volume: Float64Array;
 }
 
+/** First index of ascending `time` whose value is ≥ `t` (binary search; `time.length` when none). */
+export function timeLowerBound(time: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = time.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (time[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** 10^k for k = 0..22, each exact in a float64. */
 export const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
