@@ -165,6 +165,16 @@ describe('the candle store column cache', () => {
     expect(plain(await readStoredBars(sql, h4))).toEqual(plain(await general(h4)));
   });
 
+  it('caches a series whose symbol holds COPY and SQL specials (quote, backslash, tab)', async () => {
+    const symbol = "we'ird\\sym\tbol";
+    await ingestCandles(sql, symbol, '1h', hourly(40 * SPAN, 12), { rollup: false });
+    const range = { symbol, timeframe: '1h' as const };
+    const built = await readStoredBars(sql, range);
+    expect(await cached(symbol, '1h')).toEqual({ blocks: 1, extent: true });
+    expect(plain(await readStoredBars(sql, range))).toEqual(plain(built));
+    expect(plain(built)).toEqual(plain(await general(range)));
+  });
+
   it('serves a database that refuses writes from the rows, caching nothing', async () => {
     await ingestCandles(sql, 'CACHE-RO', '1h', hourly(20 * SPAN, 30), { rollup: false });
     const readOnly: Sql = {

@@ -94,10 +94,6 @@ class Reader {
       if (mul > 2 ** 56) throw new CandleBlockError('a number in the block is too long');
     }
   }
-  int(): number {
-    const z = this.uint();
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-  }
 }
 
 /** A stored block that is not a valid encoding (a damaged or foreign value). */
@@ -211,34 +207,36 @@ export function decodeCandleBlock(bytes: Uint8Array, out: CandleColumns, at: num
   if (at + n > out.length) throw new CandleBlockError('the block has more rows than its room');
   if (P >= POW10.length || r.at + 4 * n > bytes.length) throw new CandleBlockError('bad candle block header');
   const prices = [out.open, out.high, out.low, out.close];
+  let p = r.at;
   for (const c of prices) {
-    c.places.set(bytes.subarray(r.at, r.at + n), at);
-    r.at += n;
+    c.places.set(bytes.subarray(p, p + n), at);
+    p += n;
   }
+  const end = at + n;
+  // times: the first, then changes of the step
   const time = out.time;
-  let t = 0;
-  let d = 0;
-  for (let i = at; i < at + n; i++) {
-    if (i === at) t = r.int();
-    else {
-      d += r.int();
-      t += d;
-    }
+  p = readZigzags(bytes, p, n, time, at);
+  for (let i = at + 1, t = time[at]!, d = 0; i < end; i++) {
+    d += time[i]!;
+    t += d;
     time[i] = t;
   }
+  // prices: running sums of the scaled mantissas, scaled back to each value's places
   for (const c of prices) {
-    let s = 0;
     const mant = c.mant;
     const places = c.places;
-    for (let i = at; i < at + n; i++) {
-      s += r.int();
+    p = readZigzags(bytes, p, n, mant, at);
+    for (let i = at, s = 0; i < end; i++) {
+      s += mant[i]!;
       const k = P - places[i]!;
       if (k < 0) throw new CandleBlockError('bad decimal places in a candle block');
       mant[i] = k === 0 ? s : s / POW10[k]!;
     }
   }
+  if (p > bytes.length) throw new CandleBlockError('the block ends inside a number');
+  r.at = p;
   const volume = out.volume;
-  for (let i = at; i < at + n; i++) {
+  for (let i = at; i < end; i++) {
     const k = bytes[r.at++];
     if (k === RAW_FLOAT) {
       if (r.at + 8 > bytes.length) throw new CandleBlockError('the block ends inside a volume');
@@ -250,4 +248,31 @@ export function decodeCandleBlock(bytes: Uint8Array, out: CandleColumns, at: num
   }
   if (r.at !== bytes.length) throw new CandleBlockError('trailing bytes after a candle block');
   return n;
+}
+
+/**
+ * Decodes `n` zigzag varints from `bytes[p…]` into `dst[at, at + n)`; returns the position after them, or
+ * `bytes.length + 1` when the bytes run out or a number is longer than 8 bytes. One tight loop per column: most
+ * values are one byte.
+ */
+function readZigzags(bytes: Uint8Array, p: number, n: number, dst: Float64Array, at: number): number {
+  const len = bytes.length;
+  for (let i = at, e = at + n; i < e; i++) {
+    if (p >= len) return len + 1;
+    let x = bytes[p++]!;
+    if (x < 0x80) {
+      dst[i] = (x >>> 1) ^ -(x & 1); // one byte: the common case
+      continue;
+    }
+    let z = x & 0x7f;
+    let mul = 0x80;
+    do {
+      if (p >= len || mul > 2 ** 49) return len + 1;
+      x = bytes[p++]!;
+      z += (x & 0x7f) * mul;
+      mul *= 0x80;
+    } while (x >= 0x80);
+    dst[i] = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+  return p;
 }
