@@ -2,6 +2,8 @@
  * API tokens: bearer secrets (`tdo_…`) for scripts and bots, named, scoped (`read`, `trade`, `admin`), optionally
  * expiring, listed with their last use and revocable by id. The secret is shown once and stored only as its SHA-256
  * hash (in `auth_tokens`, kind `api`). Creating and revoking a token is audited (`token-created`, `token-revoked`).
+ * A token made with a token is that token's child: revoking a token revokes its children too, transitively, and
+ * {@link ApiTokens.onRevoked} tells this process's listeners (open WebSockets close on it: `src/server/ws-auth.ts`).
  *
  * A token's effective scopes are its own scopes cut down to what its user may do at the time of each request: the
  * user is looked up on every request, so an admin who is demoted loses `admin` on all their tokens at once, and a
@@ -10,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Sql } from '../db/sql.ts';
 import { toInt, toMs } from '../db/sql.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import { AuthError, ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import { audit, type Actor } from './journal-audit.ts';
 
 /** What a token may do: `read` (GET/HEAD and WebSocket channels), `trade` (every other user action), `admin`. */
@@ -69,7 +71,8 @@ export interface IssueOptions {
   expiresAt?: number | null | undefined;
   /**
    * The token the request was made with, when a token makes a token: the new one may not outlive it (absent expiry:
-   * the caller's; a later one: refused), so a short-lived token cannot mint a permanent one.
+   * the caller's; a later one: refused), so a short-lived token cannot mint a permanent one, and it is revoked with
+   * it (recorded as its parent).
    */
   callerTokenId?: number | null | undefined;
   /** Who makes it, for the audit log (default: the user, no address). */
@@ -90,6 +93,12 @@ export interface TokenPrincipal {
   /** Effective scopes: the token's scopes ∩ what the user may do now. */
   scopes: Set<ApiScope>;
   tokenId: number;
+}
+
+/** Tokens that this process has just revoked, as told to {@link ApiTokens.onRevoked} listeners. */
+export interface TokensRevoked {
+  /** The revoked tokens' ids (at least one): the one revoked by id first, then the tokens made with it. */
+  tokenIds: number[];
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -122,8 +131,22 @@ const iso = (v: unknown): string | null => (v === null || v === undefined ? null
 export class ApiTokens {
   /** ms UTC of the last last-use write per token id in this process (saves the conditional UPDATE). */
   private readonly lastWrite = new Map<number, number>();
+  private readonly revokedListeners = new Set<(e: TokensRevoked) => void>();
 
   constructor(private readonly sql: Sql) {}
+
+  /**
+   * Calls `fn` whenever this process revokes tokens (after the change is committed). Tokens revoked by another
+   * process on the same database are not announced here: they fail their next lookup instead. Returns the
+   * unsubscribe function (idempotent). A throwing listener does not stop the others.
+   */
+  onRevoked(fn: (e: TokensRevoked) => void): () => void {
+    const f = (e: TokensRevoked): void => fn(e);
+    this.revokedListeners.add(f);
+    return () => {
+      this.revokedListeners.delete(f);
+    };
+  }
 
   /**
    * Makes a token for `userId` and audits `token-created` (details: id, name, scopes, expiresAt) in one
@@ -132,7 +155,7 @@ export class ApiTokens {
    * @throws NotFoundError `user-not-found`; ForbiddenError `insufficient-scope` when a wanted scope is not in
    *   `allowed` (or the user may not use it); ValidationError `validation-failed` (field `scopes`: empty; field
    *   `expiresAt`: not in the future or more than 3650 days ahead, or `after-caller-token`: later than the expiry of
-   *   the token making it)
+   *   the token making it); AuthError `unauthenticated` when the token making it was revoked meanwhile
    */
   async issue(userId: number, o: IssueOptions): Promise<IssuedApiToken> {
     const now = o.now ?? Date.now();
@@ -161,8 +184,13 @@ export class ApiTokens {
         );
       let expiresAt = o.expiresAt ?? null;
       if (o.callerTokenId !== null && o.callerTokenId !== undefined) {
-        const [c] = await q.query('SELECT expires_at FROM auth_tokens WHERE id = $1', [o.callerTokenId]);
-        const cap = c && c.expires_at !== null ? toMs(c.expires_at) : null;
+        // locked against a concurrent revoke until the child (its row naming this parent) is committed
+        const [c] = await q.query(
+          `SELECT expires_at FROM auth_tokens WHERE id = $1 AND user_id = $2 AND kind = 'api' FOR KEY SHARE`,
+          [o.callerTokenId, userId],
+        );
+        if (!c) throw new AuthError('unauthenticated', 'the API token making it has been revoked');
+        const cap = c.expires_at !== null ? toMs(c.expires_at) : null;
         if (cap !== null && expiresAt === null) expiresAt = cap;
         else if (cap !== null && expiresAt !== null && expiresAt > cap)
           throw new ValidationError([
@@ -174,9 +202,16 @@ export class ApiTokens {
           ]);
       }
       const [r] = await q.query(
-        `INSERT INTO auth_tokens (token_hash, user_id, kind, name, scopes, expires_at)
-         VALUES ($1, $2, 'api', $3, $4, $5) RETURNING id, created_at`,
-        [sha256(token), userId, o.name, scopes, expiresAt === null ? null : new Date(expiresAt)],
+        `INSERT INTO auth_tokens (token_hash, user_id, kind, name, scopes, expires_at, parent_id)
+         VALUES ($1, $2, 'api', $3, $4, $5, $6) RETURNING id, created_at`,
+        [
+          sha256(token),
+          userId,
+          o.name,
+          scopes,
+          expiresAt === null ? null : new Date(expiresAt),
+          o.callerTokenId ?? null,
+        ],
       );
       const id = toInt(r!.id);
       const view: IssuedApiToken = {
@@ -220,22 +255,44 @@ export class ApiTokens {
   }
 
   /**
-   * Revokes one of the user's API tokens at once, audited as `token-revoked` (details: id, name).
+   * Revokes one of the user's API tokens at once, and every token made with it (its children, theirs, …) in the
+   * same transaction, each audited as `token-revoked` (details: id, name; a child's also `parentId` and `revokedWith`,
+   * the id revoked by the caller). Then tells the {@link onRevoked} listeners.
    * @throws NotFoundError `token-not-found` when it is not one of the user's API tokens (another user's id too).
    */
   async revoke(userId: number, id: number, actor?: Actor): Promise<void> {
-    await this.sql.tx(async (q) => {
+    const ids = await this.sql.tx(async (q) => {
       const rows = await q.query(
-        `DELETE FROM auth_tokens WHERE id = $1 AND user_id = $2 AND kind = 'api' RETURNING name`,
+        `WITH RECURSIVE tree AS (
+           SELECT id FROM auth_tokens WHERE id = $1 AND user_id = $2 AND kind = 'api'
+           UNION SELECT t.id FROM auth_tokens t JOIN tree ON t.parent_id = tree.id
+         )
+         DELETE FROM auth_tokens WHERE id IN (SELECT id FROM tree) RETURNING id, name, parent_id`,
         [id, userId],
       );
-      if (!rows[0]) throw new NotFoundError('token-not-found', `no API token ${id}`);
-      await audit(q, actor ?? { userId, address: null }, 'token-revoked', userId, {
-        id,
-        name: rows[0].name === null ? '' : String(rows[0].name),
-      });
+      const root = rows.find((r) => toInt(r.id) === id);
+      if (!root) throw new NotFoundError('token-not-found', `no API token ${id}`);
+      const by = actor ?? { userId, address: null };
+      const nameOf = (r: (typeof rows)[number]): string => (r.name === null ? '' : String(r.name));
+      await audit(q, by, 'token-revoked', userId, { id, name: nameOf(root) });
+      const children = rows.filter((r) => r !== root).sort((a, b) => toInt(a.id) - toInt(b.id));
+      for (const r of children)
+        await audit(q, by, 'token-revoked', userId, {
+          id: toInt(r.id),
+          name: nameOf(r),
+          parentId: toInt(r.parent_id),
+          revokedWith: id,
+        });
+      return [id, ...children.map((r) => toInt(r.id))];
     });
-    this.lastWrite.delete(id);
+    for (const t of ids) this.lastWrite.delete(t);
+    for (const fn of this.revokedListeners) {
+      try {
+        fn({ tokenIds: ids });
+      } catch {
+        // a listener (a socket) must not break a revoke
+      }
+    }
   }
 
   /**

@@ -2,7 +2,7 @@
  * API tokens over the real server and database: scopes (default read+trade; admin only for admins; a token hands
  * out only what it has), the scope each method needs (403 insufficient-scope naming it), the admin scope and a
  * demoted admin, expiry, last use (written at most once a minute), listing and revoking by id (another user's id:
- * 404), and the audit entries of creating and revoking.
+ * 404), a token made with a token revoked with it (transitively), and the audit entries of creating and revoking.
  */
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,67 @@ describe('a token making a token', () => {
       payload: { name: 'free' },
     });
     expect(free.body.expiresAt).toBeNull();
+  });
+
+  it('is revoked with it, transitively, each audited token-revoked; revoking a child leaves its parent working', async () => {
+    const me = (t: string) => call(w, 'GET', '/auth/me', { headers: bearer(t) });
+    const parent = await mint(trader, { name: 'parent' });
+    const madeWith = async (t: string, name: string): Promise<IssuedApiToken> => {
+      const r = await call<IssuedApiToken>(w, 'POST', '/auth/tokens', { headers: bearer(t), payload: { name } });
+      expect(r.status).toBe(201);
+      return r.body;
+    };
+    const child = await madeWith(parent.token, 'child');
+    const grandchild = await madeWith(child.token, 'grandchild');
+    const sibling = await madeWith(parent.token, 'sibling');
+    const unrelated = await mint(trader, { name: 'unrelated' });
+
+    expect((await trader.call('DELETE', `/auth/tokens/${sibling.id}`)).status).toBe(204);
+    expect((await me(sibling.token)).status).toBe(401);
+    for (const t of [parent, child, grandchild]) expect((await me(t.token)).status).toBe(200);
+
+    expect((await trader.call('DELETE', `/auth/tokens/${parent.id}`)).status).toBe(204);
+    for (const t of [parent, child, grandchild]) {
+      const r = await call<ErrorBody>(w, 'GET', '/auth/me', { headers: bearer(t.token) });
+      expect(r.status, t.name).toBe(401);
+    }
+    expect((await me(unrelated.token)).status).toBe(200);
+    const ids = (await trader.call<{ tokens: ApiTokenView[] }>('GET', '/auth/tokens')).body.tokens.map((t) => t.id);
+    expect(ids).toContain(unrelated.id);
+    for (const t of [parent, child, grandchild, sibling]) expect(ids).not.toContain(t.id);
+    expect((await trader.call('DELETE', `/auth/tokens/${child.id}`)).status).toBe(404);
+
+    const admins = await mint(admin, { scopes: ['read', 'admin'] });
+    const audit = await call<AuditBody>(w, 'GET', `/admin/audit?subject=${trader.id}&limit=500`, {
+      headers: bearer(admins.token),
+    });
+    const revoked = (id: number) =>
+      audit.body.entries.filter((e) => e.action === 'token-revoked' && e.details.id === id);
+    expect(revoked(parent.id)).toEqual([
+      expect.objectContaining({ actorUserId: trader.id, details: { id: parent.id, name: 'parent' } }),
+    ]);
+    expect(revoked(child.id)).toEqual([
+      expect.objectContaining({
+        actorUserId: trader.id,
+        details: { id: child.id, name: 'child', parentId: parent.id, revokedWith: parent.id },
+      }),
+    ]);
+    expect(revoked(grandchild.id)).toEqual([
+      expect.objectContaining({
+        details: { id: grandchild.id, name: 'grandchild', parentId: child.id, revokedWith: parent.id },
+      }),
+    ]);
+  });
+
+  it('cannot make a token once the token making it is revoked (401 unauthenticated, nothing made)', async () => {
+    const t = await mint(trader, { name: 'gone' });
+    await trader.call('DELETE', `/auth/tokens/${t.id}`);
+    const before = await w.ctx.auth.tokens.list(trader.id);
+    // the service as a request authenticated just before the revoke reaches it
+    await expect(w.ctx.auth.tokens.issue(trader.id, { name: 'late', callerTokenId: t.id })).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    expect(await w.ctx.auth.tokens.list(trader.id)).toEqual(before);
   });
 });
 

@@ -86,7 +86,8 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext): void {
           'Makes an API token (send it as Authorization: Bearer <token>, or ?token= on a WebSocket). 403 ' +
           'insufficient-scope when asking for a scope the caller may not hand out (admin for a non-admin, or more ' +
           'than the calling token has); 400 validation-failed for an expiry in the past or too far ahead, or (made with a ' +
-          "token) later than that token's expiry; made with an expiring token and no expiry, it expires with it.",
+          "token) later than that token's expiry; made with an expiring token and no expiry, it expires with it. " +
+          'A token made with a token is revoked with it.',
         body: NewTokenBody,
         response: { 201: NewTokenCreatedReply },
       },
@@ -133,7 +134,9 @@ export function tokenRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       schema: {
         tags,
-        description: 'Revokes one of your API tokens at once. 404 token-not-found for an id that is not yours.',
+        description:
+          'Revokes one of your API tokens at once, and every token made with it (and theirs, transitively); their ' +
+          'open WebSockets close with 4401 token-revoked. 404 token-not-found for an id that is not yours.',
         params: IdParams,
         response: { 204: z.null().describe('revoked') },
       },

@@ -4,9 +4,11 @@
  * reason `session-ended` or `token-revoked` once those credentials stop working:
  * - a session ended by this process (logout, a session revoked by id, "log out everywhere", refresh-token reuse
  *   revoking the family): at once, through `SessionService.onEnded`;
- * - a session ended by another process on the same database, a session or token that expired, a revoked API token,
- *   a deleted user: within {@link wsAuthTiming}`.recheckMs` (2 s), by one query per kind over every watched socket of
- *   the process.
+ * - an API token revoked by this process (by id, or with the token that made it): at once, through
+ *   `ApiTokens.onRevoked`;
+ * - a session or token ended by another process on the same database, a session or token that expired, a deleted
+ *   user: within {@link wsAuthTiming}`.recheckMs` (2 s), by one query per kind over every watched socket of the
+ *   process.
  *
  * A WebSocket handler calls {@link closeWhenRevoked} with its request and socket; anonymous sockets are not watched.
  * Clients that see 4401 renew their session (`POST /api/v1/auth/refresh`) and reconnect, or sign in again.
@@ -19,7 +21,10 @@ import { toInt } from '../db/sql.ts';
 /** Close code of a socket whose session or API token has ended (as `/ws` closes an anonymous socket). */
 export const WS_CREDENTIALS_ENDED = 4401;
 
-/** How often (ms) the watched sockets' sessions and tokens are checked in the database. Tests shorten it. */
+/**
+ * How often (ms) the watched sockets' sessions and tokens are checked in the database. Tests change it (read when a
+ * context's first watched socket opens).
+ */
 export const wsAuthTiming = { recheckMs: 2_000 };
 
 /** The part of a WebSocket the watch needs (a `ws` socket, or the Binance streams' `WsLike`). */
@@ -63,6 +68,11 @@ class RevocationWatch {
     for (const id of sessionIds) closeAll(this.bySession.get(id), 'session-ended');
   }
 
+  /** Closes every socket of `tokenIds`. */
+  tokensRevoked(tokenIds: Iterable<number>): void {
+    for (const id of tokenIds) closeAll(this.byToken.get(id), 'token-revoked');
+  }
+
   /** Closes the sockets whose session or token is no longer live (revoked, expired, deleted). */
   async check(): Promise<void> {
     if (this.checking) return;
@@ -86,7 +96,7 @@ class RevocationWatch {
           [tids, now],
         );
         const keep = new Set(live.map((r) => toInt(r.id)));
-        for (const id of tids) if (!keep.has(id)) closeAll(this.byToken.get(id), 'token-revoked');
+        this.tokensRevoked(tids.filter((id) => !keep.has(id)));
       }
     } catch {
       // the database is closing or unreachable: the next round tries again
@@ -121,12 +131,13 @@ function closeAll(set: Set<Watched> | undefined, reason: string): void {
 
 const watches = new WeakMap<AppContext, RevocationWatch>();
 
-/** The watch of `ctx` (created, and told of this process's ended sessions, on first use). */
+/** The watch of `ctx` (created, and told of this process's ended sessions and revoked tokens, on first use). */
 function watchOf(ctx: AppContext): RevocationWatch {
   let w = watches.get(ctx);
   if (!w) {
     const watch = new RevocationWatch(ctx.sql);
     ctx.auth.sessions.onEnded((e) => watch.sessionsEnded(e.sessionIds));
+    ctx.auth.tokens.onRevoked((e) => watch.tokensRevoked(e.tokenIds));
     watches.set(ctx, (w = watch));
   }
   return w;

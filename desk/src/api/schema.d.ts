@@ -1201,7 +1201,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** @description Makes an API token (send it as Authorization: Bearer <token>, or ?token= on a WebSocket). 403 insufficient-scope when asking for a scope the caller may not hand out (admin for a non-admin, or more than the calling token has); 400 validation-failed for an expiry in the past or too far ahead, or (made with a token) later than that token's expiry; made with an expiring token and no expiry, it expires with it. */
+    /** @description Makes an API token (send it as Authorization: Bearer <token>, or ?token= on a WebSocket). 403 insufficient-scope when asking for a scope the caller may not hand out (admin for a non-admin, or more than the calling token has); 400 validation-failed for an expiry in the past or too far ahead, or (made with a token) later than that token's expiry; made with an expiring token and no expiry, it expires with it. A token made with a token is revoked with it. */
     post: {
       parameters: {
         query?: never;
@@ -1271,7 +1271,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** @description Revokes one of your API tokens at once. 404 token-not-found for an id that is not yours. */
+    /** @description Revokes one of your API tokens at once, and every token made with it (and theirs, transitively); their open WebSockets close with 4401 token-revoked. 404 token-not-found for an id that is not yours. */
     delete: {
       parameters: {
         query?: never;
