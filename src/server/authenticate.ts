@@ -59,11 +59,17 @@ export const SIGN_IN_ROUTES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Routes that add a way to sign in (`METHOD path`): what they add opens sessions with every scope of the account, so
- * an API token may call them only when it carries every scope its user may use (otherwise an admin's read+trade
- * token could link a wallet and sign in with it as an admin). The rule tokens follow when they make tokens.
+ * Routes that add a way to sign in or change the account's second factor (`METHOD path`): what they change guards
+ * sessions with every scope of the account, so an API token may call them only when it carries every scope its user
+ * may use (otherwise an admin's read+trade token could link a wallet and sign in with it as an admin, or enrol,
+ * confirm or turn off the TOTP of the admin's sign-in). The rule tokens follow when they make tokens.
  */
-export const SIGN_IN_METHOD_ROUTES: ReadonlySet<string> = new Set(['POST /api/v1/auth/wallets']);
+export const SIGN_IN_METHOD_ROUTES: ReadonlySet<string> = new Set([
+  'POST /api/v1/auth/wallets',
+  'POST /api/v1/auth/mfa/totp/setup',
+  'POST /api/v1/auth/mfa/totp/enable',
+  'POST /api/v1/auth/mfa/totp/disable',
+]);
 
 /** API routes that never need a session (an expired access cookie sent to them is ignored). */
 const PUBLIC_ROUTES = new Set(['/api/v1/health', '/api/v1/openapi.json']);
@@ -113,7 +119,7 @@ export function authenticate(app: FastifyInstance, ctx: AppContext): void {
         if (missing.length > 0)
           throw new ForbiddenError(
             'insufficient-scope',
-            `this adds a way to sign in with every scope of your account: this API token lacks ${missing.join(', ')}`,
+            `this changes how your account signs in, with every scope of it: this API token lacks ${missing.join(', ')}`,
           );
       }
       return;

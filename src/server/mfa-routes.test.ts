@@ -1,7 +1,8 @@
 /**
  * The TOTP second factor over the real server and database: setup, enable with recovery codes, sign-in answered by
  * a challenge and verified with a code or a recovery code, replayed codes, expired challenges, disable, the secret
- * sealed at rest, and the audit trail. Codes are made with `otpauth` from the secret the setup returns, at the
+ * sealed at rest, the audit trail, and API tokens without every scope of their user refused any change of the second
+ * factor. Codes are made with `otpauth` from the secret the setup returns, at the
  * service's (injected) wall clock.
  */
 import { randomBytes } from 'node:crypto';
@@ -236,5 +237,64 @@ describe('disabling TOTP', () => {
       [v.id],
     );
     expect(audit.map((a) => a.details)).toEqual([{ method: 'totp', by: 'password' }]);
+  });
+});
+
+describe('TOTP changes with an API token', () => {
+  /** A token of `c` with `scopes`, and a caller sending it as the bearer. */
+  async function tokenOf(c: Client, scopes: string[]) {
+    const r = await c.call<{ token: string }>('POST', '/auth/tokens', { name: scopes.join('+'), scopes });
+    expect(r.status).toBe(201);
+    const headers = { authorization: `Bearer ${r.body.token}` };
+    return <T = ErrorBody>(path: string, payload?: unknown): Promise<Reply<T>> =>
+      call<T>(w, 'POST', path, { headers, ...(payload === undefined ? {} : { payload }) });
+  }
+  const statusOf = async (c: Client) =>
+    (await c.call<{ totp: { enabled: boolean; pending: boolean } }>('GET', '/auth/mfa')).body.totp;
+  const refused = (r: Reply<ErrorBody>): [number, string] => [r.status, r.body.error.code];
+
+  it('refuses setup, enable and disable with 403 insufficient-scope to a token lacking a scope of its user; changes nothing', async () => {
+    const adm = await signUpFrom(w, 'mfa-admin', true, { remoteAddress: address });
+    const readTrade = await tokenOf(adm, ['read', 'trade']); // the default: an admin's token without admin
+    expect(refused(await readTrade('/auth/mfa/totp/setup'))).toEqual([403, 'insufficient-scope']);
+    expect(await statusOf(adm)).toMatchObject({ enabled: false, pending: false });
+
+    const s = await adm.call<Setup>('POST', '/auth/mfa/totp/setup');
+    expect(s.status).toBe(200);
+    const enable = await readTrade('/auth/mfa/totp/enable', { code: codeAt(s.body.secret) });
+    expect(refused(enable)).toEqual([403, 'insufficient-scope']);
+    expect(enable.body.error.message).toContain('admin');
+    expect(await statusOf(adm)).toMatchObject({ enabled: false, pending: true });
+
+    expect((await adm.call('POST', '/auth/mfa/totp/enable', { code: codeAt(s.body.secret) })).status).toBe(200);
+    wall += 60_000;
+    for (const body of [{ password: PASSWORD }, { code: codeAt(s.body.secret) }])
+      expect(refused(await readTrade('/auth/mfa/totp/disable', body))).toEqual([403, 'insufficient-scope']);
+    expect(await statusOf(adm)).toMatchObject({ enabled: true });
+    // a read token cannot write at all (and a trade-only token of a trader lacks read)
+    const trader = await signUp(w, 'mfa-trader');
+    for (const scopes of [['read'], ['trade']]) {
+      const t = await tokenOf(trader, scopes);
+      expect(refused(await t('/auth/mfa/totp/setup'))).toEqual([403, 'insufficient-scope']);
+    }
+    expect(await statusOf(trader)).toMatchObject({ enabled: false, pending: false });
+    const audit = await w.sql.query("SELECT action FROM audit_log WHERE subject_user_id = $1 AND action LIKE 'mfa-%'", [
+      adm.id,
+    ]);
+    expect(audit.map((a) => a.action)).toEqual(['mfa-enabled']); // the session's only
+  });
+
+  it('lets a token with every scope of its user change it, as the wallet link does', async () => {
+    const adm = await signUpFrom(w, 'mfa-admin-full', true, { remoteAddress: address });
+    const full = await tokenOf(adm, ['read', 'trade', 'admin']);
+    const s = await full<Setup>('/auth/mfa/totp/setup');
+    expect(s.status).toBe(200);
+    expect((await full('/auth/mfa/totp/enable', { code: codeAt(s.body.secret) })).status).toBe(200);
+    expect(await statusOf(adm)).toMatchObject({ enabled: true });
+    expect((await full('/auth/mfa/totp/disable', { password: PASSWORD })).status).toBe(200);
+    // a trader may use read and trade only: a read+trade token is every scope of theirs
+    const trader = await signUp(w, 'mfa-trader-full');
+    const rt = await tokenOf(trader, ['read', 'trade']);
+    expect((await rt<Setup>('/auth/mfa/totp/setup')).status).toBe(200);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Second-factor routes (`/api/v1/auth/mfa/*`): TOTP setup, enabling (recovery codes shown once), disabling, status,
- * and `verify`, which answers the challenge a sign-in gave (`./sign-in.ts`) and starts the session.
+ * and `verify`, which answers the challenge a sign-in gave (`./sign-in.ts`) and starts the session. Setup, enable
+ * and disable change how the account signs in: an API token may call them only with every scope of its user (403
+ * `insufficient-scope` otherwise, checked in `./authenticate.ts` with the other sign-in method routes).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
