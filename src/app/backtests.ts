@@ -21,6 +21,7 @@
  * `backtest-done` `{ id, kind }`, `backtest-failed` `{ id, kind, code, message }`.
  */
 import { PgDataSource } from '../marketdata/sources.ts';
+import { readStoredBars } from '../marketdata/bars-store.ts';
 import { readAll } from '../core/marketdata/source.ts';
 import { isTimeframe } from '../core/marketdata/candle.ts';
 import { hostname } from 'node:os';
@@ -271,12 +272,23 @@ class JobFailure extends Error {
  * @throws JobFailure `no-data` when the range holds no candles; BacktestError `bad-bars` for invalid ones.
  */
 async function loadJobBars(sql: Sql, row: Row): Promise<ReturnType<typeof barsFromCandles>> {
-  const candles = await readStoredCandles(sql, {
+  const range = {
     symbol: String(row.symbol),
     timeframe: String(row.timeframe),
     from: toMsOrNull(row.from_time),
     to: toMsOrNull(row.to_time),
-  });
+  };
+  // the candle store's column cache first (the same bars, bit for bit); the rows when it does not apply
+  if (isTimeframe(range.timeframe)) {
+    const bars = await readStoredBars(sql, {
+      symbol: range.symbol,
+      timeframe: range.timeframe,
+      ...(range.from === null ? {} : { from: range.from }),
+      ...(range.to === null ? {} : { to: range.to }),
+    });
+    if (bars) return bars;
+  }
+  const candles = await readStoredCandles(sql, range);
   if (candles.length === 0)
     throw new JobFailure(
       'no-data',

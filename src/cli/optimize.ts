@@ -20,6 +20,7 @@ import { loadCandleFile } from '../feed/load.ts';
 import { openDatabase } from '../db/sql.ts';
 import { migrate } from '../db/migrate.ts';
 import { readStoredCandles, type JobDetail } from '../app/backtests.ts';
+import { readStoredBars } from '../marketdata/bars-store.ts';
 import {
   OptimizeError,
   defaultWorkers,
@@ -88,6 +89,15 @@ export async function loadBars(f: OptimizeFlags): Promise<BarSeries> {
     const sql = await openDatabase({ url: f.databaseUrl, dataDir: f.databaseUrl ? undefined : f.dataDir });
     try {
       await migrate(sql);
+      // the candle store's column cache (the same bars, bit for bit); the rows when it does not apply
+      const range = {
+        symbol: f.symbol,
+        timeframe: f.timeframe,
+        ...(from === undefined ? {} : { from }),
+        ...(to === undefined ? {} : { to }),
+      };
+      const bars = await readStoredBars(sql, range, f.tickSize !== undefined ? { tickSize: f.tickSize } : {});
+      if (bars) return bars;
       candles = await readStoredCandles(sql, { symbol: f.symbol, timeframe: f.timeframe, from, to });
     } finally {
       await sql.close();

@@ -11,7 +11,8 @@
  *
  * Invariants: equal bit for bit to `barsFromCandles` over `PgDataSource`'s candles (complete rows only) of the same
  * range; a block is built under the symbol's candle lock (`lockCandleSymbol`), the lock every write takes before it
- * deletes the blocks it overlaps, so a block never holds rows older than the committed ones. When the fast path does
+ * deletes the blocks it overlaps, so a block never holds rows older than the committed ones. Blocks are built at most
+ * 16 to a transaction, so an embedded database serving a server is never held for long. When the fast path does
  * not apply (a stored value it does not read exactly, or data `barsFromCandles` refuses) it answers undefined and the
  * caller takes the general path, which reports the problem.
  */
@@ -82,6 +83,9 @@ function blockKeys(extent: Extent, range: StoreRange, span: number): [number, nu
   return k0 <= k1 ? [k0, k1] : undefined;
 }
 
+/** Blocks built per transaction at most: PGlite serves nothing else during one (16 blocks ≈ 0.3 s of work). */
+const BLOCKS_PER_TX = 16;
+
 /** The range's columns from the column cache, building what is missing; undefined when the fast path gives up. */
 async function readBlocks(
   sql: Sql,
@@ -89,21 +93,26 @@ async function readBlocks(
   opts: ReadStoredBarsOptions,
 ): Promise<CandleColumns | undefined> {
   const span = blockSpanMs(range.timeframe);
-  const extent = await readExtent(sql, range);
-  if (extent !== undefined) {
+  try {
+    const extent = (await readExtent(sql, range)) ?? (await sql.tx((q) => makeExtent(q, range)));
     const keys = blockKeys(extent, range, span);
     if (!keys) return emptyCandleColumns(0);
     const blocks = await readBlockValues(sql, range, keys);
-    if (blocks.size === keys[1] - keys[0] + 1) return assemble(blocks, keys);
-  }
-  let built: CandleColumns | undefined | 'rows';
-  try {
-    built = await sql.tx((q) => buildBlocks(q, range, span, opts.pageRows));
+    const missing: number[] = [];
+    for (let k = keys[0]; k <= keys[1]; k++) if (!blocks.has(k)) missing.push(k);
+    // built a few at a time, each batch in its own short transaction under the lock
+    for (let i = 0; i < missing.length; i += BLOCKS_PER_TX) {
+      const batch = missing.slice(i, i + BLOCKS_PER_TX);
+      const built = await sql.tx((q) => buildBlocks(q, range, span, batch, opts.pageRows));
+      if (built === undefined) return undefined;
+      if (built === 'rows') return readRows(sql, range, opts.pageRows);
+      for (const [k, bytes] of built) blocks.set(k, bytes);
+    }
+    return assemble(blocks, keys);
   } catch (e) {
     if (!isWriteRefused(e)) throw e;
-    built = 'rows'; // a read-only role: no cache
+    return readRows(sql, range, opts.pageRows); // a read-only role: no cache
   }
-  return built === 'rows' ? readRows(sql, range, opts.pageRows) : built;
 }
 
 /** The series' cached extent; undefined when not cached (a write since the last build). */
@@ -115,6 +124,27 @@ async function readExtent(q: Sql, range: StoreRange): Promise<Extent | undefined
   );
   if (!e) return undefined;
   return e.lo == null || e.hi == null ? null : { lo: Number(e.lo), hi: Number(e.hi) };
+}
+
+/** Inside a transaction, under the symbol's candle lock: the series' extent, computed and stored when missing. */
+async function makeExtent(q: Sql, range: StoreRange): Promise<Extent> {
+  await lockCandleSymbol(q, range.symbol);
+  const cached = await readExtent(q, range);
+  if (cached !== undefined) return cached;
+  const [m] = await q.query<{ lo: unknown; hi: unknown }>(
+    `SELECT (extract(epoch FROM min(open_time)) * 1000)::int8 AS lo,
+            (extract(epoch FROM max(open_time)) * 1000)::int8 AS hi
+       FROM candles WHERE symbol = $1 AND timeframe = $2`,
+    [range.symbol, range.timeframe],
+  );
+  const extent = m?.lo == null || m.hi == null ? null : { lo: Number(m.lo), hi: Number(m.hi) };
+  await q.query(`INSERT INTO candle_block_extents (symbol, timeframe, first_time, last_time) VALUES ($1, $2, $3, $4)`, [
+    range.symbol,
+    range.timeframe,
+    extent && new Date(extent.lo),
+    extent && new Date(extent.hi),
+  ]);
+  return extent;
 }
 
 /**
@@ -157,39 +187,21 @@ function assemble(blocks: Map<number, Uint8Array>, [k0, k1]: [number, number]): 
 
 /**
  * Inside a transaction: takes the symbol's candle lock (writes of the symbol wait; they delete what they overlap
- * when they go on), makes the series' extent and the range's missing blocks from the rows and stores them, and
- * answers the range's columns. Blocks found stored under the lock are current (every write deletes what it
- * overlaps under the same lock).
- * @returns the columns; undefined when the rows cannot be read exactly (the general path reports it); 'rows' when
- *   a block cannot be encoded (the caller reads the rows without the cache).
+ * when they go on), builds the blocks `keys` (ascending) from the rows where they are still missing, and stores
+ * them. Blocks found stored under the lock are current (every write deletes what it overlaps under the same lock).
+ * @returns every block of `keys` by key; undefined when the rows cannot be read exactly (the general path reports
+ *   it); 'rows' when a block cannot be encoded (the caller reads the rows without the cache).
  */
 async function buildBlocks(
   q: Sql,
   range: StoreRange,
   span: number,
+  keys: number[],
   pageRows?: number,
-): Promise<CandleColumns | undefined | 'rows'> {
+): Promise<Map<number, Uint8Array> | undefined | 'rows'> {
   await lockCandleSymbol(q, range.symbol);
-  let extent = await readExtent(q, range);
-  if (extent === undefined) {
-    const [m] = await q.query<{ lo: unknown; hi: unknown }>(
-      `SELECT (extract(epoch FROM min(open_time)) * 1000)::int8 AS lo,
-              (extract(epoch FROM max(open_time)) * 1000)::int8 AS hi
-         FROM candles WHERE symbol = $1 AND timeframe = $2`,
-      [range.symbol, range.timeframe],
-    );
-    extent = m?.lo == null || m.hi == null ? null : { lo: Number(m.lo), hi: Number(m.hi) };
-    await q.query(
-      `INSERT INTO candle_block_extents (symbol, timeframe, first_time, last_time) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (symbol, timeframe) DO UPDATE SET first_time = EXCLUDED.first_time, last_time = EXCLUDED.last_time`,
-      [range.symbol, range.timeframe, extent && new Date(extent.lo), extent && new Date(extent.hi)],
-    );
-  }
-  const keys = blockKeys(extent, range, span);
-  if (!keys) return emptyCandleColumns(0);
-  const blocks = await readBlockValues(q, range, keys);
-  const missing: number[] = [];
-  for (let k = keys[0]; k <= keys[1]; k++) if (!blocks.has(k)) missing.push(k);
+  const blocks = await readBlockValues(q, range, [keys[0]!, keys[keys.length - 1]!]);
+  const missing = keys.filter((k) => !blocks.has(k));
   const made: { k: number; rows: number; bytes: Uint8Array }[] = [];
   // each run of consecutive missing keys is read as rows in one go
   for (let i = 0; i < missing.length;) {
@@ -227,7 +239,7 @@ async function buildBlocks(
       })(),
     );
   }
-  return assemble(blocks, keys);
+  return blocks;
 }
 
 /** `s` as a field of COPY's text format (backslash, tab, newline and carriage return escaped). */
