@@ -6,6 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { ParityView } from '../app/strategies/parity.ts';
+import { parityVerdict } from '../core/backtest/parity.ts';
 import { readChartsBundle } from '../report/bundle.ts';
 import { parityReportHtml } from '../report/parity-report.ts';
 import type { ClientFlags } from './client.ts';
@@ -28,9 +29,7 @@ export function parityText(v: ParityView): string {
   const s = v.totals;
   const lines = [
     `run ${v.run.id}: ${v.run.strategy} on ${v.run.symbol} ${v.run.timeframe} (${v.run.host}, ${v.run.status})`,
-    v.equal
-      ? 'no differences: the live record equals the backtest'
-      : `differences: ${s.differing} differing, ${s.missed} missed, ${s.extra} extra`,
+    parityVerdict(v.equal, s),
     `trades        backtest ${s.backtestTrades}  live ${s.liveTrades}  matched ${s.matched}`,
     `refusals      live ${s.liveRejections}  backtest ${s.backtestRejections}`,
     `R             backtest ${r3(s.backtestR)}  live ${r3(s.liveR)}  difference ${r3(s.diffR)}`,

@@ -8,6 +8,7 @@
  * HTML-escaped; the data travels as JSON in a `<script type="application/json">` with `<` escaped.
  */
 import type { ParityRowView, ParitySideView, ParityView } from '../app/strategies/parity.ts';
+import { parityVerdict } from '../core/backtest/parity.ts';
 import { escapeHtml, guardedPageScript, kv, labelRows, reportPageHtml, utcMinutes } from './html-page.ts';
 
 /** What the page shows. */
@@ -153,7 +154,7 @@ export function parityReportHtml(input: ParityReportInput): string {
     kind: 'parity',
     title,
     style: STYLE,
-    header: `<p class="verdict ${v.equal ? 'ok' : 'bad'}" id="verdict">${v.equal ? 'No differences: the live record equals the backtest' : `Differences: ${t.differing} differing, ${t.missed} missed, ${t.extra} extra`}</p>
+    header: `<p class="verdict ${v.equal ? 'ok' : 'bad'}" id="verdict">${escapeHtml(upperFirst(parityVerdict(v.equal, t)))}</p>
 <p class="meta">Strategy <code>${escapeHtml(v.run.strategy)}</code> ${kv(v.run.params)} · ${escapeHtml(v.run.host)}-hosted, ${escapeHtml(v.run.status)}</p>
 <p class="meta">Entries ${escapeHtml(range)} · backtest over ${v.backtest.bars} bars ${escapeHtml(time(v.backtest.from))} → ${escapeHtml(time(v.backtest.to))}</p>
 <p class="meta">Settings ${kv({ cash: v.settings.cash, maker: v.settings.fees.maker, taker: v.settings.fees.taker, tick: v.settings.tickSize, lot: v.settings.lotSize, tradeOnClose: true, testudo: true })}</p>
@@ -191,3 +192,5 @@ ${rejections}
     script: PAGE_SCRIPT,
   });
 }
+
+const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

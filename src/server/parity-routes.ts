@@ -87,6 +87,7 @@ export const ParityReply = z.object({
     liveTrades: z.number().int(),
     matched: z.number().int(),
     differing: z.number().int(),
+    openLive: z.number().int().describe('matched pairs whose live trade is still open (exits not compared yet)'),
     missed: z.number().int(),
     extra: z.number().int(),
     liveRejections: z.number().int(),

@@ -8034,6 +8034,8 @@ export interface paths {
                 matched: number;
                 missed: number;
                 missedR: number;
+                /** @description matched pairs whose live trade is still open (exits not compared yet) */
+                openLive: number;
                 pnl: string;
                 slippageR: number;
               };

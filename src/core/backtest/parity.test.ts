@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffParity, type LiveTrade } from './parity.ts';
+import { diffParity, parityVerdict, type LiveTrade } from './parity.ts';
 import type { BacktestTrade } from './types.ts';
 
 const H = 3_600_000;
@@ -207,7 +207,23 @@ describe('diffParity', () => {
     });
     expect(r.equal).toBe(true);
     expect(r.rows[0]!.diff).toMatchObject({ exitPrice: null, exitTimeMs: null, pnl: null, feesR: null, r: null });
-    expect(r.totals).toMatchObject({ fees: '0', pnl: '0', liveR: 0, backtestR: 0, diffR: 0 });
+    expect(r.totals).toMatchObject({ fees: '0', pnl: '0', liveR: 0, backtestR: 0, diffR: 0, openLive: 1 });
+    // the verdict says the exit is still to come instead of a plain "no differences"
+    expect(parityVerdict(r.equal, r.totals)).toBe(
+      'no differences so far: the live record equals the backtest (1 trade still open live, its exit not compared yet)',
+    );
+  });
+
+  it('words the verdict from the totals: differences with their counts, or none once every trade has closed', () => {
+    const base = diffParity({
+      backtest: [bt({ entryBar: 1, exitBar: 3 })],
+      live: [live({ tradeId: 1, entryTime: at(1) })],
+    });
+    expect(base.totals.openLive).toBe(0);
+    expect(parityVerdict(base.equal, base.totals)).toBe('no differences: the live record equals the backtest');
+    const t = { ...base.totals, differing: 1, missed: 2, extra: 0, openLive: 3 };
+    expect(parityVerdict(false, t)).toBe('differences: 1 differing, 2 missed, 0 extra');
+    expect(parityVerdict(true, { ...base.totals, openLive: 2 })).toContain('(2 trades still open live, their exits');
   });
 
   it('counts only trades and rejections that entered within [from, to)', () => {

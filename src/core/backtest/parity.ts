@@ -130,6 +130,8 @@ export interface ParityTotals {
   matched: number;
   /** Matched pairs with at least one difference. */
   differing: number;
+  /** Matched pairs whose live trade is still open: their exits are not compared yet. */
+  openLive: number;
   missed: number;
   extra: number;
   /** Live orders the risk gate refused in the range, and the backtest's refusals (all of its run). */
@@ -337,6 +339,7 @@ export function diffParity(input: ParityInput): ParityReport {
     liveTrades: lives.length,
     matched: matched.length,
     differing: matched.filter((r) => !r.equal).length,
+    openLive: matched.length - closed.length,
     missed: missed.length,
     extra: extra.length,
     liveRejections: rejections.length,
@@ -358,4 +361,18 @@ export function diffParity(input: ParityInput): ParityReport {
     totals,
     equal: missed.length === 0 && extra.length === 0 && matched.every((r) => r.equal),
   };
+}
+
+/**
+ * The report's verdict as one lower-case line: `differences: …` with the counts, `no differences: …`, or, while
+ * matched trades are still open live, `no differences so far: …` saying how many exits are not compared yet.
+ */
+export function parityVerdict(equal: boolean, t: ParityTotals): string {
+  if (!equal) return `differences: ${t.differing} differing, ${t.missed} missed, ${t.extra} extra`;
+  if (t.openLive === 0) return 'no differences: the live record equals the backtest';
+  const one = t.openLive === 1;
+  return (
+    `no differences so far: the live record equals the backtest (${t.openLive} trade${one ? '' : 's'} still open ` +
+    `live, ${one ? 'its exit' : 'their exits'} not compared yet)`
+  );
 }

@@ -37,6 +37,7 @@ function Parity({ run }: { run: Run }) {
     ['Backtest trades', String(p.backtestTrades), null],
     ['Live trades', String(p.liveTrades), null],
     ['Matched', String(p.matched), null],
+    ['Still open live', String(p.openLive), null],
     ['Differing', String(p.differing), p.differing > 0 ? -1 : null],
     ['Missed', String(p.missed), p.missed > 0 ? -1 : null],
     ['Extra', String(p.extra), p.extra > 0 ? -1 : null],
@@ -52,7 +53,9 @@ function Parity({ run }: { run: Run }) {
         actions={
           <>
             {p.equal === null ? null : (
-              <Badge tone={p.equal ? 'profit' : 'warn'}>{p.equal ? 'no differences' : 'differences'}</Badge>
+              <Badge tone={p.equal ? 'profit' : 'warn'}>
+                {!p.equal ? 'differences' : p.openLive > 0 ? 'no differences so far' : 'no differences'}
+              </Badge>
             )}
             <a
               className="inline-flex items-center gap-1 text-xs text-accent hover:underline"

@@ -11,6 +11,8 @@ export interface ParitySummary {
   liveTrades: number;
   matched: number;
   differing: number;
+  /** Matched trades still open live: their exits are not compared yet. */
+  openLive: number;
   missed: number;
   extra: number;
   liveRejections: number;
@@ -25,6 +27,7 @@ const KEYS = [
   'liveTrades',
   'matched',
   'differing',
+  'openLive',
   'missed',
   'extra',
   'liveRejections',
