@@ -14,6 +14,7 @@ import type { Sql } from '../db/sql.ts';
 import { toInt, toMs } from '../db/sql.ts';
 import { AuthError, ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import { audit, type Actor } from './journal-audit.ts';
+import { Listeners } from './listeners.ts';
 
 /** What a token may do: `read` (GET/HEAD and WebSocket channels), `trade` (every other user action), `admin`. */
 export type ApiScope = 'read' | 'trade' | 'admin';
@@ -131,7 +132,7 @@ const iso = (v: unknown): string | null => (v === null || v === undefined ? null
 export class ApiTokens {
   /** ms UTC of the last last-use write per token id in this process (saves the conditional UPDATE). */
   private readonly lastWrite = new Map<number, number>();
-  private readonly revokedListeners = new Set<(e: TokensRevoked) => void>();
+  private readonly revokedListeners = new Listeners<TokensRevoked>();
 
   constructor(private readonly sql: Sql) {}
 
@@ -141,11 +142,7 @@ export class ApiTokens {
    * unsubscribe function (idempotent). A throwing listener does not stop the others.
    */
   onRevoked(fn: (e: TokensRevoked) => void): () => void {
-    const f = (e: TokensRevoked): void => fn(e);
-    this.revokedListeners.add(f);
-    return () => {
-      this.revokedListeners.delete(f);
-    };
+    return this.revokedListeners.on(fn);
   }
 
   /**
@@ -286,13 +283,7 @@ export class ApiTokens {
       return [id, ...children.map((r) => toInt(r.id))];
     });
     for (const t of ids) this.lastWrite.delete(t);
-    for (const fn of this.revokedListeners) {
-      try {
-        fn({ tokenIds: ids });
-      } catch {
-        // a listener (a socket) must not break a revoke
-      }
-    }
+    this.revokedListeners.emit({ tokenIds: ids });
   }
 
   /**

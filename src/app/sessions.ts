@@ -24,6 +24,7 @@ import type { Sql } from '../db/sql.ts';
 import { toInt, toMs } from '../db/sql.ts';
 import { AuthError, NotFoundError } from './errors.ts';
 import { audit, type Actor } from './journal-audit.ts';
+import { Listeners } from './listeners.ts';
 import type { User } from './auth.ts';
 
 /** Lifetimes and caching of sessions (all ms). */
@@ -162,7 +163,7 @@ export class SessionService {
   private opts: SessionOptions = { ...DEFAULT_SESSION_OPTIONS };
   private keyPromise: Promise<Buffer> | null = null;
   private readonly checked = new Map<number, Checked>();
-  private readonly endedListeners = new Set<(e: SessionsEnded) => void>();
+  private readonly endedListeners = new Listeners<SessionsEnded>();
 
   /** @param sql the database (the session tables of migration 012). */
   constructor(private readonly sql: Sql) {}
@@ -184,24 +185,14 @@ export class SessionService {
    * unsubscribe function (idempotent). A throwing listener does not stop the others.
    */
   onEnded(fn: (e: SessionsEnded) => void): () => void {
-    const f = (e: SessionsEnded): void => fn(e);
-    this.endedListeners.add(f);
-    return () => {
-      this.endedListeners.delete(f);
-    };
+    return this.endedListeners.on(fn);
   }
 
   /** Forgets the cached checks of `sessionIds` and tells the {@link onEnded} listeners. */
   private ended(sessionIds: number[], reason: SessionsEnded['reason']): void {
     for (const id of sessionIds) this.checked.delete(id);
     if (sessionIds.length === 0) return;
-    for (const fn of this.endedListeners) {
-      try {
-        fn({ sessionIds, reason });
-      } catch {
-        // a listener (a socket) must not break a logout
-      }
-    }
+    this.endedListeners.emit({ sessionIds, reason });
   }
 
   /** The signing key shared by every process on the database (created on first use). */

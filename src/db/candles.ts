@@ -37,7 +37,6 @@ const LOCK_PARTITIONS = 'testudo:candles:partitions';
 export async function lockCandleSymbol(q: Sql, symbol: string): Promise<void> {
   await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`testudo:candles:${symbol}`]);
 }
-const lockSymbol = lockCandleSymbol;
 
 /**
  * Deletes the column-cache blocks of (symbol, timeframe) whose span overlaps `[fromMs, toMs)` and the series'
@@ -538,7 +537,7 @@ export async function ingestCandleBatches(
   const interior: Partial<Record<Timeframe, number>> = {};
   const edges: Span[] = [];
   await sql.tx(async (q) => {
-    await lockSymbol(q, symbol);
+    await lockCandleSymbol(q, symbol);
     for await (const candles of batches) {
       if (candles.length === 0) continue;
       checkTimes(candles);
@@ -750,7 +749,7 @@ export async function resampleStored(
   const hi = new Date(r.hi as string | Date).getTime();
   await ensureCandlePartitions(sql, bucketStart(lo, '1w'), hi);
   return sql.tx(async (q) => {
-    await lockSymbol(q, symbol);
+    await lockCandleSymbol(q, symbol);
     return rollupFrom(q, symbol, from, [[lo, hi + 1]], onLevel);
   });
 }

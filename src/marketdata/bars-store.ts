@@ -30,7 +30,7 @@ import { CsvColumnParser, timeLowerBound, type CandleColumns } from '../core/mar
 import pg from 'pg';
 import { lockCandleSymbol, rangeWhere, type StoredRange } from '../db/candles.ts';
 import { int8Field, parseBinaryCopy } from '../db/copy-binary.ts';
-import { copyFrom, type Sql } from '../db/sql.ts';
+import { copyFrom, copyTo, type Sql } from '../db/sql.ts';
 
 /** Rows per query: a page is one text value of about 50 bytes a row. */
 const PAGE_ROWS = 200_000;
@@ -147,31 +147,20 @@ async function makeExtent(q: Sql, range: StoreRange): Promise<Extent> {
   return extent;
 }
 
-/**
- * The stored blocks `keys[0]..keys[1]` of the series by key: a binary COPY where the connection has one (no text
- * conversion of the values), else one query with base64 text.
- */
+/** The stored blocks `keys[0]..keys[1]` of the series by key, in one binary COPY (no text conversion of the values). */
 async function readBlockValues(
   q: Sql,
   range: StoreRange,
   [k0, k1]: [number, number],
 ): Promise<Map<number, Uint8Array>> {
-  const out = new Map<number, Uint8Array>();
-  if (q.copyTo) {
-    const bytes = await q.copyTo(
-      `COPY (SELECT block, data FROM candle_blocks WHERE symbol = ${pg.escapeLiteral(range.symbol)}
-               AND timeframe = ${pg.escapeLiteral(range.timeframe)} AND block >= ${k0} AND block <= ${k1})
-       TO STDOUT WITH (FORMAT binary)`,
-    );
-    for (const [block, data] of parseBinaryCopy(bytes)) out.set(int8Field(block!), data!);
-    return out;
-  }
-  const rows = await q.query<{ block: unknown; data: string }>(
-    `SELECT block, encode(data, 'base64') AS data FROM candle_blocks
-      WHERE symbol = $1 AND timeframe = $2 AND block >= $3 AND block <= $4`,
-    [range.symbol, range.timeframe, k0, k1],
+  const bytes = await copyTo(
+    q,
+    `COPY (SELECT block, data FROM candle_blocks WHERE symbol = ${pg.escapeLiteral(range.symbol)}
+             AND timeframe = ${pg.escapeLiteral(range.timeframe)} AND block >= ${k0} AND block <= ${k1})
+     TO STDOUT WITH (FORMAT binary)`,
   );
-  for (const r of rows) out.set(Number(r.block), Buffer.from(r.data, 'base64'));
+  const out = new Map<number, Uint8Array>();
+  for (const [block, data] of parseBinaryCopy(bytes)) out.set(int8Field(block!), data!);
   return out;
 }
 
